@@ -1,1 +1,287 @@
-fn main() {}
+//! `ums`: the unified-messaging gateway's command line.
+#![forbid(unsafe_code)]
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use fax_t30::page::Resolution;
+use fax_t30::{FaxEvent, MaxRate, PageSource, T38Options};
+use gateway::bench::{self, BenchConfig};
+use gateway::document;
+use gateway::faxloop::{self, CallSetup, Side};
+use line_drivers::loopback::Impairments;
+
+#[derive(Parser)]
+#[command(
+    name = "ums",
+    version,
+    about = "Unified messaging gateway: fax, voice and SMS to and from e-mail"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Send a fax across the built-in line test bench (two loopback lines).
+    FaxLoop(FaxLoopArgs),
+    /// Benchmarks.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Args)]
+struct FaxLoopArgs {
+    /// TIFF file to send (any fax TIFF: T.4/T.6, TIFF-F).
+    file: Option<PathBuf>,
+    /// Send a generated 3-page document instead of a file.
+    #[arg(long, conflicts_with = "file")]
+    demo: bool,
+    /// Send this many pages (the first N of the file, repeated if shorter).
+    #[arg(long)]
+    pages: Option<u32>,
+    /// Maximum bit rate: 14400 (V.17), 9600 (V.29) or 4800 (V.27ter).
+    #[arg(long, default_value_t = 14400)]
+    rate: u32,
+    /// Use error correction mode (ECM).
+    #[arg(long)]
+    ecm: bool,
+    /// Standard resolution for --demo (default fine).
+    #[arg(long)]
+    standard: bool,
+    /// White noise this many dB below the fax signal level.
+    #[arg(long)]
+    snr: Option<f32>,
+    /// Attenuation of the line in dB.
+    #[arg(long, default_value_t = 0.0)]
+    attenuation: f32,
+    /// Sample clock drift between the two ends, in ppm.
+    #[arg(long, default_value_t = 0.0)]
+    drift: f32,
+    /// G.711 companding on the line: alaw or ulaw.
+    #[arg(long)]
+    law: Option<String>,
+    /// Carry the fax over T.38 instead of audio.
+    #[arg(long)]
+    t38: bool,
+    /// T.38 packet loss in percent.
+    #[arg(long, default_value_t = 0.0, requires = "t38")]
+    loss: f32,
+    /// UDPTL redundancy depth for T.38 (previous packets carried in each datagram).
+    #[arg(long, default_value_t = 3, requires = "t38")]
+    redundancy: u8,
+    /// Cut the call after the receiver has this many pages.
+    #[arg(long)]
+    drop_after: Option<u32>,
+    /// Directory for the received TIFF and PDF.
+    #[arg(long, short = 'o', default_value = "fax-loop-out")]
+    out: PathBuf,
+    /// Print every session event.
+    #[arg(long, short = 'v')]
+    verbose: bool,
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Fax calls per core in real time, against the raw bound.
+    Channels(ChannelsArgs),
+}
+
+#[derive(Args)]
+struct ChannelsArgs {
+    /// Seconds per real-time trial.
+    #[arg(long, default_value_t = 15)]
+    trial_secs: u64,
+    /// Media seconds of the raw-bound run.
+    #[arg(long, default_value_t = 120)]
+    raw_secs: u64,
+    /// Calls in the raw-bound run.
+    #[arg(long, default_value_t = 32)]
+    raw_calls: usize,
+    /// Largest number of calls to try.
+    #[arg(long, default_value_t = 4000)]
+    max_calls: usize,
+    /// Measure T.38 calls instead of audio.
+    #[arg(long)]
+    t38: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::FaxLoop(args) => fax_loop(args),
+        Command::Bench(BenchCommand::Channels(args)) => bench_channels(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("ums: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+type CliResult = Result<ExitCode, Box<dyn std::error::Error>>;
+
+fn fax_loop(args: FaxLoopArgs) -> CliResult {
+    std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
+    let resolution = if args.standard {
+        Resolution::Standard
+    } else {
+        Resolution::Fine
+    };
+    let document = match (&args.file, args.demo) {
+        (Some(file), _) => PageSource::Tiff(document::select_pages(
+            file,
+            args.pages,
+            &args.out.join("sent.tif"),
+        )?),
+        (None, true) => PageSource::Pages {
+            pages: document::demo_pages(args.pages.unwrap_or(3), resolution),
+            spool: args.out.join("sent.tif"),
+        },
+        (None, false) => return Err("give a TIFF file to send, or --demo".into()),
+    };
+    let rx_file = args.out.join("received.tif");
+    let _ = std::fs::remove_file(&rx_file);
+    let mut setup = CallSetup::new(document, rx_file.clone());
+    let rate = MaxRate::from_bps(args.rate)?;
+    for o in [&mut setup.sender, &mut setup.receiver] {
+        o.ecm = args.ecm;
+        o.max_rate = rate;
+    }
+    let law = match args.law.as_deref() {
+        None => None,
+        Some("alaw") => Some(fax_t30::g711::Law::ALaw),
+        Some("ulaw") => Some(fax_t30::g711::Law::MuLaw),
+        Some(other) => return Err(format!("--law {other}: use alaw or ulaw").into()),
+    };
+    setup.impairments = Impairments {
+        law,
+        snr_db: args.snr,
+        attenuation_db: args.attenuation,
+        clock_drift_ppm: args.drift,
+        t38_loss: args.loss / 100.0,
+        t38_redundancy: args.redundancy,
+        ..Impairments::CLEAN
+    };
+    setup.t38 = args.t38.then(T38Options::default);
+    setup.drop_after_pages = args.drop_after;
+
+    let report = faxloop::run_simulated(setup)?;
+    if args.verbose {
+        for (t, side, ev) in &report.events {
+            let who = match side {
+                Side::Sender => "tx",
+                Side::Receiver => "rx",
+            };
+            match ev {
+                FaxEvent::Finished(_) => {}
+                ev => println!("{:>8.2}s {who} {ev:?}", t.as_secs_f64()),
+            }
+        }
+    }
+    let Some(tx) = &report.sender else {
+        let cause = report
+            .line_cause
+            .map_or("no answer".to_string(), |c| c.text().to_string());
+        println!("outcome   FAILED: the call did not connect: {cause}");
+        return Ok(ExitCode::from(1));
+    };
+    println!("outcome   {}", if tx.success { "SENT" } else { "FAILED" });
+    println!("result    {} ({})", tx.summary(), tx.code.name());
+    println!(
+        "pages     {} of {} confirmed",
+        tx.pages_confirmed,
+        tx.pages_total.map_or("?".into(), |t| t.to_string())
+    );
+    println!(
+        "rate      {} bit/s{}",
+        tx.bit_rate,
+        if tx.ecm { ", ECM" } else { "" }
+    );
+    println!(
+        "duration  {:.1} s of line time",
+        report.media_time.as_secs_f64()
+    );
+    if let Some(rx) = &report.receiver {
+        println!("receiver  {} ({})", rx.summary(), rx.code.name());
+        for p in &rx.received_pages {
+            println!(
+                "received  page {}: {} rows, {} bad{}",
+                p.number,
+                p.rows,
+                p.bad_rows,
+                if p.partial { ", partial" } else { "" }
+            );
+        }
+        if let Some(file) = &rx.file {
+            println!("tiff      {}", file.display());
+            match document::received_pdf(file) {
+                Ok(pdf) => println!("pdf       {}", pdf.display()),
+                Err(e) => println!("pdf       not written: {e}"),
+            }
+        }
+    }
+    Ok(if tx.success {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn bench_channels(args: ChannelsArgs) -> CliResult {
+    let work_dir = std::env::temp_dir().join(format!("ums-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&work_dir)?;
+    let doc = bench::bench_document(&work_dir)?;
+    let cfg = BenchConfig {
+        t38: args.t38,
+        trial: Duration::from_secs(args.trial_secs),
+        raw_media: Duration::from_secs(args.raw_secs),
+        raw_calls: args.raw_calls,
+        max_calls: args.max_calls,
+        lateness_limit: Duration::from_millis(2),
+        work_dir: work_dir.clone(),
+    };
+    let kind = if args.t38 {
+        "T.38"
+    } else {
+        "audio (V.17, 14400, ECM)"
+    };
+    println!("bench channels: {kind} fax calls on loopback lines, one core");
+    let raw = bench::measure_raw(&cfg, &doc);
+    println!(
+        "raw bound  {:.0} line-s per CPU-s ({} calls x {:.0} s media in {:.2} CPU-s) = {:.0} calls per core",
+        raw.line_secs_per_cpu_sec,
+        raw.calls,
+        raw.media_secs,
+        raw.cpu_secs,
+        raw.calls_per_core()
+    );
+    let start = (raw.calls_per_core() * 0.5).max(1.0) as usize;
+    let (best, _) = bench::search(&cfg, &doc, start, |t| {
+        println!(
+            "  trial {:>5} calls: p50 {:>6.3} ms, p99 {:>6.3} ms, max {:>7.3} ms, overruns {}, faxes ok {} failed {} -> {}",
+            t.calls,
+            t.report.lateness.p50().as_secs_f64() * 1e3,
+            t.report.lateness.p99().as_secs_f64() * 1e3,
+            t.report.lateness.max().as_secs_f64() * 1e3,
+            t.report.overruns,
+            t.completed,
+            t.failed,
+            if t.passed(cfg.lateness_limit) { "pass" } else { "late" }
+        );
+    })?;
+    let ratio = best as f64 / raw.calls_per_core();
+    println!("real time  {best} calls per core with p99 tick lateness under 2 ms");
+    println!(
+        "ratio      {:.2} of the raw bound (goal 0.80): {}",
+        ratio,
+        if ratio >= 0.8 { "met" } else { "NOT met" }
+    );
+    let _ = std::fs::remove_dir_all(&work_dir);
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,270 @@
+//! `ums bench channels`: how many fax calls one core carries in real time on
+//! loopback lines, against the raw bound of the same work without a clock.
+//!
+//! The workload is identical in both measurements: `calls` slots on one
+//! exchange, each a fax call (sender and receiver sessions, audio or T.38)
+//! that starts again as soon as it ends, started at staggered ticks so the
+//! calls are spread over the T.30 phases as on a busy gateway.
+//!
+//! * **Raw bound**: the slots run back to back in a tight loop on a
+//!   simulated clock; thread CPU time gives line-seconds per CPU-second.
+//! * **Real time**: the slots run on the media ticker (one OS thread, one
+//!   tick every 20 ms); a trial passes when p99 tick lateness is under 2 ms.
+
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use fax_t30::media::FRAME_DURATION;
+use fax_t30::page::{BilevelPage, PaperSize, Resolution};
+use fax_t30::{PageSource, T38Options};
+use line_drivers::clock::{MediaTicker, TickerReport};
+use line_drivers::loopback::{Exchange, ExchangeConfig, Impairments, LineIndex};
+use line_drivers::LineCaps;
+
+use crate::faxloop::{CallSetup, FaxCall};
+
+/// What to measure.
+#[derive(Debug, Clone)]
+pub struct BenchConfig {
+    pub t38: bool,
+    /// Length of one real-time trial.
+    pub trial: Duration,
+    /// Media time of the raw-bound run.
+    pub raw_media: Duration,
+    /// Slots in the raw-bound run.
+    pub raw_calls: usize,
+    /// Upper limit of the search.
+    pub max_calls: usize,
+    /// p99 tick lateness a trial may have.
+    pub lateness_limit: Duration,
+    pub work_dir: PathBuf,
+}
+
+/// The workload: slots of restarting fax calls on one exchange.
+pub struct Workload {
+    exchange: Exchange,
+    slots: Vec<Slot>,
+    tick: u64,
+    pub calls_completed: u64,
+    pub calls_failed: u64,
+}
+
+struct Slot {
+    caller: LineIndex,
+    callee: LineIndex,
+    setup: CallSetup,
+    start_tick: u64,
+    call: Option<FaxCall>,
+}
+
+impl Workload {
+    /// `calls` slots sending `document`, receivers writing under `dir`.
+    pub fn new(calls: usize, document: &Path, dir: &Path, t38: bool) -> Workload {
+        let mut exchange = Exchange::new(ExchangeConfig::default());
+        let mut slots = Vec::with_capacity(calls);
+        for i in 0..calls {
+            let caller = exchange
+                .add_line(&format!("1{i:05}"), LineCaps::FAX)
+                .expect("unique number");
+            let callee = exchange
+                .add_line(&format!("2{i:05}"), LineCaps::FAX)
+                .expect("unique number");
+            let mut setup = CallSetup::new(
+                PageSource::Tiff(document.to_path_buf()),
+                dir.join(format!("rx-{i}.tif")),
+            );
+            setup.t38 = t38.then(T38Options::default);
+            setup.impairments = Impairments::CLEAN;
+            slots.push(Slot {
+                caller,
+                callee,
+                setup,
+                // Spread call starts over 10 s so phases interleave.
+                start_tick: (i as u64 * 37) % 500,
+                call: None,
+            });
+        }
+        Workload {
+            exchange,
+            slots,
+            tick: 0,
+            calls_completed: 0,
+            calls_failed: 0,
+        }
+    }
+
+    /// One 20 ms media step for every slot.
+    pub fn tick(&mut self, now: Instant) {
+        self.exchange.tick(now);
+        for slot in &mut self.slots {
+            if slot.call.is_none() && self.tick >= slot.start_tick {
+                slot.call = Some(
+                    FaxCall::new(slot.setup.clone(), &self.exchange, slot.caller, slot.callee)
+                        .without_event_log(),
+                );
+            }
+            if let Some(call) = slot.call.as_mut() {
+                if call.tick(&mut self.exchange, now).is_err() {
+                    self.calls_failed += 1;
+                    slot.call = None;
+                } else if call.is_done() {
+                    if call.report().sender_succeeded() {
+                        self.calls_completed += 1;
+                    } else {
+                        self.calls_failed += 1;
+                    }
+                    slot.call = None;
+                }
+            }
+        }
+        self.tick += 1;
+    }
+}
+
+/// Result of the raw-bound run.
+#[derive(Debug, Clone, Copy)]
+pub struct RawBound {
+    pub calls: usize,
+    pub media_secs: f64,
+    pub cpu_secs: f64,
+    /// Line-seconds processed per CPU-second (each call holds two bench lines).
+    pub line_secs_per_cpu_sec: f64,
+}
+
+impl RawBound {
+    /// Calls one core could carry if all its time went to media.
+    pub fn calls_per_core(&self) -> f64 {
+        self.line_secs_per_cpu_sec / 2.0
+    }
+}
+
+/// A real-time trial.
+#[derive(Debug, Clone)]
+pub struct Trial {
+    pub calls: usize,
+    pub report: TickerReport,
+    pub completed: u64,
+    pub failed: u64,
+}
+
+impl Trial {
+    pub fn passed(&self, limit: Duration) -> bool {
+        self.report.lateness.p99() < limit && self.report.overruns == 0
+    }
+}
+
+fn thread_cpu_time() -> Duration {
+    let ts = nix::time::clock_gettime(nix::time::ClockId::CLOCK_THREAD_CPUTIME_ID)
+        .expect("thread CPU clock");
+    Duration::new(ts.tv_sec() as u64, ts.tv_nsec() as u32)
+}
+
+/// Run the workload without a clock and measure CPU time.
+pub fn measure_raw(cfg: &BenchConfig, document: &Path) -> RawBound {
+    let dir = cfg.work_dir.join("raw");
+    std::fs::create_dir_all(&dir).expect("bench work dir");
+    let mut w = Workload::new(cfg.raw_calls, document, &dir, cfg.t38);
+    #[allow(clippy::disallowed_methods)] // origin of the simulated clock
+    let mut now = Instant::now();
+    let ticks = (cfg.raw_media.as_millis() / FRAME_DURATION.as_millis()) as u64;
+    let cpu0 = thread_cpu_time();
+    for _ in 0..ticks {
+        w.tick(now);
+        now += FRAME_DURATION;
+    }
+    let cpu = (thread_cpu_time() - cpu0).as_secs_f64();
+    let media = ticks as f64 * FRAME_DURATION.as_secs_f64();
+    RawBound {
+        calls: cfg.raw_calls,
+        media_secs: media,
+        cpu_secs: cpu,
+        line_secs_per_cpu_sec: (2 * cfg.raw_calls) as f64 * media / cpu,
+    }
+}
+
+/// Run `calls` slots on the real-time ticker for `cfg.trial`.
+pub fn run_trial(cfg: &BenchConfig, document: &Path, calls: usize) -> std::io::Result<Trial> {
+    let dir = cfg.work_dir.join(format!("rt-{calls}"));
+    std::fs::create_dir_all(&dir)?;
+    let mut w = Workload::new(calls, document, &dir, cfg.t38);
+    let ticks = (cfg.trial.as_millis() / FRAME_DURATION.as_millis()) as u64;
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let mut n = 0u64;
+    let ticker = MediaTicker::spawn(FRAME_DURATION, move |now| {
+        w.tick(now);
+        n += 1;
+        if n >= ticks {
+            let _ = done_tx.send((w.calls_completed, w.calls_failed));
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    })?;
+    let (completed, failed) = done_rx.recv().unwrap_or((0, 0));
+    let report = ticker.join();
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(Trial {
+        calls,
+        report,
+        completed,
+        failed,
+    })
+}
+
+/// The document every bench call sends: two fine A4 pages.
+pub fn bench_document(dir: &Path) -> Result<PathBuf, fax_t30::Error> {
+    let res = Resolution::Fine;
+    let width = PaperSize::A4.width();
+    let rows = PaperSize::A4.rows(res);
+    let pages: Vec<BilevelPage> = (0..2)
+        .map(|i| BilevelPage::test_pattern(width, rows, res, 7 + i))
+        .collect();
+    let path = dir.join("bench-doc.tif");
+    crate::document::write_pages(&path, &pages)?;
+    Ok(path)
+}
+
+/// Largest passing N by doubling, then bisection.
+pub fn search(
+    cfg: &BenchConfig,
+    document: &Path,
+    start: usize,
+    mut progress: impl FnMut(&Trial),
+) -> std::io::Result<(usize, Vec<Trial>)> {
+    let limit = cfg.lateness_limit;
+    let mut trials = Vec::new();
+    let mut good = 0usize;
+    let mut bad = cfg.max_calls + 1;
+    let mut n = start.clamp(1, cfg.max_calls);
+    // Grow until a trial fails.
+    loop {
+        let t = run_trial(cfg, document, n)?;
+        progress(&t);
+        let ok = t.passed(limit);
+        trials.push(t);
+        if ok {
+            good = n;
+            if n >= cfg.max_calls {
+                break;
+            }
+            n = (n * 2).min(cfg.max_calls);
+        } else {
+            bad = n;
+            break;
+        }
+    }
+    // Bisect to within 5 %.
+    while bad > good + 1 && (bad - good) * 20 > bad {
+        let mid = (good + bad) / 2;
+        let t = run_trial(cfg, document, mid)?;
+        progress(&t);
+        if t.passed(limit) {
+            good = mid;
+        } else {
+            bad = mid;
+        }
+        trials.push(t);
+    }
+    Ok((good, trials))
+}

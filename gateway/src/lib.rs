@@ -1,0 +1,8 @@
+//! The `ums` gateway: wiring of the crates, the command line and the
+//! benchmarks. The binary (`src/main.rs`) is a thin shell over this library,
+//! so the whole-system tests (`tests/`) drive the same code.
+#![forbid(unsafe_code)]
+
+pub mod bench;
+pub mod document;
+pub mod faxloop;

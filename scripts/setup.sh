@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what ums needs to build and to test, on Debian 12, as root.
+# Idempotent: packages already present are left alone.
+set -euo pipefail
+
+# Build: spandsp-sys compiles the vendored spandsp 3.0 with cc and runs
+# bindgen (libclang); spandsp links libtiff and libjpeg.
+BUILD_PKGS=(build-essential pkg-config clang libclang-dev libtiff-dev libjpeg-dev)
+# Tests: independent decoders of what we produce (libtiff's tools, poppler)
+# and Ghostscript to make test documents.
+TEST_PKGS=(libtiff-tools poppler-utils ghostscript)
+
+want=("${BUILD_PKGS[@]}")
+if [[ "${1:-}" == "--test" ]]; then
+    want+=("${TEST_PKGS[@]}")
+fi
+
+missing=()
+for p in "${want[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+if ((${#missing[@]})); then
+    echo "setup: installing ${missing[*]}" >&2
+    if [[ $(id -u) -ne 0 ]]; then
+        echo "setup: run as root (apt-get install needs it)" >&2
+        exit 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null; then
+    # shellcheck disable=SC1091
+    [[ -f "$HOME/.cargo/env" ]] && . "$HOME/.cargo/env"
+fi
+if ! command -v cargo >/dev/null; then
+    echo "setup: no Rust toolchain found. Install Rust 1.85 or newer with rustup, then run this again." >&2
+    exit 1
+fi
