@@ -116,10 +116,13 @@ fn a_dropped_call_exits_1_and_says_where_it_failed() {
         field(&stdout, "result").contains("failed at page 2"),
         "{stdout}"
     );
-    assert!(
-        stdout.contains("received  page 1: 2292 rows, 0 bad"),
-        "{stdout}"
-    );
+    // Page 1 kept whole (A4 fine, plus the header line's rows); no page 2.
+    let kept = field(&stdout, "received  page 1:");
+    assert!(kept.ends_with(" rows, 0 bad"), "{stdout}");
+    let rows: u32 = kept.split_whitespace().next().unwrap().parse().unwrap();
+    assert!((2292..2292 + 80).contains(&rows), "{stdout}");
+    assert!(!stdout.contains("received  page 2"), "{stdout}");
+    assert!(PathBuf::from(field(&stdout, "pdf")).is_file());
 }
 
 #[test]
