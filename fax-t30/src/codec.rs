@@ -70,8 +70,8 @@ pub fn k_parameter(resolution: Resolution) -> u32 {
 /// T.4, EOFB for T.6). A page without pixels gives just the terminator.
 ///
 /// # Panics
-/// Only if spandsp cannot allocate its encoder (out of memory), or for a
-/// page wider than `i32::MAX` pixels.
+/// For a page wider than [`MAX_WIDTH`] (spandsp keeps a row on the C
+/// stack), or if spandsp cannot allocate its encoder.
 pub fn encode(page: &BilevelPage, c: Compression) -> Vec<u8> {
     let stride = page.stride();
     // Rows that the buffer actually holds, in case a caller changed `rows`.
@@ -278,6 +278,15 @@ mod tests {
                 assert!(d.bad_rows > 0 && d.longest_bad_run > 0, "{c}");
             }
         }
+    }
+
+    #[test]
+    #[should_panic(expected = "cannot encode rows 10008 pixels wide")]
+    fn encoder_refuses_rows_wider_than_the_cap() {
+        encode(
+            &BilevelPage::blank(10_008, 1, Resolution::Fine),
+            Compression::T6,
+        );
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub struct PdfMeta {
     pub title: Option<String>,
     pub author: Option<String>,
     pub subject: Option<String>,
-    /// `/Producer`; defaults to "ums fax-t30 <version>".
+    /// `/Producer`; defaults to `ums fax-t30 <version>`.
     pub producer: Option<String>,
     /// `/CreationDate` as a PDF date (`D:YYYYMMDDHHmmSS` with optional
     /// `Z` or `+hh'mm'`; the `D:` may be left out). Given by the caller:

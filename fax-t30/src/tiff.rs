@@ -48,6 +48,9 @@ mod tag {
 
 /// Most pages (IFDs) one file may hold.
 pub const MAX_PAGES: usize = 5000;
+/// Most strips one file may hold in all (each is decoded on its own, so
+/// this bounds the work a small hostile file can ask for).
+pub const MAX_STRIPS: usize = 1_000_000;
 
 /// One page of a fax TIFF: its CCITT code stream and what it takes to
 /// decode and display it.
@@ -122,7 +125,7 @@ impl TiffPage {
 /// File-level text for the TIFF tags that describe the whole fax.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TiffMeta {
-    /// Software tag; defaults to "ums fax-t30 <version>".
+    /// Software tag; defaults to `ums fax-t30 <version>`.
     pub software: Option<String>,
     /// ImageDescription on every page, e.g. the remote station's TSI.
     pub description: Option<String>,
@@ -150,43 +153,36 @@ struct Field {
 }
 
 impl Field {
-    fn short(tag: u16, values: &[u16]) -> Field {
-        let bytes = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    /// `size` is the byte size of one value of TIFF type `typ`.
+    fn new(tag: u16, typ: u16, size: usize, bytes: Vec<u8>) -> Field {
+        let count = (bytes.len() / size) as u32;
         Field {
             tag,
-            typ: 3,
-            count: values.len() as u32,
+            typ,
+            count,
             bytes,
         }
     }
-    fn long(tag: u16, value: u32) -> Field {
-        Field {
+    fn short(tag: u16, values: &[u16]) -> Field {
+        Field::new(
             tag,
-            typ: 4,
-            count: 1,
-            bytes: value.to_le_bytes().to_vec(),
-        }
+            3,
+            2,
+            values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        )
+    }
+    fn long(tag: u16, value: u32) -> Field {
+        Field::new(tag, 4, 4, value.to_le_bytes().to_vec())
     }
     fn rational(tag: u16, value: f32) -> Field {
         let (n, d) = to_rational(value);
-        let bytes = [n.to_le_bytes(), d.to_le_bytes()].concat();
-        Field {
-            tag,
-            typ: 5,
-            count: 1,
-            bytes,
-        }
+        Field::new(tag, 5, 8, [n.to_le_bytes(), d.to_le_bytes()].concat())
     }
     fn ascii(tag: u16, text: &str) -> Field {
         // TIFF ASCII is 7-bit and NUL-terminated: drop what does not fit.
         let mut bytes: Vec<u8> = text.bytes().filter(|b| (0x20..0x7F).contains(b)).collect();
         bytes.push(0);
-        Field {
-            tag,
-            typ: 2,
-            count: bytes.len() as u32,
-            bytes,
-        }
+        Field::new(tag, 2, 1, bytes)
     }
 }
 
@@ -385,6 +381,7 @@ pub fn read_tiff(bytes: &[u8], name_for_errors: &str) -> Result<Vec<TiffPage>, E
     let file = TiffFile::new(bytes, name_for_errors)?;
     let mut pages = Vec::new();
     let mut seen = HashSet::new();
+    let mut strips_left = MAX_STRIPS;
     let mut offset = file.u32_at(4)?;
     while offset != 0 {
         if !seen.insert(offset) {
@@ -394,7 +391,7 @@ pub fn read_tiff(bytes: &[u8], name_for_errors: &str) -> Result<Vec<TiffPage>, E
             return Err(file.bad(format!("more than {MAX_PAGES} IFDs")));
         }
         let ifd = file.ifd(offset)?;
-        if let Some(page) = file.page(&ifd, pages.len() + 1)? {
+        if let Some(page) = file.page(&ifd, pages.len() + 1, &mut strips_left)? {
             pages.push(page);
         }
         offset = ifd.next;
@@ -486,8 +483,8 @@ impl<'a> TiffFile<'a> {
     fn ifd(&self, offset: u32) -> Result<Ifd, Error> {
         let offset = offset as usize;
         let n = usize::from(self.u16_at(offset)?);
-        let next_field = offset + 2 + 12 * n;
         self.slice(offset, 2 + 12 * n + 4)?;
+        let next_field = offset + 2 + 12 * n;
         let entries = (0..n)
             .map(|i| {
                 let at = offset + 2 + 12 * i;
@@ -555,7 +552,12 @@ impl<'a> TiffFile<'a> {
     }
 
     /// One page from an IFD (`None` for a thumbnail).
-    fn page(&self, ifd: &Ifd, number: usize) -> Result<Option<TiffPage>, Error> {
+    fn page(
+        &self,
+        ifd: &Ifd,
+        number: usize,
+        strips_left: &mut usize,
+    ) -> Result<Option<TiffPage>, Error> {
         let find = |t: u16| ifd.entries.iter().find(|e| e.tag == t);
         let first = |t: u16| -> Result<Option<u32>, Error> {
             match find(t) {
@@ -636,6 +638,9 @@ impl<'a> TiffFile<'a> {
             .unwrap_or(u32::MAX)
             .clamp(1, rows);
         let strips = rows.div_ceil(rows_per_strip) as usize;
+        *strips_left = strips_left
+            .checked_sub(strips)
+            .ok_or_else(|| bad(format!("more than {MAX_STRIPS} strips in the file")))?;
         if offsets.len() < strips || counts.len() < strips {
             return Err(bad(format!(
                 "{} strip offsets and {} byte counts for {strips} strips",

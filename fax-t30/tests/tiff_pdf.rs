@@ -536,3 +536,18 @@ fn black_is_zero_pages_are_inverted_into_our_polarity() {
     assert_eq!(decoded.black_pixels(), 1728 * 200 - page.black_pixels());
     assert!(decoded.get(0, 0) && !page.get(0, 0));
 }
+
+#[test]
+fn page_count_is_capped() {
+    let tiny = TiffPage::from_page(&BilevelPage::blank(8, 1, Resolution::Fine), Compression::T6);
+    let pages = vec![tiny; tiff::MAX_PAGES];
+    let file = tiff::write_tiff(&pages, &TiffMeta::default());
+    assert_eq!(
+        tiff::read_tiff(&file, "max").unwrap().len(),
+        tiff::MAX_PAGES
+    );
+    let mut pages = pages;
+    pages.push(pages[0].clone());
+    let file = tiff::write_tiff(&pages, &TiffMeta::default());
+    assert!(expect_bad(&file, "too many pages").contains("5000"));
+}

@@ -32,8 +32,10 @@ pub struct BenchConfig {
     pub trial: Duration,
     /// Media time of the raw-bound run.
     pub raw_media: Duration,
-    /// Slots in the raw-bound run.
-    pub raw_calls: usize,
+    /// Media time every workload runs off the clock before it is measured.
+    pub warm_up: Duration,
+    /// Slots in the first raw-bound probe (which sets where the search starts).
+    pub probe_calls: usize,
     /// Upper limit of the search.
     pub max_calls: usize,
     /// p99 tick lateness a trial may have.
@@ -46,6 +48,10 @@ pub struct Workload {
     exchange: Exchange,
     slots: Vec<Slot>,
     tick: u64,
+    /// Media time: advances 20 ms per tick whatever clock paces the ticks,
+    /// so a workload warmed up on the simulated clock carries on unchanged
+    /// on the real-time ticker.
+    media_now: Instant,
     pub calls_completed: u64,
     pub calls_failed: u64,
 }
@@ -89,13 +95,25 @@ impl Workload {
             exchange,
             slots,
             tick: 0,
+            #[allow(clippy::disallowed_methods)] // origin of media time, never read again
+            media_now: Instant::now(),
             calls_completed: 0,
             calls_failed: 0,
         }
     }
 
+    /// Run `media` of media time as fast as the CPU allows (no clock), to
+    /// bring the calls into the steady mix of T.30 phases.
+    pub fn warm_up(&mut self, media: Duration) {
+        for _ in 0..ticks_in(media) {
+            self.tick();
+        }
+    }
+
     /// One 20 ms media step for every slot.
-    pub fn tick(&mut self, now: Instant) {
+    pub fn tick(&mut self) {
+        self.media_now += FRAME_DURATION;
+        let now = self.media_now;
         self.exchange.tick(now);
         for slot in &mut self.slots {
             if slot.call.is_none() && self.tick >= slot.start_tick {
@@ -160,27 +178,59 @@ fn thread_cpu_time() -> Duration {
     Duration::new(ts.tv_sec() as u64, ts.tv_nsec() as u32)
 }
 
-/// Run the workload without a clock and measure CPU time.
-pub fn measure_raw(cfg: &BenchConfig, document: &Path) -> RawBound {
-    let dir = cfg.work_dir.join("raw");
+fn ticks_in(d: Duration) -> u64 {
+    (d.as_millis() / FRAME_DURATION.as_millis()) as u64
+}
+
+/// Pin the calling thread to the last CPU, so the raw run and the
+/// real-time trials run on the same core, away from the main thread.
+fn pin_to_last_cpu() {
+    use nix::sched::{sched_getaffinity, sched_setaffinity, CpuSet};
+    use nix::unistd::Pid;
+    let Ok(allowed) = sched_getaffinity(Pid::from_raw(0)) else {
+        return;
+    };
+    let Some(cpu) = (0..CpuSet::count())
+        .rev()
+        .find(|&c| allowed.is_set(c).unwrap_or(false))
+    else {
+        return;
+    };
+    let mut set = CpuSet::new();
+    if set.set(cpu).is_ok() {
+        let _ = sched_setaffinity(Pid::from_raw(0), &set);
+    }
+}
+
+/// Run `calls` slots without a clock, after the warm-up, for
+/// `cfg.raw_media` of media time, and measure the thread's CPU time.
+pub fn measure_raw(cfg: &BenchConfig, document: &Path, calls: usize) -> RawBound {
+    let dir = cfg.work_dir.join(format!("raw-{calls}"));
     std::fs::create_dir_all(&dir).expect("bench work dir");
-    let mut w = Workload::new(cfg.raw_calls, document, &dir, cfg.t38);
-    #[allow(clippy::disallowed_methods)] // origin of the simulated clock
-    let mut now = Instant::now();
-    let ticks = (cfg.raw_media.as_millis() / FRAME_DURATION.as_millis()) as u64;
-    let cpu0 = thread_cpu_time();
-    for _ in 0..ticks {
-        w.tick(now);
-        now += FRAME_DURATION;
-    }
-    let cpu = (thread_cpu_time() - cpu0).as_secs_f64();
-    let media = ticks as f64 * FRAME_DURATION.as_secs_f64();
-    RawBound {
-        calls: cfg.raw_calls,
-        media_secs: media,
-        cpu_secs: cpu,
-        line_secs_per_cpu_sec: (2 * cfg.raw_calls) as f64 * media / cpu,
-    }
+    let cfg2 = cfg.clone();
+    let document = document.to_path_buf();
+    // On its own pinned thread, like the real-time trials.
+    std::thread::spawn(move || {
+        pin_to_last_cpu();
+        let mut w = Workload::new(calls, &document, &dir, cfg2.t38);
+        w.warm_up(cfg2.warm_up);
+        let ticks = ticks_in(cfg2.raw_media);
+        let cpu0 = thread_cpu_time();
+        for _ in 0..ticks {
+            w.tick();
+        }
+        let cpu = (thread_cpu_time() - cpu0).as_secs_f64();
+        let media = ticks as f64 * FRAME_DURATION.as_secs_f64();
+        let _ = std::fs::remove_dir_all(&dir);
+        RawBound {
+            calls,
+            media_secs: media,
+            cpu_secs: cpu,
+            line_secs_per_cpu_sec: (2 * calls) as f64 * media / cpu,
+        }
+    })
+    .join()
+    .expect("raw bound thread")
 }
 
 /// Run `calls` slots on the real-time ticker for `cfg.trial`.
@@ -188,14 +238,21 @@ pub fn run_trial(cfg: &BenchConfig, document: &Path, calls: usize) -> std::io::R
     let dir = cfg.work_dir.join(format!("rt-{calls}"));
     std::fs::create_dir_all(&dir)?;
     let mut w = Workload::new(calls, document, &dir, cfg.t38);
-    let ticks = (cfg.trial.as_millis() / FRAME_DURATION.as_millis()) as u64;
+    // Warm up off the clock: the trial measures the steady mix of phases,
+    // as the raw run does.
+    w.warm_up(cfg.warm_up);
+    let (c0, f0) = (w.calls_completed, w.calls_failed);
+    let ticks = ticks_in(cfg.trial);
     let (done_tx, done_rx) = std::sync::mpsc::channel();
     let mut n = 0u64;
-    let ticker = MediaTicker::spawn(FRAME_DURATION, move |now| {
-        w.tick(now);
+    let ticker = MediaTicker::spawn(FRAME_DURATION, move |_now| {
+        if n == 0 {
+            pin_to_last_cpu();
+        }
+        w.tick();
         n += 1;
         if n >= ticks {
-            let _ = done_tx.send((w.calls_completed, w.calls_failed));
+            let _ = done_tx.send((w.calls_completed - c0, w.calls_failed - f0));
             ControlFlow::Break(())
         } else {
             ControlFlow::Continue(())

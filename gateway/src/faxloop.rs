@@ -208,10 +208,15 @@ impl FaxCall {
         self.handle_callee_events(exchange, now)?;
         if self.stage == Stage::Connected {
             if self.record_events {
-                self.report.paths = [
+                let fresh = [
                     exchange.received_stats(self.callee),
                     exchange.received_stats(self.caller),
                 ];
+                for (kept, fresh) in self.report.paths.iter_mut().zip(fresh) {
+                    if fresh.is_some() {
+                        *kept = fresh;
+                    }
+                }
             }
             self.run_media(exchange, now);
         }

@@ -16,6 +16,7 @@ use std::ptr::{self, NonNull};
 
 use spandsp_sys as sys;
 
+use crate::page::MAX_WIDTH;
 use crate::Error;
 
 /// spandsp's names for the three codings (`t4_image_compression_t`).
@@ -83,7 +84,13 @@ impl<'a> Encoder<'a> {
     /// Prepare to encode `data` (packed rows, `(width + 7) / 8` bytes each,
     /// 1 = black, MSB first) as one page.
     pub(crate) fn new(data: &'a [u8], width: u32, coding: Coding) -> Result<Self, Error> {
-        let width_c = c_int::try_from(width).map_err(|_| Error::Engine("image too wide".into()))?;
+        // spandsp keeps one row in a variable-length array on the C stack.
+        if width == 0 || width > MAX_WIDTH {
+            return Err(Error::UnsupportedPage(format!(
+                "cannot encode rows {width} pixels wide (1..={MAX_WIDTH})"
+            )));
+        }
+        let width_c = width as c_int;
         let stride = width.div_ceil(8) as usize;
         let source = NonNull::from(Box::leak(Box::new(RowSource {
             data,
@@ -110,7 +117,10 @@ impl<'a> Encoder<'a> {
         if let Coding::T4TwoD { k } = coding {
             // SAFETY: `state` is a live encoder we own.
             unsafe {
-                sys::t4_t6_encode_set_max_2d_rows_per_1d_row(state.as_ptr(), k.max(1) as c_int)
+                sys::t4_t6_encode_set_max_2d_rows_per_1d_row(
+                    state.as_ptr(),
+                    k.clamp(1, 64) as c_int,
+                )
             };
         }
         Ok(Encoder {
