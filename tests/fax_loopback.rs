@@ -8,7 +8,7 @@ use fax_t30::media::FRAME_DURATION;
 use fax_t30::page::{BilevelPage, PaperSize, Resolution};
 use fax_t30::{FaxEvent, MaxRate, PageSource, Role, T38Options};
 use gateway::faxloop::{run_simulated, CallReport, CallSetup, Side};
-use line_drivers::loopback::Impairments;
+use line_drivers::loopback::{Behaviour, Impairments, NumberPattern};
 use line_drivers::HangupCause;
 use system_tests::scratch;
 
@@ -413,4 +413,102 @@ fn header_line_is_printed_above_each_page() {
             assert_eq!(g.row(y + extra), s.row(y), "row {y} below the header");
         }
     }
+}
+
+#[test]
+fn a_line_too_poor_for_14400_makes_the_sender_retrain_and_fall_back() {
+    let case = Case {
+        name: "retrain",
+        pages: 1,
+        rate: MaxRate::V17,
+        ecm: false,
+        res: Resolution::Fine,
+        // Effective SNR 20 dB: TCF at 14400 fails, 12000 trains.
+        impairments: Impairments {
+            law: Some(fax_t30::g711::Law::ALaw),
+            snr_db: Some(42.0),
+            attenuation_db: 22.0,
+            seed: 0,
+            ..Impairments::CLEAN
+        },
+    };
+    let src = document(1, case.res, 1000);
+    let report = run_simulated(setup(&case, &src)).expect("call runs");
+    let tx = report.sender.as_ref().unwrap();
+    assert!(tx.success, "{}", tx.summary());
+    assert!(tx.bit_rate < 14400, "fell back: {}", tx.bit_rate);
+    assert!(tx.retrains >= 1);
+    for side in [Side::Sender, Side::Receiver] {
+        let failed: Vec<u32> = report
+            .events
+            .iter()
+            .filter(|(_, s, _)| *s == side)
+            .filter_map(|(_, _, e)| match e {
+                FaxEvent::Retrain { failed_rate } => Some(*failed_rate),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            failed.first(),
+            Some(&14400),
+            "{side:?} reports the failed training"
+        );
+    }
+}
+
+fn dial_virtual(name: &str, number: &str, behaviour: Behaviour) -> CallReport {
+    let case = Case {
+        name: "virtual",
+        pages: 1,
+        rate: MaxRate::V17,
+        ecm: true,
+        res: Resolution::Fine,
+        impairments: Impairments::CLEAN,
+    };
+    let src = document(1, case.res, 1100);
+    let mut s = setup(
+        &Case {
+            name: leak(name),
+            ..case
+        },
+        &src,
+    );
+    s.dial = Some(number.to_string());
+    s.virtual_parties = vec![(NumberPattern::exact(number), behaviour)];
+    run_simulated(s).expect("call runs")
+}
+
+fn leak(s: &str) -> &'static str {
+    Box::leak(s.to_string().into_boxed_str())
+}
+
+#[test]
+fn a_person_answering_is_no_fax_machine() {
+    let report = dial_virtual("voice_answer", "555", Behaviour::answer_with_voice());
+    let tx = report.sender.as_ref().expect("the sender's session ran");
+    assert!(!tx.success);
+    assert_eq!(tx.pages_confirmed, 0);
+    // T.30's T0/T1: no fax handshake from the far end.
+    assert!(
+        matches!(tx.code.name(), "T0_EXPIRED" | "T1_EXPIRED"),
+        "{}",
+        tx.code
+    );
+    assert!(tx.summary().contains("fax"), "{}", tx.summary());
+    assert_eq!(tx.code.retry(), fax_t30::Retry::Temporary);
+    // spandsp's T0 (60 s after the answer) ends it, not the 30-minute limit.
+    assert!(
+        report.media_time < std::time::Duration::from_secs(90),
+        "{:?}",
+        report.media_time
+    );
+    assert!(!report.timed_out);
+}
+
+#[test]
+fn a_busy_number_starts_no_fax() {
+    let report = dial_virtual("busy", "556", Behaviour::Busy);
+    assert_eq!(report.line_cause, Some(HangupCause::UserBusy));
+    assert!(report.sender.is_none());
+    assert!(HangupCause::UserBusy.is_temporary());
 }

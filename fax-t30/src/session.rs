@@ -218,6 +218,7 @@ pub struct FaxSession {
     negotiated_rate: u32,
     retrains: u32,
     sent_rows: (u32, u32),
+    training_rate: u32,
     remote_ident_sent: bool,
     rx_file: Option<PathBuf>,
     outcome: Option<FaxOutcome>,
@@ -319,6 +320,7 @@ impl FaxSession {
             negotiated_rate: 0,
             retrains: 0,
             sent_rows: (0, 0),
+            training_rate: 0,
             remote_ident_sent: false,
             rx_file,
             outcome: None,
@@ -497,7 +499,13 @@ impl FaxSession {
         // Frames we send and frames we receive mean the same progress; what
         // matters is who sends which (the sender sends DCS, the receiver CFR).
         match fcf {
-            FCF_DIS | FCF_DCS => self.set_phase(Phase::B),
+            FCF_DIS => self.set_phase(Phase::B),
+            FCF_DCS => {
+                // The sender's statistics move to the fallback rate as soon
+                // as training fails; remember the rate this DCS trains at.
+                self.training_rate = self.engine.stats().bit_rate;
+                self.set_phase(Phase::B);
+            }
             FCF_CFR => {
                 self.report_remote_ident();
                 let st = self.engine.stats();
@@ -511,7 +519,10 @@ impl FaxSession {
             }
             FCF_FTT => {
                 self.retrains += 1;
-                let rate = self.engine.stats().bit_rate;
+                let rate = match self.role {
+                    Role::Sender => self.training_rate,
+                    Role::Receiver => self.engine.stats().bit_rate,
+                };
                 self.events
                     .push_back(FaxEvent::Retrain { failed_rate: rate });
             }

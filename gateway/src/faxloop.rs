@@ -13,7 +13,9 @@ use fax_t30::media::FRAME_DURATION;
 use fax_t30::{
     Document, FaxEvent, FaxOptions, FaxOutcome, FaxSession, PageSource, T38Options, Transport,
 };
-use line_drivers::loopback::{Exchange, ExchangeConfig, Impairments, LineIndex, PathStats};
+use line_drivers::loopback::{
+    Behaviour, Exchange, ExchangeConfig, Impairments, LineIndex, NumberPattern, PathStats,
+};
 use line_drivers::{CallId, CallProgress, HangupCause, LineCaps, LineEvent, Media, MediaKind};
 
 /// Which end of the call an event came from.
@@ -40,6 +42,11 @@ pub struct CallSetup {
     pub no_answer: bool,
     /// Give up after this much media time.
     pub time_limit: Duration,
+    /// Dial this number instead of the receiver's line: one of the
+    /// exchange's virtual subscribers in `virtual_parties` (a person who
+    /// answers, a busy line, ...). No receiver session runs then.
+    pub dial: Option<String>,
+    pub virtual_parties: Vec<(NumberPattern, Behaviour)>,
 }
 
 impl CallSetup {
@@ -65,6 +72,8 @@ impl CallSetup {
             drop_after_pages: None,
             no_answer: false,
             time_limit: Duration::from_secs(30 * 60),
+            dial: None,
+            virtual_parties: Vec::new(),
         }
     }
 }
@@ -127,7 +136,10 @@ impl FaxCall {
         callee: LineIndex,
     ) -> FaxCall {
         FaxCall {
-            called_number: exchange.number(callee).to_string(),
+            called_number: setup
+                .dial
+                .clone()
+                .unwrap_or_else(|| exchange.number(callee).to_string()),
             setup,
             caller,
             callee,
@@ -225,7 +237,10 @@ impl FaxCall {
             self.report.timed_out = true;
             self.hang_up_both(exchange, HangupCause::LocalTimeout, now);
         }
-        if self.a_gone && self.b_gone && self.stage != Stage::Done {
+        // Done when our lines are idle (a call that never reached our
+        // receiver line leaves nothing to clear there).
+        let b_clear = self.b_gone || self.call_b.is_none();
+        if self.a_gone && b_clear && self.stage != Stage::Done {
             self.finish(now);
         }
         Ok(())
@@ -240,7 +255,7 @@ impl FaxCall {
                 } => {
                     let doc = Document::Send(self.setup.document.clone());
                     self.tx = Some(FaxSession::new(&self.setup.sender, self.transport(), doc)?);
-                    if self.rx.is_some() {
+                    if self.rx.is_some() || self.setup.dial.is_some() {
                         self.stage = Stage::Connected;
                     }
                 }
@@ -326,16 +341,15 @@ impl FaxCall {
 
     fn run_media(&mut self, exchange: &mut Exchange, now: Instant) {
         let elapsed = now - self.started.unwrap_or(now);
-        let (Some(tx), Some(rx), Some(ca), Some(cb)) =
-            (self.tx.as_mut(), self.rx.as_mut(), self.call_a, self.call_b)
-        else {
+        let (Some(tx), Some(ca)) = (self.tx.as_mut(), self.call_a) else {
             return;
         };
         let mut cut = false;
-        for (side, session, line, call) in [
-            (Side::Sender, tx, self.caller, ca),
-            (Side::Receiver, rx, self.callee, cb),
-        ] {
+        let mut ends = vec![(Side::Sender, tx, self.caller, ca)];
+        if let (Some(rx), Some(cb)) = (self.rx.as_mut(), self.call_b) {
+            ends.push((Side::Receiver, rx, self.callee, cb));
+        }
+        for (side, session, line, call) in ends {
             if session.is_t38() {
                 session.handle_tick();
                 while let Some(p) = session.poll_ifp() {
@@ -384,7 +398,10 @@ impl FaxCall {
                 .line_cause
                 .get_or_insert(HangupCause::NormalClearing);
         }
-        if rx_done && !self.b_gone && !self.a_gone {
+        if let Some(cb) = self
+            .call_b
+            .filter(|_| rx_done && !self.b_gone && !self.a_gone)
+        {
             exchange.hangup(self.callee, cb, HangupCause::NormalClearing, now);
             self.b_gone = true;
         }
@@ -435,8 +452,16 @@ fn feed(session: &mut FaxSession, media: &Media) {
 }
 
 /// The two-line exchange the bench uses: 100 calls 200.
-pub fn bench_exchange(impairments: Impairments) -> (Exchange, LineIndex, LineIndex) {
-    let mut ex = Exchange::new(ExchangeConfig::default().with_impairments(impairments));
+/// Other numbers reach the virtual subscribers given.
+pub fn bench_exchange(
+    impairments: Impairments,
+    virtual_parties: &[(NumberPattern, Behaviour)],
+) -> (Exchange, LineIndex, LineIndex) {
+    let mut config = ExchangeConfig::default().with_impairments(impairments);
+    for (pattern, behaviour) in virtual_parties {
+        config = config.with_behaviour(pattern.clone(), behaviour.clone());
+    }
+    let mut ex = Exchange::new(config);
     let caps = LineCaps::FAX;
     let a = ex.add_line("100", caps).expect("fresh exchange");
     let b = ex.add_line("200", caps).expect("fresh exchange");
@@ -445,7 +470,7 @@ pub fn bench_exchange(impairments: Impairments) -> (Exchange, LineIndex, LineInd
 
 /// Run one call on a simulated clock, as fast as the CPU allows.
 pub fn run_simulated(setup: CallSetup) -> Result<CallReport, fax_t30::Error> {
-    let (mut ex, a, b) = bench_exchange(setup.impairments);
+    let (mut ex, a, b) = bench_exchange(setup.impairments, &setup.virtual_parties);
     let mut call = FaxCall::new(setup, &ex, a, b);
     // The simulated clock starts anywhere; only differences matter.
     #[allow(clippy::disallowed_methods)] // origin of a simulated clock, never read again
