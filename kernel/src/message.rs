@@ -1,0 +1,253 @@
+//! The one message model for fax, voice and SMS, outgoing and incoming,
+//! with the journal fields operators know from commercial UMS products.
+//!
+//! Time is a [`Timestamp`] given by the caller (milliseconds since the Unix
+//! epoch): nothing here reads a clock.
+
+use serde::{Deserialize, Serialize};
+
+/// Milliseconds since 1970-01-01T00:00:00Z, passed in by whoever drives the kernel.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
+pub struct Timestamp(pub u64);
+
+impl Timestamp {
+    pub fn plus_secs(self, secs: u64) -> Timestamp {
+        Timestamp(self.0.saturating_add(secs.saturating_mul(1000)))
+    }
+
+    pub fn secs_until(self, later: Timestamp) -> u64 {
+        later.0.saturating_sub(self.0) / 1000
+    }
+
+    /// RFC 5322 date-time in UTC (`Fri, 27 Nov 2026 20:26:41 +0000`).
+    pub fn rfc5322(self) -> String {
+        let secs = self.0 / 1000;
+        let (y, mo, d) = civil_from_days((secs / 86_400) as i64);
+        let rem = secs % 86_400;
+        let weekday =
+            ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][((secs / 86_400) % 7) as usize];
+        let month = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ][(mo - 1) as usize];
+        format!(
+            "{weekday}, {d:02} {month} {y} {:02}:{:02}:{:02} +0000",
+            rem / 3600,
+            (rem / 60) % 60,
+            rem % 60
+        )
+    }
+
+    /// ISO 8601 in UTC (`2026-11-27T20:26:41Z`), for the journal and JSON.
+    pub fn iso8601(self) -> String {
+        let secs = self.0 / 1000;
+        let (y, mo, d) = civil_from_days((secs / 86_400) as i64);
+        let rem = secs % 86_400;
+        format!(
+            "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}Z",
+            rem / 3600,
+            (rem / 60) % 60,
+            rem % 60
+        )
+    }
+}
+
+/// Days since the epoch to (year, month, day), proleptic Gregorian
+/// (H. Hinnant's `civil_from_days`).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// A message's number in the store and the journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct MessageId(pub u64);
+
+impl std::fmt::Display for MessageId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:08}", self.0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Direction {
+    Outgoing,
+    Incoming,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Service {
+    Fax,
+    Voice,
+    Sms,
+}
+
+impl Service {
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Fax => "fax",
+            Service::Voice => "voice",
+            Service::Sms => "sms",
+        }
+    }
+
+    /// RFC 3458 Message-Context value.
+    pub fn message_context(self) -> &'static str {
+        match self {
+            Service::Fax => "fax-message",
+            Service::Voice => "voice-message",
+            Service::Sms => "sms-message",
+        }
+    }
+}
+
+/// Where a message stands, as the journal shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Status {
+    /// Accepted and stored; waiting for its turn (or its send-at time).
+    Queued,
+    /// On a line now.
+    Sending,
+    /// Waiting to retry after a failed attempt.
+    Retrying,
+    /// Every page (or the SMS) was confirmed by the remote.
+    Sent,
+    /// Gave up: a permanent cause, or attempts ran out.
+    Failed,
+    /// Cancelled by an operator before it was sent.
+    Cancelled,
+    /// Deleted by an operator.
+    Deleted,
+    /// Incoming: received and stored.
+    Received,
+    /// Incoming: handed to the outbox for the recipient's mailbox.
+    Delivered,
+}
+
+impl Status {
+    /// No more work will happen for the message.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Status::Sent | Status::Failed | Status::Cancelled | Status::Deleted | Status::Delivered
+        )
+    }
+}
+
+/// A fax, voice message or SMS with its journal fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: MessageId,
+    pub direction: Direction,
+    pub service: Service,
+    /// The user (directory id) it belongs to: the sender of an outgoing
+    /// message, the mailbox owner of an incoming one.
+    pub user: Option<String>,
+    /// `From:` of the mail (outgoing) or caller as an address (incoming).
+    pub sender_address: Option<String>,
+    /// SMTP envelope sender (`MAIL FROM`).
+    pub envelope_sender: Option<String>,
+    /// Canonical E.164 number of the recipient (outgoing) or the called
+    /// number (incoming).
+    pub recipient_number: Option<String>,
+    /// Mail address of the recipient: `<number>@fax.domain` (outgoing) or
+    /// the mailbox (incoming).
+    pub recipient_address: Option<String>,
+    /// The recipient as the user wrote it, before normalisation.
+    pub original_recipient: Option<String>,
+    /// Caller id of an incoming call, normalised to E.164 where possible.
+    pub caller_number: Option<String>,
+    pub subject: Option<String>,
+    /// Pages in the document (fax).
+    pub pages: u32,
+    /// Pages confirmed by the remote so far (fax).
+    pub pages_sent: u32,
+    /// Image data rate of the last attempt, bit/s.
+    pub transmit_speed: u32,
+    pub resolution: Option<String>,
+    pub local_station_id: Option<String>,
+    pub remote_station_id: Option<String>,
+    /// Line time of the last call, seconds.
+    pub duration_secs: u32,
+    pub attempts: u32,
+    pub status: Status,
+    /// The human reason for the status (the sentence in the report).
+    pub status_reason: Option<String>,
+    pub line: Option<String>,
+    pub billing_code: Option<String>,
+    pub priority: u8,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub completed_at: Option<Timestamp>,
+    /// The document to send or the received one (spool path).
+    pub document: Option<String>,
+    /// SMS text or a note.
+    pub text: Option<String>,
+    /// No route matched an incoming number: delivered to the default recipient.
+    pub unrouted: bool,
+}
+
+impl Message {
+    /// A new message with every optional field empty.
+    pub fn new(id: MessageId, direction: Direction, service: Service, now: Timestamp) -> Message {
+        Message {
+            id,
+            direction,
+            service,
+            user: None,
+            sender_address: None,
+            envelope_sender: None,
+            recipient_number: None,
+            recipient_address: None,
+            original_recipient: None,
+            caller_number: None,
+            subject: None,
+            pages: 0,
+            pages_sent: 0,
+            transmit_speed: 0,
+            resolution: None,
+            local_station_id: None,
+            remote_station_id: None,
+            duration_secs: 0,
+            attempts: 0,
+            status: match direction {
+                Direction::Outgoing => Status::Queued,
+                Direction::Incoming => Status::Received,
+            },
+            status_reason: None,
+            line: None,
+            billing_code: None,
+            priority: 5,
+            created_at: now,
+            updated_at: now,
+            completed_at: None,
+            document: None,
+            text: None,
+            unrouted: false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_rendered_in_utc() {
+        // 2026-11-27T20:26:41Z
+        let t = Timestamp(1_795_811_201_000);
+        assert_eq!(t.iso8601(), "2026-11-27T20:26:41Z");
+        assert_eq!(t.rfc5322(), "Fri, 27 Nov 2026 20:26:41 +0000");
+        assert_eq!(Timestamp(0).rfc5322(), "Thu, 01 Jan 1970 00:00:00 +0000");
+        assert_eq!(Timestamp(951_782_400_000).iso8601(), "2000-02-29T00:00:00Z");
+    }
+}

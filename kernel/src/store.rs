@@ -1,0 +1,162 @@
+//! The durable store: every message with its job, in `sled`.
+//!
+//! One record per message (`Record`: the message and its job together), so
+//! every state change is a single atomic write; each write is flushed to
+//! disk before the caller is told it happened (before an SMTP 250, before a
+//! call is placed for the next page). A batch of new messages is one atomic
+//! batch and one flush (group commit): nobody hears "accepted" before it.
+//!
+//! Failpoints: `UMS_FAILPOINT=<name>` makes the process abort (as `kill -9`
+//! would stop it, no destructor runs) right before or after the write with
+//! that name, e.g. `before:AttemptEnded` or `after:insert`. `<name>@<n>`
+//! fires at the n-th time the point is reached. The crash tests use them.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::{Deserialize, Serialize};
+
+use crate::job::Job;
+use crate::message::{Message, MessageId};
+
+/// A message and, for outgoing ones, its job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub message: Message,
+    pub job: Option<Job>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    #[error("store at {path}: {source}")]
+    Open { path: String, source: sled::Error },
+    #[error("store write failed: {0}")]
+    Write(#[from] sled::Error),
+    #[error("store record {id} is corrupt: {source}")]
+    Corrupt { id: u64, source: serde_json::Error },
+}
+
+/// The store. Cheap to clone (sled handles are shared).
+#[derive(Clone)]
+pub struct Store {
+    db: sled::Db,
+    records: sled::Tree,
+    failpoint: Option<(String, u64)>,
+    hits: std::sync::Arc<AtomicU64>,
+}
+
+impl Store {
+    /// Open (or create) the store in `dir`.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        let db = sled::Config::new()
+            .path(dir)
+            .mode(sled::Mode::HighThroughput)
+            .open()
+            .map_err(|source| StoreError::Open {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        let records = db.open_tree("records").map_err(|source| StoreError::Open {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        let failpoint = std::env::var("UMS_FAILPOINT")
+            .ok()
+            .map(|v| match v.split_once('@') {
+                Some((name, n)) => (name.to_string(), n.parse().unwrap_or(1)),
+                None => (v, 1),
+            });
+        Ok(Store {
+            db,
+            records,
+            failpoint,
+            hits: Default::default(),
+        })
+    }
+
+    fn fail_at(&self, point: &str) {
+        if let Some((name, n)) = &self.failpoint {
+            if name == point && self.hits.fetch_add(1, Ordering::SeqCst) + 1 == *n {
+                eprintln!("failpoint {point} reached: aborting");
+                std::process::abort();
+            }
+        }
+    }
+
+    /// A fresh message id, unique across restarts (sled persists the
+    /// counter; ids may skip numbers after a crash, never repeat).
+    pub fn next_id(&self) -> Result<MessageId, StoreError> {
+        Ok(MessageId(self.db.generate_id()? + 1))
+    }
+
+    /// Store new records atomically and durably: all or none, flushed
+    /// before this returns.
+    pub fn insert_batch(&self, records: &[Record]) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for r in records {
+            batch.insert(&key(r.message.id), encode(r));
+        }
+        self.fail_at("before:insert");
+        self.records.apply_batch(batch)?;
+        self.db.flush()?;
+        self.fail_at("after:insert");
+        Ok(())
+    }
+
+    /// Store one state change durably. `transition` names it for failpoints.
+    pub fn update(&self, record: &Record, transition: &str) -> Result<(), StoreError> {
+        self.fail_at(&format!("before:{transition}"));
+        self.records
+            .insert(key(record.message.id), encode(record))?;
+        self.db.flush()?;
+        self.fail_at(&format!("after:{transition}"));
+        Ok(())
+    }
+
+    pub fn get(&self, id: MessageId) -> Result<Option<Record>, StoreError> {
+        self.records
+            .get(key(id))?
+            .map(|v| decode(id.0, &v))
+            .transpose()
+    }
+
+    /// Every record, oldest first.
+    pub fn all(&self) -> impl Iterator<Item = Result<Record, StoreError>> + '_ {
+        self.records.iter().map(|kv| {
+            let (k, v) = kv?;
+            let id = u64::from_be_bytes(k.as_ref().try_into().unwrap_or([0; 8]));
+            decode(id, &v)
+        })
+    }
+
+    /// Records whose job is not finished.
+    pub fn open_jobs(&self) -> Result<Vec<Record>, StoreError> {
+        self.all()
+            .filter(|r| {
+                r.as_ref()
+                    .map_or(true, |r| r.job.as_ref().is_some_and(|j| !j.is_done()))
+            })
+            .collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+}
+
+fn key(id: MessageId) -> [u8; 8] {
+    id.0.to_be_bytes()
+}
+
+fn encode(r: &Record) -> Vec<u8> {
+    serde_json::to_vec(r).expect("records serialise")
+}
+
+fn decode(id: u64, bytes: &[u8]) -> Result<Record, StoreError> {
+    serde_json::from_slice(bytes).map_err(|source| StoreError::Corrupt { id, source })
+}
