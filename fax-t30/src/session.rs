@@ -138,6 +138,9 @@ impl Default for FaxOptions {
 pub enum PageSource {
     /// A TIFF-F file (any T.4/T.6 fax TIFF libtiff can read).
     Tiff(PathBuf),
+    /// The same, from page `first_page` (1-based) to the end: a retry that
+    /// resumes after the pages the remote already confirmed.
+    TiffFrom { path: PathBuf, first_page: u32 },
     /// Pages in memory; they are written as T.6 TIFF-F to `spool` first,
     /// the form spandsp's T.4 transmitter reads.
     Pages {
@@ -219,6 +222,8 @@ pub struct FaxSession {
     retrains: u32,
     sent_rows: (u32, u32),
     training_rate: u32,
+    /// Pages of the file before the first one this session sends.
+    skipped_pages: u32,
     remote_ident_sent: bool,
     rx_file: Option<PathBuf>,
     outcome: Option<FaxOutcome>,
@@ -274,15 +279,18 @@ impl FaxSession {
         }
         engine.set_supported_image_sizes(sizes);
 
+        let mut skipped_pages = 0;
         let (role, rx_file) = match document {
             Document::Send(source) => {
-                let path = match source {
-                    PageSource::Tiff(p) => p,
+                let (path, first_page) = match source {
+                    PageSource::Tiff(p) => (p, 1),
+                    PageSource::TiffFrom { path, first_page } => (path, first_page.max(1)),
                     PageSource::Pages { pages, spool } => {
                         spool_pages(&pages, &spool)?;
-                        spool
+                        (spool, 1)
                     }
                 };
+                skipped_pages = first_page - 1;
                 if !path.is_file() {
                     return Err(Error::io(
                         &path,
@@ -292,7 +300,7 @@ impl FaxSession {
                         ),
                     ));
                 }
-                engine.set_tx_file(&path)?;
+                engine.set_tx_file(&path, skipped_pages)?;
                 (Role::Sender, None)
             }
             Document::Receive(path) => {
@@ -321,6 +329,7 @@ impl FaxSession {
             retrains: 0,
             sent_rows: (0, 0),
             training_rate: 0,
+            skipped_pages,
             remote_ident_sent: false,
             rx_file,
             outcome: None,
@@ -638,7 +647,10 @@ impl FaxSession {
         let file_error = self.role == Role::Receiver && self.engine.receive_output_error() != 0;
         let (pages_confirmed, pages_total, success) = match self.role {
             Role::Sender => {
-                let total = st.pages_in_file;
+                // spandsp counts the whole file; this session sends the rest.
+                let total = st
+                    .pages_in_file
+                    .map(|t| t.saturating_sub(self.skipped_pages));
                 let ok = code.is_ok() && total.is_some_and(|t| st.pages_tx >= t && t > 0);
                 (st.pages_tx, total, ok)
             }

@@ -128,3 +128,50 @@ fn t38_back_to_back_sends_every_page() {
         assert_eq!(g.decode().unwrap().data(), s.data());
     }
 }
+
+#[test]
+fn a_resumed_send_starts_at_the_first_unconfirmed_page() {
+    let d = dir("resume");
+    let src = pages(3, Resolution::Fine);
+    let doc = d.join("doc.tif");
+    let tiff: Vec<_> = src
+        .iter()
+        .map(|p| fax_t30::tiff::TiffPage::from_page(p, fax_t30::codec::Compression::T6))
+        .collect();
+    fax_t30::tiff::write_tiff_file(&doc, &tiff, &Default::default()).unwrap();
+    let tx_opts = FaxOptions::default();
+    let rx_opts = FaxOptions {
+        calling_party: false,
+        ..Default::default()
+    };
+    let mut tx = FaxSession::new(
+        &tx_opts,
+        Transport::Audio,
+        Document::Send(PageSource::TiffFrom {
+            path: doc,
+            first_page: 2,
+        }),
+    )
+    .unwrap();
+    let rx_file = d.join("rx.tif");
+    let mut rx = FaxSession::new(
+        &rx_opts,
+        Transport::Audio,
+        Document::Receive(rx_file.clone()),
+    )
+    .unwrap();
+    while !(tx.is_finished() && rx.is_finished()) {
+        let a = tx.poll_audio();
+        let b = rx.poll_audio();
+        rx.handle_audio(&a);
+        tx.handle_audio(&b);
+        assert!(tx.elapsed_samples() < 8000 * 600, "stuck");
+    }
+    let out = tx.outcome().unwrap();
+    assert!(out.success, "{}", out.summary());
+    assert_eq!((out.pages_confirmed, out.pages_total), (2, Some(2)));
+    let got = fax_t30::tiff::read_tiff_file(&rx_file).unwrap();
+    assert_eq!(got.len(), 2);
+    assert!(got[0].decode().unwrap().data() == src[1].data());
+    assert!(got[1].decode().unwrap().data() == src[2].data());
+}

@@ -166,6 +166,9 @@ pub struct Message {
     pub original_recipient: Option<String>,
     /// Caller id of an incoming call, normalised to E.164 where possible.
     pub caller_number: Option<String>,
+    /// What the line dials for the recipient (numbering plan applied).
+    #[serde(default)]
+    pub dial_string: Option<String>,
     pub subject: Option<String>,
     /// Pages in the document (fax).
     pub pages: u32,
@@ -210,6 +213,7 @@ impl Message {
             recipient_address: None,
             original_recipient: None,
             caller_number: None,
+            dial_string: None,
             subject: None,
             pages: 0,
             pages_sent: 0,

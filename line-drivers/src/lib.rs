@@ -67,6 +67,7 @@
 
 pub mod cause;
 pub mod clock;
+pub mod fax_machine;
 mod error;
 pub mod line;
 pub mod loopback;

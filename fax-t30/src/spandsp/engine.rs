@@ -270,10 +270,16 @@ impl Engine {
         unsafe { sys::t30_set_supported_image_sizes(self.t30, bits as c_int) };
     }
 
-    pub fn set_tx_file(&mut self, path: &Path) -> Result<(), Error> {
+    /// Send `path` from page `first_page` (0-based) to its end.
+    pub fn set_tx_file(&mut self, path: &Path, first_page: u32) -> Result<(), Error> {
         let c = path_cstring(path)?;
+        let start = if first_page == 0 {
+            -1
+        } else {
+            first_page as c_int
+        };
         // SAFETY: t30 valid; spandsp copies the file name.
-        unsafe { sys::t30_set_tx_file(self.t30, c.as_ptr(), -1, -1) };
+        unsafe { sys::t30_set_tx_file(self.t30, c.as_ptr(), start, -1) };
         Ok(())
     }
 

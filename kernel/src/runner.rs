@@ -1,0 +1,466 @@
+//! The runner: puts due jobs on free lines, drives their fax calls, feeds
+//! what happens into the job state machine, and stores every step before
+//! acting on it. Outcomes that someone must hear about come out as
+//! [`Effect`]s for the report side.
+//!
+//! It is a sans-IO engine over [`Line`]s: the owner calls
+//! [`Runner::tick`] every 20 ms with the media time and the wall time (both
+//! simulated in tests), after the lines' driver has ticked.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use fax_t30::{Document, FaxEvent, FaxOptions, FaxSession, MaxRate, PageSource, Retry, Transport};
+use line_drivers::{CallId, CallProgress, HangupCause, Line, LineEvent, Media, MediaKind};
+
+use crate::job::{
+    step, AttemptResult, Effect, FailureKind, Final, Job, JobEvent, JobState, RetryPolicy,
+};
+use crate::message::{Message, MessageId, Service, Status, Timestamp};
+use crate::store::{Record, Store, StoreError};
+
+/// Settings of the runner.
+#[derive(Debug, Clone)]
+pub struct RunnerConfig {
+    pub policy: RetryPolicy,
+    /// Our TSI.
+    pub ident: String,
+    /// Header line on each sent page (spandsp adds date, time, page n/m).
+    pub header: Option<String>,
+    pub ecm: bool,
+    pub max_rate: MaxRate,
+    /// Jobs of this priority or lower urgency (higher number) go out only
+    /// inside `low_priority_window`.
+    pub low_priority_from: u8,
+    /// (start, end) minutes of the UTC day; may wrap midnight.
+    pub low_priority_window: Option<(u32, u32)>,
+}
+
+impl Default for RunnerConfig {
+    fn default() -> Self {
+        RunnerConfig {
+            policy: RetryPolicy::default(),
+            ident: String::new(),
+            header: None,
+            ecm: true,
+            max_rate: MaxRate::V17,
+            low_priority_from: 7,
+            low_priority_window: None,
+        }
+    }
+}
+
+struct ActiveCall {
+    id: MessageId,
+    call: CallId,
+    first_page: u32,
+    session: Option<FaxSession>,
+    started: Timestamp,
+}
+
+struct Slot {
+    line: Box<dyn Line>,
+    active: Option<ActiveCall>,
+}
+
+/// See the module docs.
+pub struct Runner {
+    store: Store,
+    config: RunnerConfig,
+    slots: Vec<Slot>,
+    /// Open jobs by id (an index of the store, which stays the truth).
+    open: BTreeMap<MessageId, Record>,
+    effects: Vec<(MessageId, Effect)>,
+}
+
+impl Runner {
+    /// Start on `store`, resolving calls that were in progress when the
+    /// process stopped (every page confirmed: sent; otherwise retried).
+    pub fn new(
+        store: Store,
+        config: RunnerConfig,
+        lines: Vec<Box<dyn Line>>,
+        now: Timestamp,
+    ) -> Result<Runner, StoreError> {
+        let mut runner = Runner {
+            store,
+            config,
+            slots: lines
+                .into_iter()
+                .map(|line| Slot { line, active: None })
+                .collect(),
+            open: BTreeMap::new(),
+            effects: Vec::new(),
+        };
+        for rec in runner.store.open_jobs()? {
+            let id = rec.message.id;
+            let active = matches!(
+                rec.job.as_ref().map(|j| &j.state),
+                Some(JobState::Active { .. })
+            );
+            runner.open.insert(id, rec);
+            if active {
+                runner.apply(id, JobEvent::Recover, now, "Recover")?;
+            }
+        }
+        Ok(runner)
+    }
+
+    /// Accept new outgoing messages: stored and flushed before this returns.
+    pub fn submit(&mut self, records: Vec<Record>) -> Result<(), StoreError> {
+        self.store.insert_batch(&records)?;
+        for r in records {
+            if r.job.as_ref().is_some_and(|j| !j.is_done()) {
+                self.open.insert(r.message.id, r);
+            }
+        }
+        Ok(())
+    }
+
+    /// What must be reported since the last call.
+    pub fn take_effects(&mut self) -> Vec<(MessageId, Effect)> {
+        std::mem::take(&mut self.effects)
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Jobs not finished yet.
+    pub fn open_jobs(&self) -> usize {
+        self.open.len()
+    }
+
+    /// An operator cancels (`delete == false`) or deletes a message.
+    pub fn remove(
+        &mut self,
+        id: MessageId,
+        by: &str,
+        delete: bool,
+        media_now: Instant,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let event = if delete {
+            JobEvent::Delete { by: by.into() }
+        } else {
+            JobEvent::Cancel { by: by.into() }
+        };
+        if !self.open.contains_key(&id) {
+            let Some(rec) = self.store.get(id)? else {
+                return Ok(false);
+            };
+            if !delete {
+                return Ok(false);
+            }
+            self.open.insert(id, rec);
+        }
+        self.apply(id, event, now, if delete { "Delete" } else { "Cancel" })?;
+        // Hang up a call in progress for it.
+        for slot in &mut self.slots {
+            if slot.active.as_ref().is_some_and(|a| a.id == id) {
+                let a = slot.active.take().expect("checked");
+                slot.line
+                    .hangup(a.call, HangupCause::NormalClearing, media_now);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Store a job step and its journal fields; remember its effects.
+    fn apply(
+        &mut self,
+        id: MessageId,
+        event: JobEvent,
+        now: Timestamp,
+        name: &str,
+    ) -> Result<(), StoreError> {
+        let Some(rec) = self.open.get_mut(&id) else {
+            return Ok(());
+        };
+        let job = rec.job.as_ref().expect("open records have a job");
+        let Ok((next, effects)) = step(job, &event, now, &self.config.policy) else {
+            return Ok(()); // a stale event (e.g. a page after cancel): nothing to do
+        };
+        let m = &mut rec.message;
+        m.attempts = next.attempts;
+        m.pages_sent = next.pages_confirmed;
+        m.updated_at = now;
+        m.status_reason = next.last_reason.clone();
+        m.status = match &next.state {
+            JobState::Waiting { .. } if next.attempts > 0 => Status::Retrying,
+            JobState::Waiting { .. } => Status::Queued,
+            JobState::Active { line, .. } => {
+                m.line = Some(line.clone());
+                Status::Sending
+            }
+            JobState::Done(f) => {
+                m.completed_at = Some(now);
+                match f {
+                    Final::Sent => {
+                        m.status_reason = None;
+                        Status::Sent
+                    }
+                    Final::Failed { .. } => Status::Failed,
+                    Final::Cancelled { .. } => Status::Cancelled,
+                    Final::Deleted { .. } => Status::Deleted,
+                }
+            }
+        };
+        if let JobEvent::AttemptEnded(r) = &event {
+            m.transmit_speed = r.bit_rate;
+            m.remote_station_id = r.remote_id.clone().or(m.remote_station_id.take());
+            m.duration_secs = r.duration_secs;
+        }
+        rec.job = Some(next);
+        self.store.update(rec, name)?;
+        let done = rec.job.as_ref().is_some_and(|j| j.is_done());
+        self.effects.extend(effects.into_iter().map(|e| (id, e)));
+        if done {
+            self.open.remove(&id);
+        }
+        Ok(())
+    }
+
+    /// One media step: line events, fax sessions, then scheduling.
+    pub fn tick(&mut self, media_now: Instant, now: Timestamp) -> Result<(), StoreError> {
+        for i in 0..self.slots.len() {
+            self.tick_slot(i, media_now, now)?;
+        }
+        self.schedule(media_now, now)
+    }
+
+    fn tick_slot(
+        &mut self,
+        i: usize,
+        media_now: Instant,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut ended: Option<AttemptResult> = None;
+        let mut confirmed: Vec<u32> = Vec::new();
+        {
+            let slot = &mut self.slots[i];
+            while let Some(ev) = slot.line.poll_event() {
+                let Some(a) = slot.active.as_mut().filter(|a| a.call == ev.call()) else {
+                    if let LineEvent::Incoming { call, .. } = ev {
+                        // Incoming calls are another issue's work: refuse politely.
+                        slot.line.hangup(call, HangupCause::UserBusy, media_now);
+                    }
+                    continue;
+                };
+                match ev {
+                    LineEvent::Progress {
+                        progress: CallProgress::Answered,
+                        ..
+                    } => {
+                        let Some(rec) = self.open.get(&a.id) else {
+                            continue;
+                        };
+                        let doc = rec.message.document.clone().unwrap_or_default();
+                        let options = FaxOptions {
+                            calling_party: true,
+                            ecm: self.config.ecm,
+                            max_rate: self.config.max_rate,
+                            ident: self.config.ident.clone(),
+                            header: self.config.header.clone(),
+                            ..FaxOptions::default()
+                        };
+                        let source = PageSource::TiffFrom {
+                            path: PathBuf::from(doc),
+                            first_page: a.first_page,
+                        };
+                        match FaxSession::new(&options, Transport::Audio, Document::Send(source)) {
+                            Ok(s) => a.session = Some(s),
+                            Err(e) => {
+                                slot.line
+                                    .hangup(a.call, HangupCause::NormalClearing, media_now);
+                                ended = Some(failure(
+                                    FailureKind::Permanent,
+                                    format!("the document cannot be sent: {e}"),
+                                    0,
+                                ));
+                            }
+                        }
+                    }
+                    LineEvent::Progress { .. } | LineEvent::Incoming { .. } => {}
+                    LineEvent::Media { media, .. } => {
+                        if let Some(s) = a.session.as_mut() {
+                            match media {
+                                Media::Audio(f) => s.handle_audio(&f),
+                                Media::T38(p) => s.handle_ifp(&p),
+                                Media::Dtmf(_) => {}
+                            }
+                        }
+                    }
+                    LineEvent::HungUp { cause, .. } => match a.session.as_mut() {
+                        Some(s) => s.handle_hangup(),
+                        None => {
+                            let kind = if cause.is_permanent() {
+                                FailureKind::Permanent
+                            } else {
+                                FailureKind::Temporary
+                            };
+                            ended = Some(failure(kind, cause.text().to_string(), 0));
+                        }
+                    },
+                }
+            }
+            if let Some(a) = slot.active.as_mut() {
+                if let Some(s) = a.session.as_mut() {
+                    if !s.is_finished() {
+                        let frame = s.poll_audio();
+                        let _ = slot.line.send(a.call, Media::Audio(frame), media_now);
+                    }
+                    while let Some(ev) = s.poll_event() {
+                        match ev {
+                            FaxEvent::PageConfirmed { page, .. } => {
+                                confirmed.push(a.first_page - 1 + page)
+                            }
+                            FaxEvent::Finished(o) => {
+                                let kind = match o.code.retry() {
+                                    Retry::Temporary => FailureKind::Temporary,
+                                    Retry::Permanent => FailureKind::Permanent,
+                                };
+                                ended = Some(AttemptResult {
+                                    pages_confirmed: a.first_page - 1 + o.pages_confirmed,
+                                    failure: (!o.success).then(|| (kind, o.summary())),
+                                    bit_rate: o.bit_rate,
+                                    remote_id: o.remote_ident.clone(),
+                                    duration_secs: a.started.secs_until(now) as u32,
+                                });
+                                slot.line
+                                    .hangup(a.call, HangupCause::NormalClearing, media_now);
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        let Some(id) = self.slots[i].active.as_ref().map(|a| a.id) else {
+            return Ok(());
+        };
+        for page in confirmed {
+            self.apply(id, JobEvent::PageConfirmed { page }, now, "PageConfirmed")?;
+        }
+        if let Some(mut r) = ended {
+            if r.duration_secs == 0 {
+                r.duration_secs = self.slots[i]
+                    .active
+                    .as_ref()
+                    .map_or(0, |a| a.started.secs_until(now) as u32);
+            }
+            self.slots[i].active = None;
+            self.apply(id, JobEvent::AttemptEnded(r), now, "AttemptEnded")?;
+        }
+        Ok(())
+    }
+
+    fn in_window(&self, priority: u8, now: Timestamp) -> bool {
+        match self.config.low_priority_window {
+            Some((start, end)) if priority >= self.config.low_priority_from => {
+                let minute = ((now.0 / 60_000) % 1440) as u32;
+                if start <= end {
+                    (start..end).contains(&minute)
+                } else {
+                    minute >= start || minute < end
+                }
+            }
+            _ => true,
+        }
+    }
+
+    fn schedule(&mut self, media_now: Instant, now: Timestamp) -> Result<(), StoreError> {
+        if !self.slots.iter().any(|s| s.active.is_none()) {
+            return Ok(());
+        }
+        // Due jobs, most urgent first, then oldest.
+        let mut due: Vec<(u8, Timestamp, MessageId)> = self
+            .open
+            .values()
+            .filter(|r| r.message.service == Service::Fax)
+            .filter_map(|r| {
+                r.job
+                    .as_ref()
+                    .filter(|j| j.is_due(now))
+                    .map(|j| (j.priority, r.message.created_at, r.message.id))
+            })
+            .filter(|(p, _, _)| self.in_window(*p, now))
+            .collect();
+        due.sort();
+        for (_, _, id) in due {
+            let Some(i) = self
+                .slots
+                .iter()
+                .position(|s| s.active.is_none() && s.line.caps().fax_audio)
+            else {
+                break;
+            };
+            let rec = &self.open[&id];
+            let number = rec
+                .message
+                .dial_string
+                .clone()
+                .or_else(|| rec.message.recipient_number.clone())
+                .unwrap_or_default();
+            let line_name = self.slots[i].line.id().0.clone();
+            self.apply(id, JobEvent::Start { line: line_name }, now, "Start")?;
+            let first_page = self
+                .open
+                .get(&id)
+                .and_then(|r| r.job.as_ref())
+                .map_or(1, Job::next_page);
+            match self.slots[i]
+                .line
+                .dial(&number, MediaKind::Audio, media_now)
+            {
+                Ok(call) => {
+                    self.slots[i].active = Some(ActiveCall {
+                        id,
+                        call,
+                        first_page,
+                        session: None,
+                        started: now,
+                    });
+                }
+                Err(e) => {
+                    let r = failure(
+                        FailureKind::Permanent,
+                        format!("the number cannot be dialled: {e}"),
+                        0,
+                    );
+                    self.apply(id, JobEvent::AttemptEnded(r), now, "AttemptEnded")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn failure(kind: FailureKind, reason: String, pages: u32) -> AttemptResult {
+    AttemptResult {
+        pages_confirmed: pages,
+        failure: Some((kind, reason)),
+        bit_rate: 0,
+        remote_id: None,
+        duration_secs: 0,
+    }
+}
+
+/// A new outgoing fax record, ready for [`Runner::submit`].
+pub fn outgoing_fax(
+    id: MessageId,
+    dial_string: &str,
+    document: PathBuf,
+    pages: u32,
+    now: Timestamp,
+) -> Record {
+    let mut m = Message::new(id, crate::message::Direction::Outgoing, Service::Fax, now);
+    m.dial_string = Some(dial_string.to_string());
+    m.document = Some(document.display().to_string());
+    m.pages = pages;
+    Record {
+        job: Some(Job::new(pages, m.priority, now)),
+        message: m,
+    }
+}
