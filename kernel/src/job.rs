@@ -73,6 +73,9 @@ pub struct AttemptResult {
     pub bit_rate: u32,
     pub remote_id: Option<String>,
     pub duration_secs: u32,
+    /// The class of the failure for the report (busy, no answer, ...).
+    #[serde(default)]
+    pub cause: Option<crate::report::Cause>,
 }
 
 /// Why a job ended.

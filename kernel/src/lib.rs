@@ -2,6 +2,12 @@
 //! retries, numbering plan, inbound routing, reports.
 #![forbid(unsafe_code)]
 
+pub mod directory;
 pub mod job;
 pub mod message;
+pub mod notify;
+pub mod numbering;
+pub mod report;
+pub mod routing;
+pub mod runner;
 pub mod store;

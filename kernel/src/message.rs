@@ -105,7 +105,8 @@ impl Service {
         match self {
             Service::Fax => "fax-message",
             Service::Voice => "voice-message",
-            Service::Sms => "sms-message",
+            // RFC 3458 registers no "sms-message"; SMS is its "pager-message".
+            Service::Sms => "pager-message",
         }
     }
 }
@@ -185,6 +186,9 @@ pub struct Message {
     pub status: Status,
     /// The human reason for the status (the sentence in the report).
     pub status_reason: Option<String>,
+    /// The class of the last failure, for the report's status code.
+    #[serde(default)]
+    pub failure_cause: Option<crate::report::Cause>,
     pub line: Option<String>,
     pub billing_code: Option<String>,
     pub priority: u8,
@@ -228,6 +232,7 @@ impl Message {
                 Direction::Incoming => Status::Received,
             },
             status_reason: None,
+            failure_cause: None,
             line: None,
             billing_code: None,
             priority: 5,

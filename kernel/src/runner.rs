@@ -18,6 +18,7 @@ use crate::job::{
     step, AttemptResult, Effect, FailureKind, Final, Job, JobEvent, JobState, RetryPolicy,
 };
 use crate::message::{Message, MessageId, Service, Status, Timestamp};
+use crate::report::Cause;
 use crate::store::{Record, Store, StoreError};
 
 /// Settings of the runner.
@@ -208,6 +209,7 @@ impl Runner {
             }
         };
         if let JobEvent::AttemptEnded(r) = &event {
+            m.failure_cause = if r.failure.is_some() { r.cause } else { None };
             m.transmit_speed = r.bit_rate;
             m.remote_station_id = r.remote_id.clone().or(m.remote_station_id.take());
             m.duration_secs = r.duration_secs;
@@ -278,6 +280,7 @@ impl Runner {
                                     FailureKind::Permanent,
                                     format!("the document cannot be sent: {e}"),
                                     0,
+                                    Cause::RenderFailed,
                                 ));
                             }
                         }
@@ -300,7 +303,12 @@ impl Runner {
                             } else {
                                 FailureKind::Temporary
                             };
-                            ended = Some(failure(kind, cause.text().to_string(), 0));
+                            ended = Some(failure(
+                                kind,
+                                cause.text().to_string(),
+                                0,
+                                cause_of_hangup(cause),
+                            ));
                         }
                     },
                 }
@@ -327,6 +335,7 @@ impl Runner {
                                     bit_rate: o.bit_rate,
                                     remote_id: o.remote_ident.clone(),
                                     duration_secs: a.started.secs_until(now) as u32,
+                                    cause: Some(cause_of_t30(o.code)),
                                 });
                                 slot.line
                                     .hangup(a.call, HangupCause::NormalClearing, media_now);
@@ -428,6 +437,7 @@ impl Runner {
                         FailureKind::Permanent,
                         format!("the number cannot be dialled: {e}"),
                         0,
+                        Cause::InvalidNumber,
                     );
                     self.apply(id, JobEvent::AttemptEnded(r), now, "AttemptEnded")?;
                 }
@@ -437,13 +447,39 @@ impl Runner {
     }
 }
 
-fn failure(kind: FailureKind, reason: String, pages: u32) -> AttemptResult {
+fn failure(kind: FailureKind, reason: String, pages: u32, cause: Cause) -> AttemptResult {
     AttemptResult {
         pages_confirmed: pages,
         failure: Some((kind, reason)),
         bit_rate: 0,
         remote_id: None,
         duration_secs: 0,
+        cause: Some(cause),
+    }
+}
+
+/// The report's class for a network cause.
+fn cause_of_hangup(c: HangupCause) -> Cause {
+    match c {
+        HangupCause::UserBusy | HangupCause::Congestion => Cause::Busy,
+        HangupCause::NoAnswer | HangupCause::NoUserResponding => Cause::NoAnswer,
+        HangupCause::UnallocatedNumber | HangupCause::NumberChanged => Cause::BadNumber,
+        HangupCause::InvalidNumberFormat => Cause::InvalidNumber,
+        HangupCause::IncompatibleDestination => Cause::NotAFax,
+        _ => Cause::Other,
+    }
+}
+
+/// The report's class for a T.30 result.
+fn cause_of_t30(code: fax_t30::CompletionCode) -> Cause {
+    match code.name() {
+        "OK" => Cause::Sent,
+        "T0_EXPIRED" | "T1_EXPIRED" | "TX_NODIS" | "CEDTONE" => Cause::NotAFax,
+        "CANNOT_TRAIN" => Cause::TrainingFailed,
+        "FILEERROR" | "NOPAGE" | "BADTIFF" | "BADPAGE" | "BADTAG" | "BADTIFFHDR" => {
+            Cause::RenderFailed
+        }
+        _ => Cause::CallDropped,
     }
 }
 

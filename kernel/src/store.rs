@@ -37,11 +37,22 @@ pub enum StoreError {
     Corrupt { id: u64, source: serde_json::Error },
 }
 
+/// A mail in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedMail {
+    pub id: u64,
+    pub envelope_from: String,
+    pub recipients: Vec<String>,
+    pub kind: String,
+    pub data: Vec<u8>,
+}
+
 /// The store. Cheap to clone (sled handles are shared).
 #[derive(Clone)]
 pub struct Store {
     db: sled::Db,
     records: sled::Tree,
+    outbox: sled::Tree,
     failpoint: Option<(String, u64)>,
     hits: std::sync::Arc<AtomicU64>,
 }
@@ -61,6 +72,10 @@ impl Store {
             path: dir.display().to_string(),
             source,
         })?;
+        let outbox = db.open_tree("outbox").map_err(|source| StoreError::Open {
+            path: dir.display().to_string(),
+            source,
+        })?;
         let failpoint = std::env::var("UMS_FAILPOINT")
             .ok()
             .map(|v| match v.split_once('@') {
@@ -70,6 +85,7 @@ impl Store {
         Ok(Store {
             db,
             records,
+            outbox,
             failpoint,
             hits: Default::default(),
         })
@@ -138,6 +154,63 @@ impl Store {
                     .map_or(true, |r| r.job.as_ref().is_some_and(|j| !j.is_done()))
             })
             .collect()
+    }
+
+    /// Queue a mail for delivery, durably. The outbox survives restarts;
+    /// the SMTP side removes a mail only after the mail server took it.
+    pub fn enqueue_mail(&self, mail: &crate::report::OutgoingMail) -> Result<u64, StoreError> {
+        let id = self.db.generate_id()?;
+        let head = serde_json::json!({
+            "envelope_from": mail.envelope_from,
+            "recipients": mail.recipients,
+            "kind": format!("{:?}", mail.kind),
+        });
+        let mut value = serde_json::to_vec(&head).expect("json");
+        value.push(b'\n');
+        value.extend_from_slice(&mail.data);
+        self.fail_at("before:outbox");
+        self.outbox.insert(id.to_be_bytes(), value)?;
+        self.db.flush()?;
+        self.fail_at("after:outbox");
+        Ok(id)
+    }
+
+    /// Mails waiting in the outbox, oldest first: (id, envelope sender,
+    /// recipients, kind, RFC 5322 bytes).
+    pub fn pending_mail(&self) -> Result<Vec<QueuedMail>, StoreError> {
+        let mut out = Vec::new();
+        for kv in self.outbox.iter() {
+            let (k, v) = kv?;
+            let id = u64::from_be_bytes(k.as_ref().try_into().unwrap_or([0; 8]));
+            let split = v.iter().position(|b| *b == b'\n').unwrap_or(v.len());
+            let head: serde_json::Value = serde_json::from_slice(&v[..split])
+                .map_err(|source| StoreError::Corrupt { id, source })?;
+            out.push(QueuedMail {
+                id,
+                envelope_from: head["envelope_from"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                recipients: head["recipients"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|r| r.as_str().map(String::from))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                kind: head["kind"].as_str().unwrap_or_default().to_string(),
+                data: v.get(split + 1..).unwrap_or_default().to_vec(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// The mail server took it: forget it.
+    pub fn remove_mail(&self, id: u64) -> Result<(), StoreError> {
+        self.outbox.remove(id.to_be_bytes())?;
+        self.db.flush()?;
+        Ok(())
     }
 
     pub fn len(&self) -> usize {

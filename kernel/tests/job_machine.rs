@@ -13,6 +13,7 @@ fn ended(pages: u32, failure: Option<(FailureKind, &str)>) -> JobEvent {
         bit_rate: 14400,
         remote_id: None,
         duration_secs: 30,
+        cause: None,
     })
 }
 

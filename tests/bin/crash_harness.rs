@@ -113,6 +113,7 @@ fn main() {
                 bit_rate: 14400,
                 remote_id: None,
                 duration_secs: 20,
+                cause: None,
             };
             apply(
                 &job,

@@ -1,0 +1,163 @@
+//! From job effects to mails in the outbox, by the delivery mode.
+//!
+//! * **Mail mode**: the sender gets a dispatch confirmation (an RFC 3464
+//!   DSN) for every outgoing message, success or failure, and a notice when
+//!   an operator cancels it; incoming messages are mailed to their mailbox.
+//! * **Local-store mode**: confirmations and incoming messages stay in the
+//!   journal; only error notices leave, to the default recipient (a failed
+//!   fax, a deleted message), so somebody still hears about trouble.
+//!
+//! A deleted outgoing message always produces a notice to the default
+//! recipient.
+
+use crate::job::{Effect, JobState};
+use crate::message::{Message, Status, Timestamp};
+use crate::report::{
+    confirmation, deletion_notice, error_notice, failure_notice, incoming_mail, Cause, Deletion,
+    Dispatch, ErrorReport, Incoming, Language, Media, OutgoingMail, ReportConfig,
+};
+use crate::store::{Record, Store, StoreError};
+
+/// Where mails for users go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryMode {
+    Mail,
+    LocalStore,
+}
+
+/// Builds the mails for effects and queues them durably.
+#[derive(Debug, Clone)]
+pub struct Notifier {
+    pub config: ReportConfig,
+    pub mode: DeliveryMode,
+}
+
+impl Notifier {
+    pub fn new(config: ReportConfig, mode: DeliveryMode) -> Notifier {
+        Notifier { config, mode }
+    }
+
+    /// The mails an effect on `record` calls for (none, one or two).
+    pub fn mails_for(
+        &self,
+        record: &Record,
+        effect: &Effect,
+        language: Language,
+        now: Timestamp,
+    ) -> Vec<OutgoingMail> {
+        let m = &record.message;
+        let job = record.job.as_ref();
+        let mut out = Vec::new();
+        match effect {
+            Effect::Confirmation => {
+                let failed = m.status == Status::Failed;
+                if self.mode == DeliveryMode::Mail {
+                    let cause = if failed {
+                        m.failure_cause.unwrap_or(Cause::Other)
+                    } else {
+                        Cause::Sent
+                    };
+                    let mut d = Dispatch::new(m, cause, language, now);
+                    d.resumed_from_page = job.and_then(|j| j.resumed_from);
+                    out.push(confirmation(&self.config, &d));
+                } else if failed {
+                    out.push(self.error_for(m, language, now));
+                }
+            }
+            Effect::CancelNotice => {
+                if self.mode == DeliveryMode::Mail {
+                    let d = Dispatch::new(m, Cause::Cancelled, language, now);
+                    out.push(failure_notice(&self.config, &d));
+                }
+            }
+            Effect::DeletionNotice => {
+                let by = match job.map(|j| &j.state) {
+                    Some(JobState::Done(crate::job::Final::Deleted { by })) => Some(by.as_str()),
+                    _ => None,
+                };
+                out.push(deletion_notice(
+                    &self.config,
+                    &Deletion {
+                        message: m,
+                        deleted_by: by,
+                        language,
+                        now,
+                    },
+                ));
+            }
+            Effect::AbortCall => {}
+        }
+        out
+    }
+
+    fn error_for(&self, m: &Message, language: Language, now: Timestamp) -> OutgoingMail {
+        let summary = format!(
+            "Fax {} to {} failed",
+            m.id,
+            m.recipient_number
+                .as_deref()
+                .or(m.dial_string.as_deref())
+                .unwrap_or("?")
+        );
+        error_notice(
+            &self.config,
+            &ErrorReport {
+                message: Some(m),
+                summary: &summary,
+                detail: m.status_reason.as_deref(),
+                language,
+                now,
+            },
+        )
+    }
+
+    /// A message that never got on a line (bad number, not permitted,
+    /// render error): the sender is told in mail mode; in local-store mode
+    /// the default recipient gets an error notice.
+    pub fn rejected(
+        &self,
+        m: &Message,
+        cause: Cause,
+        attachment: Option<&str>,
+        language: Language,
+        now: Timestamp,
+    ) -> OutgoingMail {
+        match self.mode {
+            DeliveryMode::Mail => {
+                let mut d = Dispatch::new(m, cause, language, now);
+                d.attachment = attachment;
+                failure_notice(&self.config, &d)
+            }
+            DeliveryMode::LocalStore => self.error_for(m, language, now),
+        }
+    }
+
+    /// The mail for an incoming message, or none in local-store mode.
+    pub fn incoming(
+        &self,
+        m: &Message,
+        media: Media,
+        language: Language,
+        now: Timestamp,
+    ) -> Option<OutgoingMail> {
+        (self.mode == DeliveryMode::Mail).then(|| {
+            incoming_mail(
+                &self.config,
+                &Incoming {
+                    message: m,
+                    media,
+                    language,
+                    now,
+                },
+            )
+        })
+    }
+
+    /// Queue mails durably.
+    pub fn enqueue(&self, store: &Store, mails: &[OutgoingMail]) -> Result<(), StoreError> {
+        for mail in mails {
+            store.enqueue_mail(mail)?;
+        }
+        Ok(())
+    }
+}
