@@ -67,8 +67,8 @@
 
 pub mod cause;
 pub mod clock;
-pub mod fax_machine;
 mod error;
+pub mod fax_machine;
 pub mod line;
 pub mod loopback;
 
