@@ -18,6 +18,18 @@ use crate::report::{
 };
 use crate::store::{Record, Store, StoreError};
 
+/// Why an incoming message could not be handed to the outbox.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DeliverError {
+    #[error("no message {0}")]
+    NoSuchMessage(crate::message::MessageId),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("received document unreadable: {0}")]
+    Document(#[from] fax_t30::Error),
+}
+
 /// Where mails for users go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeliveryMode {
@@ -151,6 +163,41 @@ impl Notifier {
                 },
             )
         })
+    }
+
+    /// Deliver a stored incoming fax: PDF (the received CCITT data as-is)
+    /// to the routed mailbox via the outbox. In local-store mode it stays in
+    /// the journal. Returns whether a mail was queued.
+    pub fn deliver_incoming_fax(
+        &self,
+        store: &Store,
+        id: crate::message::MessageId,
+        language: Language,
+        now: Timestamp,
+    ) -> Result<bool, DeliverError> {
+        let mut rec = store.get(id)?.ok_or(DeliverError::NoSuchMessage(id))?;
+        let Some(doc) = rec.message.document.clone() else {
+            // Nothing was received (no page): the journal has the reason.
+            return Ok(false);
+        };
+        let pages = fax_t30::tiff::read_tiff_file(&doc)?;
+        let pdf = fax_t30::pdf::pdf_from_pages(&pages, &fax_t30::pdf::PdfMeta::default());
+        let Some(mail) = self.incoming(
+            &rec.message,
+            Media::Fax {
+                pdf: Some(&pdf),
+                tiff: None,
+            },
+            language,
+            now,
+        ) else {
+            return Ok(false);
+        };
+        store.enqueue_mail(&mail)?;
+        rec.message.status = Status::Delivered;
+        rec.message.updated_at = now;
+        store.update(&rec, "Delivered")?;
+        Ok(true)
     }
 
     /// Queue mails durably.

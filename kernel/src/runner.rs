@@ -36,6 +36,8 @@ pub struct RunnerConfig {
     pub low_priority_from: u8,
     /// (start, end) minutes of the UTC day; may wrap midnight.
     pub low_priority_window: Option<(u32, u32)>,
+    /// At most this many outgoing calls at once per line group.
+    pub group_limits: BTreeMap<String, usize>,
 }
 
 impl Default for RunnerConfig {
@@ -48,6 +50,7 @@ impl Default for RunnerConfig {
             max_rate: MaxRate::V17,
             low_priority_from: 7,
             low_priority_window: None,
+            group_limits: BTreeMap::new(),
         }
     }
 }
@@ -62,7 +65,50 @@ struct ActiveCall {
 
 struct Slot {
     line: Box<dyn Line>,
+    group: String,
     active: Option<ActiveCall>,
+    inbound: Option<InboundCall>,
+}
+
+impl Slot {
+    fn is_free(&self) -> bool {
+        self.active.is_none() && self.inbound.is_none()
+    }
+}
+
+/// A fax coming in on a line.
+struct InboundCall {
+    call: CallId,
+    caller: Option<String>,
+    called: String,
+    file: PathBuf,
+    session: FaxSession,
+    started: Timestamp,
+}
+
+/// What the runner needs to take calls: routing and a spool directory.
+pub struct InboundConfig {
+    pub router: crate::routing::Router,
+    pub plan: crate::numbering::NumberingPlan,
+    /// Received faxes are written here as `<id>.tif`.
+    pub spool: PathBuf,
+    /// Our CSI.
+    pub ident: String,
+}
+
+/// A line and the group it belongs to (for per-group limits).
+pub struct LineSpec {
+    pub line: Box<dyn Line>,
+    pub group: String,
+}
+
+impl From<Box<dyn Line>> for LineSpec {
+    fn from(line: Box<dyn Line>) -> LineSpec {
+        LineSpec {
+            line,
+            group: "default".into(),
+        }
+    }
 }
 
 /// See the module docs.
@@ -73,6 +119,8 @@ pub struct Runner {
     /// Open jobs by id (an index of the store, which stays the truth).
     open: BTreeMap<MessageId, Record>,
     effects: Vec<(MessageId, Effect)>,
+    inbound: Option<InboundConfig>,
+    received: Vec<MessageId>,
 }
 
 impl Runner {
@@ -81,7 +129,7 @@ impl Runner {
     pub fn new(
         store: Store,
         config: RunnerConfig,
-        lines: Vec<Box<dyn Line>>,
+        lines: Vec<LineSpec>,
         now: Timestamp,
     ) -> Result<Runner, StoreError> {
         let mut runner = Runner {
@@ -89,10 +137,17 @@ impl Runner {
             config,
             slots: lines
                 .into_iter()
-                .map(|line| Slot { line, active: None })
+                .map(|spec| Slot {
+                    line: spec.line,
+                    group: spec.group,
+                    active: None,
+                    inbound: None,
+                })
                 .collect(),
             open: BTreeMap::new(),
             effects: Vec::new(),
+            inbound: None,
+            received: Vec::new(),
         };
         for rec in runner.store.open_jobs()? {
             let id = rec.message.id;
@@ -117,6 +172,18 @@ impl Runner {
             }
         }
         Ok(())
+    }
+
+    /// Take incoming calls: answer as a fax receiver, route what arrives.
+    /// Without this, incoming calls are refused as busy.
+    pub fn with_inbound(mut self, inbound: InboundConfig) -> Runner {
+        self.inbound = Some(inbound);
+        self
+    }
+
+    /// Incoming messages stored since the last call (for delivery).
+    pub fn take_received(&mut self) -> Vec<MessageId> {
+        std::mem::take(&mut self.received)
     }
 
     /// What must be reported since the last call.
@@ -243,10 +310,39 @@ impl Runner {
         {
             let slot = &mut self.slots[i];
             while let Some(ev) = slot.line.poll_event() {
+                if let Some(inb) = slot.inbound.as_mut().filter(|c| c.call == ev.call()) {
+                    match ev {
+                        LineEvent::Media {
+                            media: Media::Audio(f),
+                            ..
+                        } => inb.session.handle_audio(&f),
+                        LineEvent::Media {
+                            media: Media::T38(p),
+                            ..
+                        } => inb.session.handle_ifp(&p),
+                        LineEvent::HungUp { .. } => inb.session.handle_hangup(),
+                        _ => {}
+                    }
+                    continue;
+                }
                 let Some(a) = slot.active.as_mut().filter(|a| a.call == ev.call()) else {
-                    if let LineEvent::Incoming { call, .. } = ev {
-                        // Incoming calls are another issue's work: refuse politely.
-                        slot.line.hangup(call, HangupCause::UserBusy, media_now);
+                    if let LineEvent::Incoming {
+                        call,
+                        caller,
+                        called,
+                        media,
+                    } = ev
+                    {
+                        let answered = match (&self.inbound, slot.is_free()) {
+                            (Some(cfg), true) => start_inbound(
+                                cfg, slot, call, caller, called, media, media_now, now,
+                            ),
+                            _ => None,
+                        };
+                        match answered {
+                            Some(inb) => slot.inbound = Some(inb),
+                            None => slot.line.hangup(call, HangupCause::UserBusy, media_now),
+                        }
                     }
                     continue;
                 };
@@ -346,6 +442,7 @@ impl Runner {
                 }
             }
         }
+        self.tick_inbound(i, media_now, now)?;
         let Some(id) = self.slots[i].active.as_ref().map(|a| a.id) else {
             return Ok(());
         };
@@ -380,7 +477,7 @@ impl Runner {
     }
 
     fn schedule(&mut self, media_now: Instant, now: Timestamp) -> Result<(), StoreError> {
-        if !self.slots.iter().any(|s| s.active.is_none()) {
+        if !self.slots.iter().any(Slot::is_free) {
             return Ok(());
         }
         // Due jobs, most urgent first, then oldest.
@@ -398,11 +495,21 @@ impl Runner {
             .collect();
         due.sort();
         for (_, _, id) in due {
-            let Some(i) = self
-                .slots
-                .iter()
-                .position(|s| s.active.is_none() && s.line.caps().fax_audio)
-            else {
+            let busy_in = |g: &str| {
+                self.slots
+                    .iter()
+                    .filter(|s| s.group == g && !s.is_free())
+                    .count()
+            };
+            let Some(i) = self.slots.iter().position(|s| {
+                s.is_free()
+                    && s.line.caps().fax_audio
+                    && self
+                        .config
+                        .group_limits
+                        .get(&s.group)
+                        .is_none_or(|max| busy_in(&s.group) < *max)
+            }) else {
                 break;
             };
             let rec = &self.open[&id];
@@ -499,4 +606,133 @@ pub fn outgoing_fax(
         job: Some(Job::new(pages, m.priority, now)),
         message: m,
     }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn start_inbound(
+    cfg: &InboundConfig,
+    slot: &mut Slot,
+    call: CallId,
+    caller: Option<String>,
+    called: String,
+    media: MediaKind,
+    media_now: Instant,
+    now: Timestamp,
+) -> Option<InboundCall> {
+    let options = FaxOptions {
+        calling_party: false,
+        ident: cfg.ident.clone(),
+        ..FaxOptions::default()
+    };
+    let transport = match media {
+        MediaKind::Audio => Transport::Audio,
+        MediaKind::T38 => Transport::T38(fax_t30::T38Options::default()),
+    };
+    // Named by line and call until the message has its id.
+    let file = cfg.spool.join(format!(
+        "rx-{}-{}.tif",
+        file_safe(&slot.line.id().0),
+        call.0
+    ));
+    let session = FaxSession::new(&options, transport, Document::Receive(file.clone())).ok()?;
+    slot.line.answer(call, media_now).ok()?;
+    Some(InboundCall {
+        call,
+        caller,
+        called,
+        file,
+        session,
+        started: now,
+    })
+}
+
+impl Runner {
+    /// Drive an incoming fax; when it ends, store it as a routed message.
+    fn tick_inbound(
+        &mut self,
+        i: usize,
+        media_now: Instant,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let slot = &mut self.slots[i];
+        let Some(inb) = slot.inbound.as_mut() else {
+            return Ok(());
+        };
+        if !inb.session.is_finished() {
+            let frame = inb.session.poll_audio();
+            let _ = slot.line.send(inb.call, Media::Audio(frame), media_now);
+        }
+        while inb.session.poll_event().is_some() {}
+        if !inb.session.is_finished() {
+            return Ok(());
+        }
+        let inb = slot.inbound.take().expect("checked");
+        slot.line
+            .hangup(inb.call, HangupCause::NormalClearing, media_now);
+        let line_name = slot.line.id().0.clone();
+        let Some(cfg) = self.inbound.as_ref() else {
+            return Ok(());
+        };
+        let outcome = inb.session.outcome().cloned().expect("finished");
+        let id = self.store.next_id()?;
+        let mut m = Message::new(
+            id,
+            crate::message::Direction::Incoming,
+            Service::Fax,
+            inb.started,
+        );
+        m.caller_number = inb.caller.as_deref().map(|raw| {
+            cfg.plan
+                .normalize_caller(raw, None)
+                .map_or_else(|| raw.to_string(), |n| n.as_str().to_string())
+        });
+        let called = cfg.plan.normalize_called(&inb.called, None);
+        let route = match &called {
+            Some(n) => cfg.router.route(n, Service::Fax),
+            None => cfg.router.route_raw(&inb.called, None, Service::Fax),
+        };
+        m.recipient_number = Some(called.map_or(inb.called.clone(), |n| n.as_str().to_string()));
+        m.recipient_address = Some(route.mailbox.clone());
+        m.user = route.user.clone();
+        m.unrouted = route.unrouted;
+        m.pages = outcome.pages_confirmed;
+        m.pages_sent = outcome.pages_confirmed;
+        m.transmit_speed = outcome.bit_rate;
+        m.remote_station_id = outcome.remote_ident.clone();
+        m.local_station_id = Some(cfg.ident.clone());
+        m.duration_secs = inb.started.secs_until(now) as u32;
+        m.line = Some(line_name);
+        m.updated_at = now;
+        m.completed_at = Some(now);
+        if !outcome.success {
+            m.status_reason = Some(outcome.summary());
+        }
+        // Keep what arrived under the message's id: complete pages and the
+        // readable part of a page cut off by a dropped call.
+        if outcome.file.is_some() {
+            let kept = cfg.spool.join(format!("{id}.tif"));
+            if std::fs::rename(&inb.file, &kept).is_ok() {
+                m.document = Some(kept.display().to_string());
+            }
+        }
+        self.store.insert_batch(&[Record {
+            message: m,
+            job: None,
+        }])?;
+        self.received.push(id);
+        Ok(())
+    }
+}
+
+/// A line name as a file name part (`loop/100` → `loop_100`).
+fn file_safe(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }

@@ -67,7 +67,7 @@ fn bench(name: &str, script: FaxMachineScript, policy: RetryPolicy) -> Bench {
         ident: "UMS TEST".into(),
         ..RunnerConfig::default()
     };
-    let runner = Runner::new(store, config, vec![line], now).unwrap();
+    let runner = Runner::new(store, config, vec![line.into()], now).unwrap();
     #[allow(clippy::disallowed_methods)] // origin of the simulated media clock
     let media = Instant::now();
     Bench {
@@ -252,7 +252,7 @@ fn a_restart_during_a_call_resumes_from_the_first_unconfirmed_page() {
             policy: policy(3),
             ..Default::default()
         },
-        vec![line],
+        vec![line.into()],
         b.now,
     )
     .unwrap();
