@@ -1,5 +1,15 @@
 //! The kernel: messages and jobs, the durable store, scheduling onto lines,
 //! retries, numbering plan, inbound routing, reports.
+//!
+//! ```text
+//!  accept ─▶ store (sled: records + outbox) ◀─ runner ─▶ Lines (line-drivers)
+//!                 ▲                             │  job::step (pure) per event
+//!                 └──── notify (report: DSNs, incoming mails) ◀─ effects
+//! ```
+//!
+//! Nothing here reads a clock: the runner gets the media time and the wall
+//! time on every tick; `job::step` gets `now`. See `docs/architecture.md`
+//! for a message's life and the crash rules.
 #![forbid(unsafe_code)]
 
 pub mod directory;
@@ -11,3 +21,4 @@ pub mod report;
 pub mod routing;
 pub mod runner;
 pub mod store;
+pub mod accept;
