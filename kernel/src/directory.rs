@@ -13,24 +13,9 @@ use crate::numbering::{Number, NumberError, NumberingPlan, Permissions};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 
-/// The language of a user's confirmations and notices.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Language {
-    #[default]
-    En,
-    De,
-}
-
-impl Language {
-    /// ISO 639-1 code, as in `Content-Language`.
-    pub fn code(self) -> &'static str {
-        match self {
-            Language::En => "en",
-            Language::De => "de",
-        }
-    }
-}
+/// The language of a user's confirmations and notices (one type for the
+/// directory and the reports).
+pub use crate::report::Language;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]

@@ -12,6 +12,7 @@
 //! for a message's life and the crash rules.
 #![forbid(unsafe_code)]
 
+pub mod accept;
 pub mod directory;
 pub mod job;
 pub mod message;
@@ -21,4 +22,3 @@ pub mod report;
 pub mod routing;
 pub mod runner;
 pub mod store;
-pub mod accept;

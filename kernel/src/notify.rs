@@ -42,11 +42,17 @@ pub enum DeliveryMode {
 pub struct Notifier {
     pub config: ReportConfig,
     pub mode: DeliveryMode,
+    /// Attach the received TIFF-F beside the PDF.
+    pub attach_tiff: bool,
 }
 
 impl Notifier {
     pub fn new(config: ReportConfig, mode: DeliveryMode) -> Notifier {
-        Notifier { config, mode }
+        Notifier {
+            config,
+            mode,
+            attach_tiff: false,
+        }
     }
 
     /// The mails an effect on `record` calls for (none, one or two).
@@ -180,13 +186,23 @@ impl Notifier {
             // Nothing was received (no page): the journal has the reason.
             return Ok(false);
         };
+        let tiff = if self.attach_tiff {
+            Some(std::fs::read(&doc).map_err(|e| {
+                DeliverError::Document(fax_t30::Error::Io {
+                    path: doc.clone().into(),
+                    source: e,
+                })
+            })?)
+        } else {
+            None
+        };
         let pages = fax_t30::tiff::read_tiff_file(&doc)?;
         let pdf = fax_t30::pdf::pdf_from_pages(&pages, &fax_t30::pdf::PdfMeta::default());
         let Some(mail) = self.incoming(
             &rec.message,
             Media::Fax {
                 pdf: Some(&pdf),
-                tiff: None,
+                tiff: tiff.as_deref(),
             },
             language,
             now,

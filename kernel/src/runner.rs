@@ -260,6 +260,7 @@ impl Runner {
             JobState::Waiting { .. } => Status::Queued,
             JobState::Active { line, .. } => {
                 m.line = Some(line.clone());
+                m.local_station_id = Some(self.config.ident.clone());
                 Status::Sending
             }
             JobState::Done(f) => {

@@ -185,7 +185,8 @@ fn an_incoming_fax_is_routed_stored_and_mailed_as_pdf() {
     );
 
     // Mail mode: a mail with the PDF goes to the outbox.
-    let notifier = Notifier::new(report_config(), DeliveryMode::Mail);
+    let mut notifier = Notifier::new(report_config(), DeliveryMode::Mail);
+    notifier.attach_tiff = true;
     assert!(notifier
         .deliver_incoming_fax(&store, routed.message.id, Language::En, now)
         .unwrap());
@@ -212,6 +213,12 @@ fn an_incoming_fax_is_routed_stored_and_mailed_as_pdf() {
         bytes.windows(15).any(|w| w == b"/CCITTFaxDecode"),
         "CCITT data embedded as received"
     );
+    let tif = mail
+        .attachments()
+        .find(|a| a.attachment_name().is_some_and(|n| n.ends_with(".tif")))
+        .expect("TIFF-F attached too");
+    let kept = std::fs::read(routed.message.document.as_ref().unwrap()).unwrap();
+    assert!(tif.contents() == kept.as_slice());
     assert_eq!(
         store
             .get(routed.message.id)

@@ -72,7 +72,10 @@ pub enum MailKind {
 }
 
 /// The language of a user's texts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Language {
     #[default]
     En,
@@ -80,6 +83,14 @@ pub enum Language {
 }
 
 impl Language {
+    /// ISO 639-1 code, as in `Content-Language`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Language::En => "en",
+            Language::De => "de",
+        }
+    }
+
     /// From a language tag such as `de`, `de-AT` or `en_US`; English otherwise.
     pub fn from_tag(tag: &str) -> Language {
         let primary = tag.split(['-', '_']).next().unwrap_or("");
