@@ -8,7 +8,7 @@ set -euo pipefail
 BUILD_PKGS=(build-essential pkg-config clang libclang-dev libtiff-dev libjpeg-dev)
 # Tests: independent decoders of what we produce (libtiff's tools, poppler)
 # and Ghostscript to make test documents.
-TEST_PKGS=(libtiff-tools poppler-utils ghostscript)
+TEST_PKGS=(libtiff-tools poppler-utils ghostscript postfix swaks libnet-ssleay-perl)
 
 want=("${BUILD_PKGS[@]}")
 if [[ "${1:-}" == "--test" ]]; then
@@ -28,6 +28,9 @@ if ((${#missing[@]})); then
         exit 1
     fi
     export DEBIAN_FRONTEND=noninteractive
+    # Postfix is the tests' private mail server, started from its own config
+    # directory by scripts/postfix/start.sh: the system instance stays unconfigured.
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

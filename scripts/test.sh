@@ -7,6 +7,9 @@ bash scripts/setup.sh --test
 # shellcheck disable=SC1091
 [[ -f "$HOME/.cargo/env" ]] && . "$HOME/.cargo/env"
 
+# The real mail server the SMTP tests run against: check it works here.
+bash tests/mail/postfix_selftest.sh
+
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked 2>&1 | tee target/test.log
