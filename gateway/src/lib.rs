@@ -4,5 +4,6 @@
 #![forbid(unsafe_code)]
 
 pub mod bench;
+pub mod daemon;
 pub mod document;
 pub mod faxloop;

@@ -186,6 +186,19 @@ impl Runner {
         std::mem::take(&mut self.received)
     }
 
+    /// Take over messages another part of the gateway stored (the SMTP
+    /// connector stores and flushes before its 250, then hands the ids on).
+    pub fn adopt(&mut self, ids: &[MessageId]) -> Result<(), StoreError> {
+        for id in ids {
+            if let Some(rec) = self.store.get(*id)? {
+                if rec.job.as_ref().is_some_and(|j| !j.is_done()) {
+                    self.open.insert(*id, rec);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// What must be reported since the last call.
     pub fn take_effects(&mut self) -> Vec<(MessageId, Effect)> {
         std::mem::take(&mut self.effects)

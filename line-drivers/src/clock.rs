@@ -220,6 +220,31 @@ impl MediaTicker {
         })
     }
 
+    /// Like [`MediaTicker::spawn`], but the tick closure is made by `init`
+    /// on the ticker thread itself, so it may own state that cannot cross
+    /// threads (lines sharing an exchange through `Rc`).
+    pub fn spawn_with<I, F>(period: Duration, init: I) -> std::io::Result<MediaTicker>
+    where
+        I: FnOnce() -> F + Send + 'static,
+        F: FnMut(Instant) -> ControlFlow<()> + 'static,
+    {
+        assert!(!period.is_zero(), "tick period must be positive");
+        let stop = Arc::new(AtomicBool::new(false));
+        let ticks = Arc::new(AtomicU64::new(0));
+        let thread = std::thread::Builder::new()
+            .name("ums-media-tick".into())
+            .spawn({
+                let stop = Arc::clone(&stop);
+                let ticks = Arc::clone(&ticks);
+                move || run_ticker(period, init(), &stop, &ticks)
+            })?;
+        Ok(MediaTicker {
+            stop,
+            ticks,
+            thread: Some(thread),
+        })
+    }
+
     /// Ticks run so far.
     pub fn ticks(&self) -> u64 {
         self.ticks.load(Ordering::Relaxed)

@@ -1,0 +1,288 @@
+//! The gateway's policy for the connector: who may send, which recipients
+//! exist (never an open relay), and how an accepted mail becomes kernel
+//! records, stored and flushed before the 250.
+//!
+//! * Clients from the allowed networks (the customer's mail server) may
+//!   send without AUTH; anyone else must authenticate, and AUTH is only
+//!   offered under TLS (the engine's rule).
+//! * Recipients are checked by the kernel's [`Acceptor`]: only the service
+//!   domains, the local part a phone number, every relay trick refused.
+//! * At the end of DATA each recipient becomes a record. A sender without
+//!   permission (known relay, unknown or unauthorised sender) is accepted
+//!   and answered with a failure notice, so the person learns why.
+//! * Documents: until the renderer exists (issue 5), a fax must carry a
+//!   TIFF attachment; anything else is refused with a clear notice.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use kernel::accept::{AcceptRequest, Accepted, Acceptor};
+use kernel::message::{MessageId, Service, Timestamp};
+use kernel::notify::Notifier;
+use kernel::report::{Cause, Language};
+use kernel::store::{Record, Store};
+use mail_parser::{MessageParser, MimeHeaders};
+
+use crate::engine::{DataVerdict, Envelope, PeerInfo, Verdict};
+use crate::server::Policy;
+use crate::wire::address::{ParsedAddress, ReversePath};
+use crate::wire::reply::{Reply, ReplyCode};
+
+/// An IPv4/IPv6 network in CIDR form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Network {
+    pub addr: IpAddr,
+    pub prefix: u8,
+}
+
+impl Network {
+    pub fn parse(s: &str) -> Option<Network> {
+        let (a, p) = s.split_once('/').unwrap_or((s, ""));
+        let addr: IpAddr = a.trim().parse().ok()?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = if p.is_empty() {
+            max
+        } else {
+            p.trim().parse().ok()?
+        };
+        (prefix <= max).then_some(Network { addr, prefix })
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.addr, ip) {
+            (IpAddr::V4(n), IpAddr::V4(i)) => {
+                let mask = u32::MAX.checked_shl(32 - self.prefix as u32).unwrap_or(0);
+                u32::from(n) & mask == u32::from(i) & mask
+            }
+            (IpAddr::V6(n), IpAddr::V6(i)) => {
+                let mask = u128::MAX.checked_shl(128 - self.prefix as u32).unwrap_or(0);
+                u128::from(n) & mask == u128::from(i) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+/// What the connector's policy needs from the rest of the gateway.
+pub struct GatewayPolicy {
+    pub acceptor: Mutex<Acceptor>,
+    pub store: Store,
+    pub notifier: Notifier,
+    /// Clients that may send without AUTH (the customer's mail servers).
+    pub allowed_networks: Vec<Network>,
+    /// AUTH users: (name, password).
+    pub users: Vec<(String, String)>,
+    /// Documents are written here.
+    pub spool: PathBuf,
+    /// Told the ids of new outgoing messages (the runner adopts them).
+    pub on_accepted: Box<dyn Fn(Vec<MessageId>) + Send + Sync>,
+    /// The wall clock (the shell's); tests pass a fixed one.
+    pub clock: Box<dyn Fn() -> Timestamp + Send + Sync>,
+}
+
+/// A reply with its own enhanced code (the table's entry for the basic code
+/// when the pair is not valid).
+fn reply(code: u16, enhanced: &str, text: &str) -> Reply {
+    Reply::new(code, enhanced.parse().ok(), text)
+        .unwrap_or_else(|_| Reply::with_text(ReplyCode::LocalError, text))
+}
+
+impl GatewayPolicy {
+    fn trusted(&self, peer: &PeerInfo, auth: Option<&str>) -> bool {
+        auth.is_some() || self.allowed_networks.iter().any(|n| n.contains(peer.ip))
+    }
+
+    /// The first TIFF attachment, written to the spool; its page count.
+    fn document(
+        &self,
+        mail: &mail_parser::Message,
+        id: MessageId,
+    ) -> Result<(PathBuf, u32), String> {
+        for part in mail.attachments() {
+            let name = part.attachment_name().unwrap_or("attachment").to_string();
+            let is_tiff = part.content_type().is_some_and(|ct| {
+                ct.c_subtype
+                    .as_deref()
+                    .is_some_and(|s| s.eq_ignore_ascii_case("tiff"))
+            }) || name.to_ascii_lowercase().ends_with(".tif")
+                || name.to_ascii_lowercase().ends_with(".tiff");
+            if !is_tiff {
+                continue;
+            }
+            let pages = fax_t30_pages(part.contents(), &name)?;
+            let path = self.spool.join(format!("{id}.tif"));
+            std::fs::write(&path, part.contents())
+                .map_err(|e| format!("spool {}: {e}", path.display()))?;
+            return Ok((path, pages));
+        }
+        Err("the mail has no TIFF attachment; text, PDF and Office documents need the renderer, which this gateway version does not have yet".into())
+    }
+}
+
+fn fax_t30_pages(bytes: &[u8], name: &str) -> Result<u32, String> {
+    kernel_tiff_pages(bytes, name)
+}
+
+/// Pages of a fax TIFF (checked with the fax engine's reader).
+fn kernel_tiff_pages(bytes: &[u8], name: &str) -> Result<u32, String> {
+    match fax_t30::tiff::read_tiff(bytes, name) {
+        Ok(pages) if !pages.is_empty() => Ok(pages.len() as u32),
+        Ok(_) => Err(format!("{name}: the TIFF has no pages")),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+impl Policy for GatewayPolicy {
+    fn mail_from(&self, peer: &PeerInfo, auth: Option<&str>, _from: &ReversePath) -> Verdict {
+        if self.trusted(peer, auth) {
+            Verdict::Accept
+        } else {
+            Verdict::Reject(reply(
+                530,
+                "5.7.0",
+                "authentication required: log in (after STARTTLS) or send through your mail server",
+            ))
+        }
+    }
+
+    fn rcpt_to(
+        &self,
+        _peer: &PeerInfo,
+        _auth: Option<&str>,
+        _from: &ReversePath,
+        to: &ParsedAddress,
+    ) -> Verdict {
+        let acceptor = self.acceptor.lock().expect("not poisoned");
+        match acceptor.recipient(&to.to_string()) {
+            Ok(_) => Verdict::Accept,
+            Err(refusal) => {
+                let (code, enhanced) = refusal.smtp;
+                Verdict::Reject(reply(code, enhanced, &refusal.text))
+            }
+        }
+    }
+
+    fn auth(&self, identity: &str, password: &str) -> bool {
+        self.users.iter().any(|(u, p)| {
+            u.eq_ignore_ascii_case(identity) && constant_time_eq(p.as_bytes(), password.as_bytes())
+        })
+    }
+
+    fn message(&self, envelope: &Envelope, data: Vec<u8>) -> DataVerdict {
+        let now = (self.clock)();
+        let Some(mail) = MessageParser::default().parse(&data) else {
+            return DataVerdict::Reject(reply(554, "5.6.0", "the message could not be parsed"));
+        };
+        let from_header = mail
+            .from()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .map(str::to_string);
+        let envelope_sender = match &envelope.mail_from {
+            ReversePath::Null => String::new(),
+            ReversePath::Mailbox(a) => a.to_string(),
+        };
+        let mut records: Vec<Record> = Vec::new();
+        let mut notices = Vec::new();
+        let mut acceptor = self.acceptor.lock().expect("not poisoned");
+        for rcpt in &envelope.recipients {
+            let id = match self.store.next_id() {
+                Ok(id) => id,
+                Err(_) => return tempfail(),
+            };
+            let service = acceptor
+                .recipient(&rcpt.addr.to_string())
+                .map(|r| r.0)
+                .unwrap_or(Service::Fax);
+            let (document, pages, render_error) = match service {
+                Service::Fax => match self.document(&mail, id) {
+                    Ok((p, n)) => (Some(p.display().to_string()), n, None),
+                    Err(e) => (None, 0, Some(e)),
+                },
+                _ => (None, 0, None),
+            };
+            let req = AcceptRequest {
+                envelope_sender: envelope_sender.clone(),
+                from_header: from_header.clone(),
+                rcpt: rcpt.addr.to_string(),
+                subject: mail.subject().map(str::to_string),
+                document,
+                pages,
+                text: mail.body_text(0).map(|t| t.to_string()),
+                priority: 5,
+                send_at: None,
+                billing_code: None,
+            };
+            match acceptor.accept(&req, id, now) {
+                Accepted::Queued(mut record) => {
+                    if let Some(err) = render_error {
+                        // Accepted by policy, but nothing to send: fail it and tell the sender.
+                        record.message.status = kernel::message::Status::Failed;
+                        record.message.status_reason = Some(err.clone());
+                        record.message.failure_cause = Some(Cause::UnsupportedAttachment);
+                        record.message.completed_at = Some(now);
+                        record.job = None;
+                        notices.push(self.notifier.rejected(
+                            &record.message,
+                            Cause::UnsupportedAttachment,
+                            None,
+                            Language::En,
+                            now,
+                        ));
+                    }
+                    records.push(record);
+                }
+                Accepted::Rejected { record, refusal } => {
+                    if refusal.is_temporary() {
+                        return DataVerdict::TempFail(reply(
+                            refusal.smtp.0,
+                            refusal.smtp.1,
+                            &refusal.text,
+                        ));
+                    }
+                    notices.push(self.notifier.rejected(
+                        &record.message,
+                        refusal.cause,
+                        None,
+                        Language::En,
+                        now,
+                    ));
+                    records.push(record);
+                }
+            }
+        }
+        drop(acceptor);
+        // Durable before the 250: records, then the notices about them.
+        if self.store.insert_batch(&records).is_err()
+            || self.notifier.enqueue(&self.store, &notices).is_err()
+        {
+            return tempfail();
+        }
+        let queued: Vec<MessageId> = records
+            .iter()
+            .filter(|r| r.job.as_ref().is_some_and(|j| !j.is_done()))
+            .map(|r| r.message.id)
+            .collect();
+        let queue_id = records
+            .first()
+            .map_or_else(|| "0".into(), |r| r.message.id.to_string());
+        (self.on_accepted)(queued);
+        DataVerdict::Accept(queue_id)
+    }
+}
+
+fn tempfail() -> DataVerdict {
+    DataVerdict::TempFail(reply(
+        451,
+        "4.3.0",
+        "the message could not be stored, try again later",
+    ))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
