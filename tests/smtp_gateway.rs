@@ -1,0 +1,471 @@
+//! The SMTP connector as mail clients and the customer's mail server see it
+//! (issue 4): real Postfix, real swaks, Python's smtplib; the gateway runs
+//! in-process with its loopback lines and a virtual fax machine.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+use std::time::Duration;
+
+use fax_t30::page::{BilevelPage, PaperSize, Resolution};
+use gateway::daemon::{start, GatewaySetup, Running};
+use kernel::directory::{Directory, User};
+use kernel::job::RetryPolicy;
+use kernel::message::Service;
+use kernel::notify::DeliveryMode;
+use kernel::numbering::NumberingPlan;
+use kernel::report::ReportConfig;
+use smtp::outbound::{SmartHost, TlsMode};
+use smtp::policy::Network;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn user(id: &str) -> User {
+    User {
+        id: id.into(),
+        name: id.into(),
+        email: format!("{id}@example.test"),
+        ..User::default()
+    }
+}
+
+struct Gateway {
+    rt: tokio::runtime::Runtime,
+    running: Option<Running>,
+    dir: PathBuf,
+    addr: SocketAddr,
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop();
+        }
+        let _ = &self.rt;
+    }
+}
+
+fn gateway(name: &str, port: u16, smart_host_port: Option<u16>) -> Gateway {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert, key) = smtp::tls::self_signed(&dir, "ums.example.test").unwrap();
+    let tls = smtp::tls::server_config(&cert, &key).unwrap();
+    let mut report = ReportConfig::new("ums.example.test", "example.test");
+    report.default_recipient = "postmaster@example.test".into();
+    let setup = GatewaySetup {
+        data_dir: dir.clone(),
+        smtp_listen: format!("127.0.0.1:{port}").parse().unwrap(),
+        hostname: "ums.example.test".into(),
+        plan: NumberingPlan::germany("89", "1234"),
+        directory: Directory {
+            users: vec![user("anna"), user("bob")],
+            groups: Vec::new(),
+            default_recipient: "postmaster@example.test".into(),
+        },
+        rules: Vec::new(),
+        service_domains: vec![
+            ("fax.test".into(), Service::Fax),
+            ("sms.test".into(), Service::Sms),
+        ],
+        // Only 127.0.0.1 is "the customer's mail server"; 127.0.0.2 is the internet.
+        allowed_networks: vec![Network::parse("127.0.0.1/32").unwrap()],
+        auth_users: vec![("bob".into(), "secret".into())],
+        smart_host: smart_host_port.map(|port| SmartHost {
+            host: "127.0.0.1".into(),
+            port,
+            tls: TlsMode::None,
+            auth: None,
+        }),
+        mode: DeliveryMode::Mail,
+        report,
+        lines: vec!["100".into(), "101".into()],
+        virtual_fax_numbers: vec!["089555".into()],
+        retry: RetryPolicy::default(),
+        ident: "+49 89 1234".into(),
+        tls: Some(Arc::clone(&tls)),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let running = rt.block_on(start(setup)).expect("gateway starts");
+    let addr = running.smtp_addr;
+    Gateway {
+        rt,
+        running: Some(running),
+        dir,
+        addr,
+    }
+}
+
+fn swaks(gw: &SocketAddr, args: &[&str]) -> Output {
+    Command::new("swaks")
+        .args([
+            "--server",
+            &gw.ip().to_string(),
+            "--port",
+            &gw.port().to_string(),
+            "--timeout",
+            "20",
+        ])
+        .args(args)
+        .output()
+        .expect("swaks (scripts/setup.sh --test installs it)")
+}
+
+fn tiff(dir: &Path) -> PathBuf {
+    let res = Resolution::Standard;
+    let page = BilevelPage::test_pattern(PaperSize::A4.width(), PaperSize::A4.rows(res), res, 5);
+    let path = dir.join("doc.tif");
+    gateway::document::write_pages(&path, &[page]).unwrap();
+    path
+}
+
+#[test]
+fn never_an_open_relay() {
+    let gw = gateway("smtp_relay", 2721, None);
+    let tricks = [
+        "123@example.com",
+        "123%example.com@fax.test",
+        "example.com!123@fax.test",
+        "@fax.test:123@example.com",
+        "\"123\"@fax.test",
+        "123@[127.0.0.1]",
+        "123@fax.test.example.com",
+        "postmaster@fax.test",
+    ];
+    for to in tricks {
+        let out = swaks(
+            &gw.addr,
+            &[
+                "--from",
+                "anna@example.test",
+                "--to",
+                to,
+                "--quit-after",
+                "RCPT",
+            ],
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(24), "{to} must be refused:\n{text}");
+        assert!(text.contains("<** 5"), "{to}: a permanent refusal:\n{text}");
+    }
+    // The real thing is accepted at RCPT.
+    let out = swaks(
+        &gw.addr,
+        &[
+            "--from",
+            "anna@example.test",
+            "--to",
+            "0049-89-555@fax.test",
+            "--quit-after",
+            "RCPT",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn outside_clients_need_starttls_and_auth() {
+    let gw = gateway("smtp_auth", 2731, None);
+    let from_outside = ["--local-interface", "127.0.0.2"];
+    // No AUTH: MAIL FROM refused.
+    let out = swaks(
+        &gw.addr,
+        &[
+            &from_outside[..],
+            &[
+                "--from",
+                "bob@example.test",
+                "--to",
+                "555@fax.test",
+                "--quit-after",
+                "RCPT",
+            ],
+        ]
+        .concat(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(23),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("530"));
+    // AUTH is not offered in plaintext.
+    let out = swaks(
+        &gw.addr,
+        &[
+            &from_outside[..],
+            &[
+                "--from",
+                "bob@example.test",
+                "--to",
+                "555@fax.test",
+                "--auth",
+                "PLAIN",
+                "--auth-user",
+                "bob",
+                "--auth-password",
+                "secret",
+                "--quit-after",
+                "AUTH",
+            ],
+        ]
+        .concat(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(28),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // A wrong password under TLS fails.
+    let out = swaks(
+        &gw.addr,
+        &[
+            &from_outside[..],
+            &[
+                "--tls",
+                "--from",
+                "bob@example.test",
+                "--to",
+                "555@fax.test",
+                "--auth",
+                "PLAIN",
+                "--auth-user",
+                "bob",
+                "--auth-password",
+                "wrong",
+                "--quit-after",
+                "AUTH",
+            ],
+        ]
+        .concat(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(28),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // STARTTLS + AUTH: the message is accepted and stored.
+    let doc = tiff(&gw.dir);
+    let out = swaks(
+        &gw.addr,
+        &[
+            &from_outside[..],
+            &[
+                "--tls",
+                "--auth",
+                "LOGIN",
+                "--auth-user",
+                "bob",
+                "--auth-password",
+                "secret",
+                "--from",
+                "bob@example.test",
+                "--to",
+                "555@fax.test",
+                "--attach-type",
+                "image/tiff",
+                "--attach",
+            ],
+            &[doc.to_str().unwrap()],
+        ]
+        .concat(),
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("250 2.0.0"), "{text}");
+    let store = &gw.running.as_ref().unwrap().store;
+    let rec = store
+        .all()
+        .map(|r| r.unwrap())
+        .find(|r| r.message.sender_address.as_deref() == Some("bob@example.test"));
+    assert!(rec.is_some(), "stored before the 250");
+}
+
+#[test]
+fn an_unknown_sender_from_the_mail_server_is_answered_with_a_notice() {
+    let gw = gateway("smtp_notice", 2741, None);
+    let doc = tiff(&gw.dir);
+    let out = swaks(
+        &gw.addr,
+        &[
+            "--from",
+            "mallory@example.test",
+            "--to",
+            "555@fax.test",
+            "--attach-type",
+            "image/tiff",
+            "--attach",
+            doc.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "accepted: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let store = &gw.running.as_ref().unwrap().store;
+    let queued = store.pending_mail().unwrap();
+    assert_eq!(queued.len(), 1, "one failure notice");
+    assert_eq!(
+        queued[0].recipients,
+        vec!["mallory@example.test".to_string()]
+    );
+    let text = String::from_utf8_lossy(&queued[0].data);
+    assert!(
+        text.contains("Action: failed") && text.contains("5.7.1"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_client_that_disconnects_inside_data_leaves_nothing_half_stored() {
+    let gw = gateway("smtp_disconnect", 2751, None);
+    let script = format!(
+        "import smtplib,socket\ns=smtplib.SMTP('127.0.0.1',{})\ns.ehlo()\ns.mail('anna@example.test')\ns.rcpt('555@fax.test')\ns.putcmd('DATA')\nprint(s.getreply())\ns.send(b'Subject: half\\r\\n\\r\\nonly part of it')\ns.sock.close()\n",
+        gw.addr.port()
+    );
+    let out = Command::new("python3")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("354"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let store = &gw.running.as_ref().unwrap().store;
+    assert_eq!(store.all().count(), 0);
+    assert!(store.pending_mail().unwrap().is_empty());
+}
+
+#[test]
+fn a_message_over_the_size_limit_is_refused() {
+    let gw = gateway("smtp_size", 2761, None);
+    let big = gw.dir.join("big.bin");
+    std::fs::write(&big, vec![b'x'; 34 * 1024 * 1024]).unwrap();
+    let out = swaks(
+        &gw.addr,
+        &[
+            "--from",
+            "anna@example.test",
+            "--to",
+            "555@fax.test",
+            "--attach",
+            big.to_str().unwrap(),
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        text.contains("552"),
+        "{}",
+        &text[text.len().saturating_sub(2000)..]
+    );
+    assert_eq!(gw.running.as_ref().unwrap().store.all().count(), 0);
+}
+
+struct Postfix(PathBuf);
+
+impl Drop for Postfix {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(root().join("scripts/postfix/stop.sh"))
+            .arg(&self.0)
+            .status();
+    }
+}
+
+#[test]
+fn a_fax_by_mail_through_postfix_comes_back_as_a_confirmation() {
+    // Postfix on 2771 relays fax.test to the gateway on 2772; the gateway
+    // delivers its confirmation to Postfix, which puts it in anna's Maildir.
+    let pf_dir = PathBuf::from("/tmp/ums-e2e");
+    let _ = Command::new("bash")
+        .arg(root().join("scripts/postfix/stop.sh"))
+        .arg(&pf_dir)
+        .status();
+    let _ = std::fs::remove_dir_all(&pf_dir);
+    std::fs::create_dir_all(&pf_dir).unwrap();
+    let out = Command::new("bash")
+        .arg(root().join("scripts/postfix/start.sh"))
+        .arg(&pf_dir)
+        .args(["2771", "2772"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _pf = Postfix(pf_dir.clone());
+    let gw = gateway("smtp_e2e", 2772, Some(2771));
+
+    let doc = tiff(&gw.dir);
+    let pf_addr: SocketAddr = "127.0.0.1:2771".parse().unwrap();
+    let out = swaks(
+        &pf_addr,
+        &[
+            "--from",
+            "anna@example.test",
+            "--to",
+            "555@fax.test",
+            "--header",
+            "Subject: fax test",
+            "--attach-type",
+            "image/tiff",
+            "--attach",
+            doc.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "Postfix took it: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    // The fax takes real line time (one standard page at 14400).
+    let out = Command::new("bash")
+        .arg(root().join("scripts/postfix/wait-mail.sh"))
+        .arg(&pf_dir)
+        .args(["anna", "1", "120"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "no confirmation in anna's Maildir: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let file = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    let dsn = std::fs::read_to_string(&file).unwrap();
+    assert!(dsn.contains("multipart/report"), "{dsn}");
+    assert!(dsn.contains("Action: delivered"), "{dsn}");
+    assert!(dsn.contains("Message-Context: fax-message"), "{dsn}");
+    // And the virtual fax machine has the page.
+    let got = gw.dir.join("spool/far-end/089555/fax-0001.tif");
+    let pages = fax_t30::tiff::read_tiff_file(&got).expect("the far end kept the fax");
+    assert_eq!(pages.len(), 1);
+}
