@@ -55,6 +55,8 @@ pub struct GatewaySetup {
     pub retry: RetryPolicy,
     pub ident: String,
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Messages per sender and window (seconds).
+    pub rate_limit: (u32, u64),
 }
 
 /// A running gateway. Dropping it does not stop it; call [`Running::stop`].
@@ -121,7 +123,7 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
         setup.plan.clone(),
         DialPolicy::new(&setup.plan),
         setup.directory.clone(),
-        RateLimiter::new(600, 60),
+        RateLimiter::new(setup.rate_limit.0, setup.rate_limit.1),
         setup.service_domains.clone(),
     );
     let adopt_tx = Mutex::new(adopt_tx);

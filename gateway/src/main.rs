@@ -31,6 +31,27 @@ enum Command {
     /// Benchmarks.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Run the gateway: SMTP connector, kernel, loopback lines with a
+    /// simulated far end (the embedded default; configuration files come
+    /// with the daemon issue).
+    Serve(ServeArgs),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Data directory (store, spool, dead letters).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// SMTP listen address.
+    #[arg(long, default_value = "127.0.0.1:2525")]
+    smtp: std::net::SocketAddr,
+    /// A sender allowed to send faxes (repeatable).
+    #[arg(long = "user", default_value = "fax@localhost")]
+    users: Vec<String>,
+    /// Deliver mail to this mail server (HOST:PORT); without it the gateway
+    /// runs in local-store mode.
+    #[arg(long)]
+    smart_host: Option<String>,
 }
 
 #[derive(Args)]
@@ -88,6 +109,20 @@ struct FaxLoopArgs {
 enum BenchCommand {
     /// Fax calls per core in real time, against the raw bound.
     Channels(ChannelsArgs),
+    /// Messages per second the SMTP connector accepts durably, against
+    /// Postfix with its queue, both fed by smtp-source (run from the
+    /// repository root, as root).
+    Smtp(SmtpArgs),
+}
+
+#[derive(Args)]
+struct SmtpArgs {
+    #[arg(long, default_value_t = 5000)]
+    messages: u32,
+    #[arg(long, default_value_t = 20)]
+    size_kb: u32,
+    #[arg(long, default_value_t = 10)]
+    sessions: u32,
 }
 
 #[derive(Args)]
@@ -114,6 +149,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::FaxLoop(args) => fax_loop(args),
         Command::Bench(BenchCommand::Channels(args)) => bench_channels(args),
+        Command::Bench(BenchCommand::Smtp(args)) => bench_smtp(args),
+        Command::Serve(args) => serve(args),
     };
     match result {
         Ok(code) => code,
@@ -296,5 +333,126 @@ fn bench_channels(args: ChannelsArgs) -> CliResult {
         if ratio >= 0.8 { "met" } else { "NOT met" }
     );
     let _ = std::fs::remove_dir_all(&work_dir);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench_smtp(args: SmtpArgs) -> CliResult {
+    let b = gateway::bench_smtp::SmtpBench {
+        messages: args.messages,
+        size_kb: args.size_kb,
+        sessions: args.sessions,
+        postfix_port: 2791,
+        gateway_port: 2793,
+        scripts: std::env::current_dir()?.join("scripts/postfix"),
+    };
+    println!(
+        "bench smtp: {} messages of {} kB, {} sessions (smtp-source, one connection per message)",
+        b.messages, b.size_kb, b.sessions
+    );
+    let r = gateway::bench_smtp::run(&b)?;
+    println!(
+        "postfix    {:.0} messages/s (queued durably)",
+        r.postfix_rate
+    );
+    println!(
+        "gateway    {:.0} messages/s (stored and flushed before 250)",
+        r.gateway_rate
+    );
+    let ratio = r.gateway_rate / r.postfix_rate;
+    println!(
+        "ratio      {ratio:.2} of Postfix (goal 2.00): {}",
+        if ratio >= 2.0 { "met" } else { "NOT met" }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn serve(args: ServeArgs) -> CliResult {
+    use kernel::directory::{Directory, User};
+    use kernel::message::Service;
+    let data = match args.data {
+        Some(d) => d,
+        None => PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| ".".into()))
+            .join(".local/share/ums"),
+    };
+    std::fs::create_dir_all(&data).map_err(|e| format!("{}: {e}", data.display()))?;
+    let users = args
+        .users
+        .iter()
+        .enumerate()
+        .map(|(i, email)| User {
+            id: format!("user{i}"),
+            name: email.clone(),
+            email: email.clone(),
+            ..User::default()
+        })
+        .collect();
+    let smart_host = match args.smart_host {
+        Some(hp) => {
+            let (host, port) = hp.rsplit_once(':').ok_or("--smart-host HOST:PORT")?;
+            Some(smtp::outbound::SmartHost {
+                host: host.to_string(),
+                port: port.parse().map_err(|_| "--smart-host HOST:PORT")?,
+                tls: smtp::outbound::TlsMode::Opportunistic,
+                auth: None,
+            })
+        }
+        None => None,
+    };
+    let (cert, key) = smtp::tls::self_signed(&data, "localhost")?;
+    let tls = smtp::tls::server_config(&cert, &key)?;
+    let mut report = kernel::report::ReportConfig::new("localhost", "localhost");
+    report.default_recipient = "postmaster@localhost".into();
+    let mode = if smart_host.is_some() {
+        kernel::notify::DeliveryMode::Mail
+    } else {
+        kernel::notify::DeliveryMode::LocalStore
+    };
+    let setup = gateway::daemon::GatewaySetup {
+        data_dir: data.clone(),
+        smtp_listen: args.smtp,
+        hostname: "localhost".into(),
+        plan: kernel::numbering::NumberingPlan::germany("89", "1234"),
+        directory: Directory {
+            users,
+            groups: Vec::new(),
+            default_recipient: "postmaster@localhost".into(),
+        },
+        rules: Vec::new(),
+        service_domains: vec![
+            ("fax.localhost".into(), Service::Fax),
+            ("sms.localhost".into(), Service::Sms),
+        ],
+        allowed_networks: vec![smtp::policy::Network::parse("127.0.0.0/8").expect("network")],
+        auth_users: Vec::new(),
+        smart_host,
+        mode,
+        report,
+        lines: (100..104).map(|n| n.to_string()).collect(),
+        // The simulated far end: +49 89 5550 ... 5559 are fax machines.
+        virtual_fax_numbers: (5550..5560).map(|n| format!("089{n}")).collect(),
+        retry: kernel::job::RetryPolicy::default(),
+        ident: "+49 89 1234".into(),
+        tls: Some(tls),
+        rate_limit: (60, 60),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let running = gateway::daemon::start(setup).await?;
+        eprintln!(
+            "<6>ums: serving SMTP on {} for fax.localhost and sms.localhost, data in {}",
+            running.smtp_addr,
+            data.display()
+        );
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+        eprintln!("<6>ums: stopping");
+        running.stop();
+        Ok::<_, Box<dyn std::error::Error>>(())
+    })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -55,6 +55,24 @@ pub struct Store {
     outbox: sled::Tree,
     failpoint: Option<(String, u64)>,
     hits: std::sync::Arc<AtomicU64>,
+    group: std::sync::Arc<GroupCommit>,
+}
+
+/// Group commit: writers that finish their inserts while a flush is
+/// running share the next flush instead of each paying for one. A writer
+/// returns only once a flush that started after its insert has completed.
+#[derive(Default)]
+struct GroupCommit {
+    /// Tickets handed out after inserts.
+    written: AtomicU64,
+    state: std::sync::Mutex<FlushState>,
+    cv: std::sync::Condvar,
+}
+
+#[derive(Default)]
+struct FlushState {
+    flushed: u64,
+    flushing: bool,
 }
 
 impl Store {
@@ -88,6 +106,7 @@ impl Store {
             outbox,
             failpoint,
             hits: Default::default(),
+            group: Default::default(),
         })
     }
 
@@ -98,6 +117,54 @@ impl Store {
                 std::process::abort();
             }
         }
+    }
+
+    /// Make every insert this thread has done durable (group commit).
+    fn durable(&self) -> Result<(), StoreError> {
+        let g = &self.group;
+        let ticket = g.written.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut st = g.state.lock().expect("not poisoned");
+        loop {
+            if st.flushed >= ticket {
+                return Ok(());
+            }
+            if !st.flushing {
+                st.flushing = true;
+                let target = g.written.load(Ordering::SeqCst);
+                drop(st);
+                let result = self.db.flush();
+                st = g.state.lock().expect("not poisoned");
+                st.flushing = false;
+                if result.is_ok() {
+                    st.flushed = st.flushed.max(target);
+                }
+                g.cv.notify_all();
+                result?;
+            } else {
+                st = g.cv.wait(st).expect("not poisoned");
+            }
+        }
+    }
+
+    /// Store new records and mails about them in one durable step.
+    pub fn insert_with_mail(
+        &self,
+        records: &[Record],
+        mails: &[crate::report::OutgoingMail],
+    ) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for r in records {
+            batch.insert(&key(r.message.id), encode(r));
+        }
+        self.fail_at("before:insert");
+        self.records.apply_batch(batch)?;
+        for mail in mails {
+            let id = self.db.generate_id()?;
+            self.outbox.insert(id.to_be_bytes(), encode_mail(mail))?;
+        }
+        self.durable()?;
+        self.fail_at("after:insert");
+        Ok(())
     }
 
     /// A fresh message id, unique across restarts (sled persists the
@@ -115,7 +182,7 @@ impl Store {
         }
         self.fail_at("before:insert");
         self.records.apply_batch(batch)?;
-        self.db.flush()?;
+        self.durable()?;
         self.fail_at("after:insert");
         Ok(())
     }
@@ -125,7 +192,7 @@ impl Store {
         self.fail_at(&format!("before:{transition}"));
         self.records
             .insert(key(record.message.id), encode(record))?;
-        self.db.flush()?;
+        self.durable()?;
         self.fail_at(&format!("after:{transition}"));
         Ok(())
     }
@@ -160,17 +227,9 @@ impl Store {
     /// the SMTP side removes a mail only after the mail server took it.
     pub fn enqueue_mail(&self, mail: &crate::report::OutgoingMail) -> Result<u64, StoreError> {
         let id = self.db.generate_id()?;
-        let head = serde_json::json!({
-            "envelope_from": mail.envelope_from,
-            "recipients": mail.recipients,
-            "kind": format!("{:?}", mail.kind),
-        });
-        let mut value = serde_json::to_vec(&head).expect("json");
-        value.push(b'\n');
-        value.extend_from_slice(&mail.data);
         self.fail_at("before:outbox");
-        self.outbox.insert(id.to_be_bytes(), value)?;
-        self.db.flush()?;
+        self.outbox.insert(id.to_be_bytes(), encode_mail(mail))?;
+        self.durable()?;
         self.fail_at("after:outbox");
         Ok(id)
     }
@@ -209,7 +268,7 @@ impl Store {
     /// The mail server took it: forget it.
     pub fn remove_mail(&self, id: u64) -> Result<(), StoreError> {
         self.outbox.remove(id.to_be_bytes())?;
-        self.db.flush()?;
+        self.durable()?;
         Ok(())
     }
 
@@ -232,4 +291,16 @@ fn encode(r: &Record) -> Vec<u8> {
 
 fn decode(id: u64, bytes: &[u8]) -> Result<Record, StoreError> {
     serde_json::from_slice(bytes).map_err(|source| StoreError::Corrupt { id, source })
+}
+
+fn encode_mail(mail: &crate::report::OutgoingMail) -> Vec<u8> {
+    let head = serde_json::json!({
+        "envelope_from": mail.envelope_from,
+        "recipients": mail.recipients,
+        "kind": format!("{:?}", mail.kind),
+    });
+    let mut value = serde_json::to_vec(&head).expect("json");
+    value.push(b'\n');
+    value.extend_from_slice(&mail.data);
+    value
 }

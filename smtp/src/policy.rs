@@ -112,7 +112,7 @@ impl GatewayPolicy {
             }
             let pages = fax_t30_pages(part.contents(), &name)?;
             let path = self.spool.join(format!("{id}.tif"));
-            std::fs::write(&path, part.contents())
+            write_durably(&path, part.contents())
                 .map_err(|e| format!("spool {}: {e}", path.display()))?;
             return Ok((path, pages));
         }
@@ -254,9 +254,7 @@ impl Policy for GatewayPolicy {
         }
         drop(acceptor);
         // Durable before the 250: records, then the notices about them.
-        if self.store.insert_batch(&records).is_err()
-            || self.notifier.enqueue(&self.store, &notices).is_err()
-        {
+        if self.store.insert_with_mail(&records, &notices).is_err() {
             return tempfail();
         }
         let queued: Vec<MessageId> = records
@@ -285,4 +283,17 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
         return false;
     }
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The document must be on disk before the record that points at it is
+/// flushed (and so before the 250): write, fsync the file and its directory.
+fn write_durably(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::File::create(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
 }

@@ -1,0 +1,97 @@
+//! `ums serve` killed with SIGKILL right after it answered 250: the message
+//! is in the store after the restart, and the restarted gateway sends it.
+
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fax_t30::page::{BilevelPage, PaperSize, Resolution};
+
+fn serve(data: &Path, port: u16) -> Child {
+    let child = Command::new(env!("CARGO_BIN_EXE_ums"))
+        .args(["serve", "--data"])
+        .arg(data)
+        .args([
+            "--smtp",
+            &format!("127.0.0.1:{port}"),
+            "--user",
+            "anna@example.test",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("ums serve starts");
+    for _ in 0..200 {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return child;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("ums serve did not listen on {port}");
+}
+
+#[test]
+fn a_message_answered_250_survives_kill_9_and_is_sent_after_restart() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("serve_kill9");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = dir.join("data");
+    let res = Resolution::Standard;
+    let page = BilevelPage::test_pattern(PaperSize::A4.width(), PaperSize::A4.rows(res), res, 9);
+    let doc = dir.join("doc.tif");
+    gateway::document::write_pages(&doc, &[page]).unwrap();
+
+    let mut ums = serve(&data, 2781);
+    let out = Command::new("swaks")
+        .args([
+            "--server",
+            "127.0.0.1",
+            "--port",
+            "2781",
+            "--from",
+            "anna@example.test",
+            "--to",
+            "5550@fax.localhost",
+        ])
+        .args(["--attach-type", "image/tiff", "--attach"])
+        .arg(&doc)
+        .output()
+        .expect("swaks");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("<-  250 2.0.0"), "{text}");
+    // SIGKILL at once: no shutdown, no flush at exit.
+    ums.kill().unwrap();
+    ums.wait().unwrap();
+
+    {
+        let store =
+            kernel::store::Store::open(&data.join("store")).expect("store opens after kill -9");
+        let recs: Vec<_> = store.all().map(|r| r.unwrap()).collect();
+        assert_eq!(recs.len(), 1, "the accepted message is there");
+        assert_eq!(
+            recs[0].message.recipient_number.as_deref(),
+            Some("+49895550")
+        );
+        let doc = recs[0].message.document.as_ref().expect("its document");
+        assert!(Path::new(doc).is_file(), "the document was flushed too");
+    }
+
+    // Restarted, the gateway sends it to the simulated far end.
+    let mut ums = serve(&data, 2781);
+    let received = data.join("spool/far-end/0895550/fax-0001.tif");
+    let mut ok = false;
+    for _ in 0..1200 {
+        if fax_t30::tiff::read_tiff_file(&received).is_ok_and(|p| p.len() == 1) {
+            ok = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", &ums.id().to_string()])
+        .status();
+    let _ = ums.wait();
+    assert!(ok, "the far end never got the fax");
+}
