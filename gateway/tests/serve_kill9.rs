@@ -9,7 +9,7 @@ use std::time::Duration;
 use fax_t30::page::{BilevelPage, PaperSize, Resolution};
 
 fn serve(data: &Path, port: u16) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_ums"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ums"))
         .args(["serve", "--data"])
         .arg(data)
         .args([
@@ -28,6 +28,8 @@ fn serve(data: &Path, port: u16) -> Child {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("ums serve did not listen on {port}");
 }
 
