@@ -470,3 +470,48 @@ fn a_fax_by_mail_through_postfix_comes_back_as_a_confirmation() {
     let pages = fax_t30::tiff::read_tiff_file(&got).expect("the far end kept the fax");
     assert_eq!(pages.len(), 1);
 }
+
+#[test]
+fn a_20_mb_attachment_and_8bit_utf8_mail_are_accepted() {
+    let gw = gateway("smtp_big_utf8", 2811, None);
+    // 20 MB attachment (base64 in the mail: about 27 MB, under the 32 MB limit).
+    let big = gw.dir.join("big.bin");
+    std::fs::write(&big, vec![0x5a; 20 * 1024 * 1024]).unwrap();
+    let out = swaks(
+        &gw.addr,
+        &[
+            "--from",
+            "anna@example.test",
+            "--to",
+            "555@fax.test",
+            "--attach",
+            big.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", {
+        let t = String::from_utf8_lossy(&out.stdout);
+        t[t.len().saturating_sub(1500)..].to_string()
+    });
+    // SMTPUTF8 and an 8-bit body through Python's smtplib.
+    let script = format!(
+        "import smtplib\nfrom email.message import EmailMessage\nm=EmailMessage()\nm['From']='Jürgen <anna@example.test>'\nm['To']='0049 89 555@fax.test'\nm['Subject']='Grüße, 5 €'\nm.set_content('Schöne Grüße', charset='utf-8', cte='8bit')\ns=smtplib.SMTP('127.0.0.1',{})\nprint(s.send_message(m, from_addr='jürgen@example.test', to_addrs=['555@fax.test']))\ns.quit()\n",
+        gw.addr.port()
+    );
+    let out = Command::new("python3")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = &gw.running.as_ref().unwrap().store;
+    let recs: Vec<_> = store.all().map(|r| r.unwrap()).collect();
+    assert_eq!(recs.len(), 2, "both stored");
+    let utf8 = recs
+        .iter()
+        .find(|r| r.message.envelope_sender.as_deref() == Some("jürgen@example.test"));
+    let utf8 = utf8.expect("the UTF-8 envelope sender is kept");
+    assert_eq!(utf8.message.subject.as_deref(), Some("Grüße, 5 €"));
+}
