@@ -203,21 +203,7 @@ impl MediaTicker {
     where
         F: FnMut(Instant) -> ControlFlow<()> + Send + 'static,
     {
-        assert!(!period.is_zero(), "tick period must be positive");
-        let stop = Arc::new(AtomicBool::new(false));
-        let ticks = Arc::new(AtomicU64::new(0));
-        let thread = std::thread::Builder::new()
-            .name("ums-media-tick".into())
-            .spawn({
-                let stop = Arc::clone(&stop);
-                let ticks = Arc::clone(&ticks);
-                move || run_ticker(period, on_tick, &stop, &ticks)
-            })?;
-        Ok(MediaTicker {
-            stop,
-            ticks,
-            thread: Some(thread),
-        })
+        MediaTicker::spawn_with(period, move || on_tick)
     }
 
     /// Like [`MediaTicker::spawn`], but the tick closure is made by `init`
