@@ -209,7 +209,11 @@ impl Policy for GatewayPolicy {
                 subject: mail.subject().map(str::to_string),
                 document,
                 pages,
-                text: mail.body_text(0).map(|t| t.to_string()),
+                // The text is the message only for SMS; a fax's body text
+                // belongs to the renderer (cover page), not the journal.
+                text: (service == Service::Sms)
+                    .then(|| mail.body_text(0).map(|t| t.to_string()))
+                    .flatten(),
                 priority: 5,
                 send_at: None,
                 billing_code: None,
