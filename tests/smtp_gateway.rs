@@ -515,3 +515,66 @@ fn a_20_mb_attachment_and_8bit_utf8_mail_are_accepted() {
     let utf8 = utf8.expect("the UTF-8 envelope sender is kept");
     assert_eq!(utf8.message.subject.as_deref(), Some("Grüße, 5 €"));
 }
+
+#[test]
+fn pipelined_sessions_get_their_replies_in_order() {
+    let gw = gateway("smtp_pipeline", 2821, None);
+    let doc = tiff(&gw.dir);
+    let out = swaks(
+        &gw.addr,
+        &[
+            "--pipeline",
+            "--from",
+            "anna@example.test",
+            "--to",
+            "555@fax.test,556@fax.test",
+            "--attach-type",
+            "image/tiff",
+            "--attach",
+            doc.to_str().unwrap(),
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("PIPELINING"), "advertised: {text}");
+    let store = &gw.running.as_ref().unwrap().store;
+    assert_eq!(store.all().count(), 2, "one job per recipient");
+}
+
+#[test]
+fn one_client_cannot_take_every_connection() {
+    let gw = gateway("smtp_connlimit", 2831, None);
+    // The gateway allows 20 connections per address; the 21st is turned away.
+    let mut held = Vec::new();
+    for _ in 0..20 {
+        let mut s = std::net::TcpStream::connect(gw.addr).unwrap();
+        let mut greeting = [0u8; 64];
+        let n = std::io::Read::read(&mut s, &mut greeting).unwrap();
+        assert!(
+            greeting[..n].starts_with(b"220"),
+            "{}",
+            String::from_utf8_lossy(&greeting[..n])
+        );
+        held.push(s);
+    }
+    let mut s = std::net::TcpStream::connect(gw.addr).unwrap();
+    let mut reply = [0u8; 128];
+    let n = std::io::Read::read(&mut s, &mut reply).unwrap();
+    let text = String::from_utf8_lossy(&reply[..n]);
+    assert!(text.starts_with("421 4.7.0"), "{text}");
+    // Another address is still served meanwhile.
+    let script = format!(
+        "import socket\ns=socket.create_connection(('127.0.0.1',{}), source_address=('127.0.0.2',0))\nprint(s.recv(64).decode())",
+        gw.addr.port()
+    );
+    let out = Command::new("python3")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("220"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    drop(held);
+}
