@@ -207,6 +207,9 @@ pub struct Acceptor {
     limiter: RateLimiter,
     /// Lower-case domain (no trailing dot) and the service it stands for.
     service_domains: Vec<(String, Service)>,
+    /// Sender domains allowed as a whole: (lower-case domain, directory user
+    /// whose permissions they get), for senders not in the directory.
+    sender_domains: Vec<(String, String)>,
 }
 
 impl Acceptor {
@@ -229,7 +232,26 @@ impl Acceptor {
             directory,
             limiter,
             service_domains,
+            sender_domains: Vec::new(),
         }
+    }
+
+    /// Allow every sender of `domain` (e.g. the company's mail domain), with
+    /// the permissions of the directory user `user_id`. Senders listed in
+    /// the directory themselves keep their own.
+    pub fn with_sender_domain(mut self, domain: &str, user_id: &str) -> Acceptor {
+        self.sender_domains
+            .push((normalize_domain(domain), user_id.to_string()));
+        self
+    }
+
+    fn by_sender_domain(&self, address: &str) -> Option<&User> {
+        let bare = bare_address(address).ok()?;
+        let domain = normalize_domain(bare.rsplit_once('@')?.1);
+        self.sender_domains
+            .iter()
+            .find(|(d, _)| *d == domain)
+            .and_then(|(_, id)| self.directory.by_id(id))
     }
 
     pub fn plan(&self) -> &NumberingPlan {
@@ -382,6 +404,12 @@ impl Acceptor {
                 Some(envelope)
                     .filter(|e| !e.is_empty())
                     .and_then(|e| self.directory.by_email(e))
+            })
+            .or_else(|| from.and_then(|f| self.by_sender_domain(f)))
+            .or_else(|| {
+                Some(envelope)
+                    .filter(|e| !e.is_empty())
+                    .and_then(|e| self.by_sender_domain(e))
             })
             .ok_or_else(|| {
                 let who = from

@@ -585,3 +585,29 @@ fn records_from_accept_are_stored_and_read_back() {
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn an_allowed_sender_domain_maps_its_senders_to_a_directory_user() {
+    // Everyone at export.example.com sends with bob's permissions
+    // (international allowed); others stay unknown.
+    let mut a = acceptor().with_sender_domain("Export.Example.com", "bob");
+    let rec = queued(a.accept(
+        &request(
+            "carol@export.example.com",
+            "+1 212 555 0100@fax.example.com",
+        ),
+        MessageId(7),
+        Timestamp(1_000),
+    ));
+    assert_eq!(rec.message.user.as_deref(), Some("bob"));
+    assert_eq!(
+        rec.message.sender_address.as_deref(),
+        Some("carol@export.example.com")
+    );
+    let r = refused(a.accept(
+        &request("carol@elsewhere.example", "+49 89 555@fax.example.com"),
+        MessageId(8),
+        Timestamp(2_000),
+    ));
+    assert_refusal(&r, RefusalKind::UnknownSender, 550, "5.7.1");
+}
