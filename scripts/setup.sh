@@ -5,10 +5,10 @@ set -euo pipefail
 
 # Build: spandsp-sys compiles the vendored spandsp 3.0 with cc and runs
 # bindgen (libclang); spandsp links libtiff and libjpeg.
-BUILD_PKGS=(build-essential pkg-config clang libclang-dev libtiff-dev libjpeg-dev)
+BUILD_PKGS=(build-essential pkg-config clang libclang-dev libtiff-dev libjpeg-dev fonts-dejavu-core)
 # Tests: independent decoders of what we produce (libtiff's tools, poppler)
 # and Ghostscript to make test documents.
-TEST_PKGS=(libtiff-tools poppler-utils ghostscript postfix swaks libnet-ssleay-perl)
+TEST_PKGS=(libtiff-tools poppler-utils ghostscript postfix swaks libnet-ssleay-perl dnsmasq-base tesseract-ocr tesseract-ocr-eng imagemagick)
 
 want=("${BUILD_PKGS[@]}")
 if [[ "${1:-}" == "--test" ]]; then

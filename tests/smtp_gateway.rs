@@ -465,10 +465,11 @@ fn a_fax_by_mail_through_postfix_comes_back_as_a_confirmation() {
     assert!(dsn.contains("multipart/report"), "{dsn}");
     assert!(dsn.contains("Action: delivered"), "{dsn}");
     assert!(dsn.contains("Message-Context: fax-message"), "{dsn}");
-    // And the virtual fax machine has the page.
+    // And the virtual fax machine has the pages: swaks's body text, typeset,
+    // then the TIFF's page.
     let got = gw.dir.join("spool/far-end/089555/fax-0001.tif");
     let pages = fax_t30::tiff::read_tiff_file(&got).expect("the far end kept the fax");
-    assert_eq!(pages.len(), 1);
+    assert_eq!(pages.len(), 2);
 }
 
 #[test]
@@ -577,4 +578,116 @@ fn one_client_cannot_take_every_connection() {
         String::from_utf8_lossy(&out.stderr)
     );
     drop(held);
+}
+
+#[test]
+fn a_text_mail_and_an_image_become_fax_pages_and_a_pdf_is_refused_by_name() {
+    let gw = gateway("smtp_render", 2851, None);
+    // A plain text mail: its body is typeset onto a page.
+    let out = swaks(
+        &gw.addr,
+        &[
+            "--from",
+            "anna@example.test",
+            "--to",
+            "555@fax.test",
+            "--body",
+            "Dear Sir, please find our offer below. Grüße",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // A PNG made by ImageMagick: rendered (text body + image = 2 pages).
+    let png = gw.dir.join("logo.png");
+    let st = Command::new("convert")
+        .args([
+            "-size",
+            "600x400",
+            "xc:white",
+            "-fill",
+            "black",
+            "-draw",
+            "rectangle 50,50 550,350",
+        ])
+        .arg(&png)
+        .status()
+        .expect("ImageMagick (scripts/setup.sh --test installs it)");
+    assert!(st.success());
+    let out = swaks(
+        &gw.addr,
+        &[
+            "--from",
+            "anna@example.test",
+            "--to",
+            "556@fax.test",
+            "--body",
+            "See the picture.",
+            "--attach-type",
+            "image/png",
+            "--attach",
+            png.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // A PDF: accepted by SMTP, answered with a notice naming the file.
+    let pdf = gw.dir.join("offer.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4\n%%EOF\n").unwrap();
+    let out = swaks(
+        &gw.addr,
+        &[
+            "--from",
+            "anna@example.test",
+            "--to",
+            "557@fax.test",
+            "--attach-type",
+            "application/pdf",
+            "--attach",
+            pdf.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0));
+
+    let store = &gw.running.as_ref().unwrap().store;
+    let recs: Vec<_> = store.all().map(|r| r.unwrap()).collect();
+    let by = |n: &str| {
+        recs.iter()
+            .find(|r| r.message.recipient_number.as_deref() == Some(n))
+            .unwrap_or_else(|| panic!("{n}: {recs:?}"))
+    };
+    let text = by("+4989555");
+    assert_eq!(text.message.pages, 1);
+    let pages = fax_t30::tiff::read_tiff_file(text.message.document.as_ref().unwrap()).unwrap();
+    assert!(
+        pages[0].decode().unwrap().black_pixels() > 1000,
+        "the text is on the page"
+    );
+    assert_eq!(by("+4989556").message.pages, 2);
+    let refused = by("+4989557");
+    assert_eq!(refused.message.status, kernel::message::Status::Failed);
+    assert!(
+        refused
+            .message
+            .status_reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("offer.pdf"),
+        "{:?}",
+        refused.message.status_reason
+    );
+    let notices = store.pending_mail().unwrap();
+    assert!(
+        notices
+            .iter()
+            .any(|m| String::from_utf8_lossy(&m.data).contains("offer.pdf")),
+        "the sender is told which file"
+    );
 }

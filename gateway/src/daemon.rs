@@ -160,11 +160,16 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
     })];
 
     // Outbound delivery.
-    if let Some(smart_host) = setup.smart_host.clone() {
+    // Mail leaves through the smart host, or without one straight to the
+    // recipients' MX hosts; in local-store mode without a smart host the
+    // outbox (error notices only) waits for an operator to configure one.
+    if setup.smart_host.is_some() || setup.mode == DeliveryMode::Mail {
         let mut delivery = Delivery::new(
             store.clone(),
             OutboundConfig {
-                smart_host,
+                smart_host: setup.smart_host.clone(),
+                resolver: None,
+                mx_port: smtp::outbound::DEFAULT_MX_PORT,
                 dead_letter_dir: setup.data_dir.join("dead-letter"),
                 backoff_secs: vec![30, 120, 600],
                 max_attempts: 10,
@@ -200,10 +205,19 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
         if let Err(e) = &state {
             eprintln!("<3>ums: media thread cannot start: {e}");
         }
+        // systemd's watchdog is pinged from here: a stalled media loop
+        // stops the pings and gets the service restarted.
+        let watchdog_every = crate::sd_notify::watchdog_interval()
+            .map(|d| (d.as_millis() / fax_t30::media::FRAME_DURATION.as_millis()).max(1) as u64);
+        let mut ticks = 0u64;
         move |now| {
             let Ok(st) = state.as_mut() else {
                 return ControlFlow::Break(());
             };
+            ticks += 1;
+            if watchdog_every.is_some_and(|n| ticks.is_multiple_of(n)) {
+                crate::sd_notify::notify("WATCHDOG=1");
+            }
             if stop_media.load(Ordering::SeqCst) {
                 return ControlFlow::Break(());
             }

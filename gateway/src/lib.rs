@@ -8,3 +8,4 @@ pub mod bench_smtp;
 pub mod daemon;
 pub mod document;
 pub mod faxloop;
+pub mod sd_notify;

@@ -445,12 +445,15 @@ fn serve(args: ServeArgs) -> CliResult {
             running.smtp_addr,
             data.display()
         );
+        // The store is open and the listener bound: tell systemd.
+        gateway::sd_notify::notify("READY=1");
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}
         }
         eprintln!("<6>ums: stopping");
+        gateway::sd_notify::notify("STOPPING=1");
         running.stop();
         Ok::<_, Box<dyn std::error::Error>>(())
     })?;

@@ -18,6 +18,7 @@ pub mod job;
 pub mod message;
 pub mod notify;
 pub mod numbering;
+pub mod render;
 pub mod report;
 pub mod routing;
 pub mod runner;

@@ -1,5 +1,6 @@
 //! Outbound delivery: the kernel's outbox (incoming faxes as mail,
-//! confirmations, notices) goes to the configured smart host with `lettre`.
+//! confirmations, notices) goes with `lettre` to the configured smart host
+//! or, without one, to the MX hosts of each recipient's domain.
 //!
 //! * A mail leaves the outbox only after the mail server accepted it.
 //! * Temporary failures are retried with backoff; after the last attempt,
@@ -9,9 +10,29 @@
 //!   directory: one complete `.eml` per mail, written atomically (temporary
 //!   file, fsync, rename), with a log warning and a metric. Operators watch
 //!   that directory.
+//!
+//! Direct delivery (no smart host):
+//!
+//! * Recipients are grouped by domain, one SMTP transaction per domain. The
+//!   hosts come from [`crate::mx`] (MX by preference, else the domain's own
+//!   A/AAAA; null MX and NXDOMAIN are permanent failures) and are tried in
+//!   order on `mx_port` (25) until one accepts or refuses for good (5xx);
+//!   connection failures and 4xx replies move on to the next host.
+//! * STARTTLS is opportunistic: used when the host offers it, plain SMTP
+//!   otherwise. When lettre does use TLS it verifies the certificate against
+//!   the webpki roots and the MX host name, so a host that offers STARTTLS
+//!   with a self-signed or unknown-CA certificate fails the handshake. That
+//!   counts as a temporary failure (next host, later a retry, in the end a
+//!   notice); such a domain is reachable only through a smart host.
+//! * A mail whose recipients span domains leaves the outbox when every
+//!   domain took it or refused it for good. Domains that took it are not
+//!   sent it again, but that progress lives in memory only: after a restart
+//!   they may get the mail twice. Domains that refused it are named in one
+//!   notice once no domain is left to retry.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -19,10 +40,12 @@ use kernel::message::Timestamp;
 use kernel::notify::Notifier;
 use kernel::report::{error_notice, ErrorReport, Language};
 use kernel::store::{QueuedMail, Store, StoreError};
-use lettre::address::Envelope;
+use lettre::address::{Address, Envelope};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+
+use crate::mx::MxResolver;
 
 /// How to talk TLS to the smart host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,9 +67,20 @@ pub struct SmartHost {
     pub auth: Option<(String, String)>,
 }
 
+/// The SMTP port of MX hosts.
+pub const DEFAULT_MX_PORT: u16 = 25;
+
 #[derive(Debug, Clone)]
 pub struct OutboundConfig {
-    pub smart_host: SmartHost,
+    /// The mail server that takes all our mail; `None`: deliver directly
+    /// to the MX hosts of each recipient's domain.
+    pub smart_host: Option<SmartHost>,
+    /// Name servers for the MX look-ups; `None`: the system's
+    /// `/etc/resolv.conf`. Unused with a smart host.
+    pub resolver: Option<Vec<SocketAddr>>,
+    /// The port MX hosts are contacted on: [`DEFAULT_MX_PORT`]; another
+    /// value only for tests.
+    pub mx_port: u16,
     /// Where undeliverable notices are written.
     pub dead_letter_dir: PathBuf,
     /// Waits between attempts, seconds; the last repeats.
@@ -84,10 +118,26 @@ pub enum DeliveryError {
     DeadLetter { dir: String, source: std::io::Error },
 }
 
+/// The destination key of every recipient when there is a smart host.
+const SMART_HOST: &str = "smart host";
+
 struct Pending {
     attempts: u32,
     next_at: Timestamp,
+    /// Destinations (lower-case domains, or [`SMART_HOST`]) that took it.
+    accepted: BTreeSet<String>,
+    /// Destinations that refused it for good, with the reason.
+    refused: BTreeMap<String, String>,
 }
+
+/// The recipients of one mail that go to one destination.
+struct Group {
+    key: String,
+    to: Vec<Address>,
+}
+
+/// What trying a mail's open destinations came to, destination by destination.
+type Outcome = Vec<(String, Attempt)>;
 
 /// Delivers the outbox. Call [`Delivery::deliver_due`] periodically (and
 /// when the kernel queued something).
@@ -110,14 +160,15 @@ impl Delivery {
         }
     }
 
-    fn transport(&self) -> AsyncSmtpTransport<Tokio1Executor> {
-        let sh = &self.config.smart_host;
+    fn hello(&self) -> lettre::transport::smtp::extension::ClientId {
+        lettre::transport::smtp::extension::ClientId::Domain(self.config.hello_name.clone())
+    }
+
+    fn smart_host_transport(&self, sh: &SmartHost) -> AsyncSmtpTransport<Tokio1Executor> {
         let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(sh.host.as_str())
             .port(sh.port)
             .timeout(Some(self.config.timeout))
-            .hello_name(lettre::transport::smtp::extension::ClientId::Domain(
-                self.config.hello_name.clone(),
-            ));
+            .hello_name(self.hello());
         let params = || TlsParameters::new(sh.host.clone());
         b = match sh.tls {
             TlsMode::None => b.tls(Tls::None),
@@ -136,82 +187,257 @@ impl Delivery {
         b.build()
     }
 
-    /// Try to hand one mail to the smart host.
-    pub async fn send(&self, mail: &QueuedMail) -> Attempt {
+    /// One MX host at one address, opportunistic STARTTLS checked against
+    /// the host's name, no AUTH.
+    fn mx_transport(&self, host: &str, addr: IpAddr) -> AsyncSmtpTransport<Tokio1Executor> {
+        let b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(addr.to_string())
+            .port(self.config.mx_port)
+            .timeout(Some(self.config.timeout))
+            .hello_name(self.hello());
+        match TlsParameters::new(host.to_string()) {
+            Ok(p) => b.tls(Tls::Opportunistic(p)),
+            Err(_) => b.tls(Tls::None),
+        }
+        .build()
+    }
+
+    fn mx_resolver(&self) -> Result<MxResolver, String> {
+        MxResolver::new(self.config.resolver.as_deref(), self.config.timeout)
+    }
+
+    /// The destination of one recipient: its lower-case domain, or the
+    /// smart host.
+    fn destination(&self, recipient: &str) -> String {
+        if self.config.smart_host.is_some() {
+            SMART_HOST.to_string()
+        } else {
+            recipient
+                .rsplit_once('@')
+                .map(|(_, d)| d.to_ascii_lowercase())
+                .unwrap_or_default()
+        }
+    }
+
+    /// The envelope sender and the recipients by destination; `Err` for a
+    /// mail that can never be sent.
+    fn plan(&self, mail: &QueuedMail) -> Result<(Option<Address>, Vec<Group>), String> {
         let from = if mail.envelope_from.is_empty() {
             None
         } else {
             match mail.envelope_from.parse() {
                 Ok(a) => Some(a),
-                Err(e) => {
-                    return Attempt::Permanent(format!(
-                        "bad envelope sender {}: {e}",
-                        mail.envelope_from
-                    ))
-                }
+                Err(e) => return Err(format!("bad envelope sender {}: {e}", mail.envelope_from)),
             }
         };
-        let mut to = Vec::new();
+        let mut groups: BTreeMap<String, Vec<Address>> = BTreeMap::new();
         for r in &mail.recipients {
-            match r.parse() {
-                Ok(a) => to.push(a),
-                Err(e) => return Attempt::Permanent(format!("bad recipient {r}: {e}")),
+            match r.parse::<Address>() {
+                Ok(a) => groups.entry(self.destination(r)).or_default().push(a),
+                Err(e) => return Err(format!("bad recipient {r}: {e}")),
             }
         }
-        let envelope = match Envelope::new(from, to) {
-            Ok(e) => e,
-            Err(e) => return Attempt::Permanent(format!("bad envelope: {e}")),
+        if groups.is_empty() {
+            return Err("bad envelope: no recipient".into());
+        }
+        let groups = groups
+            .into_iter()
+            .map(|(key, to)| Group { key, to })
+            .collect();
+        Ok((from, groups))
+    }
+
+    /// Try every destination of `mail` not in `settled`.
+    async fn send_open(
+        &self,
+        mail: &QueuedMail,
+        resolver: Option<&Result<MxResolver, String>>,
+        settled: &BTreeSet<String>,
+    ) -> Result<Outcome, String> {
+        let (from, groups) = self.plan(mail)?;
+        let mut outcome = Vec::new();
+        for g in groups.iter().filter(|g| !settled.contains(&g.key)) {
+            let attempt = match Envelope::new(from.clone(), g.to.clone()) {
+                Err(e) => Attempt::Permanent(format!("bad envelope: {e}")),
+                Ok(envelope) => match (&self.config.smart_host, resolver) {
+                    (Some(sh), _) => classify(
+                        self.smart_host_transport(sh)
+                            .send_raw(&envelope, &mail.data)
+                            .await,
+                    ),
+                    (None, Some(Ok(r))) => self.send_mx(r, &g.key, &envelope, &mail.data).await,
+                    (None, Some(Err(e))) => Attempt::Temporary(e.clone()),
+                    (None, None) => Attempt::Temporary("no DNS resolver".into()),
+                },
+            };
+            outcome.push((g.key.clone(), attempt));
+        }
+        Ok(outcome)
+    }
+
+    /// Hand one domain's share to its MX hosts, best first.
+    async fn send_mx(
+        &self,
+        resolver: &MxResolver,
+        domain: &str,
+        envelope: &Envelope,
+        data: &[u8],
+    ) -> Attempt {
+        let targets = match resolver.route(domain).await {
+            Ok(t) => t,
+            Err(e) if e.is_permanent() => return Attempt::Permanent(e.to_string()),
+            Err(e) => return Attempt::Temporary(e.to_string()),
         };
-        match self.transport().send_raw(&envelope, &mail.data).await {
-            Ok(_) => Attempt::Delivered,
-            Err(e) if e.is_permanent() => Attempt::Permanent(e.to_string()),
-            Err(e) => Attempt::Temporary(e.to_string()),
+        let mut failures = Vec::new();
+        for t in &targets {
+            for addr in &t.addrs {
+                let at = format!("{} [{addr}]:{}", t.host, self.config.mx_port);
+                match self
+                    .mx_transport(&t.host, *addr)
+                    .send_raw(envelope, data)
+                    .await
+                {
+                    Ok(_) => return Attempt::Delivered,
+                    Err(e) if e.is_permanent() => return Attempt::Permanent(format!("{at}: {e}")),
+                    Err(e) => failures.push(format!("{at}: {e}")),
+                }
+            }
+        }
+        Attempt::Temporary(format!("{domain}: {}", failures.join("; ")))
+    }
+
+    /// Try to hand one mail over: to the smart host, or to the MX hosts of
+    /// each recipient domain. Without a smart host a mail that spans
+    /// domains may be taken by some of them even when the answer is not
+    /// `Delivered`; [`Delivery::deliver_due`] remembers that, this does not.
+    pub async fn send(&self, mail: &QueuedMail) -> Attempt {
+        let resolver = self.config.smart_host.is_none().then(|| self.mx_resolver());
+        match self
+            .send_open(mail, resolver.as_ref(), &BTreeSet::new())
+            .await
+        {
+            Err(reason) => Attempt::Permanent(reason),
+            Ok(outcome) => {
+                let reasons = |want: fn(&Attempt) -> Option<&String>| {
+                    outcome
+                        .iter()
+                        .filter_map(|(_, a)| want(a).cloned())
+                        .collect::<Vec<_>>()
+                };
+                let temporary = reasons(|a| match a {
+                    Attempt::Temporary(r) => Some(r),
+                    _ => None,
+                });
+                let permanent = reasons(|a| match a {
+                    Attempt::Permanent(r) => Some(r),
+                    _ => None,
+                });
+                if !temporary.is_empty() {
+                    Attempt::Temporary(temporary.join("; "))
+                } else if !permanent.is_empty() {
+                    Attempt::Permanent(permanent.join("; "))
+                } else {
+                    Attempt::Delivered
+                }
+            }
         }
     }
 
     /// Deliver every mail that is due; returns how many left the outbox.
     pub async fn deliver_due(&mut self, now: Timestamp) -> Result<usize, DeliveryError> {
         let mut done = 0;
+        let mut resolver: Option<Result<MxResolver, String>> = None;
         for mail in self.store.pending_mail()? {
             if self.pending.get(&mail.id).is_some_and(|p| p.next_at > now) {
                 continue;
             }
-            match self.send(&mail).await {
-                Attempt::Delivered => {
+            if self.config.smart_host.is_none() && resolver.is_none() {
+                resolver = Some(self.mx_resolver());
+            }
+            let settled: BTreeSet<String> = self
+                .pending
+                .get(&mail.id)
+                .map(|p| {
+                    let refused = p.refused.keys().cloned();
+                    p.accepted.iter().cloned().chain(refused).collect()
+                })
+                .unwrap_or_default();
+            let outcome = match self.send_open(&mail, resolver.as_ref(), &settled).await {
+                Ok(o) => o,
+                Err(reason) => {
+                    self.bounce(&mail, &reason, now)?;
+                    done += 1;
+                    continue;
+                }
+            };
+            let p = self.pending.entry(mail.id).or_insert(Pending {
+                attempts: 0,
+                next_at: now,
+                accepted: BTreeSet::new(),
+                refused: BTreeMap::new(),
+            });
+            let mut temporary = Vec::new();
+            for (key, attempt) in outcome {
+                match attempt {
+                    Attempt::Delivered => {
+                        p.accepted.insert(key);
+                    }
+                    Attempt::Permanent(reason) => {
+                        p.refused.insert(key, reason);
+                    }
+                    Attempt::Temporary(reason) => temporary.push((key, reason)),
+                }
+            }
+            if temporary.is_empty() {
+                if p.refused.is_empty() {
                     self.store.remove_mail(mail.id)?;
                     self.pending.remove(&mail.id);
                     self.metrics.delivered += 1;
-                    done += 1;
+                } else {
+                    let failed = p.refused.clone();
+                    self.bounce_part(&mail, &failed, now)?;
                 }
-                Attempt::Temporary(reason) => {
-                    let p = self.pending.entry(mail.id).or_insert(Pending {
-                        attempts: 0,
-                        next_at: now,
-                    });
-                    p.attempts += 1;
-                    let attempts = p.attempts;
-                    if attempts >= self.config.max_attempts {
-                        self.bounce(
-                            &mail,
-                            &format!("gave up after {attempts} attempts: {reason}"),
-                            now,
-                        )?;
-                        done += 1;
-                    } else {
-                        let i = (attempts as usize - 1)
-                            .min(self.config.backoff_secs.len().saturating_sub(1));
-                        p.next_at =
-                            now.plus_secs(self.config.backoff_secs.get(i).copied().unwrap_or(60));
-                        self.metrics.deferred += 1;
-                    }
+                done += 1;
+                continue;
+            }
+            p.attempts += 1;
+            let attempts = p.attempts;
+            if attempts >= self.config.max_attempts {
+                let mut failed = p.refused.clone();
+                for (key, reason) in temporary {
+                    failed.insert(key, format!("gave up after {attempts} attempts: {reason}"));
                 }
-                Attempt::Permanent(reason) => {
-                    self.bounce(&mail, &reason, now)?;
-                    done += 1;
-                }
+                self.bounce_part(&mail, &failed, now)?;
+                done += 1;
+            } else {
+                let i =
+                    (attempts as usize - 1).min(self.config.backoff_secs.len().saturating_sub(1));
+                p.next_at = now.plus_secs(self.config.backoff_secs.get(i).copied().unwrap_or(60));
+                self.metrics.deferred += 1;
             }
         }
         Ok(done)
+    }
+
+    /// Bounce the recipients of `mail` whose destinations are in `failed`
+    /// (the others took it), with the reasons by destination.
+    fn bounce_part(
+        &mut self,
+        mail: &QueuedMail,
+        failed: &BTreeMap<String, String>,
+        now: Timestamp,
+    ) -> Result<(), DeliveryError> {
+        let reason = match failed.iter().next() {
+            Some((_, reason)) if failed.len() == 1 => reason.clone(),
+            _ => failed
+                .iter()
+                .map(|(key, reason)| format!("{key}: {reason}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        };
+        let mut part = mail.clone();
+        part.recipients
+            .retain(|r| failed.contains_key(&self.destination(r)));
+        self.bounce(&part, &reason, now)
     }
 
     /// A mail that will never be delivered: tell the default recipient, or
@@ -302,5 +528,15 @@ impl Delivery {
             path.display()
         );
         Ok(path)
+    }
+}
+
+/// A 5xx reply is permanent; everything else (4xx, connection, TLS
+/// handshake, time-out) is worth another try.
+fn classify<T>(r: Result<T, lettre::transport::smtp::Error>) -> Attempt {
+    match r {
+        Ok(_) => Attempt::Delivered,
+        Err(e) if e.is_permanent() => Attempt::Permanent(e.to_string()),
+        Err(e) => Attempt::Temporary(e.to_string()),
     }
 }

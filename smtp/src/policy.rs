@@ -10,8 +10,10 @@
 //! * At the end of DATA each recipient becomes a record. A sender without
 //!   permission (known relay, unknown or unauthorised sender) is accepted
 //!   and answered with a failure notice, so the person learns why.
-//! * Documents: until the renderer exists (issue 5), a fax must carry a
-//!   TIFF attachment; anything else is refused with a clear notice.
+//! * Documents: the body text and the attachments become pages (fax
+//!   TIFFs as they are, images and text files rendered); PDF, Office and
+//!   HTML are refused by name with a clear notice until their renderers
+//!   exist (issue 5).
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -93,43 +95,83 @@ impl GatewayPolicy {
         auth.is_some() || self.allowed_networks.iter().any(|n| n.contains(peer.ip))
     }
 
-    /// The first TIFF attachment, written to the spool; its page count.
+    /// The pages of a mail, written as one T.6 TIFF-F to the spool: the
+    /// body text (if any) first, then each attachment in order. Fax TIFFs
+    /// are taken as they are, images are rendered (dithered or
+    /// thresholded), plain text files are typeset. Anything else (PDF,
+    /// Office, HTML) is refused by name until the rest of the renderer
+    /// exists. Returns the file and its page count.
     fn document(
         &self,
         mail: &mail_parser::Message,
         id: MessageId,
-    ) -> Result<(PathBuf, u32), String> {
+    ) -> Result<(PathBuf, u32), RenderFailure> {
+        use fax_t30::codec::Compression;
+        use fax_t30::tiff::TiffPage;
+        use kernel::render::{render_image, render_text, Font, PageSetup};
+        let setup = PageSetup::default();
+        let font = || Font::system_default().map_err(|e| RenderFailure::new(None, e.to_string()));
+        let fail = |name: &str, e: kernel::render::RenderError| {
+            RenderFailure::new(Some(name), e.to_string())
+        };
+        let mut pages: Vec<TiffPage> = Vec::new();
+        if let Some(body) = mail.body_text(0).filter(|t| !t.trim().is_empty()) {
+            for p in
+                render_text(&body, &setup, &font()?, 10.0).map_err(|e| fail("the mail text", e))?
+            {
+                pages.push(TiffPage::from_page(&p, Compression::T6));
+            }
+        }
         for part in mail.attachments() {
             let name = part.attachment_name().unwrap_or("attachment").to_string();
-            let is_tiff = part.content_type().is_some_and(|ct| {
-                ct.c_subtype
-                    .as_deref()
-                    .is_some_and(|s| s.eq_ignore_ascii_case("tiff"))
-            }) || name.to_ascii_lowercase().ends_with(".tif")
-                || name.to_ascii_lowercase().ends_with(".tiff");
-            if !is_tiff {
-                continue;
+            let lower = name.to_ascii_lowercase();
+            let subtype = part
+                .content_type()
+                .map(|ct| {
+                    format!("{}/{}", ct.c_type, ct.c_subtype.as_deref().unwrap_or(""))
+                        .to_ascii_lowercase()
+                })
+                .unwrap_or_default();
+            let bytes = part.contents();
+            let is_fax_tiff =
+                (subtype == "image/tiff" || lower.ends_with(".tif") || lower.ends_with(".tiff"))
+                    && fax_t30::tiff::read_tiff(bytes, &name).is_ok_and(|p| !p.is_empty());
+            if is_fax_tiff {
+                pages.extend(
+                    fax_t30::tiff::read_tiff(bytes, &name)
+                        .map_err(|e| RenderFailure::new(Some(&name), e.to_string()))?,
+                );
+            } else if subtype.starts_with("image/")
+                || [".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff"]
+                    .iter()
+                    .any(|e| lower.ends_with(e))
+            {
+                for p in render_image(bytes, &name, &setup).map_err(|e| fail(&name, e))? {
+                    pages.push(TiffPage::from_page(&p, Compression::T6));
+                }
+            } else if subtype == "text/plain" || lower.ends_with(".txt") {
+                let text = String::from_utf8_lossy(bytes);
+                for p in render_text(&text, &setup, &font()?, 10.0).map_err(|e| fail(&name, e))? {
+                    pages.push(TiffPage::from_page(&p, Compression::T6));
+                }
+            } else {
+                return Err(RenderFailure::new(
+                    Some(&name),
+                    format!("{name}: {subtype} documents cannot be faxed by this gateway version yet (PDF, Office and HTML rendering is still to come)"),
+                ));
             }
-            let pages = fax_t30_pages(part.contents(), &name)?;
-            let path = self.spool.join(format!("{id}.tif"));
-            write_durably(&path, part.contents())
-                .map_err(|e| format!("spool {}: {e}", path.display()))?;
-            return Ok((path, pages));
         }
-        Err("the mail has no TIFF attachment; text, PDF and Office documents need the renderer, which this gateway version does not have yet".into())
-    }
-}
-
-fn fax_t30_pages(bytes: &[u8], name: &str) -> Result<u32, String> {
-    kernel_tiff_pages(bytes, name)
-}
-
-/// Pages of a fax TIFF (checked with the fax engine's reader).
-fn kernel_tiff_pages(bytes: &[u8], name: &str) -> Result<u32, String> {
-    match fax_t30::tiff::read_tiff(bytes, name) {
-        Ok(pages) if !pages.is_empty() => Ok(pages.len() as u32),
-        Ok(_) => Err(format!("{name}: the TIFF has no pages")),
-        Err(e) => Err(e.to_string()),
+        if pages.is_empty() {
+            return Err(RenderFailure::new(
+                None,
+                "the mail has neither text nor an attachment to fax".into(),
+            ));
+        }
+        let path = self.spool.join(format!("{id}.tif"));
+        let bytes = fax_t30::tiff::write_tiff(&pages, &Default::default());
+        write_durably(&path, &bytes)
+            .map_err(|e| RenderFailure::new(None, format!("spool {}: {e}", path.display())))?;
+        Ok((path, pages.len() as u32))
     }
 }
 
@@ -223,14 +265,14 @@ impl Policy for GatewayPolicy {
                     if let Some(err) = render_error {
                         // Accepted by policy, but nothing to send: fail it and tell the sender.
                         record.message.status = kernel::message::Status::Failed;
-                        record.message.status_reason = Some(err.clone());
+                        record.message.status_reason = Some(err.reason.clone());
                         record.message.failure_cause = Some(Cause::UnsupportedAttachment);
                         record.message.completed_at = Some(now);
                         record.job = None;
                         notices.push(self.notifier.rejected(
                             &record.message,
                             Cause::UnsupportedAttachment,
-                            None,
+                            err.attachment.as_deref(),
                             Language::En,
                             now,
                         ));
@@ -300,4 +342,20 @@ fn write_durably(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
         std::fs::File::open(dir)?.sync_all()?;
     }
     Ok(())
+}
+
+/// Why a mail's documents could not be turned into pages, and which file.
+#[derive(Debug, Clone)]
+struct RenderFailure {
+    attachment: Option<String>,
+    reason: String,
+}
+
+impl RenderFailure {
+    fn new(attachment: Option<&str>, reason: String) -> RenderFailure {
+        RenderFailure {
+            attachment: attachment.map(str::to_string),
+            reason,
+        }
+    }
 }

@@ -110,12 +110,14 @@ fn setup(
     let delivery = Delivery::new(
         store.clone(),
         OutboundConfig {
-            smart_host: SmartHost {
+            smart_host: Some(SmartHost {
                 host: "127.0.0.1".into(),
                 port,
                 tls: TlsMode::None,
                 auth: None,
-            },
+            }),
+            resolver: None,
+            mx_port: 25,
             dead_letter_dir: dead.clone(),
             backoff_secs: vec![10, 60],
             max_attempts: 3,

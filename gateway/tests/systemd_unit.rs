@@ -1,0 +1,93 @@
+//! The systemd unit: it verifies, its hardening scores 2.0 or lower, and
+//! `ums serve` speaks the notify protocol the unit's Type=notify and
+//! WatchdogSec= expect.
+
+use std::os::unix::net::UnixDatagram;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn unit() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../systemd/ums.service")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn the_unit_verifies_with_the_built_binary() {
+    let dir = scratch("systemd_verify");
+    let text = std::fs::read_to_string(unit()).unwrap();
+    let text = text.replace("/usr/bin/ums", env!("CARGO_BIN_EXE_ums"));
+    let copy = dir.join("ums.service");
+    std::fs::write(&copy, text).unwrap();
+    let out = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&copy)
+        .output()
+        .expect("systemd-analyze");
+    let err = String::from_utf8_lossy(&out.stderr);
+    // Nothing about our unit may be wrong (other units on the host are not ours).
+    let ours: Vec<&str> = err.lines().filter(|l| l.contains("ums.service")).collect();
+    assert!(out.status.success() && ours.is_empty(), "{err}");
+}
+
+#[test]
+fn the_hardening_scores_2_or_lower() {
+    let out = Command::new("systemd-analyze")
+        .args(["security", "--offline=true"])
+        .arg(unit())
+        .output()
+        .expect("systemd-analyze");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.contains("Overall exposure level"))
+        .unwrap_or_else(|| panic!("no score in: {text}"));
+    let score: f64 = line
+        .split(':')
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!(score <= 2.0, "{line}");
+}
+
+#[test]
+fn serve_reports_ready_and_pings_the_watchdog() {
+    let dir = scratch("sd_notify");
+    let sock_path = dir.join("notify.sock");
+    let sock = UnixDatagram::bind(&sock_path).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let mut ums = Command::new(env!("CARGO_BIN_EXE_ums"))
+        .args(["serve", "--data"])
+        .arg(dir.join("data"))
+        .args(["--smtp", "127.0.0.1:2841"])
+        .env("NOTIFY_SOCKET", &sock_path)
+        .env("WATCHDOG_USEC", "1000000")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 256];
+    while !(seen.iter().any(|s: &String| s == "READY=1") && seen.iter().any(|s| s == "WATCHDOG=1"))
+    {
+        match sock.recv(&mut buf) {
+            Ok(n) => seen.push(String::from_utf8_lossy(&buf[..n]).into_owned()),
+            Err(_) => break,
+        }
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", &ums.id().to_string()])
+        .status();
+    let status = ums.wait().unwrap();
+    assert!(seen.contains(&"READY=1".to_string()), "{seen:?}");
+    assert!(seen.contains(&"WATCHDOG=1".to_string()), "{seen:?}");
+    assert!(status.success(), "SIGTERM ends it cleanly: {status:?}");
+}
