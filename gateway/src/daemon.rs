@@ -161,9 +161,9 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
 
     // Outbound delivery.
     // Mail leaves through the smart host, or without one straight to the
-    // recipients' MX hosts; in local-store mode without a smart host the
-    // outbox (error notices only) waits for an operator to configure one.
-    if setup.smart_host.is_some() || setup.mode == DeliveryMode::Mail {
+    // recipients' MX hosts. In local-store mode only error notices are in
+    // the outbox; one that cannot be delivered ends as a dead letter.
+    {
         let mut delivery = Delivery::new(
             store.clone(),
             OutboundConfig {
