@@ -228,6 +228,7 @@ impl Policy for GatewayPolicy {
         let mut records: Vec<Record> = Vec::new();
         let mut notices = Vec::new();
         let mut acceptor = self.acceptor.lock().expect("not poisoned");
+        let mut rendered: Option<Result<(PathBuf, u32), RenderFailure>> = None;
         for rcpt in &envelope.recipients {
             let id = match self.store.next_id() {
                 Ok(id) => id,
@@ -237,10 +238,12 @@ impl Policy for GatewayPolicy {
                 .recipient(&rcpt.addr.to_string())
                 .map(|r| r.0)
                 .unwrap_or(Service::Fax);
+            // The pages are the same for every fax recipient of the mail:
+            // render and spool them once, with the first recipient's id.
             let (document, pages, render_error) = match service {
-                Service::Fax => match self.document(&mail, id) {
-                    Ok((p, n)) => (Some(p.display().to_string()), n, None),
-                    Err(e) => (None, 0, Some(e)),
+                Service::Fax => match rendered.get_or_insert_with(|| self.document(&mail, id)) {
+                    Ok((p, n)) => (Some(p.display().to_string()), *n, None),
+                    Err(e) => (None, 0, Some(e.clone())),
                 },
                 _ => (None, 0, None),
             };
