@@ -13,6 +13,7 @@ use fax_t30::media::FRAME_DURATION;
 use fax_t30::{
     Document, FaxEvent, FaxOptions, FaxOutcome, FaxSession, PageSource, T38Options, Transport,
 };
+use line_drivers::fax_machine::feed;
 use line_drivers::loopback::{
     Behaviour, Exchange, ExchangeConfig, Impairments, LineIndex, NumberPattern, PathStats,
 };
@@ -440,14 +441,6 @@ impl FaxCall {
         // Free spandsp state (and close files) now, not when the call is dropped.
         self.tx = None;
         self.rx = None;
-    }
-}
-
-fn feed(session: &mut FaxSession, media: &Media) {
-    match media {
-        Media::Audio(frame) => session.handle_audio(frame),
-        Media::T38(p) => session.handle_ifp(p),
-        Media::Dtmf(_) => {}
     }
 }
 

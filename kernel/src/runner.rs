@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use fax_t30::{Document, FaxEvent, FaxOptions, FaxSession, MaxRate, PageSource, Retry, Transport};
+use line_drivers::fax_machine::feed;
 use line_drivers::{CallId, CallProgress, HangupCause, Line, LineEvent, Media, MediaKind};
 
 use crate::job::{
@@ -326,14 +327,7 @@ impl Runner {
             while let Some(ev) = slot.line.poll_event() {
                 if let Some(inb) = slot.inbound.as_mut().filter(|c| c.call == ev.call()) {
                     match ev {
-                        LineEvent::Media {
-                            media: Media::Audio(f),
-                            ..
-                        } => inb.session.handle_audio(&f),
-                        LineEvent::Media {
-                            media: Media::T38(p),
-                            ..
-                        } => inb.session.handle_ifp(&p),
+                        LineEvent::Media { media, .. } => feed(&mut inb.session, &media),
                         LineEvent::HungUp { .. } => inb.session.handle_hangup(),
                         _ => {}
                     }
@@ -398,11 +392,7 @@ impl Runner {
                     LineEvent::Progress { .. } | LineEvent::Incoming { .. } => {}
                     LineEvent::Media { media, .. } => {
                         if let Some(s) = a.session.as_mut() {
-                            match media {
-                                Media::Audio(f) => s.handle_audio(&f),
-                                Media::T38(p) => s.handle_ifp(&p),
-                                Media::Dtmf(_) => {}
-                            }
+                            feed(s, &media);
                         }
                     }
                     LineEvent::HungUp { cause, .. } => match a.session.as_mut() {

@@ -10,6 +10,15 @@ use fax_t30::{Document, FaxOptions, FaxOutcome, FaxSession, T38Options, Transpor
 
 use crate::{CallId, HangupCause, Line, LineEvent, Media, MediaKind};
 
+/// Hand media from a line to a fax session (DTMF means nothing to T.30).
+pub fn feed(session: &mut FaxSession, media: &Media) {
+    match media {
+        Media::Audio(frame) => session.handle_audio(frame),
+        Media::T38(packet) => session.handle_ifp(packet),
+        Media::Dtmf(_) => {}
+    }
+}
+
 /// What the machine does with its n-th incoming call (1-based).
 #[derive(Debug, Clone, Default)]
 pub struct FaxMachineScript {
@@ -193,11 +202,7 @@ impl VirtualFaxMachine {
                     return;
                 };
                 if let Some(s) = cur.session.as_mut() {
-                    match media {
-                        Media::Audio(f) => s.handle_audio(&f),
-                        Media::T38(p) => s.handle_ifp(&p),
-                        Media::Dtmf(_) => {}
-                    }
+                    feed(s, &media);
                 }
             }
             LineEvent::HungUp { call, .. } => {
