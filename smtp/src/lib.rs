@@ -13,6 +13,7 @@
 
 pub mod engine;
 pub mod error;
+pub mod mime;
 pub mod mx;
 pub mod outbound;
 pub mod policy;

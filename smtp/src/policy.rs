@@ -10,10 +10,9 @@
 //! * At the end of DATA each recipient becomes a record. A sender without
 //!   permission (known relay, unknown or unauthorised sender) is accepted
 //!   and answered with a failure notice, so the person learns why.
-//! * Documents: the body text and the attachments become pages (fax
-//!   TIFFs as they are, images and text files rendered); PDF, Office and
-//!   HTML are refused by name with a clear notice until their renderers
-//!   exist (issue 5).
+//! * Documents: the mail becomes a neutral document ([`crate::mime`]) and
+//!   the kernel's renderer turns cover, body and attachments into pages; an
+//!   attachment it cannot render is refused by name with a clear notice.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -24,7 +23,7 @@ use kernel::message::{MessageId, Service, Timestamp};
 use kernel::notify::Notifier;
 use kernel::report::{Cause, Language};
 use kernel::store::{Record, Store};
-use mail_parser::{MessageParser, MimeHeaders};
+use mail_parser::MessageParser;
 
 use crate::engine::{DataVerdict, Envelope, PeerInfo, Verdict};
 use crate::server::Policy;
@@ -96,82 +95,25 @@ impl GatewayPolicy {
     }
 
     /// The pages of a mail, written as one T.6 TIFF-F to the spool: the
-    /// body text (if any) first, then each attachment in order. Fax TIFFs
-    /// are taken as they are, images are rendered (dithered or
-    /// thresholded), plain text files are typeset. Anything else (PDF,
-    /// Office, HTML) is refused by name until the rest of the renderer
-    /// exists. Returns the file and its page count.
+    /// mail becomes a neutral [`MailDocument`](kernel::render::MailDocument)
+    /// ([`crate::mime::to_document`]) and the kernel's renderer makes the
+    /// cover, body and attachment pages ([`kernel::render::render_mail`]).
+    /// Returns the file and its page count.
     fn document(
         &self,
         mail: &mail_parser::Message,
         id: MessageId,
     ) -> Result<(PathBuf, u32), RenderFailure> {
-        use fax_t30::codec::Compression;
-        use fax_t30::tiff::TiffPage;
-        use kernel::render::{render_image, render_text, Font, PageSetup};
-        let setup = PageSetup::default();
-        let font = || Font::system_default().map_err(|e| RenderFailure::new(None, e.to_string()));
-        let fail = |name: &str, e: kernel::render::RenderError| {
-            RenderFailure::new(Some(name), e.to_string())
-        };
-        let mut pages: Vec<TiffPage> = Vec::new();
-        if let Some(body) = mail.body_text(0).filter(|t| !t.trim().is_empty()) {
-            for p in
-                render_text(&body, &setup, &font()?, 10.0).map_err(|e| fail("the mail text", e))?
-            {
-                pages.push(TiffPage::from_page(&p, Compression::T6));
-            }
-        }
-        for part in mail.attachments() {
-            let name = part.attachment_name().unwrap_or("attachment").to_string();
-            let lower = name.to_ascii_lowercase();
-            let subtype = part
-                .content_type()
-                .map(|ct| {
-                    format!("{}/{}", ct.c_type, ct.c_subtype.as_deref().unwrap_or(""))
-                        .to_ascii_lowercase()
-                })
-                .unwrap_or_default();
-            let bytes = part.contents();
-            let is_fax_tiff =
-                (subtype == "image/tiff" || lower.ends_with(".tif") || lower.ends_with(".tiff"))
-                    && fax_t30::tiff::read_tiff(bytes, &name).is_ok_and(|p| !p.is_empty());
-            if is_fax_tiff {
-                pages.extend(
-                    fax_t30::tiff::read_tiff(bytes, &name)
-                        .map_err(|e| RenderFailure::new(Some(&name), e.to_string()))?,
-                );
-            } else if subtype.starts_with("image/")
-                || [".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff"]
-                    .iter()
-                    .any(|e| lower.ends_with(e))
-            {
-                for p in render_image(bytes, &name, &setup).map_err(|e| fail(&name, e))? {
-                    pages.push(TiffPage::from_page(&p, Compression::T6));
-                }
-            } else if subtype == "text/plain" || lower.ends_with(".txt") {
-                let text = String::from_utf8_lossy(bytes);
-                for p in render_text(&text, &setup, &font()?, 10.0).map_err(|e| fail(&name, e))? {
-                    pages.push(TiffPage::from_page(&p, Compression::T6));
-                }
-            } else {
-                return Err(RenderFailure::new(
-                    Some(&name),
-                    format!("{name}: {subtype} documents cannot be faxed by this gateway version yet (PDF, Office and HTML rendering is still to come)"),
-                ));
-            }
-        }
-        if pages.is_empty() {
-            return Err(RenderFailure::new(
-                None,
-                "the mail has neither text nor an attachment to fax".into(),
-            ));
-        }
+        let doc = crate::mime::to_document(mail);
+        // A4 fine, cover only when the body has text (the defaults).
+        let options = kernel::render::RenderOptions::default();
+        let rendered = kernel::render::render_mail(&doc, &options)
+            .map_err(|e| RenderFailure::new(e.attachment(), e.to_string()))?;
         let path = self.spool.join(format!("{id}.tif"));
-        let bytes = fax_t30::tiff::write_tiff(&pages, &Default::default());
+        let bytes = fax_t30::tiff::write_tiff(&rendered.pages, &Default::default());
         write_durably(&path, &bytes)
             .map_err(|e| RenderFailure::new(None, format!("spool {}: {e}", path.display())))?;
-        Ok((path, pages.len() as u32))
+        Ok((path, rendered.pages.len() as u32))
     }
 }
 

@@ -30,15 +30,23 @@
 //! ```
 
 mod bilevel;
+pub mod cover;
 mod font;
 mod geometry;
 mod image;
+pub mod mail;
+pub mod office;
 mod pdf;
 mod text;
 
+pub use self::cover::CoverMode;
 pub use self::font::{Font, SYSTEM_FONT_PATHS};
 pub use self::geometry::{PageSetup, Placement, PrintArea};
 pub use self::image::{render_image, MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE};
+pub use self::mail::{
+    render_mail, Attachment, MailDocument, MailRenderError, RenderOptions, RenderedMail,
+};
+pub use self::office::OfficeConfig;
 pub use self::pdf::render_pdf;
 pub use self::text::render_text;
 
