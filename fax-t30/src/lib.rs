@@ -33,6 +33,7 @@
 pub mod codec;
 mod error;
 pub mod g711;
+pub mod header;
 pub mod media;
 pub mod outcome;
 pub mod page;

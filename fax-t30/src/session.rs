@@ -16,7 +16,7 @@ use crate::media::{AudioFrame, IfpPacket, FRAME_SAMPLES};
 use crate::outcome::{CompletionCode, FaxOutcome, ReceivedPage, Role};
 use crate::page::BilevelPage;
 use crate::spandsp::consts::*;
-use crate::spandsp::engine::{Engine, RawEvent, T38Config};
+use crate::spandsp::engine::{Engine, PageHeader, RawEvent, T38Config};
 use crate::Error;
 
 /// The highest image data rate the session offers or accepts.
@@ -110,9 +110,13 @@ pub struct FaxOptions {
     /// Our TSI (sender) or CSI (receiver): up to 20 characters, digits,
     /// `+` and space by T.30; longer idents are cut.
     pub ident: String,
-    /// Header line printed on top of each sent page (sender only). spandsp
-    /// adds date, time and page n/m.
+    /// Header line printed on top of each sent page (sender only): spandsp
+    /// prints the date and time, then this text and the page number out of
+    /// the document's pages (`1/3`); see [`crate::header`].
     pub header: Option<String>,
+    /// Time zone of the header's date and time, as a POSIX TZ string
+    /// (`CET-1CEST,M3.5.0,M10.5.0/3`); `None`: the process's local time.
+    pub header_tz: Option<String>,
     /// Receiver: accept superfine pages (standard and fine are always accepted).
     pub accept_superfine: bool,
     /// Receiver: accept B4 width (2048 pixels) as well as A4/Letter (1728).
@@ -127,6 +131,7 @@ impl Default for FaxOptions {
             max_rate: MaxRate::V17,
             ident: String::new(),
             header: None,
+            header_tz: None,
             accept_superfine: true,
             accept_b4: true,
         }
@@ -257,8 +262,8 @@ impl FaxSession {
         }
         let ident: String = options.ident.chars().take(20).collect();
         engine.set_ident(&ident);
-        if let Some(h) = &options.header {
-            engine.set_header_info(&h.chars().take(50).collect::<String>());
+        if let Some(tz) = &options.header_tz {
+            engine.set_header_tz(tz)?;
         }
         engine.set_ecm(options.ecm);
         engine.set_supported_modems(options.max_rate.modems());
@@ -301,6 +306,17 @@ impl FaxSession {
                     ));
                 }
                 engine.set_tx_file(&path, skipped_pages)?;
+                if let Some(text) = &options.header {
+                    let pages = crate::tiff::read_tiff_file(&path)
+                        .map(|p| p.len() as u32)
+                        .unwrap_or(0)
+                        .max(first_page);
+                    engine.set_page_header(PageHeader {
+                        text: text.clone(),
+                        first_page,
+                        pages,
+                    });
+                }
                 (Role::Sender, None)
             }
             Document::Receive(path) => {

@@ -366,6 +366,7 @@ impl Acceptor {
         let user = self.sender(req)?;
         m.user = Some(user.id.clone());
         m.local_station_id = self.station_id(user);
+        m.fax_header = header_text(user, m.local_station_id.as_deref());
         let perms = self.directory.permissions(user);
         self.policy
             .check_call(&number, service, &perms)
@@ -431,6 +432,17 @@ impl Acceptor {
             .map(|n| n.to_string())
             .or_else(|| user.fax_header.clone())
     }
+}
+
+/// The header text on the user's fax pages: theirs as configured, else
+/// their name and sender number.
+fn header_text(user: &User, station_id: Option<&str>) -> Option<String> {
+    if let Some(h) = user.fax_header.as_deref().filter(|h| !h.trim().is_empty()) {
+        return Some(h.trim().to_owned());
+    }
+    let composed = format!("{} {}", user.name.trim(), station_id.unwrap_or("").trim());
+    let composed = composed.trim();
+    (!composed.is_empty()).then(|| composed.to_owned())
 }
 
 fn normalize_domain(domain: &str) -> String {

@@ -201,6 +201,10 @@ pub struct Message {
     pub text: Option<String>,
     /// No route matched an incoming number: delivered to the default recipient.
     pub unrouted: bool,
+    /// Outgoing fax: the sending user's header text, printed on top of each
+    /// page with the date, time and page n/m.
+    #[serde(default)]
+    pub fax_header: Option<String>,
 }
 
 impl Message {
@@ -242,6 +246,7 @@ impl Message {
             document: None,
             text: None,
             unrouted: false,
+            fax_header: None,
         }
     }
 }

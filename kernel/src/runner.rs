@@ -368,7 +368,12 @@ impl Runner {
                             ecm: self.config.ecm,
                             max_rate: self.config.max_rate,
                             ident: self.config.ident.clone(),
-                            header: self.config.header.clone(),
+                            // The sending user's header, else the gateway's.
+                            header: rec
+                                .message
+                                .fax_header
+                                .clone()
+                                .or_else(|| self.config.header.clone()),
                             ..FaxOptions::default()
                         };
                         let source = PageSource::TiffFrom {

@@ -473,6 +473,8 @@ fn queued_record_carries_the_journal_fields() {
     );
     assert_eq!(m.dial_string.as_deref(), Some("089123456"));
     assert_eq!(m.local_station_id.as_deref(), Some("+498912345620"));
+    // The header text the runner gives the fax engine for this user's pages.
+    assert_eq!(m.fax_header.as_deref(), Some("Example GmbH"));
     assert_eq!(m.subject.as_deref(), Some("Offer"));
     assert_eq!(m.document.as_deref(), Some("/var/spool/ums/out/42.tif"));
     assert_eq!(m.pages, 3);

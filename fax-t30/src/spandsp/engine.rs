@@ -52,6 +52,16 @@ pub(crate) struct RecoveredPage {
     pub missing_tail: bool,
 }
 
+/// The page header of a sender: our text and the numbering.
+#[derive(Debug, Clone)]
+pub(crate) struct PageHeader {
+    pub text: String,
+    /// 1-based number of the file's first page sent in this call.
+    pub first_page: u32,
+    /// Pages of the whole document.
+    pub pages: u32,
+}
+
 /// T.38 options that map onto `t38_core` settings.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct T38Config {
@@ -68,6 +78,11 @@ pub(crate) struct T38Config {
 /// (`Box::into_raw`) for as long as the spandsp state that points at it.
 #[derive(Default)]
 struct Shared {
+    /// The T.30 state, for the header update from the phase handlers (null
+    /// until the terminal is set up).
+    t30: Option<std::ptr::NonNull<sys::t30_state_t>>,
+    /// The page header to set before each sent page, if any.
+    page_header: Option<PageHeader>,
     events: Vec<RawEvent>,
     /// T.38 packets to send: (IFP octets, repeat count).
     ifp_out: Vec<(Vec<u8>, u32)>,
@@ -167,6 +182,7 @@ impl Engine {
     }
 
     fn install_handlers(&mut self) {
+        self.shared().t30 = std::ptr::NonNull::new(self.t30);
         let user = self.shared.cast::<c_void>();
         // SAFETY: t30 is valid; `user` points to our Shared, which lives
         // until Drop, after the state that calls back into it is freed.
@@ -234,10 +250,29 @@ impl Engine {
         unsafe { sys::t30_set_tx_ident(self.t30, c.as_ptr()) };
     }
 
-    pub fn set_header_info(&mut self, info: &str) {
-        let c = cstring(info);
-        // SAFETY: t30 valid; spandsp copies the string.
-        unsafe { sys::t30_set_tx_page_header_info(self.t30, c.as_ptr()) };
+    /// Print `header` on top of each sent page: spandsp's date and time,
+    /// then our text and page n/m (set anew before every page from the
+    /// phase B and D handlers, see [`crate::header`]).
+    pub fn set_page_header(&mut self, header: PageHeader) {
+        let info = crate::header::header_info(&header.text, header.first_page, header.pages);
+        self.shared().page_header = Some(header);
+        set_header_bytes(self.t30, &info);
+    }
+
+    /// The time zone of the header's date and time (a POSIX TZ string such
+    /// as `CET-1CEST,M3.5.0,M10.5.0/3`); without it spandsp uses the
+    /// process's local time.
+    pub fn set_header_tz(&mut self, tz: &str) -> Result<(), Error> {
+        let c = cstring(tz);
+        // SAFETY: t30 valid; spandsp parses the string into its own state.
+        let rc = unsafe { sys::t30_set_tx_page_header_tz(self.t30, c.as_ptr()) };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(Error::Engine(format!(
+                "header time zone {tz:?} not understood"
+            )))
+        }
     }
 
     pub fn set_ecm(&mut self, enabled: bool) {
@@ -480,15 +515,50 @@ unsafe fn shared_from<'a>(user: *mut c_void) -> &'a mut Shared {
     unsafe { &mut *user.cast::<Shared>() }
 }
 
+/// Copy `info` (Latin-1, no NUL) into spandsp's header info.
+fn set_header_bytes(t30: *mut sys::t30_state_t, info: &[u8]) {
+    let bytes: Vec<u8> = info
+        .iter()
+        .map(|&b| if b == 0 { b' ' } else { b })
+        .collect();
+    let c = CString::new(bytes).expect("NULs replaced");
+    // SAFETY: t30 valid; spandsp copies the string (at most 50 characters
+    // are kept, more than the 30 we give).
+    unsafe { sys::t30_set_tx_page_header_info(t30, c.as_ptr()) };
+}
+
+/// Set the header for the page spandsp starts next. Called from the phase
+/// B handler (before the first page) and the phase D handler (after MCF,
+/// before the next page; after RTN the same page again): the page is the
+/// first one plus the pages confirmed so far.
+fn refresh_page_header(shared: &mut Shared) {
+    let (Some(t30), Some(h)) = (shared.t30, shared.page_header.as_ref()) else {
+        return;
+    };
+    let mut t = std::mem::MaybeUninit::<sys::t30_stats_t>::zeroed();
+    // SAFETY: t30 is valid while its handlers run; t is a zeroed out-parameter.
+    let t = unsafe {
+        sys::t30_get_transfer_statistics(t30.as_ptr(), t.as_mut_ptr());
+        t.assume_init()
+    };
+    let page = (h.first_page + t.pages_tx.max(0) as u32).min(h.pages.max(1));
+    let info = crate::header::header_info(&h.text, page, h.pages);
+    set_header_bytes(t30.as_ptr(), &info);
+}
+
 unsafe extern "C" fn phase_b_trampoline(user: *mut c_void, _result: c_int) -> c_int {
     // SAFETY: user is our Shared (see install_handlers).
-    unsafe { shared_from(user) }.events.push(RawEvent::PhaseB);
+    let shared = unsafe { shared_from(user) };
+    refresh_page_header(shared);
+    shared.events.push(RawEvent::PhaseB);
     0 // T30_ERR_OK: keep the status
 }
 
 unsafe extern "C" fn phase_d_trampoline(user: *mut c_void, _result: c_int) -> c_int {
     // SAFETY: user is our Shared.
-    unsafe { shared_from(user) }.events.push(RawEvent::PhaseD);
+    let shared = unsafe { shared_from(user) };
+    refresh_page_header(shared);
+    shared.events.push(RawEvent::PhaseD);
     0 // T30_ERR_OK: keep the status
 }
 
