@@ -35,6 +35,9 @@ enum Command {
     /// simulated far end (the embedded default; configuration files come
     /// with the daemon issue).
     Serve(ServeArgs),
+    /// Render documents or a whole mail (--eml) into a fax TIFF as the
+    /// gateway would. Exit 3: a document cannot be rendered; 4: file error.
+    Render(gateway::render_cmd::RenderArgs),
 }
 
 #[derive(Args)]
@@ -151,6 +154,7 @@ fn main() -> ExitCode {
         Command::Bench(BenchCommand::Channels(args)) => bench_channels(args),
         Command::Bench(BenchCommand::Smtp(args)) => bench_smtp(args),
         Command::Serve(args) => serve(args),
+        Command::Render(args) => Ok(gateway::render_cmd::run(&args)),
     };
     match result {
         Ok(code) => code,

@@ -12,6 +12,14 @@
 use kernel::render::{Attachment, MailDocument};
 use mail_parser::{Addr, Address, Message, MessagePart, MimeHeaders, PartType};
 
+/// Parse a raw message (`ums render --eml`) into the renderer's view;
+/// `None` when it is not a message at all.
+pub fn parse_document(raw: &[u8]) -> Option<MailDocument> {
+    mail_parser::MessageParser::default()
+        .parse(raw)
+        .map(|m| to_document(&m))
+}
+
 /// The renderer's view of `mail`.
 pub fn to_document(mail: &Message<'_>) -> MailDocument {
     let body_of = |ids: &[u32], want_html: bool| -> Option<String> {

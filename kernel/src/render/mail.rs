@@ -425,11 +425,11 @@ fn render_attachment(
         DocumentKind::Unknown => Err(RenderError::Unsupported {
             name: a.name.clone(),
             reason: format!(
-                "{} documents cannot be faxed (send PDF, an image, text, HTML or an Office document)",
+                "{} cannot be faxed (send PDF, an image, text, HTML or an Office document)",
                 if a.content_type.is_empty() {
-                    "this kind of".to_owned()
+                    "documents of this kind".to_owned()
                 } else {
-                    mime_type(&a.content_type)
+                    format!("{} documents", mime_type(&a.content_type))
                 }
             ),
         }),
