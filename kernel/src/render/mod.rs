@@ -48,6 +48,7 @@ pub use self::mail::{
 };
 pub use self::office::OfficeConfig;
 pub use self::pdf::render_pdf;
+pub use self::pdf::{render_pdf_threads, MAX_PDF_PAGE_SIDE_PT};
 pub use self::text::render_text;
 
 /// Most pages one document may render to; more is refused as
