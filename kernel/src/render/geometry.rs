@@ -20,6 +20,11 @@ const MIN_IMAGE_DPI: f64 = 72.0;
 /// Rotate a landscape image only when that makes it this much larger.
 const ROTATE_GAIN: f64 = 1.05;
 
+/// Rotate only landscape images up to this aspect ratio (a landscape page,
+/// a 16:9 photo): a wider strip such as a banner or a line of text already
+/// prints across the page and would only turn sideways.
+const ROTATE_MAX_ASPECT: f64 = 2.0;
+
 /// Split a tall image over pages (at full width) only when fitting it on
 /// one page would shrink it below this fraction of the full-width size.
 const SPLIT_BELOW: f64 = 0.7;
@@ -175,7 +180,9 @@ impl PrintArea {
     pub fn place_image(&self, width: u32, height: u32) -> Placement {
         let upright = self.fit(width, height);
         let turned = self.fit(height, width);
-        let rotate = width > height && turned > upright * ROTATE_GAIN;
+        let rotate = width > height
+            && f64::from(width) <= f64::from(height) * ROTATE_MAX_ASPECT
+            && turned > upright * ROTATE_GAIN;
         let (w, h) = if rotate {
             (height, width)
         } else {
@@ -184,7 +191,8 @@ impl PrintArea {
         let one_page = self.fit(w, h);
         // Inches per pixel at full width, and the pages that takes.
         let full_width = (self.width_in() / f64::from(w.max(1))).min(1.0 / MIN_IMAGE_DPI);
-        let (scale, pages) = if one_page >= full_width * SPLIT_BELOW {
+        // A rotated image was chosen for fitting one page: it is not split.
+        let (scale, pages) = if rotate || one_page >= full_width * SPLIT_BELOW {
             (one_page, 1)
         } else {
             let tall = f64::from(h) * full_width;
@@ -246,6 +254,13 @@ mod tests {
         assert!(!tall.rotate);
         assert_eq!(tall.width, a.width);
         assert!(tall.pages > 1, "{tall:?}");
+        // A banner (a line of text) stays upright on one page.
+        let banner = a.place_image(1400, 300);
+        assert!(!banner.rotate, "{banner:?}");
+        assert_eq!((banner.width, banner.pages), (a.width, 1), "{banner:?}");
+        // A rotated landscape image is never split.
+        let wide = a.place_image(3000, 1600);
+        assert!(wide.rotate && wide.pages == 1, "{wide:?}");
         let icon = a.place_image(16, 16);
         assert_eq!(icon.width, (16.0f64 / 72.0 * 204.0).round() as u32);
         assert_eq!(icon.pages, 1);
