@@ -307,6 +307,7 @@ impl MediaState {
             policy: c.retry.clone(),
             ident: c.ident.clone(),
             header: Some(c.ident.clone()),
+            document_cache: Some(c.spool.join("sending")),
             ..RunnerConfig::default()
         };
         let runner = Runner::new(store, config, lines, wall_clock()).map_err(|e| e.to_string())?;
