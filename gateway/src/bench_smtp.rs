@@ -125,6 +125,7 @@ pub fn run(b: &SmtpBench) -> Result<SmtpBenchResult, String> {
         ident: "BENCH".into(),
         tls: None,
         rate_limit: (u32::MAX, 1),
+        metrics_listen: None,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -57,11 +57,15 @@ pub struct GatewaySetup {
     pub tls: Option<Arc<rustls::ServerConfig>>,
     /// Messages per sender and window (seconds).
     pub rate_limit: (u32, u64),
+    /// Serve Prometheus metrics here (`GET /metrics`); `None`: off.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// A running gateway. Dropping it does not stop it; call [`Running::stop`].
 pub struct Running {
     pub smtp_addr: SocketAddr,
+    /// Where the metrics listener is bound, if it is on.
+    pub metrics_addr: Option<SocketAddr>,
     pub store: Store,
     stop: Arc<AtomicBool>,
     ticker: Option<MediaTicker>,
@@ -103,6 +107,8 @@ pub enum StartError {
     Listen(SocketAddr, std::io::Error),
     #[error("media thread: {0}")]
     Media(std::io::Error),
+    #[error("metrics listener on {0}: {1}")]
+    Metrics(SocketAddr, std::io::Error),
 }
 
 /// Start the gateway inside the current tokio runtime.
@@ -117,6 +123,11 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
         setup.rules.clone(),
     )?;
     let (adopt_tx, adopt_rx) = mpsc::channel::<Vec<MessageId>>();
+    let metrics = Arc::new(crate::metrics::Metrics::new(
+        store.clone(),
+        setup.data_dir.join("dead-letter"),
+        &setup.lines,
+    ));
 
     // The SMTP connector.
     let acceptor = Acceptor::new(
@@ -158,6 +169,17 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
     let mut tasks = vec![tokio::spawn(async move {
         let _ = serve(listener, server_config, Arc::new(policy)).await;
     })];
+    let metrics_addr = match setup.metrics_listen {
+        Some(addr) => {
+            let l = crate::metrics::bind(addr)
+                .await
+                .map_err(|e| StartError::Metrics(addr, e))?;
+            let bound = l.local_addr().map_err(|e| StartError::Metrics(addr, e))?;
+            tasks.push(tokio::spawn(crate::metrics::serve(l, Arc::clone(&metrics))));
+            Some(bound)
+        }
+        None => None,
+    };
 
     // Outbound delivery.
     // Mail leaves through the smart host, or without one straight to the
@@ -178,9 +200,17 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
             },
             notifier.clone(),
         );
+        let metrics = Arc::clone(&metrics);
         tasks.push(tokio::spawn(async move {
             loop {
                 let _ = delivery.deliver_due(wall_clock()).await;
+                let m = delivery.metrics;
+                metrics.set_delivery(crate::metrics::DeliveryCounts {
+                    delivered: m.delivered,
+                    deferred: m.deferred,
+                    bounced: m.bounced,
+                    dead_letters: m.dead_letters,
+                });
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
         }));
@@ -190,6 +220,7 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
     let stop = Arc::new(AtomicBool::new(false));
     let stop_media = Arc::clone(&stop);
     let media_store = store.clone();
+    let media_metrics = Arc::clone(&metrics);
     let config = MediaConfig {
         lines: setup.lines.clone(),
         virtual_fax_numbers: setup.virtual_fax_numbers.clone(),
@@ -211,6 +242,7 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
             .map(|d| (d.as_millis() / fax_t30::media::FRAME_DURATION.as_millis()).max(1) as u64);
         let mut ticks = 0u64;
         move |now| {
+            media_metrics.record_tick(crate::metrics::lateness_since(now));
             let Ok(st) = state.as_mut() else {
                 return ControlFlow::Break(());
             };
@@ -232,6 +264,7 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
             if let Err(e) = st.runner.tick(now, wall) {
                 eprintln!("<3>ums: store write failed: {e}");
             }
+            media_metrics.set_lines_busy(st.runner.lines_busy());
             for (id, effect) in st.runner.take_effects() {
                 if let Ok(Some(rec)) = media_store.get(id) {
                     let mails = notifier.mails_for(&rec, &effect, Language::En, wall);
@@ -253,6 +286,7 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
 
     Ok(Running {
         smtp_addr,
+        metrics_addr,
         store,
         stop,
         ticker: Some(ticker),

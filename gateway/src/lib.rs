@@ -8,4 +8,5 @@ pub mod bench_smtp;
 pub mod daemon;
 pub mod document;
 pub mod faxloop;
+pub mod metrics;
 pub mod sd_notify;

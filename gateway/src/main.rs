@@ -52,6 +52,10 @@ struct ServeArgs {
     /// runs in local-store mode.
     #[arg(long)]
     smart_host: Option<String>,
+    /// Serve Prometheus metrics on this address (e.g. 127.0.0.1:9725);
+    /// off without it.
+    #[arg(long)]
+    metrics: Option<std::net::SocketAddr>,
 }
 
 #[derive(Args)]
@@ -434,6 +438,7 @@ fn serve(args: ServeArgs) -> CliResult {
         ident: "+49 89 1234".into(),
         tls: Some(tls),
         rate_limit: (60, 60),
+        metrics_listen: args.metrics,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -445,6 +450,9 @@ fn serve(args: ServeArgs) -> CliResult {
             running.smtp_addr,
             data.display()
         );
+        if let Some(addr) = running.metrics_addr {
+            eprintln!("<6>ums: metrics on http://{addr}/metrics");
+        }
         // The store is open and the listener bound: tell systemd.
         gateway::sd_notify::notify("READY=1");
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;

@@ -219,6 +219,12 @@ impl Runner {
         self.open.len()
     }
 
+    /// Whether a call (outgoing or incoming) is on each line, in the order
+    /// the lines were given (for the metrics).
+    pub fn lines_busy(&self) -> impl Iterator<Item = bool> + '_ {
+        self.slots.iter().map(|s| !s.is_free())
+    }
+
     /// An operator cancels (`delete == false`) or deletes a message.
     pub fn remove(
         &mut self,
