@@ -14,3 +14,7 @@ pub mod wire;
 pub mod auth;
 pub mod endpoint;
 pub use rsip::{Request, Response, SipMessage};
+pub mod dialog;
+pub mod register;
+pub mod trunk;
+pub mod sdp;
