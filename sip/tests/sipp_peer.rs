@@ -69,6 +69,7 @@ async fn register(port: u16, sipp_port: u16, cport: u16, pass_ours: &str) -> (Re
         }
     }
     let (code, err) = wait_child(child, Duration::from_secs(20));
+    let _ = std::fs::remove_dir_all(&dir);
     (last.expect("registration outcome"), code, err)
 }
 
@@ -98,6 +99,7 @@ async fn wrong_password_is_refused_by_sipp_and_backs_off() {
 async fn invites_sipp_trunk_with_digest_and_gets_g711_media() {
     assert!(have("sipp"));
     let dir = scratch("invite");
+    let capture = have("tshark").then(|| Capture::start("udp port 5073 or udp port 5075", &dir));
     let child = sipp("uas-auth-answer.xml", 5073, 5074, 40602, "fax", "s3cret", &dir);
     std::thread::sleep(Duration::from_millis(500));
     let mut shell = UdpShell::bind(5075).await;
@@ -193,4 +195,22 @@ async fn invites_sipp_trunk_with_digest_and_gets_g711_media() {
     assert!(bye_ok, "BYE answered");
     let (code, err) = wait_child(child, Duration::from_secs(30));
     assert_eq!(code, Some(0), "SIPp's scenario passed: {err}");
+
+    // tshark's dissectors decode every SIP message we sent, SDP included,
+    // without a malformed-packet warning.
+    let capture = capture.expect("tshark (Debian tshark) is needed: scripts/setup.sh installs it");
+    let decoded = capture.stop_and_decode(
+        &["udp.port==5075,sip", "udp.port==5073,sip"],
+        "udp.srcport==5075",
+    );
+    assert!(!decoded.contains("Malformed"), "tshark: {decoded}");
+    let frames = decoded.matches("\nFrame ").count() + usize::from(decoded.starts_with("Frame "));
+    let sip_msgs = decoded.matches("Session Initiation Protocol (").count();
+    eprintln!("tshark: {frames} frames, {sip_msgs} SIP messages, {} sent", shell.sent.len());
+    assert_eq!(frames, shell.sent.len(), "every datagram we sent was captured");
+    assert_eq!(sip_msgs, shell.sent.len(), "and each one decodes as SIP: {decoded}");
+    assert!(decoded.contains("Session Description Protocol"), "the offer decodes as SDP");
+    assert!(decoded.contains("Media Format: ITU-T G.711 PCMA"), "{decoded}");
+    assert!(decoded.contains("Digest Authentication Response"), "{decoded}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -152,3 +152,54 @@ pub fn scratch(name: &str) -> PathBuf {
     std::fs::create_dir_all(&d).expect("scratch dir");
     d
 }
+
+/// A tshark capture on `lo` with a BPF filter, written to `file`.
+pub struct Capture {
+    child: Child,
+    pub file: PathBuf,
+}
+
+impl Capture {
+    pub fn start(filter: &str, dir: &Path) -> Capture {
+        let file = dir.join("capture.pcapng");
+        let mut child = Command::new("tshark")
+            .args(["-i", "lo", "-q", "-f", filter, "-w"])
+            .arg(&file)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn tshark");
+        // Wait for "Capturing on" before the test sends anything.
+        use std::io::{BufRead, BufReader};
+        let err = child.stderr.take().expect("stderr");
+        let mut lines = BufReader::new(err).lines();
+        for line in lines.by_ref() {
+            match line {
+                Ok(l) if l.contains("Capturing on") => break,
+                Ok(_) => continue,
+                Err(_) => break,
+            }
+        }
+        std::thread::spawn(move || for _ in lines {});
+        Capture { child, file }
+    }
+
+    /// Stops the capture (SIGINT to our tshark, so it flushes) and decodes
+    /// it with `tshark -V`, `decode_as` forcing SIP on our ports.
+    pub fn stop_and_decode(mut self, decode_as: &[&str], display_filter: &str) -> String {
+        std::thread::sleep(Duration::from_millis(300));
+        let _ = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+        let mut cmd = Command::new("tshark");
+        cmd.arg("-r").arg(&self.file).arg("-V");
+        for d in decode_as {
+            cmd.args(["-d", d]);
+        }
+        cmd.args(["-Y", display_filter]);
+        let out = cmd.output().expect("tshark -r");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
