@@ -43,6 +43,10 @@ pub struct JitterConfig {
     pub margin: Duration,
     /// Largest resampling correction of clock recovery, in ppm.
     pub max_steer_ppm: f64,
+    /// Playout starts this long after the first packet, so the delay is
+    /// set from the jitter of the first packets rather than raised in steps
+    /// later (the start of a call is tones and silence).
+    pub learn: Duration,
 }
 
 impl Default for JitterConfig {
@@ -52,6 +56,7 @@ impl Default for JitterConfig {
             max_delay: Duration::from_millis(400),
             margin: Duration::from_millis(10),
             max_steer_ppm: 400.0,
+            learn: Duration::from_millis(500),
         }
     }
 }
@@ -89,6 +94,8 @@ pub struct JitterBuffer {
     /// Extended timestamp held by each ring slot (`i64::MIN`: empty).
     owner: Vec<i64>,
     epoch: Option<Instant>,
+    /// Local time of the first packet of the timeline.
+    first_arrival: Option<f64>,
     last_ts: Option<(u32, i64)>,
     max_ext: i64,
     /// Sender position of the next output sample (fractional).
@@ -114,6 +121,7 @@ impl JitterBuffer {
             samples: vec![0; RING],
             owner: vec![i64::MIN; RING],
             epoch: None,
+            first_arrival: None,
             last_ts: None,
             max_ext: i64::MIN,
             read_pos: 0.0,
@@ -157,6 +165,7 @@ impl JitterBuffer {
     pub fn restart(&mut self) {
         self.owner.fill(i64::MIN);
         self.last_ts = None;
+        self.first_arrival = None;
         self.max_ext = i64::MIN;
         self.started = false;
         self.base.clear();
@@ -183,6 +192,7 @@ impl JitterBuffer {
             return self.push(now, _seq, timestamp, samples);
         }
         self.last_ts = Some((timestamp, ext));
+        self.first_arrival.get_or_insert(t);
         let end = ext + samples.len() as i64;
         if self.started && (end as f64) <= self.read_pos.floor() {
             // Already played (or filled). A copy of a played packet is a
@@ -203,7 +213,10 @@ impl JitterBuffer {
             self.stats.overflow += 1;
             return;
         }
-        if ext < self.max_ext {
+        if self.started && (ext as f64) < self.read_pos.floor() {
+            // Its head is past: what is left of it still plays.
+            self.stats.late += 1;
+        } else if ext < self.max_ext {
             self.stats.reordered += 1;
         }
         self.max_ext = self.max_ext.max(ext);
@@ -256,7 +269,10 @@ impl JitterBuffer {
     /// across gaps the frame is (partly) silence; see [`JitterStats`].
     pub fn pull(&mut self, now: Instant, out: &mut [i16; FRAME]) {
         let t = self.local(now);
-        if self.base.is_empty() {
+        let learning = self
+            .first_arrival
+            .is_none_or(|f| t - f < dur_samples(self.cfg.learn));
+        if !self.started && learning {
             out.fill(0);
             return;
         }
@@ -273,7 +289,10 @@ impl JitterBuffer {
             insert = (err.round() as usize).min(FRAME);
             self.stats.delay_steps += 1;
         }
-        let steer = (-err * 4e-6).clamp(-self.cfg.max_steer_ppm * 1e-6, self.cfg.max_steer_ppm * 1e-6);
+        let steer = (-err * 4e-6).clamp(
+            -self.cfg.max_steer_ppm * 1e-6,
+            self.cfg.max_steer_ppm * 1e-6,
+        );
         self.ratio = 1.0 + steer;
         for (i, o) in out.iter_mut().enumerate() {
             if i < insert {

@@ -457,7 +457,15 @@ impl RtcpSchedule {
 
     /// A report of `size` octets (UDP payload) was sent at `now`: update
     /// the average and schedule the next.
-    pub fn sent(&mut self, now: Instant, size: usize, members: u32, senders: u32, we_sent: bool, random: f64) {
+    pub fn sent(
+        &mut self,
+        now: Instant,
+        size: usize,
+        members: u32,
+        senders: u32,
+        we_sent: bool,
+        random: f64,
+    ) {
         let with_headers = size as f64 + 28.0;
         self.avg_size = with_headers / 16.0 + self.avg_size * 15.0 / 16.0;
         self.initial = false;

@@ -111,8 +111,8 @@ pub struct RtpPacket<'a> {
 
 /// Parse an RTP packet (version 2, CSRCs, extension and padding allowed).
 pub fn parse(buf: &[u8]) -> Result<RtpPacket<'_>, MediaError> {
-    let r = rtp_rs::RtpReader::new(buf)
-        .map_err(|e| MediaError::Malformed(format!("RTP: {e:?}")))?;
+    let r =
+        rtp_rs::RtpReader::new(buf).map_err(|e| MediaError::Malformed(format!("RTP: {e:?}")))?;
     Ok(RtpPacket {
         header: RtpHeader {
             payload_type: r.payload_type(),
@@ -375,7 +375,9 @@ impl SourceStats {
     }
 
     pub fn expected(&self) -> u32 {
-        self.extended_max().wrapping_sub(self.base_seq).wrapping_add(1)
+        self.extended_max()
+            .wrapping_sub(self.base_seq)
+            .wrapping_add(1)
     }
 
     pub fn received(&self) -> u32 {
@@ -425,7 +427,10 @@ pub enum Received<'a> {
     },
     /// A telephone-event packet (the payload type negotiated for it), from
     /// whatever SSRC it came.
-    Event { header: RtpHeader, payload: &'a [u8] },
+    Event {
+        header: RtpHeader,
+        payload: &'a [u8],
+    },
     /// An RTCP compound packet (RTCP multiplexed on the RTP port).
     Rtcp(&'a [u8]),
     /// Ignored (STUN, DTLS, other payload types, malformed), with the

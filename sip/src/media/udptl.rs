@@ -511,9 +511,7 @@ impl UdptlReceiver {
                 .find(|(s, _)| *s == seq)
                 .map(|(_, d)| d.as_slice())
         } else {
-            self.slots
-                .get(off as usize)
-                .and_then(|x| x.data.as_deref())
+            self.slots.get(off as usize).and_then(|x| x.data.as_deref())
         }
     }
 
