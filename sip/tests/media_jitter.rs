@@ -5,7 +5,7 @@
 
 mod media_common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fax_t30::g711::Law;
 use fax_t30::media::AudioFrame;
