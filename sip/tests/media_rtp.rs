@@ -233,7 +233,7 @@ fn dtmf_in_as_real_peers_send_it() {
     let mut det = DtmfReceiver::new();
     let mut voice = RtpSender::new(G711::Pcmu, 1, 0, 0);
     let mut seq = 300u16;
-    let mut feed = |pkt: Vec<u8>, at: Duration, rx: &mut RtpReceiver, det: &mut DtmfReceiver| {
+    let feed = |pkt: Vec<u8>, at: Duration, rx: &mut RtpReceiver, det: &mut DtmfReceiver| {
         for _ in 0..2 {
             if let Received::Event { header, payload } = rx.receive(&pkt, t + at) {
                 det.receive(&header, payload, t + at);
