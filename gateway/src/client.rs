@@ -141,14 +141,15 @@ impl Connection {
         line.push('\n');
         let io =
             |e: std::io::Error| ClientError::new(exit::INTERNAL, format!("control socket: {e}"));
-        self.stream
-            .get_mut()
-            .write_all(line.as_bytes())
-            .map_err(io)?;
+        // The gateway may refuse (peer credentials) and close before it
+        // reads: the write then fails, but its refusal line is there to read.
+        let written = self.stream.get_mut().write_all(line.as_bytes());
         let mut answer = String::new();
-        // The gateway may refuse (peer credentials) before reading; its
-        // refusal line is still there to read.
-        self.stream.read_line(&mut answer).map_err(io)?;
+        let read = self.stream.read_line(&mut answer);
+        if answer.is_empty() {
+            written.map_err(io)?;
+            read.map_err(io)?;
+        }
         if answer.is_empty() {
             return Err(ClientError::new(
                 exit::INTERNAL,

@@ -198,7 +198,7 @@ pub fn table(records: &[Record]) -> String {
             number_of(m),
             status_name(m.status).into(),
             pages(m),
-            cut(&note, 60),
+            cut(&note, 80),
         ]);
     }
     align(&rows)
