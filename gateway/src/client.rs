@@ -714,16 +714,8 @@ fn send(a: SendArgs) -> Result<()> {
             .unwrap_or_else(|| "document".into());
         files.push((name, read_file(f)?, content_type(f)));
     }
-    let to: Vec<String> =
-        a.to.iter()
-            .map(|t| {
-                if t.contains('@') {
-                    t.clone()
-                } else {
-                    format!("{}@fax.localhost", t.split_whitespace().collect::<String>())
-                }
-            })
-            .collect();
+    // Bare numbers get the gateway's fax domain there.
+    let to = a.to.clone();
     let mut conn = need_daemon(&data)?;
     let mail = build_mail(&a, a.from.as_deref(), &files);
     let v = conn.ask(&Request::Send {

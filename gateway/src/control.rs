@@ -84,6 +84,8 @@ pub struct ControlContext {
     pub media: Mutex<mpsc::Sender<MediaRequest>>,
     /// The sender of `ums send` without `--from`.
     pub default_from: Option<String>,
+    /// The fax service domain: `ums send --to 5551` means `5551@<it>`.
+    pub fax_domain: Option<String>,
 }
 
 /// Bind the socket and serve it on the current tokio runtime.
@@ -323,6 +325,13 @@ async fn send(
     let (mail_from, _) = parse_reverse_path(&format!("<{from}>"))
         .map_err(|e| error(exit::BAD_INPUT, format!("--from {from}: {e}")))?;
     let mut recipients = Vec::new();
+    let to: Vec<String> = to
+        .iter()
+        .map(|t| match (&ctx.fax_domain, t.contains('@')) {
+            (Some(d), false) => format!("{}@{d}", t.split_whitespace().collect::<String>()),
+            _ => t.clone(),
+        })
+        .collect();
     for t in &to {
         let (addr, _) = parse_forward_path(&format!("<{t}>"))
             .map_err(|e| error(exit::BAD_INPUT, format!("--to {t}: {e}")))?;

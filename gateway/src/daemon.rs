@@ -172,6 +172,11 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
             policy: Arc::clone(&policy),
             media: Mutex::new(media_tx),
             default_from: setup.directory.users.first().map(|u| u.email.clone()),
+            fax_domain: setup
+                .service_domains
+                .iter()
+                .find(|(_, s)| *s == Service::Fax)
+                .map(|(d, _)| d.clone()),
         })
         .map_err(|e| StartError::Control(setup.data_dir.join(crate::control::SOCKET), e))?,
     );

@@ -157,10 +157,10 @@ fn journal(data: &Path) -> Vec<serde_json::Value> {
     serde_json::from_slice(&o.stdout).expect("journal --json is JSON")
 }
 
-fn find<'a>(
-    recs: &'a [serde_json::Value],
+fn find(
+    recs: &[serde_json::Value],
     pred: impl Fn(&serde_json::Value) -> bool,
-) -> Option<&'a serde_json::Value> {
+) -> Option<&serde_json::Value> {
     recs.iter().find(|r| pred(&r["message"]))
 }
 
