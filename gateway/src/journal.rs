@@ -314,7 +314,12 @@ pub fn parse_since(s: &str, now: Timestamp) -> Result<Timestamp, String> {
         format!("--since {s}: write an age (30m, 2h, 7d) or a UTC date and time (2026-11-27, 2026-11-27T10:00)")
     };
     let s = s.trim();
-    if let Some(unit) = s.chars().last().filter(|c| c.is_ascii_alphabetic()) {
+    let is_age = !s.contains('-');
+    if let Some(unit) = s
+        .chars()
+        .last()
+        .filter(|c| is_age && c.is_ascii_alphabetic())
+    {
         let n: u64 = s[..s.len() - 1].parse().map_err(|_| bad())?;
         let secs = match unit {
             's' => n,

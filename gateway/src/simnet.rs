@@ -38,7 +38,8 @@ pub enum Special {
     /// Rings until the network gives up (30 s): Q.850 cause 19, no answer.
     NoAnswer,
     /// A person answers after two rings and talks: no CED, no V.21, so the
-    /// fax sender's T.30 gives up (T1 expired: "not a fax").
+    /// fax sender's T.30 gives up (T1 expired: "not a fax"), about a minute
+    /// into the call.
     Voice,
     /// Not in service: Q.850 cause 1, unallocated number.
     Unallocated,
@@ -419,6 +420,66 @@ mod tests {
         std::fs::write(dir.join("fax-0002.tif"), b"x").unwrap();
         std::fs::write(dir.join("notes.txt"), b"x").unwrap();
         assert_eq!(next_file_number(&dir), 8);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The runner dials each special number and a fax machine on a
+    /// simulated clock: a minute of line time in a moment.
+    #[test]
+    fn each_special_number_ends_the_call_as_documented() {
+        use fax_t30::page::{BilevelPage, PaperSize, Resolution};
+        use kernel::report::Cause;
+        use kernel::runner::{outgoing_fax, LineSpec, RunnerConfig};
+        use kernel::store::Store;
+        use line_drivers::SimClock;
+
+        let dir = std::env::temp_dir().join(format!("ums-cli-simnet-calls-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store::open(&dir.join("store")).unwrap();
+        let mut net = SimNet::new(dir.join("net")).unwrap();
+        let lines: Vec<LineSpec> = (100..105)
+            .map(|n| LineSpec::from(net.add_our_line(&n.to_string()).unwrap()))
+            .collect();
+        let mut runner =
+            Runner::new(store.clone(), RunnerConfig::default(), lines, Timestamp(0)).unwrap();
+        let res = Resolution::Standard;
+        let page =
+            BilevelPage::test_pattern(PaperSize::A4.width(), PaperSize::A4.rows(res), res, 3);
+        let doc = dir.join("doc.tif");
+        crate::document::write_pages(&doc, &[page]).unwrap();
+        let numbers = ["0899990", "0899991", "0899992", "0899993", "0897777"];
+        let records = numbers
+            .iter()
+            .enumerate()
+            .map(|(i, n)| outgoing_fax(MessageId(i as u64 + 1), n, doc.clone(), 1, Timestamp(0)))
+            .collect();
+        runner.submit(records).unwrap();
+        let mut clock = SimClock::new(Instant::now());
+        // 100 s of line time; the first retry would come after 120 s.
+        for t in 0..5000u64 {
+            let now = clock.tick();
+            net.tick(now);
+            runner.tick(now, Timestamp(t * 20)).unwrap();
+        }
+        let rec = |i: u64| store.get(MessageId(i)).unwrap().unwrap().message;
+        let want = [
+            Some(Cause::Busy),
+            Some(Cause::NoAnswer),
+            Some(Cause::NotAFax),
+            Some(Cause::BadNumber),
+        ];
+        for (i, cause) in want.iter().enumerate() {
+            let m = rec(i as u64 + 1);
+            assert_eq!(m.attempts, 1, "{}: {m:?}", numbers[i]);
+            assert_eq!(m.failure_cause, *cause, "{}: {m:?}", numbers[i]);
+        }
+        // Any other number is a fax machine that keeps the page.
+        let m = rec(5);
+        assert_eq!(m.status, kernel::message::Status::Sent, "{m:?}");
+        let got = dir.join("net/0897777/fax-0001.tif");
+        assert_eq!(fax_t30::tiff::read_tiff_file(&got).unwrap().len(), 1);
+        assert!(!dir.join("net/0899990").exists());
         let _ = std::fs::remove_dir_all(&dir);
     }
 
