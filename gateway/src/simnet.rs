@@ -455,6 +455,7 @@ mod tests {
             .map(|(i, n)| outgoing_fax(MessageId(i as u64 + 1), n, doc.clone(), 1, Timestamp(0)))
             .collect();
         runner.submit(records).unwrap();
+        #[allow(clippy::disallowed_methods)] // test harness: the origin of the simulated clock
         let mut clock = SimClock::new(Instant::now());
         // 100 s of line time; the first retry would come after 120 s.
         for t in 0..5000u64 {
