@@ -468,7 +468,7 @@ fn a_fax_by_mail_through_postfix_comes_back_as_a_confirmation() {
     assert!(dsn.contains("Message-Context: fax-message"), "{dsn}");
     // And the virtual fax machine has the pages: swaks's body text, typeset,
     // then the TIFF's page.
-    let got = gw.dir.join("spool/far-end/089555/fax-0001.tif");
+    let got = gw.dir.join("virtual-network/089555/fax-0001.tif");
     let pages = fax_t30::tiff::read_tiff_file(&got).expect("the far end kept the fax");
     assert_eq!(pages.len(), 2);
 }

@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
+use crate::simnet::{MediaRequest, SimNet};
 use kernel::accept::Acceptor;
 use kernel::directory::Directory;
 use kernel::job::RetryPolicy;
@@ -27,9 +28,6 @@ use kernel::routing::{Router, Rule};
 use kernel::runner::{InboundConfig, LineSpec, Runner, RunnerConfig};
 use kernel::store::Store;
 use line_drivers::clock::MediaTicker;
-use line_drivers::fax_machine::VirtualFaxMachine;
-use line_drivers::loopback::{ExchangeConfig, SharedExchange};
-use line_drivers::{Line, LineCaps};
 use smtp::outbound::{Delivery, OutboundConfig, SmartHost};
 use smtp::policy::{GatewayPolicy, Network};
 use smtp::server::{serve, ServerConfig};
@@ -50,7 +48,9 @@ pub struct GatewaySetup {
     pub report: ReportConfig,
     /// Our loopback lines (their numbers on the virtual exchange).
     pub lines: Vec<String>,
-    /// Numbers on the virtual exchange answered by a virtual fax machine.
+    /// Numbers of the simulated network with a virtual fax machine from
+    /// the start (every other number dialled gets one when first dialled;
+    /// see [`crate::simnet`]).
     pub virtual_fax_numbers: Vec<String>,
     pub retry: RetryPolicy,
     pub ident: String,
@@ -105,6 +105,8 @@ pub enum StartError {
     Routing(#[from] kernel::routing::RoutingError),
     #[error("SMTP listener on {0}: {1}")]
     Listen(SocketAddr, std::io::Error),
+    #[error("control socket {0}: {1}")]
+    Control(PathBuf, std::io::Error),
     #[error("media thread: {0}")]
     Media(std::io::Error),
     #[error("metrics listener on {0}: {1}")]
@@ -166,8 +168,10 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
         tls: setup.tls.clone(),
         max_connections_per_client: 20,
     });
+    let policy = Arc::new(policy);
+    let smtp_policy = Arc::clone(&policy);
     let mut tasks = vec![tokio::spawn(async move {
-        let _ = serve(listener, server_config, Arc::new(policy)).await;
+        let _ = serve(listener, server_config, smtp_policy).await;
     })];
     let metrics_addr = match setup.metrics_listen {
         Some(addr) => {
@@ -180,6 +184,24 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
         }
         None => None,
     };
+
+    // The control socket of the client tools (`ums status`, `ums send`, ...).
+    let (media_tx, media_rx) = mpsc::channel::<MediaRequest>();
+    tasks.push(
+        crate::control::start(crate::control::ControlContext {
+            data_dir: setup.data_dir.clone(),
+            store: store.clone(),
+            policy: Arc::clone(&policy),
+            media: Mutex::new(media_tx),
+            default_from: setup.directory.users.first().map(|u| u.email.clone()),
+            fax_domain: setup
+                .service_domains
+                .iter()
+                .find(|(_, s)| *s == Service::Fax)
+                .map(|(d, _)| d.clone()),
+        })
+        .map_err(|e| StartError::Control(setup.data_dir.join(crate::control::SOCKET), e))?,
+    );
 
     // Outbound delivery.
     // Mail leaves through the smart host, or without one straight to the
@@ -229,7 +251,9 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
         spool: spool.clone(),
         plan: setup.plan.clone(),
         router: Some(router),
+        network_dir: setup.data_dir.join("virtual-network"),
     };
+    let base_forms = crate::simnet::base_forms(&setup.plan);
     let ticker = MediaTicker::spawn_with(fax_t30::media::FRAME_DURATION, move || {
         // Built on the media thread: the lines share the exchange by Rc.
         let mut state = MediaState::new(config, media_store.clone());
@@ -256,11 +280,11 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
             while let Ok(ids) = adopt_rx.try_recv() {
                 let _ = st.runner.adopt(&ids);
             }
-            st.exchange.tick(now);
-            for m in &mut st.machines {
-                m.tick(now);
-            }
+            st.net.tick(now);
             let wall = wall_clock();
+            while let Ok(request) = media_rx.try_recv() {
+                st.net.handle(request, &mut st.runner, &base_forms, wall);
+            }
             if let Err(e) = st.runner.tick(now, wall) {
                 eprintln!("<3>ums: store write failed: {e}");
             }
@@ -274,8 +298,7 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
                 }
             }
             for id in st.runner.take_received() {
-                if let Err(e) = notifier.deliver_incoming_fax(&media_store, id, Language::En, wall)
-                {
+                if let Err(e) = notifier.deliver_incoming(&media_store, id, Language::En, wall) {
                     eprintln!("<3>ums: incoming message {id} not delivered: {e}");
                 }
             }
@@ -302,40 +325,25 @@ struct MediaConfig {
     spool: PathBuf,
     plan: NumberingPlan,
     router: Option<Router>,
+    network_dir: PathBuf,
 }
 
 /// What lives on the media thread (not `Send`: the exchange is shared by
 /// its lines through `Rc`).
 struct MediaState {
-    exchange: SharedExchange,
+    net: SimNet,
     runner: Runner,
-    machines: Vec<VirtualFaxMachine>,
 }
 
 impl MediaState {
     fn new(mut c: MediaConfig, store: Store) -> Result<MediaState, String> {
-        let exchange = SharedExchange::new(ExchangeConfig::default());
+        let mut net = SimNet::new(c.network_dir.clone())?;
         let mut lines = Vec::new();
         for n in &c.lines {
-            let line: Box<dyn Line> = Box::new(
-                exchange
-                    .add_line(n, LineCaps::FAX)
-                    .map_err(|e| e.to_string())?,
-            );
-            lines.push(LineSpec::from(line));
+            lines.push(LineSpec::from(net.add_our_line(n)?));
         }
-        let far = c.spool.join("far-end");
-        std::fs::create_dir_all(&far).map_err(|e| e.to_string())?;
-        let mut machines = Vec::new();
         for n in &c.virtual_fax_numbers {
-            let line: Box<dyn Line> = Box::new(
-                exchange
-                    .add_line(n, LineCaps::FAX)
-                    .map_err(|e| e.to_string())?,
-            );
-            let dir = far.join(n);
-            std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-            machines.push(VirtualFaxMachine::new(line, dir, &format!("VIRTUAL {n}")));
+            net.add_machine(n)?;
         }
         let config = RunnerConfig {
             policy: c.retry.clone(),
@@ -354,10 +362,6 @@ impl MediaState {
             }),
             None => runner,
         };
-        Ok(MediaState {
-            exchange,
-            runner,
-            machines,
-        })
+        Ok(MediaState { net, runner })
     }
 }

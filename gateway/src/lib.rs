@@ -5,8 +5,13 @@
 
 pub mod bench;
 pub mod bench_smtp;
+pub mod client;
+pub mod control;
 pub mod daemon;
+pub mod deadletter;
 pub mod document;
 pub mod faxloop;
+pub mod journal;
 pub mod metrics;
 pub mod sd_notify;
+pub mod simnet;

@@ -17,7 +17,8 @@ use line_drivers::loopback::Impairments;
 #[command(
     name = "ums",
     version,
-    about = "Unified messaging gateway: fax, voice and SMS to and from e-mail"
+    about = "Unified messaging gateway: fax, voice and SMS to and from e-mail",
+    after_help = gateway::client::EXIT_CODES_HELP
 )]
 struct Cli {
     #[command(subcommand)]
@@ -35,11 +36,13 @@ enum Command {
     /// simulated far end (the embedded default; configuration files come
     /// with the daemon issue).
     Serve(ServeArgs),
+    #[command(flatten)]
+    Client(gateway::client::ClientCommand),
 }
 
 #[derive(Args)]
 struct ServeArgs {
-    /// Data directory (store, spool, dead letters).
+    /// Data directory (store, spool, dead letters; default: $UMS_DATA, else ~/.local/share/ums).
     #[arg(long)]
     data: Option<PathBuf>,
     /// SMTP listen address.
@@ -155,6 +158,7 @@ fn main() -> ExitCode {
         Command::Bench(BenchCommand::Channels(args)) => bench_channels(args),
         Command::Bench(BenchCommand::Smtp(args)) => bench_smtp(args),
         Command::Serve(args) => serve(args),
+        Command::Client(cmd) => return gateway::client::run(cmd),
     };
     match result {
         Ok(code) => code,
@@ -373,11 +377,7 @@ fn bench_smtp(args: SmtpArgs) -> CliResult {
 fn serve(args: ServeArgs) -> CliResult {
     use kernel::directory::{Directory, User};
     use kernel::message::Service;
-    let data = match args.data {
-        Some(d) => d,
-        None => PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| ".".into()))
-            .join(".local/share/ums"),
-    };
+    let data = gateway::client::serve_data_dir(args.data);
     std::fs::create_dir_all(&data).map_err(|e| format!("{}: {e}", data.display()))?;
     let users = args
         .users
@@ -432,8 +432,9 @@ fn serve(args: ServeArgs) -> CliResult {
         mode,
         report,
         lines: (100..104).map(|n| n.to_string()).collect(),
-        // The simulated far end: +49 89 5550 ... 5559 are fax machines.
-        virtual_fax_numbers: (5550..5560).map(|n| format!("089{n}")).collect(),
+        // The simulated network: every number dialled is a fax machine
+        // (made when first dialled) but the special ones (gateway::simnet).
+        virtual_fax_numbers: Vec::new(),
         retry: kernel::job::RetryPolicy::default(),
         ident: "+49 89 1234".into(),
         tls: Some(tls),
@@ -455,6 +456,9 @@ fn serve(args: ServeArgs) -> CliResult {
         }
         // The store is open and the listener bound: tell systemd.
         gateway::sd_notify::notify("READY=1");
+        if std::env::var_os("NOTIFY_SOCKET").is_none() {
+            eprintln!("{}", gateway::client::next_steps(running.smtp_addr, &data));
+        }
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}

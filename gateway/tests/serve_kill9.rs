@@ -89,7 +89,7 @@ fn a_message_answered_250_survives_kill_9_and_is_sent_after_restart() {
 
     // Restarted, the gateway sends it to the simulated far end.
     let mut ums = serve(&data, 2781);
-    let received = data.join("spool/far-end/0895550/fax-0001.tif");
+    let received = data.join("virtual-network/0895550/fax-0001.tif");
     let mut ok = false;
     for _ in 0..1200 {
         // swaks's body text, typeset, and the TIFF's page.

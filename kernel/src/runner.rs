@@ -762,6 +762,99 @@ impl Runner {
     }
 }
 
+/// What one line is doing, for `ums status` and the metrics.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LineState {
+    pub line: String,
+    pub group: String,
+    /// `idle`, `sending` or `receiving`.
+    pub state: String,
+    /// The outgoing message on the line.
+    pub message: Option<MessageId>,
+    /// The number dialled (sending) or the caller (receiving).
+    pub remote: Option<String>,
+    /// When the call began.
+    pub since: Option<Timestamp>,
+}
+
+impl Runner {
+    /// Every line's state, in line order.
+    pub fn line_states(&self) -> Vec<LineState> {
+        self.slots
+            .iter()
+            .map(|slot| {
+                let mut st = LineState {
+                    line: slot.line.id().0.clone(),
+                    group: slot.group.clone(),
+                    state: "idle".into(),
+                    message: None,
+                    remote: None,
+                    since: None,
+                };
+                if let Some(a) = &slot.active {
+                    st.state = "sending".into();
+                    st.message = Some(a.id);
+                    st.remote = self
+                        .open
+                        .get(&a.id)
+                        .and_then(|r| r.message.dial_string.clone());
+                    st.since = Some(a.started);
+                } else if let Some(i) = &slot.inbound {
+                    st.state = "receiving".into();
+                    st.remote = i.caller.clone();
+                    st.since = Some(i.started);
+                }
+                st
+            })
+            .collect()
+    }
+}
+
+impl Runner {
+    /// An SMS arrived on `line` from `caller` for `called` (a GSM modem's
+    /// `+CMT`, or the simulated network): routed like a fax to a mailbox
+    /// and stored as an incoming SMS. Its id comes out of
+    /// [`Runner::take_received`] for delivery. `None` when the runner takes
+    /// no incoming messages ([`Runner::with_inbound`] not called).
+    pub fn receive_sms(
+        &mut self,
+        caller: Option<&str>,
+        called: &str,
+        text: &str,
+        line: &str,
+        now: Timestamp,
+    ) -> Result<Option<MessageId>, StoreError> {
+        let Some(cfg) = self.inbound.as_ref() else {
+            return Ok(None);
+        };
+        let id = self.store.next_id()?;
+        let mut m = Message::new(id, crate::message::Direction::Incoming, Service::Sms, now);
+        m.caller_number = caller.map(|raw| {
+            cfg.plan
+                .normalize_caller(raw, None)
+                .map_or_else(|| raw.to_string(), |n| n.as_str().to_string())
+        });
+        let number = cfg.plan.normalize_called(called, None);
+        let route = match &number {
+            Some(n) => cfg.router.route(n, Service::Sms),
+            None => cfg.router.route_raw(called, None, Service::Sms),
+        };
+        m.recipient_number = Some(number.map_or(called.to_string(), |n| n.as_str().to_string()));
+        m.recipient_address = Some(route.mailbox.clone());
+        m.user = route.user.clone();
+        m.unrouted = route.unrouted;
+        m.text = Some(text.to_string());
+        m.line = Some(line.to_string());
+        m.completed_at = Some(now);
+        self.store.insert_batch(&[Record {
+            message: m,
+            job: None,
+        }])?;
+        self.received.push(id);
+        Ok(Some(id))
+    }
+}
+
 /// A line name as a file name part (`loop/100` → `loop_100`).
 fn file_safe(name: &str) -> String {
     name.chars()
