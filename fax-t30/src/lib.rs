@@ -40,6 +40,7 @@ pub mod pdf;
 pub mod session;
 mod spandsp;
 pub mod tiff;
+pub mod tones;
 
 pub use error::Error;
 pub use outcome::{CompletionCode, FaxOutcome, ReceivedPage, Retry, Role};
