@@ -23,3 +23,4 @@ pub mod report;
 pub mod routing;
 pub mod runner;
 pub mod store;
+pub mod voice;
