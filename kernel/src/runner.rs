@@ -132,6 +132,7 @@ pub struct Runner {
     received: Vec<MessageId>,
     voice: Option<crate::voice::VoiceSettings>,
     voice_dropped: u64,
+    voice_to_fax: u64,
 }
 
 impl Runner {
@@ -162,6 +163,7 @@ impl Runner {
             received: Vec::new(),
             voice: None,
             voice_dropped: 0,
+            voice_to_fax: 0,
         };
         for rec in runner.store.open_jobs()? {
             let id = rec.message.id;

@@ -100,6 +100,11 @@ impl Runner {
         self.voice_dropped
     }
 
+    /// Auto-detect calls handed to fax reception on CNG.
+    pub fn voice_switched_to_fax(&self) -> u64 {
+        self.voice_to_fax
+    }
+
     /// Take voice and auto-detect calls (numbers routed to voicemail by
     /// [`AnswerMode`]). Needs [`Runner::with_inbound`] too.
     pub fn with_voice(mut self, settings: VoiceSettings) -> Runner {
@@ -144,6 +149,7 @@ impl Runner {
                     .and_then(|cfg| fax_takeover(cfg, &line_name, &vc))
                 {
                     self.slots[i].inbound = Some(inb);
+                    self.voice_to_fax += 1;
                 } else if !vc.gone {
                     self.slots[i]
                         .line
