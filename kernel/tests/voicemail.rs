@@ -111,6 +111,8 @@ struct Caller {
     spoken: Option<usize>,
     dtmf: Option<DtmfGenerator>,
     heard_beep: bool,
+    /// Ticks from dialling to the end of the beep.
+    ticks_to_beep: u32,
     cleared_by_gateway: bool,
     done: bool,
     law: Option<Law>,
@@ -128,6 +130,7 @@ impl Caller {
             spoken: None,
             dtmf: None,
             heard_beep: false,
+            ticks_to_beep: 0,
             cleared_by_gateway: false,
             done: false,
             law: None,
@@ -137,6 +140,9 @@ impl Caller {
     fn tick(&mut self, now: Instant) {
         if self.done {
             return;
+        }
+        if !self.heard_beep {
+            self.ticks_to_beep += 1;
         }
         let Some(call) = self.call else {
             let imp = Impairments {
@@ -220,6 +226,17 @@ fn voice_line(ex: &SharedExchange, number: &str) -> LineSpec {
 
 /// Our gateway: 200 is voicemail for anna, 300 auto-detects for the office.
 fn gateway(dir: &Path, ex: &SharedExchange, engine: VoicemailConfig) -> Runner {
+    gateway_with(
+        dir,
+        ex,
+        VoiceSettings {
+            engine,
+            ..VoiceSettings::default()
+        },
+    )
+}
+
+fn gateway_with(dir: &Path, ex: &SharedExchange, voice: VoiceSettings) -> Runner {
     let plan = NumberingPlan::germany("89", "1234");
     let directory = Directory {
         users: Vec::new(),
@@ -250,10 +267,7 @@ fn gateway(dir: &Path, ex: &SharedExchange, engine: VoicemailConfig) -> Runner {
         spool,
         ident: "+49 89 1234 300".into(),
     })
-    .with_voice(VoiceSettings {
-        engine,
-        ..VoiceSettings::default()
-    })
+    .with_voice(voice)
 }
 
 #[allow(clippy::disallowed_methods)] // origin of the simulated media clock
@@ -654,4 +668,58 @@ fn an_auto_detect_number_receives_a_fax_from_a_real_fax_sender() {
     );
     assert_eq!(gw.voice_dropped(), 0);
     assert_eq!(gw.voice_switched_to_fax(), 1, "answered as voice, then fax");
+}
+
+#[test]
+fn a_mailbox_greeting_is_played_and_a_broken_one_falls_back() {
+    let dir = scratch("greeting");
+    // anna's greeting as espeak writes it: 22.05 kHz, read and resampled by us.
+    let file = dir.join("anna.wav");
+    let ok = Command::new("espeak-ng")
+        .args(["-v", "en", "-w"])
+        .arg(&file)
+        .arg("You have reached Anna Amsel. Please leave a message after the tone.")
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let pcm = read_wav(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(pcm.rate, 22050);
+    let greeting_secs = pcm.duration_secs();
+    let broken = dir.join("broken.wav");
+    std::fs::write(&broken, b"RIFF....WAVEjunk").unwrap();
+
+    let beep_after = |greetings: Vec<(&str, &Path)>, name: &str| {
+        let dir = scratch(name);
+        let ex = SharedExchange::new(ExchangeConfig::default());
+        let voice = VoiceSettings {
+            greetings: greetings
+                .into_iter()
+                .map(|(k, p)| (k.to_string(), p.to_path_buf()))
+                .collect(),
+            ..VoiceSettings::default()
+        };
+        let mut gw = gateway_with(&dir, &ex, voice);
+        let mut caller = Caller::new(&ex, "0897654321", "200", Vec::new(), Then::HangUp);
+        run(&ex, &mut gw, &mut caller, Duration::from_secs(60));
+        assert!(caller.heard_beep);
+        f64::from(caller.ticks_to_beep) * 0.02
+    };
+    let builtin = beep_after(Vec::new(), "greeting-builtin");
+    let own = beep_after(vec![("anna@example.com", file.as_path())], "greeting-own");
+    let fallback = beep_after(
+        vec![("anna@example.com", broken.as_path())],
+        "greeting-broken",
+    );
+    let prompt = kernel::voice::prompt::default_greeting().len() as f64 / 8000.0;
+    let beep = kernel::voice::prompt::beep().len() as f64 / 8000.0;
+    eprintln!("beep after {builtin:.2} s (built-in), {own:.2} s (own {greeting_secs:.2} s), {fallback:.2} s");
+    assert!(
+        (builtin - (prompt + beep)).abs() < 0.15,
+        "built-in {builtin}"
+    );
+    assert!((own - (greeting_secs + beep)).abs() < 0.15, "own {own}");
+    assert!(
+        (fallback - builtin).abs() < 0.05,
+        "broken file: built-in played"
+    );
 }

@@ -94,16 +94,22 @@ pub enum GreetingError {
     },
 }
 
+/// Longest greeting played; a longer file is cut.
+pub const MAX_GREETING: Duration = Duration::from_secs(60);
+
 /// A greeting file as 8 kHz samples.
 pub fn load_greeting(path: &Path) -> Result<Vec<i16>, GreetingError> {
     let bytes = std::fs::read(path).map_err(|source| GreetingError::Io {
         path: path.to_owned(),
         source,
     })?;
-    let pcm = wav::read_wav(&bytes).map_err(|source| GreetingError::Wav {
+    let mut pcm = wav::read_wav(&bytes).map_err(|source| GreetingError::Wav {
         path: path.to_owned(),
         source,
     })?;
+    // Nobody listens to more; and resampling stays cheap.
+    pcm.samples
+        .truncate(pcm.rate as usize * MAX_GREETING.as_secs() as usize);
     Ok(wav::to_8k(&pcm))
 }
 

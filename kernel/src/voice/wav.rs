@@ -312,4 +312,29 @@ mod tests {
         assert!(pcm.samples[0].abs() < 300);
         assert_eq!(pcm.samples[1], (200 - 128) << 8);
     }
+
+    proptest::proptest! {
+        /// Untrusted greetings: any bytes, and valid files with any octet
+        /// changed or cut anywhere, give samples or an error, never a panic.
+        #[test]
+        fn arbitrary_input_never_panics(
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..200),
+            at in 0usize..80,
+            value: u8,
+            cut in 0usize..80,
+        ) {
+            let _ = read_wav(&bytes);
+            let mut riff = b"RIFF\x00\x00\x00\x00WAVE".to_vec();
+            riff.extend_from_slice(&bytes);
+            let _ = read_wav(&riff);
+            let mut w = write_wav_8k(&[1, -2, 300, -400, 5000, 6, 7, 8]);
+            let i = at % w.len();
+            w[i] = value;
+            let _ = read_wav(&w);
+            w.truncate(cut.min(w.len()));
+            if let Ok(pcm) = read_wav(&w) {
+                let _ = to_8k(&pcm);
+            }
+        }
+    }
 }
