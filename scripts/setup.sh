@@ -9,6 +9,8 @@ BUILD_PKGS=(build-essential pkg-config clang libclang-dev libtiff-dev libjpeg-de
 # Tests: independent decoders of what we produce (libtiff's tools, poppler)
 # and Ghostscript to make test documents.
 TEST_PKGS=(libtiff-tools poppler-utils ghostscript postfix swaks libnet-ssleay-perl dnsmasq-base tesseract-ocr tesseract-ocr-eng imagemagick udev python3-prometheus-client debootstrap lintian)
+# Voicemail tests: espeak-ng speaks the callers' messages, sox converts and measures WAVs.
+TEST_PKGS+=(espeak-ng sox)
 
 want=("${BUILD_PKGS[@]}")
 if [[ "${1:-}" == "--test" ]]; then

@@ -274,7 +274,7 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
                 }
             }
             for id in st.runner.take_received() {
-                if let Err(e) = notifier.deliver_incoming_fax(&media_store, id, Language::En, wall)
+                if let Err(e) = notifier.deliver_incoming(&media_store, id, Language::En, wall)
                 {
                     eprintln!("<3>ums: incoming message {id} not delivered: {e}");
                 }
