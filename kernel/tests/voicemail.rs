@@ -446,6 +446,22 @@ fn a_spoken_message_reaches_the_mailbox_as_a_voice_mail_with_the_wav() {
     assert_eq!(part["disposition"], "attachment");
     assert!(part["filename"].as_str().unwrap().ends_with(".wav"));
 
+    assert_eq!(record(&gw, m.id).message.status, Status::Delivered);
+
+    // Local-store mode keeps it in the journal: no mail.
+    let local = Notifier::new(
+        ReportConfig::new("ums.example.com", "example.com"),
+        DeliveryMode::LocalStore,
+    );
+    let mut again = record(&gw, m.id);
+    again.message.status = Status::Received;
+    store.update(&again, "test: undelivered").unwrap();
+    assert!(!local
+        .deliver_incoming(&store, m.id, Language::En, T0)
+        .unwrap());
+    assert_eq!(store.pending_mail().unwrap().len(), 1, "no second mail");
+    assert_eq!(record(&gw, m.id).message.status, Status::Received);
+
     // German report too.
     let de = Notifier::new(
         ReportConfig::new("ums.example.com", "example.com"),
