@@ -115,7 +115,7 @@ struct Caller {
     ticks_to_beep: u32,
     cleared_by_gateway: bool,
     done: bool,
-    law: Option<Law>,
+    line_impairments: Impairments,
 }
 
 impl Caller {
@@ -133,7 +133,7 @@ impl Caller {
             ticks_to_beep: 0,
             cleared_by_gateway: false,
             done: false,
-            law: None,
+            line_impairments: Impairments::CLEAN,
         }
     }
 
@@ -145,10 +145,7 @@ impl Caller {
             self.ticks_to_beep += 1;
         }
         let Some(call) = self.call else {
-            let imp = Impairments {
-                law: self.law,
-                ..Impairments::CLEAN
-            };
+            let imp = self.line_impairments;
             self.call = Some(
                 self.line
                     .dial_with(&self.number, MediaKind::Audio, imp, now)
@@ -360,7 +357,7 @@ fn a_spoken_message_reaches_the_mailbox_as_a_voice_mail_with_the_wav() {
     let ex = SharedExchange::new(ExchangeConfig::default());
     let mut gw = gateway(&dir, &ex, VoicemailConfig::default());
     let mut caller = Caller::new(&ex, "0897654321", "200", speech.clone(), Then::Silence);
-    caller.law = Some(Law::ALaw); // a real phone path: G.711 both ways
+    caller.line_impairments.law = Some(Law::ALaw); // a real phone path: G.711 both ways
     let r = run(&ex, &mut gw, &mut caller, Duration::from_secs(60));
     assert!(caller.heard_beep, "the caller heard the beep");
     assert!(
@@ -738,4 +735,37 @@ fn a_mailbox_greeting_is_played_and_a_broken_one_falls_back() {
         (fallback - builtin).abs() < 0.05,
         "broken file: built-in played"
     );
+}
+
+#[test]
+fn a_noisy_attenuated_line_with_delay_still_ends_on_silence() {
+    let dir = scratch("noisy");
+    let speech = speech(&dir, "noisy", MESSAGE);
+    let ex = SharedExchange::new(ExchangeConfig::default());
+    let mut gw = gateway(&dir, &ex, VoicemailConfig::default());
+    let mut caller = Caller::new(&ex, "0897654321", "200", speech.clone(), Then::Silence);
+    caller.line_impairments = Impairments {
+        latency_frames: 8,
+        law: Some(Law::ALaw),
+        snr_db: Some(40.0), // noise floor at -53 dBm0
+        attenuation_db: 6.0,
+        seed: 7,
+        ..Impairments::CLEAN
+    };
+    let r = run(&ex, &mut gw, &mut caller, Duration::from_secs(60));
+    assert!(
+        caller.cleared_by_gateway,
+        "silence detected above the noise floor"
+    );
+    assert_eq!(r.received.len(), 1);
+    let pcm = recording(&record(&gw, r.received[0]));
+    let spoken = speech.len() as f64 / 8000.0;
+    let ratio = energy(&pcm.samples) / energy(&speech);
+    eprintln!(
+        "noisy: recorded {:.2} s of {spoken:.2} s, energy ratio {ratio:.3}",
+        pcm.duration_secs()
+    );
+    assert!((pcm.duration_secs() - spoken).abs() <= 0.5);
+    // 6 dB of loss is a quarter of the energy.
+    assert!((0.2..0.3).contains(&ratio), "energy ratio {ratio:.3}");
 }
