@@ -210,13 +210,15 @@ impl Caller {
     }
 }
 
-fn voice_line(ex: &SharedExchange, number: &str) -> LineSpec {
-    let caps = LineCaps {
-        fax_audio: true,
-        voice: true,
-        dtmf: true,
-        ..LineCaps::default()
-    };
+const VOICE_AND_FAX: LineCaps = LineCaps {
+    fax_audio: true,
+    t38: false,
+    voice: true,
+    sms: false,
+    dtmf: true,
+};
+
+fn voice_line(ex: &SharedExchange, number: &str, caps: LineCaps) -> LineSpec {
     let line: Box<dyn Line> = Box::new(ex.add_line(number, caps).unwrap());
     line.into()
 }
@@ -234,6 +236,10 @@ fn gateway(dir: &Path, ex: &SharedExchange, engine: VoicemailConfig) -> Runner {
 }
 
 fn gateway_with(dir: &Path, ex: &SharedExchange, voice: VoiceSettings) -> Runner {
+    gateway_on(dir, ex, voice, VOICE_AND_FAX)
+}
+
+fn gateway_on(dir: &Path, ex: &SharedExchange, voice: VoiceSettings, caps: LineCaps) -> Runner {
     let plan = NumberingPlan::germany("89", "1234");
     let directory = Directory {
         users: Vec::new(),
@@ -254,7 +260,7 @@ fn gateway_with(dir: &Path, ex: &SharedExchange, voice: VoiceSettings) -> Runner
     Runner::new(
         store,
         RunnerConfig::default(),
-        vec![voice_line(ex, "200"), voice_line(ex, "300")],
+        vec![voice_line(ex, "200", caps), voice_line(ex, "300", caps)],
         T0,
     )
     .unwrap()
@@ -768,4 +774,55 @@ fn a_noisy_attenuated_line_with_delay_still_ends_on_silence() {
     assert!((pcm.duration_secs() - spoken).abs() <= 0.5);
     // 6 dB of loss is a quarter of the energy.
     assert!((0.2..0.3).contains(&ratio), "energy ratio {ratio:.3}");
+}
+
+#[test]
+fn lines_without_voice_refuse_voicemail_and_answer_auto_detect_as_fax() {
+    let dir = scratch("fax-only-lines");
+    let ex = SharedExchange::new(ExchangeConfig::default());
+    let mut gw = gateway_on(&dir, &ex, VoiceSettings::default(), LineCaps::AUDIO_FAX);
+    let mut caller = Caller::new(&ex, "0897654321", "200", Vec::new(), Then::Silence);
+    let mut cause = None;
+    let mut media = origin();
+    let mut heard_ced = 0;
+    for _ in 0..100 {
+        ex.tick(media);
+        if caller.call.is_none() {
+            caller.call = Some(caller.line.dial("200", MediaKind::Audio, media).unwrap());
+        }
+        while let Some(ev) = caller.line.poll_event() {
+            if let LineEvent::HungUp { cause: c, .. } = ev {
+                cause = Some(c);
+            }
+        }
+        gw.tick(media, T0).unwrap();
+        media += FRAME_DURATION;
+    }
+    assert_eq!(
+        cause,
+        Some(HangupCause::UserBusy),
+        "voice-only number refused"
+    );
+
+    // 300 (auto-detect) is answered by a fax receiver: the caller hears CED.
+    let call = caller.line.dial("300", MediaKind::Audio, media).unwrap();
+    for _ in 0..150 {
+        ex.tick(media);
+        while let Some(ev) = caller.line.poll_event() {
+            if let LineEvent::Media {
+                media: Media::Audio(f),
+                ..
+            } = ev
+            {
+                if tone_share(&f, 2100.0) > 0.6 {
+                    heard_ced += 1;
+                }
+                assert!(tone_share(&f, BEEP_HZ) < 0.6, "no voicemail beep");
+            }
+        }
+        let _ = caller.line.send(call, Media::Audio(SILENCE), media);
+        gw.tick(media, T0).unwrap();
+        media += FRAME_DURATION;
+    }
+    assert!(heard_ced > 50, "CED heard for {heard_ced} frames");
 }
