@@ -11,6 +11,8 @@ BUILD_PKGS=(build-essential pkg-config clang libclang-dev libtiff-dev libjpeg-de
 TEST_PKGS=(libtiff-tools poppler-utils ghostscript postfix swaks libnet-ssleay-perl dnsmasq-base tesseract-ocr tesseract-ocr-eng imagemagick udev python3-prometheus-client debootstrap lintian)
 # SIP peers: SIPp (registrar/trunk scenarios) and tshark (independent SIP/SDP/RTP/UDPTL dissector).
 TEST_PKGS+=(sip-tester tshark)
+# Voicemail tests: espeak-ng speaks the callers' messages, sox converts and measures WAVs.
+TEST_PKGS+=(espeak-ng sox)
 
 want=("${BUILD_PKGS[@]}")
 if [[ "${1:-}" == "--test" ]]; then

@@ -217,7 +217,8 @@ impl Notifier {
     }
 
     /// Deliver a stored incoming message of any service: a fax as
-    /// [`Notifier::deliver_incoming_fax`] does, an SMS as a text mail. In
+    /// [`Notifier::deliver_incoming_fax`] does, a voice message as
+    /// [`Notifier::deliver_incoming_voice`] does, an SMS as a text mail. In
     /// local-store mode it stays in the journal. Returns whether a mail was
     /// queued.
     pub fn deliver_incoming(
@@ -240,8 +241,9 @@ impl Notifier {
                 store.update(&rec, "Delivered")?;
                 Ok(true)
             }
-            // Voicemail comes with its own path (issue 8).
-            crate::message::Service::Voice => Ok(false),
+            crate::message::Service::Voice => {
+                self.deliver_incoming_voice(store, id, language, now)
+            }
         }
     }
 

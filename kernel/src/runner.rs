@@ -22,6 +22,8 @@ use crate::message::{Message, MessageId, Service, Status, Timestamp};
 use crate::report::Cause;
 use crate::store::{Record, Store, StoreError, STORE_DOCUMENT_PREFIX};
 
+mod voicemail;
+
 /// Settings of the runner.
 #[derive(Debug, Clone)]
 pub struct RunnerConfig {
@@ -74,11 +76,12 @@ struct Slot {
     group: String,
     active: Option<ActiveCall>,
     inbound: Option<InboundCall>,
+    voice: Option<voicemail::VoiceCall>,
 }
 
 impl Slot {
     fn is_free(&self) -> bool {
-        self.active.is_none() && self.inbound.is_none()
+        self.active.is_none() && self.inbound.is_none() && self.voice.is_none()
     }
 }
 
@@ -127,6 +130,9 @@ pub struct Runner {
     effects: Vec<(MessageId, Effect)>,
     inbound: Option<InboundConfig>,
     received: Vec<MessageId>,
+    voice: Option<crate::voice::VoiceSettings>,
+    voice_dropped: u64,
+    voice_to_fax: u64,
 }
 
 impl Runner {
@@ -148,12 +154,16 @@ impl Runner {
                     group: spec.group,
                     active: None,
                     inbound: None,
+                    voice: None,
                 })
                 .collect(),
             open: BTreeMap::new(),
             effects: Vec::new(),
             inbound: None,
             received: Vec::new(),
+            voice: None,
+            voice_dropped: 0,
+            voice_to_fax: 0,
         };
         for rec in runner.store.open_jobs()? {
             let id = rec.message.id;
@@ -352,6 +362,10 @@ impl Runner {
         {
             let slot = &mut self.slots[i];
             while let Some(ev) = slot.line.poll_event() {
+                if let Some(vc) = slot.voice.as_mut().filter(|c| c.call == ev.call()) {
+                    vc.handle_event(ev);
+                    continue;
+                }
                 if let Some(inb) = slot.inbound.as_mut().filter(|c| c.call == ev.call()) {
                     match ev {
                         LineEvent::Media { media, .. } => feed(&mut inb.session, &media),
@@ -368,6 +382,25 @@ impl Runner {
                         media,
                     } = ev
                     {
+                        let mode = match (&self.inbound, &self.voice, media) {
+                            (Some(cfg), Some(_), MediaKind::Audio) => {
+                                voicemail::answer_mode(cfg, slot, &called)
+                            }
+                            _ => crate::routing::AnswerMode::Fax,
+                        };
+                        if mode != crate::routing::AnswerMode::Fax {
+                            let started = match (&self.inbound, &self.voice, slot.is_free()) {
+                                (Some(cfg), Some(settings), true) => voicemail::start(
+                                    cfg, settings, slot, call, caller, called, mode, media_now, now,
+                                ),
+                                _ => None,
+                            };
+                            match started {
+                                Some(vc) => slot.voice = Some(vc),
+                                None => slot.line.hangup(call, HangupCause::UserBusy, media_now),
+                            }
+                            continue;
+                        }
                         let answered = match (&self.inbound, slot.is_free()) {
                             (Some(cfg), true) => start_inbound(
                                 cfg, slot, call, caller, called, media, media_now, now,
@@ -481,6 +514,7 @@ impl Runner {
             }
         }
         self.tick_inbound(i, media_now, now)?;
+        self.tick_voice(i, media_now, now)?;
         let Some(id) = self.slots[i].active.as_ref().map(|a| a.id) else {
             return Ok(());
         };
