@@ -4,7 +4,8 @@
 Each seed is one or more datagrams separated by b"@@@@", built here by hand
 from the RFC/ITU layouts (independently of the Rust encoders).
 sip/tests/media_fuzz_seeds.rs replays every seed through the targets'
-checks. Run from fuzz/.
+checks. Run from fuzz/. Seeds named regress-* are inputs the fuzzer found
+(kept by hand, not written here).
 """
 import os
 import struct

@@ -3,6 +3,7 @@
 //! "@@@@"). Checks in media_checks.rs.
 #![no_main]
 
+#[allow(dead_code)]
 mod media_checks;
 
 use libfuzzer_sys::fuzz_target;

@@ -375,7 +375,11 @@ fn rtcp_reports_carry_loss_jitter_and_cname() {
     assert!(reports.is_empty());
     assert_eq!((info.packets, info.octets, info.ntp), (100, 16000, ntp));
     assert_eq!(info.rtp_timestamp, 99 * 160 + 80);
-    rx.sources_mut()[0].last_sr = Some((rtcp::ntp_middle(ntp), now));
+    // The SR arrives (RTCP multiplexed on the RTP port) and is noted.
+    let Received::Rtcp(b) = rx.receive(&sr, now) else {
+        panic!("SR not demultiplexed as RTCP")
+    };
+    rx.note_rtcp(&rtcp::parse(b).unwrap(), now);
     let rr = rtcp::build_report(
         0x2000,
         "x",

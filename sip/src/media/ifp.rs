@@ -3,9 +3,11 @@
 //! reads and writes them where the media layer needs to look inside:
 //! trimming FEC-recovered packets to their real length, tests and tools.
 //!
-//! The encoding follows spandsp's (`t38_core.c`), including the version 0
-//! quirk (the "pre-corrigendum" field-type with the data-present bit and a
-//! 3-bit type in one nibble).
+//! The encoding is ASN.1 PER as spandsp (`t38_core.c`) and Wireshark read
+//! it, including version 0's "pre-corrigendum" field: the data-present bit
+//! and a 3-bit type in one nibble, so a field without data shares its octet
+//! with the next one. (spandsp's encoder does not pack that nibble; it never
+//! sends a data-less field before another.)
 
 use super::MediaError;
 
@@ -93,6 +95,10 @@ impl Ifp {
                         return Err(MediaError::Invalid("more than 127 fields".into()));
                     }
                     b.push(fields.len() as u8);
+                    // Version 0 (pre-corrigendum ASN.1): a field is a
+                    // 4-bit unit (present bit, 3-bit type); without data
+                    // the next field starts in the same octet.
+                    let mut half = false;
                     for f in fields {
                         if f.field_type > 7 || f.data.len() > 65535 {
                             return Err(MediaError::Invalid(format!(
@@ -101,12 +107,20 @@ impl Ifp {
                                 f.data.len()
                             )));
                         }
-                        let fp = u8::from(!f.data.is_empty()) << 7;
-                        b.push(if version == 0 {
-                            fp | (f.field_type << 4)
+                        let present = u8::from(!f.data.is_empty());
+                        if version == 0 {
+                            if half {
+                                if let Some(last) = b.last_mut() {
+                                    *last |= (present << 3) | f.field_type;
+                                }
+                                half = false;
+                            } else {
+                                b.push((present << 7) | (f.field_type << 4));
+                                half = present == 0;
+                            }
                         } else {
-                            fp | (f.field_type << 3)
-                        });
+                            b.push((present << 7) | (f.field_type << 3));
+                        }
                         if !f.data.is_empty() {
                             b.extend_from_slice(&((f.data.len() - 1) as u16).to_be_bytes());
                             b.extend_from_slice(&f.data);
@@ -231,7 +245,29 @@ mod tests {
                     },
                 ],
             },
+            Ifp::Data {
+                data_type: data::V21,
+                fields: vec![
+                    Field {
+                        field_type: field::HDLC_FCS_OK,
+                        data: vec![],
+                    },
+                    Field {
+                        field_type: field::HDLC_DATA,
+                        data: vec![1],
+                    },
+                    Field {
+                        field_type: field::HDLC_SIG_END,
+                        data: vec![],
+                    },
+                ],
+            },
         ];
+        // Version 0 packs a data-less field and the next into one octet.
+        assert_eq!(
+            msgs[3].encode(0).unwrap(),
+            [0xC0, 3, 0x28, 0x00, 0x00, 0x01, 0x10]
+        );
         for v in 0..=3 {
             for m in &msgs {
                 let b = m.encode(v).unwrap();

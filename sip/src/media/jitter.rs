@@ -187,7 +187,7 @@ impl JitterBuffer {
             Some((last, last_ext)) => last_ext + timestamp.wrapping_sub(last) as i32 as i64,
         };
         // A jump of more than 10 s either way is a new timeline.
-        if self.last_ts.is_some() && (ext - self.max_ext).abs() > 80_000 {
+        if self.last_ts.is_some() && ext.abs_diff(self.max_ext) > 80_000 {
             self.restart();
             return self.push(now, _seq, timestamp, samples);
         }

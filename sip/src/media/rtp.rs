@@ -488,6 +488,18 @@ impl RtpReceiver {
         &mut self.sources
     }
 
+    /// Note the sender reports of a received RTCP compound, so our
+    /// reception reports echo them (LSR/DLSR, RFC 3550 6.4.1).
+    pub fn note_rtcp(&mut self, packets: &[super::rtcp::RtcpPacket], now: Instant) {
+        for p in packets {
+            if let super::rtcp::RtcpPacket::SenderReport { ssrc, info, .. } = p {
+                if let Some(s) = self.sources.iter_mut().find(|s| s.ssrc == *ssrc) {
+                    s.last_sr = Some((super::rtcp::ntp_middle(info.ntp), now));
+                }
+            }
+        }
+    }
+
     /// Demultiplex and account one datagram received at `now`.
     pub fn receive<'a>(&mut self, buf: &'a [u8], now: Instant) -> Received<'a> {
         match classify(buf) {
