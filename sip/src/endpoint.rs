@@ -242,10 +242,8 @@ impl Endpoint {
                 if let Some((_, s)) = invite {
                     s.tx.handle_2xx_ack();
                 }
-                self.out.push_back(Output::Event(EndpointEvent::Ack {
-                    request: req,
-                    from,
-                }));
+                self.out
+                    .push_back(Output::Event(EndpointEvent::Ack { request: req, from }));
             }
             "CANCEL" => self.handle_cancel(from, req, core, now),
             _ => {
@@ -314,7 +312,9 @@ impl Endpoint {
         let mut done = false;
         while let Some(ev) = c.tx.poll_event() {
             match ev {
-                TxEvent::Transmit(bytes) => self.out.push_back(Output::Transmit { to: c.to, bytes }),
+                TxEvent::Transmit(bytes) => {
+                    self.out.push_back(Output::Transmit { to: c.to, bytes })
+                }
                 TxEvent::Response(response) => self
                     .out
                     .push_back(Output::Event(EndpointEvent::Response { tx: id, response })),
@@ -336,10 +336,9 @@ impl Endpoint {
         let mut done = false;
         while let Some(ev) = s.tx.poll_event() {
             match ev {
-                TxEvent::Transmit(bytes) => self.out.push_back(Output::Transmit {
-                    to: s.from,
-                    bytes,
-                }),
+                TxEvent::Transmit(bytes) => {
+                    self.out.push_back(Output::Transmit { to: s.from, bytes })
+                }
                 TxEvent::Response(_) => {}
                 TxEvent::Timeout => self
                     .out

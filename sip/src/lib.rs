@@ -55,16 +55,16 @@
 //! }
 //! ```
 
-pub mod media;
-pub mod error;
-pub mod transaction;
-pub mod wire;
 pub mod auth;
 pub mod endpoint;
+pub mod error;
+pub mod media;
+pub mod transaction;
+pub mod wire;
 pub use rsip::{Request, Response, SipMessage};
 pub mod dialog;
-pub mod register;
-pub mod trunk;
-pub mod sdp;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod register;
+pub mod sdp;
+pub mod trunk;

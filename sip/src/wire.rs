@@ -294,7 +294,10 @@ pub fn params(s: &str) -> Vec<(String, String)> {
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .map(|p| match p.split_once('=') {
-            Some((k, v)) => (k.trim().to_ascii_lowercase(), v.trim().trim_matches('"').to_string()),
+            Some((k, v)) => (
+                k.trim().to_ascii_lowercase(),
+                v.trim().trim_matches('"').to_string(),
+            ),
             None => (p.to_ascii_lowercase(), String::new()),
         })
         .collect()
@@ -435,7 +438,9 @@ impl MessageText {
     pub fn from_response(resp: &Response) -> Self {
         let code = status(resp);
         let reason = resp.status_code.to_string();
-        let reason = reason.trim_start_matches(|c: char| c.is_ascii_digit()).trim();
+        let reason = reason
+            .trim_start_matches(|c: char| c.is_ascii_digit())
+            .trim();
         let mut m = Self::response(code, reason);
         m.copy_headers(resp);
         m.body = resp.body.clone();

@@ -11,7 +11,7 @@ use std::time::Duration;
 use sip::auth::{Credentials, DigestClient};
 use sip::dialog::{new_request, Dialog, LocalParty};
 use sip::endpoint::EndpointEvent;
-use sip::register::{RegEvent, RegState, Registration, RegistrationConfig};
+use sip::register::{RegEvent, Registration, RegistrationConfig};
 use sip::sdp::offer_answer::{self, AudioCodec, LocalCaps, LocalMedia, Negotiated};
 use sip::sdp::SessionDescription;
 use sip::wire::{self, IdGen};
@@ -36,14 +36,30 @@ fn reg_config(local: SocketAddr, sipp: SocketAddr, user: &str, pass: &str) -> Re
 }
 
 /// Registers to SIPp's digest registrar; returns our last event and SIPp's exit code.
-async fn register(port: u16, sipp_port: u16, cport: u16, pass_ours: &str) -> (RegEvent, Option<i32>, String) {
+async fn register(
+    port: u16,
+    sipp_port: u16,
+    cport: u16,
+    pass_ours: &str,
+) -> (RegEvent, Option<i32>, String) {
     let dir = scratch(&format!("reg{port}"));
-    let child = sipp("reg-auth-uas.xml", sipp_port, cport, 40620 + port % 10 * 4, "fax", "s3cret", &dir);
+    let child = sipp(
+        "reg-auth-uas.xml",
+        sipp_port,
+        cport,
+        40620 + port % 10 * 4,
+        "fax",
+        "s3cret",
+        &dir,
+    );
     std::thread::sleep(Duration::from_millis(500)); // let SIPp bind
     let mut shell = UdpShell::bind(port).await;
     let local = shell.local_addr();
     let registrar: SocketAddr = format!("127.0.0.1:{sipp_port}").parse().unwrap();
-    let mut reg = Registration::new(reg_config(local, registrar, "fax", pass_ours), IdGen::new(port.into()));
+    let mut reg = Registration::new(
+        reg_config(local, registrar, "fax", pass_ours),
+        IdGen::new(port.into()),
+    );
     reg.start(now());
     let req = reg.poll_request(now()).expect("first REGISTER");
     let mut tx = shell.ep.send_request(req, registrar, now());
@@ -75,9 +91,16 @@ async fn register(port: u16, sipp_port: u16, cport: u16, pass_ours: &str) -> (Re
 
 #[tokio::test]
 async fn registers_to_sipp_digest_registrar() {
-    assert!(have("sipp"), "sipp (Debian sip-tester) is needed: scripts/setup.sh installs it");
+    assert!(
+        have("sipp"),
+        "sipp (Debian sip-tester) is needed: scripts/setup.sh installs it"
+    );
     let (event, code, err) = register(5070, 5071, 5072, "s3cret").await;
-    assert_eq!(event, RegEvent::Registered { expires: 300 }, "SIPp grants 300 s in its Contact");
+    assert_eq!(
+        event,
+        RegEvent::Registered { expires: 300 },
+        "SIPp grants 300 s in its Contact"
+    );
     assert_eq!(code, Some(0), "SIPp verified our digest: {err}");
 }
 
@@ -100,7 +123,15 @@ async fn invites_sipp_trunk_with_digest_and_gets_g711_media() {
     assert!(have("sipp"));
     let dir = scratch("invite");
     let capture = have("tshark").then(|| Capture::start("udp port 5073 or udp port 5075", &dir));
-    let child = sipp("uas-auth-answer.xml", 5073, 5074, 40602, "fax", "s3cret", &dir);
+    let child = sipp(
+        "uas-auth-answer.xml",
+        5073,
+        5074,
+        40602,
+        "fax",
+        "s3cret",
+        &dir,
+    );
     std::thread::sleep(Duration::from_millis(500));
     let mut shell = UdpShell::bind(5075).await;
     let local_addr = shell.local_addr();
@@ -144,7 +175,9 @@ async fn invites_sipp_trunk_with_digest_and_gets_g711_media() {
     let mut dialog = None;
     let mut negotiated = None;
     while let Some(ev) = shell.next_event(Duration::from_secs(15)).await {
-        let EndpointEvent::Response { tx: t, response } = ev else { continue };
+        let EndpointEvent::Response { tx: t, response } = ev else {
+            continue;
+        };
         if t != tx {
             continue;
         }
@@ -168,7 +201,13 @@ async fn invites_sipp_trunk_with_digest_and_gets_g711_media() {
         }
     }
     let mut dialog = dialog.expect("call answered");
-    let Some(Negotiated::Audio { codec, telephone_event, port, .. }) = negotiated else {
+    let Some(Negotiated::Audio {
+        codec,
+        telephone_event,
+        port,
+        ..
+    }) = negotiated
+    else {
         panic!("audio expected: {negotiated:?}")
     };
     assert_eq!(codec, AudioCodec::Pcma);
@@ -177,7 +216,9 @@ async fn invites_sipp_trunk_with_digest_and_gets_g711_media() {
     // Flush the ACK, then take some of SIPp's RTP on the port we offered.
     let _ = shell.next_event(Duration::from_millis(200)).await;
     let mut buf = [0u8; 2048];
-    let (n, _) = rtp.recv_from(&mut buf).expect("RTP from SIPp on our offered port");
+    let (n, _) = rtp
+        .recv_from(&mut buf)
+        .expect("RTP from SIPp on our offered port");
     assert!(n >= 12 && buf[0] >> 6 == 2, "an RTP packet");
     assert_eq!(buf[1] & 0x7f, 8, "payload type 8 (PCMA)");
 
@@ -206,11 +247,31 @@ async fn invites_sipp_trunk_with_digest_and_gets_g711_media() {
     assert!(!decoded.contains("Malformed"), "tshark: {decoded}");
     let frames = decoded.matches("\nFrame ").count() + usize::from(decoded.starts_with("Frame "));
     let sip_msgs = decoded.matches("Session Initiation Protocol (").count();
-    eprintln!("tshark: {frames} frames, {sip_msgs} SIP messages, {} sent", shell.sent.len());
-    assert_eq!(frames, shell.sent.len(), "every datagram we sent was captured");
-    assert_eq!(sip_msgs, shell.sent.len(), "and each one decodes as SIP: {decoded}");
-    assert!(decoded.contains("Session Description Protocol"), "the offer decodes as SDP");
-    assert!(decoded.contains("Media Format: ITU-T G.711 PCMA"), "{decoded}");
-    assert!(decoded.contains("Digest Authentication Response"), "{decoded}");
+    eprintln!(
+        "tshark: {frames} frames, {sip_msgs} SIP messages, {} sent",
+        shell.sent.len()
+    );
+    assert_eq!(
+        frames,
+        shell.sent.len(),
+        "every datagram we sent was captured"
+    );
+    assert_eq!(
+        sip_msgs,
+        shell.sent.len(),
+        "and each one decodes as SIP: {decoded}"
+    );
+    assert!(
+        decoded.contains("Session Description Protocol"),
+        "the offer decodes as SDP"
+    );
+    assert!(
+        decoded.contains("Media Format: ITU-T G.711 PCMA"),
+        "{decoded}"
+    );
+    assert!(
+        decoded.contains("Digest Authentication Response"),
+        "{decoded}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

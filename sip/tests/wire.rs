@@ -27,7 +27,10 @@ fn compact_folded_and_multi_via_headers_are_normalised() {
     assert_eq!(core.branch, "z9hG4bKabc");
     assert_eq!(core.sent_by, "10.0.0.1:5060");
     assert_eq!(wire::header_values(&msg, "Via").len(), 2);
-    assert_eq!(wire::header(&msg, "Subject").unwrap(), "folded across lines");
+    assert_eq!(
+        wire::header(&msg, "Subject").unwrap(),
+        "folded across lines"
+    );
     // The body is cut at Content-Length: "EXTRA" is not part of it.
     assert_eq!(msg.body(), b"v=0\r\n".get(..4).unwrap());
 }
@@ -112,7 +115,9 @@ fn garbage_never_panics() {
     for _ in 0..2000 {
         let mut b = base.to_vec();
         for _ in 0..4 {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let i = (seed >> 33) as usize % b.len();
             b[i] = (seed >> 20) as u8;
         }

@@ -103,10 +103,10 @@ impl T38Params {
                         p.max_bit_rate = n;
                     }
                 }
-                "t38faxratemanagement" => {
-                    if v.is_some_and(|v| v.trim().eq_ignore_ascii_case("localTCF")) {
-                        p.rate_management = RateManagement::LocalTcf;
-                    }
+                "t38faxratemanagement"
+                    if v.is_some_and(|v| v.trim().eq_ignore_ascii_case("localTCF")) =>
+                {
+                    p.rate_management = RateManagement::LocalTcf;
                 }
                 "t38faxmaxbuffer" => p.max_buffer = num(),
                 "t38faxmaxdatagram" => p.max_datagram = num(),
@@ -200,7 +200,10 @@ pub enum FaxTransport {
 /// Type, 606 Not Acceptable, 501 Not Implemented, 403/400 from picky
 /// gateways, or no answer at all: `0`). The call itself goes on.
 pub fn is_t38_refusal(code: u16) -> bool {
-    matches!(code, 0 | 400 | 403 | 405 | 408 | 415 | 420 | 480 | 488 | 500 | 501 | 503 | 606)
+    matches!(
+        code,
+        0 | 400 | 403 | 405 | 408 | 415 | 420 | 480 | 488 | 500 | 501 | 503 | 606
+    )
 }
 
 /// Where the audio → T.38 switch of one call stands.
