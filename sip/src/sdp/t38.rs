@@ -327,9 +327,11 @@ impl T38Switch {
         self.handle_fax_tone()
     }
 
-    /// The peer re-INVITEd to T.38 and we accepted.
+    /// The peer re-INVITEd to T.38 and we accepted. A re-INVITE that only
+    /// refreshes a running T.38 session (a session timer in the middle of
+    /// a page) changes nothing.
     pub fn handle_peer_t38(&mut self, now: Instant) {
-        if self.state != SwitchState::FellBack {
+        if matches!(self.state, SwitchState::Audio | SwitchState::Offered) {
             self.state = SwitchState::AwaitingPackets {
                 deadline: now + self.packet_timeout,
             };
