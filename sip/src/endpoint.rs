@@ -177,9 +177,16 @@ impl Endpoint {
         match wire::parse_datagram(bytes) {
             Ok(Some(msg)) => self.handle_message(from, msg, now),
             Ok(None) => {} // keep-alive
-            Err(error) => self
-                .out
-                .push_back(Output::Event(EndpointEvent::Malformed { from, error })),
+            Err(error) => {
+                if let Some(reply) = wire::bad_request_reply(bytes, &error) {
+                    self.out.push_back(Output::Transmit {
+                        to: from,
+                        bytes: reply,
+                    });
+                }
+                self.out
+                    .push_back(Output::Event(EndpointEvent::Malformed { from, error }));
+            }
         }
     }
 

@@ -631,3 +631,48 @@ impl IdGen {
         format!("{}@{host}", self.hex(20))
     }
 }
+
+/// The stateless answer to a request we cannot read (RFC 3261 §8.2, §21.5.14):
+/// `400 Bad Request` (`513 Message Too Large` for oversize input) with the
+/// Via, From, To, Call-ID and CSeq copied as written. None when those are
+/// themselves unreadable, or the input is a response (never answered).
+pub fn bad_request_reply(bytes: &[u8], error: &SipError) -> Option<Vec<u8>> {
+    let bytes = &bytes[..bytes.len().min(MAX_MESSAGE)];
+    if bytes.starts_with(b"SIP/") || matches!(error, SipError::Incomplete) {
+        return None;
+    }
+    let end = header_end(bytes).unwrap_or(bytes.len());
+    let head = String::from_utf8_lossy(&bytes[..end]);
+    let (code, reason) = match error {
+        SipError::TooLarge(_) => (513, "Message Too Large"),
+        _ => (400, "Bad Request"),
+    };
+    let mut m = MessageText::response(code, reason);
+    for line in head.split("\r\n").skip(1) {
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
+        let name = expand_compact(name.trim());
+        let value = value.trim();
+        for wanted in ["Via", "From", "To", "Call-ID", "CSeq"] {
+            if name.eq_ignore_ascii_case(wanted) {
+                if wanted == "To" {
+                    let has_to_tag = param(&split_name_addr(value).1, "tag").is_some();
+                    let tag = if has_to_tag {
+                        String::new()
+                    } else {
+                        ";tag=400".into()
+                    };
+                    m.push(wanted, format!("{value}{tag}"));
+                } else if wanted == "Via" {
+                    for v in split_commas(value) {
+                        m.push(wanted, v);
+                    }
+                } else {
+                    m.push(wanted, value);
+                }
+            }
+        }
+    }
+    m.build_response().ok().map(|_| m.to_bytes())
+}
