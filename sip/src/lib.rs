@@ -16,6 +16,8 @@
 //!  trunk      TrunkConfig (registrar/proxy, user, password, realm, expiry,
 //!             outbound proxy, or a static peer), TrunkSet failover in order
 //!  register   Registration: REGISTER, 401/407, expiry, refresh, back-off
+//!  call       OutgoingInvite: digest retry, dialog + ACK on 2xx, CANCEL,
+//!             failover decision
 //!  dialog     Dialog (UAC/UAS): tags, route set, remote target, CSeq, ACK
 //!             of 2xx, BYE, re-INVITE both ways + glare; KeepAlive (OPTIONS)
 //!  auth       Digest (RFC 2617/7616 MD5, qop=auth, nc/cnonce), verify
@@ -62,6 +64,7 @@ pub mod media;
 pub mod transaction;
 pub mod wire;
 pub use rsip::{Request, Response, SipMessage};
+pub mod call;
 pub mod dialog;
 #[doc(hidden)]
 pub mod fuzzing;

@@ -8,8 +8,9 @@ mod support;
 use std::net::{SocketAddr, UdpSocket as StdUdp};
 use std::time::Duration;
 
-use sip::auth::{Credentials, DigestClient};
-use sip::dialog::{new_request, Dialog, LocalParty};
+use sip::auth::Credentials;
+use sip::call::{InviteOutcome, OutgoingInvite};
+use sip::dialog::{new_request, LocalParty};
 use sip::endpoint::EndpointEvent;
 use sip::register::{RegEvent, Registration, RegistrationConfig};
 use sip::sdp::offer_answer::{self, AudioCodec, LocalCaps, LocalMedia, Negotiated};
@@ -165,15 +166,16 @@ async fn invites_sipp_trunk_with_digest_and_gets_g711_media() {
         Some(("application/sdp", offer.to_bytes())),
     )
     .unwrap();
-    let mut digest = DigestClient::new(Credentials {
+    let creds = Credentials {
         username: "fax".into(),
         password: "s3cret".into(),
         realm: Some("sipp.test".into()),
-    });
-    let mut current = invite.clone();
-    let mut tx = shell.ep.send_request(invite, trunk, now());
+    };
+    let (mut call, first) = OutgoingInvite::new(invite, local.clone(), Some(creds));
+    let mut tx = shell.ep.send_request(first, trunk, now());
     let mut dialog = None;
     let mut negotiated = None;
+    let mut challenged = false;
     while let Some(ev) = shell.next_event(Duration::from_secs(15)).await {
         let EndpointEvent::Response { tx: t, response } = ev else {
             continue;
@@ -181,25 +183,27 @@ async fn invites_sipp_trunk_with_digest_and_gets_g711_media() {
         if t != tx {
             continue;
         }
-        match wire::status(&response) {
-            401 => {
-                current = digest.authorize(&current, &response, &mut ids).unwrap();
-                tx = shell.ep.send_request(current.clone(), trunk, now());
+        match call.handle_response(&response, &mut ids) {
+            InviteOutcome::Send(next) => {
+                challenged = true;
+                tx = shell.ep.send_request(next, trunk, now());
             }
-            200 => {
-                let d = Dialog::uac(&current, &response, local.clone()).unwrap();
-                let cseq = wire::Core::of(&current).unwrap().cseq;
-                let ack = d.ack(cseq, &mut ids).unwrap();
+            InviteOutcome::Answered {
+                dialog: d,
+                ack,
+                response,
+            } => {
                 shell.ep.send_stateless(wire::to_bytes(&ack.into()), trunk);
                 let answer = SessionDescription::parse(response.body()).unwrap();
                 negotiated = Some(offer_answer::read_answer(&offer, &answer, &caps).unwrap());
                 dialog = Some(d);
                 break;
             }
-            100..=199 => {}
-            other => panic!("unexpected {other}"),
+            InviteOutcome::Provisional(_) => {}
+            InviteOutcome::Failed { code, .. } => panic!("call failed with {code}"),
         }
     }
+    assert!(challenged, "SIPp challenged the INVITE with 401");
     let mut dialog = dialog.expect("call answered");
     let Some(Negotiated::Audio {
         codec,
