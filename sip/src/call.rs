@@ -25,7 +25,7 @@ pub enum InviteOutcome {
     /// hop); the 2xx carries the SDP answer.
     Answered {
         /// The dialog.
-        dialog: Dialog,
+        dialog: Box<Dialog>,
         /// The ACK for the 2xx.
         ack: Request,
         /// The 2xx.
@@ -96,7 +96,7 @@ impl OutgoingInvite {
                 });
                 match result {
                     Ok((dialog, ack)) => InviteOutcome::Answered {
-                        dialog,
+                        dialog: Box::new(dialog),
                         ack,
                         response: resp.clone(),
                     },
