@@ -393,9 +393,23 @@ pub fn status(resp: &Response) -> u16 {
     resp.status_code.code()
 }
 
-/// Serialises a message for the wire.
+/// Serialises a message for the wire. The body goes out as bytes (rsip's
+/// `Display` would pass it through `from_utf8_lossy`, changing any binary
+/// body and breaking Content-Length).
 pub fn to_bytes(msg: &SipMessage) -> Vec<u8> {
-    msg.to_string().into_bytes()
+    let (head, body) = match msg {
+        SipMessage::Request(r) => (
+            format!("{} {} {}\r\n{}\r\n", r.method, r.uri, r.version, r.headers),
+            &r.body,
+        ),
+        SipMessage::Response(r) => (
+            format!("{} {}\r\n{}\r\n", r.version, r.status_code, r.headers),
+            &r.body,
+        ),
+    };
+    let mut out = head.into_bytes();
+    out.extend_from_slice(body);
+    out
 }
 
 /// Writes a message as text: start line, headers, Content-Length and body.

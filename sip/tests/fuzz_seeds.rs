@@ -61,3 +61,59 @@ fn sdp_seeds_pass_the_fuzz_checks() {
         );
     }
 }
+
+/// A stable-toolchain stand-in for the fuzzers: random byte flips,
+/// truncations and splices of every seed through the same checks
+/// (`SIP_MUTATIONS` per seed, 200 by default).
+#[test]
+fn mutated_seeds_pass_the_fuzz_checks() {
+    let rounds: usize = std::env::var("SIP_MUTATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let mut state = 0x5eed_u64;
+    let mut rand = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for (target, check) in [
+        ("sip_message", sip::fuzzing::check_message as fn(&[u8])),
+        ("sdp", sip::fuzzing::check_sdp as fn(&[u8])),
+    ] {
+        let all = seeds(target);
+        for (_, seed) in &all {
+            for _ in 0..rounds {
+                let mut b = seed.clone();
+                match rand() % 4 {
+                    0 => {
+                        for _ in 0..1 + rand() % 4 {
+                            if !b.is_empty() {
+                                let i = rand() as usize % b.len();
+                                b[i] = rand() as u8;
+                            }
+                        }
+                    }
+                    1 => b.truncate(rand() as usize % (b.len() + 1)),
+                    2 => {
+                        let other = &all[rand() as usize % all.len()].1;
+                        let cut = rand() as usize % (b.len() + 1);
+                        let from = rand() as usize % (other.len() + 1);
+                        b.truncate(cut);
+                        b.extend_from_slice(&other[from..]);
+                    }
+                    _ => {
+                        // Insert a delimiter that parsers care about.
+                        let tokens: [&[u8]; 8] =
+                            [b"\r\n", b":", b";", b",", b"\"", b"<", b"\r\n ", b"="];
+                        let t = tokens[rand() as usize % tokens.len()];
+                        let at = rand() as usize % (b.len() + 1);
+                        b.splice(at..at, t.iter().copied());
+                    }
+                }
+                check(&b);
+            }
+        }
+    }
+}

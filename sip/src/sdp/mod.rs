@@ -233,7 +233,7 @@ impl SessionDescription {
                 addrtype: "IP4".into(),
                 address: String::new(),
             },
-            session_name: String::new(),
+            session_name: "-".into(),
             connection: None,
             attributes: Vec::new(),
             media: Vec::new(),
@@ -258,6 +258,8 @@ impl SessionDescription {
                     sdp.origin = parse_connection(&format!("IN {} {}", f[4], f[5]))?;
                     have_origin = true;
                 }
+                // RFC 4566 §5.3: a session without a name writes "-".
+                b's' if v.is_empty() => sdp.session_name = "-".into(),
                 b's' => sdp.session_name = v.into(),
                 b'c' => {
                     let c = parse_connection(v)?;
