@@ -157,3 +157,55 @@ impl OutgoingInvite {
         cancel_for(&self.current)
     }
 }
+
+/// Where the called number of an incoming INVITE is read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CalledFrom {
+    /// The Request-URI's user part (what the trunk routed on).
+    RequestUri,
+    /// The To header's user part (some PBXes put the extension there).
+    To,
+}
+
+/// The user part of a SIP or tel URI (`sip:+4930123;npdi@host` →
+/// `+4930123`), without visual separators; None when it has none.
+pub fn user_part(uri: &str) -> Option<String> {
+    let uri = uri.trim();
+    let rest = uri
+        .strip_prefix("sips:")
+        .or_else(|| uri.strip_prefix("sip:"))
+        .or_else(|| uri.strip_prefix("tel:"))?;
+    let user = match rest.find('@') {
+        Some(at) => &rest[..at],
+        None if uri.starts_with("tel:") => rest,
+        None => return None,
+    };
+    let user = user.split([';', ':']).next().unwrap_or("");
+    let user: String = user
+        .chars()
+        .filter(|c| !matches!(c, '-' | '.' | '(' | ')' | ' '))
+        .collect();
+    (!user.is_empty()).then_some(user)
+}
+
+/// The called number of an incoming INVITE.
+pub fn called_number(invite: &Request, from: CalledFrom) -> Option<String> {
+    match from {
+        CalledFrom::RequestUri => user_part(&invite.uri.to_string()),
+        CalledFrom::To => user_part(&wire::split_name_addr(&wire::header(invite, "To")?).0),
+    }
+}
+
+/// The caller of an incoming INVITE: P-Asserted-Identity (RFC 3325, set
+/// by a trusted trunk) before From; `anonymous` gives None.
+pub fn caller_id(invite: &Request) -> Option<String> {
+    let from_header = |name: &str| {
+        wire::header_values(invite, name)
+            .iter()
+            .flat_map(|v| v.split(',').map(str::to_string).collect::<Vec<_>>())
+            .find_map(|v| user_part(&wire::split_name_addr(&v).0))
+    };
+    from_header("P-Asserted-Identity")
+        .or_else(|| from_header("From"))
+        .filter(|u| !u.eq_ignore_ascii_case("anonymous"))
+}

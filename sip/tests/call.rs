@@ -164,3 +164,46 @@ fn failures_say_whether_to_try_the_next_trunk() {
         InviteOutcome::Send(_)
     ));
 }
+
+#[test]
+fn called_and_calling_numbers_of_an_incoming_invite() {
+    use sip::call::{called_number, caller_id, user_part, CalledFrom};
+    use sip::wire::MessageText;
+    let invite = MessageText::request("INVITE", "sip:+49-30-123;npdi@gw.test:5060;user=phone")
+        .header("Via", "SIP/2.0/UDP 192.0.2.5;branch=z9hG4bKx")
+        .header("From", "\"Alice\" <sip:0301111@trunk.test>;tag=a")
+        .header("To", "<sip:200@pbx.test>")
+        .header("Call-ID", "c@x")
+        .header("CSeq", "1 INVITE")
+        .header(
+            "P-Asserted-Identity",
+            "\"Alice\" <sip:+49301111@trunk.test>, <tel:+49301111>",
+        )
+        .build_request()
+        .unwrap();
+    assert_eq!(
+        called_number(&invite, CalledFrom::RequestUri).as_deref(),
+        Some("+4930123")
+    );
+    assert_eq!(
+        called_number(&invite, CalledFrom::To).as_deref(),
+        Some("200")
+    );
+    assert_eq!(
+        caller_id(&invite).as_deref(),
+        Some("+49301111"),
+        "PAI before From"
+    );
+    let mut m = MessageText::from_request(&invite);
+    m.remove("P-Asserted-Identity");
+    let plain = m.build_request().unwrap();
+    assert_eq!(caller_id(&plain).as_deref(), Some("0301111"));
+    m.set(
+        "From",
+        "\"Anonymous\" <sip:anonymous@anonymous.invalid>;tag=b",
+    );
+    assert_eq!(caller_id(&m.build_request().unwrap()), None);
+    assert_eq!(user_part("tel:+1-555-0100"), Some("+15550100".into()));
+    assert_eq!(user_part("sip:gw.test"), None);
+    assert_eq!(user_part("mailto:x@y"), None);
+}
