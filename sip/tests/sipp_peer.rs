@@ -279,3 +279,79 @@ async fn invites_sipp_trunk_with_digest_and_gets_g711_media() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The same registration over TCP: our stream framer reads SIPp's
+/// responses from the connection, the endpoint runs without
+/// retransmissions (reliable transport).
+#[tokio::test]
+async fn registers_to_sipp_over_tcp() {
+    use sip::endpoint::{Endpoint, Output};
+    use sip::transaction::TimerConfig;
+    use sip::wire::StreamFramer;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    assert!(have("sipp"));
+    let dir = scratch("regtcp");
+    let child = sipp_on(
+        "t1",
+        "reg-auth-uas.xml",
+        5079,
+        40690,
+        40680,
+        "fax",
+        "s3cret",
+        &dir,
+    );
+    let registrar: SocketAddr = "127.0.0.1:5079".parse().unwrap();
+    let mut stream = None;
+    for _ in 0..50 {
+        if let Ok(s) = tokio::net::TcpStream::connect(registrar).await {
+            stream = Some(s);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut stream = stream.expect("SIPp listens on TCP");
+    let local = stream.local_addr().unwrap();
+    let mut cfg = reg_config(local, registrar, "fax", "s3cret");
+    cfg.transport = "TCP".into();
+    let mut reg = Registration::new(cfg, IdGen::new(11));
+    let mut ep = Endpoint::new(true, TimerConfig::default());
+    reg.start(now());
+    let mut tx = ep.send_request(reg.poll_request(now()).unwrap(), registrar, now());
+    let mut framer = StreamFramer::new();
+    let mut buf = vec![0u8; 8192];
+    let mut outcome = None;
+    let deadline = now() + Duration::from_secs(15);
+    while outcome.is_none() && now() < deadline {
+        while let Some(out) = ep.poll_output() {
+            match out {
+                Output::Transmit { bytes, .. } => stream.write_all(&bytes).await.unwrap(),
+                Output::Event(EndpointEvent::Response { tx: t, response }) if t == tx => {
+                    let (ev, next) = reg.handle_response(&response, now());
+                    if let Some(next) = next {
+                        tx = ep.send_request(next, registrar, now());
+                    }
+                    outcome = outcome.or(ev);
+                }
+                Output::Event(_) => {}
+            }
+        }
+        if outcome.is_some() {
+            break;
+        }
+        let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf))
+            .await
+            .expect("SIPp answers")
+            .unwrap();
+        assert!(n > 0, "SIPp closed the connection");
+        framer.push(&buf[..n]);
+        while let Some(msg) = framer.next_message().expect("SIPp's stream frames") {
+            ep.handle_message(registrar, msg, now());
+        }
+    }
+    assert_eq!(outcome, Some(RegEvent::Registered { expires: 300 }));
+    let (code, err) = wait_child(child, Duration::from_secs(20));
+    assert_eq!(code, Some(0), "SIPp verified our digest over TCP: {err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
