@@ -80,17 +80,14 @@ impl UdpShell {
     }
 }
 
-/// `shared/peers/sip` beside the repository (found by walking up, so it
-/// works from a worktree as from a clone; `UMS_SHARED_DIR` overrides).
+/// The SIP peers' scripts and scenarios: `tests/peers/sip` in this
+/// repository (copied from the brief's `shared/peers/sip`, so a fresh
+/// clone has them); `UMS_SHARED_DIR` points at another copy.
 pub fn peers_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("UMS_SHARED_DIR") {
         return PathBuf::from(d).join("peers/sip");
     }
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|a| a.join("shared/peers/sip"))
-        .find(|p| p.is_dir())
-        .unwrap_or_else(|| PathBuf::from("../shared/peers/sip"))
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/peers/sip")
 }
 
 pub fn have(tool: &str) -> bool {
