@@ -5,7 +5,10 @@
 
 pub mod bench;
 pub mod bench_smtp;
+pub mod config;
 pub mod daemon;
 pub mod document;
 pub mod faxloop;
+pub mod log;
 pub mod sd_notify;
+pub mod serve;

@@ -122,6 +122,8 @@ pub struct Runner {
     effects: Vec<(MessageId, Effect)>,
     inbound: Option<InboundConfig>,
     received: Vec<MessageId>,
+    /// Stopping: no new calls start, the ones in progress go on.
+    draining: bool,
 }
 
 impl Runner {
@@ -149,6 +151,7 @@ impl Runner {
             effects: Vec::new(),
             inbound: None,
             received: Vec::new(),
+            draining: false,
         };
         for rec in runner.store.open_jobs()? {
             let id = rec.message.id;
@@ -180,6 +183,23 @@ impl Runner {
     pub fn with_inbound(mut self, inbound: InboundConfig) -> Runner {
         self.inbound = Some(inbound);
         self
+    }
+
+    /// The inbound routing in force (a configuration reload swaps the
+    /// router; calls in progress keep the route they were given).
+    pub fn inbound_mut(&mut self) -> Option<&mut InboundConfig> {
+        self.inbound.as_mut()
+    }
+
+    /// Start no more calls (the gateway is stopping): due jobs wait in the
+    /// store, incoming calls are refused as busy; calls in progress go on.
+    pub fn drain(&mut self) {
+        self.draining = true;
+    }
+
+    /// Lines with a call, outgoing or incoming.
+    pub fn calls_in_progress(&self) -> usize {
+        self.slots.iter().filter(|s| !s.is_free()).count()
     }
 
     /// Incoming messages stored since the last call (for delivery).
@@ -342,7 +362,7 @@ impl Runner {
                     } = ev
                     {
                         let answered = match (&self.inbound, slot.is_free()) {
-                            (Some(cfg), true) => start_inbound(
+                            (Some(cfg), true) if !self.draining => start_inbound(
                                 cfg, slot, call, caller, called, media, media_now, now,
                             ),
                             _ => None,
@@ -481,7 +501,7 @@ impl Runner {
     }
 
     fn schedule(&mut self, media_now: Instant, now: Timestamp) -> Result<(), StoreError> {
-        if !self.slots.iter().any(Slot::is_free) {
+        if self.draining || !self.slots.iter().any(Slot::is_free) {
             return Ok(());
         }
         // Due jobs, most urgent first, then oldest.
