@@ -431,7 +431,10 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
             if let Err(e) = st.runner.tick(now, wall) {
                 crate::ulog!(Err, "store-write-failed", "store write failed: {e}");
             }
-            media_calls.store(st.runner.calls_in_progress(), Ordering::SeqCst);
+            let busy = st.runner.calls_in_progress();
+            if media_calls.swap(busy, Ordering::SeqCst) != busy {
+                crate::ulog!(Info, "calls", "{busy} call(s) in progress");
+            }
             for (id, effect) in st.runner.take_effects() {
                 if let Ok(Some(rec)) = media_store.get(id) {
                     let mails = notifier.mails_for(&rec, &effect, language, wall);
