@@ -112,7 +112,10 @@ fn a_missing_config_file_is_an_error() {
     let out = run(&["check-config", "--config", f.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("nope.toml") && err.contains("cannot read"), "{err}");
+    assert!(
+        err.contains("nope.toml") && err.contains("cannot read"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -124,7 +127,12 @@ fn a_data_directory_that_cannot_be_made_stops_the_start() {
     for data in [file.join("data"), "/proc/ums-config-test/data".into()] {
         let log = dir.join("serve.log");
         let mut child = spawn(
-            &["--smtp", "127.0.0.1:40302", "--data", data.to_str().unwrap()],
+            &[
+                "--smtp",
+                "127.0.0.1:40302",
+                "--data",
+                data.to_str().unwrap(),
+            ],
             &log,
         );
         let status = wait_exit(&mut child, 30).expect("exits");
@@ -138,7 +146,12 @@ fn a_data_directory_that_cannot_be_made_stops_the_start() {
     let data = dir.join("new/deeper/data");
     let log = dir.join("serve-new.log");
     let mut child = spawn(
-        &["--smtp", "127.0.0.1:40302", "--data", data.to_str().unwrap()],
+        &[
+            "--smtp",
+            "127.0.0.1:40302",
+            "--data",
+            data.to_str().unwrap(),
+        ],
         &log,
     );
     let up = wait_for(30, || listening(40302));
@@ -156,7 +169,12 @@ fn a_port_in_use_stops_the_start_with_the_address() {
     let data = dir.join("data");
     let log = dir.join("serve.log");
     let mut child = spawn(
-        &["--smtp", "127.0.0.1:40303", "--data", data.to_str().unwrap()],
+        &[
+            "--smtp",
+            "127.0.0.1:40303",
+            "--data",
+            data.to_str().unwrap(),
+        ],
         &log,
     );
     let status = wait_exit(&mut child, 30).expect("exits");

@@ -127,8 +127,11 @@ pub fn text(o: &Output) -> String {
 /// tens of seconds on the simulated network).
 pub fn document(dir: &Path, pages: u32) -> PathBuf {
     let doc = dir.join("doc.tif");
-    gateway::document::write_pages(&doc, &gateway::document::demo_pages(pages, Resolution::Fine))
-        .unwrap();
+    gateway::document::write_pages(
+        &doc,
+        &gateway::document::demo_pages(pages, Resolution::Fine),
+    )
+    .unwrap();
     doc
 }
 
