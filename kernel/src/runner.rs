@@ -185,8 +185,9 @@ impl Runner {
         self
     }
 
-    /// The inbound routing in force (a configuration reload swaps the
-    /// router; calls in progress keep the route they were given).
+    /// The inbound routing in force: a configuration reload swaps the
+    /// router here. Calls in progress go on; an incoming fax is routed
+    /// when it ends, by the router in force then.
     pub fn inbound_mut(&mut self) -> Option<&mut InboundConfig> {
         self.inbound.as_mut()
     }
