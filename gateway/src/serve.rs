@@ -34,6 +34,9 @@ pub fn check_config(file: &Path) -> ExitCode {
         Ok(loaded) => {
             let c = &loaded.config;
             println!("{}: ok", file.display());
+            for w in loaded.warnings() {
+                println!("  warning: {w}");
+            }
             println!(
                 "  smtp {} ({}), {} users, {} routing rules, {} lines",
                 c.smtp.listen,
@@ -134,6 +137,9 @@ pub fn run(args: ServeOptions) -> Result<ExitCode, Box<dyn std::error::Error>> {
             return Ok(ExitCode::from(EXIT_CONFIG));
         }
     };
+    for w in loaded.warnings() {
+        ulog!(Warning, "config-warning", "{w}");
+    }
     let data = data_dir(args.data.clone());
     if let Err(e) = std::fs::create_dir_all(&data) {
         ulog!(

@@ -188,3 +188,27 @@ fn a_port_in_use_stops_the_start_with_the_address() {
     assert!(line.contains("127.0.0.1:40303"), "{log}");
     assert!(line.contains("in use"), "{log}");
 }
+
+#[test]
+fn a_world_readable_file_with_passwords_is_valid_but_warned_about() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch("warnings");
+    let file = dir.join("ums.toml");
+    std::fs::write(
+        &file,
+        "[[smtp.auth_user]]\nname = \"scanner\"\npassword = \"a long random password\"\n",
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    for (mode, warned) in [(0o644, true), (0o640, false)] {
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+        let out = run(&["check-config", "--config", f]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        assert_eq!(
+            text(&out).contains("warning: ") && text(&out).contains("every user may read it"),
+            warned,
+            "mode {mode:o}: {}",
+            text(&out)
+        );
+    }
+}

@@ -125,6 +125,37 @@ impl Loaded {
         Ok(loaded)
     }
 
+    /// Settings that are valid but risky: said at start and by
+    /// `check-config`, without stopping either.
+    pub fn warnings(&self) -> Vec<String> {
+        let c = &self.config;
+        let mut w = Vec::new();
+        let secrets = !c.smtp.auth_users.is_empty()
+            || c.smtp
+                .smart_host
+                .as_ref()
+                .is_some_and(|h| h.password.is_some());
+        if let Some(file) = &self.file {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(file).map_or(0, |m| m.permissions().mode());
+            if secrets && mode & 0o004 != 0 {
+                w.push(format!(
+                    "{}: holds passwords but every user may read it (chmod 640)",
+                    file.display()
+                ));
+            }
+        }
+        for n in &c.smtp.allowed_networks {
+            if n.0.prefix == 0 {
+                w.push(format!(
+                    "smtp.allowed_networks: {}/0 lets everyone send faxes without AUTH",
+                    n.0.addr
+                ));
+            }
+        }
+        w
+    }
+
     fn name(&self) -> String {
         self.file
             .as_ref()
