@@ -8,7 +8,9 @@ set -euo pipefail
 BUILD_PKGS=(build-essential pkg-config clang libclang-dev libtiff-dev libjpeg-dev fonts-dejavu-core)
 # Tests: independent decoders of what we produce (libtiff's tools, poppler)
 # and Ghostscript to make test documents.
-TEST_PKGS=(libtiff-tools poppler-utils ghostscript postfix swaks libnet-ssleay-perl dnsmasq-base tesseract-ocr tesseract-ocr-eng imagemagick)
+TEST_PKGS=(libtiff-tools poppler-utils ghostscript postfix swaks libnet-ssleay-perl dnsmasq-base tesseract-ocr tesseract-ocr-eng imagemagick udev python3-prometheus-client debootstrap lintian)
+# SIP peers: SIPp (registrar/trunk scenarios) and tshark (independent SIP/SDP/RTP/UDPTL dissector).
+TEST_PKGS+=(sip-tester tshark)
 
 want=("${BUILD_PKGS[@]}")
 if [[ "${1:-}" == "--test" ]]; then
@@ -31,6 +33,8 @@ if ((${#missing[@]})); then
     # Postfix is the tests' private mail server, started from its own config
     # directory by scripts/postfix/start.sh: the system instance stays unconfigured.
     echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+    # tshark (media tests decode our RTP/RTCP/UDPTL): no setuid dumpcap.
+    echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
+use crate::simnet::{MediaRequest, SimNet};
 use kernel::accept::Acceptor;
 use kernel::directory::Directory;
 use kernel::job::RetryPolicy;
@@ -27,9 +28,6 @@ use kernel::routing::{Router, Rule};
 use kernel::runner::{InboundConfig, LineSpec, Runner, RunnerConfig};
 use kernel::store::Store;
 use line_drivers::clock::MediaTicker;
-use line_drivers::fax_machine::VirtualFaxMachine;
-use line_drivers::loopback::{ExchangeConfig, SharedExchange};
-use line_drivers::{Line, LineCaps};
 use smtp::outbound::{Delivery, OutboundConfig, SmartHost};
 use smtp::policy::{GatewayPolicy, Network};
 use smtp::server::{serve, ServerConfig};
@@ -50,7 +48,9 @@ pub struct GatewaySetup {
     pub report: ReportConfig,
     /// Our loopback lines (their numbers on the virtual exchange).
     pub lines: Vec<String>,
-    /// Numbers on the virtual exchange answered by a virtual fax machine.
+    /// Numbers of the simulated network with a virtual fax machine from
+    /// the start (every other number dialled gets one when first dialled;
+    /// see [`crate::simnet`]).
     pub virtual_fax_numbers: Vec<String>,
     pub retry: RetryPolicy,
     pub ident: String,
@@ -163,6 +163,8 @@ enum MediaControl {
 /// A running gateway. Dropping it does not stop it; call [`Running::stop`].
 pub struct Running {
     pub smtp_addr: SocketAddr,
+    /// Where the metrics listener is bound, if it is on.
+    pub metrics_addr: Option<SocketAddr>,
     pub store: Store,
     stop: Arc<AtomicBool>,
     ticker: Option<MediaTicker>,
@@ -276,10 +278,14 @@ pub enum StartError {
     Routing(#[from] kernel::routing::RoutingError),
     #[error("SMTP listener on {0}: {1}")]
     Listen(SocketAddr, std::io::Error),
+    #[error("control socket {0}: {1}")]
+    Control(PathBuf, std::io::Error),
     #[error("media thread: {0}")]
     Media(std::io::Error),
     #[error("TLS: {0}")]
     Tls(#[from] smtp::tls::TlsError),
+    #[error("metrics listener on {0}: {1}")]
+    Metrics(SocketAddr, std::io::Error),
 }
 
 /// Start the gateway inside the current tokio runtime.
@@ -303,6 +309,11 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
     let (adopt_tx, adopt_rx) = mpsc::channel::<Vec<MessageId>>();
     let (control_tx, control_rx) = mpsc::channel::<MediaControl>();
     let calls = Arc::new(AtomicUsize::new(0));
+    let metrics = Arc::new(crate::metrics::Metrics::new(
+        store.clone(),
+        dead_letter_dir.clone(),
+        &setup.lines,
+    ));
 
     // The SMTP connector.
     let acceptor = setup.reloadable().acceptor();
@@ -343,6 +354,35 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
         let _ = serve(listener, server_config, serve_policy).await;
     });
     let mut tasks = Vec::new();
+    let metrics_addr = match setup.metrics_listen {
+        Some(addr) => {
+            let l = crate::metrics::bind(addr)
+                .await
+                .map_err(|e| StartError::Metrics(addr, e))?;
+            let bound = l.local_addr().map_err(|e| StartError::Metrics(addr, e))?;
+            tasks.push(tokio::spawn(crate::metrics::serve(l, Arc::clone(&metrics))));
+            Some(bound)
+        }
+        None => None,
+    };
+
+    // The control socket of the client tools (`ums status`, `ums send`, ...).
+    let (media_tx, media_rx) = mpsc::channel::<MediaRequest>();
+    tasks.push(
+        crate::control::start(crate::control::ControlContext {
+            data_dir: setup.data_dir.clone(),
+            store: store.clone(),
+            policy: Arc::clone(&policy),
+            media: Mutex::new(media_tx),
+            default_from: setup.directory.users.first().map(|u| u.email.clone()),
+            fax_domain: setup
+                .service_domains
+                .iter()
+                .find(|(_, s)| *s == Service::Fax)
+                .map(|(d, _)| d.clone()),
+        })
+        .map_err(|e| StartError::Control(setup.data_dir.join(crate::control::SOCKET), e))?,
+    );
 
     // Outbound delivery.
     // Mail leaves through the smart host, or without one straight to the
@@ -363,9 +403,17 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
             },
             notifier.clone(),
         );
+        let metrics = Arc::clone(&metrics);
         tasks.push(tokio::spawn(async move {
             loop {
                 let _ = delivery.deliver_due(wall_clock()).await;
+                let m = delivery.metrics;
+                metrics.set_delivery(crate::metrics::DeliveryCounts {
+                    delivered: m.delivered,
+                    deferred: m.deferred,
+                    bounced: m.bounced,
+                    dead_letters: m.dead_letters,
+                });
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
         }));
@@ -377,6 +425,7 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
     let media_calls = Arc::clone(&calls);
     let language = setup.options.language;
     let media_store = store.clone();
+    let media_metrics = Arc::clone(&metrics);
     let config = MediaConfig {
         lines: setup.lines.clone(),
         virtual_fax_numbers: setup.virtual_fax_numbers.clone(),
@@ -386,7 +435,9 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
         spool: spool.clone(),
         plan: setup.plan.clone(),
         router: Some(router),
+        network_dir: setup.data_dir.join("virtual-network"),
     };
+    let base_forms = crate::simnet::base_forms(&setup.plan);
     let ticker = MediaTicker::spawn_with(fax_t30::media::FRAME_DURATION, move || {
         // Built on the media thread: the lines share the exchange by Rc.
         let mut state = MediaState::new(config, media_store.clone());
@@ -399,6 +450,7 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
             .map(|d| (d.as_millis() / fax_t30::media::FRAME_DURATION.as_millis()).max(1) as u64);
         let mut ticks = 0u64;
         move |now| {
+            media_metrics.record_tick(crate::metrics::lateness_since(now));
             let Ok(st) = state.as_mut() else {
                 return ControlFlow::Break(());
             };
@@ -423,11 +475,11 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
                     MediaControl::Drain => st.runner.drain(),
                 }
             }
-            st.exchange.tick(now);
-            for m in &mut st.machines {
-                m.tick(now);
-            }
+            st.net.tick(now);
             let wall = wall_clock();
+            while let Ok(request) = media_rx.try_recv() {
+                st.net.handle(request, &mut st.runner, &base_forms, wall);
+            }
             if let Err(e) = st.runner.tick(now, wall) {
                 crate::ulog!(Err, "store-write-failed", "store write failed: {e}");
             }
@@ -435,6 +487,7 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
             if media_calls.swap(busy, Ordering::SeqCst) != busy {
                 crate::ulog!(Info, "calls", "{busy} call(s) in progress");
             }
+            media_metrics.set_lines_busy(st.runner.lines_busy());
             for (id, effect) in st.runner.take_effects() {
                 if let Ok(Some(rec)) = media_store.get(id) {
                     let mails = notifier.mails_for(&rec, &effect, language, wall);
@@ -449,7 +502,7 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
                 }
             }
             for id in st.runner.take_received() {
-                if let Err(e) = notifier.deliver_incoming_fax(&media_store, id, language, wall) {
+                if let Err(e) = notifier.deliver_incoming(&media_store, id, language, wall) {
                     crate::ulog!(
                         Err,
                         "incoming-not-delivered",
@@ -465,6 +518,7 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
 
     Ok(Running {
         smtp_addr,
+        metrics_addr,
         store,
         stop,
         ticker: Some(ticker),
@@ -485,45 +539,31 @@ struct MediaConfig {
     spool: PathBuf,
     plan: NumberingPlan,
     router: Option<Router>,
+    network_dir: PathBuf,
 }
 
 /// What lives on the media thread (not `Send`: the exchange is shared by
 /// its lines through `Rc`).
 struct MediaState {
-    exchange: SharedExchange,
+    net: SimNet,
     runner: Runner,
-    machines: Vec<VirtualFaxMachine>,
 }
 
 impl MediaState {
     fn new(mut c: MediaConfig, store: Store) -> Result<MediaState, String> {
-        let exchange = SharedExchange::new(ExchangeConfig::default());
+        let mut net = SimNet::new(c.network_dir.clone())?;
         let mut lines = Vec::new();
         for n in &c.lines {
-            let line: Box<dyn Line> = Box::new(
-                exchange
-                    .add_line(n, LineCaps::FAX)
-                    .map_err(|e| e.to_string())?,
-            );
-            lines.push(LineSpec::from(line));
+            lines.push(LineSpec::from(net.add_our_line(n)?));
         }
-        let far = c.spool.join("far-end");
-        std::fs::create_dir_all(&far).map_err(|e| e.to_string())?;
-        let mut machines = Vec::new();
         for n in &c.virtual_fax_numbers {
-            let line: Box<dyn Line> = Box::new(
-                exchange
-                    .add_line(n, LineCaps::FAX)
-                    .map_err(|e| e.to_string())?,
-            );
-            let dir = far.join(n);
-            std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-            machines.push(VirtualFaxMachine::new(line, dir, &format!("VIRTUAL {n}")));
+            net.add_machine(n)?;
         }
         let config = RunnerConfig {
             policy: c.retry.clone(),
             ident: c.ident.clone(),
             header: Some(c.header.clone().unwrap_or_else(|| c.ident.clone())),
+            document_cache: Some(c.spool.join("sending")),
             ..RunnerConfig::default()
         };
         let runner = Runner::new(store, config, lines, wall_clock()).map_err(|e| e.to_string())?;
@@ -536,10 +576,6 @@ impl MediaState {
             }),
             None => runner,
         };
-        Ok(MediaState {
-            exchange,
-            runner,
-            machines,
-        })
+        Ok(MediaState { net, runner })
     }
 }

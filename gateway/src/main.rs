@@ -17,7 +17,8 @@ use line_drivers::loopback::Impairments;
 #[command(
     name = "ums",
     version,
-    about = "Unified messaging gateway: fax, voice and SMS to and from e-mail"
+    about = "Unified messaging gateway: fax, voice and SMS to and from e-mail",
+    after_help = gateway::client::EXIT_CODES_HELP
 )]
 struct Cli {
     #[command(subcommand)]
@@ -38,6 +39,8 @@ enum Command {
     Serve(ServeArgs),
     /// Check a configuration file without starting (exit 0: valid, 1: not).
     CheckConfig(CheckConfigArgs),
+    #[command(flatten)]
+    Client(gateway::client::ClientCommand),
 }
 
 #[derive(Args)]
@@ -53,8 +56,8 @@ struct ServeArgs {
     /// default.
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Data directory (store, spool, dead letters). Default: under systemd
-    /// $STATE_DIRECTORY, else ~/.local/share/ums.
+    /// Data directory (store, spool, dead letters; default: $UMS_DATA, else
+    /// under systemd $STATE_DIRECTORY, else ~/.local/share/ums).
     #[arg(long)]
     data: Option<PathBuf>,
     /// SMTP listen address (overrides smtp.listen; default 127.0.0.1:2525).
@@ -68,6 +71,10 @@ struct ServeArgs {
     /// runs in local-store mode.
     #[arg(long)]
     smart_host: Option<String>,
+    /// Serve Prometheus metrics on this address (e.g. 127.0.0.1:9725);
+    /// off without it.
+    #[arg(long)]
+    metrics: Option<std::net::SocketAddr>,
 }
 
 #[derive(Args)]
@@ -168,6 +175,7 @@ fn main() -> ExitCode {
         Command::Bench(BenchCommand::Smtp(args)) => bench_smtp(args),
         Command::Serve(args) => serve(args),
         Command::CheckConfig(args) => check_config(args),
+        Command::Client(cmd) => return gateway::client::run(cmd),
     };
     match result {
         Ok(code) => code,
@@ -394,5 +402,6 @@ fn serve(args: ServeArgs) -> CliResult {
         smtp: args.smtp,
         users: args.users,
         smart_host: args.smart_host,
+        metrics: args.metrics,
     })
 }

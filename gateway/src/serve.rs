@@ -3,8 +3,9 @@
 //! (SIGHUP reloads, SIGTERM/SIGINT stop gracefully), systemd notification,
 //! and log lines on stderr ([`crate::log`]).
 //!
-//! Exit codes: 0 after a clean stop, 1 when the gateway cannot start (data
-//! directory, port in use), [`EXIT_CONFIG`] for an invalid configuration.
+//! Exit codes: 0 after a clean stop, [`EXIT_START`] when the gateway cannot
+//! start (data directory, port in use), [`EXIT_CONFIG`] for an invalid
+//! configuration.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -23,7 +24,13 @@ pub struct ServeOptions {
     pub users: Vec<String>,
     /// `HOST:PORT`, overrides `smtp.smart_host`.
     pub smart_host: Option<String>,
+    /// Overrides `metrics.listen`.
+    pub metrics: Option<std::net::SocketAddr>,
 }
+
+/// `ums serve` exits with this when it cannot start (data directory,
+/// port in use), as every `ums` command on an error.
+pub const EXIT_START: u8 = 2;
 
 /// `ums serve` exits with this when the configuration is invalid
 /// (sysexits EX_CONFIG; the unit does not restart on it).
@@ -54,23 +61,20 @@ pub fn check_config(file: &Path) -> ExitCode {
     }
 }
 
-/// `--data`, else systemd's $STATE_DIRECTORY (the first, if several), else
-/// ~/.local/share/ums.
+/// `--data`, else `$UMS_DATA`, else systemd's $STATE_DIRECTORY (the first,
+/// if several), else ~/.local/share/ums.
 pub fn data_dir(arg: Option<PathBuf>) -> PathBuf {
-    if let Some(d) = arg {
-        return d;
-    }
-    if let Some(first) = std::env::var_os("STATE_DIRECTORY")
+    let under_systemd = std::env::var_os("STATE_DIRECTORY")
         .and_then(|v| {
             v.to_str()
                 .and_then(|s| s.split(':').next())
                 .map(PathBuf::from)
         })
-        .filter(|p| !p.as_os_str().is_empty())
-    {
-        return first;
+        .filter(|p| !p.as_os_str().is_empty());
+    match under_systemd {
+        Some(state) if arg.is_none() && std::env::var_os("UMS_DATA").is_none() => state,
+        _ => crate::client::serve_data_dir(arg),
     }
-    PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| ".".into())).join(".local/share/ums")
 }
 
 /// The configuration `serve` runs: the file, or the embedded default with
@@ -108,6 +112,9 @@ fn serve_config(args: &ServeOptions) -> Result<crate::config::Loaded, crate::con
     };
     if let Some(listen) = args.smtp {
         loaded.config.smtp.listen = listen;
+    }
+    if let Some(listen) = args.metrics {
+        loaded.config.metrics.listen = Some(listen);
     }
     if let Some(hp) = &args.smart_host {
         let bad = || crate::config::ConfigError {
@@ -148,7 +155,7 @@ pub fn run(args: ServeOptions) -> Result<ExitCode, Box<dyn std::error::Error>> {
             "data directory {}: {e}",
             data.display()
         );
-        return Ok(ExitCode::from(1));
+        return Ok(ExitCode::from(EXIT_START));
     }
     let setup = match loaded.setup(&data) {
         Ok(s) => s,
@@ -172,7 +179,7 @@ pub fn run(args: ServeOptions) -> Result<ExitCode, Box<dyn std::error::Error>> {
             Ok(r) => r,
             Err(e) => {
                 ulog!(Err, "start-failed", "cannot start: {e}");
-                return Ok::<_, Box<dyn std::error::Error>>(ExitCode::from(1));
+                return Ok::<_, Box<dyn std::error::Error>>(ExitCode::from(EXIT_START));
             }
         };
         ulog!(
@@ -187,8 +194,14 @@ pub fn run(args: ServeOptions) -> Result<ExitCode, Box<dyn std::error::Error>> {
                 .as_ref()
                 .map_or(crate::config::EMBEDDED.to_string(), |f| f.display().to_string())
         );
+        if let Some(addr) = running.metrics_addr {
+            ulog!(Info, "metrics", "metrics on http://{addr}/metrics");
+        }
         // The store is open and the listener bound: tell systemd.
         crate::sd_notify::notify("READY=1");
+        if std::env::var_os("NOTIFY_SOCKET").is_none() {
+            eprintln!("{}", crate::client::next_steps(running.smtp_addr, &data));
+        }
         let mut term = signal(SignalKind::terminate())?;
         let mut int = signal(SignalKind::interrupt())?;
         let mut hup = signal(SignalKind::hangup())?;

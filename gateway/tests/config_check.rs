@@ -137,7 +137,7 @@ fn a_data_directory_that_cannot_be_made_stops_the_start() {
         );
         let status = wait_exit(&mut child, 30).expect("exits");
         let log = read(&log);
-        assert_eq!(status.code(), Some(1), "{log}");
+        assert_eq!(status.code(), Some(2), "{log}");
         assert!(log.contains("msgid=data-dir-failed"), "{log}");
         assert!(log.contains(data.to_str().unwrap()), "{log}");
         assert!(!listening(40302));
@@ -179,7 +179,7 @@ fn a_port_in_use_stops_the_start_with_the_address() {
     );
     let status = wait_exit(&mut child, 30).expect("exits");
     let log = read(&log);
-    assert_eq!(status.code(), Some(1), "{log}");
+    assert_eq!(status.code(), Some(2), "{log}");
     let line = log
         .lines()
         .find(|l| l.contains("msgid=start-failed"))

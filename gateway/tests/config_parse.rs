@@ -31,8 +31,10 @@ fn the_embedded_default_is_loopback_only_and_local_store() {
     assert!(s.smart_host.is_none());
     assert_eq!(s.mode, DeliveryMode::LocalStore);
     assert_eq!(s.lines, ["100", "101", "102", "103"]);
-    assert_eq!(s.virtual_fax_numbers.len(), 10);
-    assert_eq!(s.virtual_fax_numbers[0], "0895550");
+    assert!(
+        s.virtual_fax_numbers.is_empty(),
+        "every number is a fax machine"
+    );
     assert_eq!(s.plan.base_digits(), "49891234");
     assert_eq!(s.metrics_listen, None);
     assert_eq!(s.options.stop_timeout.as_secs(), 120);

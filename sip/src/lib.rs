@@ -8,3 +8,13 @@
 //!   RTCP, and T.38 over UDPTL with redundancy and FEC.
 
 pub mod media;
+pub mod error;
+pub mod transaction;
+pub mod wire;
+pub mod auth;
+pub mod endpoint;
+pub use rsip::{Request, Response, SipMessage};
+pub mod dialog;
+pub mod register;
+pub mod trunk;
+pub mod sdp;

@@ -23,7 +23,7 @@ use kernel::accept::{AcceptRequest, Accepted, Acceptor};
 use kernel::message::{MessageId, Service, Timestamp};
 use kernel::notify::Notifier;
 use kernel::report::{Cause, Language};
-use kernel::store::{Record, Store};
+use kernel::store::{store_document_ref, Record, Store, INLINE_DOCUMENT_MAX};
 use mail_parser::{MessageParser, MimeHeaders};
 
 use crate::engine::{DataVerdict, Envelope, PeerInfo, Verdict};
@@ -107,12 +107,8 @@ impl GatewayPolicy {
     /// are taken as they are, images are rendered (dithered or
     /// thresholded), plain text files are typeset. Anything else (PDF,
     /// Office, HTML) is refused by name until the rest of the renderer
-    /// exists. Returns the file and its page count.
-    fn document(
-        &self,
-        mail: &mail_parser::Message,
-        id: MessageId,
-    ) -> Result<(PathBuf, u32), RenderFailure> {
+    /// exists. Returns the T.6 TIFF-F and its page count.
+    fn document(&self, mail: &mail_parser::Message) -> Result<(Vec<u8>, u32), RenderFailure> {
         use fax_t30::codec::Compression;
         use fax_t30::tiff::TiffPage;
         use kernel::render::{render_image, render_text, Font, PageSetup};
@@ -174,11 +170,27 @@ impl GatewayPolicy {
                 "the mail has neither text nor an attachment to fax".into(),
             ));
         }
-        let path = self.spool.join(format!("{id}.tif"));
         let bytes = fax_t30::tiff::write_tiff(&pages, &Default::default());
+        Ok((bytes, pages.len() as u32))
+    }
+
+    /// Where a rendered document goes: small ones into the store with the
+    /// records (one flush for both), large ones into an fsynced spool file.
+    /// Returns the document reference for the records.
+    fn spool(
+        &self,
+        id: MessageId,
+        bytes: Vec<u8>,
+        inline: &mut Vec<(MessageId, Vec<u8>)>,
+    ) -> Result<String, RenderFailure> {
+        if bytes.len() <= INLINE_DOCUMENT_MAX {
+            inline.push((id, bytes));
+            return Ok(store_document_ref(id));
+        }
+        let path = self.spool.join(format!("{id}.tif"));
         write_durably(&path, &bytes)
             .map_err(|e| RenderFailure::new(None, format!("spool {}: {e}", path.display())))?;
-        Ok((path, pages.len() as u32))
+        Ok(path.display().to_string())
     }
 }
 
@@ -240,7 +252,8 @@ impl Policy for GatewayPolicy {
         let mut records: Vec<Record> = Vec::new();
         let mut notices = Vec::new();
         let mut acceptor = self.acceptor.lock().expect("not poisoned");
-        let mut rendered: Option<Result<(PathBuf, u32), RenderFailure>> = None;
+        let mut rendered: Option<Result<(String, u32), RenderFailure>> = None;
+        let mut inline_docs: Vec<(MessageId, Vec<u8>)> = Vec::new();
         for rcpt in &envelope.recipients {
             let id = match self.store.next_id() {
                 Ok(id) => id,
@@ -253,8 +266,11 @@ impl Policy for GatewayPolicy {
             // The pages are the same for every fax recipient of the mail:
             // render and spool them once, with the first recipient's id.
             let (document, pages, render_error) = match service {
-                Service::Fax => match rendered.get_or_insert_with(|| self.document(&mail, id)) {
-                    Ok((p, n)) => (Some(p.display().to_string()), *n, None),
+                Service::Fax => match rendered.get_or_insert_with(|| {
+                    let (bytes, n) = self.document(&mail)?;
+                    Ok((self.spool(id, bytes, &mut inline_docs)?, n))
+                }) {
+                    Ok((reference, n)) => (Some(reference.clone()), *n, None),
                     Err(e) => (None, 0, Some(e.clone())),
                 },
                 _ => (None, 0, None),
@@ -315,7 +331,15 @@ impl Policy for GatewayPolicy {
         }
         drop(acceptor);
         // Durable before the 250: records, then the notices about them.
-        if self.store.insert_with_mail(&records, &notices).is_err() {
+        let docs: Vec<(MessageId, &[u8])> = inline_docs
+            .iter()
+            .map(|(id, b)| (*id, b.as_slice()))
+            .collect();
+        if self
+            .store
+            .insert_accepted(&records, &notices, &docs)
+            .is_err()
+        {
             return tempfail();
         }
         let queued: Vec<MessageId> = records

@@ -261,19 +261,13 @@ impl Default for LinesConf {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SimulatedNetworkConf {
-    /// Numbers (as the lines dial them) answered by a virtual fax machine.
+    /// Numbers (as the lines dial them) with a virtual fax machine from
+    /// the start; every other number gets one when first dialled, but the
+    /// special numbers of [`crate::simnet`].
     pub fax_numbers: Vec<String>,
-}
-
-impl Default for SimulatedNetworkConf {
-    fn default() -> Self {
-        SimulatedNetworkConf {
-            fax_numbers: (5550..5560).map(|n| format!("089{n}")).collect(),
-        }
-    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -137,7 +137,7 @@ pub fn document(dir: &Path, pages: u32) -> PathBuf {
 
 /// Pages in the faxes a virtual fax machine received.
 pub fn received_pages(data: &Path, number: &str) -> Vec<usize> {
-    let dir = data.join("spool/far-end").join(number);
+    let dir = data.join("virtual-network").join(number);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map(|d| {
             d.filter_map(|e| e.ok().map(|e| e.path()))
