@@ -89,6 +89,7 @@ fn gateway(name: &str, port: u16, smart_host_port: Option<u16>) -> Gateway {
         tls: Some(Arc::clone(&tls)),
         rate_limit: (100, 60),
         metrics_listen: None,
+        options: Default::default(),
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

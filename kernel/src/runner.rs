@@ -133,6 +133,8 @@ pub struct Runner {
     voice: Option<crate::voice::VoiceSettings>,
     voice_dropped: u64,
     voice_to_fax: u64,
+    /// Stopping: no new calls start, the ones in progress go on.
+    draining: bool,
 }
 
 impl Runner {
@@ -164,6 +166,7 @@ impl Runner {
             voice: None,
             voice_dropped: 0,
             voice_to_fax: 0,
+            draining: false,
         };
         for rec in runner.store.open_jobs()? {
             let id = rec.message.id;
@@ -195,6 +198,24 @@ impl Runner {
     pub fn with_inbound(mut self, inbound: InboundConfig) -> Runner {
         self.inbound = Some(inbound);
         self
+    }
+
+    /// The inbound routing in force: a configuration reload swaps the
+    /// router here. Calls in progress go on; an incoming fax is routed
+    /// when it ends, by the router in force then.
+    pub fn inbound_mut(&mut self) -> Option<&mut InboundConfig> {
+        self.inbound.as_mut()
+    }
+
+    /// Start no more calls (the gateway is stopping): due jobs wait in the
+    /// store, incoming calls are refused as busy; calls in progress go on.
+    pub fn drain(&mut self) {
+        self.draining = true;
+    }
+
+    /// Lines with a call, outgoing or incoming.
+    pub fn calls_in_progress(&self) -> usize {
+        self.slots.iter().filter(|s| !s.is_free()).count()
     }
 
     /// Incoming messages stored since the last call (for delivery).
@@ -390,9 +411,12 @@ impl Runner {
                         };
                         if mode != crate::routing::AnswerMode::Fax {
                             let started = match (&self.inbound, &self.voice, slot.is_free()) {
-                                (Some(cfg), Some(settings), true) => voicemail::start(
-                                    cfg, settings, slot, call, caller, called, mode, media_now, now,
-                                ),
+                                (Some(cfg), Some(settings), true) if !self.draining => {
+                                    voicemail::start(
+                                        cfg, settings, slot, call, caller, called, mode, media_now,
+                                        now,
+                                    )
+                                }
                                 _ => None,
                             };
                             match started {
@@ -402,7 +426,7 @@ impl Runner {
                             continue;
                         }
                         let answered = match (&self.inbound, slot.is_free()) {
-                            (Some(cfg), true) => start_inbound(
+                            (Some(cfg), true) if !self.draining => start_inbound(
                                 cfg, slot, call, caller, called, media, media_now, now,
                             ),
                             _ => None,
@@ -549,7 +573,7 @@ impl Runner {
     }
 
     fn schedule(&mut self, media_now: Instant, now: Timestamp) -> Result<(), StoreError> {
-        if !self.slots.iter().any(Slot::is_free) {
+        if self.draining || !self.slots.iter().any(Slot::is_free) {
             return Ok(());
         }
         // Due jobs, most urgent first, then oldest.

@@ -207,6 +207,12 @@ impl Store {
         }
     }
 
+    /// Write everything to disk now (on a clean stop).
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+
     /// Store new records and mails about them in one durable step.
     pub fn insert_with_mail(
         &self,

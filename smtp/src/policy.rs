@@ -17,7 +17,7 @@
 
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Mutex, RwLock};
 
 use kernel::accept::{AcceptRequest, Accepted, Acceptor};
 use kernel::message::{MessageId, Service, Timestamp};
@@ -72,9 +72,10 @@ pub struct GatewayPolicy {
     pub store: Store,
     pub notifier: Notifier,
     /// Clients that may send without AUTH (the customer's mail servers).
-    pub allowed_networks: Vec<Network>,
-    /// AUTH users: (name, password).
-    pub users: Vec<(String, String)>,
+    /// Behind a lock: the daemon swaps it on a configuration reload.
+    pub allowed_networks: RwLock<Vec<Network>>,
+    /// AUTH users: (name, password); swapped on reload too.
+    pub users: RwLock<Vec<(String, String)>>,
     /// Documents are written here.
     pub spool: PathBuf,
     /// Told the ids of new outgoing messages (the runner adopts them).
@@ -92,7 +93,13 @@ fn reply(code: u16, enhanced: &str, text: &str) -> Reply {
 
 impl GatewayPolicy {
     fn trusted(&self, peer: &PeerInfo, auth: Option<&str>) -> bool {
-        auth.is_some() || self.allowed_networks.iter().any(|n| n.contains(peer.ip))
+        auth.is_some()
+            || self
+                .allowed_networks
+                .read()
+                .expect("not poisoned")
+                .iter()
+                .any(|n| n.contains(peer.ip))
     }
 
     /// The pages of a mail, written as one T.6 TIFF-F to the spool: the
@@ -218,9 +225,14 @@ impl Policy for GatewayPolicy {
     }
 
     fn auth(&self, identity: &str, password: &str) -> bool {
-        self.users.iter().any(|(u, p)| {
-            u.eq_ignore_ascii_case(identity) && constant_time_eq(p.as_bytes(), password.as_bytes())
-        })
+        self.users
+            .read()
+            .expect("not poisoned")
+            .iter()
+            .any(|(u, p)| {
+                u.eq_ignore_ascii_case(identity)
+                    && constant_time_eq(p.as_bytes(), password.as_bytes())
+            })
     }
 
     fn message(&self, envelope: &Envelope, data: Vec<u8>) -> DataVerdict {
