@@ -8,7 +8,14 @@ set -euo pipefail
 BUILD_PKGS=(build-essential pkg-config clang libclang-dev libtiff-dev libjpeg-dev fonts-dejavu-core)
 # Tests: independent decoders of what we produce (libtiff's tools, poppler)
 # and Ghostscript to make test documents.
-TEST_PKGS=(libtiff-tools poppler-utils ghostscript postfix swaks libnet-ssleay-perl dnsmasq-base tesseract-ocr tesseract-ocr-eng imagemagick groff-base qpdf img2pdf pngcheck libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui groff)
+TEST_PKGS=(libtiff-tools poppler-utils ghostscript postfix swaks libnet-ssleay-perl dnsmasq-base tesseract-ocr tesseract-ocr-eng imagemagick udev python3-prometheus-client debootstrap lintian)
+# Render corpus and PDF tests: groff, qpdf, img2pdf, pngcheck make and check documents; LibreOffice
+# renders Office attachments (and makes the corpus's Office files).
+TEST_PKGS+=(groff-base groff qpdf img2pdf pngcheck libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui)
+# SIP peers: SIPp (registrar/trunk scenarios) and tshark (independent SIP/SDP/RTP/UDPTL dissector).
+TEST_PKGS+=(sip-tester tshark)
+# Voicemail tests: espeak-ng speaks the callers' messages, sox converts and measures WAVs.
+TEST_PKGS+=(espeak-ng sox)
 
 want=("${BUILD_PKGS[@]}")
 if [[ "${1:-}" == "--test" ]]; then
@@ -31,6 +38,8 @@ if ((${#missing[@]})); then
     # Postfix is the tests' private mail server, started from its own config
     # directory by scripts/postfix/start.sh: the system instance stays unconfigured.
     echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+    # tshark (media tests decode our RTP/RTCP/UDPTL): no setuid dumpcap.
+    echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

@@ -2,8 +2,10 @@
 # Builds ums and starts the gateway on its embedded default:
 #   SMTP on 127.0.0.1:2525 for fax.localhost and sms.localhost (mail from
 #   loopback only), the store in ~/.local/share/ums, local-store mode, four
-#   loopback lines and a simulated far end where +49 89 5550 ... 5559 are
-#   fax machines. Stop it with Ctrl-C.
+#   loopback lines and a simulated phone network where every number is a
+#   fax machine but a few special ones (README). When it is ready it prints
+#   the next two commands to type. Stop it with Ctrl-C.
+# The data directory is $UMS_DATA when set.
 # Extra arguments go to `ums serve` (e.g. --smart-host 127.0.0.1:25).
 set -euo pipefail
 cd "$(dirname "$0")/.."

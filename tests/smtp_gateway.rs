@@ -88,6 +88,8 @@ fn gateway(name: &str, port: u16, smart_host_port: Option<u16>) -> Gateway {
         ident: "+49 89 1234".into(),
         tls: Some(Arc::clone(&tls)),
         rate_limit: (100, 60),
+        metrics_listen: None,
+        options: Default::default(),
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -467,7 +469,7 @@ fn a_fax_by_mail_through_postfix_comes_back_as_a_confirmation() {
     assert!(dsn.contains("Message-Context: fax-message"), "{dsn}");
     // And the virtual fax machine has the pages: swaks's body text, typeset,
     // then the TIFF's page.
-    let got = gw.dir.join("spool/far-end/089555/fax-0001.tif");
+    let got = gw.dir.join("virtual-network/089555/fax-0001.tif");
     let pages = fax_t30::tiff::read_tiff_file(&got).expect("the far end kept the fax");
     assert_eq!(pages.len(), 2);
 }
@@ -665,7 +667,10 @@ fn a_text_mail_and_an_image_become_fax_pages_and_a_pdf_is_refused_by_name() {
     };
     let text = by("+4989555");
     assert_eq!(text.message.pages, 1);
-    let pages = fax_t30::tiff::read_tiff_file(text.message.document.as_ref().unwrap()).unwrap();
+    let doc = store
+        .load_document(text.message.document.as_ref().unwrap())
+        .unwrap();
+    let pages = fax_t30::tiff::read_tiff(&doc, "spooled document").unwrap();
     assert!(
         pages[0].decode().unwrap().black_pixels() > 1000,
         "the text is on the page"

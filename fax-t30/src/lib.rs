@@ -5,6 +5,7 @@
 //!     │ audio frames / T.38 IFP packets in and out, time = samples fed
 //!  spandsp/ (the only `unsafe`: owners of spandsp's C state, trampolines)
 //!     │
+//!  tones (DTMF detector/generator, CNG/CED detector): voicemail and auto-detect
 //!  page model: page (BilevelPage) · codec (T.4 MH/MR, T.6 MMR)
 //!              tiff (TIFF-F read/write) · pdf (CCITT data embedded as-is)
 //! ```
@@ -41,6 +42,7 @@ pub mod pdf;
 pub mod session;
 mod spandsp;
 pub mod tiff;
+pub mod tones;
 
 pub use error::Error;
 pub use outcome::{CompletionCode, FaxOutcome, ReceivedPage, Retry, Role};

@@ -125,6 +125,8 @@ pub fn run(b: &SmtpBench) -> Result<SmtpBenchResult, String> {
         ident: "BENCH".into(),
         tls: None,
         rate_limit: (u32::MAX, 1),
+        metrics_listen: None,
+        options: Default::default(),
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -12,24 +12,22 @@
 use std::net::SocketAddr;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
+use crate::simnet::{MediaRequest, SimNet};
 use kernel::accept::Acceptor;
 use kernel::directory::Directory;
 use kernel::job::RetryPolicy;
 use kernel::message::{MessageId, Service, Timestamp};
 use kernel::notify::{DeliveryMode, Notifier};
-use kernel::numbering::{DialPolicy, NumberingPlan, RateLimiter};
+use kernel::numbering::{DialPolicy, NumberingPlan, Pattern, RateLimiter};
 use kernel::report::{Language, ReportConfig};
 use kernel::routing::{Router, Rule};
 use kernel::runner::{InboundConfig, LineSpec, Runner, RunnerConfig};
 use kernel::store::Store;
 use line_drivers::clock::MediaTicker;
-use line_drivers::fax_machine::VirtualFaxMachine;
-use line_drivers::loopback::{ExchangeConfig, SharedExchange};
-use line_drivers::{Line, LineCaps};
 use smtp::outbound::{Delivery, OutboundConfig, SmartHost};
 use smtp::policy::{GatewayPolicy, Network};
 use smtp::server::{serve, ServerConfig};
@@ -50,22 +48,132 @@ pub struct GatewaySetup {
     pub report: ReportConfig,
     /// Our loopback lines (their numbers on the virtual exchange).
     pub lines: Vec<String>,
-    /// Numbers on the virtual exchange answered by a virtual fax machine.
+    /// Numbers of the simulated network with a virtual fax machine from
+    /// the start (every other number dialled gets one when first dialled;
+    /// see [`crate::simnet`]).
     pub virtual_fax_numbers: Vec<String>,
     pub retry: RetryPolicy,
     pub ident: String,
     pub tls: Option<Arc<rustls::ServerConfig>>,
     /// Messages per sender and window (seconds).
     pub rate_limit: (u32, u64),
+    /// The Prometheus endpoint (`[metrics] listen`); `None`: off.
+    pub metrics_listen: Option<SocketAddr>,
+    /// The rest of the configuration file's settings.
+    pub options: SetupOptions,
+}
+
+/// Settings with a default that is today's behaviour (see `config/ums.toml`).
+#[derive(Debug, Clone)]
+pub struct SetupOptions {
+    /// Dialling policy patterns beyond the users' permissions.
+    pub dial_allow: Vec<Pattern>,
+    pub dial_deny: Vec<Pattern>,
+    /// `None`: `dead-letter` in the data directory.
+    pub dead_letter_dir: Option<PathBuf>,
+    /// Language of reports to people outside the directory.
+    pub language: Language,
+    /// Header line on sent pages; `None`: the ident.
+    pub header: Option<String>,
+    pub max_message_size: usize,
+    pub max_recipients: usize,
+    pub max_connections_per_client: usize,
+    pub delivery_backoff_secs: Vec<u64>,
+    pub delivery_max_attempts: u32,
+    pub delivery_timeout: Duration,
+    /// How long a stop waits for calls in progress.
+    pub stop_timeout: Duration,
+}
+
+impl Default for SetupOptions {
+    fn default() -> Self {
+        let session = smtp::engine::SessionConfig::default();
+        SetupOptions {
+            dial_allow: Vec::new(),
+            dial_deny: Vec::new(),
+            dead_letter_dir: None,
+            language: Language::En,
+            header: None,
+            max_message_size: session.max_message_size,
+            max_recipients: session.max_recipients,
+            max_connections_per_client: 20,
+            delivery_backoff_secs: vec![30, 120, 600],
+            delivery_max_attempts: 10,
+            delivery_timeout: Duration::from_secs(30),
+            stop_timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+/// What a configuration reload (SIGHUP) swaps in a running gateway:
+/// routing, users and the SMTP policy. Calls in progress are not touched.
+#[derive(Debug, Clone)]
+pub struct Reload {
+    pub plan: NumberingPlan,
+    pub directory: Directory,
+    pub rules: Vec<Rule>,
+    pub dial_allow: Vec<Pattern>,
+    pub dial_deny: Vec<Pattern>,
+    pub service_domains: Vec<(String, Service)>,
+    pub allowed_networks: Vec<Network>,
+    pub auth_users: Vec<(String, String)>,
+    pub rate_limit: (u32, u64),
+}
+
+impl GatewaySetup {
+    /// The parts a reload can change, as this setup has them.
+    pub fn reloadable(&self) -> Reload {
+        Reload {
+            plan: self.plan.clone(),
+            directory: self.directory.clone(),
+            rules: self.rules.clone(),
+            dial_allow: self.options.dial_allow.clone(),
+            dial_deny: self.options.dial_deny.clone(),
+            service_domains: self.service_domains.clone(),
+            allowed_networks: self.allowed_networks.clone(),
+            auth_users: self.auth_users.clone(),
+            rate_limit: self.rate_limit,
+        }
+    }
+}
+
+impl Reload {
+    fn acceptor(&self) -> Acceptor {
+        let mut policy = DialPolicy::new(&self.plan);
+        policy.allow = self.dial_allow.clone();
+        policy.deny = self.dial_deny.clone();
+        Acceptor::new(
+            self.plan.clone(),
+            policy,
+            self.directory.clone(),
+            RateLimiter::new(self.rate_limit.0, self.rate_limit.1),
+            self.service_domains.clone(),
+        )
+    }
+}
+
+/// Messages from the owner to the media thread.
+enum MediaControl {
+    /// New inbound routing (a reload).
+    Routing(Box<Router>, NumberingPlan),
+    /// Start no more calls (a stop).
+    Drain,
 }
 
 /// A running gateway. Dropping it does not stop it; call [`Running::stop`].
 pub struct Running {
     pub smtp_addr: SocketAddr,
+    /// Where the metrics listener is bound, if it is on.
+    pub metrics_addr: Option<SocketAddr>,
     pub store: Store,
     stop: Arc<AtomicBool>,
     ticker: Option<MediaTicker>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    listener: Option<tokio::task::JoinHandle<()>>,
+    policy: Arc<GatewayPolicy>,
+    control: Mutex<mpsc::Sender<MediaControl>>,
+    /// Calls in progress, as the media thread last counted them.
+    calls: Arc<AtomicUsize>,
 }
 
 impl Running {
@@ -73,12 +181,81 @@ impl Running {
     /// moment; this only ends the work.
     pub fn stop(mut self) {
         self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.listener.take() {
+            t.abort();
+        }
         for t in self.tasks.drain(..) {
             t.abort();
         }
         if let Some(t) = self.ticker.take() {
             let _ = t.join();
         }
+    }
+
+    /// Swap routing, users and the SMTP policy. The new routing is checked
+    /// first; on an error nothing changes. Calls in progress keep going;
+    /// the next SMTP command and the next incoming call see the new setup.
+    pub fn reload(&self, r: Reload) -> Result<(), StartError> {
+        let router = Router::new(r.plan.clone(), r.directory.clone(), r.rules.clone())?;
+        *self.policy.acceptor.lock().expect("not poisoned") = r.acceptor();
+        *self.policy.allowed_networks.write().expect("not poisoned") = r.allowed_networks;
+        *self.policy.users.write().expect("not poisoned") = r.auth_users;
+        let _ = self
+            .control
+            .lock()
+            .expect("not poisoned")
+            .send(MediaControl::Routing(Box::new(router), r.plan));
+        Ok(())
+    }
+
+    /// Close the SMTP listener: new connections are refused; sessions in
+    /// progress may still finish (what they are answered 250 for is stored).
+    pub fn stop_accepting(&mut self) {
+        if let Some(t) = self.listener.take() {
+            t.abort();
+        }
+    }
+
+    /// Start no more calls; the ones in progress go on.
+    pub fn drain(&self) {
+        let _ = self
+            .control
+            .lock()
+            .expect("not poisoned")
+            .send(MediaControl::Drain);
+    }
+
+    /// Calls in progress on our lines.
+    pub fn calls_in_progress(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    /// The graceful stop: stop accepting, let calls in progress finish for
+    /// up to `timeout`, stop, flush the store. Returns the calls that were
+    /// still going at the timeout (their jobs are retried after a restart).
+    pub async fn shutdown(mut self, timeout: Duration) -> usize {
+        self.stop_accepting();
+        self.drain();
+        #[allow(clippy::disallowed_methods)] // driver shell: the stop deadline
+        let deadline = tokio::time::Instant::now() + timeout;
+        // The media thread counts after it has taken the drain message.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        loop {
+            let n = self.calls_in_progress();
+            #[allow(clippy::disallowed_methods)] // driver shell
+            let now = tokio::time::Instant::now();
+            if n == 0 || now >= deadline {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let left = self.calls_in_progress();
+        let store = self.store.clone();
+        self.stop();
+        if let Err(e) = store.flush() {
+            crate::ulog!(Err, "store-flush-failed", "store flush at stop failed: {e}");
+        }
+        left
     }
 }
 
@@ -101,14 +278,27 @@ pub enum StartError {
     Routing(#[from] kernel::routing::RoutingError),
     #[error("SMTP listener on {0}: {1}")]
     Listen(SocketAddr, std::io::Error),
+    #[error("control socket {0}: {1}")]
+    Control(PathBuf, std::io::Error),
     #[error("media thread: {0}")]
     Media(std::io::Error),
+    #[error("TLS: {0}")]
+    Tls(#[from] smtp::tls::TlsError),
+    #[error("metrics listener on {0}: {1}")]
+    Metrics(SocketAddr, std::io::Error),
 }
 
 /// Start the gateway inside the current tokio runtime.
 pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
     let spool = setup.data_dir.join("spool");
     std::fs::create_dir_all(&spool).map_err(|e| StartError::DataDir(spool.clone(), e))?;
+    let dead_letter_dir = setup
+        .options
+        .dead_letter_dir
+        .clone()
+        .unwrap_or_else(|| setup.data_dir.join("dead-letter"));
+    std::fs::create_dir_all(&dead_letter_dir)
+        .map_err(|e| StartError::DataDir(dead_letter_dir.clone(), e))?;
     let store = Store::open(&setup.data_dir.join("store"))?;
     let notifier = Notifier::new(setup.report.clone(), setup.mode);
     let router = Router::new(
@@ -117,22 +307,23 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
         setup.rules.clone(),
     )?;
     let (adopt_tx, adopt_rx) = mpsc::channel::<Vec<MessageId>>();
+    let (control_tx, control_rx) = mpsc::channel::<MediaControl>();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let metrics = Arc::new(crate::metrics::Metrics::new(
+        store.clone(),
+        dead_letter_dir.clone(),
+        &setup.lines,
+    ));
 
     // The SMTP connector.
-    let acceptor = Acceptor::new(
-        setup.plan.clone(),
-        DialPolicy::new(&setup.plan),
-        setup.directory.clone(),
-        RateLimiter::new(setup.rate_limit.0, setup.rate_limit.1),
-        setup.service_domains.clone(),
-    );
+    let acceptor = setup.reloadable().acceptor();
     let adopt_tx = Mutex::new(adopt_tx);
     let policy = GatewayPolicy {
         acceptor: Mutex::new(acceptor),
         store: store.clone(),
         notifier: notifier.clone(),
-        allowed_networks: setup.allowed_networks.clone(),
-        users: setup.auth_users.clone(),
+        allowed_networks: std::sync::RwLock::new(setup.allowed_networks.clone()),
+        users: std::sync::RwLock::new(setup.auth_users.clone()),
         spool: spool.clone(),
         on_accepted: Box::new(move |ids| {
             let _ = adopt_tx.lock().expect("not poisoned").send(ids);
@@ -148,16 +339,50 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
     let session = smtp::engine::SessionConfig {
         hostname: setup.hostname.clone(),
         tls_available: setup.tls.is_some(),
+        max_message_size: setup.options.max_message_size,
+        max_recipients: setup.options.max_recipients,
         ..smtp::engine::SessionConfig::default()
     };
     let server_config = Arc::new(ServerConfig {
         session,
         tls: setup.tls.clone(),
-        max_connections_per_client: 20,
+        max_connections_per_client: setup.options.max_connections_per_client,
     });
-    let mut tasks = vec![tokio::spawn(async move {
-        let _ = serve(listener, server_config, Arc::new(policy)).await;
-    })];
+    let policy = Arc::new(policy);
+    let serve_policy: Arc<GatewayPolicy> = Arc::clone(&policy);
+    let listener = tokio::spawn(async move {
+        let _ = serve(listener, server_config, serve_policy).await;
+    });
+    let mut tasks = Vec::new();
+    let metrics_addr = match setup.metrics_listen {
+        Some(addr) => {
+            let l = crate::metrics::bind(addr)
+                .await
+                .map_err(|e| StartError::Metrics(addr, e))?;
+            let bound = l.local_addr().map_err(|e| StartError::Metrics(addr, e))?;
+            tasks.push(tokio::spawn(crate::metrics::serve(l, Arc::clone(&metrics))));
+            Some(bound)
+        }
+        None => None,
+    };
+
+    // The control socket of the client tools (`ums status`, `ums send`, ...).
+    let (media_tx, media_rx) = mpsc::channel::<MediaRequest>();
+    tasks.push(
+        crate::control::start(crate::control::ControlContext {
+            data_dir: setup.data_dir.clone(),
+            store: store.clone(),
+            policy: Arc::clone(&policy),
+            media: Mutex::new(media_tx),
+            default_from: setup.directory.users.first().map(|u| u.email.clone()),
+            fax_domain: setup
+                .service_domains
+                .iter()
+                .find(|(_, s)| *s == Service::Fax)
+                .map(|(d, _)| d.clone()),
+        })
+        .map_err(|e| StartError::Control(setup.data_dir.join(crate::control::SOCKET), e))?,
+    );
 
     // Outbound delivery.
     // Mail leaves through the smart host, or without one straight to the
@@ -170,17 +395,25 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
                 smart_host: setup.smart_host.clone(),
                 resolver: None,
                 mx_port: smtp::outbound::DEFAULT_MX_PORT,
-                dead_letter_dir: setup.data_dir.join("dead-letter"),
-                backoff_secs: vec![30, 120, 600],
-                max_attempts: 10,
+                dead_letter_dir,
+                backoff_secs: setup.options.delivery_backoff_secs.clone(),
+                max_attempts: setup.options.delivery_max_attempts,
                 hello_name: setup.hostname.clone(),
-                timeout: Duration::from_secs(30),
+                timeout: setup.options.delivery_timeout,
             },
             notifier.clone(),
         );
+        let metrics = Arc::clone(&metrics);
         tasks.push(tokio::spawn(async move {
             loop {
                 let _ = delivery.deliver_due(wall_clock()).await;
+                let m = delivery.metrics;
+                metrics.set_delivery(crate::metrics::DeliveryCounts {
+                    delivered: m.delivered,
+                    deferred: m.deferred,
+                    bounced: m.bounced,
+                    dead_letters: m.dead_letters,
+                });
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
         }));
@@ -189,21 +422,27 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
     // The media thread: lines, runner, simulated far ends.
     let stop = Arc::new(AtomicBool::new(false));
     let stop_media = Arc::clone(&stop);
+    let media_calls = Arc::clone(&calls);
+    let language = setup.options.language;
     let media_store = store.clone();
+    let media_metrics = Arc::clone(&metrics);
     let config = MediaConfig {
         lines: setup.lines.clone(),
         virtual_fax_numbers: setup.virtual_fax_numbers.clone(),
         retry: setup.retry.clone(),
         ident: setup.ident.clone(),
+        header: setup.options.header.clone(),
         spool: spool.clone(),
         plan: setup.plan.clone(),
         router: Some(router),
+        network_dir: setup.data_dir.join("virtual-network"),
     };
+    let base_forms = crate::simnet::base_forms(&setup.plan);
     let ticker = MediaTicker::spawn_with(fax_t30::media::FRAME_DURATION, move || {
         // Built on the media thread: the lines share the exchange by Rc.
         let mut state = MediaState::new(config, media_store.clone());
         if let Err(e) = &state {
-            eprintln!("<3>ums: media thread cannot start: {e}");
+            crate::ulog!(Err, "media-start-failed", "media thread cannot start: {e}");
         }
         // systemd's watchdog is pinged from here: a stalled media loop
         // stops the pings and gets the service restarted.
@@ -211,6 +450,7 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
             .map(|d| (d.as_millis() / fax_t30::media::FRAME_DURATION.as_millis()).max(1) as u64);
         let mut ticks = 0u64;
         move |now| {
+            media_metrics.record_tick(crate::metrics::lateness_since(now));
             let Ok(st) = state.as_mut() else {
                 return ControlFlow::Break(());
             };
@@ -224,26 +464,51 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
             while let Ok(ids) = adopt_rx.try_recv() {
                 let _ = st.runner.adopt(&ids);
             }
-            st.exchange.tick(now);
-            for m in &mut st.machines {
-                m.tick(now);
+            while let Ok(c) = control_rx.try_recv() {
+                match c {
+                    MediaControl::Routing(router, plan) => {
+                        if let Some(inbound) = st.runner.inbound_mut() {
+                            inbound.router = *router;
+                            inbound.plan = plan;
+                        }
+                    }
+                    MediaControl::Drain => st.runner.drain(),
+                }
             }
+            st.net.tick(now);
             let wall = wall_clock();
-            if let Err(e) = st.runner.tick(now, wall) {
-                eprintln!("<3>ums: store write failed: {e}");
+            while let Ok(request) = media_rx.try_recv() {
+                st.net.handle(request, &mut st.runner, &base_forms, wall);
             }
+            if let Err(e) = st.runner.tick(now, wall) {
+                crate::ulog!(Err, "store-write-failed", "store write failed: {e}");
+            }
+            let busy = st.runner.calls_in_progress();
+            if media_calls.swap(busy, Ordering::SeqCst) != busy {
+                crate::ulog!(Info, "calls", "{busy} call(s) in progress");
+            }
+            media_metrics.set_lines_busy(st.runner.lines_busy());
             for (id, effect) in st.runner.take_effects() {
                 if let Ok(Some(rec)) = media_store.get(id) {
-                    let mails = notifier.mails_for(&rec, &effect, Language::En, wall);
+                    let mails = notifier.mails_for(&rec, &effect, language, wall);
                     if let Err(e) = notifier.enqueue(&media_store, &mails) {
-                        eprintln!("<3>ums: outbox write failed: {e}");
+                        crate::ulog!(
+                            Err,
+                            "outbox-write-failed",
+                            call = id,
+                            "outbox write failed: {e}"
+                        );
                     }
                 }
             }
             for id in st.runner.take_received() {
-                if let Err(e) = notifier.deliver_incoming_fax(&media_store, id, Language::En, wall)
-                {
-                    eprintln!("<3>ums: incoming message {id} not delivered: {e}");
+                if let Err(e) = notifier.deliver_incoming(&media_store, id, language, wall) {
+                    crate::ulog!(
+                        Err,
+                        "incoming-not-delivered",
+                        call = id,
+                        "incoming message {id} not delivered: {e}"
+                    );
                 }
             }
             ControlFlow::Continue(())
@@ -253,10 +518,15 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
 
     Ok(Running {
         smtp_addr,
+        metrics_addr,
         store,
         stop,
         ticker: Some(ticker),
         tasks,
+        listener: Some(listener),
+        policy,
+        control: Mutex::new(control_tx),
+        calls,
     })
 }
 
@@ -265,48 +535,35 @@ struct MediaConfig {
     virtual_fax_numbers: Vec<String>,
     retry: RetryPolicy,
     ident: String,
+    header: Option<String>,
     spool: PathBuf,
     plan: NumberingPlan,
     router: Option<Router>,
+    network_dir: PathBuf,
 }
 
 /// What lives on the media thread (not `Send`: the exchange is shared by
 /// its lines through `Rc`).
 struct MediaState {
-    exchange: SharedExchange,
+    net: SimNet,
     runner: Runner,
-    machines: Vec<VirtualFaxMachine>,
 }
 
 impl MediaState {
     fn new(mut c: MediaConfig, store: Store) -> Result<MediaState, String> {
-        let exchange = SharedExchange::new(ExchangeConfig::default());
+        let mut net = SimNet::new(c.network_dir.clone())?;
         let mut lines = Vec::new();
         for n in &c.lines {
-            let line: Box<dyn Line> = Box::new(
-                exchange
-                    .add_line(n, LineCaps::FAX)
-                    .map_err(|e| e.to_string())?,
-            );
-            lines.push(LineSpec::from(line));
+            lines.push(LineSpec::from(net.add_our_line(n)?));
         }
-        let far = c.spool.join("far-end");
-        std::fs::create_dir_all(&far).map_err(|e| e.to_string())?;
-        let mut machines = Vec::new();
         for n in &c.virtual_fax_numbers {
-            let line: Box<dyn Line> = Box::new(
-                exchange
-                    .add_line(n, LineCaps::FAX)
-                    .map_err(|e| e.to_string())?,
-            );
-            let dir = far.join(n);
-            std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-            machines.push(VirtualFaxMachine::new(line, dir, &format!("VIRTUAL {n}")));
+            net.add_machine(n)?;
         }
         let config = RunnerConfig {
             policy: c.retry.clone(),
             ident: c.ident.clone(),
-            header: Some(c.ident.clone()),
+            header: Some(c.header.clone().unwrap_or_else(|| c.ident.clone())),
+            document_cache: Some(c.spool.join("sending")),
             ..RunnerConfig::default()
         };
         let runner = Runner::new(store, config, lines, wall_clock()).map_err(|e| e.to_string())?;
@@ -319,10 +576,6 @@ impl MediaState {
             }),
             None => runner,
         };
-        Ok(MediaState {
-            exchange,
-            runner,
-            machines,
-        })
+        Ok(MediaState { net, runner })
     }
 }

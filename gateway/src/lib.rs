@@ -5,8 +5,17 @@
 
 pub mod bench;
 pub mod bench_smtp;
+pub mod client;
+pub mod config;
+pub mod control;
 pub mod daemon;
+pub mod deadletter;
 pub mod document;
 pub mod faxloop;
+pub mod journal;
+pub mod log;
+pub mod metrics;
 pub mod render_cmd;
 pub mod sd_notify;
+pub mod serve;
+pub mod simnet;

@@ -17,7 +17,8 @@ use line_drivers::loopback::Impairments;
 #[command(
     name = "ums",
     version,
-    about = "Unified messaging gateway: fax, voice and SMS to and from e-mail"
+    about = "Unified messaging gateway: fax, voice and SMS to and from e-mail",
+    after_help = gateway::client::EXIT_CODES_HELP
 )]
 struct Cli {
     #[command(subcommand)]
@@ -32,29 +33,51 @@ enum Command {
     #[command(subcommand)]
     Bench(BenchCommand),
     /// Run the gateway: SMTP connector, kernel, loopback lines with a
-    /// simulated far end (the embedded default; configuration files come
-    /// with the daemon issue).
+    /// simulated far end. Without --config, the embedded default
+    /// (everything on loopback, local-store mode). SIGHUP reloads routing,
+    /// users and SMTP policy; SIGTERM stops gracefully.
     Serve(ServeArgs),
     /// Render documents or a whole mail (--eml) into a fax TIFF as the
     /// gateway would. Exit 3: a document cannot be rendered; 4: file error.
     Render(gateway::render_cmd::RenderArgs),
+    /// Check a configuration file without starting (exit 0: valid, 1: not).
+    CheckConfig(CheckConfigArgs),
+    #[command(flatten)]
+    Client(gateway::client::ClientCommand),
+}
+
+#[derive(Args)]
+struct CheckConfigArgs {
+    /// The file to check.
+    #[arg(long, default_value = "/etc/ums/ums.toml")]
+    config: PathBuf,
 }
 
 #[derive(Args)]
 struct ServeArgs {
-    /// Data directory (store, spool, dead letters).
+    /// Configuration file (see config/ums.toml); without it, the embedded
+    /// default.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Data directory (store, spool, dead letters; default: $UMS_DATA, else
+    /// under systemd $STATE_DIRECTORY, else ~/.local/share/ums).
     #[arg(long)]
     data: Option<PathBuf>,
-    /// SMTP listen address.
-    #[arg(long, default_value = "127.0.0.1:2525")]
-    smtp: std::net::SocketAddr,
-    /// A sender allowed to send faxes (repeatable).
-    #[arg(long = "user", default_value = "fax@localhost")]
+    /// SMTP listen address (overrides smtp.listen; default 127.0.0.1:2525).
+    #[arg(long)]
+    smtp: Option<std::net::SocketAddr>,
+    /// A sender allowed to send faxes (repeatable; without --config only;
+    /// default fax@localhost).
+    #[arg(long = "user", conflicts_with = "config")]
     users: Vec<String>,
     /// Deliver mail to this mail server (HOST:PORT); without it the gateway
     /// runs in local-store mode.
     #[arg(long)]
     smart_host: Option<String>,
+    /// Serve Prometheus metrics on this address (e.g. 127.0.0.1:9725);
+    /// off without it.
+    #[arg(long)]
+    metrics: Option<std::net::SocketAddr>,
 }
 
 #[derive(Args)]
@@ -155,6 +178,8 @@ fn main() -> ExitCode {
         Command::Bench(BenchCommand::Smtp(args)) => bench_smtp(args),
         Command::Serve(args) => serve(args),
         Command::Render(args) => Ok(gateway::render_cmd::run(&args)),
+        Command::CheckConfig(args) => check_config(args),
+        Command::Client(cmd) => return gateway::client::run(cmd),
     };
     match result {
         Ok(code) => code,
@@ -370,96 +395,17 @@ fn bench_smtp(args: SmtpArgs) -> CliResult {
     Ok(ExitCode::SUCCESS)
 }
 
+fn check_config(args: CheckConfigArgs) -> CliResult {
+    Ok(gateway::serve::check_config(&args.config))
+}
+
 fn serve(args: ServeArgs) -> CliResult {
-    use kernel::directory::{Directory, User};
-    use kernel::message::Service;
-    let data = match args.data {
-        Some(d) => d,
-        None => PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| ".".into()))
-            .join(".local/share/ums"),
-    };
-    std::fs::create_dir_all(&data).map_err(|e| format!("{}: {e}", data.display()))?;
-    let users = args
-        .users
-        .iter()
-        .enumerate()
-        .map(|(i, email)| User {
-            id: format!("user{i}"),
-            name: email.clone(),
-            email: email.clone(),
-            ..User::default()
-        })
-        .collect();
-    let smart_host = match args.smart_host {
-        Some(hp) => {
-            let (host, port) = hp.rsplit_once(':').ok_or("--smart-host HOST:PORT")?;
-            Some(smtp::outbound::SmartHost {
-                host: host.to_string(),
-                port: port.parse().map_err(|_| "--smart-host HOST:PORT")?,
-                tls: smtp::outbound::TlsMode::Opportunistic,
-                auth: None,
-            })
-        }
-        None => None,
-    };
-    let (cert, key) = smtp::tls::self_signed(&data, "localhost")?;
-    let tls = smtp::tls::server_config(&cert, &key)?;
-    let mut report = kernel::report::ReportConfig::new("localhost", "localhost");
-    report.default_recipient = "postmaster@localhost".into();
-    let mode = if smart_host.is_some() {
-        kernel::notify::DeliveryMode::Mail
-    } else {
-        kernel::notify::DeliveryMode::LocalStore
-    };
-    let setup = gateway::daemon::GatewaySetup {
-        data_dir: data.clone(),
-        smtp_listen: args.smtp,
-        hostname: "localhost".into(),
-        plan: kernel::numbering::NumberingPlan::germany("89", "1234"),
-        directory: Directory {
-            users,
-            groups: Vec::new(),
-            default_recipient: "postmaster@localhost".into(),
-        },
-        rules: Vec::new(),
-        service_domains: vec![
-            ("fax.localhost".into(), Service::Fax),
-            ("sms.localhost".into(), Service::Sms),
-        ],
-        allowed_networks: vec![smtp::policy::Network::parse("127.0.0.0/8").expect("network")],
-        auth_users: Vec::new(),
-        smart_host,
-        mode,
-        report,
-        lines: (100..104).map(|n| n.to_string()).collect(),
-        // The simulated far end: +49 89 5550 ... 5559 are fax machines.
-        virtual_fax_numbers: (5550..5560).map(|n| format!("089{n}")).collect(),
-        retry: kernel::job::RetryPolicy::default(),
-        ident: "+49 89 1234".into(),
-        tls: Some(tls),
-        rate_limit: (60, 60),
-    };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    rt.block_on(async move {
-        let running = gateway::daemon::start(setup).await?;
-        eprintln!(
-            "<6>ums: serving SMTP on {} for fax.localhost and sms.localhost, data in {}",
-            running.smtp_addr,
-            data.display()
-        );
-        // The store is open and the listener bound: tell systemd.
-        gateway::sd_notify::notify("READY=1");
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
-        eprintln!("<6>ums: stopping");
-        gateway::sd_notify::notify("STOPPING=1");
-        running.stop();
-        Ok::<_, Box<dyn std::error::Error>>(())
-    })?;
-    Ok(ExitCode::SUCCESS)
+    gateway::serve::run(gateway::serve::ServeOptions {
+        config: args.config,
+        data: args.data,
+        smtp: args.smtp,
+        users: args.users,
+        smart_host: args.smart_host,
+        metrics: args.metrics,
+    })
 }

@@ -77,12 +77,19 @@ fn a_message_answered_250_survives_kill_9_and_is_sent_after_restart() {
             Some("+49895550")
         );
         let doc = recs[0].message.document.as_ref().expect("its document");
-        assert!(Path::new(doc).is_file(), "the document was flushed too");
+        let bytes = store
+            .load_document(doc)
+            .expect("the document was flushed too");
+        assert_eq!(
+            fax_t30::tiff::read_tiff(&bytes, doc).map(|p| p.len()).ok(),
+            Some(2),
+            "the whole document was flushed"
+        );
     }
 
     // Restarted, the gateway sends it to the simulated far end.
     let mut ums = serve(&data, 2781);
-    let received = data.join("spool/far-end/0895550/fax-0001.tif");
+    let received = data.join("virtual-network/0895550/fax-0001.tif");
     let mut ok = false;
     for _ in 0..1200 {
         // swaks's body text, typeset, and the TIFF's page.

@@ -7,6 +7,9 @@
 //!                 └──── notify (report: DSNs, incoming mails) ◀─ effects
 //! ```
 //!
+//! `voice` answers voice and auto-detect numbers for the runner: greeting,
+//! beep, recording, fax hand-over on CNG; recordings become voice messages.
+//!
 //! Nothing here reads a clock: the runner gets the media time and the wall
 //! time on every tick; `job::step` gets `now`. See `docs/architecture.md`
 //! for a message's life and the crash rules.
@@ -23,3 +26,4 @@ pub mod report;
 pub mod routing;
 pub mod runner;
 pub mod store;
+pub mod voice;

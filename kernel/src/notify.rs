@@ -216,6 +216,35 @@ impl Notifier {
         Ok(true)
     }
 
+    /// Deliver a stored incoming message of any service: a fax as
+    /// [`Notifier::deliver_incoming_fax`] does, a voice message as
+    /// [`Notifier::deliver_incoming_voice`] does, an SMS as a text mail. In
+    /// local-store mode it stays in the journal. Returns whether a mail was
+    /// queued.
+    pub fn deliver_incoming(
+        &self,
+        store: &Store,
+        id: crate::message::MessageId,
+        language: Language,
+        now: Timestamp,
+    ) -> Result<bool, DeliverError> {
+        let mut rec = store.get(id)?.ok_or(DeliverError::NoSuchMessage(id))?;
+        match rec.message.service {
+            crate::message::Service::Fax => self.deliver_incoming_fax(store, id, language, now),
+            crate::message::Service::Sms => {
+                let Some(mail) = self.incoming(&rec.message, Media::Sms, language, now) else {
+                    return Ok(false);
+                };
+                store.enqueue_mail(&mail)?;
+                rec.message.status = Status::Delivered;
+                rec.message.updated_at = now;
+                store.update(&rec, "Delivered")?;
+                Ok(true)
+            }
+            crate::message::Service::Voice => self.deliver_incoming_voice(store, id, language, now),
+        }
+    }
+
     /// Queue mails durably.
     pub fn enqueue(&self, store: &Store, mails: &[OutgoingMail]) -> Result<(), StoreError> {
         for mail in mails {

@@ -36,6 +36,23 @@ pub struct Rule {
     pub service: Option<Service>,
     /// `anna@example.com` or `user:anna`.
     pub mailbox: String,
+    /// How calls to the matching numbers are answered (fax, voicemail, or
+    /// voicemail that switches to fax on CNG); see [`Router::answer_mode`].
+    #[serde(default)]
+    pub answer: Option<AnswerMode>,
+}
+
+/// How an incoming audio call to a number is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AnswerMode {
+    /// As a fax receiver (CED, DIS).
+    #[default]
+    Fax,
+    /// As a voicemail box: greeting, beep, recording.
+    Voice,
+    /// As a voicemail box that switches to fax reception on a calling tone.
+    AutoDetect,
 }
 
 impl Rule {
@@ -49,7 +66,14 @@ impl Rule {
             pattern,
             service,
             mailbox: mailbox.into(),
+            answer: None,
         })
+    }
+
+    /// The same rule, answering its numbers in `mode`.
+    pub fn answering(mut self, mode: AnswerMode) -> Rule {
+        self.answer = Some(mode);
+        self
     }
 }
 
@@ -177,6 +201,45 @@ impl Router {
             Some(number) => self.route(&number, service),
             None => self.unrouted(),
         }
+    }
+
+    /// How to answer an audio call to `called`:
+    /// 1. the first matching rule with an `answer` mode says so;
+    /// 2. otherwise a number that is both a fax and a voice number (by rules
+    ///    for one service, or the directory) auto-detects, a voice-only
+    ///    number is voicemail;
+    /// 3. anything else is answered as fax.
+    pub fn answer_mode(&self, called: &Number) -> AnswerMode {
+        if let Some(mode) = self
+            .rules
+            .iter()
+            .filter(|r| r.answer.is_some())
+            .find(|r| self.rule_matches(r, called, r.service.unwrap_or(Service::Fax)))
+            .and_then(|r| r.answer)
+        {
+            return mode;
+        }
+        let key = line_key(&self.plan, called);
+        let serves = |service: Service| {
+            self.numbers.contains_key(&(service, key.clone()))
+                || self
+                    .rules
+                    .iter()
+                    .any(|r| r.service == Some(service) && self.rule_matches(r, called, service))
+        };
+        match (serves(Service::Fax), serves(Service::Voice)) {
+            (true, true) => AnswerMode::AutoDetect,
+            (false, true) => AnswerMode::Voice,
+            _ => AnswerMode::Fax,
+        }
+    }
+
+    /// [`Router::answer_mode`] for a number as the line delivered it (fax
+    /// if it cannot be read).
+    pub fn answer_mode_raw(&self, called: &str, ton: Option<TypeOfNumber>) -> AnswerMode {
+        self.plan
+            .normalize_called(called, ton)
+            .map_or(AnswerMode::Fax, |n| self.answer_mode(&n))
     }
 
     fn unrouted(&self) -> Route {

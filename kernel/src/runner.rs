@@ -20,7 +20,9 @@ use crate::job::{
 };
 use crate::message::{Message, MessageId, Service, Status, Timestamp};
 use crate::report::Cause;
-use crate::store::{Record, Store, StoreError};
+use crate::store::{Record, Store, StoreError, STORE_DOCUMENT_PREFIX};
+
+mod voicemail;
 
 /// Settings of the runner.
 #[derive(Debug, Clone)]
@@ -39,6 +41,10 @@ pub struct RunnerConfig {
     pub low_priority_window: Option<(u32, u32)>,
     /// At most this many outgoing calls at once per line group.
     pub group_limits: BTreeMap<String, usize>,
+    /// Where documents kept in the store are copied for spandsp to read
+    /// during a call (a cache; each copy goes when its attempt ends).
+    /// None: a directory of this process under the system's temp dir.
+    pub document_cache: Option<PathBuf>,
 }
 
 impl Default for RunnerConfig {
@@ -52,6 +58,7 @@ impl Default for RunnerConfig {
             low_priority_from: 7,
             low_priority_window: None,
             group_limits: BTreeMap::new(),
+            document_cache: None,
         }
     }
 }
@@ -69,11 +76,12 @@ struct Slot {
     group: String,
     active: Option<ActiveCall>,
     inbound: Option<InboundCall>,
+    voice: Option<voicemail::VoiceCall>,
 }
 
 impl Slot {
     fn is_free(&self) -> bool {
-        self.active.is_none() && self.inbound.is_none()
+        self.active.is_none() && self.inbound.is_none() && self.voice.is_none()
     }
 }
 
@@ -122,6 +130,11 @@ pub struct Runner {
     effects: Vec<(MessageId, Effect)>,
     inbound: Option<InboundConfig>,
     received: Vec<MessageId>,
+    voice: Option<crate::voice::VoiceSettings>,
+    voice_dropped: u64,
+    voice_to_fax: u64,
+    /// Stopping: no new calls start, the ones in progress go on.
+    draining: bool,
 }
 
 impl Runner {
@@ -143,12 +156,17 @@ impl Runner {
                     group: spec.group,
                     active: None,
                     inbound: None,
+                    voice: None,
                 })
                 .collect(),
             open: BTreeMap::new(),
             effects: Vec::new(),
             inbound: None,
             received: Vec::new(),
+            voice: None,
+            voice_dropped: 0,
+            voice_to_fax: 0,
+            draining: false,
         };
         for rec in runner.store.open_jobs()? {
             let id = rec.message.id;
@@ -182,6 +200,24 @@ impl Runner {
         self
     }
 
+    /// The inbound routing in force: a configuration reload swaps the
+    /// router here. Calls in progress go on; an incoming fax is routed
+    /// when it ends, by the router in force then.
+    pub fn inbound_mut(&mut self) -> Option<&mut InboundConfig> {
+        self.inbound.as_mut()
+    }
+
+    /// Start no more calls (the gateway is stopping): due jobs wait in the
+    /// store, incoming calls are refused as busy; calls in progress go on.
+    pub fn drain(&mut self) {
+        self.draining = true;
+    }
+
+    /// Lines with a call, outgoing or incoming.
+    pub fn calls_in_progress(&self) -> usize {
+        self.slots.iter().filter(|s| !s.is_free()).count()
+    }
+
     /// Incoming messages stored since the last call (for delivery).
     pub fn take_received(&mut self) -> Vec<MessageId> {
         std::mem::take(&mut self.received)
@@ -212,6 +248,12 @@ impl Runner {
     /// Jobs not finished yet.
     pub fn open_jobs(&self) -> usize {
         self.open.len()
+    }
+
+    /// Whether a call (outgoing or incoming) is on each line, in the order
+    /// the lines were given (for the metrics).
+    pub fn lines_busy(&self) -> impl Iterator<Item = bool> + '_ {
+        self.slots.iter().map(|s| !s.is_free())
     }
 
     /// An operator cancels (`delete == false`) or deletes a message.
@@ -291,6 +333,16 @@ impl Runner {
             }
         };
         if let JobEvent::AttemptEnded(r) = &event {
+            if let Some(doc) = m
+                .document
+                .as_deref()
+                .filter(|d| d.starts_with(STORE_DOCUMENT_PREFIX))
+            {
+                let name = doc.replace(':', "-");
+                let _ = std::fs::remove_file(
+                    Self::document_cache(&self.config).join(format!("{name}.tif")),
+                );
+            }
             m.failure_cause = if r.failure.is_some() { r.cause } else { None };
             m.transmit_speed = r.bit_rate;
             m.remote_station_id = r.remote_id.clone().or(m.remote_station_id.take());
@@ -304,6 +356,12 @@ impl Runner {
             self.open.remove(&id);
         }
         Ok(())
+    }
+
+    fn document_cache(config: &RunnerConfig) -> PathBuf {
+        config.document_cache.clone().unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("ums-documents-{}", std::process::id()))
+        })
     }
 
     /// One media step: line events, fax sessions, then scheduling.
@@ -325,6 +383,10 @@ impl Runner {
         {
             let slot = &mut self.slots[i];
             while let Some(ev) = slot.line.poll_event() {
+                if let Some(vc) = slot.voice.as_mut().filter(|c| c.call == ev.call()) {
+                    vc.handle_event(ev);
+                    continue;
+                }
                 if let Some(inb) = slot.inbound.as_mut().filter(|c| c.call == ev.call()) {
                     match ev {
                         LineEvent::Media { media, .. } => feed(&mut inb.session, &media),
@@ -341,8 +403,30 @@ impl Runner {
                         media,
                     } = ev
                     {
+                        let mode = match (&self.inbound, &self.voice, media) {
+                            (Some(cfg), Some(_), MediaKind::Audio) => {
+                                voicemail::answer_mode(cfg, slot, &called)
+                            }
+                            _ => crate::routing::AnswerMode::Fax,
+                        };
+                        if mode != crate::routing::AnswerMode::Fax {
+                            let started = match (&self.inbound, &self.voice, slot.is_free()) {
+                                (Some(cfg), Some(settings), true) if !self.draining => {
+                                    voicemail::start(
+                                        cfg, settings, slot, call, caller, called, mode, media_now,
+                                        now,
+                                    )
+                                }
+                                _ => None,
+                            };
+                            match started {
+                                Some(vc) => slot.voice = Some(vc),
+                                None => slot.line.hangup(call, HangupCause::UserBusy, media_now),
+                            }
+                            continue;
+                        }
                         let answered = match (&self.inbound, slot.is_free()) {
-                            (Some(cfg), true) => start_inbound(
+                            (Some(cfg), true) if !self.draining => start_inbound(
                                 cfg, slot, call, caller, called, media, media_now, now,
                             ),
                             _ => None,
@@ -362,7 +446,10 @@ impl Runner {
                         let Some(rec) = self.open.get(&a.id) else {
                             continue;
                         };
-                        let doc = rec.message.document.clone().unwrap_or_default();
+                        let reference = rec.message.document.clone().unwrap_or_default();
+                        let doc = self
+                            .store
+                            .document_path(&reference, &Self::document_cache(&self.config));
                         let options = FaxOptions {
                             calling_party: true,
                             ecm: self.config.ecm,
@@ -376,11 +463,15 @@ impl Runner {
                                 .or_else(|| self.config.header.clone()),
                             ..FaxOptions::default()
                         };
-                        let source = PageSource::TiffFrom {
-                            path: PathBuf::from(doc),
-                            first_page: a.first_page,
-                        };
-                        match FaxSession::new(&options, Transport::Audio, Document::Send(source)) {
+                        let session = doc.map_err(|e| e.to_string()).and_then(|path| {
+                            let source = PageSource::TiffFrom {
+                                path,
+                                first_page: a.first_page,
+                            };
+                            FaxSession::new(&options, Transport::Audio, Document::Send(source))
+                                .map_err(|e| e.to_string())
+                        });
+                        match session {
                             Ok(s) => a.session = Some(s),
                             Err(e) => {
                                 slot.line
@@ -452,6 +543,7 @@ impl Runner {
             }
         }
         self.tick_inbound(i, media_now, now)?;
+        self.tick_voice(i, media_now, now)?;
         let Some(id) = self.slots[i].active.as_ref().map(|a| a.id) else {
             return Ok(());
         };
@@ -486,7 +578,7 @@ impl Runner {
     }
 
     fn schedule(&mut self, media_now: Instant, now: Timestamp) -> Result<(), StoreError> {
-        if !self.slots.iter().any(Slot::is_free) {
+        if self.draining || !self.slots.iter().any(Slot::is_free) {
             return Ok(());
         }
         // Due jobs, most urgent first, then oldest.
@@ -730,6 +822,99 @@ impl Runner {
         }])?;
         self.received.push(id);
         Ok(())
+    }
+}
+
+/// What one line is doing, for `ums status` and the metrics.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LineState {
+    pub line: String,
+    pub group: String,
+    /// `idle`, `sending` or `receiving`.
+    pub state: String,
+    /// The outgoing message on the line.
+    pub message: Option<MessageId>,
+    /// The number dialled (sending) or the caller (receiving).
+    pub remote: Option<String>,
+    /// When the call began.
+    pub since: Option<Timestamp>,
+}
+
+impl Runner {
+    /// Every line's state, in line order.
+    pub fn line_states(&self) -> Vec<LineState> {
+        self.slots
+            .iter()
+            .map(|slot| {
+                let mut st = LineState {
+                    line: slot.line.id().0.clone(),
+                    group: slot.group.clone(),
+                    state: "idle".into(),
+                    message: None,
+                    remote: None,
+                    since: None,
+                };
+                if let Some(a) = &slot.active {
+                    st.state = "sending".into();
+                    st.message = Some(a.id);
+                    st.remote = self
+                        .open
+                        .get(&a.id)
+                        .and_then(|r| r.message.dial_string.clone());
+                    st.since = Some(a.started);
+                } else if let Some(i) = &slot.inbound {
+                    st.state = "receiving".into();
+                    st.remote = i.caller.clone();
+                    st.since = Some(i.started);
+                }
+                st
+            })
+            .collect()
+    }
+}
+
+impl Runner {
+    /// An SMS arrived on `line` from `caller` for `called` (a GSM modem's
+    /// `+CMT`, or the simulated network): routed like a fax to a mailbox
+    /// and stored as an incoming SMS. Its id comes out of
+    /// [`Runner::take_received`] for delivery. `None` when the runner takes
+    /// no incoming messages ([`Runner::with_inbound`] not called).
+    pub fn receive_sms(
+        &mut self,
+        caller: Option<&str>,
+        called: &str,
+        text: &str,
+        line: &str,
+        now: Timestamp,
+    ) -> Result<Option<MessageId>, StoreError> {
+        let Some(cfg) = self.inbound.as_ref() else {
+            return Ok(None);
+        };
+        let id = self.store.next_id()?;
+        let mut m = Message::new(id, crate::message::Direction::Incoming, Service::Sms, now);
+        m.caller_number = caller.map(|raw| {
+            cfg.plan
+                .normalize_caller(raw, None)
+                .map_or_else(|| raw.to_string(), |n| n.as_str().to_string())
+        });
+        let number = cfg.plan.normalize_called(called, None);
+        let route = match &number {
+            Some(n) => cfg.router.route(n, Service::Sms),
+            None => cfg.router.route_raw(called, None, Service::Sms),
+        };
+        m.recipient_number = Some(number.map_or(called.to_string(), |n| n.as_str().to_string()));
+        m.recipient_address = Some(route.mailbox.clone());
+        m.user = route.user.clone();
+        m.unrouted = route.unrouted;
+        m.text = Some(text.to_string());
+        m.line = Some(line.to_string());
+        m.completed_at = Some(now);
+        self.store.insert_batch(&[Record {
+            message: m,
+            job: None,
+        }])?;
+        self.received.push(id);
+        Ok(Some(id))
     }
 }
 

@@ -37,6 +37,23 @@ pub enum StoreError {
     Corrupt { id: u64, source: serde_json::Error },
 }
 
+/// Why a document could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DocumentError {
+    #[error("document {reference} is not in the store")]
+    Missing { reference: String },
+    #[error("'{reference}' is not a document reference")]
+    BadReference { reference: String },
+    #[error("document {path}: {source}")]
+    File {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// A mail in the outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueuedMail {
@@ -47,12 +64,42 @@ pub struct QueuedMail {
     pub data: Vec<u8>,
 }
 
+/// How far the delivery of one outbox mail got: kept in the store so that
+/// a restart neither starts the backoff over nor sends the mail again to
+/// the destinations that already took it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct MailProgress {
+    pub attempts: u32,
+    pub next_at: crate::message::Timestamp,
+    /// Destinations (lower-case domains, or the smart host) that took it.
+    pub accepted: std::collections::BTreeSet<String>,
+    /// Destinations that refused it for good, with the reason.
+    pub refused: std::collections::BTreeMap<String, String>,
+}
+
+/// Documents up to this size are kept in the store itself, in the same
+/// atomic, flushed batch as the records that point at them (one flush for
+/// both, shared by concurrent writers). Larger ones are spool files, each
+/// fsynced on its own before the records are written.
+pub const INLINE_DOCUMENT_MAX: usize = 2 << 20;
+
+/// The prefix of a document reference that names a document kept in the
+/// store (`store:<message id>`); any other reference is a file path.
+pub const STORE_DOCUMENT_PREFIX: &str = "store:";
+
+/// The reference of a document kept in the store under `id`.
+pub fn store_document_ref(id: MessageId) -> String {
+    format!("{STORE_DOCUMENT_PREFIX}{}", id.0)
+}
+
 /// The store. Cheap to clone (sled handles are shared).
 #[derive(Clone)]
 pub struct Store {
     db: sled::Db,
     records: sled::Tree,
     outbox: sled::Tree,
+    documents: sled::Tree,
+    progress: sled::Tree,
     failpoint: Option<(String, u64)>,
     hits: std::sync::Arc<AtomicU64>,
     group: std::sync::Arc<GroupCommit>,
@@ -94,6 +141,18 @@ impl Store {
             path: dir.display().to_string(),
             source,
         })?;
+        let documents = db
+            .open_tree("documents")
+            .map_err(|source| StoreError::Open {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        let progress = db
+            .open_tree("outbox-progress")
+            .map_err(|source| StoreError::Open {
+                path: dir.display().to_string(),
+                source,
+            })?;
         let failpoint = std::env::var("UMS_FAILPOINT")
             .ok()
             .map(|v| match v.split_once('@') {
@@ -104,6 +163,8 @@ impl Store {
             db,
             records,
             outbox,
+            documents,
+            progress,
             failpoint,
             hits: Default::default(),
             group: Default::default(),
@@ -146,15 +207,41 @@ impl Store {
         }
     }
 
+    /// Write everything to disk now (on a clean stop).
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+
     /// Store new records and mails about them in one durable step.
     pub fn insert_with_mail(
         &self,
         records: &[Record],
         mails: &[crate::report::OutgoingMail],
     ) -> Result<(), StoreError> {
+        self.insert_accepted(records, mails, &[])
+    }
+
+    /// Store new records, the documents they point at (`store:<id>`
+    /// references, see [`store_document_ref`]) and mails about them in one
+    /// durable step. The records go in one atomic batch after the
+    /// documents, so no flushed record ever points at a missing document.
+    pub fn insert_accepted(
+        &self,
+        records: &[Record],
+        mails: &[crate::report::OutgoingMail],
+        documents: &[(MessageId, &[u8])],
+    ) -> Result<(), StoreError> {
         let mut batch = sled::Batch::default();
         for r in records {
             batch.insert(&key(r.message.id), encode(r));
+        }
+        if !documents.is_empty() {
+            let mut docs = sled::Batch::default();
+            for (id, bytes) in documents {
+                docs.insert(&key(*id), *bytes);
+            }
+            self.documents.apply_batch(docs)?;
         }
         self.fail_at("before:insert");
         self.records.apply_batch(batch)?;
@@ -265,10 +352,87 @@ impl Store {
         Ok(out)
     }
 
-    /// The mail server took it: forget it.
+    /// The mail server took it: forget it (and how far its delivery got).
     pub fn remove_mail(&self, id: u64) -> Result<(), StoreError> {
         self.outbox.remove(id.to_be_bytes())?;
+        self.progress.remove(id.to_be_bytes())?;
         self.durable()?;
+        Ok(())
+    }
+
+    /// Record how far the delivery of outbox mail `id` got, durably.
+    pub fn set_mail_progress(&self, id: u64, progress: &MailProgress) -> Result<(), StoreError> {
+        let bytes = serde_json::to_vec(progress).expect("progress serialises");
+        self.progress.insert(id.to_be_bytes(), bytes)?;
+        self.durable()?;
+        Ok(())
+    }
+
+    /// How far the delivery of outbox mail `id` got (None: never tried).
+    pub fn mail_progress(&self, id: u64) -> Result<Option<MailProgress>, StoreError> {
+        self.progress
+            .get(id.to_be_bytes())?
+            .map(|v| {
+                serde_json::from_slice(&v).map_err(|source| StoreError::Corrupt { id, source })
+            })
+            .transpose()
+    }
+
+    /// The bytes of a document: kept in the store (`store:<id>`) or a file.
+    pub fn load_document(&self, reference: &str) -> Result<Vec<u8>, DocumentError> {
+        match reference.strip_prefix(STORE_DOCUMENT_PREFIX) {
+            Some(id) => {
+                let id: u64 = id.parse().map_err(|_| DocumentError::BadReference {
+                    reference: reference.to_string(),
+                })?;
+                self.documents
+                    .get(key(MessageId(id)))
+                    .map_err(StoreError::from)?
+                    .map(|v| v.to_vec())
+                    .ok_or_else(|| DocumentError::Missing {
+                        reference: reference.to_string(),
+                    })
+            }
+            None => std::fs::read(reference).map_err(|source| DocumentError::File {
+                path: reference.to_string(),
+                source,
+            }),
+        }
+    }
+
+    /// A path spandsp can read the document from: the file itself, or for
+    /// a document kept in the store a copy written to `dir` (a cache, not
+    /// fsynced: the store keeps the original).
+    pub fn document_path(
+        &self,
+        reference: &str,
+        dir: &Path,
+    ) -> Result<std::path::PathBuf, DocumentError> {
+        if !reference.starts_with(STORE_DOCUMENT_PREFIX) {
+            return Ok(std::path::PathBuf::from(reference));
+        }
+        let bytes = self.load_document(reference)?;
+        let name = reference.replace(':', "-");
+        let path = dir.join(format!("{name}.tif"));
+        let file_err = |source| DocumentError::File {
+            path: path.display().to_string(),
+            source,
+        };
+        std::fs::create_dir_all(dir).map_err(file_err)?;
+        let tmp = dir.join(format!("{name}.tif.tmp"));
+        std::fs::write(&tmp, &bytes).map_err(file_err)?;
+        std::fs::rename(&tmp, &path).map_err(file_err)?;
+        Ok(path)
+    }
+
+    /// Forget a document kept in the store (a file reference is left alone).
+    pub fn remove_document(&self, reference: &str) -> Result<(), StoreError> {
+        if let Some(id) = reference
+            .strip_prefix(STORE_DOCUMENT_PREFIX)
+            .and_then(|id| id.parse::<u64>().ok())
+        {
+            self.documents.remove(key(MessageId(id)))?;
+        }
         Ok(())
     }
 

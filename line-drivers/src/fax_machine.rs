@@ -1,14 +1,15 @@
 //! A virtual fax machine on any [`Line`]: answers calls, receives faxes with
 //! a real T.30 receiver, keeps what it got, and can be scripted to be busy,
-//! not answer, or drop a call after some pages. The far end of the simulated
-//! phone network, and of the kernel's retry tests.
+//! not answer, or drop a call after some pages. It can also place a call
+//! and send a fax ([`VirtualFaxMachine::send_fax`]). The far end of the
+//! simulated phone network, and of the kernel's retry tests.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use fax_t30::{Document, FaxOptions, FaxOutcome, FaxSession, T38Options, Transport};
 
-use crate::{CallId, HangupCause, Line, LineEvent, Media, MediaKind};
+use crate::{CallId, CallProgress, HangupCause, Line, LineError, LineEvent, Media, MediaKind};
 
 /// Hand media from a line to a fax session (DTMF means nothing to T.30).
 pub fn feed(session: &mut FaxSession, media: &Media) {
@@ -44,6 +45,27 @@ pub struct ReceivedFax {
     pub outcome: FaxOutcome,
 }
 
+/// A fax the machine sent (or tried to).
+#[derive(Debug, Clone)]
+pub struct SentFax {
+    /// The number it dialled.
+    pub number: String,
+    /// The network's cause when the call ended before a fax session began
+    /// (busy, no answer, unallocated ...).
+    pub cause: Option<HangupCause>,
+    /// The sender's outcome once the call was answered.
+    pub outcome: Option<FaxOutcome>,
+}
+
+struct Outgoing {
+    call: CallId,
+    number: String,
+    document: PathBuf,
+    session: Option<FaxSession>,
+    cause: Option<HangupCause>,
+    done: bool,
+}
+
 struct Current {
     call: CallId,
     number: u32,
@@ -65,6 +87,9 @@ pub struct VirtualFaxMachine {
     calls: u32,
     current: Option<Current>,
     received: Vec<ReceivedFax>,
+    first_file: u32,
+    outgoing: Option<Outgoing>,
+    sent: Vec<SentFax>,
 }
 
 impl VirtualFaxMachine {
@@ -82,7 +107,51 @@ impl VirtualFaxMachine {
             calls: 0,
             current: None,
             received: Vec::new(),
+            first_file: 1,
+            outgoing: None,
+            sent: Vec::new(),
         }
+    }
+
+    /// Number the received files from `n` (`fax-<n>.tif`, then n + 1 ...)
+    /// instead of 1, e.g. to keep what an earlier run left in `dir`.
+    pub fn with_first_file_number(mut self, n: u32) -> VirtualFaxMachine {
+        self.first_file = n.max(1);
+        self
+    }
+
+    /// Call `number` and send `document` (a TIFF-F) once it answers. The
+    /// result comes out of [`VirtualFaxMachine::take_sent`] when the call
+    /// ended. Fails if the machine has a call already.
+    pub fn send_fax(
+        &mut self,
+        number: &str,
+        document: PathBuf,
+        now: Instant,
+    ) -> Result<CallId, LineError> {
+        if self.current.is_some() || self.outgoing.is_some() {
+            return Err(LineError::LineBusy);
+        }
+        let call = self.line.dial(number, MediaKind::Audio, now)?;
+        self.outgoing = Some(Outgoing {
+            call,
+            number: number.to_string(),
+            document,
+            session: None,
+            cause: None,
+            done: false,
+        });
+        Ok(call)
+    }
+
+    /// Faxes sent (or tried) since the last call, oldest first.
+    pub fn take_sent(&mut self) -> Vec<SentFax> {
+        std::mem::take(&mut self.sent)
+    }
+
+    /// True when the machine has no call.
+    pub fn is_idle(&self) -> bool {
+        self.current.is_none() && self.outgoing.is_none()
     }
 
     /// Script the calls to come.
@@ -104,8 +173,13 @@ impl VirtualFaxMachine {
     /// One media step.
     pub fn tick(&mut self, now: Instant) {
         while let Some(ev) = self.line.poll_event() {
-            self.handle_event(ev, now);
+            if self.outgoing.as_ref().is_some_and(|o| o.call == ev.call()) {
+                self.handle_outgoing_event(ev);
+            } else {
+                self.handle_event(ev, now);
+            }
         }
+        self.tick_outgoing(now);
         let Some(cur) = self.current.as_mut() else {
             return;
         };
@@ -163,7 +237,9 @@ impl VirtualFaxMachine {
                     self.line.hangup(call, HangupCause::UserBusy, now);
                     return;
                 }
-                let file = self.dir.join(format!("fax-{n:04}.tif"));
+                let file = self
+                    .dir
+                    .join(format!("fax-{:04}.tif", self.first_file + n - 1));
                 let mut cur = Current {
                     call,
                     number: n,
@@ -214,6 +290,75 @@ impl VirtualFaxMachine {
                 }
             }
             LineEvent::Progress { .. } => {}
+        }
+    }
+
+    fn handle_outgoing_event(&mut self, ev: LineEvent) {
+        let Some(out) = self.outgoing.as_mut() else {
+            return;
+        };
+        match ev {
+            LineEvent::Progress {
+                progress: CallProgress::Answered,
+                ..
+            } => {
+                let options = FaxOptions {
+                    calling_party: true,
+                    ..self.options.clone()
+                };
+                let doc = Document::Send(fax_t30::PageSource::Tiff(out.document.clone()));
+                match FaxSession::new(&options, Transport::Audio, doc) {
+                    Ok(s) => out.session = Some(s),
+                    Err(_) => {
+                        out.cause = Some(HangupCause::NormalClearing);
+                        out.done = true;
+                    }
+                }
+            }
+            LineEvent::Media { media, .. } => {
+                if let Some(s) = out.session.as_mut() {
+                    feed(s, &media);
+                }
+            }
+            LineEvent::HungUp { cause, .. } => {
+                match out.session.as_mut() {
+                    Some(s) => s.handle_hangup(),
+                    None => out.cause = Some(cause),
+                }
+                out.done = true;
+            }
+            LineEvent::Progress { .. } | LineEvent::Incoming { .. } => {}
+        }
+    }
+
+    fn tick_outgoing(&mut self, now: Instant) {
+        let Some(out) = self.outgoing.as_mut() else {
+            return;
+        };
+        if let Some(s) = out.session.as_mut() {
+            if !s.is_finished() {
+                let frame = s.poll_audio();
+                let _ = self.line.send(out.call, Media::Audio(frame), now);
+            }
+            while s.poll_event().is_some() {}
+            if s.is_finished() && !out.done {
+                self.line.hangup(out.call, HangupCause::NormalClearing, now);
+                out.done = true;
+            }
+        }
+        if out.done {
+            if out.session.is_none() && out.cause.is_none() {
+                out.cause = Some(HangupCause::NormalClearing);
+            }
+            let out = self.outgoing.take().expect("checked");
+            if out.session.is_none() {
+                self.line.hangup(out.call, HangupCause::NormalClearing, now);
+            }
+            self.sent.push(SentFax {
+                number: out.number,
+                cause: out.cause,
+                outcome: out.session.as_ref().and_then(|s| s.outcome().cloned()),
+            });
         }
     }
 

@@ -39,7 +39,7 @@ use std::time::Duration;
 use kernel::message::Timestamp;
 use kernel::notify::Notifier;
 use kernel::report::{error_notice, ErrorReport, Language};
-use kernel::store::{QueuedMail, Store, StoreError};
+use kernel::store::{MailProgress, QueuedMail, Store, StoreError};
 use lettre::address::{Address, Envelope};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
@@ -121,14 +121,10 @@ pub enum DeliveryError {
 /// The destination key of every recipient when there is a smart host.
 const SMART_HOST: &str = "smart host";
 
-struct Pending {
-    attempts: u32,
-    next_at: Timestamp,
-    /// Destinations (lower-case domains, or [`SMART_HOST`]) that took it.
-    accepted: BTreeSet<String>,
-    /// Destinations that refused it for good, with the reason.
-    refused: BTreeMap<String, String>,
-}
+/// How far each mail's delivery got ([`MailProgress`]) is kept in the
+/// store: after a restart the backoff goes on where it was, and a mail to
+/// several domains is not sent again to those that already took it.
+type Pending = MailProgress;
 
 /// The recipients of one mail that go to one destination.
 struct Group {
@@ -347,6 +343,11 @@ impl Delivery {
         let mut done = 0;
         let mut resolver: Option<Result<MxResolver, String>> = None;
         for mail in self.store.pending_mail()? {
+            if !self.pending.contains_key(&mail.id) {
+                if let Some(p) = self.store.mail_progress(mail.id)? {
+                    self.pending.insert(mail.id, p);
+                }
+            }
             if self.pending.get(&mail.id).is_some_and(|p| p.next_at > now) {
                 continue;
             }
@@ -372,8 +373,7 @@ impl Delivery {
             let p = self.pending.entry(mail.id).or_insert(Pending {
                 attempts: 0,
                 next_at: now,
-                accepted: BTreeSet::new(),
-                refused: BTreeMap::new(),
+                ..Pending::default()
             });
             let mut temporary = Vec::new();
             for (key, attempt) in outcome {
@@ -413,6 +413,7 @@ impl Delivery {
                     (attempts as usize - 1).min(self.config.backoff_secs.len().saturating_sub(1));
                 p.next_at = now.plus_secs(self.config.backoff_secs.get(i).copied().unwrap_or(60));
                 self.metrics.deferred += 1;
+                self.store.set_mail_progress(mail.id, p)?;
             }
         }
         Ok(done)

@@ -16,13 +16,13 @@
 
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Mutex, RwLock};
 
 use kernel::accept::{AcceptRequest, Accepted, Acceptor};
 use kernel::message::{MessageId, Service, Timestamp};
 use kernel::notify::Notifier;
 use kernel::report::{Cause, Language};
-use kernel::store::{Record, Store};
+use kernel::store::{store_document_ref, Record, Store, INLINE_DOCUMENT_MAX};
 use mail_parser::MessageParser;
 
 use crate::engine::{DataVerdict, Envelope, PeerInfo, Verdict};
@@ -71,9 +71,10 @@ pub struct GatewayPolicy {
     pub store: Store,
     pub notifier: Notifier,
     /// Clients that may send without AUTH (the customer's mail servers).
-    pub allowed_networks: Vec<Network>,
-    /// AUTH users: (name, password).
-    pub users: Vec<(String, String)>,
+    /// Behind a lock: the daemon swaps it on a configuration reload.
+    pub allowed_networks: RwLock<Vec<Network>>,
+    /// AUTH users: (name, password); swapped on reload too.
+    pub users: RwLock<Vec<(String, String)>>,
     /// Documents are written here.
     pub spool: PathBuf,
     /// Told the ids of new outgoing messages (the runner adopts them).
@@ -91,29 +92,47 @@ fn reply(code: u16, enhanced: &str, text: &str) -> Reply {
 
 impl GatewayPolicy {
     fn trusted(&self, peer: &PeerInfo, auth: Option<&str>) -> bool {
-        auth.is_some() || self.allowed_networks.iter().any(|n| n.contains(peer.ip))
+        auth.is_some()
+            || self
+                .allowed_networks
+                .read()
+                .expect("not poisoned")
+                .iter()
+                .any(|n| n.contains(peer.ip))
     }
 
     /// The pages of a mail, written as one T.6 TIFF-F to the spool: the
     /// mail becomes a neutral [`MailDocument`](kernel::render::MailDocument)
     /// ([`crate::mime::to_document`]) and the kernel's renderer makes the
     /// cover, body and attachment pages ([`kernel::render::render_mail`]).
-    /// Returns the file and its page count.
-    fn document(
-        &self,
-        mail: &mail_parser::Message,
-        id: MessageId,
-    ) -> Result<(PathBuf, u32), RenderFailure> {
+    /// Returns the T.6 TIFF-F and its page count.
+    fn document(&self, mail: &mail_parser::Message) -> Result<(Vec<u8>, u32), RenderFailure> {
         let doc = crate::mime::to_document(mail);
         // A4 fine, cover only when the body has text (the defaults).
         let options = kernel::render::RenderOptions::default();
         let rendered = kernel::render::render_mail(&doc, &options)
             .map_err(|e| RenderFailure::new(e.attachment(), e.to_string()))?;
-        let path = self.spool.join(format!("{id}.tif"));
         let bytes = fax_t30::tiff::write_tiff(&rendered.pages, &Default::default());
+        Ok((bytes, rendered.pages.len() as u32))
+    }
+
+    /// Where a rendered document goes: small ones into the store with the
+    /// records (one flush for both), large ones into an fsynced spool file.
+    /// Returns the document reference for the records.
+    fn spool(
+        &self,
+        id: MessageId,
+        bytes: Vec<u8>,
+        inline: &mut Vec<(MessageId, Vec<u8>)>,
+    ) -> Result<String, RenderFailure> {
+        if bytes.len() <= INLINE_DOCUMENT_MAX {
+            inline.push((id, bytes));
+            return Ok(store_document_ref(id));
+        }
+        let path = self.spool.join(format!("{id}.tif"));
         write_durably(&path, &bytes)
             .map_err(|e| RenderFailure::new(None, format!("spool {}: {e}", path.display())))?;
-        Ok((path, rendered.pages.len() as u32))
+        Ok(path.display().to_string())
     }
 }
 
@@ -148,9 +167,14 @@ impl Policy for GatewayPolicy {
     }
 
     fn auth(&self, identity: &str, password: &str) -> bool {
-        self.users.iter().any(|(u, p)| {
-            u.eq_ignore_ascii_case(identity) && constant_time_eq(p.as_bytes(), password.as_bytes())
-        })
+        self.users
+            .read()
+            .expect("not poisoned")
+            .iter()
+            .any(|(u, p)| {
+                u.eq_ignore_ascii_case(identity)
+                    && constant_time_eq(p.as_bytes(), password.as_bytes())
+            })
     }
 
     fn message(&self, envelope: &Envelope, data: Vec<u8>) -> DataVerdict {
@@ -170,7 +194,8 @@ impl Policy for GatewayPolicy {
         let mut records: Vec<Record> = Vec::new();
         let mut notices = Vec::new();
         let mut acceptor = self.acceptor.lock().expect("not poisoned");
-        let mut rendered: Option<Result<(PathBuf, u32), RenderFailure>> = None;
+        let mut rendered: Option<Result<(String, u32), RenderFailure>> = None;
+        let mut inline_docs: Vec<(MessageId, Vec<u8>)> = Vec::new();
         for rcpt in &envelope.recipients {
             let id = match self.store.next_id() {
                 Ok(id) => id,
@@ -183,8 +208,11 @@ impl Policy for GatewayPolicy {
             // The pages are the same for every fax recipient of the mail:
             // render and spool them once, with the first recipient's id.
             let (document, pages, render_error) = match service {
-                Service::Fax => match rendered.get_or_insert_with(|| self.document(&mail, id)) {
-                    Ok((p, n)) => (Some(p.display().to_string()), *n, None),
+                Service::Fax => match rendered.get_or_insert_with(|| {
+                    let (bytes, n) = self.document(&mail)?;
+                    Ok((self.spool(id, bytes, &mut inline_docs)?, n))
+                }) {
+                    Ok((reference, n)) => (Some(reference.clone()), *n, None),
                     Err(e) => (None, 0, Some(e.clone())),
                 },
                 _ => (None, 0, None),
@@ -245,7 +273,15 @@ impl Policy for GatewayPolicy {
         }
         drop(acceptor);
         // Durable before the 250: records, then the notices about them.
-        if self.store.insert_with_mail(&records, &notices).is_err() {
+        let docs: Vec<(MessageId, &[u8])> = inline_docs
+            .iter()
+            .map(|(id, b)| (*id, b.as_slice()))
+            .collect();
+        if self
+            .store
+            .insert_accepted(&records, &notices, &docs)
+            .is_err()
+        {
             return tempfail();
         }
         let queued: Vec<MessageId> = records

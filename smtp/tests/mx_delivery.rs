@@ -232,20 +232,7 @@ fn setup(name: &str, resolver: SocketAddr, mx_port: u16, timeout_secs: u64) -> S
     let mut cfg = ReportConfig::new("ums.example.test", "example.test");
     cfg.default_recipient = "postmaster@notices.test".to_string();
     let dead = dir.join("dead-letter");
-    let delivery = Delivery::new(
-        store.clone(),
-        OutboundConfig {
-            smart_host: None,
-            resolver: Some(vec![resolver]),
-            mx_port,
-            dead_letter_dir: dead.clone(),
-            backoff_secs: vec![10, 60],
-            max_attempts: 3,
-            hello_name: "ums.example.test".into(),
-            timeout: Duration::from_secs(timeout_secs),
-        },
-        Notifier::new(cfg.clone(), DeliveryMode::Mail),
-    );
+    let delivery = delivery(&store, &cfg, &dead, resolver, mx_port, timeout_secs);
     Setup {
         store,
         delivery,
@@ -253,6 +240,31 @@ fn setup(name: &str, resolver: SocketAddr, mx_port: u16, timeout_secs: u64) -> S
         cfg,
         dir,
     }
+}
+
+/// A delivery on `store`, as a (re)started gateway makes it.
+fn delivery(
+    store: &Store,
+    cfg: &ReportConfig,
+    dead: &std::path::Path,
+    resolver: SocketAddr,
+    mx_port: u16,
+    timeout_secs: u64,
+) -> Delivery {
+    Delivery::new(
+        store.clone(),
+        OutboundConfig {
+            smart_host: None,
+            resolver: Some(vec![resolver]),
+            mx_port,
+            dead_letter_dir: dead.to_path_buf(),
+            backoff_secs: vec![10, 60],
+            max_attempts: 3,
+            hello_name: "ums.example.test".into(),
+            timeout: Duration::from_secs(timeout_secs),
+        },
+        Notifier::new(cfg.clone(), DeliveryMode::Mail),
+    )
 }
 
 fn rt() -> tokio::runtime::Runtime {
@@ -452,7 +464,8 @@ fn a_mail_for_two_domains_is_sent_per_domain_and_only_retried_where_it_failed() 
     let mut s = setup("mx_split", dns.addr, PORT, 3);
     let one = Sink::start("127.0.0.1", PORT, &s.dir.join("sink-one"));
     let rt = rt();
-    s.store
+    let mail_id = s
+        .store
         .enqueue_mail(&mail(
             &s.cfg,
             &["anna@one.test", "bob@two.test", "anne@ONE.test"],
@@ -468,8 +481,41 @@ fn a_mail_for_two_domains_is_sent_per_domain_and_only_retried_where_it_failed() 
     let got = one.wait_mails(1, ends);
     assert_eq!(got.len(), 1);
     assert_eq!(rcpts(&got[0]), vec!["anna@one.test", "anne@one.test"]);
+    let progress = s.store.mail_progress(mail_id).unwrap().expect("kept");
+    assert_eq!(progress.attempts, 1);
+    assert!(progress.accepted.contains("one.test"), "{progress:?}");
 
+    // The gateway restarts: the store is reopened, the delivery made anew.
+    // How far the mail got (one attempt, one.test done) is in the store.
+    let Setup {
+        store,
+        delivery: d,
+        dead,
+        cfg,
+        dir,
+    } = s;
+    drop(d);
+    drop(store);
+    let store = Store::open(&dir.join("store")).unwrap();
+    let delivery = delivery(&store, &cfg, &dead, dns.addr, PORT, 3);
+    let mut s = Setup {
+        store,
+        delivery,
+        dead,
+        cfg,
+        dir,
+    };
     let two = Sink::start("127.0.0.2", PORT, &s.dir.join("sink-two"));
+    // The backoff goes on where it was: not yet due.
+    assert_eq!(
+        rt.block_on(s.delivery.deliver_due(t.plus_secs(5))).unwrap(),
+        0
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        two.mails().is_empty(),
+        "retried before its backoff was over"
+    );
     assert_eq!(
         rt.block_on(s.delivery.deliver_due(t.plus_secs(10)))
             .unwrap(),
@@ -483,4 +529,5 @@ fn a_mail_for_two_domains_is_sent_per_domain_and_only_retried_where_it_failed() 
     assert_eq!(one.mails().len(), 1);
     assert_eq!(s.delivery.metrics.delivered, 1);
     assert_eq!(s.delivery.metrics.bounced, 0);
+    assert_eq!(s.store.mail_progress(mail_id).unwrap(), None);
 }

@@ -4,6 +4,7 @@
 
 pub(crate) mod codec;
 pub(crate) mod engine;
+pub(crate) mod tones;
 
 /// spandsp's bit masks, named once for the safe modules.
 pub(crate) mod consts {

@@ -1,0 +1,687 @@
+//! The configuration file (`/etc/ums/ums.toml` under systemd, `--config`
+//! otherwise): site numbering, users and routing, lines, SMTP, delivery,
+//! reports, metrics. `config/ums.toml` in the repository is the commented
+//! example of every key.
+//!
+//! ```text
+//!  text ──toml + serde (schema.rs)──▶ Config ──check()──▶ Loaded ──setup()──▶ GatewaySetup
+//!                 │                              │                └─reload()─▶ daemon::Reload (SIGHUP)
+//!                 └──────── ConfigError: file:line:column: key: what is wrong
+//! ```
+//!
+//! Without a file, [`Loaded::embedded`] is the gateway `ums serve` runs
+//! on a fresh machine: everything on loopback, local-store mode.
+
+mod locate;
+pub mod schema;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use kernel::directory::{Directory, DirectoryError, Group, User};
+use kernel::message::Service;
+use kernel::notify::DeliveryMode;
+use kernel::numbering::{DigitRange, NumberingPlan};
+use kernel::report::ReportConfig;
+use kernel::routing::{Router, RoutingError, Rule};
+use toml::de::DeTable;
+
+pub use locate::KeyPath;
+use locate::{key_at, line_column, path, span_of};
+pub use schema::Config;
+use schema::{DeliveryModeConf, DigitRangeConf, SmartHostTls};
+
+use crate::daemon::{GatewaySetup, Reload, SetupOptions};
+
+/// A configuration that cannot be used: where, which key, what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: String,
+    /// From 1; 0 when the problem is not at a place in the file.
+    pub line: usize,
+    pub column: usize,
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:", self.file)?;
+        if self.line > 0 {
+            write!(f, "{}:{}:", self.line, self.column)?;
+        }
+        if let Some(k) = &self.key {
+            write!(f, " {k}:")?;
+        }
+        write!(f, " {}", self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// A checked configuration and the text it came from (to place later
+/// errors, e.g. a certificate that fails at start).
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub config: Config,
+    /// The file, or `None` for the embedded default.
+    pub file: Option<PathBuf>,
+    text: String,
+}
+
+/// Name used in messages for the configuration without a file.
+pub const EMBEDDED: &str = "(embedded default)";
+
+impl Loaded {
+    /// The embedded default: what `ums serve` runs without a file.
+    pub fn embedded() -> Loaded {
+        Loaded {
+            config: Config::default(),
+            file: None,
+            text: String::new(),
+        }
+    }
+
+    /// Read, parse and check a file.
+    pub fn from_file(file: &Path) -> Result<Loaded, ConfigError> {
+        let name = file.display().to_string();
+        let text = std::fs::read_to_string(file).map_err(|e| ConfigError {
+            file: name.clone(),
+            line: 0,
+            column: 0,
+            key: None,
+            message: format!("cannot read the configuration: {e}"),
+        })?;
+        let mut loaded = Loaded::parse(&text, &name)?;
+        loaded.file = Some(file.to_path_buf());
+        Ok(loaded)
+    }
+
+    /// Parse and check a configuration text; `name` is used in errors.
+    pub fn parse(text: &str, name: &str) -> Result<Loaded, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| {
+            let (root, _) = DeTable::parse_recoverable(text);
+            let offset = e.span().map_or(0, |s| s.start);
+            let key = key_at(root.get_ref(), offset)
+                .map(|p| p.to_string())
+                .or_else(|| key_on_line(text, offset));
+            let (line, column) = line_column(text, offset);
+            ConfigError {
+                file: name.to_string(),
+                line,
+                column,
+                key,
+                message: e.message().trim().replace('\n', " "),
+            }
+        })?;
+        let loaded = Loaded {
+            config,
+            file: Some(PathBuf::from(name)),
+            text: text.to_string(),
+        };
+        loaded.check().map_err(|(p, m)| loaded.error_at(&p, m))?;
+        Ok(loaded)
+    }
+
+    /// Settings that are valid but risky: said at start and by
+    /// `check-config`, without stopping either.
+    pub fn warnings(&self) -> Vec<String> {
+        let c = &self.config;
+        let mut w = Vec::new();
+        let secrets = !c.smtp.auth_users.is_empty()
+            || c.smtp
+                .smart_host
+                .as_ref()
+                .is_some_and(|h| h.password.is_some());
+        if let Some(file) = &self.file {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(file).map_or(0, |m| m.permissions().mode());
+            if secrets && mode & 0o004 != 0 {
+                w.push(format!(
+                    "{}: holds passwords but every user may read it (chmod 640)",
+                    file.display()
+                ));
+            }
+        }
+        for n in &c.smtp.allowed_networks {
+            if n.0.prefix == 0 {
+                w.push(format!(
+                    "smtp.allowed_networks: {}/0 lets everyone send faxes without AUTH",
+                    n.0.addr
+                ));
+            }
+        }
+        w
+    }
+
+    fn name(&self) -> String {
+        self.file
+            .as_ref()
+            .map_or_else(|| EMBEDDED.to_string(), |f| f.display().to_string())
+    }
+
+    /// An error about `key`, placed where the key is written (or, if it is
+    /// not written, where its table is; or nowhere for a default).
+    pub fn error_at(&self, key: &KeyPath, message: impl Into<String>) -> ConfigError {
+        let (root, _) = DeTable::parse_recoverable(&self.text);
+        let (line, column) =
+            span_of(root.get_ref(), key).map_or((0, 0), |s| line_column(&self.text, s.start));
+        ConfigError {
+            file: self.name(),
+            line,
+            column,
+            key: Some(key.to_string()),
+            message: message.into(),
+        }
+    }
+
+    /// What serde cannot say: values that must fit together.
+    fn check(&self) -> Result<(), (KeyPath, String)> {
+        let c = &self.config;
+        if !c.trunks.is_empty() {
+            return Err((
+                path(&["trunk", "0"]),
+                "SIP trunks are not supported yet (issue 7): remove the [[trunk]] sections; \
+                 the lines are the loopback lines of [lines]"
+                    .into(),
+            ));
+        }
+        if c.reports.templates_dir.is_some() {
+            return Err((
+                path(&["reports", "templates_dir"]),
+                "own report templates are not supported yet: remove this key \
+                 (the built-in English and German texts are used)"
+                    .into(),
+            ));
+        }
+        let n = &c.numbering;
+        let cc = &n.country_code.0;
+        let valid_cc = kernel::numbering::split_country_code(&format!("{cc}0000000"))
+            .is_some_and(|(code, _)| code == cc);
+        if !valid_cc {
+            return Err((
+                path(&["numbering", "country_code"]),
+                format!("'{cc}' is not a country code (write it without + or 00: \"49\")"),
+            ));
+        }
+        if let Some(DigitRangeConf::Range(r)) = n.internal_length {
+            if r.min == 0 || r.min > r.max || r.max > 8 {
+                return Err((
+                    path(&["numbering", "internal_length"]),
+                    format!("min {} and max {}: need 1 <= min <= max <= 8", r.min, r.max),
+                ));
+            }
+        }
+        if let Some(DigitRangeConf::Exactly(d)) = n.internal_length {
+            if d == 0 || d > 8 {
+                return Err((
+                    path(&["numbering", "internal_length"]),
+                    format!("{d} digits: an extension has 1 to 8"),
+                ));
+            }
+        }
+        let s = &c.smtp;
+        if s.hostname.trim().is_empty() || s.hostname.contains(char::is_whitespace) {
+            return Err((
+                path(&["smtp", "hostname"]),
+                format!("'{}' is not a host name", s.hostname),
+            ));
+        }
+        for (key, list) in [
+            ("fax_domains", &s.fax_domains),
+            ("sms_domains", &s.sms_domains),
+            ("voice_domains", &s.voice_domains),
+        ] {
+            for (i, d) in list.iter().enumerate() {
+                let bad = d.is_empty()
+                    || d.contains(|ch: char| ch.is_whitespace() || ch == '@' || ch == '/');
+                if bad {
+                    return Err((
+                        path(&["smtp", key, &i.to_string()]),
+                        format!("'{d}' is not a mail domain"),
+                    ));
+                }
+            }
+        }
+        match (&s.tls.certificate, &s.tls.key) {
+            (Some(cert), Some(key)) => {
+                if let Err(e) = smtp::tls::server_config(cert, key) {
+                    return Err((path(&["smtp", "tls", "certificate"]), e.to_string()));
+                }
+            }
+            (Some(_), None) => {
+                return Err((
+                    path(&["smtp", "tls", "certificate"]),
+                    "a certificate needs its key: set smtp.tls.key too".into(),
+                ))
+            }
+            (None, Some(_)) => {
+                return Err((
+                    path(&["smtp", "tls", "key"]),
+                    "a key needs its certificate: set smtp.tls.certificate too".into(),
+                ))
+            }
+            (None, None) => {}
+        }
+        for (i, u) in s.auth_users.iter().enumerate() {
+            if u.name.trim().is_empty() || u.name.contains(char::is_whitespace) {
+                return Err((
+                    path(&["smtp", "auth_user", &i.to_string(), "name"]),
+                    format!("'{}' is not a user name", u.name),
+                ));
+            }
+            if u.password.chars().count() < 12 {
+                return Err((
+                    path(&["smtp", "auth_user", &i.to_string(), "password"]),
+                    "too short: an SMTP password on the internet needs at least 12 characters"
+                        .into(),
+                ));
+            }
+            if s.auth_users[..i]
+                .iter()
+                .any(|o| o.name.eq_ignore_ascii_case(&u.name))
+            {
+                return Err((
+                    path(&["smtp", "auth_user", &i.to_string(), "name"]),
+                    format!("user '{}' appears twice", u.name),
+                ));
+            }
+        }
+        if let Some(h) = &s.smart_host {
+            if h.host.trim().is_empty() {
+                return Err((
+                    path(&["smtp", "smart_host", "host"]),
+                    "empty host name".into(),
+                ));
+            }
+            if h.port == 0 {
+                return Err((path(&["smtp", "smart_host", "port"]), "port 0".into()));
+            }
+            match (&h.user, &h.password) {
+                (Some(_), None) => {
+                    return Err((
+                        path(&["smtp", "smart_host", "user"]),
+                        "a user needs a password: set smtp.smart_host.password too".into(),
+                    ))
+                }
+                (None, Some(_)) => {
+                    return Err((
+                        path(&["smtp", "smart_host", "password"]),
+                        "a password needs a user: set smtp.smart_host.user too".into(),
+                    ))
+                }
+                _ => {}
+            }
+            let local = matches!(h.host.as_str(), "localhost" | "127.0.0.1" | "::1");
+            if h.password.is_some() && h.tls == SmartHostTls::None && !local {
+                return Err((
+                    path(&["smtp", "smart_host", "tls"]),
+                    "\"none\" would send the password in clear over the network: \
+                     use \"required\""
+                        .into(),
+                ));
+            }
+        }
+        for (key, v) in [
+            ("max_message_size", s.max_message_size),
+            ("max_recipients", s.max_recipients),
+            ("max_connections_per_client", s.max_connections_per_client),
+        ] {
+            if v == 0 {
+                return Err((path(&["smtp", key]), "must be at least 1".into()));
+            }
+        }
+        let d = &c.delivery;
+        if d.backoff_secs.is_empty() {
+            return Err((
+                path(&["delivery", "backoff_secs"]),
+                "give at least one wait (seconds)".into(),
+            ));
+        }
+        if d.max_attempts == 0 {
+            return Err((
+                path(&["delivery", "max_attempts"]),
+                "must be at least 1".into(),
+            ));
+        }
+        if !(1..=3600).contains(&d.timeout_secs) {
+            return Err((
+                path(&["delivery", "timeout_secs"]),
+                format!("{} s: give 1 to 3600", d.timeout_secs),
+            ));
+        }
+        if c.retry.retries > 0 && c.retry.intervals_secs.is_empty() {
+            return Err((
+                path(&["retry", "intervals_secs"]),
+                "retries need at least one interval (seconds)".into(),
+            ));
+        }
+        if c.daemon.stop_timeout_secs > 3600 {
+            return Err((
+                path(&["daemon", "stop_timeout_secs"]),
+                format!("{} s: at most 3600", c.daemon.stop_timeout_secs),
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        let all = c
+            .lines
+            .numbers
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (path(&["lines", "numbers", &i.to_string()]), n))
+            .chain(
+                c.simulated_network
+                    .fax_numbers
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| {
+                        (
+                            path(&["simulated_network", "fax_numbers", &i.to_string()]),
+                            n,
+                        )
+                    }),
+            );
+        for (p, n) in all {
+            if n.is_empty() || !n.chars().all(|ch| ch.is_ascii_digit()) || n.len() > 20 {
+                return Err((p, format!("'{n}': a line number is 1 to 20 digits")));
+            }
+            if !seen.insert(n.as_str()) {
+                return Err((p, format!("number {n} is used twice on the exchange")));
+            }
+        }
+        if c.lines.numbers.is_empty() {
+            return Err((
+                path(&["lines", "numbers"]),
+                "no lines: give at least one line number".into(),
+            ));
+        }
+        Router::new(self.plan(), self.directory(), self.rules()).map_err(|e| self.place(e))?;
+        Ok(())
+    }
+
+    /// Where in the file a routing or directory error is.
+    fn place(&self, e: RoutingError) -> (KeyPath, String) {
+        let text = e.to_string();
+        let user = |id: &str, last: bool| {
+            let users = &self.config.users;
+            let found = if last {
+                users.iter().rposition(|u| u.id == id)
+            } else {
+                users.iter().position(|u| u.id == id)
+            };
+            found.map_or_else(|| path(&["user"]), |i| path(&["user", &i.to_string()]))
+        };
+        let key = match &e {
+            RoutingError::UnknownUser { rule, .. } | RoutingError::BadMailbox { rule, .. } => {
+                path(&["route", &rule.to_string(), "mailbox"])
+            }
+            RoutingError::Directory(d) => match d {
+                DirectoryError::DefaultRecipient(_) => path(&["directory", "default_recipient"]),
+                DirectoryError::MissingId { index } => path(&["user", &index.to_string(), "id"]),
+                DirectoryError::BadEmail { id, .. } => user(id, false).key("email"),
+                DirectoryError::DuplicateId(id) => user(id, true).key("id"),
+                DirectoryError::DuplicateEmail(email) => {
+                    let i = self
+                        .config
+                        .users
+                        .iter()
+                        .rposition(|u| u.email.eq_ignore_ascii_case(email))
+                        .unwrap_or(0);
+                    path(&["user", &i.to_string(), "email"])
+                }
+                DirectoryError::BadNumber { id, service, .. } => {
+                    user(id, false).key(&format!("{service}_numbers"))
+                }
+                DirectoryError::DuplicateNumber {
+                    service, second, ..
+                } => user(second, false).key(&format!("{service}_numbers")),
+                DirectoryError::UnknownGroup { id, .. } => user(id, false).key("groups"),
+                _ => path(&["user"]),
+            },
+            _ => path(&["route"]),
+        };
+        (key, text)
+    }
+
+    /// The site's numbering plan.
+    pub fn plan(&self) -> NumberingPlan {
+        let n = &self.config.numbering;
+        NumberingPlan {
+            country_code: n.country_code.0.clone(),
+            area_code: n.area_code.0.clone(),
+            subscriber: n.subscriber.0.clone(),
+            national_prefix: n.national_prefix.0.clone(),
+            international_prefix: n.international_prefix.0.clone(),
+            outside_line_prefix: n.outside_line_prefix.0.clone(),
+            internal_length: n.internal_length.map(|r| match r {
+                DigitRangeConf::Exactly(d) => DigitRange::exactly(d.into()),
+                DigitRangeConf::Range(r) => DigitRange {
+                    min: r.min.into(),
+                    max: r.max.into(),
+                },
+            }),
+            e164_only: n.e164_only,
+            keeps_trunk_prefix: n.keeps_trunk_prefix,
+            nsn_length: n.nsn_length.map(usize::from),
+        }
+    }
+
+    fn default_recipient(&self) -> String {
+        match self.config.directory.default_recipient.trim() {
+            "" => format!("postmaster@{}", self.config.smtp.hostname),
+            r => r.to_string(),
+        }
+    }
+
+    /// The user directory.
+    pub fn directory(&self) -> Directory {
+        let c = &self.config;
+        Directory {
+            users: c
+                .users
+                .iter()
+                .map(|u| User {
+                    id: u.id.clone(),
+                    name: if u.name.is_empty() {
+                        u.email.clone()
+                    } else {
+                        u.name.clone()
+                    },
+                    email: u.email.clone(),
+                    fax_numbers: u.fax_numbers.clone(),
+                    voice_numbers: u.voice_numbers.clone(),
+                    sms_numbers: u.sms_numbers.clone(),
+                    permissions: u.permissions.into(),
+                    sender_number: u.sender_number.clone(),
+                    fax_header: u.fax_header.clone(),
+                    language: u.language,
+                    groups: u.groups.clone(),
+                })
+                .collect(),
+            groups: c
+                .groups
+                .iter()
+                .map(|g| Group {
+                    name: g.name.clone(),
+                    permissions: g.permissions.into(),
+                })
+                .collect(),
+            default_recipient: self.default_recipient(),
+        }
+    }
+
+    /// The inbound routing rules, in the order written.
+    pub fn rules(&self) -> Vec<Rule> {
+        self.config
+            .routes
+            .iter()
+            .map(|r| Rule {
+                pattern: r.pattern.clone(),
+                service: r.service.map(Service::from),
+                mailbox: r.mailbox.clone(),
+                answer: r.answer,
+            })
+            .collect()
+    }
+
+    fn service_domains(&self) -> Vec<(String, Service)> {
+        let s = &self.config.smtp;
+        let tag = |list: &Vec<String>, service: Service| {
+            list.iter()
+                .map(move |d| (d.clone(), service))
+                .collect::<Vec<_>>()
+        };
+        [
+            tag(&s.fax_domains, Service::Fax),
+            tag(&s.sms_domains, Service::Sms),
+            tag(&s.voice_domains, Service::Voice),
+        ]
+        .concat()
+    }
+
+    /// What SIGHUP swaps in a running gateway.
+    pub fn reload(&self) -> Reload {
+        let c = &self.config;
+        Reload {
+            plan: self.plan(),
+            directory: self.directory(),
+            rules: self.rules(),
+            dial_allow: c.dial_policy.allow.clone(),
+            dial_deny: c.dial_policy.deny.clone(),
+            service_domains: self.service_domains(),
+            allowed_networks: c.smtp.allowed_networks.iter().map(|n| n.0).collect(),
+            auth_users: c
+                .smtp
+                .auth_users
+                .iter()
+                .map(|u| (u.name.clone(), u.password.clone()))
+                .collect(),
+            rate_limit: (c.dial_policy.messages_per_sender, c.dial_policy.window_secs),
+        }
+    }
+
+    /// Everything the gateway needs, with the data directory: the TLS
+    /// certificate (a self-signed one is made there if none is configured).
+    pub fn setup(&self, data_dir: &Path) -> Result<GatewaySetup, ConfigError> {
+        let c = &self.config;
+        let s = &c.smtp;
+        let tls = match (&s.tls.certificate, &s.tls.key) {
+            (Some(cert), Some(key)) => smtp::tls::server_config(cert, key).map_err(|e| {
+                self.error_at(&path(&["smtp", "tls", "certificate"]), e.to_string())
+            })?,
+            _ => {
+                let (cert, key) = smtp::tls::self_signed(data_dir, &s.hostname)
+                    .map_err(|e| self.error_at(&path(&["smtp", "tls"]), e.to_string()))?;
+                smtp::tls::server_config(&cert, &key)
+                    .map_err(|e| self.error_at(&path(&["smtp", "tls"]), e.to_string()))?
+            }
+        };
+        let smart_host = s.smart_host.as_ref().map(|h| smtp::outbound::SmartHost {
+            host: h.host.clone(),
+            port: h.port,
+            tls: match h.tls {
+                SmartHostTls::Required => smtp::outbound::TlsMode::Required,
+                SmartHostTls::Opportunistic => smtp::outbound::TlsMode::Opportunistic,
+                SmartHostTls::None => smtp::outbound::TlsMode::None,
+            },
+            auth: h.user.clone().zip(h.password.clone()),
+        });
+        let mode = match c.delivery.mode {
+            Some(DeliveryModeConf::Mail) => DeliveryMode::Mail,
+            Some(DeliveryModeConf::LocalStore) => DeliveryMode::LocalStore,
+            None if smart_host.is_some() => DeliveryMode::Mail,
+            None => DeliveryMode::LocalStore,
+        };
+        let domain = |list: &Vec<String>, prefix: &str| {
+            list.first()
+                .cloned()
+                .unwrap_or_else(|| format!("{prefix}.{}", s.hostname))
+        };
+        let r = &c.reports;
+        let report = ReportConfig {
+            host: s.hostname.clone(),
+            gateway_name: r.gateway_name.clone(),
+            notice_sender: match r.notice_sender.trim() {
+                "" => format!("postmaster@{}", s.hostname),
+                v => v.to_string(),
+            },
+            incoming_sender: match r.incoming_sender.trim() {
+                "" => format!("fax-gateway@{}", s.hostname),
+                v => v.to_string(),
+            },
+            default_recipient: self.default_recipient(),
+            fax_domain: domain(&s.fax_domains, "fax"),
+            voice_domain: domain(&s.voice_domains, "voice"),
+            sms_domain: domain(&s.sms_domains, "sms"),
+        };
+        let reload = self.reload();
+        Ok(GatewaySetup {
+            data_dir: data_dir.to_path_buf(),
+            smtp_listen: s.listen,
+            hostname: s.hostname.clone(),
+            plan: reload.plan,
+            directory: reload.directory,
+            rules: reload.rules,
+            service_domains: reload.service_domains,
+            allowed_networks: reload.allowed_networks,
+            auth_users: reload.auth_users,
+            smart_host,
+            mode,
+            report,
+            lines: c.lines.numbers.clone(),
+            virtual_fax_numbers: c.simulated_network.fax_numbers.clone(),
+            retry: kernel::job::RetryPolicy {
+                retries: c.retry.retries,
+                intervals_secs: c.retry.intervals_secs.clone(),
+            },
+            ident: c.lines.ident.clone(),
+            tls: Some(Arc::clone(&tls)),
+            rate_limit: reload.rate_limit,
+            metrics_listen: c.metrics.listen,
+            options: SetupOptions {
+                dial_allow: reload.dial_allow,
+                dial_deny: reload.dial_deny,
+                dead_letter_dir: c.delivery.dead_letter_dir.clone(),
+                language: r.language,
+                header: (!c.lines.header.is_empty()).then(|| c.lines.header.clone()),
+                max_message_size: s.max_message_size,
+                max_recipients: s.max_recipients,
+                max_connections_per_client: s.max_connections_per_client,
+                delivery_backoff_secs: c.delivery.backoff_secs.clone(),
+                delivery_max_attempts: c.delivery.max_attempts,
+                delivery_timeout: Duration::from_secs(c.delivery.timeout_secs),
+                stop_timeout: Duration::from_secs(c.daemon.stop_timeout_secs),
+            },
+        })
+    }
+}
+
+/// For a syntax error, where serde's tree has nothing: the `key =` written
+/// on the line, with the `[table]` above it.
+fn key_on_line(text: &str, offset: usize) -> Option<String> {
+    let before = text.get(..offset.min(text.len()))?;
+    let start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = text[start..].lines().next()?.trim();
+    if let Some(header) = line.strip_prefix('[') {
+        // A broken `[table]` header: the table is the key.
+        let name = header.trim_start_matches('[').split(']').next()?.trim();
+        return (!name.is_empty()).then(|| name.to_string());
+    }
+    let key = line.split_once('=')?.0.trim();
+    if key.is_empty() || key.starts_with('#') {
+        return None;
+    }
+    let table = before[..start].lines().rev().find_map(|l| {
+        let l = l.trim();
+        l.strip_prefix("[[")
+            .and_then(|r| r.split_once("]]"))
+            .or_else(|| l.strip_prefix('[').and_then(|r| r.split_once(']')))
+            .map(|(t, _)| t.trim().to_string())
+    });
+    Some(match table {
+        Some(t) => format!("{t}.{key}"),
+        None => key.to_string(),
+    })
+}

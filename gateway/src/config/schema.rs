@@ -1,0 +1,476 @@
+//! The configuration file as written: one struct per section, every field
+//! with a default that is safe on the internet, unknown keys refused
+//! (`deny_unknown_fields` everywhere, so a typo is an error and not a
+//! silently ignored setting). `config/ums.toml` documents every key.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use kernel::numbering::Pattern;
+use kernel::report::Language;
+use serde::Deserialize;
+use smtp::policy::Network;
+
+/// The whole file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub numbering: NumberingConf,
+    pub dial_policy: DialPolicyConf,
+    pub directory: DirectoryConf,
+    #[serde(rename = "group")]
+    pub groups: Vec<GroupConf>,
+    #[serde(rename = "user")]
+    pub users: Vec<UserConf>,
+    #[serde(rename = "route")]
+    pub routes: Vec<RouteConf>,
+    pub lines: LinesConf,
+    pub simulated_network: SimulatedNetworkConf,
+    /// Reserved for SIP trunks (issue 7): refused with a clear error.
+    #[serde(rename = "trunk")]
+    pub trunks: Vec<toml::Table>,
+    pub smtp: SmtpConf,
+    pub delivery: DeliveryConf,
+    pub retry: RetryConf,
+    pub reports: ReportsConf,
+    pub metrics: MetricsConf,
+    pub daemon: DaemonConf,
+}
+
+/// Where the site is in the world's numbering (see
+/// [`kernel::numbering::NumberingPlan`]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NumberingConf {
+    pub country_code: Digits,
+    pub area_code: Digits,
+    pub subscriber: Digits,
+    pub national_prefix: Digits,
+    pub international_prefix: Digits,
+    pub outside_line_prefix: Digits,
+    pub internal_length: Option<DigitRangeConf>,
+    pub e164_only: bool,
+    pub keeps_trunk_prefix: bool,
+    pub nsn_length: Option<u8>,
+}
+
+impl Default for NumberingConf {
+    fn default() -> Self {
+        NumberingConf {
+            country_code: Digits("49".into()),
+            area_code: Digits("89".into()),
+            subscriber: Digits("1234".into()),
+            national_prefix: Digits("0".into()),
+            international_prefix: Digits("00".into()),
+            outside_line_prefix: Digits::default(),
+            internal_length: None,
+            e164_only: false,
+            keeps_trunk_prefix: false,
+            nsn_length: None,
+        }
+    }
+}
+
+/// `3`, or `{ min = 2, max = 4 }`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(untagged)]
+pub enum DigitRangeConf {
+    Exactly(u8),
+    Range(DigitRangeBounds),
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DigitRangeBounds {
+    pub min: u8,
+    pub max: u8,
+}
+
+/// A string of digits only (a prefix or part of a number).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Digits(pub String);
+
+impl TryFrom<String> for Digits {
+    type Error = String;
+    fn try_from(s: String) -> Result<Digits, String> {
+        if s.len() > 15 {
+            return Err(format!("'{s}' is too long (at most 15 digits)"));
+        }
+        match s.chars().find(|c| !c.is_ascii_digit()) {
+            Some(c) => Err(format!("'{s}': only digits are allowed here, found '{c}'")),
+            None => Ok(Digits(s)),
+        }
+    }
+}
+
+/// Toll-fraud protection beyond the users' permissions.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DialPolicyConf {
+    pub allow: Vec<Pattern>,
+    pub deny: Vec<Pattern>,
+    /// Messages one sender may submit per window.
+    pub messages_per_sender: u32,
+    pub window_secs: u64,
+}
+
+impl Default for DialPolicyConf {
+    fn default() -> Self {
+        DialPolicyConf {
+            allow: Vec::new(),
+            deny: Vec::new(),
+            messages_per_sender: 60,
+            window_secs: 60,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DirectoryConf {
+    /// Gets unrouted incoming messages and operator notices; empty:
+    /// `postmaster@<smtp.hostname>`.
+    pub default_recipient: String,
+}
+
+/// What a user or group may do; the default: fax, voice and SMS to
+/// national, non-premium numbers.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PermissionsConf {
+    pub fax: bool,
+    pub sms: bool,
+    pub voice: bool,
+    pub international: bool,
+    pub premium: bool,
+}
+
+impl Default for PermissionsConf {
+    fn default() -> Self {
+        let p = kernel::numbering::Permissions::default();
+        PermissionsConf {
+            fax: p.fax,
+            sms: p.sms,
+            voice: p.voice,
+            international: p.international,
+            premium: p.premium,
+        }
+    }
+}
+
+impl From<PermissionsConf> for kernel::numbering::Permissions {
+    fn from(p: PermissionsConf) -> Self {
+        kernel::numbering::Permissions {
+            international: p.international,
+            premium: p.premium,
+            fax: p.fax,
+            sms: p.sms,
+            voice: p.voice,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupConf {
+    pub name: String,
+    #[serde(default)]
+    pub permissions: PermissionsConf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserConf {
+    pub id: String,
+    pub email: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub fax_numbers: Vec<String>,
+    #[serde(default)]
+    pub voice_numbers: Vec<String>,
+    #[serde(default)]
+    pub sms_numbers: Vec<String>,
+    #[serde(default)]
+    pub permissions: PermissionsConf,
+    /// Caller id of the user's outgoing calls.
+    pub sender_number: Option<String>,
+    /// Header line on the user's fax pages.
+    pub fax_header: Option<String>,
+    #[serde(default)]
+    pub language: Language,
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ServiceConf {
+    Fax,
+    Voice,
+    Sms,
+}
+
+impl From<ServiceConf> for kernel::message::Service {
+    fn from(s: ServiceConf) -> Self {
+        match s {
+            ServiceConf::Fax => kernel::message::Service::Fax,
+            ServiceConf::Voice => kernel::message::Service::Voice,
+            ServiceConf::Sms => kernel::message::Service::Sms,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteConf {
+    pub pattern: Pattern,
+    pub service: Option<ServiceConf>,
+    pub mailbox: String,
+    /// How calls to these numbers are answered: `fax`, `voice` or
+    /// `auto-detect` (voicemail that switches to fax on a calling tone).
+    /// Unset: from the services the number has (see the routing docs).
+    pub answer: Option<kernel::routing::AnswerMode>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LineDriver {
+    /// Lines on the built-in virtual exchange, wired to the simulated
+    /// phone network.
+    Loopback,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LinesConf {
+    pub driver: LineDriver,
+    /// The lines' own numbers on the exchange.
+    pub numbers: Vec<String>,
+    /// Our fax ident (TSI/CSI).
+    pub ident: String,
+    /// Header line on sent pages; empty: the ident.
+    pub header: String,
+}
+
+impl Default for LinesConf {
+    fn default() -> Self {
+        LinesConf {
+            driver: LineDriver::Loopback,
+            numbers: (100..104).map(|n| n.to_string()).collect(),
+            ident: "+49 89 1234".into(),
+            header: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SimulatedNetworkConf {
+    /// Numbers (as the lines dial them) with a virtual fax machine from
+    /// the start; every other number gets one when first dialled, but the
+    /// special numbers of [`crate::simnet`].
+    pub fax_numbers: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmtpConf {
+    pub listen: SocketAddr,
+    pub hostname: String,
+    pub fax_domains: Vec<String>,
+    pub sms_domains: Vec<String>,
+    pub voice_domains: Vec<String>,
+    /// Clients that may send without AUTH.
+    pub allowed_networks: Vec<NetworkConf>,
+    pub tls: TlsConf,
+    #[serde(rename = "auth_user")]
+    pub auth_users: Vec<AuthUserConf>,
+    pub smart_host: Option<SmartHostConf>,
+    pub max_message_size: usize,
+    pub max_recipients: usize,
+    pub max_connections_per_client: usize,
+}
+
+impl Default for SmtpConf {
+    fn default() -> Self {
+        SmtpConf {
+            listen: SocketAddr::from(([127, 0, 0, 1], 2525)),
+            hostname: "localhost".into(),
+            fax_domains: vec!["fax.localhost".into()],
+            sms_domains: vec!["sms.localhost".into()],
+            voice_domains: Vec::new(),
+            allowed_networks: vec![
+                NetworkConf(Network::parse("127.0.0.0/8").expect("valid")),
+                NetworkConf(Network::parse("::1/128").expect("valid")),
+            ],
+            tls: TlsConf::default(),
+            auth_users: Vec::new(),
+            smart_host: None,
+            max_message_size: 32 * 1024 * 1024,
+            max_recipients: 100,
+            max_connections_per_client: 20,
+        }
+    }
+}
+
+/// `10.0.0.0/8`, `192.0.2.7`, `2001:db8::/32`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct NetworkConf(pub Network);
+
+impl TryFrom<String> for NetworkConf {
+    type Error = String;
+    fn try_from(s: String) -> Result<NetworkConf, String> {
+        Network::parse(&s).map(NetworkConf).ok_or_else(|| {
+            format!(
+                "'{s}' is not a network: write an address or address/prefix \
+                 (10.0.0.0/8, 192.0.2.7, 2001:db8::/32)"
+            )
+        })
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TlsConf {
+    /// PEM certificate chain; without it and `key`, a self-signed pair is
+    /// made in the data directory on first start.
+    pub certificate: Option<PathBuf>,
+    pub key: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthUserConf {
+    pub name: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SmartHostTls {
+    /// STARTTLS or fail (the default).
+    #[default]
+    Required,
+    /// STARTTLS when offered.
+    Opportunistic,
+    /// Plain SMTP: only for a mail server on this host.
+    None,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmartHostConf {
+    pub host: String,
+    #[serde(default = "default_submission_port")]
+    pub port: u16,
+    #[serde(default)]
+    pub tls: SmartHostTls,
+    pub user: Option<String>,
+    pub password: Option<String>,
+}
+
+fn default_submission_port() -> u16 {
+    587
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeliveryModeConf {
+    /// Reports and incoming messages stay in the store (`ums journal`).
+    LocalStore,
+    /// Mailed: through the smart host, or straight to the MX hosts.
+    Mail,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeliveryConf {
+    /// Default: `mail` with a smart host, `local-store` without.
+    pub mode: Option<DeliveryModeConf>,
+    /// Default: `dead-letter` in the data directory.
+    pub dead_letter_dir: Option<PathBuf>,
+    pub backoff_secs: Vec<u64>,
+    pub max_attempts: u32,
+    pub timeout_secs: u64,
+}
+
+impl Default for DeliveryConf {
+    fn default() -> Self {
+        DeliveryConf {
+            mode: None,
+            dead_letter_dir: None,
+            backoff_secs: vec![30, 120, 600],
+            max_attempts: 10,
+            timeout_secs: 30,
+        }
+    }
+}
+
+/// Fax call retries.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetryConf {
+    pub retries: u32,
+    pub intervals_secs: Vec<u64>,
+}
+
+impl Default for RetryConf {
+    fn default() -> Self {
+        let r = kernel::job::RetryPolicy::default();
+        RetryConf {
+            retries: r.retries,
+            intervals_secs: r.intervals_secs,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReportsConf {
+    /// Language of reports to people not in the directory.
+    pub language: Language,
+    /// Reserved: own report templates are not supported yet.
+    pub templates_dir: Option<PathBuf>,
+    pub gateway_name: String,
+    /// `From` of confirmations and notices; empty: `postmaster@<hostname>`.
+    pub notice_sender: String,
+    /// `From` of incoming messages; empty: `fax-gateway@<hostname>`.
+    pub incoming_sender: String,
+}
+
+impl Default for ReportsConf {
+    fn default() -> Self {
+        ReportsConf {
+            language: Language::En,
+            templates_dir: None,
+            gateway_name: "UMS Gateway".into(),
+            notice_sender: String::new(),
+            incoming_sender: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConf {
+    /// Prometheus endpoint; off unless set.
+    pub listen: Option<SocketAddr>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DaemonConf {
+    /// On SIGTERM, how long calls in progress may take to finish.
+    pub stop_timeout_secs: u64,
+}
+
+impl Default for DaemonConf {
+    fn default() -> Self {
+        DaemonConf {
+            stop_timeout_secs: 120,
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! `ums serve`: the daemon's shell around [`crate::daemon`]: the
+//! configuration (file or embedded default), the data directory, signals
+//! (SIGHUP reloads, SIGTERM/SIGINT stop gracefully), systemd notification,
+//! and log lines on stderr ([`crate::log`]).
+//!
+//! Exit codes: 0 after a clean stop, [`EXIT_START`] when the gateway cannot
+//! start (data directory, port in use), [`EXIT_CONFIG`] for an invalid
+//! configuration.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use crate::ulog;
+
+/// `ums serve`'s flags.
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    /// The configuration file; `None`: the embedded default.
+    pub config: Option<PathBuf>,
+    pub data: Option<PathBuf>,
+    /// Overrides `smtp.listen`.
+    pub smtp: Option<std::net::SocketAddr>,
+    /// Senders of the embedded default (default `fax@localhost`).
+    pub users: Vec<String>,
+    /// `HOST:PORT`, overrides `smtp.smart_host`.
+    pub smart_host: Option<String>,
+    /// Overrides `metrics.listen`.
+    pub metrics: Option<std::net::SocketAddr>,
+}
+
+/// `ums serve` exits with this when it cannot start (data directory,
+/// port in use), as every `ums` command on an error.
+pub const EXIT_START: u8 = 2;
+
+/// `ums serve` exits with this when the configuration is invalid
+/// (sysexits EX_CONFIG; the unit does not restart on it).
+pub const EXIT_CONFIG: u8 = 78;
+
+pub fn check_config(file: &Path) -> ExitCode {
+    match crate::config::Loaded::from_file(file) {
+        Ok(loaded) => {
+            let c = &loaded.config;
+            println!("{}: ok", file.display());
+            for w in loaded.warnings() {
+                println!("  warning: {w}");
+            }
+            println!(
+                "  smtp {} ({}), {} users, {} routing rules, {} lines",
+                c.smtp.listen,
+                c.smtp.hostname,
+                c.users.len(),
+                c.routes.len(),
+                c.lines.numbers.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `--data`, else `$UMS_DATA`, else systemd's $STATE_DIRECTORY (the first,
+/// if several), else ~/.local/share/ums.
+pub fn data_dir(arg: Option<PathBuf>) -> PathBuf {
+    let under_systemd = std::env::var_os("STATE_DIRECTORY")
+        .and_then(|v| {
+            v.to_str()
+                .and_then(|s| s.split(':').next())
+                .map(PathBuf::from)
+        })
+        .filter(|p| !p.as_os_str().is_empty());
+    match under_systemd {
+        Some(state) if arg.is_none() && std::env::var_os("UMS_DATA").is_none() => state,
+        _ => crate::client::serve_data_dir(arg),
+    }
+}
+
+/// The configuration `serve` runs: the file, or the embedded default with
+/// the `--user`s; `--smtp` and `--smart-host` override either.
+fn serve_config(args: &ServeOptions) -> Result<crate::config::Loaded, crate::config::ConfigError> {
+    use crate::config::schema::{PermissionsConf, SmartHostConf, SmartHostTls, UserConf};
+    let mut loaded = match &args.config {
+        Some(f) => crate::config::Loaded::from_file(f)?,
+        None => {
+            let mut l = crate::config::Loaded::embedded();
+            let users: Vec<String> = if args.users.is_empty() {
+                vec!["fax@localhost".into()]
+            } else {
+                args.users.clone()
+            };
+            l.config.users = users
+                .iter()
+                .enumerate()
+                .map(|(i, email)| UserConf {
+                    id: format!("user{i}"),
+                    email: email.clone(),
+                    name: email.clone(),
+                    fax_numbers: Vec::new(),
+                    voice_numbers: Vec::new(),
+                    sms_numbers: Vec::new(),
+                    permissions: PermissionsConf::default(),
+                    sender_number: None,
+                    fax_header: None,
+                    language: Default::default(),
+                    groups: Vec::new(),
+                })
+                .collect();
+            l
+        }
+    };
+    if let Some(listen) = args.smtp {
+        loaded.config.smtp.listen = listen;
+    }
+    if let Some(listen) = args.metrics {
+        loaded.config.metrics.listen = Some(listen);
+    }
+    if let Some(hp) = &args.smart_host {
+        let bad = || crate::config::ConfigError {
+            file: "--smart-host".into(),
+            line: 0,
+            column: 0,
+            key: None,
+            message: format!("'{hp}': give HOST:PORT"),
+        };
+        let (host, port) = hp.rsplit_once(':').ok_or_else(bad)?;
+        loaded.config.smtp.smart_host = Some(SmartHostConf {
+            host: host.to_string(),
+            port: port.parse().map_err(|_| bad())?,
+            tls: SmartHostTls::Opportunistic,
+            user: None,
+            password: None,
+        });
+    }
+    Ok(loaded)
+}
+
+pub fn run(args: ServeOptions) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let loaded = match serve_config(&args) {
+        Ok(l) => l,
+        Err(e) => {
+            ulog!(Err, "config-invalid", "{e}");
+            return Ok(ExitCode::from(EXIT_CONFIG));
+        }
+    };
+    for w in loaded.warnings() {
+        ulog!(Warning, "config-warning", "{w}");
+    }
+    let data = data_dir(args.data.clone());
+    if let Err(e) = std::fs::create_dir_all(&data) {
+        ulog!(
+            Err,
+            "data-dir-failed",
+            "data directory {}: {e}",
+            data.display()
+        );
+        return Ok(ExitCode::from(EXIT_START));
+    }
+    let setup = match loaded.setup(&data) {
+        Ok(s) => s,
+        Err(e) => {
+            ulog!(Err, "config-invalid", "{e}");
+            return Ok(ExitCode::from(EXIT_CONFIG));
+        }
+    };
+    let stop_timeout = setup.options.stop_timeout;
+    let domains: Vec<String> = setup
+        .service_domains
+        .iter()
+        .map(|(d, _)| d.clone())
+        .collect();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let code = rt.block_on(async move {
+        use tokio::signal::unix::{signal, SignalKind};
+        let running = match crate::daemon::start(setup).await {
+            Ok(r) => r,
+            Err(e) => {
+                ulog!(Err, "start-failed", "cannot start: {e}");
+                return Ok::<_, Box<dyn std::error::Error>>(ExitCode::from(EXIT_START));
+            }
+        };
+        ulog!(
+            Info,
+            "started",
+            "serving SMTP on {} for {}, data in {}, configuration {}",
+            running.smtp_addr,
+            domains.join(" and "),
+            data.display(),
+            loaded
+                .file
+                .as_ref()
+                .map_or(crate::config::EMBEDDED.to_string(), |f| f.display().to_string())
+        );
+        if let Some(addr) = running.metrics_addr {
+            ulog!(Info, "metrics", "metrics on http://{addr}/metrics");
+        }
+        // The store is open and the listener bound: tell systemd.
+        crate::sd_notify::notify("READY=1");
+        if std::env::var_os("NOTIFY_SOCKET").is_none() {
+            eprintln!("{}", crate::client::next_steps(running.smtp_addr, &data));
+        }
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        let mut hup = signal(SignalKind::hangup())?;
+        let how = loop {
+            tokio::select! {
+                _ = int.recv() => break "SIGINT",
+                _ = term.recv() => break "SIGTERM",
+                _ = hup.recv() => reload(&args, &running),
+            }
+        };
+        crate::sd_notify::notify("STOPPING=1");
+        ulog!(
+            Notice,
+            "stopping",
+            "{how}: stopping: no new mail or calls; waiting up to {} s for {} call(s) in progress",
+            stop_timeout.as_secs(),
+            running.calls_in_progress()
+        );
+        tokio::select! {
+            left = running.shutdown(stop_timeout) => {
+                if left > 0 {
+                    ulog!(Warning, "stop-timeout", "{left} call(s) cut at the stop timeout; they are retried after the next start");
+                }
+                ulog!(Notice, "stopped", "stopped, store flushed");
+            }
+            _ = term.recv() => ulog!(Warning, "stop-forced", "second SIGTERM: stopping now; calls in progress are retried after the next start"),
+            _ = int.recv() => ulog!(Warning, "stop-forced", "second SIGINT: stopping now; calls in progress are retried after the next start"),
+        }
+        Ok(ExitCode::SUCCESS)
+    })?;
+    Ok(code)
+}
+
+/// SIGHUP: read the file again and swap routing, users and SMTP policy. An
+/// invalid file changes nothing.
+fn reload(args: &ServeOptions, running: &crate::daemon::Running) {
+    if args.config.is_none() {
+        ulog!(
+            Notice,
+            "reload-skipped",
+            "SIGHUP: no configuration file to reload (started without --config)"
+        );
+        return;
+    }
+    let loaded = match serve_config(args) {
+        Ok(l) => l,
+        Err(e) => {
+            ulog!(
+                Err,
+                "reload-failed",
+                "SIGHUP: configuration not reloaded, the old one stays: {e}"
+            );
+            return;
+        }
+    };
+    let r = loaded.reload();
+    let (users, rules) = (r.directory.users.len(), r.rules.len());
+    match running.reload(r) {
+        Ok(()) => ulog!(
+            Notice,
+            "reloaded",
+            "SIGHUP: reloaded routing ({rules} rules), users ({users}) and SMTP policy; other settings take effect at the next start"
+        ),
+        Err(e) => ulog!(Err, "reload-failed", "SIGHUP: configuration not reloaded, the old one stays: {e}"),
+    }
+}

@@ -1,0 +1,214 @@
+//! The configuration file: the shipped example is valid; a bad file is
+//! refused by `ums check-config` and by `ums serve` alike, with
+//! `file:line:column: key: what is wrong`; a data directory that cannot be
+//! used and a port in use stop the start with a clear message.
+
+mod serve_harness;
+
+use std::path::Path;
+
+use serve_harness::*;
+
+#[test]
+fn the_example_config_is_valid() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/ums.toml");
+    let out = run(&["check-config", "--config", example.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains(": ok"), "{}", text(&out));
+}
+
+/// (name, file text, line, key, words of the reason)
+const BAD: &[(&str, &str, usize, &str, &str)] = &[
+    (
+        "syntax",
+        "[smtp]\nhostname = \"gw.example.com\"\nlisten = 127.0.0.1:2525\n",
+        3,
+        "smtp.listen",
+        "invalid float",
+    ),
+    (
+        "unknown-key",
+        "[smtp]\nhostname = \"gw.example.com\"\nallowed_network = [\"10.0.0.0/8\"]\n",
+        3,
+        "smtp.allowed_network",
+        "unknown field `allowed_network`",
+    ),
+    (
+        "wrong-type",
+        "[daemon]\nstop_timeout_secs = \"two minutes\"\n",
+        2,
+        "daemon.stop_timeout_secs",
+        "invalid type: string \"two minutes\", expected u64",
+    ),
+    (
+        "bad-network",
+        "[smtp]\n\nallowed_networks = [\"127.0.0.0/8\", \"10.0.0.0/33\"]\n",
+        3,
+        "smtp.allowed_networks",
+        "'10.0.0.0/33' is not a network",
+    ),
+    (
+        "route-to-nobody",
+        "[[user]]\nid = \"anna\"\nemail = \"anna@example.test\"\n\n[[route]]\npattern = \"2?\"\nmailbox = \"user:bob\"\n",
+        7,
+        "route[0].mailbox",
+        "'user:bob' names no user",
+    ),
+    (
+        "sip-trunk",
+        "[lines]\nnumbers = [\"100\"]\n\n[[trunk]]\nname = \"provider\"\n",
+        4,
+        "trunk[0]",
+        "SIP trunks are not supported yet",
+    ),
+    (
+        "short-password",
+        "[[smtp.auth_user]]\nname = \"scanner\"\npassword = \"secret\"\n",
+        3,
+        "smtp.auth_user[0].password",
+        "at least 12 characters",
+    ),
+];
+
+#[test]
+fn check_config_and_serve_name_file_line_key_and_reason() {
+    let dir = scratch("bad-config");
+    for (name, body, line, key, reason) in BAD {
+        let file = dir.join(format!("{name}.toml"));
+        std::fs::write(&file, body).unwrap();
+        let f = file.to_str().unwrap();
+        let expected = format!("{f}:{line}:");
+
+        let out = run(&["check-config", "--config", f]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        assert!(err.starts_with(&expected), "{name}: {err}");
+        assert!(err.contains(&format!(" {key}: ")), "{name}: {err}");
+        assert!(err.contains(reason), "{name}: {err}");
+
+        // serve refuses the same file with the same words, before binding.
+        let data = dir.join(format!("{name}-data"));
+        let out = ums()
+            .args(["serve", "--config", f, "--data"])
+            .arg(&data)
+            .output()
+            .unwrap();
+        let log = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(78), "{name}: {log}");
+        let line_ = log.lines().find(|l| l.contains("msgid=config-invalid"));
+        let line_ = line_.unwrap_or_else(|| panic!("{name}: {log}"));
+        assert!(line_.starts_with("<3>level=err "), "{name}: {log}");
+        assert!(line_.contains(&expected), "{name}: {log}");
+        assert!(line_.contains(&format!(" {key}: ")), "{name}: {log}");
+        assert!(line_.contains(reason), "{name}: {log}");
+        assert!(!data.join("store").exists(), "{name}: started anyway");
+    }
+}
+
+#[test]
+fn a_missing_config_file_is_an_error() {
+    let dir = scratch("missing-config");
+    let f = dir.join("nope.toml");
+    let out = run(&["check-config", "--config", f.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("nope.toml") && err.contains("cannot read"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_data_directory_that_cannot_be_made_stops_the_start() {
+    let dir = scratch("data-dir");
+    // A regular file where the data directory's parent should be.
+    let file = dir.join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    for data in [file.join("data"), "/proc/ums-config-test/data".into()] {
+        let log = dir.join("serve.log");
+        let mut child = spawn(
+            &[
+                "--smtp",
+                "127.0.0.1:40302",
+                "--data",
+                data.to_str().unwrap(),
+            ],
+            &log,
+        );
+        let status = wait_exit(&mut child, 30).expect("exits");
+        let log = read(&log);
+        assert_eq!(status.code(), Some(2), "{log}");
+        assert!(log.contains("msgid=data-dir-failed"), "{log}");
+        assert!(log.contains(data.to_str().unwrap()), "{log}");
+        assert!(!listening(40302));
+    }
+    // A data directory that does not exist yet is made.
+    let data = dir.join("new/deeper/data");
+    let log = dir.join("serve-new.log");
+    let mut child = spawn(
+        &[
+            "--smtp",
+            "127.0.0.1:40302",
+            "--data",
+            data.to_str().unwrap(),
+        ],
+        &log,
+    );
+    let up = wait_for(30, || listening(40302));
+    signal(&child, "TERM");
+    let status = wait_exit(&mut child, 30);
+    assert!(up, "{}", read(&log));
+    assert!(status.is_some_and(|s| s.success()), "{}", read(&log));
+    assert!(data.join("store").is_dir());
+}
+
+#[test]
+fn a_port_in_use_stops_the_start_with_the_address() {
+    let dir = scratch("port-in-use");
+    let _taken = std::net::TcpListener::bind("127.0.0.1:40303").unwrap();
+    let data = dir.join("data");
+    let log = dir.join("serve.log");
+    let mut child = spawn(
+        &[
+            "--smtp",
+            "127.0.0.1:40303",
+            "--data",
+            data.to_str().unwrap(),
+        ],
+        &log,
+    );
+    let status = wait_exit(&mut child, 30).expect("exits");
+    let log = read(&log);
+    assert_eq!(status.code(), Some(2), "{log}");
+    let line = log
+        .lines()
+        .find(|l| l.contains("msgid=start-failed"))
+        .unwrap_or_else(|| panic!("{log}"));
+    assert!(line.starts_with("<3>"), "{log}");
+    assert!(line.contains("127.0.0.1:40303"), "{log}");
+    assert!(line.contains("in use"), "{log}");
+}
+
+#[test]
+fn a_world_readable_file_with_passwords_is_valid_but_warned_about() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch("warnings");
+    let file = dir.join("ums.toml");
+    std::fs::write(
+        &file,
+        "[[smtp.auth_user]]\nname = \"scanner\"\npassword = \"a long random password\"\n",
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    for (mode, warned) in [(0o644, true), (0o640, false)] {
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+        let out = run(&["check-config", "--config", f]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        assert_eq!(
+            text(&out).contains("warning: ") && text(&out).contains("every user may read it"),
+            warned,
+            "mode {mode:o}: {}",
+            text(&out)
+        );
+    }
+}

@@ -1,0 +1,162 @@
+//! What a configuration file becomes: the embedded default is the gateway
+//! `ums serve` ran before configuration files existed; each section of a
+//! file reaches the setup the daemon starts from.
+
+use std::path::PathBuf;
+
+use gateway::config::Loaded;
+use kernel::message::Service;
+use kernel::notify::DeliveryMode;
+
+fn data(name: &str) -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("config-parse-{name}"));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn the_embedded_default_is_loopback_only_and_local_store() {
+    let s = Loaded::embedded().setup(&data("embedded")).unwrap();
+    assert_eq!(s.smtp_listen.to_string(), "127.0.0.1:2525");
+    assert_eq!(
+        s.service_domains,
+        vec![
+            ("fax.localhost".to_string(), Service::Fax),
+            ("sms.localhost".to_string(), Service::Sms)
+        ]
+    );
+    assert!(s.allowed_networks.iter().all(|n| n.addr.is_loopback()));
+    assert!(s.auth_users.is_empty());
+    assert!(s.smart_host.is_none());
+    assert_eq!(s.mode, DeliveryMode::LocalStore);
+    assert_eq!(s.lines, ["100", "101", "102", "103"]);
+    assert!(
+        s.virtual_fax_numbers.is_empty(),
+        "every number is a fax machine"
+    );
+    assert_eq!(s.plan.base_digits(), "49891234");
+    assert_eq!(s.metrics_listen, None);
+    assert_eq!(s.options.stop_timeout.as_secs(), 120);
+    assert!(s.tls.is_some(), "a self-signed certificate");
+}
+
+#[test]
+fn every_section_reaches_the_setup() {
+    let text = r#"
+[numbering]
+country_code = "44"
+area_code = "20"
+subscriber = "7946"
+internal_length = { min = 2, max = 4 }
+
+[dial_policy]
+deny = ["+44 9*"]
+messages_per_sender = 5
+window_secs = 600
+
+[directory]
+default_recipient = "ops@example.co.uk"
+
+[[group]]
+name = "abroad"
+permissions = { international = true }
+
+[[user]]
+id = "anna"
+email = "anna@example.co.uk"
+fax_numbers = ["20"]
+groups = ["abroad"]
+language = "de"
+
+[[route]]
+pattern = "3?"
+service = "fax"
+mailbox = "user:anna"
+
+[lines]
+numbers = ["200", "201"]
+ident = "ACME"
+header = "ACME Ltd"
+
+[smtp]
+listen = "127.0.0.1:40330"
+hostname = "gw.example.co.uk"
+fax_domains = ["fax.example.co.uk"]
+sms_domains = []
+allowed_networks = ["192.0.2.0/24"]
+
+[[smtp.auth_user]]
+name = "scanner"
+password = "a long random password"
+
+[smtp.smart_host]
+host = "mail.example.co.uk"
+user = "ums"
+password = "another long password"
+
+[delivery]
+backoff_secs = [5]
+
+[reports]
+language = "de"
+
+[metrics]
+listen = "127.0.0.1:40331"
+
+[daemon]
+stop_timeout_secs = 30
+"#;
+    let loaded = Loaded::parse(text, "t.toml").unwrap();
+    let s = loaded.setup(&data("full")).unwrap();
+    assert_eq!(s.plan.country_code, "44");
+    assert_eq!(s.plan.internal_length.map(|r| (r.min, r.max)), Some((2, 4)));
+    assert_eq!(s.options.dial_deny.len(), 1);
+    assert_eq!(s.rate_limit, (5, 600));
+    assert_eq!(s.directory.default_recipient, "ops@example.co.uk");
+    assert_eq!(s.directory.users[0].groups, ["abroad"]);
+    assert!(s.directory.groups[0].permissions.international);
+    assert_eq!(s.rules.len(), 1);
+    assert_eq!(s.rules[0].service, Some(Service::Fax));
+    assert_eq!(s.lines, ["200", "201"]);
+    assert_eq!(s.options.header.as_deref(), Some("ACME Ltd"));
+    assert_eq!(s.hostname, "gw.example.co.uk");
+    assert_eq!(
+        s.service_domains,
+        vec![("fax.example.co.uk".to_string(), Service::Fax)]
+    );
+    assert_eq!(s.allowed_networks[0].prefix, 24);
+    assert_eq!(s.auth_users[0].0, "scanner");
+    let host = s.smart_host.as_ref().unwrap();
+    assert_eq!(host.port, 587, "the submission port by default");
+    assert!(matches!(host.tls, smtp::outbound::TlsMode::Required));
+    assert_eq!(
+        host.auth,
+        Some(("ums".into(), "another long password".into()))
+    );
+    assert_eq!(s.mode, DeliveryMode::Mail, "mailed with a smart host");
+    assert_eq!(s.options.delivery_backoff_secs, [5]);
+    assert_eq!(s.options.language, kernel::report::Language::De);
+    assert_eq!(s.report.notice_sender, "postmaster@gw.example.co.uk");
+    assert_eq!(s.metrics_listen.map(|a| a.port()), Some(40331));
+    assert_eq!(s.options.stop_timeout.as_secs(), 30);
+    assert_eq!(loaded.reload().directory.users.len(), 1);
+}
+
+#[test]
+fn a_certificate_that_cannot_be_loaded_is_placed_at_its_key() {
+    let dir = data("cert");
+    let cert = dir.join("cert.pem");
+    std::fs::write(&cert, "not a certificate").unwrap();
+    let text = format!(
+        "[smtp]\nhostname = \"gw.example.com\"\n\n[smtp.tls]\ncertificate = \"{}\"\nkey = \"{}\"\n",
+        cert.display(),
+        dir.join("missing-key.pem").display()
+    );
+    let e = Loaded::parse(&text, "t.toml").unwrap_err();
+    assert_eq!(
+        (e.line, e.key.as_deref()),
+        (5, Some("smtp.tls.certificate"))
+    );
+    assert!(e.message.contains("no certificate found"), "{e}");
+}

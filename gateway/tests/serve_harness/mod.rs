@@ -1,0 +1,153 @@
+//! Running the real `ums` binary in the tests: scratch directories, the
+//! log on stderr captured to a file, signals, swaks.
+#![allow(dead_code)] // each test file uses a part
+
+use std::io::Read;
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::time::Duration;
+
+use fax_t30::page::Resolution;
+
+/// A fresh directory for one test (the helper's name in it).
+pub fn scratch(name: &str) -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("config-{name}"));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+pub fn ums() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ums"));
+    // Not under systemd, whatever runs the tests.
+    c.env_remove("STATE_DIRECTORY")
+        .env_remove("NOTIFY_SOCKET")
+        .env_remove("WATCHDOG_USEC");
+    c
+}
+
+/// `ums serve ARGS`, stderr to `log`.
+pub fn spawn(args: &[&str], log: &Path) -> Child {
+    let err = std::fs::File::create(log).unwrap();
+    ums()
+        .arg("serve")
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(err))
+        .spawn()
+        .expect("ums serve starts")
+}
+
+/// Run `ums ARGS` to the end.
+pub fn run(args: &[&str]) -> Output {
+    ums().args(args).output().expect("ums runs")
+}
+
+pub fn read(path: &Path) -> String {
+    let mut s = String::new();
+    if let Ok(mut f) = std::fs::File::open(path) {
+        let _ = f.read_to_string(&mut s);
+    }
+    s
+}
+
+/// Poll `what` every 100 ms for up to `secs`.
+pub fn wait_for(secs: u64, mut what: impl FnMut() -> bool) -> bool {
+    for _ in 0..secs * 10 {
+        if what() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+pub fn listening(port: u16) -> bool {
+    TcpStream::connect(("127.0.0.1", port)).is_ok()
+}
+
+/// Wait until the log has a line containing every needle, after line `from`.
+pub fn wait_log(log: &Path, from: usize, needles: &[&str], secs: u64) -> bool {
+    wait_for(secs, || {
+        read(log)
+            .lines()
+            .skip(from)
+            .any(|l| needles.iter().all(|n| l.contains(n)))
+    })
+}
+
+pub fn log_lines(log: &Path) -> usize {
+    read(log).lines().count()
+}
+
+pub fn signal(child: &Child, sig: &str) {
+    let ok = Command::new("kill")
+        .args([&format!("-{sig}"), &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill -{sig}");
+}
+
+/// Wait for the process to end, at most `secs`; kill it if it does not.
+pub fn wait_exit(child: &mut Child, secs: u64) -> Option<ExitStatus> {
+    for _ in 0..secs * 10 {
+        if let Some(s) = child.try_wait().unwrap() {
+            return Some(s);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+/// swaks to the gateway with a TIFF attached.
+pub fn swaks(port: u16, from: &str, to: &str, doc: &Path, extra: &[&str]) -> Output {
+    Command::new("swaks")
+        .args(["--server", "127.0.0.1", "--port", &port.to_string()])
+        .args(["--from", from, "--to", to])
+        .args(["--attach-type", "image/tiff", "--attach"])
+        .arg(doc)
+        .args(extra)
+        .output()
+        .expect("swaks")
+}
+
+pub fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// A fine-resolution test document of `pages` pages (a call of some
+/// tens of seconds on the simulated network).
+pub fn document(dir: &Path, pages: u32) -> PathBuf {
+    let doc = dir.join("doc.tif");
+    gateway::document::write_pages(
+        &doc,
+        &gateway::document::demo_pages(pages, Resolution::Fine),
+    )
+    .unwrap();
+    doc
+}
+
+/// Pages in the faxes a virtual fax machine received.
+pub fn received_pages(data: &Path, number: &str) -> Vec<usize> {
+    let dir = data.join("virtual-network").join(number);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|d| {
+            d.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "tif"))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+        .iter()
+        .map(|f| fax_t30::tiff::read_tiff_file(f).map_or(0, |p| p.len()))
+        .collect()
+}

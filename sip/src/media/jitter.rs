@@ -1,0 +1,350 @@
+//! A jitter buffer for fax over G.711, with clock recovery.
+//!
+//! Fax modems do not survive packet-loss concealment: a V.17 or V.29
+//! receiver loses the page line at the first gap. So the buffer prefers
+//! delay to loss:
+//!
+//! * the playout delay follows the largest transit spread seen so far (plus
+//!   one frame and a margin), grows at once when jitter grows, up to a cap,
+//!   and never shrinks during the call;
+//! * reordered packets are put back in order, duplicates dropped;
+//! * a gap is filled with silence only when its samples are due (their
+//!   deadline), never earlier, and a packet that turns up before its
+//!   deadline is played whole;
+//! * clock recovery: the sender's 8 kHz and ours differ by some ppm. The
+//!   buffer measures the drift as the trend of the minimum transit time and
+//!   resamples (linear interpolation) by a ratio steered to keep the delay
+//!   on target, at most [`JitterConfig::max_steer_ppm`] away from 1, so a
+//!   modem sees a small steady frequency offset rather than sample slips.
+//!
+//! Samples are linear (decode G.711 before [`JitterBuffer::push`]); time is
+//! the `now` the caller passes.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use super::rtp::SAMPLES_PER_PACKET;
+
+/// Samples in one output frame (20 ms at 8 kHz).
+pub const FRAME: usize = SAMPLES_PER_PACKET as usize;
+/// Ring capacity in samples (4 s): more than the delay cap plus jitter.
+const RING: usize = 1 << 15;
+/// Window of the minimum-transit tracker.
+const BASE_WINDOW: Duration = Duration::from_secs(8);
+
+/// Settings of a [`JitterBuffer`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct JitterConfig {
+    /// Delay before the first sample plays, before any jitter is seen.
+    pub initial_delay: Duration,
+    /// The delay never grows beyond this (samples arriving later are lost).
+    pub max_delay: Duration,
+    /// Extra delay on top of the observed transit spread plus one frame.
+    pub margin: Duration,
+    /// Largest resampling correction of clock recovery, in ppm.
+    pub max_steer_ppm: f64,
+    /// Playout starts this long after the first packet, so the delay is
+    /// set from the jitter of the first packets rather than raised in steps
+    /// later (the start of a call is tones and silence).
+    pub learn: Duration,
+}
+
+impl Default for JitterConfig {
+    fn default() -> Self {
+        JitterConfig {
+            initial_delay: Duration::from_millis(60),
+            max_delay: Duration::from_millis(400),
+            margin: Duration::from_millis(10),
+            max_steer_ppm: 400.0,
+            learn: Duration::from_millis(500),
+        }
+    }
+}
+
+/// Counters of a [`JitterBuffer`].
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct JitterStats {
+    /// Packets accepted into the buffer.
+    pub packets: u64,
+    /// Copies of packets already held or played, dropped.
+    pub duplicates: u64,
+    /// Packets that arrived out of order but before their deadline.
+    pub reordered: u64,
+    /// Packets that arrived after their deadline (their samples were
+    /// already filled): the loss the delay could not prevent.
+    pub late: u64,
+    /// Packets too far ahead of playout (beyond the ring), dropped.
+    pub overflow: u64,
+    /// Gaps (runs of missing samples) filled at their deadline.
+    pub gaps: u64,
+    /// Samples of silence played in place of missing ones (gaps, delay
+    /// steps and the initial delay).
+    pub filled_samples: u64,
+    /// Times the delay was raised in a step (by inserting silence).
+    pub delay_steps: u64,
+    /// Timeline restarts (new source, timestamp jump).
+    pub restarts: u64,
+}
+
+/// The jitter buffer of one received voice stream. See the module docs.
+#[derive(Debug, Clone)]
+pub struct JitterBuffer {
+    cfg: JitterConfig,
+    samples: Vec<i16>,
+    /// Extended timestamp held by each ring slot (`i64::MIN`: empty).
+    owner: Vec<i64>,
+    epoch: Option<Instant>,
+    /// Local time of the first packet of the timeline.
+    first_arrival: Option<f64>,
+    last_ts: Option<(u32, i64)>,
+    max_ext: i64,
+    /// Sender position of the next output sample (fractional).
+    read_pos: f64,
+    started: bool,
+    /// Monotonic deque of (local time in samples, transit) for the
+    /// sliding minimum.
+    base: VecDeque<(f64, f64)>,
+    min_transit_seen: f64,
+    max_spread: f64,
+    /// Target delay in samples beyond the minimum transit.
+    target: f64,
+    ratio: f64,
+    in_gap: bool,
+    stats: JitterStats,
+}
+
+impl JitterBuffer {
+    pub fn new(cfg: JitterConfig) -> Self {
+        let target = dur_samples(cfg.initial_delay).min(dur_samples(cfg.max_delay));
+        JitterBuffer {
+            cfg,
+            samples: vec![0; RING],
+            owner: vec![i64::MIN; RING],
+            epoch: None,
+            first_arrival: None,
+            last_ts: None,
+            max_ext: i64::MIN,
+            read_pos: 0.0,
+            started: false,
+            base: VecDeque::new(),
+            min_transit_seen: f64::INFINITY,
+            max_spread: 0.0,
+            target,
+            ratio: 1.0,
+            in_gap: false,
+            stats: JitterStats::default(),
+        }
+    }
+
+    pub fn stats(&self) -> JitterStats {
+        self.stats
+    }
+
+    /// Current resampling ratio (sender samples per output sample).
+    pub fn ratio(&self) -> f64 {
+        self.ratio
+    }
+
+    /// Current target playout delay beyond the fastest transit.
+    pub fn target_delay(&self) -> Duration {
+        Duration::from_micros((self.target / 8.0 * 1000.0) as u64)
+    }
+
+    /// The largest transit spread seen (jitter range).
+    pub fn max_spread(&self) -> Duration {
+        Duration::from_micros((self.max_spread / 8.0 * 1000.0) as u64)
+    }
+
+    fn local(&mut self, now: Instant) -> f64 {
+        let epoch = *self.epoch.get_or_insert(now);
+        now.saturating_duration_since(epoch).as_nanos() as f64 * 8e-6
+    }
+
+    /// Start a new timeline (new SSRC): what is buffered is dropped, the
+    /// delay learnt so far is kept.
+    pub fn restart(&mut self) {
+        self.owner.fill(i64::MIN);
+        self.last_ts = None;
+        self.first_arrival = None;
+        self.max_ext = i64::MIN;
+        self.started = false;
+        self.base.clear();
+        self.min_transit_seen = f64::INFINITY;
+        self.ratio = 1.0;
+        self.in_gap = false;
+        self.stats.restarts += 1;
+    }
+
+    /// A received packet of linear samples with its RTP sequence number and
+    /// timestamp.
+    pub fn push(&mut self, now: Instant, _seq: u16, timestamp: u32, samples: &[i16]) {
+        if samples.is_empty() || samples.len() > RING / 4 {
+            return;
+        }
+        let t = self.local(now);
+        let ext = match self.last_ts {
+            None => timestamp as i64,
+            Some((last, last_ext)) => last_ext + timestamp.wrapping_sub(last) as i32 as i64,
+        };
+        // A jump of more than 10 s either way is a new timeline.
+        if self.last_ts.is_some() && ext.abs_diff(self.max_ext) > 80_000 {
+            self.restart();
+            return self.push(now, _seq, timestamp, samples);
+        }
+        self.last_ts = Some((timestamp, ext));
+        self.first_arrival.get_or_insert(t);
+        let end = ext + samples.len() as i64;
+        if self.started && (end as f64) <= self.read_pos.floor() {
+            // Already played (or filled). A copy of a played packet is a
+            // duplicate; otherwise the packet is late.
+            if self.owner[slot(ext)] == ext {
+                self.stats.duplicates += 1;
+            } else {
+                self.stats.late += 1;
+            }
+            self.note_transit(t, ext as f64);
+            return;
+        }
+        if self.owner[slot(ext)] == ext {
+            self.stats.duplicates += 1;
+            return;
+        }
+        if self.started && end as f64 > self.read_pos + (RING - FRAME) as f64 {
+            self.stats.overflow += 1;
+            return;
+        }
+        if self.started && (ext as f64) < self.read_pos.floor() {
+            // Its head is past: what is left of it still plays.
+            self.stats.late += 1;
+        } else if ext < self.max_ext {
+            self.stats.reordered += 1;
+        }
+        self.max_ext = self.max_ext.max(ext);
+        self.stats.packets += 1;
+        for (i, s) in samples.iter().enumerate() {
+            let p = ext + i as i64;
+            let k = slot(p);
+            self.samples[k] = *s;
+            self.owner[k] = p;
+        }
+        self.note_transit(t, ext as f64);
+    }
+
+    fn note_transit(&mut self, t: f64, ext: f64) {
+        let transit = t - ext;
+        while let Some(&(_, tr)) = self.base.back() {
+            if tr >= transit {
+                self.base.pop_back();
+            } else {
+                break;
+            }
+        }
+        self.base.push_back((t, transit));
+        let window = dur_samples(BASE_WINDOW);
+        while let Some(&(at, _)) = self.base.front() {
+            if t - at > window && self.base.len() > 1 {
+                self.base.pop_front();
+            } else {
+                break;
+            }
+        }
+        self.min_transit_seen = self.min_transit_seen.min(transit);
+        let base = self.base_transit();
+        let spread = transit - base;
+        if spread > self.max_spread {
+            self.max_spread = spread;
+        }
+        let want = (self.max_spread + FRAME as f64 + dur_samples(self.cfg.margin))
+            .min(dur_samples(self.cfg.max_delay));
+        if want > self.target {
+            self.target = want;
+        }
+    }
+
+    fn base_transit(&self) -> f64 {
+        self.base.front().map(|&(_, tr)| tr).unwrap_or(0.0)
+    }
+
+    /// The next 20 ms frame at local time `now`. Before the first packet and
+    /// across gaps the frame is (partly) silence; see [`JitterStats`].
+    pub fn pull(&mut self, now: Instant, out: &mut [i16; FRAME]) {
+        let t = self.local(now);
+        let learning = self
+            .first_arrival
+            .is_none_or(|f| t - f < dur_samples(self.cfg.learn));
+        if !self.started && learning {
+            out.fill(0);
+            return;
+        }
+        let want_pos = t - self.base_transit() - self.target;
+        if !self.started {
+            self.started = true;
+            self.read_pos = want_pos;
+        }
+        // Positive error: playing too early (too little delay).
+        let err = self.read_pos - want_pos;
+        let mut insert = 0usize;
+        if err > FRAME as f64 / 2.0 {
+            // Jitter grew: raise the delay now, by silence, not by speed.
+            insert = (err.round() as usize).min(FRAME);
+            self.stats.delay_steps += 1;
+        }
+        let steer = (-err * 4e-6).clamp(
+            -self.cfg.max_steer_ppm * 1e-6,
+            self.cfg.max_steer_ppm * 1e-6,
+        );
+        self.ratio = 1.0 + steer;
+        for (i, o) in out.iter_mut().enumerate() {
+            if i < insert {
+                *o = 0;
+                self.stats.filled_samples += 1;
+                continue;
+            }
+            let p0 = self.read_pos.floor();
+            let frac = self.read_pos - p0;
+            let a = self.sample(p0 as i64);
+            let b = if frac > 0.0 {
+                self.sample(p0 as i64 + 1)
+            } else {
+                a
+            };
+            *o = match (a, b) {
+                (Some(a), Some(b)) => {
+                    self.in_gap = false;
+                    (a as f64 + (b as f64 - a as f64) * frac).round() as i16
+                }
+                (Some(a), None) => {
+                    self.in_gap = false;
+                    a
+                }
+                (None, Some(b)) => b,
+                (None, None) => {
+                    if !self.in_gap {
+                        self.in_gap = true;
+                        // Only count gaps inside the stream, not the
+                        // initial wait for the first packet.
+                        if (p0 as i64) < self.max_ext {
+                            self.stats.gaps += 1;
+                        }
+                    }
+                    self.stats.filled_samples += 1;
+                    0
+                }
+            };
+            self.read_pos += self.ratio;
+        }
+    }
+
+    fn sample(&self, p: i64) -> Option<i16> {
+        let k = slot(p);
+        (self.owner[k] == p).then(|| self.samples[k])
+    }
+}
+
+fn slot(p: i64) -> usize {
+    p.rem_euclid(RING as i64) as usize
+}
+
+fn dur_samples(d: Duration) -> f64 {
+    d.as_secs_f64() * 8000.0
+}
