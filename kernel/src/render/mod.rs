@@ -34,6 +34,7 @@ mod font;
 mod geometry;
 mod image;
 mod pdf;
+mod preview;
 mod text;
 
 pub use self::font::{Font, SYSTEM_FONT_PATHS};
@@ -41,6 +42,7 @@ pub use self::geometry::{PageSetup, Placement, PrintArea};
 pub use self::image::{render_image, MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE};
 pub use self::pdf::render_pdf;
 pub use self::pdf::{render_pdf_threads, MAX_PDF_PAGE_SIDE_PT};
+pub use self::preview::{first_page_png, page_png, PREVIEW_WIDTH};
 pub use self::text::render_text;
 
 /// Most pages one document may render to; more is refused as
