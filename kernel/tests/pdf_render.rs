@@ -556,3 +556,29 @@ fn garbage_is_corrupt() {
         assert!(err.to_string().contains(name), "{err}");
     }
 }
+
+#[test]
+fn the_preview_png_of_a_received_page_passes_pngcheck_and_keeps_the_aspect() {
+    let dir = scratch("preview");
+    let pdf = groff_pdf(&dir, 1);
+    for res in [Resolution::Fine, Resolution::Standard] {
+        let pages: Vec<TiffPage> = render_pdf(&pdf, "a.pdf", &PageSetup::new(PaperSize::A4, res))
+            .unwrap()
+            .iter()
+            .map(|p| TiffPage::from_page(p, Compression::T6))
+            .collect();
+        let png = kernel::render::first_page_png(&pages).unwrap().unwrap();
+        let path = dir.join("preview.png");
+        std::fs::write(&path, &png).unwrap();
+        run("pngcheck", &["-q", "preview.png"], &dir);
+        let out = Command::new("identify")
+            .args(["-format", "%w %h"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        // 1728 × 2292 fine or 1728 × 1146 standard: 215 × 297 mm either way.
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "600 828", "{res:?}");
+    }
+    assert!(kernel::render::first_page_png(&[]).unwrap().is_none());
+    cleanup(&dir);
+}
