@@ -54,10 +54,7 @@ pub(super) fn to_page(
             continue;
         }
         inked[y] = true;
-        for (px, g) in src.chunks_exact(4).zip(dst.iter_mut()) {
-            let l = 77 * u32::from(px[0]) + 150 * u32::from(px[1]) + 29 * u32::from(px[2]);
-            *g = ((l + 128) >> 8) as u8;
-        }
+        luma_row(src, dst);
     }
     let photo = photo_tiles(&gray, w, h, &inked);
     let tiles_across = w.div_ceil(TILE);
@@ -92,6 +89,22 @@ pub(super) fn to_page(
         }
         pack(&bits, &mut packed);
         or_into_row(page.row_mut(py), &packed, x0, w);
+    }
+}
+
+/// Rec. 601 luma of opaque RGBA pixels, in 16-bit arithmetic (the weights
+/// add up to 256, so 255 × 256 + 128 still fits) that the compiler turns
+/// into wide vector code.
+fn luma_row(src: &[u8], dst: &mut [u8]) {
+    let n = dst.len().min(src.len() / 4);
+    let (src, dst) = (&src[..4 * n], &mut dst[..n]);
+    for (i, g) in dst.iter_mut().enumerate() {
+        let (r, gr, b) = (
+            u16::from(src[4 * i]),
+            u16::from(src[4 * i + 1]),
+            u16::from(src[4 * i + 2]),
+        );
+        *g = ((77 * r + 150 * gr + 29 * b + 128) >> 8) as u8;
     }
 }
 
