@@ -139,6 +139,21 @@ enum BenchCommand {
     /// Postfix with its queue, both fed by smtp-source (run from the
     /// repository root, as root).
     Smtp(SmtpArgs),
+    /// PDF pages per CPU-second against Ghostscript's tiffg4 device, and
+    /// received TIFF-F to PDF against tiff2pdf (documents made by groff,
+    /// ImageMagick and img2pdf at the start).
+    Render(RenderBenchArgs),
+}
+
+#[derive(Args)]
+struct RenderBenchArgs {
+    #[arg(long, default_value_t = 50)]
+    text_pages: usize,
+    #[arg(long, default_value_t = 10)]
+    photo_pages: usize,
+    /// Runs of each measurement; the one with the least CPU time counts.
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
 }
 
 #[derive(Args)]
@@ -176,6 +191,7 @@ fn main() -> ExitCode {
         Command::FaxLoop(args) => fax_loop(args),
         Command::Bench(BenchCommand::Channels(args)) => bench_channels(args),
         Command::Bench(BenchCommand::Smtp(args)) => bench_smtp(args),
+        Command::Bench(BenchCommand::Render(args)) => bench_render(args),
         Command::Serve(args) => serve(args),
         Command::Render(args) => Ok(gateway::render_cmd::run(&args)),
         Command::CheckConfig(args) => check_config(args),
@@ -392,6 +408,25 @@ fn bench_smtp(args: SmtpArgs) -> CliResult {
         "ratio      {ratio:.2} of Postfix (goal 2.00): {}",
         if ratio >= 2.0 { "met" } else { "NOT met" }
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench_render(args: RenderBenchArgs) -> CliResult {
+    let b = gateway::bench_render::RenderBench {
+        work_dir: std::env::temp_dir().join(format!("ums-bench-render-{}", std::process::id())),
+        text_pages: args.text_pages,
+        photo_pages: args.photo_pages,
+        runs: args.runs,
+    };
+    println!(
+        "bench render: {}-page text PDF (groff 10 pt) and {}-page photo PDF (A4 300 dpi JPEG) to A4 fine T.6 TIFF-F, ours (hayro) vs gs -sDEVICE=tiffg4",
+        b.text_pages, b.photo_pages
+    );
+    let result = gateway::bench_render::run(&b);
+    let _ = std::fs::remove_dir_all(&b.work_dir);
+    for line in gateway::bench_render::report(&result?) {
+        println!("{line}");
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -198,17 +198,25 @@ impl Notifier {
         };
         let pages = fax_t30::tiff::read_tiff_file(&doc)?;
         let pdf = fax_t30::pdf::pdf_from_pages(&pages, &fax_t30::pdf::PdfMeta::default());
-        let Some(mail) = self.incoming(
-            &rec.message,
-            Media::Fax {
-                pdf: Some(&pdf),
-                tiff: tiff.as_deref(),
-            },
-            language,
-            now,
-        ) else {
+        if self.mode != DeliveryMode::Mail {
             return Ok(false);
-        };
+        }
+        // A page that does not decode costs the preview, never the fax: the
+        // PDF carries the received data as it is.
+        let preview = crate::render::first_page_png(&pages).ok().flatten();
+        let mail = crate::report::incoming_mail_with_preview(
+            &self.config,
+            &Incoming {
+                message: &rec.message,
+                media: Media::Fax {
+                    pdf: Some(&pdf),
+                    tiff: tiff.as_deref(),
+                },
+                language,
+                now,
+            },
+            preview.as_deref(),
+        );
         store.enqueue_mail(&mail)?;
         rec.message.status = Status::Delivered;
         rec.message.updated_at = now;

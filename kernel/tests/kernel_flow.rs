@@ -219,6 +219,30 @@ fn an_incoming_fax_is_routed_stored_and_mailed_as_pdf() {
         .expect("TIFF-F attached too");
     let kept = std::fs::read(routed.message.document.as_ref().unwrap()).unwrap();
     assert!(tif.contents() == kept.as_slice());
+    // The first page as an inline PNG preview, read back by ImageMagick.
+    let png = mail
+        .attachments()
+        .find(|a| {
+            a.content_type()
+                .is_some_and(|t| t.ctype() == "image" && t.subtype() == Some("png"))
+        })
+        .expect("PNG preview");
+    assert!(png
+        .content_disposition()
+        .is_some_and(|d| d.ctype() == "inline"));
+    let png_path = dir.join("preview.png");
+    std::fs::write(&png_path, png.contents()).unwrap();
+    let identify = std::process::Command::new("identify")
+        .args(["-format", "%m %w %h"])
+        .arg(&png_path)
+        .output()
+        .expect("identify (imagemagick, scripts/setup.sh --test)");
+    assert_eq!(
+        String::from_utf8_lossy(&identify.stdout),
+        format!("PNG {} {}", kernel::render::PREVIEW_WIDTH, 828),
+        "{}",
+        String::from_utf8_lossy(&identify.stderr)
+    );
     assert_eq!(
         store
             .get(routed.message.id)

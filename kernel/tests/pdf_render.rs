@@ -556,3 +556,80 @@ fn garbage_is_corrupt() {
         assert!(err.to_string().contains(name), "{err}");
     }
 }
+
+#[test]
+fn the_preview_png_of_a_received_page_passes_pngcheck_and_keeps_the_aspect() {
+    let dir = scratch("preview");
+    let pdf = groff_pdf(&dir, 1);
+    for res in [Resolution::Fine, Resolution::Standard] {
+        let pages: Vec<TiffPage> = render_pdf(&pdf, "a.pdf", &PageSetup::new(PaperSize::A4, res))
+            .unwrap()
+            .iter()
+            .map(|p| TiffPage::from_page(p, Compression::T6))
+            .collect();
+        let png = kernel::render::first_page_png(&pages).unwrap().unwrap();
+        let path = dir.join("preview.png");
+        std::fs::write(&path, &png).unwrap();
+        run("pngcheck", &["-q", "preview.png"], &dir);
+        let out = Command::new("identify")
+            .args(["-format", "%w %h"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        // 1728 × 2292 fine or 1728 × 1146 standard: 215 × 297 mm either way.
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "600 828", "{res:?}");
+    }
+    assert!(kernel::render::first_page_png(&[]).unwrap().is_none());
+    cleanup(&dir);
+}
+
+#[test]
+fn a_compressed_content_stream_bomb_is_refused() {
+    use std::io::Write;
+    // 1 GiB of spaces in a 1 MB Flate content stream, then one line of text.
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    let spaces = vec![b' '; 1 << 20];
+    for _ in 0..1024 {
+        z.write_all(&spaces).unwrap();
+    }
+    z.write_all(b"BT /F1 12 Tf 72 700 Td (bomb) Tj ET").unwrap();
+    let data = z.finish().unwrap();
+    let objects: Vec<Vec<u8>> = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_vec(),
+        [
+            format!("<< /Length {} /Filter /FlateDecode >>\nstream\n", data.len()).as_bytes(),
+            &data,
+            b"\nendstream",
+        ]
+        .concat(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_vec(),
+    ];
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        pdf.extend_from_slice(o);
+        pdf.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!(
+            "trailer << /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    assert!(pdf.len() < 2 << 20);
+    let err = render_bounded(pdf, "bomb.pdf", BOUND).unwrap_err();
+    assert!(matches!(err, RenderError::TooLarge { .. }), "{err}");
+    assert!(err.to_string().contains("unpack"), "{err}");
+}

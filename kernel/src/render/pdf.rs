@@ -46,6 +46,11 @@ use super::{PageSetup, RenderError, MAX_PAGES};
 /// shrunk past legibility.
 pub const MAX_PDF_PAGE_SIDE_PT: f32 = 5000.0;
 
+/// Most bytes all of a PDF's Flate streams may inflate to. hayro holds a
+/// decoded stream whole in memory, so a 1 MB file of compressed spaces
+/// would cost 1 GB; the streams are counted (not kept) before it sees them.
+pub const MAX_PDF_INFLATED_BYTES: u64 = 256 << 20;
+
 const KIND: &str = "PDF document";
 
 /// Render every page of the PDF in `bytes` (called `name` in errors).
@@ -68,6 +73,7 @@ pub fn render_pdf_threads(
 ) -> Result<Vec<BilevelPage>, RenderError> {
     let area = fax_area(setup)?;
     check_complete(bytes, name)?;
+    check_inflated_size(bytes, name)?;
     let plan = guarded(name, || plan(bytes, name, &area))??;
     let threads = threads.clamp(1, plan.len().max(1));
     let mut parts: Vec<Vec<BilevelPage>> = if threads == 1 {
@@ -152,6 +158,62 @@ fn check_complete(bytes: &[u8], name: &str) -> Result<(), RenderError> {
         ));
     }
     Ok(())
+}
+
+/// Inflate every zlib stream of the file into a small buffer, counting
+/// the bytes, and refuse the file past [`MAX_PDF_INFLATED_BYTES`]. Streams
+/// are found by their keywords; damage just ends a stream's count.
+/// Encrypted streams and other filters (LZW, RunLength) are not counted.
+fn check_inflated_size(bytes: &[u8], name: &str) -> Result<(), RenderError> {
+    use std::io::Read;
+    let mut total = 0u64;
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut pos = 0;
+    while let Some(i) = find(&bytes[pos..], b"stream") {
+        let at = pos + i;
+        pos = at + 6;
+        if bytes[..at].ends_with(b"end") {
+            continue;
+        }
+        let mut start = pos;
+        if bytes.get(start) == Some(&b'\r') {
+            start += 1;
+        }
+        if bytes.get(start) == Some(&b'\n') {
+            start += 1;
+        }
+        let end = find(&bytes[start..], b"endstream").map_or(bytes.len(), |e| start + e);
+        let data = &bytes[start..end];
+        pos = end;
+        // A zlib header: deflate, and the check bits (RFC 1950 2.2).
+        let zlib = data.len() > 2
+            && data[0] & 0x0F == 8
+            && (u16::from(data[0]) << 8 | u16::from(data[1])) % 31 == 0;
+        if !zlib {
+            continue;
+        }
+        let mut inflater = flate2::read::ZlibDecoder::new(data);
+        while let Ok(n) = inflater.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            total += n as u64;
+            if total > MAX_PDF_INFLATED_BYTES {
+                return Err(too_large(
+                    name,
+                    format!(
+                        "its compressed streams unpack to more than {} MB",
+                        MAX_PDF_INFLATED_BYTES >> 20
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Where each PDF page goes on paper, checked against the limits.

@@ -7,6 +7,7 @@
 //! │  ├─ text/plain
 //! │  └─ text/html
 //! ├─ application/pdf                    fax-00000042.pdf
+//! ├─ image/png (inline)                 fax-00000042-page1.png (first page preview)
 //! ├─ image/tiff; application=faxbw      fax-00000042.tif  (RFC 3949)
 //! └─ audio/wav                          voice-00000042.wav (Content-Duration, RFC 3938)
 //! ```
@@ -48,11 +49,23 @@ pub struct Incoming<'a> {
 /// mailbox (the message's `recipient_address`, or the default recipient for
 /// an unrouted message).
 pub fn incoming_mail(cfg: &ReportConfig, inc: &Incoming) -> OutgoingMail {
+    incoming_mail_with_preview(cfg, inc, None)
+}
+
+/// [`incoming_mail`] with, for a fax, a PNG preview of its first page as
+/// an inline `image/png` part after the PDF (for mail clients that show
+/// inline images in the message).
+pub fn incoming_mail_with_preview(
+    cfg: &ReportConfig,
+    inc: &Incoming,
+    preview_png: Option<&[u8]>,
+) -> OutgoingMail {
     let msg = inc.message;
     let lang = inc.language;
     let id = msg.id.to_string();
 
     let mut attachments: Vec<Part> = Vec::new();
+    let mut inline: Option<Part> = None;
     let mut names: Vec<String> = Vec::new();
     let mut attach = |part: Part, name: String| {
         attachments.push(part.attachment(&name));
@@ -64,6 +77,15 @@ pub fn incoming_mail(cfg: &ReportConfig, inc: &Incoming) -> OutgoingMail {
                 attach(
                     Part::binary("application/pdf", pdf),
                     format!("fax-{id}.pdf"),
+                );
+            }
+            if let Some(png) = preview_png {
+                let name = format!("fax-{id}-page1.png");
+                inline = Some(
+                    Part::binary(&format!("image/png; name=\"{name}\""), png).header(
+                        "Content-Disposition",
+                        &format!("inline; filename=\"{name}\""),
+                    ),
                 );
             }
             if let Some(tiff) = tiff {
@@ -125,11 +147,15 @@ pub fn incoming_mail(cfg: &ReportConfig, inc: &Incoming) -> OutgoingMail {
             Part::text("html", &text.html),
         ],
     );
-    let body = if attachments.is_empty() {
+    let body = if attachments.is_empty() && inline.is_none() {
         report
     } else {
         let mut parts = vec![report];
         parts.extend(attachments);
+        if let Some(png) = inline {
+            // Right after the PDF.
+            parts.insert(2.min(parts.len()), png);
+        }
         Part::multipart("mixed", "", parts)
     };
     OutgoingMail {

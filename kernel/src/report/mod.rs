@@ -39,7 +39,7 @@ pub mod notice;
 pub mod templates;
 
 pub use dsn::{confirmation, failure_notice, Action, Cause, Dispatch};
-pub use incoming::{incoming_mail, Incoming, Media};
+pub use incoming::{incoming_mail, incoming_mail_with_preview, Incoming, Media};
 pub use notice::{deletion_notice, error_notice, Deletion, ErrorReport};
 
 use crate::message::{Direction, Message, Service, Timestamp};

@@ -50,14 +50,11 @@ pub(super) fn to_page(
         .zip(gray.chunks_exact_mut(w))
         .enumerate()
     {
-        if src.iter().all(|&b| b == 255) {
+        if all_white(src) {
             continue;
         }
         inked[y] = true;
-        for (px, g) in src.chunks_exact(4).zip(dst.iter_mut()) {
-            let l = 77 * u32::from(px[0]) + 150 * u32::from(px[1]) + 29 * u32::from(px[2]);
-            *g = ((l + 128) >> 8) as u8;
-        }
+        luma_row(src, dst);
     }
     let photo = photo_tiles(&gray, w, h, &inked);
     let tiles_across = w.div_ceil(TILE);
@@ -93,6 +90,32 @@ pub(super) fn to_page(
         pack(&bits, &mut packed);
         or_into_row(page.row_mut(py), &packed, x0, w);
     }
+}
+
+/// Rec. 601 luma of opaque RGBA pixels, in 16-bit arithmetic (the weights
+/// add up to 256, so 255 × 256 + 128 still fits) that the compiler turns
+/// into wide vector code.
+fn luma_row(src: &[u8], dst: &mut [u8]) {
+    let n = dst.len().min(src.len() / 4);
+    let (src, dst) = (&src[..4 * n], &mut dst[..n]);
+    for (i, g) in dst.iter_mut().enumerate() {
+        let (r, gr, b) = (
+            u16::from(src[4 * i]),
+            u16::from(src[4 * i + 1]),
+            u16::from(src[4 * i + 2]),
+        );
+        *g = ((77 * r + 150 * gr + 29 * b + 128) >> 8) as u8;
+    }
+}
+
+/// Whether every byte is 255, in blocks the compiler vectorises (an
+/// early-exit loop over bytes does not).
+fn all_white(bytes: &[u8]) -> bool {
+    let mut chunks = bytes.chunks_exact(64);
+    let blocks = chunks
+        .by_ref()
+        .all(|c| c.iter().fold(0xFFu8, |a, &b| a & b) == 0xFF);
+    blocks && chunks.remainder().iter().all(|&b| b == 0xFF)
 }
 
 /// One row of masked error diffusion: photo pixels take and pass on error,
