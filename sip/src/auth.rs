@@ -106,10 +106,8 @@ impl Challenge {
             Some(a) => return Err(SipError::Auth(format!("algorithm {a:.20}"))),
         };
         let qop = get(&p, "qop");
-        let qop_auth = qop.is_some_and(|q| {
-            q.split(',')
-                .any(|x| x.trim().eq_ignore_ascii_case("auth"))
-        });
+        let qop_auth =
+            qop.is_some_and(|q| q.split(',').any(|x| x.trim().eq_ignore_ascii_case("auth")));
         if qop.is_some() && !qop_auth {
             return Err(SipError::Auth("only qop=auth-int offered".into()));
         }

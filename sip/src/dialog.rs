@@ -133,7 +133,11 @@ fn uri_and_tag(value: &str) -> (String, Option<String>) {
 fn record_routes(msg: &impl rsip::message::HasHeaders) -> Vec<String> {
     header_values(msg, "Record-Route")
         .iter()
-        .flat_map(|v| v.split(',').map(|s| split_name_addr(s).0).collect::<Vec<_>>())
+        .flat_map(|v| {
+            v.split(',')
+                .map(|s| split_name_addr(s).0)
+                .collect::<Vec<_>>()
+        })
         .filter(|s| !s.is_empty())
         .collect()
 }
@@ -208,8 +212,14 @@ impl Dialog {
         for r in &self.route_set {
             m.push("Route", format!("<{r}>"));
         }
-        m.push("From", format!("<{}>;tag={}", self.local_uri, self.local_tag));
-        m.push("To", format!("<{}>;tag={}", self.remote_uri, self.remote_tag));
+        m.push(
+            "From",
+            format!("<{}>;tag={}", self.local_uri, self.local_tag),
+        );
+        m.push(
+            "To",
+            format!("<{}>;tag={}", self.remote_uri, self.remote_tag),
+        );
         m.push("Call-ID", self.call_id.clone());
         m.push("CSeq", format!("{cseq} {method}"));
         m

@@ -177,9 +177,16 @@ impl Endpoint {
         match wire::parse_datagram(bytes) {
             Ok(Some(msg)) => self.handle_message(from, msg, now),
             Ok(None) => {} // keep-alive
-            Err(error) => self
-                .out
-                .push_back(Output::Event(EndpointEvent::Malformed { from, error })),
+            Err(error) => {
+                if let Some(reply) = wire::bad_request_reply(bytes, &error) {
+                    self.out.push_back(Output::Transmit {
+                        to: from,
+                        bytes: reply,
+                    });
+                }
+                self.out
+                    .push_back(Output::Event(EndpointEvent::Malformed { from, error }));
+            }
         }
     }
 
@@ -242,10 +249,8 @@ impl Endpoint {
                 if let Some((_, s)) = invite {
                     s.tx.handle_2xx_ack();
                 }
-                self.out.push_back(Output::Event(EndpointEvent::Ack {
-                    request: req,
-                    from,
-                }));
+                self.out
+                    .push_back(Output::Event(EndpointEvent::Ack { request: req, from }));
             }
             "CANCEL" => self.handle_cancel(from, req, core, now),
             _ => {
@@ -314,7 +319,9 @@ impl Endpoint {
         let mut done = false;
         while let Some(ev) = c.tx.poll_event() {
             match ev {
-                TxEvent::Transmit(bytes) => self.out.push_back(Output::Transmit { to: c.to, bytes }),
+                TxEvent::Transmit(bytes) => {
+                    self.out.push_back(Output::Transmit { to: c.to, bytes })
+                }
                 TxEvent::Response(response) => self
                     .out
                     .push_back(Output::Event(EndpointEvent::Response { tx: id, response })),
@@ -336,10 +343,9 @@ impl Endpoint {
         let mut done = false;
         while let Some(ev) = s.tx.poll_event() {
             match ev {
-                TxEvent::Transmit(bytes) => self.out.push_back(Output::Transmit {
-                    to: s.from,
-                    bytes,
-                }),
+                TxEvent::Transmit(bytes) => {
+                    self.out.push_back(Output::Transmit { to: s.from, bytes })
+                }
                 TxEvent::Response(_) => {}
                 TxEvent::Timeout => self
                     .out

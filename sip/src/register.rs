@@ -94,7 +94,12 @@ pub struct Registration {
 impl Registration {
     /// A registration, idle until [`Registration::start`].
     pub fn new(cfg: RegistrationConfig, mut ids: IdGen) -> Self {
-        let host = cfg.via_sent_by.split(':').next().unwrap_or("ums").to_string();
+        let host = cfg
+            .via_sent_by
+            .split(':')
+            .next()
+            .unwrap_or("ums")
+            .to_string();
         let call_id = ids.call_id(&host);
         let from_tag = ids.tag();
         let digest = cfg.credentials.clone().map(DigestClient::new);
@@ -209,7 +214,11 @@ impl Registration {
 
     /// A response to the REGISTER in flight. Returns the request to send
     /// next when the response was a challenge we answer.
-    pub fn handle_response(&mut self, resp: &Response, now: Instant) -> (Option<RegEvent>, Option<Request>) {
+    pub fn handle_response(
+        &mut self,
+        resp: &Response,
+        now: Instant,
+    ) -> (Option<RegEvent>, Option<Request>) {
         let Some(req) = self.in_flight.clone() else {
             return (None, None);
         };
@@ -254,7 +263,8 @@ impl Registration {
                 }
             }
             423 => {
-                let min = wire::header(resp, "Min-Expires").and_then(|v| v.trim().parse::<u32>().ok());
+                let min =
+                    wire::header(resp, "Min-Expires").and_then(|v| v.trim().parse::<u32>().ok());
                 match min {
                     Some(m) if m > self.expires && m <= 86_400 => {
                         self.expires = m;

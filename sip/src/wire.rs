@@ -294,7 +294,10 @@ pub fn params(s: &str) -> Vec<(String, String)> {
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .map(|p| match p.split_once('=') {
-            Some((k, v)) => (k.trim().to_ascii_lowercase(), v.trim().trim_matches('"').to_string()),
+            Some((k, v)) => (
+                k.trim().to_ascii_lowercase(),
+                v.trim().trim_matches('"').to_string(),
+            ),
             None => (p.to_ascii_lowercase(), String::new()),
         })
         .collect()
@@ -390,9 +393,23 @@ pub fn status(resp: &Response) -> u16 {
     resp.status_code.code()
 }
 
-/// Serialises a message for the wire.
+/// Serialises a message for the wire. The body goes out as bytes (rsip's
+/// `Display` would pass it through `from_utf8_lossy`, changing any binary
+/// body and breaking Content-Length).
 pub fn to_bytes(msg: &SipMessage) -> Vec<u8> {
-    msg.to_string().into_bytes()
+    let (head, body) = match msg {
+        SipMessage::Request(r) => (
+            format!("{} {} {}\r\n{}\r\n", r.method, r.uri, r.version, r.headers),
+            &r.body,
+        ),
+        SipMessage::Response(r) => (
+            format!("{} {}\r\n{}\r\n", r.version, r.status_code, r.headers),
+            &r.body,
+        ),
+    };
+    let mut out = head.into_bytes();
+    out.extend_from_slice(body);
+    out
 }
 
 /// Writes a message as text: start line, headers, Content-Length and body.
@@ -435,7 +452,9 @@ impl MessageText {
     pub fn from_response(resp: &Response) -> Self {
         let code = status(resp);
         let reason = resp.status_code.to_string();
-        let reason = reason.trim_start_matches(|c: char| c.is_ascii_digit()).trim();
+        let reason = reason
+            .trim_start_matches(|c: char| c.is_ascii_digit())
+            .trim();
         let mut m = Self::response(code, reason);
         m.copy_headers(resp);
         m.body = resp.body.clone();
@@ -625,4 +644,49 @@ impl IdGen {
     pub fn call_id(&mut self, host: &str) -> String {
         format!("{}@{host}", self.hex(20))
     }
+}
+
+/// The stateless answer to a request we cannot read (RFC 3261 §8.2, §21.5.14):
+/// `400 Bad Request` (`513 Message Too Large` for oversize input) with the
+/// Via, From, To, Call-ID and CSeq copied as written. None when those are
+/// themselves unreadable, or the input is a response (never answered).
+pub fn bad_request_reply(bytes: &[u8], error: &SipError) -> Option<Vec<u8>> {
+    let bytes = &bytes[..bytes.len().min(MAX_MESSAGE)];
+    if bytes.starts_with(b"SIP/") || matches!(error, SipError::Incomplete) {
+        return None;
+    }
+    let end = header_end(bytes).unwrap_or(bytes.len());
+    let head = String::from_utf8_lossy(&bytes[..end]);
+    let (code, reason) = match error {
+        SipError::TooLarge(_) => (513, "Message Too Large"),
+        _ => (400, "Bad Request"),
+    };
+    let mut m = MessageText::response(code, reason);
+    for line in head.split("\r\n").skip(1) {
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
+        let name = expand_compact(name.trim());
+        let value = value.trim();
+        for wanted in ["Via", "From", "To", "Call-ID", "CSeq"] {
+            if name.eq_ignore_ascii_case(wanted) {
+                if wanted == "To" {
+                    let has_to_tag = param(&split_name_addr(value).1, "tag").is_some();
+                    let tag = if has_to_tag {
+                        String::new()
+                    } else {
+                        ";tag=400".into()
+                    };
+                    m.push(wanted, format!("{value}{tag}"));
+                } else if wanted == "Via" {
+                    for v in split_commas(value) {
+                        m.push(wanted, v);
+                    }
+                } else {
+                    m.push(wanted, value);
+                }
+            }
+        }
+    }
+    m.build_response().ok().map(|_| m.to_bytes())
 }

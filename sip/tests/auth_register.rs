@@ -44,7 +44,11 @@ fn challenge_parsing_handles_quoted_commas_and_rejects_unknown_algorithms() {
     assert_eq!(c.algorithm, Algorithm::Md5Sess);
     assert!(c.qop_auth && c.stale && c.proxy);
     assert_eq!(c.answer_header(), "Proxy-Authorization");
-    assert!(Challenge::parse(r#"Digest realm="r", nonce="n", algorithm=SHA-512-256"#, false).is_err());
+    assert!(Challenge::parse(
+        r#"Digest realm="r", nonce="n", algorithm=SHA-512-256"#,
+        false
+    )
+    .is_err());
     assert!(Challenge::parse(r#"Basic realm="r""#, false).is_err());
     assert!(Challenge::parse(r#"Digest nonce="n""#, false).is_err());
 }
@@ -61,7 +65,11 @@ fn register_request() -> Request {
 }
 
 fn challenge(req: &Request, code: u16, nonce: &str, stale: bool) -> Response {
-    let h = if code == 407 { "Proxy-Authenticate" } else { "WWW-Authenticate" };
+    let h = if code == 407 {
+        "Proxy-Authenticate"
+    } else {
+        "WWW-Authenticate"
+    };
     wire::response_to(req, code, "Unauthorized", Some("x"))
         .header(
             h,
@@ -81,20 +89,37 @@ fn authorize_adds_a_verifiable_answer_bumps_cseq_and_counts_nonce_uses() {
     let mut dc = DigestClient::new(creds);
     let mut ids = IdGen::new(9);
     let req = register_request();
-    let next = dc.authorize(&req, &challenge(&req, 401, "N1", false), &mut ids).unwrap();
+    let next = dc
+        .authorize(&req, &challenge(&req, 401, "N1", false), &mut ids)
+        .unwrap();
     let core = wire::Core::of(&next).unwrap();
     assert_eq!(core.cseq, 2);
     assert_ne!(core.branch, "z9hG4bKr1", "a new transaction");
     let value = wire::header(&next, "Authorization").unwrap();
-    assert!(value.contains("nc=00000001") && value.contains(r#"opaque="op""#), "{value}");
+    assert!(
+        value.contains("nc=00000001") && value.contains(r#"opaque="op""#),
+        "{value}"
+    );
     assert!(auth::verify(&value, "REGISTER", "pw", "N1"));
-    assert!(!auth::verify(&value, "REGISTER", "other", "N1"), "wrong password fails");
-    assert!(!auth::verify(&value, "INVITE", "pw", "N1"), "method is covered");
+    assert!(
+        !auth::verify(&value, "REGISTER", "other", "N1"),
+        "wrong password fails"
+    );
+    assert!(
+        !auth::verify(&value, "INVITE", "pw", "N1"),
+        "method is covered"
+    );
     // The same nonce again counts up; a 407 goes into Proxy-Authorization.
-    let again = dc.authorize(&next, &challenge(&next, 407, "N1", false), &mut ids).unwrap();
+    let again = dc
+        .authorize(&next, &challenge(&next, 407, "N1", false), &mut ids)
+        .unwrap();
     let v = wire::header(&again, "Proxy-Authorization").unwrap();
     assert!(v.contains("nc=00000002"), "{v}");
-    assert_eq!(wire::header_values(&again, "Authorization").len(), 1, "401 answer kept");
+    assert_eq!(
+        wire::header_values(&again, "Authorization").len(),
+        1,
+        "401 answer kept"
+    );
     assert!(auth::verify(&v, "REGISTER", "pw", "N1"));
 }
 
@@ -106,7 +131,9 @@ fn realm_restriction_refuses_foreign_challenges() {
         realm: Some("mine".into()),
     });
     let req = register_request();
-    assert!(dc.authorize(&req, &challenge(&req, 401, "N", false), &mut IdGen::new(1)).is_err());
+    assert!(dc
+        .authorize(&req, &challenge(&req, 401, "N", false), &mut IdGen::new(1))
+        .is_err());
 }
 
 fn config(expires: u32) -> sip::register::RegistrationConfig {
@@ -141,7 +168,9 @@ fn registrar(req: &Request, grant: u32) -> Response {
                 .build_response()
                 .unwrap()
         }
-        Some(_) => wire::response_to(req, 403, "Forbidden", Some("r")).build_response().unwrap(),
+        Some(_) => wire::response_to(req, 403, "Forbidden", Some("r"))
+            .build_response()
+            .unwrap(),
         None => challenge(req, 401, "N", false),
     }
 }
@@ -158,15 +187,28 @@ fn registration_answers_challenge_and_refreshes_before_expiry() {
     assert_eq!(ev, None);
     let next = next.expect("answered challenge");
     let (ev, _) = reg.handle_response(&registrar(&next, 600), t0 + Duration::from_millis(20));
-    assert_eq!(ev, Some(RegEvent::Registered { expires: 600 }), "the registrar's value wins");
+    assert_eq!(
+        ev,
+        Some(RegEvent::Registered { expires: 600 }),
+        "the registrar's value wins"
+    );
     assert!(reg.is_registered(t0 + Duration::from_secs(599)));
     let refresh = reg.poll_timeout().unwrap();
-    assert_eq!(refresh - t0, Duration::from_secs(540) + Duration::from_millis(20));
+    assert_eq!(
+        refresh - t0,
+        Duration::from_secs(540) + Duration::from_millis(20)
+    );
     assert_eq!(reg.poll_request(refresh - Duration::from_secs(1)), None);
     let r = reg.poll_request(refresh).unwrap();
-    assert_eq!(wire::Core::of(&r).unwrap().call_id, wire::Core::of(&first).unwrap().call_id);
+    assert_eq!(
+        wire::Core::of(&r).unwrap().call_id,
+        wire::Core::of(&first).unwrap().call_id
+    );
     assert!(wire::Core::of(&r).unwrap().cseq > wire::Core::of(&next).unwrap().cseq);
-    assert!(matches!(reg.state(), RegState::Registered { .. }), "binding holds during refresh");
+    assert!(
+        matches!(reg.state(), RegState::Registered { .. }),
+        "binding holds during refresh"
+    );
     // Unregister.
     let (_, next) = reg.handle_response(&registrar(&r, 600), refresh);
     let (ev, _) = reg.handle_response(&registrar(&next.unwrap(), 600), refresh);
@@ -174,8 +216,13 @@ fn registration_answers_challenge_and_refreshes_before_expiry() {
     reg.stop(refresh);
     let un = reg.poll_request(refresh).unwrap();
     assert_eq!(wire::header(&un, "Expires").as_deref(), Some("0"));
-    let ok = wire::response_to(&un, 200, "OK", None).build_response().unwrap();
-    assert_eq!(reg.handle_response(&ok, refresh).0, Some(RegEvent::Unregistered));
+    let ok = wire::response_to(&un, 200, "OK", None)
+        .build_response()
+        .unwrap();
+    assert_eq!(
+        reg.handle_response(&ok, refresh).0,
+        Some(RegEvent::Unregistered)
+    );
     assert_eq!(reg.state(), RegState::Idle);
 }
 
@@ -202,7 +249,10 @@ fn wrong_password_and_timeouts_back_off_exponentially() {
         };
         assert_eq!(code, if round == 1 { 0 } else { 403 });
         backoffs.push(retry_in.as_secs());
-        assert_eq!(reg.poll_request(now + retry_in - Duration::from_secs(1)), None);
+        assert_eq!(
+            reg.poll_request(now + retry_in - Duration::from_secs(1)),
+            None
+        );
         now += retry_in;
     }
     assert_eq!(backoffs, vec![30, 60, 120]);
@@ -227,13 +277,19 @@ fn interval_too_brief_retries_with_min_expires() {
 fn granted_expiry_prefers_our_contact() {
     let req = register_request();
     let resp = wire::response_to(&req, 200, "OK", None)
-        .header("Contact", "<sip:other@1.2.3.4>;expires=10, <sip:fax@127.0.0.1:5070>;expires=120")
+        .header(
+            "Contact",
+            "<sip:other@1.2.3.4>;expires=10, <sip:fax@127.0.0.1:5070>;expires=120",
+        )
         .header("Expires", "99")
         .build_response()
         .unwrap();
     assert_eq!(granted_expires(&resp, "sip:fax@127.0.0.1:5070"), Some(120));
     assert_eq!(granted_expires(&resp, "sip:nobody@x"), Some(10));
-    let bare = wire::response_to(&req, 200, "OK", None).header("Expires", "99").build_response().unwrap();
+    let bare = wire::response_to(&req, 200, "OK", None)
+        .header("Expires", "99")
+        .build_response()
+        .unwrap();
     assert_eq!(granted_expires(&bare, "sip:x@y"), Some(99));
 }
 
@@ -261,21 +317,42 @@ fn failover_goes_through_trunks_in_order_and_skips_down_ones() {
     reg_trunk.outbound_proxy = Some("10.0.0.9:5060".into());
     assert_eq!(reg_trunk.next_hop(), "10.0.0.9:5060");
     assert_eq!(reg_trunk.route(), vec!["sip:10.0.0.9:5060;lr".to_string()]);
-    assert_eq!(reg_trunk.request_uri("4930123"), "sip:4930123@sip.provider.test");
+    assert_eq!(
+        reg_trunk.request_uri("4930123"),
+        "sip:4930123@sip.provider.test"
+    );
     let mut set = TrunkSet::new(
-        vec![reg_trunk, static_trunk("pbx", "192.0.2.10"), static_trunk("backup", "192.0.2.11")],
+        vec![
+            reg_trunk,
+            static_trunk("pbx", "192.0.2.10"),
+            static_trunk("backup", "192.0.2.11"),
+        ],
         Duration::from_secs(60),
     );
     let registered = |up: bool| move |i: usize| i == 0 && up;
     assert_eq!(set.next(None, t0, registered(true)), Some(0));
-    assert_eq!(set.next(None, t0, registered(false)), Some(1), "unregistered trunk skipped");
+    assert_eq!(
+        set.next(None, t0, registered(false)),
+        Some(1),
+        "unregistered trunk skipped"
+    );
     // Trunk 0 times out on a call: the call moves on, and 0 is held down.
     assert!(should_fail_over(0));
     set.mark_down(0, t0);
     assert_eq!(set.next(Some(0), t0, registered(true)), Some(1));
-    assert_eq!(set.next(None, t0 + Duration::from_secs(59), registered(true)), Some(1));
-    assert_eq!(set.next(None, t0 + Duration::from_secs(60), registered(true)), Some(0));
-    assert_eq!(set.next(Some(2), t0, registered(true)), None, "no more trunks");
+    assert_eq!(
+        set.next(None, t0 + Duration::from_secs(59), registered(true)),
+        Some(1)
+    );
+    assert_eq!(
+        set.next(None, t0 + Duration::from_secs(60), registered(true)),
+        Some(0)
+    );
+    assert_eq!(
+        set.next(Some(2), t0, registered(true)),
+        None,
+        "no more trunks"
+    );
     for code in [408, 500, 503, 403] {
         assert!(should_fail_over(code), "{code}");
     }

@@ -23,13 +23,16 @@ fn origin() -> Instant {
 const A: &str = "127.0.0.1:5070";
 const B: &str = "127.0.0.1:5071";
 
+/// Decides per datagram (sender side, bytes) whether the network loses it.
+type DropRule = Box<dyn FnMut(usize, &[u8]) -> bool>;
+
 struct Net {
     ep: [Endpoint; 2],
     addr: [SocketAddr; 2],
     now: Instant,
     events: [Vec<EndpointEvent>; 2],
     /// Drops datagrams for which it returns true.
-    drop: Box<dyn FnMut(usize, &[u8]) -> bool>,
+    drop: DropRule,
     delivered: usize,
 }
 
@@ -150,7 +153,9 @@ fn request_event(events: Vec<EndpointEvent>) -> (TxId, Request) {
 
 fn final_response(events: &[EndpointEvent], tx: TxId) -> Option<Response> {
     events.iter().find_map(|e| match e {
-        EndpointEvent::Response { tx: t, response } if *t == tx && wire::status(response) >= 200 => {
+        EndpointEvent::Response { tx: t, response }
+            if *t == tx && wire::status(response) >= 200 =>
+        {
             Some(response.clone())
         }
         _ => None,
@@ -195,7 +200,10 @@ fn call(net: &mut Net, ids: &mut IdGen) -> (Dialog, Dialog) {
     ));
     let ack = dlg_a.ack(1, ids).unwrap();
     net.ack(0, ack);
-    assert!(net.take(1).iter().any(|e| matches!(e, EndpointEvent::Ack { .. })));
+    assert!(net
+        .take(1)
+        .iter()
+        .any(|e| matches!(e, EndpointEvent::Ack { .. })));
     (dlg_a, dlg_b)
 }
 
@@ -215,13 +223,19 @@ fn lost_invite_is_retransmitted_and_2xx_stops_after_ack() {
     let (a, b) = call(&mut net, &mut ids);
     assert_eq!(invites.get(), 2, "timer A resent the lost INVITE");
     assert_eq!(a.call_id, b.call_id);
-    assert_eq!((a.local_tag.as_str(), a.remote_tag.as_str()), (b.remote_tag.as_str(), b.local_tag.as_str()));
+    assert_eq!(
+        (a.local_tag.as_str(), a.remote_tag.as_str()),
+        (b.remote_tag.as_str(), b.local_tag.as_str())
+    );
     assert_eq!(a.remote_target, format!("sip:ums@{B}"));
     assert_eq!(b.remote_target, format!("sip:ums@{A}"));
     // After the ACK nothing more is sent for the INVITE: quiet for 40 s.
     let before = net.delivered;
     net.advance(Duration::from_secs(40));
-    assert_eq!(net.delivered, before, "2xx retransmissions stopped by the ACK");
+    assert_eq!(
+        net.delivered, before,
+        "2xx retransmissions stopped by the ACK"
+    );
     assert!(net.take(1).is_empty(), "no timeout for an acknowledged 2xx");
     assert_eq!(net.ep[0].transactions(), (0, 0));
     assert_eq!(net.ep[1].transactions(), (0, 0));
@@ -246,7 +260,8 @@ fn reinvite(
         Some(code) => wire::response_to(&sreq, code, "Not Acceptable Here", None),
         None => {
             let theirs = SessionDescription::parse(sreq.body()).unwrap();
-            let (answer, _) = offer_answer::answer(&theirs, &media(40800), &LocalCaps::default(), 2).unwrap();
+            let (answer, _) =
+                offer_answer::answer(&theirs, &media(40800), &LocalCaps::default(), 2).unwrap();
             wire::response_to(&sreq, 200, "OK", None)
                 .header("Contact", format!("<{}>", dlgs[to].local.contact))
                 .body("application/sdp", answer.to_bytes())
@@ -303,7 +318,9 @@ fn receiver_switches_to_t38_by_reinvite_and_caller_can_reinvite_back() {
     let (stx, sreq) = request_event(net.take(1));
     assert!(dlgs[1].matches(&wire::Core::of(&sreq).unwrap(), true));
     dlgs[1].handle_request(&sreq).unwrap();
-    let ok = wire::response_to(&sreq, 200, "OK", None).build_response().unwrap();
+    let ok = wire::response_to(&sreq, 200, "OK", None)
+        .build_response()
+        .unwrap();
     net.respond(1, stx, &ok);
     assert!(final_response(&net.take(0), tx).is_some());
 }
@@ -319,9 +336,16 @@ fn refused_t38_reinvite_falls_back_to_g711_and_the_call_goes_on() {
     let offer = offer_answer::offer_t38(&media(40700), &T38Params::default(), 2);
     let resp = reinvite(&mut net, &mut dlgs, 1, &offer, Some(488), &mut ids);
     assert_eq!(wire::status(&resp), 488);
-    assert_eq!(switch.handle_offer_result(488, false, net.now, 0.5), SwitchAction::UseG711);
+    assert_eq!(
+        switch.handle_offer_result(488, false, net.now, 0.5),
+        SwitchAction::UseG711
+    );
     assert_eq!(switch.transport(), FaxTransport::G711);
-    assert_eq!(switch.handle_fax_tone(), None, "no second attempt in this call");
+    assert_eq!(
+        switch.handle_fax_tone(),
+        None,
+        "no second attempt in this call"
+    );
     // The 488 was ACKed inside its transaction; the dialog still works.
     net.advance(Duration::from_secs(40));
     assert_eq!(net.ep[1].transactions(), (0, 0));
@@ -329,7 +353,13 @@ fn refused_t38_reinvite_falls_back_to_g711_and_the_call_goes_on() {
     let tx = net.send(1, opt);
     let (stx, sreq) = request_event(net.take(0));
     dlgs[0].handle_request(&sreq).unwrap();
-    net.respond(0, stx, &wire::response_to(&sreq, 200, "OK", None).build_response().unwrap());
+    net.respond(
+        0,
+        stx,
+        &wire::response_to(&sreq, 200, "OK", None)
+            .build_response()
+            .unwrap(),
+    );
     assert!(final_response(&net.take(1), tx).is_some());
 }
 
@@ -341,7 +371,10 @@ fn glare_answers_491_on_both_sides() {
     let offer = offer_answer::offer_t38(&media(40600), &T38Params::default(), 2);
     let ra = a.reinvite(&mut ids, offer.to_bytes()).unwrap();
     let rb = b.reinvite(&mut ids, offer.to_bytes()).unwrap();
-    assert!(a.reinvite(&mut ids, offer.to_bytes()).is_err(), "one at a time");
+    assert!(
+        a.reinvite(&mut ids, offer.to_bytes()).is_err(),
+        "one at a time"
+    );
     let txa = net.send(0, ra);
     let txb = net.send(1, rb);
     let (sa, qa) = request_event(net.take(0));
@@ -349,8 +382,20 @@ fn glare_answers_491_on_both_sides() {
     assert_eq!(a.handle_request(&qa), Err(Refusal::Glare));
     assert_eq!(b.handle_request(&qb), Err(Refusal::Glare));
     let (code, reason) = Refusal::Glare.status();
-    net.respond(0, sa, &wire::response_to(&qa, code, reason, None).build_response().unwrap());
-    net.respond(1, sb, &wire::response_to(&qb, code, reason, None).build_response().unwrap());
+    net.respond(
+        0,
+        sa,
+        &wire::response_to(&qa, code, reason, None)
+            .build_response()
+            .unwrap(),
+    );
+    net.respond(
+        1,
+        sb,
+        &wire::response_to(&qb, code, reason, None)
+            .build_response()
+            .unwrap(),
+    );
     let ea = net.take(0);
     let eb = net.take(1);
     assert_eq!(wire::status(&final_response(&ea, txa).unwrap()), 491);
@@ -393,7 +438,9 @@ fn cancel_gets_200_and_the_invite_487_which_is_acked() {
     .unwrap();
     let tx = net.send(0, invite.clone());
     let (stx, sreq) = request_event(net.take(1));
-    let ringing = wire::response_to(&sreq, 180, "Ringing", Some("b1")).build_response().unwrap();
+    let ringing = wire::response_to(&sreq, 180, "Ringing", Some("b1"))
+        .build_response()
+        .unwrap();
     net.respond(1, stx, &ringing);
     net.take(0);
     let ctx = net.send(0, cancel_for(&invite).unwrap());
@@ -404,11 +451,17 @@ fn cancel_gets_200_and_the_invite_487_which_is_acked() {
     assert_eq!(wire::status(&final_response(&ea, tx).unwrap()), 487);
     // The 487 was ACKed (the server transaction is confirmed, no timer H).
     net.advance(Duration::from_secs(40));
-    assert!(net.take(1).iter().all(|e| !matches!(e, EndpointEvent::Timeout { .. })));
+    assert!(net
+        .take(1)
+        .iter()
+        .all(|e| !matches!(e, EndpointEvent::Timeout { .. })));
     assert_eq!(net.ep[1].transactions(), (0, 0));
     // A CANCEL for nothing: 481.
     let ctx = net.send(0, cancel_for(&invite).unwrap());
-    assert_eq!(wire::status(&final_response(&net.take(0), ctx).unwrap()), 481);
+    assert_eq!(
+        wire::status(&final_response(&net.take(0), ctx).unwrap()),
+        481
+    );
 }
 
 #[test]
@@ -440,7 +493,13 @@ fn options_keepalive_marks_the_trunk_down_after_missed_answers() {
         let tx = net.send(0, opt);
         if answer {
             let (stx, sreq) = request_event(net.take(1));
-            net.respond(1, stx, &wire::response_to(&sreq, 200, "OK", None).build_response().unwrap());
+            net.respond(
+                1,
+                stx,
+                &wire::response_to(&sreq, 200, "OK", None)
+                    .build_response()
+                    .unwrap(),
+            );
             assert!(final_response(&net.take(0), tx).is_some());
             ka.handle_response();
         } else {

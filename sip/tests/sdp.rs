@@ -45,7 +45,10 @@ fn parses_and_writes_back_the_same_description() {
     let again = SessionDescription::parse(&sdp.to_bytes()).unwrap();
     assert_eq!(again, sdp);
     let text = sdp.to_string();
-    assert!(text.starts_with("v=0\r\no=- 2 3 IN IP4 198.51.100.7\r\ns=-\r\n"), "{text}");
+    assert!(
+        text.starts_with("v=0\r\no=- 2 3 IN IP4 198.51.100.7\r\ns=-\r\n"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -53,13 +56,16 @@ fn rejects_broken_descriptions() {
     for bad in [
         "",
         "v=1\r\no=- 1 1 IN IP4 1.2.3.4\r\n",
-        "v=0\r\ns=-\r\n",                                          // no o=
+        "v=0\r\ns=-\r\n",                                           // no o=
         "v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\nm=audio x RTP/AVP 0\r\n", // bad port
         "v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\nm=audio 1\r\n",           // short m=
         "v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\nc=IN IP9 x\r\n",
         "v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\nnot a line\r\n",
     ] {
-        assert!(SessionDescription::parse(bad.as_bytes()).is_err(), "{bad:?}");
+        assert!(
+            SessionDescription::parse(bad.as_bytes()).is_err(),
+            "{bad:?}"
+        );
     }
 }
 
@@ -82,7 +88,8 @@ fn t38_attributes_round_trip() {
 #[test]
 fn answer_to_audio_offer_follows_the_offerers_codec_order() {
     let offer = SessionDescription::parse(PEER_AUDIO.as_bytes()).unwrap();
-    let (answer, agreed) = offer_answer::answer(&offer, &local(), &LocalCaps::default(), 1).unwrap();
+    let (answer, agreed) =
+        offer_answer::answer(&offer, &local(), &LocalCaps::default(), 1).unwrap();
     // G.729 is not ours; PCMU comes before PCMA in the offer.
     assert_eq!(
         agreed,
@@ -105,25 +112,42 @@ fn answer_to_audio_offer_follows_the_offerers_codec_order() {
         t38: None,
     };
     let (answer, agreed) = offer_answer::answer(&offer, &local(), &caps, 1).unwrap();
-    assert!(matches!(agreed, Negotiated::Audio { codec: AudioCodec::Pcma, telephone_event: None, .. }));
+    assert!(matches!(
+        agreed,
+        Negotiated::Audio {
+            codec: AudioCodec::Pcma,
+            telephone_event: None,
+            ..
+        }
+    ));
     assert_eq!(answer.media[0].formats, vec!["8"]);
 }
 
 #[test]
 fn answer_prefers_t38_and_rejects_the_other_streams_with_port_zero() {
     let offer = SessionDescription::parse(PEER_T38.as_bytes()).unwrap();
-    let (answer, agreed) = offer_answer::answer(&offer, &local(), &LocalCaps::default(), 1).unwrap();
+    let (answer, agreed) =
+        offer_answer::answer(&offer, &local(), &LocalCaps::default(), 1).unwrap();
     assert_eq!(answer.media.len(), 2, "one answer line per offered line");
     assert_eq!(answer.media[0].port, 0);
     assert_eq!(answer.media[1].port, 40002);
-    let Negotiated::T38 { address, port, params } = agreed else {
+    let Negotiated::T38 {
+        address,
+        port,
+        params,
+    } = agreed
+    else {
         panic!("{agreed:?}")
     };
     assert_eq!((address.as_str(), port), ("198.51.100.8", 30002));
     // Ours: version 0, 14400, redundancy: the answer takes the lower values.
     assert_eq!(params.version, 0);
     assert_eq!(params.max_bit_rate, 14_400);
-    assert_eq!(params.error_correction, ErrorCorrection::Redundancy, "FEC offered, we do redundancy");
+    assert_eq!(
+        params.error_correction,
+        ErrorCorrection::Redundancy,
+        "FEC offered, we do redundancy"
+    );
     assert_eq!(params.rate_management, RateManagement::TransferredTcf);
     assert!(!params.fill_bit_removal);
     assert!(offer_answer::accepts_t38(&answer));
@@ -133,7 +157,12 @@ fn answer_prefers_t38_and_rejects_the_other_streams_with_port_zero() {
         t38: None,
         ..LocalCaps::default()
     };
-    let err = offer_answer::answer(&SessionDescription::parse(img_only.as_bytes()).unwrap(), &local(), &caps, 1);
+    let err = offer_answer::answer(
+        &SessionDescription::parse(img_only.as_bytes()).unwrap(),
+        &local(),
+        &caps,
+        1,
+    );
     assert!(matches!(err, Err(sip::error::SipError::NotAcceptable(_))));
 }
 
@@ -157,9 +186,17 @@ fn refusal_codes_and_transport_memory() {
     assert_eq!(mem.first_choice("t", "1"), FaxTransport::T38);
     mem.record("t", "1", FaxTransport::G711);
     assert_eq!(mem.first_choice("t", "1"), FaxTransport::G711);
-    assert_eq!(mem.first_choice("t", "2"), FaxTransport::G711, "the trunk's last outcome");
+    assert_eq!(
+        mem.first_choice("t", "2"),
+        FaxTransport::G711,
+        "the trunk's last outcome"
+    );
     mem.record("t", "2", FaxTransport::T38);
-    assert_eq!(mem.first_choice("t", "1"), FaxTransport::G711, "per number beats per trunk");
+    assert_eq!(
+        mem.first_choice("t", "1"),
+        FaxTransport::G711,
+        "per number beats per trunk"
+    );
     assert_eq!(mem.first_choice("t", "3"), FaxTransport::T38);
     assert_eq!(mem.first_choice("u", "1"), FaxTransport::T38);
 }
@@ -171,7 +208,9 @@ fn garbage_never_panics() {
     for _ in 0..3000 {
         let mut b = base.to_vec();
         for _ in 0..3 {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let i = (seed >> 33) as usize % b.len();
             b[i] = (seed >> 24) as u8;
         }

@@ -8,10 +8,11 @@ mod support;
 use std::net::{SocketAddr, UdpSocket as StdUdp};
 use std::time::Duration;
 
-use sip::auth::{Credentials, DigestClient};
-use sip::dialog::{new_request, Dialog, LocalParty};
+use sip::auth::Credentials;
+use sip::call::{InviteOutcome, OutgoingInvite};
+use sip::dialog::{new_request, LocalParty};
 use sip::endpoint::EndpointEvent;
-use sip::register::{RegEvent, RegState, Registration, RegistrationConfig};
+use sip::register::{RegEvent, Registration, RegistrationConfig};
 use sip::sdp::offer_answer::{self, AudioCodec, LocalCaps, LocalMedia, Negotiated};
 use sip::sdp::SessionDescription;
 use sip::wire::{self, IdGen};
@@ -36,14 +37,30 @@ fn reg_config(local: SocketAddr, sipp: SocketAddr, user: &str, pass: &str) -> Re
 }
 
 /// Registers to SIPp's digest registrar; returns our last event and SIPp's exit code.
-async fn register(port: u16, sipp_port: u16, cport: u16, pass_ours: &str) -> (RegEvent, Option<i32>, String) {
+async fn register(
+    port: u16,
+    sipp_port: u16,
+    cport: u16,
+    pass_ours: &str,
+) -> (RegEvent, Option<i32>, String) {
     let dir = scratch(&format!("reg{port}"));
-    let child = sipp("reg-auth-uas.xml", sipp_port, cport, 40620 + port % 10 * 4, "fax", "s3cret", &dir);
+    let child = sipp(
+        "reg-auth-uas.xml",
+        sipp_port,
+        cport,
+        40620 + port % 10 * 4,
+        "fax",
+        "s3cret",
+        &dir,
+    );
     std::thread::sleep(Duration::from_millis(500)); // let SIPp bind
     let mut shell = UdpShell::bind(port).await;
     let local = shell.local_addr();
     let registrar: SocketAddr = format!("127.0.0.1:{sipp_port}").parse().unwrap();
-    let mut reg = Registration::new(reg_config(local, registrar, "fax", pass_ours), IdGen::new(port.into()));
+    let mut reg = Registration::new(
+        reg_config(local, registrar, "fax", pass_ours),
+        IdGen::new(port.into()),
+    );
     reg.start(now());
     let req = reg.poll_request(now()).expect("first REGISTER");
     let mut tx = shell.ep.send_request(req, registrar, now());
@@ -75,9 +92,16 @@ async fn register(port: u16, sipp_port: u16, cport: u16, pass_ours: &str) -> (Re
 
 #[tokio::test]
 async fn registers_to_sipp_digest_registrar() {
-    assert!(have("sipp"), "sipp (Debian sip-tester) is needed: scripts/setup.sh installs it");
+    assert!(
+        have("sipp"),
+        "sipp (Debian sip-tester) is needed: scripts/setup.sh installs it"
+    );
     let (event, code, err) = register(5070, 5071, 5072, "s3cret").await;
-    assert_eq!(event, RegEvent::Registered { expires: 300 }, "SIPp grants 300 s in its Contact");
+    assert_eq!(
+        event,
+        RegEvent::Registered { expires: 300 },
+        "SIPp grants 300 s in its Contact"
+    );
     assert_eq!(code, Some(0), "SIPp verified our digest: {err}");
 }
 
@@ -100,7 +124,15 @@ async fn invites_sipp_trunk_with_digest_and_gets_g711_media() {
     assert!(have("sipp"));
     let dir = scratch("invite");
     let capture = have("tshark").then(|| Capture::start("udp port 5073 or udp port 5075", &dir));
-    let child = sipp("uas-auth-answer.xml", 5073, 5074, 40602, "fax", "s3cret", &dir);
+    let child = sipp(
+        "uas-auth-answer.xml",
+        5073,
+        5074,
+        40602,
+        "fax",
+        "s3cret",
+        &dir,
+    );
     std::thread::sleep(Duration::from_millis(500));
     let mut shell = UdpShell::bind(5075).await;
     let local_addr = shell.local_addr();
@@ -134,41 +166,52 @@ async fn invites_sipp_trunk_with_digest_and_gets_g711_media() {
         Some(("application/sdp", offer.to_bytes())),
     )
     .unwrap();
-    let mut digest = DigestClient::new(Credentials {
+    let creds = Credentials {
         username: "fax".into(),
         password: "s3cret".into(),
         realm: Some("sipp.test".into()),
-    });
-    let mut current = invite.clone();
-    let mut tx = shell.ep.send_request(invite, trunk, now());
+    };
+    let (mut call, first) = OutgoingInvite::new(invite, local.clone(), Some(creds));
+    let mut tx = shell.ep.send_request(first, trunk, now());
     let mut dialog = None;
     let mut negotiated = None;
+    let mut challenged = false;
     while let Some(ev) = shell.next_event(Duration::from_secs(15)).await {
-        let EndpointEvent::Response { tx: t, response } = ev else { continue };
+        let EndpointEvent::Response { tx: t, response } = ev else {
+            continue;
+        };
         if t != tx {
             continue;
         }
-        match wire::status(&response) {
-            401 => {
-                current = digest.authorize(&current, &response, &mut ids).unwrap();
-                tx = shell.ep.send_request(current.clone(), trunk, now());
+        match call.handle_response(&response, &mut ids) {
+            InviteOutcome::Send(next) => {
+                challenged = true;
+                tx = shell.ep.send_request(next, trunk, now());
             }
-            200 => {
-                let d = Dialog::uac(&current, &response, local.clone()).unwrap();
-                let cseq = wire::Core::of(&current).unwrap().cseq;
-                let ack = d.ack(cseq, &mut ids).unwrap();
+            InviteOutcome::Answered {
+                dialog: d,
+                ack,
+                response,
+            } => {
                 shell.ep.send_stateless(wire::to_bytes(&ack.into()), trunk);
                 let answer = SessionDescription::parse(response.body()).unwrap();
                 negotiated = Some(offer_answer::read_answer(&offer, &answer, &caps).unwrap());
                 dialog = Some(d);
                 break;
             }
-            100..=199 => {}
-            other => panic!("unexpected {other}"),
+            InviteOutcome::Provisional(_) => {}
+            InviteOutcome::Failed { code, .. } => panic!("call failed with {code}"),
         }
     }
+    assert!(challenged, "SIPp challenged the INVITE with 401");
     let mut dialog = dialog.expect("call answered");
-    let Some(Negotiated::Audio { codec, telephone_event, port, .. }) = negotiated else {
+    let Some(Negotiated::Audio {
+        codec,
+        telephone_event,
+        port,
+        ..
+    }) = negotiated
+    else {
         panic!("audio expected: {negotiated:?}")
     };
     assert_eq!(codec, AudioCodec::Pcma);
@@ -177,7 +220,9 @@ async fn invites_sipp_trunk_with_digest_and_gets_g711_media() {
     // Flush the ACK, then take some of SIPp's RTP on the port we offered.
     let _ = shell.next_event(Duration::from_millis(200)).await;
     let mut buf = [0u8; 2048];
-    let (n, _) = rtp.recv_from(&mut buf).expect("RTP from SIPp on our offered port");
+    let (n, _) = rtp
+        .recv_from(&mut buf)
+        .expect("RTP from SIPp on our offered port");
     assert!(n >= 12 && buf[0] >> 6 == 2, "an RTP packet");
     assert_eq!(buf[1] & 0x7f, 8, "payload type 8 (PCMA)");
 
@@ -206,11 +251,107 @@ async fn invites_sipp_trunk_with_digest_and_gets_g711_media() {
     assert!(!decoded.contains("Malformed"), "tshark: {decoded}");
     let frames = decoded.matches("\nFrame ").count() + usize::from(decoded.starts_with("Frame "));
     let sip_msgs = decoded.matches("Session Initiation Protocol (").count();
-    eprintln!("tshark: {frames} frames, {sip_msgs} SIP messages, {} sent", shell.sent.len());
-    assert_eq!(frames, shell.sent.len(), "every datagram we sent was captured");
-    assert_eq!(sip_msgs, shell.sent.len(), "and each one decodes as SIP: {decoded}");
-    assert!(decoded.contains("Session Description Protocol"), "the offer decodes as SDP");
-    assert!(decoded.contains("Media Format: ITU-T G.711 PCMA"), "{decoded}");
-    assert!(decoded.contains("Digest Authentication Response"), "{decoded}");
+    eprintln!(
+        "tshark: {frames} frames, {sip_msgs} SIP messages, {} sent",
+        shell.sent.len()
+    );
+    assert_eq!(
+        frames,
+        shell.sent.len(),
+        "every datagram we sent was captured"
+    );
+    assert_eq!(
+        sip_msgs,
+        shell.sent.len(),
+        "and each one decodes as SIP: {decoded}"
+    );
+    assert!(
+        decoded.contains("Session Description Protocol"),
+        "the offer decodes as SDP"
+    );
+    assert!(
+        decoded.contains("Media Format: ITU-T G.711 PCMA"),
+        "{decoded}"
+    );
+    assert!(
+        decoded.contains("Digest Authentication Response"),
+        "{decoded}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The same registration over TCP: our stream framer reads SIPp's
+/// responses from the connection, the endpoint runs without
+/// retransmissions (reliable transport).
+#[tokio::test]
+async fn registers_to_sipp_over_tcp() {
+    use sip::endpoint::{Endpoint, Output};
+    use sip::transaction::TimerConfig;
+    use sip::wire::StreamFramer;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    assert!(have("sipp"));
+    let dir = scratch("regtcp");
+    let child = sipp_on(
+        "t1",
+        "reg-auth-uas.xml",
+        5079,
+        40690,
+        40680,
+        "fax",
+        "s3cret",
+        &dir,
+    );
+    let registrar: SocketAddr = "127.0.0.1:5079".parse().unwrap();
+    let mut stream = None;
+    for _ in 0..50 {
+        if let Ok(s) = tokio::net::TcpStream::connect(registrar).await {
+            stream = Some(s);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut stream = stream.expect("SIPp listens on TCP");
+    let local = stream.local_addr().unwrap();
+    let mut cfg = reg_config(local, registrar, "fax", "s3cret");
+    cfg.transport = "TCP".into();
+    let mut reg = Registration::new(cfg, IdGen::new(11));
+    let mut ep = Endpoint::new(true, TimerConfig::default());
+    reg.start(now());
+    let mut tx = ep.send_request(reg.poll_request(now()).unwrap(), registrar, now());
+    let mut framer = StreamFramer::new();
+    let mut buf = vec![0u8; 8192];
+    let mut outcome = None;
+    let deadline = now() + Duration::from_secs(15);
+    while outcome.is_none() && now() < deadline {
+        while let Some(out) = ep.poll_output() {
+            match out {
+                Output::Transmit { bytes, .. } => stream.write_all(&bytes).await.unwrap(),
+                Output::Event(EndpointEvent::Response { tx: t, response }) if t == tx => {
+                    let (ev, next) = reg.handle_response(&response, now());
+                    if let Some(next) = next {
+                        tx = ep.send_request(next, registrar, now());
+                    }
+                    outcome = outcome.or(ev);
+                }
+                Output::Event(_) => {}
+            }
+        }
+        if outcome.is_some() {
+            break;
+        }
+        let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf))
+            .await
+            .expect("SIPp answers")
+            .unwrap();
+        assert!(n > 0, "SIPp closed the connection");
+        framer.push(&buf[..n]);
+        while let Some(msg) = framer.next_message().expect("SIPp's stream frames") {
+            ep.handle_message(registrar, msg, now());
+        }
+    }
+    assert_eq!(outcome, Some(RegEvent::Registered { expires: 300 }));
+    let (code, err) = wait_child(child, Duration::from_secs(20));
+    assert_eq!(code, Some(0), "SIPp verified our digest over TCP: {err}");
     let _ = std::fs::remove_dir_all(&dir);
 }

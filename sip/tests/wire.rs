@@ -27,7 +27,10 @@ fn compact_folded_and_multi_via_headers_are_normalised() {
     assert_eq!(core.branch, "z9hG4bKabc");
     assert_eq!(core.sent_by, "10.0.0.1:5060");
     assert_eq!(wire::header_values(&msg, "Via").len(), 2);
-    assert_eq!(wire::header(&msg, "Subject").unwrap(), "folded across lines");
+    assert_eq!(
+        wire::header(&msg, "Subject").unwrap(),
+        "folded across lines"
+    );
     // The body is cut at Content-Length: "EXTRA" is not part of it.
     assert_eq!(msg.body(), b"v=0\r\n".get(..4).unwrap());
 }
@@ -112,11 +115,63 @@ fn garbage_never_panics() {
     for _ in 0..2000 {
         let mut b = base.to_vec();
         for _ in 0..4 {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let i = (seed >> 33) as usize % b.len();
             b[i] = (seed >> 20) as u8;
         }
         let _ = wire::parse_datagram(&b);
         let _ = wire::parse_datagram(&b[..(seed as usize) % b.len()]);
     }
+}
+
+#[test]
+fn unreadable_request_gets_a_stateless_400_and_responses_get_nothing() {
+    use sip::endpoint::{Endpoint, EndpointEvent, Output};
+    let bad = INVITE.replace("Max-Forwards: 70", "Max-Forwards 70 no colon");
+    #[allow(clippy::disallowed_methods)] // only an origin
+    let now = std::time::Instant::now();
+    let from = "127.0.0.1:5079".parse().unwrap();
+    let mut ep = Endpoint::new(false, sip::transaction::TimerConfig::default());
+    ep.handle_datagram(from, bad.as_bytes(), now);
+    let Some(Output::Transmit { to, bytes }) = ep.poll_output() else {
+        panic!("a 400")
+    };
+    assert_eq!(to, from);
+    let resp = wire::parse(&bytes).unwrap();
+    let sip::SipMessage::Response(resp) = resp else {
+        panic!("response")
+    };
+    assert_eq!(wire::status(&resp), 400);
+    let core = Core::of(&resp).unwrap();
+    assert_eq!(core.branch, "z9hG4bKabc");
+    assert_eq!(core.cseq, 314159);
+    assert_eq!(wire::header_values(&resp, "Via").len(), 2);
+    assert!(core.to_tag.is_some());
+    assert!(matches!(
+        ep.poll_output(),
+        Some(Output::Event(EndpointEvent::Malformed { .. }))
+    ));
+    // A broken response is dropped silently; so is a request without Via.
+    ep.handle_datagram(from, b"SIP/2.0 200 OK\r\nbroken\r\n\r\n", now);
+    let no_via: String = bad
+        .split("\r\n")
+        .filter(|l| !l.starts_with("v: "))
+        .collect::<Vec<_>>()
+        .join("\r\n");
+    ep.handle_datagram(from, no_via.as_bytes(), now);
+    while let Some(out) = ep.poll_output() {
+        assert!(
+            matches!(out, Output::Event(EndpointEvent::Malformed { .. })),
+            "{out:?}"
+        );
+    }
+    // Oversize: 513.
+    let big = format!("OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:x>\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\nX-Pad: {}\r\n\r\n", "a".repeat(70_000));
+    ep.handle_datagram(from, big.as_bytes(), now);
+    let Some(Output::Transmit { bytes, .. }) = ep.poll_output() else {
+        panic!("a 513")
+    };
+    assert!(bytes.starts_with(b"SIP/2.0 513 "));
 }

@@ -190,7 +190,9 @@ fn parse_connection(v: &str) -> Result<Connection, SipError> {
     if nettype != Some("IN") || it.next().is_some() {
         return Err(bad("c= line"));
     }
-    let addrtype = addrtype.filter(|a| *a == "IP4" || *a == "IP6").ok_or(bad("c= addrtype"))?;
+    let addrtype = addrtype
+        .filter(|a| *a == "IP4" || *a == "IP6")
+        .ok_or(bad("c= addrtype"))?;
     let address = address.ok_or(bad("c= address"))?;
     let address = address.split('/').next().unwrap_or(address);
     if address.is_empty() {
@@ -216,7 +218,10 @@ impl SessionDescription {
             return Err(bad("too large"));
         }
         let text = std::str::from_utf8(body).map_err(|_| bad("not UTF-8"))?;
-        let mut lines = text.lines().map(|l| l.trim_end_matches('\r')).filter(|l| !l.is_empty());
+        let mut lines = text
+            .lines()
+            .map(|l| l.trim_end_matches('\r'))
+            .filter(|l| !l.is_empty());
         if lines.next() != Some("v=0") {
             return Err(bad("first line must be v=0"));
         }
@@ -228,7 +233,7 @@ impl SessionDescription {
                 addrtype: "IP4".into(),
                 address: String::new(),
             },
-            session_name: String::new(),
+            session_name: "-".into(),
             connection: None,
             attributes: Vec::new(),
             media: Vec::new(),
@@ -253,6 +258,8 @@ impl SessionDescription {
                     sdp.origin = parse_connection(&format!("IN {} {}", f[4], f[5]))?;
                     have_origin = true;
                 }
+                // RFC 4566 §5.3: a session without a name writes "-".
+                b's' if v.is_empty() => sdp.session_name = "-".into(),
                 b's' => sdp.session_name = v.into(),
                 b'c' => {
                     let c = parse_connection(v)?;
@@ -344,7 +351,14 @@ impl fmt::Display for SessionDescription {
             attr(&mut s, a);
         }
         for m in &self.media {
-            let _ = write!(s, "m={} {} {} {}\r\n", m.media, m.port, m.proto, m.formats.join(" "));
+            let _ = write!(
+                s,
+                "m={} {} {} {}\r\n",
+                m.media,
+                m.port,
+                m.proto,
+                m.formats.join(" ")
+            );
             if let Some(c) = &m.connection {
                 let _ = write!(s, "c=IN {} {}\r\n", c.addrtype, c.address);
             }

@@ -135,15 +135,26 @@ fn session(local: &LocalMedia, version: u64, media: Vec<MediaDescription>) -> Se
     }
 }
 
-fn audio_media(port: u16, codecs: &[AudioCodec], te: Option<u8>, dir: Direction) -> MediaDescription {
-    let mut formats: Vec<String> = codecs.iter().map(|c| c.payload_type().to_string()).collect();
+fn audio_media(
+    port: u16,
+    codecs: &[AudioCodec],
+    te: Option<u8>,
+    dir: Direction,
+) -> MediaDescription {
+    let mut formats: Vec<String> = codecs
+        .iter()
+        .map(|c| c.payload_type().to_string())
+        .collect();
     let mut attributes: Vec<Attribute> = codecs
         .iter()
         .map(|c| Attribute::new("rtpmap", format!("{} {}/8000", c.payload_type(), c.name())))
         .collect();
     if let Some(pt) = te {
         formats.push(pt.to_string());
-        attributes.push(Attribute::new("rtpmap", format!("{pt} telephone-event/8000")));
+        attributes.push(Attribute::new(
+            "rtpmap",
+            format!("{pt} telephone-event/8000"),
+        ));
         attributes.push(Attribute::new("fmtp", format!("{pt} 0-15")));
     }
     attributes.push(Attribute::new("ptime", "20"));
@@ -182,7 +193,12 @@ fn rejected(m: &MediaDescription) -> MediaDescription {
 
 /// An audio offer (the first INVITE, or a re-INVITE back from T.38).
 pub fn offer_audio(local: &LocalMedia, caps: &LocalCaps, version: u64) -> SessionDescription {
-    let m = audio_media(local.audio_port, &caps.audio, caps.telephone_event, Direction::SendRecv);
+    let m = audio_media(
+        local.audio_port,
+        &caps.audio,
+        caps.telephone_event,
+        Direction::SendRecv,
+    );
     session(local, version, vec![m])
 }
 
@@ -272,7 +288,9 @@ pub fn read_answer(
     caps: &LocalCaps,
 ) -> Result<Negotiated, SipError> {
     if answer.media.len() != offer.media.len() {
-        return Err(SipError::BadSdp("answer has a different number of m= lines".into()));
+        return Err(SipError::BadSdp(
+            "answer has a different number of m= lines".into(),
+        ));
     }
     for (o, a) in offer.media.iter().zip(&answer.media) {
         if a.port == 0 {

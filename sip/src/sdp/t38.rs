@@ -103,10 +103,10 @@ impl T38Params {
                         p.max_bit_rate = n;
                     }
                 }
-                "t38faxratemanagement" => {
-                    if v.is_some_and(|v| v.trim().eq_ignore_ascii_case("localTCF")) {
-                        p.rate_management = RateManagement::LocalTcf;
-                    }
+                "t38faxratemanagement"
+                    if v.is_some_and(|v| v.trim().eq_ignore_ascii_case("localTCF")) =>
+                {
+                    p.rate_management = RateManagement::LocalTcf;
                 }
                 "t38faxmaxbuffer" => p.max_buffer = num(),
                 "t38faxmaxdatagram" => p.max_datagram = num(),
@@ -200,7 +200,10 @@ pub enum FaxTransport {
 /// Type, 606 Not Acceptable, 501 Not Implemented, 403/400 from picky
 /// gateways, or no answer at all: `0`). The call itself goes on.
 pub fn is_t38_refusal(code: u16) -> bool {
-    matches!(code, 0 | 400 | 403 | 405 | 408 | 415 | 420 | 480 | 488 | 500 | 501 | 503 | 606)
+    matches!(
+        code,
+        0 | 400 | 403 | 405 | 408 | 415 | 420 | 480 | 488 | 500 | 501 | 503 | 606
+    )
 }
 
 /// Where the audio → T.38 switch of one call stands.
@@ -324,9 +327,11 @@ impl T38Switch {
         self.handle_fax_tone()
     }
 
-    /// The peer re-INVITEd to T.38 and we accepted.
+    /// The peer re-INVITEd to T.38 and we accepted. A re-INVITE that only
+    /// refreshes a running T.38 session (a session timer in the middle of
+    /// a page) changes nothing.
     pub fn handle_peer_t38(&mut self, now: Instant) {
-        if self.state != SwitchState::FellBack {
+        if matches!(self.state, SwitchState::Audio | SwitchState::Offered) {
             self.state = SwitchState::AwaitingPackets {
                 deadline: now + self.packet_timeout,
             };

@@ -103,7 +103,30 @@ pub fn have(tool: &str) -> bool {
 }
 
 /// Starts a SIPp UAS scenario on 127.0.0.1:`port` for one call.
-pub fn sipp(scenario: &str, port: u16, cport: u16, mport: u16, user: &str, pass: &str, dir: &Path) -> Child {
+pub fn sipp(
+    scenario: &str,
+    port: u16,
+    cport: u16,
+    mport: u16,
+    user: &str,
+    pass: &str,
+    dir: &Path,
+) -> Child {
+    sipp_on("u1", scenario, port, cport, mport, user, pass, dir)
+}
+
+/// The same over a given SIPp transport mode (`u1` UDP, `t1` TCP).
+#[allow(clippy::too_many_arguments)]
+pub fn sipp_on(
+    transport: &str,
+    scenario: &str,
+    port: u16,
+    cport: u16,
+    mport: u16,
+    user: &str,
+    pass: &str,
+    dir: &Path,
+) -> Child {
     let src = peers_dir().join(scenario);
     assert!(src.exists(), "{} missing", src.display());
     // SIPp writes its logs beside the scenario: use a copy in our scratch dir.
@@ -113,8 +136,24 @@ pub fn sipp(scenario: &str, port: u16, cport: u16, mport: u16, user: &str, pass:
         .args(["-sf"])
         .arg(&path)
         .args(["-i", "127.0.0.1", "-p", &port.to_string()])
-        .args(["-mp", &mport.to_string(), "-cp", &cport.to_string()])
-        .args(["-m", "1", "-timeout", "30s", "-timeout_error", "-nostdin", "-trace_err", "-trace_logs"])
+        .args([
+            "-mp",
+            &mport.to_string(),
+            "-cp",
+            &cport.to_string(),
+            "-t",
+            transport,
+        ])
+        .args([
+            "-m",
+            "1",
+            "-timeout",
+            "30s",
+            "-timeout_error",
+            "-nostdin",
+            "-trace_err",
+            "-trace_logs",
+        ])
         .args(["-set", "user", user, "-set", "pass", pass])
         .current_dir(dir)
         .stdin(Stdio::null())
