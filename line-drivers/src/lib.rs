@@ -71,6 +71,7 @@ mod error;
 pub mod fax_machine;
 pub mod line;
 pub mod loopback;
+pub mod sip;
 
 pub use cause::{CauseClass, HangupCause};
 pub use clock::{LatenessStats, MediaTicker, SimClock, TickerReport};

@@ -1,0 +1,618 @@
+//! Two SIP lines of ours on loopback, each the other's trunk (static peer,
+//! no registration), fax 2 pages to each other in real time over real UDP
+//! sockets: G.711 and T.38, ECM on and off, T.38 refused (fallback to
+//! G.711), packet loss on the UDPTL path (a lossy relay socket), and a
+//! session-refresh re-INVITE in the middle of page 2. One call is captured
+//! with tshark on `lo` and must decode without a malformed packet.
+//!
+//! Ports (this helper's range): SIP 5080-5089 and 40900-40999, RTP/UDPTL
+//! 20000-20499.
+
+use std::io::{BufRead, BufReader};
+use std::net::{IpAddr, Ipv4Addr, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fax_t30::page::{BilevelPage, PaperSize, Resolution};
+use fax_t30::session::FaxEvent;
+use fax_t30::{Document, FaxOptions, FaxSession, PageSource, T38Options, Transport};
+use line_drivers::sip::{SipLine, SipLineConfig, T38Policy};
+use line_drivers::{CallId, CallProgress, HangupCause, Line, LineEvent, Media, MediaKind};
+use sip::trunk::{TrunkConfig, TrunkMode};
+
+const LO: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+#[allow(clippy::disallowed_methods)] // driver shell: the test owns the lines' real-time tick
+fn wall() -> Instant {
+    Instant::now()
+}
+
+fn trunk(name: &str, user: &str, peer_port: u16) -> TrunkConfig {
+    TrunkConfig {
+        name: name.into(),
+        mode: TrunkMode::StaticPeer {
+            peer: format!("127.0.0.1:{peer_port}"),
+        },
+        proxy: None,
+        outbound_proxy: None,
+        user: user.into(),
+        auth_user: None,
+        password: None,
+        realm: None,
+    }
+}
+
+/// Sender line "A" (number 4930100) and receiver line "B" (4930200).
+struct Setup {
+    a_sip: u16,
+    b_sip: u16,
+    a_rtp: u16,
+    b_rtp: u16,
+}
+
+fn lines(
+    s: &Setup,
+    now: Instant,
+    tweak: impl FnOnce(&mut SipLineConfig, &mut SipLineConfig),
+) -> (SipLine, SipLine) {
+    let mut a = SipLineConfig::new(
+        "sip/a",
+        trunk("to-b", "4930100", s.b_sip),
+        LO,
+        s.a_sip,
+        s.a_rtp,
+    );
+    let mut b = SipLineConfig::new(
+        "sip/b",
+        trunk("to-a", "4930200", s.a_sip),
+        LO,
+        s.b_sip,
+        s.b_rtp,
+    );
+    b.t38_policy = T38Policy::Immediately;
+    tweak(&mut a, &mut b);
+    (
+        SipLine::bind(a, now).expect("bind line A"),
+        SipLine::bind(b, now).expect("bind line B"),
+    )
+}
+
+fn pages(dir: &Path) -> (Vec<BilevelPage>, PathBuf) {
+    let res = Resolution::Standard;
+    let p = (0..2)
+        .map(|i| {
+            BilevelPage::test_pattern(PaperSize::A4.width(), PaperSize::A4.rows(res), res, 500 + i)
+        })
+        .collect();
+    (p, dir.join("tx.tif"))
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ums-sipline-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+struct Side {
+    line: SipLine,
+    call: Option<CallId>,
+    session: Option<FaxSession>,
+    sender: bool,
+    /// Sessions started (1 + media changes).
+    sessions: u32,
+    kinds: Vec<MediaKind>,
+    hung_up: Option<HangupCause>,
+    page2_started: bool,
+}
+
+struct Run {
+    ecm: bool,
+    /// Send a refresh re-INVITE from the sender when page 2 starts.
+    refresh_on_page2: bool,
+    dir: PathBuf,
+}
+
+fn new_session(
+    run: &Run,
+    sender: bool,
+    kind: MediaKind,
+    src: &[BilevelPage],
+    spool: &Path,
+) -> FaxSession {
+    let transport = match kind {
+        MediaKind::Audio => Transport::Audio,
+        MediaKind::T38 => Transport::T38(T38Options::default()),
+    };
+    let document = if sender {
+        Document::Send(PageSource::Pages {
+            pages: src.to_vec(),
+            spool: spool.to_path_buf(),
+        })
+    } else {
+        Document::Receive(run.dir.join("rx.tif"))
+    };
+    FaxSession::new(
+        &FaxOptions {
+            ecm: run.ecm,
+            calling_party: sender,
+            ident: if sender { "SIPLINE A" } else { "SIPLINE B" }.into(),
+            ..Default::default()
+        },
+        transport,
+        document,
+    )
+    .expect("fax session")
+}
+
+struct Outcome {
+    a: Side,
+    b: Side,
+    src: Vec<BilevelPage>,
+    refreshed: bool,
+}
+
+/// Dials from A to B, faxes, hangs up; returns both sides.
+fn fax_call(a: SipLine, b: SipLine, run: &Run, limit: Duration) -> Outcome {
+    let (src, spool) = pages(&run.dir);
+    let mut sides = [
+        Side {
+            line: a,
+            call: None,
+            session: None,
+            sender: true,
+            sessions: 0,
+            kinds: vec![],
+            hung_up: None,
+            page2_started: false,
+        },
+        Side {
+            line: b,
+            call: None,
+            session: None,
+            sender: false,
+            sessions: 0,
+            kinds: vec![],
+            hung_up: None,
+            page2_started: false,
+        },
+    ];
+    let t0 = wall();
+    let mut refreshed = false;
+    let call = sides[0]
+        .line
+        .dial("4930200", MediaKind::Audio, t0)
+        .expect("dial");
+    sides[0].call = Some(call);
+    let mut k = 0u64;
+    let mut done_at: Option<u64> = None;
+    loop {
+        let now = t0 + Duration::from_millis(20 * k);
+        if let Some(d) = now.checked_duration_since(wall()) {
+            std::thread::sleep(d);
+        }
+        assert!(now - t0 < limit, "fax did not finish in {limit:?}");
+        for s in sides.iter_mut() {
+            s.line.tick(now);
+            while let Some((c, kind)) = s.line.poll_media_change() {
+                assert_eq!(Some(c), s.call);
+                s.kinds.push(kind);
+                s.sessions += 1;
+                s.session = Some(new_session(run, s.sender, kind, &src, &spool));
+            }
+            while let Some(ev) = s.line.poll_event() {
+                match ev {
+                    LineEvent::Incoming {
+                        call,
+                        caller,
+                        called,
+                        media,
+                    } => {
+                        assert_eq!(caller.as_deref(), Some("4930100"));
+                        assert_eq!(called, "4930200");
+                        assert_eq!(media, MediaKind::Audio);
+                        s.call = Some(call);
+                        s.line.answer(call, now).expect("answer");
+                        let kind = s.line.media_kind().expect("media after answer");
+                        s.kinds.push(kind);
+                        s.sessions += 1;
+                        s.session = Some(new_session(run, false, kind, &src, &spool));
+                    }
+                    LineEvent::Progress {
+                        progress: CallProgress::Answered,
+                        ..
+                    } => {
+                        let kind = s.line.media_kind().expect("media after answer");
+                        s.kinds.push(kind);
+                        s.sessions += 1;
+                        s.session = Some(new_session(run, s.sender, kind, &src, &spool));
+                    }
+                    LineEvent::Progress { .. } => {}
+                    LineEvent::Media { media, .. } => {
+                        if let Some(f) = s.session.as_mut() {
+                            match media {
+                                Media::Audio(frame) if !f.is_t38() => f.handle_audio(&frame),
+                                Media::T38(p) if f.is_t38() => f.handle_ifp(&p),
+                                _ => {}
+                            }
+                        }
+                    }
+                    LineEvent::HungUp { cause, .. } => s.hung_up = Some(cause),
+                }
+            }
+            let (Some(call), Some(f)) = (s.call, s.session.as_mut()) else {
+                continue;
+            };
+            if s.hung_up.is_some() {
+                continue;
+            }
+            if f.is_t38() {
+                f.handle_tick();
+                while let Some(p) = f.poll_ifp() {
+                    let _ = s.line.send(call, Media::T38(p), now);
+                }
+            } else {
+                let frame = f.poll_audio();
+                let _ = s.line.send(call, Media::Audio(frame), now);
+            }
+            while let Some(e) = f.poll_event() {
+                if let FaxEvent::PageStarted { page: 2 } = e {
+                    s.page2_started = true;
+                }
+            }
+            if s.sender && s.page2_started && run.refresh_on_page2 && !refreshed {
+                refreshed = true;
+                s.line.refresh(call, now).expect("refresh re-INVITE");
+            }
+        }
+        let finished = sides
+            .iter()
+            .all(|s| s.session.as_ref().is_some_and(|f| f.is_finished()));
+        if finished && done_at.is_none() {
+            done_at = Some(k);
+        }
+        // Let the last T.30 frames drain, then hang up from the sender.
+        if done_at.is_some_and(|d| k == d + 25) {
+            sides[0].line.hangup(call, HangupCause::NormalClearing, now);
+        }
+        if done_at.is_some_and(|d| k > d + 25) && sides[1].hung_up.is_some() {
+            break;
+        }
+        k += 1;
+    }
+    let [a, b] = sides;
+    Outcome {
+        a,
+        b,
+        src,
+        refreshed,
+    }
+}
+
+fn assert_fax_ok(o: &Outcome, run: &Run) {
+    let tx = o.a.session.as_ref().unwrap().outcome().unwrap();
+    let rx = o.b.session.as_ref().unwrap().outcome().unwrap();
+    assert!(tx.success, "sender: {tx:?}");
+    assert!(rx.success, "receiver: {rx:?}");
+    assert_eq!(tx.pages_confirmed, 2);
+    assert_eq!(tx.ecm, run.ecm, "ECM as asked");
+    let got = fax_t30::tiff::read_tiff_file(run.dir.join("rx.tif")).unwrap();
+    assert_eq!(got.len(), 2, "pages received");
+    for (i, (g, s)) in got.iter().zip(&o.src).enumerate() {
+        // A clean path (or one ECM/UDPTL redundancy repairs) gives the
+        // page bit for bit, with or without ECM.
+        assert_eq!(
+            g.decode().unwrap().data(),
+            s.data(),
+            "page {} differs",
+            i + 1
+        );
+    }
+    assert_eq!(
+        o.b.hung_up,
+        Some(HangupCause::NormalClearing),
+        "B heard the BYE"
+    );
+    assert!(o.a.line.is_idle() && o.b.line.is_idle());
+}
+
+fn setup(base_sip: u16, base_rtp: u16) -> Setup {
+    Setup {
+        a_sip: base_sip,
+        b_sip: base_sip + 1,
+        a_rtp: base_rtp,
+        b_rtp: base_rtp + 10,
+    }
+}
+
+fn g711(ecm: bool, sip: u16, rtp: u16, name: &str) {
+    let dir = tmp(name);
+    let (a, b) = lines(&setup(sip, rtp), wall(), |a, b| {
+        a.media.t38 = None;
+        b.media.t38 = None;
+    });
+    let run = Run {
+        ecm,
+        refresh_on_page2: false,
+        dir,
+    };
+    let o = fax_call(a, b, &run, Duration::from_secs(240));
+    assert_fax_ok(&o, &run);
+    assert_eq!(o.a.kinds, vec![MediaKind::Audio]);
+    assert_eq!(o.b.kinds, vec![MediaKind::Audio]);
+    assert_eq!(o.b.line.stats().t38_offers_sent, 0);
+    assert!(o.b.line.stats().rtp_in > 500, "{:?}", o.b.line.stats());
+}
+
+#[test]
+fn g711_fax_ecm() {
+    g711(true, 5080, 20000, "g711-ecm");
+}
+
+#[test]
+fn g711_fax_no_ecm() {
+    g711(false, 5082, 20020, "g711-noecm");
+}
+
+fn t38(ecm: bool, sip: u16, rtp: u16, name: &str) -> Outcome {
+    let dir = tmp(name);
+    let (a, b) = lines(&setup(sip, rtp), wall(), |_, _| {});
+    let run = Run {
+        ecm,
+        refresh_on_page2: false,
+        dir,
+    };
+    let o = fax_call(a, b, &run, Duration::from_secs(240));
+    assert_fax_ok(&o, &run);
+    assert_eq!(o.a.kinds, vec![MediaKind::Audio, MediaKind::T38]);
+    assert_eq!(o.b.kinds, vec![MediaKind::Audio, MediaKind::T38]);
+    assert_eq!(o.b.line.stats().t38_offers_sent, 1);
+    assert_eq!(o.a.line.stats().t38_accepted, 1);
+    assert!(o.b.line.stats().udptl_in > 50, "{:?}", o.b.line.stats());
+    o
+}
+
+#[test]
+fn t38_fax_ecm() {
+    let o = t38(true, 5084, 20040, "t38-ecm");
+    // Remembered: the next call to this number starts with T.38.
+    assert_eq!(
+        o.a.line.first_choice("4930200"),
+        sip::sdp::t38::FaxTransport::T38
+    );
+}
+
+#[test]
+fn t38_fax_no_ecm() {
+    t38(false, 5086, 20060, "t38-noecm");
+}
+
+#[test]
+fn t38_refused_falls_back_to_g711_and_is_remembered() {
+    let dir = tmp("refused");
+    let s = setup(5088, 20080);
+    let (a, b) = lines(&s, wall(), |a, _| a.media.t38 = None);
+    let run = Run {
+        ecm: true,
+        refresh_on_page2: false,
+        dir,
+    };
+    let o = fax_call(a, b, &run, Duration::from_secs(240));
+    assert_fax_ok(&o, &run);
+    assert_eq!(o.b.line.stats().t38_offers_sent, 1);
+    assert_eq!(o.b.line.stats().t38_refused, 1);
+    assert_eq!(o.a.line.stats().reinvites_refused, 1, "A answered 488");
+    assert_eq!(o.a.kinds, vec![MediaKind::Audio]);
+    assert_eq!(o.b.kinds, vec![MediaKind::Audio]);
+    // B remembers that caller 4930100 on trunk to-a does not do T.38 ...
+    assert_eq!(
+        o.b.line.first_choice("4930100"),
+        sip::sdp::t38::FaxTransport::G711
+    );
+    // ... and the next call from it does not try again.
+    let (mut a, mut b) = (o.a.line, o.b.line);
+    let t0 = wall();
+    let call = a.dial("4930200", MediaKind::Audio, t0).unwrap();
+    let mut answered = false;
+    for k in 0..100u64 {
+        let now = t0 + Duration::from_millis(20 * k);
+        if let Some(d) = now.checked_duration_since(wall()) {
+            std::thread::sleep(d);
+        }
+        a.tick(now);
+        b.tick(now);
+        while let Some(ev) = b.poll_event() {
+            if let LineEvent::Incoming { call, .. } = ev {
+                b.answer(call, now).unwrap();
+                answered = true;
+            }
+        }
+        while a.poll_event().is_some() {}
+    }
+    assert!(answered);
+    assert_eq!(b.stats().t38_offers_sent, 1, "no second T.38 offer");
+    a.hangup(call, HangupCause::NormalClearing, wall());
+}
+
+/// A relay that drops a share of the datagrams it forwards (seeded).
+fn lossy_relay(
+    listen: u16,
+    to: u16,
+    loss_per_mille: u64,
+    stop: Arc<AtomicBool>,
+    dropped: Arc<AtomicU64>,
+) {
+    let sock = UdpSocket::bind((LO, listen)).expect("bind relay");
+    sock.set_read_timeout(Some(Duration::from_millis(50)))
+        .unwrap();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 2048];
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        while !stop.load(Ordering::Relaxed) {
+            if let Ok((n, _)) = sock.recv_from(&mut buf) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                if x % 1000 < loss_per_mille {
+                    dropped.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
+                let _ = sock.send_to(&buf[..n], (LO, to));
+            }
+        }
+    });
+}
+
+#[test]
+fn t38_with_packet_loss() {
+    let dir = tmp("loss");
+    let s = setup(40900, 20100);
+    let relay_port = 40910;
+    let stop = Arc::new(AtomicBool::new(false));
+    let dropped = Arc::new(AtomicU64::new(0));
+    lossy_relay(relay_port, s.b_rtp + 2, 50, stop.clone(), dropped.clone());
+    // B tells A to send its UDPTL to the relay, which loses 5 %.
+    let (a, b) = lines(&s, wall(), |_, b| b.advertise_t38_port = Some(relay_port));
+    let run = Run {
+        ecm: true,
+        refresh_on_page2: false,
+        dir,
+    };
+    let o = fax_call(a, b, &run, Duration::from_secs(240));
+    stop.store(true, Ordering::Relaxed);
+    assert_fax_ok(&o, &run);
+    assert_eq!(o.b.kinds, vec![MediaKind::Audio, MediaKind::T38]);
+    let lost = dropped.load(Ordering::Relaxed);
+    eprintln!(
+        "relay dropped {lost} UDPTL datagrams; B got {:?}",
+        o.b.line.stats()
+    );
+    assert!(lost >= 5, "the relay dropped only {lost}");
+}
+
+/// Capture on lo while a T.38 fax with a refresh re-INVITE in page 2 runs;
+/// tshark must decode SIP, SDP, RTP and T.38 without "Malformed".
+#[test]
+fn t38_reinvite_in_page_2_and_tshark_decodes_the_call() {
+    let dir = tmp("refresh");
+    let s = setup(40920, 20200);
+    let pcap = dir.join("call.pcapng");
+    let filter = format!(
+        "udp and (portrange {}-{} or portrange {}-{})",
+        s.a_sip,
+        s.b_sip,
+        s.a_rtp,
+        s.b_rtp + 2
+    );
+    let tshark = Command::new("tshark")
+        .args([
+            "-i",
+            "lo",
+            "-n",
+            "-q",
+            "-f",
+            &filter,
+            "-a",
+            "duration:300",
+            "-w",
+        ])
+        .arg(&pcap)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut cap = tshark.expect("tshark is missing: run scripts/setup.sh --test (as root)");
+    let mut err = BufReader::new(cap.stderr.take().unwrap());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if err.read_line(&mut line).unwrap_or(0) == 0 {
+            let _ = cap.kill();
+            panic!("tshark exited before capturing (capture rights on lo?)");
+        }
+        if line.contains("Capturing on") {
+            break;
+        }
+    }
+    std::thread::spawn(move || {
+        let mut s = String::new();
+        while err.read_line(&mut s).unwrap_or(0) > 0 {
+            s.clear();
+        }
+    });
+    std::thread::sleep(Duration::from_millis(500));
+
+    let (a, b) = lines(&s, wall(), |_, _| {});
+    let run = Run {
+        ecm: true,
+        refresh_on_page2: true,
+        dir: dir.clone(),
+    };
+    let o = fax_call(a, b, &run, Duration::from_secs(240));
+    std::thread::sleep(Duration::from_millis(500));
+    let _ = Command::new("kill")
+        .arg("-INT")
+        .arg(cap.id().to_string())
+        .status();
+    let _ = cap.wait();
+    assert_fax_ok(&o, &run);
+    assert!(o.refreshed);
+    assert_eq!(o.a.line.stats().refreshes, 1, "A's refresh got its 200");
+    assert_eq!(o.b.line.stats().refreshes, 1, "B answered the refresh");
+    assert_eq!(
+        o.b.kinds,
+        vec![MediaKind::Audio, MediaKind::T38],
+        "no restart"
+    );
+
+    let decode: Vec<String> = [
+        format!("udp.port=={},sip", s.a_sip),
+        format!("udp.port=={},sip", s.b_sip),
+        format!("udp.port=={},rtp", s.a_rtp),
+        format!("udp.port=={},rtp", s.b_rtp),
+        format!("udp.port=={},t38", s.a_rtp + 2),
+        format!("udp.port=={},t38", s.b_rtp + 2),
+    ]
+    .into_iter()
+    .flat_map(|d| ["-d".to_string(), d])
+    .collect();
+    let full = Command::new("tshark")
+        .arg("-r")
+        .arg(&pcap)
+        .args(&decode)
+        .arg("-V")
+        .output()
+        .unwrap();
+    assert!(
+        full.status.success(),
+        "{}",
+        String::from_utf8_lossy(&full.stderr)
+    );
+    let text = String::from_utf8_lossy(&full.stdout);
+    let bad: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("Malformed") || l.contains("Expert Info (Error"))
+        .collect();
+    assert!(bad.is_empty(), "tshark found errors: {bad:#?}");
+    for needed in [
+        "Session Initiation Protocol",
+        "Session Description Protocol",
+        "Real-Time Transport Protocol",
+        "ITU-T Recommendation T.38",
+        "Media Description, name and address (m): image",
+    ] {
+        assert!(text.contains(needed), "no {needed} in the capture");
+    }
+    // Three INVITEs: the call, the switch to T.38, the refresh.
+    let summary = Command::new("tshark")
+        .arg("-r")
+        .arg(&pcap)
+        .args(&decode)
+        .args(["-Y", "sip.Method == \"INVITE\""])
+        .output()
+        .unwrap();
+    let invites = String::from_utf8_lossy(&summary.stdout).lines().count();
+    assert_eq!(invites, 3, "{}", String::from_utf8_lossy(&summary.stdout));
+}
