@@ -31,6 +31,9 @@
 
 pub mod cause;
 
+/// The trunk settings, from the `sip` crate.
+pub use sip::trunk::{TrunkConfig, TrunkMode};
+
 use std::collections::VecDeque;
 use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
 use std::time::{Duration, Instant};
@@ -49,7 +52,6 @@ use sip::sdp::offer_answer::{self, AudioCodec, LocalCaps, LocalMedia, Negotiated
 use sip::sdp::t38::{FaxTransport, SwitchAction, T38Switch, TransportMemory};
 use sip::sdp::SessionDescription;
 use sip::transaction::TimerConfig;
-use sip::trunk::TrunkConfig;
 use sip::wire::{self, IdGen};
 use sip::{Request, Response, SipMessage};
 
@@ -158,6 +160,7 @@ pub struct SipLineStats {
     pub sip_malformed: u64,
 }
 
+#[allow(clippy::large_enum_variant)] // one per line
 enum CallState {
     /// Our INVITE is out.
     Outgoing {
@@ -418,6 +421,7 @@ impl SipLine {
         self.transmit(to, &bytes);
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn respond(
         &mut self,
         tx: TxId,
@@ -1180,7 +1184,7 @@ impl Line for SipLine {
 
     fn hangup(&mut self, call: CallId, cause: HangupCause, now: Instant) {
         self.last_now = now;
-        if !self.call.as_ref().is_some_and(|c| c.id == call) {
+        if self.call.as_ref().is_none_or(|c| c.id != call) {
             return;
         }
         self.record_transport();
@@ -1268,5 +1272,63 @@ impl Line for SipLine {
 
     fn is_idle(&self) -> bool {
         self.call.is_none()
+    }
+}
+
+/// A [`SipLine`] shared between the kernel's runner (which owns its lines
+/// as `Box<dyn Line>`) and the media loop that ticks it, as the loopback
+/// exchange is shared (one thread; `Rc<RefCell>`).
+#[derive(Clone)]
+pub struct SharedSipLine(std::rc::Rc<std::cell::RefCell<SipLine>>, LineId);
+
+impl SharedSipLine {
+    /// Shares `line`.
+    pub fn new(line: SipLine) -> Self {
+        let id = line.cfg.id.clone();
+        SharedSipLine(std::rc::Rc::new(std::cell::RefCell::new(line)), id)
+    }
+
+    /// See [`SipLine::tick`].
+    pub fn tick(&self, now: Instant) {
+        self.0.borrow_mut().tick(now);
+    }
+
+    /// The line itself (stats, media changes, T.38 requests).
+    pub fn with<R>(&self, f: impl FnOnce(&mut SipLine) -> R) -> R {
+        f(&mut self.0.borrow_mut())
+    }
+}
+
+impl Line for SharedSipLine {
+    fn id(&self) -> &LineId {
+        &self.1
+    }
+
+    fn caps(&self) -> LineCaps {
+        self.0.borrow().caps()
+    }
+
+    fn dial(&mut self, number: &str, media: MediaKind, now: Instant) -> Result<CallId, LineError> {
+        self.0.borrow_mut().dial(number, media, now)
+    }
+
+    fn answer(&mut self, call: CallId, now: Instant) -> Result<(), LineError> {
+        self.0.borrow_mut().answer(call, now)
+    }
+
+    fn hangup(&mut self, call: CallId, cause: HangupCause, now: Instant) {
+        self.0.borrow_mut().hangup(call, cause, now)
+    }
+
+    fn send(&mut self, call: CallId, media: Media, now: Instant) -> Result<(), LineError> {
+        self.0.borrow_mut().send(call, media, now)
+    }
+
+    fn poll_event(&mut self) -> Option<LineEvent> {
+        self.0.borrow_mut().poll_event()
+    }
+
+    fn is_idle(&self) -> bool {
+        self.0.borrow().is_idle()
     }
 }
