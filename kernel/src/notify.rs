@@ -241,9 +241,7 @@ impl Notifier {
                 store.update(&rec, "Delivered")?;
                 Ok(true)
             }
-            crate::message::Service::Voice => {
-                self.deliver_incoming_voice(store, id, language, now)
-            }
+            crate::message::Service::Voice => self.deliver_incoming_voice(store, id, language, now),
         }
     }
 
