@@ -90,8 +90,112 @@ fn dtmf_from_baresip_arrives_as_events() {
             break;
         }
     }
+    if status.is_none() {
+        let _ = peer.kill();
+    }
+    let _ = peer.wait();
     assert!(status.is_some_and(|s| s.success()), "baresip's call failed");
     assert!(hung_up, "baresip's BYE reached us");
     assert_eq!(digits, "1590#*");
     assert!(line.is_idle());
+}
+
+/// Registers to SIPp's digest registrar (`peers/sip/reg-auth-uas.xml`,
+/// which answers 401, then checks the digest with the password it was
+/// given); with the wrong password SIPp refuses and the line reports it.
+fn register_to_sipp(
+    pass: &str,
+    sipp_port: u16,
+    our_port: u16,
+) -> (Option<line_drivers::sip::RegEvent>, Option<i32>) {
+    let dir =
+        std::env::temp_dir().join(format!("ums-sipline-reg{sipp_port}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let scenario = dir.join("reg-auth-uas.xml");
+    std::fs::copy("/work/shared/peers/sip/reg-auth-uas.xml", &scenario).unwrap();
+    let mut sipp = Command::new("sipp")
+        .arg("-sf")
+        .arg(&scenario)
+        .args(["-i", "127.0.0.1", "-p", &sipp_port.to_string()])
+        .args(["-mp", &(20480 + (sipp_port - 5084) * 4).to_string()])
+        .args(["-cp", &(sipp_port + 1).to_string(), "-t", "u1"])
+        .args(["-m", "1", "-timeout", "20s", "-timeout_error", "-nostdin"])
+        .args(["-set", "user", "fax", "-set", "pass", "s3cret"])
+        .current_dir(&dir)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("sipp (Debian sip-tester) runs");
+    std::thread::sleep(Duration::from_millis(500));
+    let trunk = TrunkConfig {
+        name: "sipp".into(),
+        mode: TrunkMode::Register {
+            registrar: format!("127.0.0.1:{sipp_port}"),
+            expires: 600,
+        },
+        proxy: None,
+        outbound_proxy: None,
+        user: "fax".into(),
+        auth_user: None,
+        password: Some(pass.into()),
+        realm: None,
+    };
+    let cfg = SipLineConfig::new(
+        "sip/reg",
+        trunk,
+        "127.0.0.1".parse().unwrap(),
+        our_port,
+        20360 + our_port % 10 * 4,
+    );
+    let t0 = wall();
+    let mut line = SipLine::bind(cfg, t0).expect("bind");
+    let mut code = None;
+    for k in 0..25 * 50u64 {
+        let now = t0 + Duration::from_millis(20 * k);
+        if let Some(d) = now.checked_duration_since(wall()) {
+            std::thread::sleep(d);
+        }
+        line.tick(now);
+        if code.is_none() {
+            if let Some(st) = sipp.try_wait().unwrap() {
+                code = st.code();
+            }
+        }
+        if line.registration_event().is_some() && code.is_some() {
+            break;
+        }
+    }
+    if code.is_none() {
+        let _ = sipp.kill();
+    }
+    let _ = sipp.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    (line.registration_event().cloned(), code)
+}
+
+#[test]
+fn registers_to_sipp_with_digest() {
+    let (event, code) = register_to_sipp("s3cret", 5084, 40980);
+    assert_eq!(
+        event,
+        Some(line_drivers::sip::RegEvent::Registered { expires: 300 })
+    );
+    assert_eq!(code, Some(0), "SIPp checked our digest");
+}
+
+#[test]
+fn wrong_password_is_reported() {
+    let (event, _code) = register_to_sipp("wrong", 5086, 40982);
+    assert!(
+        matches!(
+            event,
+            Some(line_drivers::sip::RegEvent::Failed {
+                code: 401 | 403,
+                ..
+            })
+        ),
+        "{event:?}"
+    );
 }

@@ -32,6 +32,7 @@
 pub mod cause;
 
 /// The trunk settings, from the `sip` crate.
+pub use sip::register::RegEvent;
 pub use sip::trunk::{TrunkConfig, TrunkMode};
 
 use std::collections::VecDeque;
@@ -48,6 +49,7 @@ use sip::media::dtmf::{DtmfEvent, DtmfReceiver, DtmfSender};
 use sip::media::jitter::{JitterBuffer, JitterConfig};
 use sip::media::rtp::{Received, RtpReceiver, RtpSender, G711};
 use sip::media::udptl::{self, UdptlReceiver, UdptlSender};
+use sip::register::Registration;
 use sip::sdp::offer_answer::{self, AudioCodec, LocalCaps, LocalMedia, Negotiated};
 use sip::sdp::t38::{FaxTransport, SwitchAction, T38Switch, TransportMemory};
 use sip::sdp::SessionDescription;
@@ -249,6 +251,9 @@ pub struct SipLine {
     stats: SipLineStats,
     buf: Vec<u8>,
     last_now: Instant,
+    registration: Option<Registration>,
+    reg_tx: Option<TxId>,
+    reg_event: Option<RegEvent>,
 }
 
 fn io_err(what: &str, e: std::io::Error) -> LineError {
@@ -312,6 +317,11 @@ impl SipLine {
             transport: "UDP".into(),
             contact: format!("sip:{}@{}", cfg.trunk.user, cfg.sip_bind),
         };
+        let registration = cfg.trunk.registration(&local).map(|rc| {
+            let mut r = Registration::new(rc, IdGen::new(cfg.seed ^ 0x5245_4749));
+            r.start(now);
+            r
+        });
         Ok(SipLine {
             ids: IdGen::new(cfg.seed),
             endpoint: Endpoint::new(false, TimerConfig::default()),
@@ -329,7 +339,48 @@ impl SipLine {
             stats: SipLineStats::default(),
             buf: vec![0; 65_536],
             last_now: now,
+            registration,
+            reg_tx: None,
+            reg_event: None,
         })
+    }
+
+    /// Whether the trunk's registration holds at `now` (None: the trunk
+    /// does not register).
+    pub fn is_registered(&self, now: Instant) -> Option<bool> {
+        self.registration.as_ref().map(|r| r.is_registered(now))
+    }
+
+    /// The registration's last report (registered, failed with a code).
+    pub fn registration_event(&self) -> Option<&RegEvent> {
+        self.reg_event.as_ref()
+    }
+
+    fn poll_registration(&mut self, now: Instant) {
+        let Some(r) = self.registration.as_mut() else {
+            return;
+        };
+        if self.reg_tx.is_none() {
+            if let Some(req) = r.poll_request(now) {
+                self.reg_tx = Some(self.endpoint.send_request(req, self.peer, now));
+            }
+        }
+    }
+
+    fn handle_reg_response(&mut self, resp: &Response, now: Instant) {
+        let Some(r) = self.registration.as_mut() else {
+            return;
+        };
+        let (event, next) = r.handle_response(resp, now);
+        if wire::status(resp) >= 200 {
+            self.reg_tx = None;
+        }
+        if let Some(next) = next {
+            self.reg_tx = Some(self.endpoint.send_request(next, self.peer, now));
+        }
+        if event.is_some() {
+            self.reg_event = event;
+        }
     }
 
     /// Counters.
@@ -394,6 +445,7 @@ impl SipLine {
         if self.endpoint.poll_timeout().is_some_and(|t| t <= now) {
             self.endpoint.handle_timeout(now);
         }
+        self.poll_registration(now);
         self.drain_endpoint(now);
         self.read_media(now);
         self.switch_timers(now);
@@ -579,7 +631,20 @@ impl SipLine {
             EndpointEvent::Request { tx, request, from } => {
                 self.handle_request(tx, request, from, now)
             }
+            EndpointEvent::Response { tx, response } if self.reg_tx == Some(tx) => {
+                self.handle_reg_response(&response, now)
+            }
             EndpointEvent::Response { tx, response } => self.handle_response(tx, response, now),
+            EndpointEvent::Timeout { tx } if self.reg_tx == Some(tx) => {
+                self.reg_tx = None;
+                if let Some(e) = self
+                    .registration
+                    .as_mut()
+                    .and_then(|r| r.handle_timeout(now))
+                {
+                    self.reg_event = Some(e);
+                }
+            }
             EndpointEvent::Timeout { tx } => self.handle_tx_timeout(tx, now),
             EndpointEvent::Ack { .. } => {
                 let offer_now = match self.call.as_mut() {
