@@ -113,6 +113,9 @@ struct Run {
     ecm: bool,
     /// Send a refresh re-INVITE from the sender when page 2 starts.
     refresh_on_page2: bool,
+    /// The sender's T.38 packets are dropped (a peer that agrees to T.38
+    /// and never sends it).
+    mute_sender_t38: bool,
     dir: PathBuf,
 }
 
@@ -252,7 +255,9 @@ fn fax_call(a: SipLine, b: SipLine, run: &Run, limit: Duration) -> Outcome {
             if f.is_t38() {
                 f.handle_tick();
                 while let Some(p) = f.poll_ifp() {
-                    let _ = s.line.send(call, Media::T38(p), now);
+                    if !(s.sender && run.mute_sender_t38) {
+                        let _ = s.line.send(call, Media::T38(p), now);
+                    }
                 }
             } else {
                 let frame = f.poll_audio();
@@ -337,6 +342,7 @@ fn g711(ecm: bool, sip: u16, rtp: u16, name: &str) {
     let run = Run {
         ecm,
         refresh_on_page2: false,
+        mute_sender_t38: false,
         dir,
     };
     let o = fax_call(a, b, &run, Duration::from_secs(240));
@@ -363,6 +369,7 @@ fn t38(ecm: bool, sip: u16, rtp: u16, name: &str) -> Outcome {
     let run = Run {
         ecm,
         refresh_on_page2: false,
+        mute_sender_t38: false,
         dir,
     };
     let o = fax_call(a, b, &run, Duration::from_secs(240));
@@ -398,6 +405,7 @@ fn t38_refused_falls_back_to_g711_and_is_remembered() {
     let run = Run {
         ecm: true,
         refresh_on_page2: false,
+        mute_sender_t38: false,
         dir,
     };
     let o = fax_call(a, b, &run, Duration::from_secs(240));
@@ -479,6 +487,7 @@ fn t38_with_packet_loss() {
     let run = Run {
         ecm: true,
         refresh_on_page2: false,
+        mute_sender_t38: false,
         dir,
     };
     let o = fax_call(a, b, &run, Duration::from_secs(240));
@@ -548,6 +557,7 @@ fn t38_reinvite_in_page_2_and_tshark_decodes_the_call() {
     let run = Run {
         ecm: true,
         refresh_on_page2: true,
+        mute_sender_t38: false,
         dir: dir.clone(),
     };
     let o = fax_call(a, b, &run, Duration::from_secs(240));
@@ -666,4 +676,32 @@ fn t38_reinvite_in_page_2_and_tshark_decodes_the_call() {
         .unwrap();
     let invites = String::from_utf8_lossy(&summary.stdout).lines().count();
     assert_eq!(invites, 3, "{}", String::from_utf8_lossy(&summary.stdout));
+}
+
+#[test]
+fn t38_agreed_but_silent_falls_back_to_g711() {
+    let dir = tmp("silent");
+    let s = setup(40940, 20400);
+    let (a, b) = lines(&s, wall(), |_, _| {});
+    let run = Run {
+        ecm: true,
+        refresh_on_page2: false,
+        mute_sender_t38: true,
+        dir,
+    };
+    let o = fax_call(a, b, &run, Duration::from_secs(240));
+    assert_fax_ok(&o, &run);
+    assert_eq!(o.b.line.stats().t38_timeouts, 1, "{:?}", o.b.line.stats());
+    assert_eq!(
+        o.b.kinds,
+        vec![MediaKind::Audio, MediaKind::T38, MediaKind::Audio]
+    );
+    assert_eq!(
+        o.a.kinds,
+        vec![MediaKind::Audio, MediaKind::T38, MediaKind::Audio]
+    );
+    assert_eq!(
+        o.b.line.first_choice("4930100"),
+        sip::sdp::t38::FaxTransport::G711
+    );
 }
