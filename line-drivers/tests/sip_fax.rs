@@ -705,3 +705,81 @@ fn t38_agreed_but_silent_falls_back_to_g711() {
         sip::sdp::t38::FaxTransport::G711
     );
 }
+
+/// Refusing a ringing call with a cause reaches the caller as that cause
+/// (486 ↔ #17); a BYE carries its Q.850 cause in `Reason`.
+#[test]
+fn causes_cross_the_trunk() {
+    let s = setup(40944, 20420);
+    let (mut a, mut b) = lines(&s, wall(), |_, b| b.t38_policy = T38Policy::Never);
+    let pump = |a: &mut SipLine, b: &mut SipLine, t0: Instant, ticks: u64| {
+        let mut ev = (Vec::new(), Vec::new());
+        for k in 0..ticks {
+            let now = t0 + Duration::from_millis(20 * k);
+            if let Some(d) = now.checked_duration_since(wall()) {
+                std::thread::sleep(d);
+            }
+            a.tick(now);
+            b.tick(now);
+            ev.0.extend(
+                std::iter::from_fn(|| a.poll_event())
+                    .filter(|e| !matches!(e, LineEvent::Media { .. })),
+            );
+            ev.1.extend(
+                std::iter::from_fn(|| b.poll_event())
+                    .filter(|e| !matches!(e, LineEvent::Media { .. })),
+            );
+        }
+        ev
+    };
+    // 1. Busy.
+    let t0 = wall();
+    let call = a.dial("4930200", MediaKind::Audio, t0).unwrap();
+    let (mut ea, eb) = pump(&mut a, &mut b, t0, 10);
+    let Some(LineEvent::Incoming { call: bc, .. }) = eb.first().cloned() else {
+        panic!("no call at B: {eb:?}")
+    };
+    b.hangup(bc, HangupCause::UserBusy, wall());
+    ea.extend(pump(&mut a, &mut b, wall(), 10).0);
+    assert!(
+        ea.contains(&LineEvent::Progress {
+            call,
+            progress: CallProgress::Ringing
+        }),
+        "{ea:?}"
+    );
+    assert!(
+        ea.contains(&LineEvent::HungUp {
+            call,
+            cause: HangupCause::UserBusy
+        }),
+        "{ea:?}"
+    );
+    assert!(a.is_idle() && b.is_idle());
+    // 2. A connected call cleared with "incompatible destination" (#88).
+    let t0 = wall();
+    let call = a.dial("4930200", MediaKind::Audio, t0).unwrap();
+    let (_, eb) = pump(&mut a, &mut b, t0, 10);
+    let Some(LineEvent::Incoming { call: bc, .. }) = eb.first().cloned() else {
+        panic!("no call at B: {eb:?}")
+    };
+    b.answer(bc, wall()).unwrap();
+    let (ea, _) = pump(&mut a, &mut b, wall(), 10);
+    assert!(
+        ea.contains(&LineEvent::Progress {
+            call,
+            progress: CallProgress::Answered
+        }),
+        "{ea:?}"
+    );
+    b.hangup(bc, HangupCause::IncompatibleDestination, wall());
+    let (ea, _) = pump(&mut a, &mut b, wall(), 10);
+    assert!(
+        ea.contains(&LineEvent::HungUp {
+            call,
+            cause: HangupCause::IncompatibleDestination
+        }),
+        "{ea:?}"
+    );
+    assert!(a.is_idle() && b.is_idle());
+}
