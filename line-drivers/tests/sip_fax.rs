@@ -783,3 +783,116 @@ fn causes_cross_the_trunk() {
     );
     assert!(a.is_idle() && b.is_idle());
 }
+
+/// Garbage on every port during a call: counted and dropped, the call
+/// goes on; an INVITE whose SDP offers nothing usable is refused with 488
+/// before the line reports a call.
+#[test]
+fn garbage_is_dropped_and_bad_offers_refused() {
+    let s = setup(40946, 20440);
+    let (mut a, mut b) = lines(&s, wall(), |_, b| b.t38_policy = T38Policy::Never);
+    let t0 = wall();
+    let call = a.dial("4930200", MediaKind::Audio, t0).unwrap();
+    let junk = UdpSocket::bind((LO, 40948)).unwrap();
+    let mut connected = false;
+    for k in 0..100u64 {
+        let now = t0 + Duration::from_millis(20 * k);
+        if let Some(d) = now.checked_duration_since(wall()) {
+            std::thread::sleep(d);
+        }
+        a.tick(now);
+        b.tick(now);
+        while let Some(ev) = b.poll_event() {
+            if let LineEvent::Incoming { call, .. } = ev {
+                b.answer(call, now).unwrap();
+            }
+        }
+        while let Some(ev) = a.poll_event() {
+            match ev {
+                LineEvent::Progress {
+                    progress: CallProgress::Answered,
+                    ..
+                } => connected = true,
+                LineEvent::HungUp { .. } => panic!("call dropped"),
+                _ => {}
+            }
+        }
+        if connected {
+            let _ = a.send(call, Media::Audio([1000; 160]), now);
+            for (i, port) in [s.b_sip, s.b_rtp, s.b_rtp + 2].into_iter().enumerate() {
+                let mut bytes: Vec<u8> = (0..(k as usize * 7 % 300))
+                    .map(|j| (j * 31 + i * 7 + k as usize) as u8)
+                    .collect();
+                if i == 0 {
+                    bytes.splice(
+                        0..0,
+                        b"INVITE sip:x SIP/2.0\r\nVia: garbage\r\n\r\n"
+                            .iter()
+                            .copied(),
+                    );
+                }
+                junk.send_to(&bytes, (LO, port)).unwrap();
+            }
+        }
+    }
+    assert!(connected);
+    assert!(
+        !a.is_idle() && !b.is_idle(),
+        "the call survived the garbage"
+    );
+    assert!(b.stats().sip_malformed > 0, "{:?}", b.stats());
+    a.hangup(call, HangupCause::NormalClearing, wall());
+    let t1 = wall();
+    for k in 0..10u64 {
+        let now = t1 + Duration::from_millis(20 * k);
+        if let Some(d) = now.checked_duration_since(wall()) {
+            std::thread::sleep(d);
+        }
+        a.tick(now);
+        b.tick(now);
+    }
+    assert!(b.is_idle());
+    let last = std::iter::from_fn(|| b.poll_event()).last();
+    assert!(
+        matches!(
+            last,
+            Some(LineEvent::HungUp {
+                cause: HangupCause::NormalClearing,
+                ..
+            })
+        ),
+        "{last:?}"
+    );
+    // An INVITE offering only G.729 is refused with 488 and never announced.
+    let offer = "v=0\r\no=x 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n";
+    let invite = format!(
+        "INVITE sip:4930200@127.0.0.1:{} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:40948;branch=z9hG4bK-g729\r\nMax-Forwards: 70\r\nFrom: <sip:9@127.0.0.1>;tag=f1\r\nTo: <sip:4930200@127.0.0.1>\r\nCall-ID: g729@test\r\nCSeq: 1 INVITE\r\nContact: <sip:9@127.0.0.1:40948>\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{offer}",
+        s.b_sip,
+        offer.len()
+    );
+    while junk.set_nonblocking(true).is_ok() && junk.recv_from(&mut [0u8; 4096]).is_ok() {}
+    junk.set_nonblocking(false).unwrap();
+    junk.send_to(invite.as_bytes(), (LO, s.b_sip)).unwrap();
+    junk.set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let mut status = None;
+    let t2 = wall();
+    for k in 0..25u64 {
+        let now = t2 + Duration::from_millis(20 * k);
+        b.tick(now);
+        let mut buf = [0u8; 4096];
+        if let Ok((n, _)) = junk.recv_from(&mut buf) {
+            let text = String::from_utf8_lossy(&buf[..n]).to_string();
+            if text.starts_with("SIP/2.0 488") {
+                status = Some(488);
+            }
+        }
+        let ev = b.poll_event();
+        assert!(ev.is_none(), "no call announced: {ev:?}");
+        if status.is_some() {
+            break;
+        }
+    }
+    assert_eq!(status, Some(488));
+    assert!(b.is_idle());
+}

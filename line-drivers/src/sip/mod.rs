@@ -713,6 +713,20 @@ impl SipLine {
             }
             return;
         }
+        // An offer we cannot answer (no G.711, no T.38, unreadable SDP, or
+        // no SDP at all: offer-in-200 is not supported) is refused here,
+        // before the owner hears of the call.
+        let acceptable = SessionDescription::parse(req.body())
+            .and_then(|o| offer_answer::answer(&o, &self.local_media(), &self.cfg.media, 1));
+        if acceptable.is_err() {
+            let tag = self.ids.tag();
+            if let Ok(resp) =
+                wire::response_to(&req, 488, "Not Acceptable Here", Some(&tag)).build_response()
+            {
+                let _ = self.endpoint.respond(tx, &resp, self.endpoint_time());
+            }
+            return;
+        }
         let called = called_number(&req, self.cfg.called_from).unwrap_or_default();
         let caller = caller_id(&req);
         let id = CallId(self.next_call);
