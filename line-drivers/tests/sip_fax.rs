@@ -6,7 +6,7 @@
 //! with tshark on `lo` and must decode without a malformed packet.
 //!
 //! Ports (this helper's range): SIP 5080-5089 and 40900-40999, RTP/UDPTL
-//! 20000-20499.
+//! 20000-20299 (baresip in the peer tests takes 20400-20459).
 
 use std::io::{BufRead, BufReader};
 use std::net::{IpAddr, Ipv4Addr, UdpSocket};
@@ -681,7 +681,7 @@ fn t38_reinvite_in_page_2_and_tshark_decodes_the_call() {
 #[test]
 fn t38_agreed_but_silent_falls_back_to_g711() {
     let dir = tmp("silent");
-    let s = setup(40940, 20400);
+    let s = setup(40940, 20120);
     let (a, b) = lines(&s, wall(), |_, _| {});
     let run = Run {
         ecm: true,
@@ -789,7 +789,7 @@ fn causes_cross_the_trunk() {
 /// before the line reports a call.
 #[test]
 fn garbage_is_dropped_and_bad_offers_refused() {
-    let s = setup(40946, 20440);
+    let s = setup(40946, 20140);
     let (mut a, mut b) = lines(&s, wall(), |_, b| b.t38_policy = T38Policy::Never);
     let t0 = wall();
     let call = a.dial("4930200", MediaKind::Audio, t0).unwrap();
@@ -895,4 +895,23 @@ fn garbage_is_dropped_and_bad_offers_refused() {
     }
     assert_eq!(status, Some(488));
     assert!(b.is_idle());
+}
+
+/// B answers on G.711 and asks for T.38 only when it hears A's CNG.
+#[test]
+fn t38_after_the_calling_tone() {
+    let dir = tmp("cng");
+    let s = setup(40942, 20160);
+    let (a, b) = lines(&s, wall(), |_, b| b.t38_policy = T38Policy::OnFaxTone);
+    let run = Run {
+        ecm: true,
+        refresh_on_page2: false,
+        mute_sender_t38: false,
+        dir,
+    };
+    let o = fax_call(a, b, &run, Duration::from_secs(240));
+    assert_fax_ok(&o, &run);
+    assert_eq!(o.b.line.stats().cng_heard, 1);
+    assert_eq!(o.b.line.stats().t38_offers_sent, 1);
+    assert_eq!(o.b.kinds, vec![MediaKind::Audio, MediaKind::T38]);
 }

@@ -16,8 +16,9 @@
 //! * Media: RTP G.711 through the jitter buffer both ways, RFC 4733 in and
 //!   out as `Media::Dtmf`; T.38 IFP over UDPTL with redundancy.
 //! * T.38: the answering side re-INVITEs to `image/t38` right after the
-//!   call is up ([`T38Policy::Immediately`], fax-only numbers) or when its
-//!   owner says it hears fax tones ([`SipLine::request_t38`]). A peer's
+//!   call is up ([`T38Policy::Immediately`], fax-only numbers) or when it
+//!   hears the caller's CNG ([`T38Policy::OnFaxTone`], or the owner calls
+//!   [`SipLine::request_t38`]). A peer's
 //!   T.38 re-INVITE is accepted if T.38 is enabled, else refused with 488.
 //!   On refusal, or when no T.38 packet arrives in time, the call stays on
 //!   (or returns to) G.711. What worked is remembered per trunk and remote
@@ -41,6 +42,7 @@ use std::time::{Duration, Instant};
 
 use fax_t30::g711::Law;
 use fax_t30::media::{AudioFrame, IfpPacket, FRAME_SAMPLES};
+use fax_t30::tones::{ConnectTone, ConnectToneDetector};
 use sip::auth::Credentials;
 use sip::call::{called_number, caller_id, CalledFrom, InviteOutcome, OutgoingInvite};
 use sip::dialog::{new_request, Dialog, LocalParty};
@@ -70,7 +72,9 @@ use cause::{cause_from_reason, cause_from_status, status_from_cause};
 pub enum T38Policy {
     /// Never offer T.38 (a peer's offer is still accepted if `t38` is set).
     Never,
-    /// When the owner calls [`SipLine::request_t38`] (fax tones heard).
+    /// When the line hears the caller's CNG (spandsp's connect-tone
+    /// detector on the received audio), or the owner calls
+    /// [`SipLine::request_t38`].
     OnFaxTone,
     /// As soon as an incoming call is up (fax-only numbers).
     Immediately,
@@ -160,6 +164,8 @@ pub struct SipLineStats {
     pub udptl_in: u64,
     /// SIP messages we could not read.
     pub sip_malformed: u64,
+    /// Calling tones (CNG) heard on calls we answered.
+    pub cng_heard: u64,
 }
 
 #[allow(clippy::large_enum_variant)] // one per line
@@ -203,6 +209,9 @@ struct AudioMedia {
     dtmf_tx: Option<DtmfSender>,
     dtmf_rx: DtmfReceiver,
     heard: bool,
+    /// Listens for the caller's CNG on calls we answered under
+    /// [`T38Policy::OnFaxTone`].
+    cng: Option<ConnectToneDetector>,
 }
 
 struct T38Media {
@@ -562,6 +571,12 @@ impl SipLine {
                     dtmf_tx: telephone_event.map(DtmfSender::new),
                     dtmf_rx: DtmfReceiver::new(),
                     heard: false,
+                    cng: (c.answered_by_us
+                        && self.cfg.t38_policy == T38Policy::OnFaxTone
+                        && self.cfg.media.t38.is_some()
+                        && c.switch.state() == sip::sdp::t38::SwitchState::Audio)
+                        .then(|| ConnectToneDetector::new(ConnectTone::FaxCng).ok())
+                        .flatten(),
                 }));
                 MediaKind::Audio
             }
@@ -1017,6 +1032,7 @@ impl SipLine {
     }
 
     fn read_media(&mut self, now: Instant) {
+        let mut cng_call = None;
         while let Ok((n, _from)) = self.rtp_sock.recv_from(&mut self.buf) {
             self.stats.rtp_in += 1;
             let Some(Call {
@@ -1047,6 +1063,13 @@ impl SipLine {
                     l.decode_into(&payload[..k], &mut samples[..k]);
                     a.jitter
                         .push(now, header.seq, header.timestamp, &samples[..k]);
+                    // CNG is looked for in what arrives, not in what the
+                    // jitter buffer plays: its learning phase holds back
+                    // the first half second, most of the first CNG burst.
+                    if a.cng.as_mut().is_some_and(|d| d.process(&samples[..k])) {
+                        a.cng = None;
+                        cng_call = Some(id);
+                    }
                     a.heard = true;
                 }
                 Received::Event { header, payload } => {
@@ -1065,6 +1088,10 @@ impl SipLine {
                     }
                 }
             }
+        }
+        if let Some(id) = cng_call {
+            self.stats.cng_heard += 1;
+            self.request_t38(id, now);
         }
         while let Ok((n, _from)) = self.t38_sock.recv_from(&mut self.buf) {
             self.stats.udptl_in += 1;
