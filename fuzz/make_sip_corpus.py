@@ -8,6 +8,7 @@ Vias on one line, a CRLF keep-alive, a lying Content-Length, oversized and
 binary input. sip/tests/fuzz_seeds.rs replays every seed through the
 targets' checks. Run from fuzz/.
 """
+import base64
 import os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -85,6 +86,11 @@ sip = {
     "binary": bytes(range(256)),
     "huge-header": crlf("OPTIONS sip:x SIP/2.0\nX-Pad: " + "a" * 70000 + "\n\n"),
     "nul-in-header": b"OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\x00\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:x>\r\nCall-ID: c\r\nCSeq: 1 OPTIONS\r\n\r\n",
+    # Found by the fuzzer: rsip's error text quoting multi-byte UTF-8 was cut mid-character.
+    "crash-error-text-utf8": base64.b64decode(
+        "Q0FOQ0VMIHNpcDo0OTMwMTIzQHRydW5rLnRlczEyM0B0cnVuay50RXN0Pg0KQ2FsbC1JRDogYTg0YjRjNzYNCg0KMTBAMTI3LjAuMC4x"
+        "ycnJycnJycnJycnJyclJTlbr6+vr6+vr6+vr67i4uLi4uLi4uLi4uLi4uLi4uLi4uLhTSVAvuAEAAAAAAABc6+Lr6+vr6+vr6+vr6+vr"
+        "9Ovr6+vr6+vr6+vr6+vr6+vr6+tpYevrMzAxMjOjdHJ1bmsudGVzdD4NCkNhbGwtSUQ6IGE4NGI0Yzc2ZTY2NzEwQDEyNy4wLjAuMUlOVklUDQ=="),
 }
 
 sdp = {

@@ -34,8 +34,9 @@ pub enum SipError {
 
 impl From<rsip::Error> for SipError {
     fn from(e: rsip::Error) -> Self {
-        let mut s = e.to_string();
-        s.truncate(200);
+        // The text quotes the peer's bytes: cut it short, on a character
+        // boundary (a byte cut panicked on UTF-8 input, found by the fuzzer).
+        let s: String = e.to_string().chars().take(200).collect();
         SipError::Malformed(s)
     }
 }
