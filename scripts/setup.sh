@@ -16,6 +16,8 @@ TEST_PKGS+=(groff-base groff qpdf img2pdf pngcheck libreoffice-writer-nogui libr
 TEST_PKGS+=(sip-tester tshark)
 # Voicemail tests: espeak-ng speaks the callers' messages, sox converts and measures WAVs.
 TEST_PKGS+=(espeak-ng sox)
+# SIP line tests: baresip calls our voicemail and sends DTMF (peers/sip scripts).
+TEST_PKGS+=(baresip-core)
 
 want=("${BUILD_PKGS[@]}")
 if [[ "${1:-}" == "--test" ]]; then

@@ -7,7 +7,7 @@
 //!                 ▼         ▲ poll_event: Incoming, Progress, Media, HungUp
 //!   ┌──────────── trait Line (line.rs) + HangupCause (cause.rs) ───────────┐
 //!   │ loopback/  virtual exchange, impairments          ← here now         │
-//!   │ sip/       SIP trunk, RTP G.711, T.38 UDPTL, DTMF ← later            │
+//!   │ sip/       SIP trunk, RTP G.711, T.38 UDPTL, DTMF ← here (UDP)       │
 //!   │ modem/     Class 1/2 fax, GSM SMS (serial)        ← later            │
 //!   │ capi/      ISDN CAPI 2.0                          ← later            │
 //!   └──────────────────────────────────────────────────────────────────────┘
@@ -71,6 +71,7 @@ mod error;
 pub mod fax_machine;
 pub mod line;
 pub mod loopback;
+pub mod sip;
 
 pub use cause::{CauseClass, HangupCause};
 pub use clock::{LatenessStats, MediaTicker, SimClock, TickerReport};

@@ -1,0 +1,917 @@
+//! Two SIP lines of ours on loopback, each the other's trunk (static peer,
+//! no registration), fax 2 pages to each other in real time over real UDP
+//! sockets: G.711 and T.38, ECM on and off, T.38 refused (fallback to
+//! G.711), packet loss on the UDPTL path (a lossy relay socket), and a
+//! session-refresh re-INVITE in the middle of page 2. One call is captured
+//! with tshark on `lo` and must decode without a malformed packet.
+//!
+//! Ports (this helper's range): SIP 5080-5089 and 40900-40999, RTP/UDPTL
+//! 20000-20299 (baresip in the peer tests takes 20400-20459).
+
+use std::io::{BufRead, BufReader};
+use std::net::{IpAddr, Ipv4Addr, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fax_t30::page::{BilevelPage, PaperSize, Resolution};
+use fax_t30::session::FaxEvent;
+use fax_t30::{Document, FaxOptions, FaxSession, PageSource, T38Options, Transport};
+use line_drivers::sip::{SipLine, SipLineConfig, T38Policy};
+use line_drivers::{CallId, CallProgress, HangupCause, Line, LineEvent, Media, MediaKind};
+use sip::trunk::{TrunkConfig, TrunkMode};
+
+const LO: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+#[allow(clippy::disallowed_methods)] // driver shell: the test owns the lines' real-time tick
+fn wall() -> Instant {
+    Instant::now()
+}
+
+fn trunk(name: &str, user: &str, peer_port: u16) -> TrunkConfig {
+    TrunkConfig {
+        name: name.into(),
+        mode: TrunkMode::StaticPeer {
+            peer: format!("127.0.0.1:{peer_port}"),
+        },
+        proxy: None,
+        outbound_proxy: None,
+        user: user.into(),
+        auth_user: None,
+        password: None,
+        realm: None,
+    }
+}
+
+/// Sender line "A" (number 4930100) and receiver line "B" (4930200).
+struct Setup {
+    a_sip: u16,
+    b_sip: u16,
+    a_rtp: u16,
+    b_rtp: u16,
+}
+
+fn lines(
+    s: &Setup,
+    now: Instant,
+    tweak: impl FnOnce(&mut SipLineConfig, &mut SipLineConfig),
+) -> (SipLine, SipLine) {
+    let mut a = SipLineConfig::new(
+        "sip/a",
+        trunk("to-b", "4930100", s.b_sip),
+        LO,
+        s.a_sip,
+        s.a_rtp,
+    );
+    let mut b = SipLineConfig::new(
+        "sip/b",
+        trunk("to-a", "4930200", s.a_sip),
+        LO,
+        s.b_sip,
+        s.b_rtp,
+    );
+    b.t38_policy = T38Policy::Immediately;
+    tweak(&mut a, &mut b);
+    (
+        SipLine::bind(a, now).expect("bind line A"),
+        SipLine::bind(b, now).expect("bind line B"),
+    )
+}
+
+fn pages(dir: &Path) -> (Vec<BilevelPage>, PathBuf) {
+    let res = Resolution::Standard;
+    let p = (0..2)
+        .map(|i| {
+            BilevelPage::test_pattern(PaperSize::A4.width(), PaperSize::A4.rows(res), res, 500 + i)
+        })
+        .collect();
+    (p, dir.join("tx.tif"))
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ums-sipline-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+struct Side {
+    line: SipLine,
+    call: Option<CallId>,
+    session: Option<FaxSession>,
+    sender: bool,
+    /// Sessions started (1 + media changes).
+    sessions: u32,
+    kinds: Vec<MediaKind>,
+    hung_up: Option<HangupCause>,
+    page2_started: bool,
+}
+
+struct Run {
+    ecm: bool,
+    /// Send a refresh re-INVITE from the sender when page 2 starts.
+    refresh_on_page2: bool,
+    /// The sender's T.38 packets are dropped (a peer that agrees to T.38
+    /// and never sends it).
+    mute_sender_t38: bool,
+    dir: PathBuf,
+}
+
+fn new_session(
+    run: &Run,
+    sender: bool,
+    kind: MediaKind,
+    src: &[BilevelPage],
+    spool: &Path,
+) -> FaxSession {
+    let transport = match kind {
+        MediaKind::Audio => Transport::Audio,
+        MediaKind::T38 => Transport::T38(T38Options::default()),
+    };
+    let document = if sender {
+        Document::Send(PageSource::Pages {
+            pages: src.to_vec(),
+            spool: spool.to_path_buf(),
+        })
+    } else {
+        Document::Receive(run.dir.join("rx.tif"))
+    };
+    FaxSession::new(
+        &FaxOptions {
+            ecm: run.ecm,
+            calling_party: sender,
+            ident: if sender { "SIPLINE A" } else { "SIPLINE B" }.into(),
+            ..Default::default()
+        },
+        transport,
+        document,
+    )
+    .expect("fax session")
+}
+
+struct Outcome {
+    a: Side,
+    b: Side,
+    src: Vec<BilevelPage>,
+    refreshed: bool,
+}
+
+/// Dials from A to B, faxes, hangs up; returns both sides.
+fn fax_call(a: SipLine, b: SipLine, run: &Run, limit: Duration) -> Outcome {
+    let (src, spool) = pages(&run.dir);
+    let mut sides = [
+        Side {
+            line: a,
+            call: None,
+            session: None,
+            sender: true,
+            sessions: 0,
+            kinds: vec![],
+            hung_up: None,
+            page2_started: false,
+        },
+        Side {
+            line: b,
+            call: None,
+            session: None,
+            sender: false,
+            sessions: 0,
+            kinds: vec![],
+            hung_up: None,
+            page2_started: false,
+        },
+    ];
+    let t0 = wall();
+    let mut refreshed = false;
+    let call = sides[0]
+        .line
+        .dial("4930200", MediaKind::Audio, t0)
+        .expect("dial");
+    sides[0].call = Some(call);
+    let mut k = 0u64;
+    let mut done_at: Option<u64> = None;
+    loop {
+        let now = t0 + Duration::from_millis(20 * k);
+        if let Some(d) = now.checked_duration_since(wall()) {
+            std::thread::sleep(d);
+        }
+        assert!(now - t0 < limit, "fax did not finish in {limit:?}");
+        for s in sides.iter_mut() {
+            s.line.tick(now);
+            while let Some((c, kind)) = s.line.poll_media_change() {
+                assert_eq!(Some(c), s.call);
+                s.kinds.push(kind);
+                s.sessions += 1;
+                s.session = Some(new_session(run, s.sender, kind, &src, &spool));
+            }
+            while let Some(ev) = s.line.poll_event() {
+                match ev {
+                    LineEvent::Incoming {
+                        call,
+                        caller,
+                        called,
+                        media,
+                    } => {
+                        assert_eq!(caller.as_deref(), Some("4930100"));
+                        assert_eq!(called, "4930200");
+                        assert_eq!(media, MediaKind::Audio);
+                        s.call = Some(call);
+                        s.line.answer(call, now).expect("answer");
+                        let kind = s.line.media_kind().expect("media after answer");
+                        s.kinds.push(kind);
+                        s.sessions += 1;
+                        s.session = Some(new_session(run, false, kind, &src, &spool));
+                    }
+                    LineEvent::Progress {
+                        progress: CallProgress::Answered,
+                        ..
+                    } => {
+                        let kind = s.line.media_kind().expect("media after answer");
+                        s.kinds.push(kind);
+                        s.sessions += 1;
+                        s.session = Some(new_session(run, s.sender, kind, &src, &spool));
+                    }
+                    LineEvent::Progress { .. } => {}
+                    LineEvent::Media { media, .. } => {
+                        if let Some(f) = s.session.as_mut() {
+                            match media {
+                                Media::Audio(frame) if !f.is_t38() => f.handle_audio(&frame),
+                                Media::T38(p) if f.is_t38() => f.handle_ifp(&p),
+                                _ => {}
+                            }
+                        }
+                    }
+                    LineEvent::HungUp { cause, .. } => s.hung_up = Some(cause),
+                }
+            }
+            let (Some(call), Some(f)) = (s.call, s.session.as_mut()) else {
+                continue;
+            };
+            if s.hung_up.is_some() {
+                continue;
+            }
+            if f.is_t38() {
+                f.handle_tick();
+                while let Some(p) = f.poll_ifp() {
+                    if !(s.sender && run.mute_sender_t38) {
+                        let _ = s.line.send(call, Media::T38(p), now);
+                    }
+                }
+            } else {
+                let frame = f.poll_audio();
+                let _ = s.line.send(call, Media::Audio(frame), now);
+            }
+            while let Some(e) = f.poll_event() {
+                if let FaxEvent::PageStarted { page: 2 } = e {
+                    s.page2_started = true;
+                }
+            }
+            if s.sender && s.page2_started && run.refresh_on_page2 && !refreshed {
+                refreshed = true;
+                s.line.refresh(call, now).expect("refresh re-INVITE");
+            }
+        }
+        let finished = sides
+            .iter()
+            .all(|s| s.session.as_ref().is_some_and(|f| f.is_finished()));
+        if finished && done_at.is_none() {
+            done_at = Some(k);
+        }
+        // Let the last T.30 frames drain, then hang up from the sender.
+        if done_at.is_some_and(|d| k == d + 25) {
+            sides[0].line.hangup(call, HangupCause::NormalClearing, now);
+        }
+        if done_at.is_some_and(|d| k > d + 25) && sides[1].hung_up.is_some() {
+            break;
+        }
+        k += 1;
+    }
+    let [a, b] = sides;
+    Outcome {
+        a,
+        b,
+        src,
+        refreshed,
+    }
+}
+
+fn assert_fax_ok(o: &Outcome, run: &Run) {
+    let tx = o.a.session.as_ref().unwrap().outcome().unwrap();
+    let rx = o.b.session.as_ref().unwrap().outcome().unwrap();
+    assert!(tx.success, "sender: {tx:?}");
+    assert!(rx.success, "receiver: {rx:?}");
+    assert_eq!(tx.pages_confirmed, 2);
+    assert_eq!(tx.ecm, run.ecm, "ECM as asked");
+    let got = fax_t30::tiff::read_tiff_file(run.dir.join("rx.tif")).unwrap();
+    assert_eq!(got.len(), 2, "pages received");
+    for (i, (g, s)) in got.iter().zip(&o.src).enumerate() {
+        // A clean path (or one ECM/UDPTL redundancy repairs) gives the
+        // page bit for bit, with or without ECM.
+        assert_eq!(
+            g.decode().unwrap().data(),
+            s.data(),
+            "page {} differs",
+            i + 1
+        );
+    }
+    assert_eq!(
+        o.b.hung_up,
+        Some(HangupCause::NormalClearing),
+        "B heard the BYE"
+    );
+    assert!(o.a.line.is_idle() && o.b.line.is_idle());
+}
+
+fn setup(base_sip: u16, base_rtp: u16) -> Setup {
+    Setup {
+        a_sip: base_sip,
+        b_sip: base_sip + 1,
+        a_rtp: base_rtp,
+        b_rtp: base_rtp + 10,
+    }
+}
+
+fn g711(ecm: bool, sip: u16, rtp: u16, name: &str) {
+    let dir = tmp(name);
+    let (a, b) = lines(&setup(sip, rtp), wall(), |a, b| {
+        a.media.t38 = None;
+        b.media.t38 = None;
+    });
+    let run = Run {
+        ecm,
+        refresh_on_page2: false,
+        mute_sender_t38: false,
+        dir,
+    };
+    let o = fax_call(a, b, &run, Duration::from_secs(240));
+    assert_fax_ok(&o, &run);
+    assert_eq!(o.a.kinds, vec![MediaKind::Audio]);
+    assert_eq!(o.b.kinds, vec![MediaKind::Audio]);
+    assert_eq!(o.b.line.stats().t38_offers_sent, 0);
+    assert!(o.b.line.stats().rtp_in > 500, "{:?}", o.b.line.stats());
+}
+
+#[test]
+fn g711_fax_ecm() {
+    g711(true, 40930, 20000, "g711-ecm");
+}
+
+#[test]
+fn g711_fax_no_ecm() {
+    g711(false, 5082, 20020, "g711-noecm");
+}
+
+fn t38(ecm: bool, sip: u16, rtp: u16, name: &str) -> Outcome {
+    let dir = tmp(name);
+    let (a, b) = lines(&setup(sip, rtp), wall(), |_, _| {});
+    let run = Run {
+        ecm,
+        refresh_on_page2: false,
+        mute_sender_t38: false,
+        dir,
+    };
+    let o = fax_call(a, b, &run, Duration::from_secs(240));
+    assert_fax_ok(&o, &run);
+    assert_eq!(o.a.kinds, vec![MediaKind::Audio, MediaKind::T38]);
+    assert_eq!(o.b.kinds, vec![MediaKind::Audio, MediaKind::T38]);
+    assert_eq!(o.b.line.stats().t38_offers_sent, 1);
+    assert_eq!(o.a.line.stats().t38_accepted, 1);
+    assert!(o.b.line.stats().udptl_in > 50, "{:?}", o.b.line.stats());
+    o
+}
+
+#[test]
+fn t38_fax_ecm() {
+    let o = t38(true, 5084, 20040, "t38-ecm");
+    // Remembered: the next call to this number starts with T.38.
+    assert_eq!(
+        o.a.line.first_choice("4930200"),
+        sip::sdp::t38::FaxTransport::T38
+    );
+}
+
+#[test]
+fn t38_fax_no_ecm() {
+    t38(false, 5086, 20060, "t38-noecm");
+}
+
+#[test]
+fn t38_refused_falls_back_to_g711_and_is_remembered() {
+    let dir = tmp("refused");
+    let s = setup(5088, 20080);
+    let (a, b) = lines(&s, wall(), |a, _| a.media.t38 = None);
+    let run = Run {
+        ecm: true,
+        refresh_on_page2: false,
+        mute_sender_t38: false,
+        dir,
+    };
+    let o = fax_call(a, b, &run, Duration::from_secs(240));
+    assert_fax_ok(&o, &run);
+    assert_eq!(o.b.line.stats().t38_offers_sent, 1);
+    assert_eq!(o.b.line.stats().t38_refused, 1);
+    assert_eq!(o.a.line.stats().reinvites_refused, 1, "A answered 488");
+    assert_eq!(o.a.kinds, vec![MediaKind::Audio]);
+    assert_eq!(o.b.kinds, vec![MediaKind::Audio]);
+    // B remembers that caller 4930100 on trunk to-a does not do T.38 ...
+    assert_eq!(
+        o.b.line.first_choice("4930100"),
+        sip::sdp::t38::FaxTransport::G711
+    );
+    // ... and the next call from it does not try again.
+    let (mut a, mut b) = (o.a.line, o.b.line);
+    let t0 = wall();
+    let call = a.dial("4930200", MediaKind::Audio, t0).unwrap();
+    let mut answered = false;
+    for k in 0..100u64 {
+        let now = t0 + Duration::from_millis(20 * k);
+        if let Some(d) = now.checked_duration_since(wall()) {
+            std::thread::sleep(d);
+        }
+        a.tick(now);
+        b.tick(now);
+        while let Some(ev) = b.poll_event() {
+            if let LineEvent::Incoming { call, .. } = ev {
+                b.answer(call, now).unwrap();
+                answered = true;
+            }
+        }
+        while a.poll_event().is_some() {}
+    }
+    assert!(answered);
+    assert_eq!(b.stats().t38_offers_sent, 1, "no second T.38 offer");
+    a.hangup(call, HangupCause::NormalClearing, wall());
+}
+
+/// A relay that drops a share of the datagrams it forwards (seeded).
+fn lossy_relay(
+    listen: u16,
+    to: u16,
+    loss_per_mille: u64,
+    stop: Arc<AtomicBool>,
+    dropped: Arc<AtomicU64>,
+) {
+    let sock = UdpSocket::bind((LO, listen)).expect("bind relay");
+    sock.set_read_timeout(Some(Duration::from_millis(50)))
+        .unwrap();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 2048];
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        while !stop.load(Ordering::Relaxed) {
+            if let Ok((n, _)) = sock.recv_from(&mut buf) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                if x % 1000 < loss_per_mille {
+                    dropped.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
+                let _ = sock.send_to(&buf[..n], (LO, to));
+            }
+        }
+    });
+}
+
+#[test]
+fn t38_with_packet_loss() {
+    let dir = tmp("loss");
+    let s = setup(40900, 20100);
+    let relay_port = 40910;
+    let stop = Arc::new(AtomicBool::new(false));
+    let dropped = Arc::new(AtomicU64::new(0));
+    lossy_relay(relay_port, s.b_rtp + 2, 50, stop.clone(), dropped.clone());
+    // B tells A to send its UDPTL to the relay, which loses 5 %.
+    let (a, b) = lines(&s, wall(), |_, b| b.advertise_t38_port = Some(relay_port));
+    let run = Run {
+        ecm: true,
+        refresh_on_page2: false,
+        mute_sender_t38: false,
+        dir,
+    };
+    let o = fax_call(a, b, &run, Duration::from_secs(240));
+    stop.store(true, Ordering::Relaxed);
+    assert_fax_ok(&o, &run);
+    assert_eq!(o.b.kinds, vec![MediaKind::Audio, MediaKind::T38]);
+    let lost = dropped.load(Ordering::Relaxed);
+    eprintln!(
+        "relay dropped {lost} UDPTL datagrams; B got {:?}",
+        o.b.line.stats()
+    );
+    assert!(lost >= 5, "the relay dropped only {lost}");
+}
+
+/// Capture on lo while a T.38 fax with a refresh re-INVITE in page 2 runs;
+/// tshark must decode SIP, SDP, RTP and T.38 without "Malformed".
+#[test]
+fn t38_reinvite_in_page_2_and_tshark_decodes_the_call() {
+    let dir = tmp("refresh");
+    let s = setup(40920, 20200);
+    let pcap = dir.join("call.pcapng");
+    let filter = format!(
+        "udp and (portrange {}-{} or portrange {}-{})",
+        s.a_sip,
+        s.b_sip,
+        s.a_rtp,
+        s.b_rtp + 2
+    );
+    let tshark = Command::new("tshark")
+        .args([
+            "-i",
+            "lo",
+            "-n",
+            "-q",
+            "-f",
+            &filter,
+            "-a",
+            "duration:300",
+            "-w",
+        ])
+        .arg(&pcap)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut cap = tshark.expect("tshark is missing: run scripts/setup.sh --test (as root)");
+    let mut err = BufReader::new(cap.stderr.take().unwrap());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if err.read_line(&mut line).unwrap_or(0) == 0 {
+            let _ = cap.kill();
+            panic!("tshark exited before capturing (capture rights on lo?)");
+        }
+        if line.contains("Capturing on") {
+            break;
+        }
+    }
+    std::thread::spawn(move || {
+        let mut s = String::new();
+        while err.read_line(&mut s).unwrap_or(0) > 0 {
+            s.clear();
+        }
+    });
+    std::thread::sleep(Duration::from_millis(500));
+
+    let (a, b) = lines(&s, wall(), |_, _| {});
+    let run = Run {
+        ecm: true,
+        refresh_on_page2: true,
+        mute_sender_t38: false,
+        dir: dir.clone(),
+    };
+    let o = fax_call(a, b, &run, Duration::from_secs(240));
+    std::thread::sleep(Duration::from_millis(500));
+    let _ = Command::new("kill")
+        .arg("-INT")
+        .arg(cap.id().to_string())
+        .status();
+    let _ = cap.wait();
+    assert_fax_ok(&o, &run);
+    assert!(o.refreshed);
+    assert_eq!(o.a.line.stats().refreshes, 1, "A's refresh got its 200");
+    assert_eq!(o.b.line.stats().refreshes, 1, "B answered the refresh");
+    assert_eq!(
+        o.b.kinds,
+        vec![MediaKind::Audio, MediaKind::T38],
+        "no restart"
+    );
+
+    let decode: Vec<String> = [
+        format!("udp.port=={},sip", s.a_sip),
+        format!("udp.port=={},sip", s.b_sip),
+        format!("udp.port=={},rtp", s.a_rtp),
+        format!("udp.port=={},rtp", s.b_rtp),
+        format!("udp.port=={},t38", s.a_rtp + 2),
+        format!("udp.port=={},t38", s.b_rtp + 2),
+    ]
+    .into_iter()
+    .flat_map(|d| ["-d".to_string(), d])
+    .collect();
+    let full = Command::new("tshark")
+        .arg("-r")
+        .arg(&pcap)
+        .args(&decode)
+        .arg("-V")
+        .output()
+        .unwrap();
+    assert!(
+        full.status.success(),
+        "{}",
+        String::from_utf8_lossy(&full.stderr)
+    );
+    let text = String::from_utf8_lossy(&full.stdout);
+    // fax-t30 sends the end of a T.38 data burst several times under one
+    // sequence number (as spandsp asks, for loss resilience); tshark's
+    // reassembly flags every copy after the first as "end of fragment
+    // without data". Such a frame is accepted only when it is a byte-for-byte
+    // copy of an earlier frame that decoded cleanly; anything else fails.
+    let rows = Command::new("tshark")
+        .arg("-r")
+        .arg(&pcap)
+        .args(&decode)
+        .args([
+            "-T",
+            "fields",
+            "-E",
+            "separator=|",
+            "-e",
+            "frame.number",
+            "-e",
+            "_ws.expert.severity",
+            "-e",
+            "_ws.expert.message",
+            "-e",
+            "udp.payload",
+        ])
+        .output()
+        .unwrap();
+    let rows = String::from_utf8_lossy(&rows.stdout).to_string();
+    let mut clean = std::collections::HashSet::new();
+    let mut copies = 0;
+    let mut bad = Vec::new();
+    for row in rows.lines() {
+        let f: Vec<&str> = row.split('|').collect();
+        let field = |i: usize| f.get(i).copied().unwrap_or("");
+        // Severity 0x800000 is PI_ERROR (notes and warnings pass).
+        let error = field(1)
+            .split(',')
+            .any(|v| v.parse::<u32>().is_ok_and(|v| v >= 0x80_0000));
+        let (msg, payload) = (field(2), field(3));
+        if !error {
+            clean.insert(payload.to_string());
+        } else if msg.contains("END OF FRAGMENT W/OUT ANY FRAGMENT DATA") && clean.contains(payload)
+        {
+            copies += 1;
+        } else {
+            bad.push(row.chars().take(160).collect::<String>());
+        }
+    }
+    assert!(bad.is_empty(), "tshark found errors: {bad:#?}");
+    let malformed = text.lines().filter(|l| l.contains("Malformed")).count();
+    assert!(
+        malformed <= 2 * copies,
+        "Malformed lines beyond the repeated end packets: {malformed} vs {copies}"
+    );
+    eprintln!(
+        "tshark: {} frames, {copies} repeated end-of-data copies",
+        rows.lines().count()
+    );
+    for needed in [
+        "Session Initiation Protocol",
+        "Session Description Protocol",
+        "Real-Time Transport Protocol",
+        "ITU-T Recommendation T.38",
+        "Media Description, name and address (m): image",
+    ] {
+        assert!(text.contains(needed), "no {needed} in the capture");
+    }
+    // Three INVITEs: the call, the switch to T.38, the refresh.
+    let summary = Command::new("tshark")
+        .arg("-r")
+        .arg(&pcap)
+        .args(&decode)
+        .args(["-Y", "sip.Method == \"INVITE\""])
+        .output()
+        .unwrap();
+    let invites = String::from_utf8_lossy(&summary.stdout).lines().count();
+    assert_eq!(invites, 3, "{}", String::from_utf8_lossy(&summary.stdout));
+}
+
+#[test]
+fn t38_agreed_but_silent_falls_back_to_g711() {
+    let dir = tmp("silent");
+    let s = setup(40940, 20120);
+    let (a, b) = lines(&s, wall(), |_, _| {});
+    let run = Run {
+        ecm: true,
+        refresh_on_page2: false,
+        mute_sender_t38: true,
+        dir,
+    };
+    let o = fax_call(a, b, &run, Duration::from_secs(240));
+    assert_fax_ok(&o, &run);
+    assert_eq!(o.b.line.stats().t38_timeouts, 1, "{:?}", o.b.line.stats());
+    assert_eq!(
+        o.b.kinds,
+        vec![MediaKind::Audio, MediaKind::T38, MediaKind::Audio]
+    );
+    assert_eq!(
+        o.a.kinds,
+        vec![MediaKind::Audio, MediaKind::T38, MediaKind::Audio]
+    );
+    assert_eq!(
+        o.b.line.first_choice("4930100"),
+        sip::sdp::t38::FaxTransport::G711
+    );
+}
+
+/// Refusing a ringing call with a cause reaches the caller as that cause
+/// (486 ↔ #17); a BYE carries its Q.850 cause in `Reason`.
+#[test]
+fn causes_cross_the_trunk() {
+    let s = setup(40944, 20420);
+    let (mut a, mut b) = lines(&s, wall(), |_, b| b.t38_policy = T38Policy::Never);
+    let pump = |a: &mut SipLine, b: &mut SipLine, t0: Instant, ticks: u64| {
+        let mut ev = (Vec::new(), Vec::new());
+        for k in 0..ticks {
+            let now = t0 + Duration::from_millis(20 * k);
+            if let Some(d) = now.checked_duration_since(wall()) {
+                std::thread::sleep(d);
+            }
+            a.tick(now);
+            b.tick(now);
+            ev.0.extend(
+                std::iter::from_fn(|| a.poll_event())
+                    .filter(|e| !matches!(e, LineEvent::Media { .. })),
+            );
+            ev.1.extend(
+                std::iter::from_fn(|| b.poll_event())
+                    .filter(|e| !matches!(e, LineEvent::Media { .. })),
+            );
+        }
+        ev
+    };
+    // 1. Busy.
+    let t0 = wall();
+    let call = a.dial("4930200", MediaKind::Audio, t0).unwrap();
+    let (mut ea, eb) = pump(&mut a, &mut b, t0, 10);
+    let Some(LineEvent::Incoming { call: bc, .. }) = eb.first().cloned() else {
+        panic!("no call at B: {eb:?}")
+    };
+    b.hangup(bc, HangupCause::UserBusy, wall());
+    ea.extend(pump(&mut a, &mut b, wall(), 10).0);
+    assert!(
+        ea.contains(&LineEvent::Progress {
+            call,
+            progress: CallProgress::Ringing
+        }),
+        "{ea:?}"
+    );
+    assert!(
+        ea.contains(&LineEvent::HungUp {
+            call,
+            cause: HangupCause::UserBusy
+        }),
+        "{ea:?}"
+    );
+    assert!(a.is_idle() && b.is_idle());
+    // 2. A connected call cleared with "incompatible destination" (#88).
+    let t0 = wall();
+    let call = a.dial("4930200", MediaKind::Audio, t0).unwrap();
+    let (_, eb) = pump(&mut a, &mut b, t0, 10);
+    let Some(LineEvent::Incoming { call: bc, .. }) = eb.first().cloned() else {
+        panic!("no call at B: {eb:?}")
+    };
+    b.answer(bc, wall()).unwrap();
+    let (ea, _) = pump(&mut a, &mut b, wall(), 10);
+    assert!(
+        ea.contains(&LineEvent::Progress {
+            call,
+            progress: CallProgress::Answered
+        }),
+        "{ea:?}"
+    );
+    b.hangup(bc, HangupCause::IncompatibleDestination, wall());
+    let (ea, _) = pump(&mut a, &mut b, wall(), 10);
+    assert!(
+        ea.contains(&LineEvent::HungUp {
+            call,
+            cause: HangupCause::IncompatibleDestination
+        }),
+        "{ea:?}"
+    );
+    assert!(a.is_idle() && b.is_idle());
+}
+
+/// Garbage on every port during a call: counted and dropped, the call
+/// goes on; an INVITE whose SDP offers nothing usable is refused with 488
+/// before the line reports a call.
+#[test]
+fn garbage_is_dropped_and_bad_offers_refused() {
+    let s = setup(40946, 20140);
+    let (mut a, mut b) = lines(&s, wall(), |_, b| b.t38_policy = T38Policy::Never);
+    let t0 = wall();
+    let call = a.dial("4930200", MediaKind::Audio, t0).unwrap();
+    let junk = UdpSocket::bind((LO, 40948)).unwrap();
+    let mut connected = false;
+    for k in 0..100u64 {
+        let now = t0 + Duration::from_millis(20 * k);
+        if let Some(d) = now.checked_duration_since(wall()) {
+            std::thread::sleep(d);
+        }
+        a.tick(now);
+        b.tick(now);
+        while let Some(ev) = b.poll_event() {
+            if let LineEvent::Incoming { call, .. } = ev {
+                b.answer(call, now).unwrap();
+            }
+        }
+        while let Some(ev) = a.poll_event() {
+            match ev {
+                LineEvent::Progress {
+                    progress: CallProgress::Answered,
+                    ..
+                } => connected = true,
+                LineEvent::HungUp { .. } => panic!("call dropped"),
+                _ => {}
+            }
+        }
+        if connected {
+            let _ = a.send(call, Media::Audio([1000; 160]), now);
+            for (i, port) in [s.b_sip, s.b_rtp, s.b_rtp + 2].into_iter().enumerate() {
+                let mut bytes: Vec<u8> = (0..(k as usize * 7 % 300))
+                    .map(|j| (j * 31 + i * 7 + k as usize) as u8)
+                    .collect();
+                if i == 0 {
+                    bytes.splice(
+                        0..0,
+                        b"INVITE sip:x SIP/2.0\r\nVia: garbage\r\n\r\n"
+                            .iter()
+                            .copied(),
+                    );
+                }
+                junk.send_to(&bytes, (LO, port)).unwrap();
+            }
+        }
+    }
+    assert!(connected);
+    assert!(
+        !a.is_idle() && !b.is_idle(),
+        "the call survived the garbage"
+    );
+    assert!(b.stats().sip_malformed > 0, "{:?}", b.stats());
+    a.hangup(call, HangupCause::NormalClearing, wall());
+    let t1 = wall();
+    for k in 0..10u64 {
+        let now = t1 + Duration::from_millis(20 * k);
+        if let Some(d) = now.checked_duration_since(wall()) {
+            std::thread::sleep(d);
+        }
+        a.tick(now);
+        b.tick(now);
+    }
+    assert!(b.is_idle());
+    let last = std::iter::from_fn(|| b.poll_event()).last();
+    assert!(
+        matches!(
+            last,
+            Some(LineEvent::HungUp {
+                cause: HangupCause::NormalClearing,
+                ..
+            })
+        ),
+        "{last:?}"
+    );
+    // An INVITE offering only G.729 is refused with 488 and never announced.
+    let offer = "v=0\r\no=x 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n";
+    let invite = format!(
+        "INVITE sip:4930200@127.0.0.1:{} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:40948;branch=z9hG4bK-g729\r\nMax-Forwards: 70\r\nFrom: <sip:9@127.0.0.1>;tag=f1\r\nTo: <sip:4930200@127.0.0.1>\r\nCall-ID: g729@test\r\nCSeq: 1 INVITE\r\nContact: <sip:9@127.0.0.1:40948>\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{offer}",
+        s.b_sip,
+        offer.len()
+    );
+    while junk.set_nonblocking(true).is_ok() && junk.recv_from(&mut [0u8; 4096]).is_ok() {}
+    junk.set_nonblocking(false).unwrap();
+    junk.send_to(invite.as_bytes(), (LO, s.b_sip)).unwrap();
+    junk.set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let mut status = None;
+    let t2 = wall();
+    for k in 0..25u64 {
+        let now = t2 + Duration::from_millis(20 * k);
+        b.tick(now);
+        let mut buf = [0u8; 4096];
+        if let Ok((n, _)) = junk.recv_from(&mut buf) {
+            let text = String::from_utf8_lossy(&buf[..n]).to_string();
+            if text.starts_with("SIP/2.0 488") {
+                status = Some(488);
+            }
+        }
+        let ev = b.poll_event();
+        assert!(ev.is_none(), "no call announced: {ev:?}");
+        if status.is_some() {
+            break;
+        }
+    }
+    assert_eq!(status, Some(488));
+    assert!(b.is_idle());
+}
+
+/// B answers on G.711 and asks for T.38 only when it hears A's CNG.
+#[test]
+fn t38_after_the_calling_tone() {
+    let dir = tmp("cng");
+    let s = setup(40942, 20160);
+    let (a, b) = lines(&s, wall(), |_, b| b.t38_policy = T38Policy::OnFaxTone);
+    let run = Run {
+        ecm: true,
+        refresh_on_page2: false,
+        mute_sender_t38: false,
+        dir,
+    };
+    let o = fax_call(a, b, &run, Duration::from_secs(240));
+    assert_fax_ok(&o, &run);
+    assert_eq!(o.b.line.stats().cng_heard, 1);
+    assert_eq!(o.b.line.stats().t38_offers_sent, 1);
+    assert_eq!(o.b.kinds, vec![MediaKind::Audio, MediaKind::T38]);
+}
