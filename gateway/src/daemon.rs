@@ -563,7 +563,6 @@ impl MediaState {
             policy: c.retry.clone(),
             ident: c.ident.clone(),
             header: Some(c.header.clone().unwrap_or_else(|| c.ident.clone())),
-            document_cache: Some(c.spool.join("sending")),
             ..RunnerConfig::default()
         };
         let runner = Runner::new(store, config, lines, wall_clock()).map_err(|e| e.to_string())?;

@@ -20,7 +20,7 @@ use crate::job::{
 };
 use crate::message::{Message, MessageId, Service, Status, Timestamp};
 use crate::report::Cause;
-use crate::store::{Record, Store, StoreError, STORE_DOCUMENT_PREFIX};
+use crate::store::{Record, Store, StoreError};
 
 mod voicemail;
 
@@ -41,10 +41,6 @@ pub struct RunnerConfig {
     pub low_priority_window: Option<(u32, u32)>,
     /// At most this many outgoing calls at once per line group.
     pub group_limits: BTreeMap<String, usize>,
-    /// Where documents kept in the store are copied for spandsp to read
-    /// during a call (a cache; each copy goes when its attempt ends).
-    /// None: a directory of this process under the system's temp dir.
-    pub document_cache: Option<PathBuf>,
 }
 
 impl Default for RunnerConfig {
@@ -58,7 +54,6 @@ impl Default for RunnerConfig {
             low_priority_from: 7,
             low_priority_window: None,
             group_limits: BTreeMap::new(),
-            document_cache: None,
         }
     }
 }
@@ -333,16 +328,6 @@ impl Runner {
             }
         };
         if let JobEvent::AttemptEnded(r) = &event {
-            if let Some(doc) = m
-                .document
-                .as_deref()
-                .filter(|d| d.starts_with(STORE_DOCUMENT_PREFIX))
-            {
-                let name = doc.replace(':', "-");
-                let _ = std::fs::remove_file(
-                    Self::document_cache(&self.config).join(format!("{name}.tif")),
-                );
-            }
             m.failure_cause = if r.failure.is_some() { r.cause } else { None };
             m.transmit_speed = r.bit_rate;
             m.remote_station_id = r.remote_id.clone().or(m.remote_station_id.take());
@@ -356,12 +341,6 @@ impl Runner {
             self.open.remove(&id);
         }
         Ok(())
-    }
-
-    fn document_cache(config: &RunnerConfig) -> PathBuf {
-        config.document_cache.clone().unwrap_or_else(|| {
-            std::env::temp_dir().join(format!("ums-documents-{}", std::process::id()))
-        })
     }
 
     /// One media step: line events, fax sessions, then scheduling.
@@ -446,10 +425,7 @@ impl Runner {
                         let Some(rec) = self.open.get(&a.id) else {
                             continue;
                         };
-                        let reference = rec.message.document.clone().unwrap_or_default();
-                        let doc = self
-                            .store
-                            .document_path(&reference, &Self::document_cache(&self.config));
+                        let path = PathBuf::from(rec.message.document.clone().unwrap_or_default());
                         let options = FaxOptions {
                             calling_party: true,
                             ecm: self.config.ecm,
@@ -463,14 +439,14 @@ impl Runner {
                                 .or_else(|| self.config.header.clone()),
                             ..FaxOptions::default()
                         };
-                        let session = doc.map_err(|e| e.to_string()).and_then(|path| {
+                        let session = {
                             let source = PageSource::TiffFrom {
                                 path,
                                 first_page: a.first_page,
                             };
                             FaxSession::new(&options, Transport::Audio, Document::Send(source))
                                 .map_err(|e| e.to_string())
-                        });
+                        };
                         match session {
                             Ok(s) => a.session = Some(s),
                             Err(e) => {

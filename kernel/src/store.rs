@@ -41,17 +41,11 @@ pub enum StoreError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DocumentError {
-    #[error("document {reference} is not in the store")]
-    Missing { reference: String },
-    #[error("'{reference}' is not a document reference")]
-    BadReference { reference: String },
     #[error("document {path}: {source}")]
     File {
         path: String,
         source: std::io::Error,
     },
-    #[error(transparent)]
-    Store(#[from] StoreError),
 }
 
 /// A mail in the outbox.
@@ -77,28 +71,12 @@ pub struct MailProgress {
     pub refused: std::collections::BTreeMap<String, String>,
 }
 
-/// Documents up to this size are kept in the store itself, in the same
-/// atomic, flushed batch as the records that point at them (one flush for
-/// both, shared by concurrent writers). Larger ones are spool files, each
-/// fsynced on its own before the records are written.
-pub const INLINE_DOCUMENT_MAX: usize = 2 << 20;
-
-/// The prefix of a document reference that names a document kept in the
-/// store (`store:<message id>`); any other reference is a file path.
-pub const STORE_DOCUMENT_PREFIX: &str = "store:";
-
-/// The reference of a document kept in the store under `id`.
-pub fn store_document_ref(id: MessageId) -> String {
-    format!("{STORE_DOCUMENT_PREFIX}{}", id.0)
-}
-
 /// The store. Cheap to clone (sled handles are shared).
 #[derive(Clone)]
 pub struct Store {
     db: sled::Db,
     records: sled::Tree,
     outbox: sled::Tree,
-    documents: sled::Tree,
     progress: sled::Tree,
     failpoint: Option<(String, u64)>,
     hits: std::sync::Arc<AtomicU64>,
@@ -141,12 +119,6 @@ impl Store {
             path: dir.display().to_string(),
             source,
         })?;
-        let documents = db
-            .open_tree("documents")
-            .map_err(|source| StoreError::Open {
-                path: dir.display().to_string(),
-                source,
-            })?;
         let progress = db
             .open_tree("outbox-progress")
             .map_err(|source| StoreError::Open {
@@ -163,7 +135,6 @@ impl Store {
             db,
             records,
             outbox,
-            documents,
             progress,
             failpoint,
             hits: Default::default(),
@@ -219,29 +190,9 @@ impl Store {
         records: &[Record],
         mails: &[crate::report::OutgoingMail],
     ) -> Result<(), StoreError> {
-        self.insert_accepted(records, mails, &[])
-    }
-
-    /// Store new records, the documents they point at (`store:<id>`
-    /// references, see [`store_document_ref`]) and mails about them in one
-    /// durable step. The records go in one atomic batch after the
-    /// documents, so no flushed record ever points at a missing document.
-    pub fn insert_accepted(
-        &self,
-        records: &[Record],
-        mails: &[crate::report::OutgoingMail],
-        documents: &[(MessageId, &[u8])],
-    ) -> Result<(), StoreError> {
         let mut batch = sled::Batch::default();
         for r in records {
             batch.insert(&key(r.message.id), encode(r));
-        }
-        if !documents.is_empty() {
-            let mut docs = sled::Batch::default();
-            for (id, bytes) in documents {
-                docs.insert(&key(*id), *bytes);
-            }
-            self.documents.apply_batch(docs)?;
         }
         self.fail_at("before:insert");
         self.records.apply_batch(batch)?;
@@ -378,62 +329,12 @@ impl Store {
             .transpose()
     }
 
-    /// The bytes of a document: kept in the store (`store:<id>`) or a file.
+    /// The bytes of a document (a spool file).
     pub fn load_document(&self, reference: &str) -> Result<Vec<u8>, DocumentError> {
-        match reference.strip_prefix(STORE_DOCUMENT_PREFIX) {
-            Some(id) => {
-                let id: u64 = id.parse().map_err(|_| DocumentError::BadReference {
-                    reference: reference.to_string(),
-                })?;
-                self.documents
-                    .get(key(MessageId(id)))
-                    .map_err(StoreError::from)?
-                    .map(|v| v.to_vec())
-                    .ok_or_else(|| DocumentError::Missing {
-                        reference: reference.to_string(),
-                    })
-            }
-            None => std::fs::read(reference).map_err(|source| DocumentError::File {
-                path: reference.to_string(),
-                source,
-            }),
-        }
-    }
-
-    /// A path spandsp can read the document from: the file itself, or for
-    /// a document kept in the store a copy written to `dir` (a cache, not
-    /// fsynced: the store keeps the original).
-    pub fn document_path(
-        &self,
-        reference: &str,
-        dir: &Path,
-    ) -> Result<std::path::PathBuf, DocumentError> {
-        if !reference.starts_with(STORE_DOCUMENT_PREFIX) {
-            return Ok(std::path::PathBuf::from(reference));
-        }
-        let bytes = self.load_document(reference)?;
-        let name = reference.replace(':', "-");
-        let path = dir.join(format!("{name}.tif"));
-        let file_err = |source| DocumentError::File {
-            path: path.display().to_string(),
+        std::fs::read(reference).map_err(|source| DocumentError::File {
+            path: reference.to_string(),
             source,
-        };
-        std::fs::create_dir_all(dir).map_err(file_err)?;
-        let tmp = dir.join(format!("{name}.tif.tmp"));
-        std::fs::write(&tmp, &bytes).map_err(file_err)?;
-        std::fs::rename(&tmp, &path).map_err(file_err)?;
-        Ok(path)
-    }
-
-    /// Forget a document kept in the store (a file reference is left alone).
-    pub fn remove_document(&self, reference: &str) -> Result<(), StoreError> {
-        if let Some(id) = reference
-            .strip_prefix(STORE_DOCUMENT_PREFIX)
-            .and_then(|id| id.parse::<u64>().ok())
-        {
-            self.documents.remove(key(MessageId(id)))?;
-        }
-        Ok(())
+        })
     }
 
     pub fn len(&self) -> usize {

@@ -22,7 +22,7 @@ use kernel::accept::{AcceptRequest, Accepted, Acceptor};
 use kernel::message::{MessageId, Service, Timestamp};
 use kernel::notify::Notifier;
 use kernel::report::{Cause, Language};
-use kernel::store::{store_document_ref, Record, Store, INLINE_DOCUMENT_MAX};
+use kernel::store::{Record, Store};
 use mail_parser::MessageParser;
 
 use crate::engine::{DataVerdict, Envelope, PeerInfo, Verdict};
@@ -116,19 +116,12 @@ impl GatewayPolicy {
         Ok((bytes, rendered.pages.len() as u32))
     }
 
-    /// Where a rendered document goes: small ones into the store with the
-    /// records (one flush for both), large ones into an fsynced spool file.
-    /// Returns the document reference for the records.
-    fn spool(
-        &self,
-        id: MessageId,
-        bytes: Vec<u8>,
-        inline: &mut Vec<(MessageId, Vec<u8>)>,
-    ) -> Result<String, RenderFailure> {
-        if bytes.len() <= INLINE_DOCUMENT_MAX {
-            inline.push((id, bytes));
-            return Ok(store_document_ref(id));
-        }
+    /// The rendered document into the spool, fsynced (file and directory)
+    /// before the records that point at it are written. Returns its path.
+    /// (Kept out of sled: sled rewrites a whole leaf of up to 16 entries on
+    /// consolidation, so documents of a few hundred kB there cost far more
+    /// than a file; see docs/benchmarks.md.)
+    fn spool(&self, id: MessageId, bytes: Vec<u8>) -> Result<String, RenderFailure> {
         let path = self.spool.join(format!("{id}.tif"));
         write_durably(&path, &bytes)
             .map_err(|e| RenderFailure::new(None, format!("spool {}: {e}", path.display())))?;
@@ -195,7 +188,6 @@ impl Policy for GatewayPolicy {
         let mut notices = Vec::new();
         let mut acceptor = self.acceptor.lock().expect("not poisoned");
         let mut rendered: Option<Result<(String, u32), RenderFailure>> = None;
-        let mut inline_docs: Vec<(MessageId, Vec<u8>)> = Vec::new();
         for rcpt in &envelope.recipients {
             let id = match self.store.next_id() {
                 Ok(id) => id,
@@ -210,7 +202,7 @@ impl Policy for GatewayPolicy {
             let (document, pages, render_error) = match service {
                 Service::Fax => match rendered.get_or_insert_with(|| {
                     let (bytes, n) = self.document(&mail)?;
-                    Ok((self.spool(id, bytes, &mut inline_docs)?, n))
+                    Ok((self.spool(id, bytes)?, n))
                 }) {
                     Ok((reference, n)) => (Some(reference.clone()), *n, None),
                     Err(e) => (None, 0, Some(e.clone())),
@@ -273,15 +265,7 @@ impl Policy for GatewayPolicy {
         }
         drop(acceptor);
         // Durable before the 250: records, then the notices about them.
-        let docs: Vec<(MessageId, &[u8])> = inline_docs
-            .iter()
-            .map(|(id, b)| (*id, b.as_slice()))
-            .collect();
-        if self
-            .store
-            .insert_accepted(&records, &notices, &docs)
-            .is_err()
-        {
+        if self.store.insert_with_mail(&records, &notices).is_err() {
             return tempfail();
         }
         let queued: Vec<MessageId> = records
