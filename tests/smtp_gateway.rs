@@ -667,9 +667,7 @@ fn a_text_mail_and_an_image_become_fax_pages_and_a_pdf_is_refused_by_name() {
     };
     let text = by("+4989555");
     assert_eq!(text.message.pages, 1);
-    let doc = store
-        .load_document(text.message.document.as_ref().unwrap())
-        .unwrap();
+    let doc = std::fs::read(text.message.document.as_ref().unwrap()).unwrap();
     let pages = fax_t30::tiff::read_tiff(&doc, "spooled document").unwrap();
     assert!(
         pages[0].decode().unwrap().black_pixels() > 1000,

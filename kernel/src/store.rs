@@ -37,17 +37,6 @@ pub enum StoreError {
     Corrupt { id: u64, source: serde_json::Error },
 }
 
-/// Why a document could not be read.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum DocumentError {
-    #[error("document {path}: {source}")]
-    File {
-        path: String,
-        source: std::io::Error,
-    },
-}
-
 /// A mail in the outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueuedMail {
@@ -327,14 +316,6 @@ impl Store {
                 serde_json::from_slice(&v).map_err(|source| StoreError::Corrupt { id, source })
             })
             .transpose()
-    }
-
-    /// The bytes of a document (a spool file).
-    pub fn load_document(&self, reference: &str) -> Result<Vec<u8>, DocumentError> {
-        std::fs::read(reference).map_err(|source| DocumentError::File {
-            path: reference.to_string(),
-            source,
-        })
     }
 
     pub fn len(&self) -> usize {

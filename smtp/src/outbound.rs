@@ -26,8 +26,9 @@
 //!   notice); such a domain is reachable only through a smart host.
 //! * A mail whose recipients span domains leaves the outbox when every
 //!   domain took it or refused it for good. Domains that took it are not
-//!   sent it again, but that progress lives in memory only: after a restart
-//!   they may get the mail twice. Domains that refused it are named in one
+//!   sent it again, also after a restart: how far each mail got
+//!   ([`MailProgress`]) is kept in the store. A domain that took the mail
+//!   just before a crash, before that was written, gets it again. Domains that refused it are named in one
 //!   notice once no domain is left to retry.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -121,11 +122,6 @@ pub enum DeliveryError {
 /// The destination key of every recipient when there is a smart host.
 const SMART_HOST: &str = "smart host";
 
-/// How far each mail's delivery got ([`MailProgress`]) is kept in the
-/// store: after a restart the backoff goes on where it was, and a mail to
-/// several domains is not sent again to those that already took it.
-type Pending = MailProgress;
-
 /// The recipients of one mail that go to one destination.
 struct Group {
     key: String,
@@ -141,7 +137,8 @@ pub struct Delivery {
     store: Store,
     config: OutboundConfig,
     notifier: Notifier,
-    pending: HashMap<u64, Pending>,
+    /// How far each mail got; a cache of the store's [`MailProgress`].
+    pending: HashMap<u64, MailProgress>,
     pub metrics: DeliveryMetrics,
 }
 
@@ -370,10 +367,10 @@ impl Delivery {
                     continue;
                 }
             };
-            let p = self.pending.entry(mail.id).or_insert(Pending {
+            let p = self.pending.entry(mail.id).or_insert(MailProgress {
                 attempts: 0,
                 next_at: now,
-                ..Pending::default()
+                ..MailProgress::default()
             });
             let mut temporary = Vec::new();
             for (key, attempt) in outcome {
