@@ -96,7 +96,12 @@ fn main() {
                 if drop_after.is_some_and(|d| page > d) {
                     break;
                 }
-                writeln!(remote, "{id} {page}").expect("remote log");
+                // One write(2) per line: `writeln!` on a File issues a write
+                // per formatted piece, and a kill -9 between them leaves a
+                // torn line that swallows the page's resend.
+                remote
+                    .write_all(format!("{id} {page}\n").as_bytes())
+                    .expect("remote log");
                 confirmed = page;
                 job = apply(
                     &job,
