@@ -18,6 +18,8 @@ TEST_PKGS+=(sip-tester tshark)
 TEST_PKGS+=(espeak-ng sox)
 # SIP line tests: baresip calls our voicemail and sends DTMF (peers/sip scripts).
 TEST_PKGS+=(baresip-core)
+# The test runner gives each test process its own network namespace (scripts/netns-run).
+TEST_PKGS+=(iproute2 util-linux)
 
 want=("${BUILD_PKGS[@]}")
 if [[ "${1:-}" == "--test" ]]; then
@@ -53,4 +55,11 @@ fi
 if ! command -v cargo >/dev/null; then
     echo "setup: no Rust toolchain found. Install Rust 1.85 or newer with rustup, then run this again." >&2
     exit 1
+fi
+
+# The test suite runs under cargo-nextest: one process per test, many in
+# flight (most system tests wait on real time, not on the CPU).
+if [[ "${1:-}" == "--test" ]] && ! cargo nextest --version >/dev/null 2>&1; then
+    echo "setup: installing cargo-nextest" >&2
+    cargo install --locked cargo-nextest --version 0.9.143
 fi

@@ -12,4 +12,10 @@ bash tests/mail/postfix_selftest.sh
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
-cargo test --workspace --locked 2>&1 | tee target/test.log
+# Every test is its own process in its own network namespace (scripts/netns-run,
+# .config/nextest.toml); doctests are not run by nextest, so cargo runs them.
+runner_var="CARGO_TARGET_$(rustc -vV | sed -n 's/^host: //p' | tr 'a-z-' 'A-Z_')_RUNNER"
+export "$runner_var=$PWD/scripts/netns-run"
+mkdir -p target
+cargo nextest run --workspace --locked --no-fail-fast 2>&1 | tee target/test.log
+cargo test --workspace --locked --doc 2>&1 | tee -a target/test.log

@@ -19,12 +19,25 @@ use gateway::render_cmd::{render, RenderArgs, EXIT_IO_ERROR, EXIT_RENDER_ERROR};
 use kernel::render::{render_mail, render_text, Font, MailDocument, PageSetup, RenderOptions};
 use system_tests::{scratch, tool};
 
-/// The corpus, made once per test run.
+/// The corpus, made once and shared by every test process (the suite runs
+/// each test as its own process): the first one to take the lock makes it,
+/// the others wait and reuse it. A corpus made by another version of
+/// make_corpus.sh is made again.
 fn corpus() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = scratch("mailrender-corpus");
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("render/make_corpus.sh");
+        let script_text = std::fs::read(&script).expect("make_corpus.sh");
+        let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/test-scratch");
+        std::fs::create_dir_all(&base).expect("scratch base");
+        let lock = std::fs::File::create(base.join("mailrender-corpus.lock")).expect("lock file");
+        lock.lock().expect("corpus lock");
+        let dir = base.join("mailrender-corpus");
+        let stamp = dir.join(".made-by");
+        if std::fs::read(&stamp).ok().as_deref() == Some(&script_text[..]) {
+            return dir;
+        }
+        let dir = scratch("mailrender-corpus");
         let out = Command::new("bash")
             .arg(&script)
             .arg(&dir)
@@ -35,6 +48,7 @@ fn corpus() -> &'static Path {
             "make_corpus.sh failed (scripts/setup.sh --test installs its tools): {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        std::fs::write(&stamp, &script_text).expect("corpus stamp");
         dir
     })
 }
