@@ -449,12 +449,27 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
         let watchdog_every = crate::sd_notify::watchdog_interval()
             .map(|d| (d.as_millis() / fax_t30::media::FRAME_DURATION.as_millis()).max(1) as u64);
         let mut ticks = 0u64;
+        // Test failpoint `UMS_FAILPOINT=stall:media@N`: the loop hangs at
+        // its Nth tick, as a deadlocked driver would (the watchdog test).
+        let stall_at = std::env::var("UMS_FAILPOINT")
+            .ok()
+            .and_then(|f| f.strip_prefix("stall:media@")?.parse::<u64>().ok());
         move |now| {
             media_metrics.record_tick(crate::metrics::lateness_since(now));
             let Ok(st) = state.as_mut() else {
                 return ControlFlow::Break(());
             };
             ticks += 1;
+            if stall_at == Some(ticks) {
+                crate::ulog!(
+                    Warning,
+                    "failpoint",
+                    "media loop stalls here (UMS_FAILPOINT)"
+                );
+                loop {
+                    std::thread::park();
+                }
+            }
             if watchdog_every.is_some_and(|n| ticks.is_multiple_of(n)) {
                 crate::sd_notify::notify("WATCHDOG=1");
             }

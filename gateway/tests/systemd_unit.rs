@@ -91,3 +91,52 @@ fn serve_reports_ready_and_pings_the_watchdog() {
     assert!(seen.contains(&"WATCHDOG=1".to_string()), "{seen:?}");
     assert!(status.success(), "SIGTERM ends it cleanly: {status:?}");
 }
+
+/// The watchdog is pinged from the media loop itself: when that loop hangs
+/// (a deadlocked driver), the pings stop while the process lives on, and
+/// systemd (WatchdogSec) restarts the service.
+#[test]
+fn a_stalled_media_loop_stops_the_watchdog_pings() {
+    let dir = scratch("sd_watchdog_stall");
+    let sock_path = dir.join("notify.sock");
+    let sock = UnixDatagram::bind(&sock_path).unwrap();
+    sock.set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    // 20 ms ticks: the loop stalls after about 2 s, having pinged every 0.5 s.
+    let mut ums = Command::new(env!("CARGO_BIN_EXE_ums"))
+        .args(["serve", "--data"])
+        .arg(dir.join("data"))
+        .args(["--smtp", "127.0.0.1:2842"])
+        .env("NOTIFY_SOCKET", &sock_path)
+        .env("WATCHDOG_USEC", "500000")
+        .env("UMS_FAILPOINT", "stall:media@100")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait for the first ping, then listen 9 s more.
+    let start = std::time::Instant::now();
+    let mut pings = Vec::new();
+    let mut buf = [0u8; 256];
+    while start.elapsed() < Duration::from_secs(30)
+        && pings
+            .first()
+            .is_none_or(|first: &Duration| start.elapsed() < *first + Duration::from_secs(9))
+    {
+        if let Ok(n) = sock.recv(&mut buf) {
+            if &buf[..n] == b"WATCHDOG=1" {
+                pings.push(start.elapsed());
+            }
+        }
+    }
+    let alive = ums.try_wait().unwrap().is_none();
+    let _ = ums.kill();
+    let _ = ums.wait();
+    assert!(alive, "the process must live on: only its media loop hangs");
+    assert!(pings.len() >= 3, "pings before the stall: {pings:?}");
+    let span = *pings.last().unwrap() - pings[0];
+    assert!(
+        span < Duration::from_secs(5),
+        "pings went on after the media loop stalled ({span:?} of pings): {pings:?}"
+    );
+}
