@@ -23,7 +23,7 @@ use kernel::voice::VoiceSettings;
 use line_drivers::sip::{SharedSipLine, SipLine, SipLineConfig, T38Policy};
 use line_drivers::Line;
 
-const SCRIPTS: &str = "/work/shared/peers/sip";
+const SCRIPTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/peers/sip");
 
 #[allow(clippy::disallowed_methods)] // driver shell: the test owns the real-time tick
 fn wall() -> Instant {

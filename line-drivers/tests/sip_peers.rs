@@ -41,7 +41,10 @@ fn dtmf_from_baresip_arrives_as_events() {
     let t0 = wall();
     let mut line = SipLine::bind(cfg, t0).expect("bind");
     let mut peer = Command::new("bash")
-        .arg("/work/shared/peers/sip/call-dtmf.sh")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/peers/sip/call-dtmf.sh"
+        ))
         .arg("sip:300@127.0.0.1:40960")
         .arg("1590#*")
         .env("SIP_PORT", "5082")
@@ -113,7 +116,14 @@ fn register_to_sipp(
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let scenario = dir.join("reg-auth-uas.xml");
-    std::fs::copy("/work/shared/peers/sip/reg-auth-uas.xml", &scenario).unwrap();
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/peers/sip/reg-auth-uas.xml"
+        ),
+        &scenario,
+    )
+    .unwrap();
     let mut sipp = Command::new("sipp")
         .arg("-sf")
         .arg(&scenario)

@@ -1,7 +1,8 @@
 //! The SIP trunk line (issue 7): one [`Line`] that is a real SIP endpoint.
 //!
 //! A thin socket shell around the sans-IO engines of the `sip` crate:
-//! non-blocking UDP sockets for SIP, RTP and UDPTL, drained and written in
+//! non-blocking sockets for SIP (UDP, or TCP with [`SipTransport::Tcp`],
+//! see [`transport`]), RTP and UDPTL (UDP), drained and written in
 //! [`SipLine::tick`], which the line's owner calls every 20 ms with `now`
 //! (the same contract as the loopback exchange's `tick`). No clock is read
 //! here and no thread is started: the kernel's media thread already runs a
@@ -31,6 +32,10 @@
 //!   seconds of the call, where the sender's T1 timer leaves time).
 
 pub mod cause;
+pub mod transport;
+
+pub use transport::SipTransport;
+use transport::{Arrived, SipSocket};
 
 /// The trunk settings, from the `sip` crate.
 pub use sip::register::RegEvent;
@@ -89,6 +94,8 @@ pub struct SipLineConfig {
     pub trunk: TrunkConfig,
     /// Local address for SIP (`ip:port`).
     pub sip_bind: SocketAddr,
+    /// UDP (the default) or TCP for SIP; media is RTP/UDPTL over UDP.
+    pub transport: SipTransport,
     /// Local RTP port (on the SIP address).
     pub rtp_port: u16,
     /// Local UDPTL port.
@@ -128,6 +135,7 @@ impl SipLineConfig {
             id: LineId(id.to_string()),
             trunk,
             sip_bind: SocketAddr::new(ip, sip_port),
+            transport: SipTransport::Udp,
             rtp_port,
             t38_port: rtp_port + 2,
             advertise_rtp_port: None,
@@ -245,7 +253,7 @@ struct Call {
 /// One SIP line. See the module documentation.
 pub struct SipLine {
     cfg: SipLineConfig,
-    sip_sock: UdpSocket,
+    sip_sock: SipSocket,
     rtp_sock: UdpSocket,
     t38_sock: UdpSocket,
     peer: SocketAddr,
@@ -307,11 +315,12 @@ impl SipLine {
     /// Binds the sockets. The trunk's next hop must resolve now.
     pub fn bind(cfg: SipLineConfig, now: Instant) -> Result<SipLine, LineError> {
         let ip = cfg.sip_bind.ip();
-        let sip_sock = UdpSocket::bind(cfg.sip_bind).map_err(|e| io_err("SIP socket", e))?;
+        let sip_sock =
+            SipSocket::bind(cfg.transport, cfg.sip_bind).map_err(|e| io_err("SIP socket", e))?;
         let rtp_sock = UdpSocket::bind((ip, cfg.rtp_port)).map_err(|e| io_err("RTP socket", e))?;
         let t38_sock =
             UdpSocket::bind((ip, cfg.t38_port)).map_err(|e| io_err("UDPTL socket", e))?;
-        for s in [&sip_sock, &rtp_sock, &t38_sock] {
+        for s in [&rtp_sock, &t38_sock] {
             s.set_nonblocking(true).map_err(|e| io_err("socket", e))?;
         }
         let hop = cfg.trunk.next_hop().to_string();
@@ -323,8 +332,13 @@ impl SipLine {
             .ok_or_else(|| driver_err(format!("trunk address {hop} does not resolve")))?;
         let local = LocalParty {
             via_sent_by: cfg.sip_bind.to_string(),
-            transport: "UDP".into(),
-            contact: format!("sip:{}@{}", cfg.trunk.user, cfg.sip_bind),
+            transport: cfg.transport.via().into(),
+            contact: match cfg.transport {
+                SipTransport::Udp => format!("sip:{}@{}", cfg.trunk.user, cfg.sip_bind),
+                SipTransport::Tcp => {
+                    format!("sip:{}@{};transport=tcp", cfg.trunk.user, cfg.sip_bind)
+                }
+            },
         };
         let registration = cfg.trunk.registration(&local).map(|rc| {
             let mut r = Registration::new(rc, IdGen::new(cfg.seed ^ 0x5245_4749));
@@ -333,7 +347,7 @@ impl SipLine {
         });
         Ok(SipLine {
             ids: IdGen::new(cfg.seed),
-            endpoint: Endpoint::new(false, TimerConfig::default()),
+            endpoint: Endpoint::new(cfg.transport.is_reliable(), TimerConfig::default()),
             memory: TransportMemory::new(10_000),
             cfg,
             sip_sock,
@@ -447,9 +461,12 @@ impl SipLine {
     /// 20 ms frame of received audio to the owner. Call every 20 ms.
     pub fn tick(&mut self, now: Instant) {
         self.last_now = now;
-        while let Ok((n, from)) = self.sip_sock.recv_from(&mut self.buf) {
-            let bytes = self.buf[..n].to_vec();
-            self.endpoint.handle_datagram(from, &bytes, now);
+        for got in self.sip_sock.receive(&mut self.buf) {
+            match got {
+                Arrived::Datagram(from, bytes) => self.endpoint.handle_datagram(from, &bytes, now),
+                Arrived::Message(from, msg) => self.endpoint.handle_message(from, msg, now),
+                Arrived::Garbage => self.stats.sip_malformed += 1,
+            }
         }
         if self.endpoint.poll_timeout().is_some_and(|t| t <= now) {
             self.endpoint.handle_timeout(now);
@@ -460,12 +477,16 @@ impl SipLine {
         self.switch_timers(now);
         self.play_audio(now);
         self.drain_endpoint(now);
+        self.sip_sock.flush();
     }
 
-    fn transmit(&self, to: SocketAddr, bytes: &[u8]) {
-        // UDP: a failed send is a lost datagram; the transaction layer
-        // retransmits.
-        let _ = self.sip_sock.send_to(bytes, to);
+    /// Open SIP connections (TCP; always 0 on UDP).
+    pub fn sip_connections(&self) -> usize {
+        self.sip_sock.connections()
+    }
+
+    fn transmit(&mut self, to: SocketAddr, bytes: &[u8]) {
+        self.sip_sock.send(to, bytes);
     }
 
     fn drain_endpoint(&mut self, now: Instant) {
