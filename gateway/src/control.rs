@@ -299,6 +299,9 @@ async fn handle_inner(req: Request, ctx: &ControlContext, by: &str) -> Result<Va
     }
 }
 
+/// How long `ums send` waits for the render pool, in 50 ms polls (10 min).
+const SEND_RENDER_WAIT_POLLS: u32 = 12_000;
+
 /// `ums send`: the mail the client built goes through the SMTP
 /// connector's own policy (recipient check, sender, permissions, rate
 /// limit, rendering, durable store), as if it had come in by SMTP from the
@@ -364,14 +367,23 @@ async fn send(
         smtp::engine::DataVerdict::Accept(queue_id) => {
             let first: u64 = queue_id.parse().unwrap_or(0);
             // The records of this mail: one per recipient, from `first` on.
+            // A fax is rendered after the 250: wait for its pages (or its
+            // render error), so the client can say which it is.
             let mut records = Vec::new();
-            for id in first..first + to.len() as u64 * 4 {
-                if let Ok(Some(r)) = ctx.store.get(MessageId(id)) {
-                    records.push(r);
-                    if records.len() == to.len() {
-                        break;
+            for _ in 0..SEND_RENDER_WAIT_POLLS {
+                records.clear();
+                for id in first..first + to.len() as u64 * 4 {
+                    if let Ok(Some(r)) = ctx.store.get(MessageId(id)) {
+                        records.push(r);
+                        if records.len() == to.len() {
+                            break;
+                        }
                     }
                 }
+                if records.iter().all(|r| r.message.raw_mail.is_none()) {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             }
             Ok(json!({"ok": true, "records": records}))
         }

@@ -315,6 +315,26 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
         &setup.lines,
     ));
 
+    // The render pool: accepted fax mails become pages after their 250
+    // (one worker per core, at a lower priority than the SMTP path). First
+    // the mails a crash left unrendered.
+    let render_pool = Arc::new(smtp::render::RenderPool::start(
+        smtp::render::Renderer {
+            store: store.clone(),
+            notifier: notifier.clone(),
+            spool: spool.clone(),
+            on_rendered: {
+                let adopt_tx = Mutex::new(adopt_tx.clone());
+                Box::new(move |ids| {
+                    let _ = adopt_tx.lock().expect("not poisoned").send(ids);
+                })
+            },
+            clock: Box::new(wall_clock),
+        },
+        std::thread::available_parallelism().map_or(2, |n| n.get()),
+    ));
+    render_pool.recover(&store, &spool)?;
+
     // The SMTP connector.
     let acceptor = setup.reloadable().acceptor();
     let adopt_tx = Mutex::new(adopt_tx);
@@ -325,6 +345,7 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
         allowed_networks: std::sync::RwLock::new(setup.allowed_networks.clone()),
         users: std::sync::RwLock::new(setup.auth_users.clone()),
         spool: spool.clone(),
+        render_pool,
         on_accepted: Box::new(move |ids| {
             let _ = adopt_tx.lock().expect("not poisoned").send(ids);
         }),

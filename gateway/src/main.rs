@@ -403,6 +403,10 @@ fn bench_smtp(args: SmtpArgs) -> CliResult {
         "gateway    {:.0} messages/s (stored and flushed before 250)",
         r.gateway_rate
     );
+    println!(
+        "render     {} of {} fax mails rendered, the last {:.1} s after the last 250 (render pool)",
+        r.rendered, b.messages, r.render_drain_secs
+    );
     let ratio = r.gateway_rate / r.postfix_rate;
     println!(
         "ratio      {ratio:.2} of Postfix (goal 2.00): {}",

@@ -205,6 +205,12 @@ pub struct Message {
     /// page with the date, time and page n/m.
     #[serde(default)]
     pub fax_header: Option<String>,
+    /// Outgoing fax accepted but not rendered yet: the spool path of the
+    /// mail as received (fsynced before the 250). The render pool turns it
+    /// into `document` and a job, and clears this; a restart renders every
+    /// record that still has it.
+    #[serde(default)]
+    pub raw_mail: Option<String>,
 }
 
 impl Message {
@@ -247,6 +253,7 @@ impl Message {
             text: None,
             unrouted: false,
             fax_header: None,
+            raw_mail: None,
         }
     }
 }

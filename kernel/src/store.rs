@@ -140,6 +140,13 @@ impl Store {
         }
     }
 
+    /// A failpoint outside the store's own writes (e.g. `before:render` in
+    /// the SMTP connector's render pool): aborts the process if
+    /// `UMS_FAILPOINT` names it.
+    pub fn failpoint(&self, point: &str) {
+        self.fail_at(point);
+    }
+
     /// Make every insert this thread has done durable (group commit).
     fn durable(&self) -> Result<(), StoreError> {
         let g = &self.group;
@@ -191,6 +198,31 @@ impl Store {
         }
         self.durable()?;
         self.fail_at("after:insert");
+        Ok(())
+    }
+
+    /// Rewrite rendered records (document and job, or failed) and store
+    /// the notices about them in one durable step. Failpoints
+    /// `before:rendered` / `after:rendered`.
+    pub fn rendered(
+        &self,
+        records: &[Record],
+        mails: &[crate::report::OutgoingMail],
+    ) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for r in records {
+            batch.insert(&key(r.message.id), encode(r));
+        }
+        self.fail_at("before:rendered");
+        // Notices first: a crash between the two writes may send a notice
+        // twice (the mail is rendered again), never lose one.
+        for mail in mails {
+            let id = self.db.generate_id()?;
+            self.outbox.insert(id.to_be_bytes(), encode_mail(mail))?;
+        }
+        self.records.apply_batch(batch)?;
+        self.durable()?;
+        self.fail_at("after:rendered");
         Ok(())
     }
 
@@ -248,6 +280,20 @@ impl Store {
                     .map_or(true, |r| r.job.as_ref().is_some_and(|j| !j.is_done()))
             })
             .collect()
+    }
+
+    /// Outgoing faxes accepted (their mail fsynced in the spool, answered
+    /// 250) but not rendered yet: `raw_mail` set, no job, not final. A
+    /// restart hands them to the render pool again.
+    pub fn unrendered(&self) -> Result<Vec<Record>, StoreError> {
+        let mut out = Vec::new();
+        for r in self.all() {
+            let r = r?;
+            if r.message.raw_mail.is_some() && r.job.is_none() && !r.message.status.is_final() {
+                out.push(r);
+            }
+        }
+        Ok(out)
     }
 
     /// Queue a mail for delivery, durably. The outbox survives restarts;

@@ -10,9 +10,12 @@
 //! * At the end of DATA each recipient becomes a record. A sender without
 //!   permission (known relay, unknown or unauthorised sender) is accepted
 //!   and answered with a failure notice, so the person learns why.
-//! * Documents: the mail becomes a neutral document ([`crate::mime`]) and
-//!   the kernel's renderer turns cover, body and attachments into pages; an
-//!   attachment it cannot render is refused by name with a clear notice.
+//! * Documents: before the 250 the mail is only written to the spool as
+//!   received (fsynced, like an MTA's queue file) and its fax records are
+//!   stored "accepted, not rendered" (`raw_mail` set, no job). The render
+//!   pool ([`crate::render`]) then turns cover, body and attachments into
+//!   pages; an attachment it cannot render fails the fax with a notice
+//!   naming it.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -21,7 +24,7 @@ use std::sync::{Mutex, RwLock};
 use kernel::accept::{AcceptRequest, Accepted, Acceptor};
 use kernel::message::{MessageId, Service, Timestamp};
 use kernel::notify::Notifier;
-use kernel::report::{Cause, Language};
+use kernel::report::Language;
 use kernel::store::{Record, Store};
 use mail_parser::MessageParser;
 
@@ -75,8 +78,10 @@ pub struct GatewayPolicy {
     pub allowed_networks: RwLock<Vec<Network>>,
     /// AUTH users: (name, password); swapped on reload too.
     pub users: RwLock<Vec<(String, String)>>,
-    /// Documents are written here.
+    /// Raw mails (and the rendered documents) are written here.
     pub spool: PathBuf,
+    /// Renders accepted fax mails after their 250.
+    pub render_pool: std::sync::Arc<crate::render::RenderPool>,
     /// Told the ids of new outgoing messages (the runner adopts them).
     pub on_accepted: Box<dyn Fn(Vec<MessageId>) + Send + Sync>,
     /// The wall clock (the shell's); tests pass a fixed one.
@@ -101,31 +106,13 @@ impl GatewayPolicy {
                 .any(|n| n.contains(peer.ip))
     }
 
-    /// The pages of a mail, written as one T.6 TIFF-F to the spool: the
-    /// mail becomes a neutral [`MailDocument`](kernel::render::MailDocument)
-    /// ([`crate::mime::to_document`]) and the kernel's renderer makes the
-    /// cover, body and attachment pages ([`kernel::render::render_mail`]).
-    /// Returns the T.6 TIFF-F and its page count.
-    fn document(&self, mail: &mail_parser::Message) -> Result<(Vec<u8>, u32), RenderFailure> {
-        let doc = crate::mime::to_document(mail);
-        // A4 fine, cover only when the body has text (the defaults).
-        let options = kernel::render::RenderOptions::default();
-        let rendered = kernel::render::render_mail(&doc, &options)
-            .map_err(|e| RenderFailure::new(e.attachment(), e.to_string()))?;
-        let bytes = fax_t30::tiff::write_tiff(&rendered.pages, &Default::default());
-        Ok((bytes, rendered.pages.len() as u32))
-    }
-
-    /// The rendered document into the spool, fsynced (file and directory)
-    /// before the records that point at it are written. Returns its path.
-    /// (Kept out of sled: sled rewrites a whole leaf of up to 16 entries on
-    /// consolidation, so documents of a few hundred kB there cost far more
-    /// than a file; see docs/benchmarks.md.)
-    fn spool(&self, id: MessageId, bytes: Vec<u8>) -> Result<String, RenderFailure> {
-        let path = self.spool.join(format!("{id}.tif"));
-        write_durably(&path, &bytes)
-            .map_err(|e| RenderFailure::new(None, format!("spool {}: {e}", path.display())))?;
-        Ok(path.display().to_string())
+    /// The mail as received into the spool, fsynced (file and directory)
+    /// before the records that point at it are written: the render pool
+    /// (or, after a crash, the next start) reads it from there.
+    fn spool_raw(&self, id: MessageId, data: &[u8]) -> std::io::Result<PathBuf> {
+        let path = self.spool.join(format!("{id}.eml"));
+        crate::render::write_durably(&path, data)?;
+        Ok(path)
     }
 }
 
@@ -187,7 +174,8 @@ impl Policy for GatewayPolicy {
         let mut records: Vec<Record> = Vec::new();
         let mut notices = Vec::new();
         let mut acceptor = self.acceptor.lock().expect("not poisoned");
-        let mut rendered: Option<Result<(String, u32), RenderFailure>> = None;
+        // Fax records waiting for the pages of this mail.
+        let mut unrendered: Vec<usize> = Vec::new();
         for rcpt in &envelope.recipients {
             let id = match self.store.next_id() {
                 Ok(id) => id,
@@ -197,25 +185,13 @@ impl Policy for GatewayPolicy {
                 .recipient(&rcpt.addr.to_string())
                 .map(|r| r.0)
                 .unwrap_or(Service::Fax);
-            // The pages are the same for every fax recipient of the mail:
-            // render and spool them once, with the first recipient's id.
-            let (document, pages, render_error) = match service {
-                Service::Fax => match rendered.get_or_insert_with(|| {
-                    let (bytes, n) = self.document(&mail)?;
-                    Ok((self.spool(id, bytes)?, n))
-                }) {
-                    Ok((reference, n)) => (Some(reference.clone()), *n, None),
-                    Err(e) => (None, 0, Some(e.clone())),
-                },
-                _ => (None, 0, None),
-            };
             let req = AcceptRequest {
                 envelope_sender: envelope_sender.clone(),
                 from_header: from_header.clone(),
                 rcpt: rcpt.addr.to_string(),
                 subject: mail.subject().map(str::to_string),
-                document,
-                pages,
+                document: None,
+                pages: 0,
                 // The text is the message only for SMS; a fax's body text
                 // belongs to the renderer (cover page), not the journal.
                 text: (service == Service::Sms)
@@ -227,20 +203,10 @@ impl Policy for GatewayPolicy {
             };
             match acceptor.accept(&req, id, now) {
                 Accepted::Queued(mut record) => {
-                    if let Some(err) = render_error {
-                        // Accepted by policy, but nothing to send: fail it and tell the sender.
-                        record.message.status = kernel::message::Status::Failed;
-                        record.message.status_reason = Some(err.reason.clone());
-                        record.message.failure_cause = Some(Cause::UnsupportedAttachment);
-                        record.message.completed_at = Some(now);
+                    if service == Service::Fax {
+                        // No job until the render pool has its pages.
                         record.job = None;
-                        notices.push(self.notifier.rejected(
-                            &record.message,
-                            Cause::UnsupportedAttachment,
-                            err.attachment.as_deref(),
-                            Language::En,
-                            now,
-                        ));
+                        unrendered.push(records.len());
                     }
                     records.push(record);
                 }
@@ -264,8 +230,28 @@ impl Policy for GatewayPolicy {
             }
         }
         drop(acceptor);
+        // The mail as received, durable before the records naming it; one
+        // file for every fax recipient, named after the first.
+        let mut render = None;
+        if let Some(&first) = unrendered.first() {
+            let raw = match self.spool_raw(records[first].message.id, &data) {
+                Ok(raw) => raw,
+                Err(_) => return tempfail(),
+            };
+            let name = raw.display().to_string();
+            for &i in &unrendered {
+                records[i].message.raw_mail = Some(name.clone());
+            }
+            render = Some(crate::render::RenderJob {
+                raw,
+                ids: unrendered.iter().map(|&i| records[i].message.id).collect(),
+            });
+        }
         // Durable before the 250: records, then the notices about them.
         if self.store.insert_with_mail(&records, &notices).is_err() {
+            if let Some(job) = render {
+                let _ = std::fs::remove_file(&job.raw);
+            }
             return tempfail();
         }
         let queued: Vec<MessageId> = records
@@ -277,6 +263,9 @@ impl Policy for GatewayPolicy {
             .first()
             .map_or_else(|| "0".into(), |r| r.message.id.to_string());
         (self.on_accepted)(queued);
+        if let Some(job) = render {
+            self.render_pool.submit(job);
+        }
         DataVerdict::Accept(queue_id)
     }
 }
@@ -294,33 +283,4 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
         return false;
     }
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// The document must be on disk before the record that points at it is
-/// flushed (and so before the 250): write, fsync the file and its directory.
-fn write_durably(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut f = std::fs::File::create(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    if let Some(dir) = path.parent() {
-        std::fs::File::open(dir)?.sync_all()?;
-    }
-    Ok(())
-}
-
-/// Why a mail's documents could not be turned into pages, and which file.
-#[derive(Debug, Clone)]
-struct RenderFailure {
-    attachment: Option<String>,
-    reason: String,
-}
-
-impl RenderFailure {
-    fn new(attachment: Option<&str>, reason: String) -> RenderFailure {
-        RenderFailure {
-            attachment: attachment.map(str::to_string),
-            reason,
-        }
-    }
 }

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use ab_glyph::{Font as _, FontArc, GlyphId, PxScale};
 use fax_t30::page::BilevelPage;
@@ -46,8 +46,39 @@ impl std::fmt::Debug for Font {
 }
 
 impl Font {
-    /// DejaVu Sans from the system's font directory.
+    /// DejaVu Sans from the system's font directory, read from disk once
+    /// per process and shared (a clone is an `Arc` clone). A missing font
+    /// is not remembered: the next call looks again.
     pub fn system_default() -> Result<Font, RenderError> {
+        static SYSTEM: OnceLock<Font> = OnceLock::new();
+        if let Some(f) = SYSTEM.get() {
+            return Ok(f.clone());
+        }
+        let f = Font::load_system_default()?;
+        Ok(SYSTEM.get_or_init(|| f).clone())
+    }
+
+    /// The first of `paths` that is a usable font, read once per process
+    /// for each list and shared; `None` where none is.
+    pub fn first_of(paths: &[&str]) -> Option<Font> {
+        type Cache = Mutex<Vec<(String, Option<Font>)>>;
+        static CACHE: OnceLock<Cache> = OnceLock::new();
+        let cache = CACHE.get_or_init(Default::default);
+        let key = paths.join("\n");
+        let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, f)) = c.iter().find(|(k, _)| *k == key) {
+            return f.clone();
+        }
+        let f = paths
+            .iter()
+            .map(Path::new)
+            .filter(|p| p.is_file())
+            .find_map(|p| Font::from_file(p).ok());
+        c.push((key, f.clone()));
+        f
+    }
+
+    fn load_system_default() -> Result<Font, RenderError> {
         for path in SYSTEM_FONT_PATHS {
             let path = Path::new(path);
             if path.is_file() {

@@ -227,7 +227,7 @@ pub fn html_to_text(html: &str, columns: usize) -> String {
     text
 }
 
-/// Fonts, loaded once per mail.
+/// The fonts one mail uses (each read from disk once per process).
 struct Fonts {
     text: Option<Font>,
     mono: Option<Option<Font>>,
@@ -244,11 +244,7 @@ impl Fonts {
     /// The monospaced font, or the text font where none is installed.
     fn mono(&mut self) -> Result<&Font, RenderError> {
         if self.mono.is_none() {
-            let mono = MONO_FONT_PATHS
-                .iter()
-                .map(std::path::Path::new)
-                .filter(|p| p.is_file())
-                .find_map(|p| Font::from_file(p).ok());
+            let mono = Font::first_of(MONO_FONT_PATHS);
             self.mono = Some(mono);
         }
         if self.mono.as_ref().is_some_and(|m| m.is_some()) {
