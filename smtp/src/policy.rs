@@ -81,6 +81,8 @@ pub struct GatewayPolicy {
     pub on_accepted: Box<dyn Fn(Vec<MessageId>) + Send + Sync>,
     /// The wall clock (the shell's); tests pass a fixed one.
     pub clock: Box<dyn Fn() -> Timestamp + Send + Sync>,
+    /// Paper, resolution, cover mode (`[render]`); swapped on reload.
+    pub render: RwLock<kernel::render::RenderOptions>,
 }
 
 /// A reply with its own enhanced code (the table's entry for the basic code
@@ -108,8 +110,7 @@ impl GatewayPolicy {
     /// Returns the T.6 TIFF-F and its page count.
     fn document(&self, mail: &mail_parser::Message) -> Result<(Vec<u8>, u32), RenderFailure> {
         let doc = crate::mime::to_document(mail);
-        // A4 fine, cover only when the body has text (the defaults).
-        let options = kernel::render::RenderOptions::default();
+        let options = self.render.read().expect("not poisoned").clone();
         let rendered = kernel::render::render_mail(&doc, &options)
             .map_err(|e| RenderFailure::new(e.attachment(), e.to_string()))?;
         let bytes = fax_t30::tiff::write_tiff(&rendered.pages, &Default::default());
