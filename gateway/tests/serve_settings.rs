@@ -344,3 +344,72 @@ fn render_settings_give_letter_pages_at_standard_resolution() {
         );
     }
 }
+
+/// swaks with its default body, no attachment.
+fn swaks_text(port: u16, from: &str, to: &str) -> String {
+    let o = Command::new("swaks")
+        .args(["--server", "127.0.0.1", "--port", &port.to_string()])
+        .args(["--from", from, "--to", to])
+        .output()
+        .expect("swaks");
+    text(&o)
+}
+
+#[test]
+fn sighup_changes_the_rate_limit_but_keeps_the_counts() {
+    const PORT: u16 = 41106;
+    let dir = scratch("daemon-ratelimit");
+    let data = dir.join("data");
+    let file = dir.join("ums.toml");
+    let log = dir.join("serve.log");
+    let limit = |n: u32| {
+        config(
+            PORT,
+            41107,
+            &format!(
+                "[dial_policy]\nmessages_per_sender = {n}\nwindow_secs = 3600\n\n\
+                 [daemon]\nstop_timeout_secs = 5\n"
+            ),
+        )
+    };
+    std::fs::write(&file, limit(2)).unwrap();
+    let mut ums = spawn(
+        &[
+            "--config",
+            file.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+        ],
+        &log,
+    );
+    assert!(wait_for(30, || listening(PORT)), "{}", read(&log));
+    // 0899991 never answers: the calls stay few and short.
+    let to = "0899991@fax.localhost";
+    let mut answers = Vec::new();
+    for _ in 0..3 {
+        answers.push(swaks_text(PORT, "anna@example.test", to));
+    }
+    // One more message per hour: anna has used two, so one more goes.
+    std::fs::write(&file, limit(3)).unwrap();
+    let mark = log_lines(&log);
+    signal(&ums, "HUP");
+    let reloaded = wait_log(&log, mark, &["msgid=reloaded"], 30);
+    for _ in 0..2 {
+        answers.push(swaks_text(PORT, "anna@example.test", to));
+    }
+    signal(&ums, "TERM");
+    let _ = wait_exit(&mut ums, 60);
+    assert!(reloaded, "{}", read(&log));
+    let accepted: Vec<bool> = answers
+        .iter()
+        .map(|a| a.contains("<-  250 2.0.0") || a.contains("queued as"))
+        .collect();
+    let limited: Vec<bool> = answers.iter().map(|a| a.contains("<** 4")).collect();
+    assert_eq!(
+        accepted,
+        [true, true, false, true, false],
+        "{answers:#?}\n{}",
+        read(&log)
+    );
+    assert_eq!(limited, [false, false, true, false, true], "{answers:#?}");
+}
