@@ -83,6 +83,8 @@ pub struct SetupOptions {
     pub delivery_timeout: Duration,
     /// How long a stop waits for calls in progress.
     pub stop_timeout: Duration,
+    /// Paper, resolution and cover of rendered mail (`[render]`).
+    pub render: kernel::render::RenderOptions,
 }
 
 impl Default for SetupOptions {
@@ -101,6 +103,7 @@ impl Default for SetupOptions {
             delivery_max_attempts: 10,
             delivery_timeout: Duration::from_secs(30),
             stop_timeout: Duration::from_secs(120),
+            render: kernel::render::RenderOptions::default(),
         }
     }
 }
@@ -118,6 +121,10 @@ pub struct Reload {
     pub allowed_networks: Vec<Network>,
     pub auth_users: Vec<(String, String)>,
     pub rate_limit: (u32, u64),
+    /// The own report texts (`reports.templates_dir`).
+    pub templates: crate::config::templates::OwnTexts,
+    /// Paper, resolution and cover of rendered mail (`[render]`).
+    pub render: kernel::render::RenderOptions,
 }
 
 impl GatewaySetup {
@@ -133,6 +140,8 @@ impl GatewaySetup {
             allowed_networks: self.allowed_networks.clone(),
             auth_users: self.auth_users.clone(),
             rate_limit: self.rate_limit,
+            templates: self.report.templates.texts(),
+            render: self.options.render.clone(),
         }
     }
 }
@@ -197,9 +206,21 @@ impl Running {
     /// the next SMTP command and the next incoming call see the new setup.
     pub fn reload(&self, r: Reload) -> Result<(), StartError> {
         let router = Router::new(r.plan.clone(), r.directory.clone(), r.rules.clone())?;
-        *self.policy.acceptor.lock().expect("not poisoned") = r.acceptor();
+        {
+            // The senders' counts carry over; only the limits change.
+            let mut acceptor = r.acceptor();
+            let mut current = self.policy.acceptor.lock().expect("not poisoned");
+            let mut limiter = std::mem::replace(current.limiter_mut(), RateLimiter::new(0, 0));
+            limiter.set_limits(r.rate_limit.0, r.rate_limit.1);
+            *acceptor.limiter_mut() = limiter;
+            *current = acceptor;
+        }
         *self.policy.allowed_networks.write().expect("not poisoned") = r.allowed_networks;
         *self.policy.users.write().expect("not poisoned") = r.auth_users;
+        // Shared by every clone of the report configuration (notifier of
+        // the runner, the outbox, the SMTP policy).
+        self.policy.notifier.config.templates.replace(r.templates);
+        *self.policy.render.write().expect("not poisoned") = r.render;
         let _ = self
             .control
             .lock()
@@ -318,8 +339,13 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
     // The render pool: accepted fax mails become pages after their 250
     // (one worker per core, at a lower priority than the SMTP path). First
     // the mails a crash left unrendered.
+    // `[render]` (paper, resolution, cover): shared by the pool and the
+    // policy, swapped on reload; a mail is rendered with what holds when
+    // its turn comes.
+    let render_options = Arc::new(std::sync::RwLock::new(setup.options.render.clone()));
     let render_pool = Arc::new(smtp::render::RenderPool::start(
         smtp::render::Renderer {
+            options: render_options.clone(),
             store: store.clone(),
             notifier: notifier.clone(),
             spool: spool.clone(),
@@ -350,6 +376,7 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
             let _ = adopt_tx.lock().expect("not poisoned").send(ids);
         }),
         clock: Box::new(wall_clock),
+        render: render_options,
     };
     let listener = tokio::net::TcpListener::bind(setup.smtp_listen)
         .await

@@ -258,12 +258,12 @@ fn reload(args: &ServeOptions, running: &crate::daemon::Running) {
         }
     };
     let r = loaded.reload();
-    let (users, rules) = (r.directory.users.len(), r.rules.len());
+    let (users, rules, templates) = (r.directory.users.len(), r.rules.len(), r.templates.len());
     match running.reload(r) {
         Ok(()) => ulog!(
             Notice,
             "reloaded",
-            "SIGHUP: reloaded routing ({rules} rules), users ({users}) and SMTP policy; other settings take effect at the next start"
+            "SIGHUP: reloaded routing ({rules} rules), users ({users}), SMTP policy, report templates ({templates} own texts) and render settings; other settings take effect at the next start"
         ),
         Err(e) => ulog!(Err, "reload-failed", "SIGHUP: configuration not reloaded, the old one stays: {e}"),
     }

@@ -213,6 +213,12 @@ pub struct Acceptor {
 }
 
 impl Acceptor {
+    /// The sender rate limiter (a reload moves it into the new acceptor,
+    /// with its counts).
+    pub fn limiter_mut(&mut self) -> &mut RateLimiter {
+        &mut self.limiter
+    }
+
     /// `service_domains`: e.g. `("fax.example.com", Service::Fax)`; compared
     /// case-insensitively, a trailing dot ignored.
     pub fn new(

@@ -86,6 +86,8 @@ pub struct GatewayPolicy {
     pub on_accepted: Box<dyn Fn(Vec<MessageId>) + Send + Sync>,
     /// The wall clock (the shell's); tests pass a fixed one.
     pub clock: Box<dyn Fn() -> Timestamp + Send + Sync>,
+    /// Paper, resolution, cover mode (`[render]`); swapped on reload.
+    pub render: std::sync::Arc<RwLock<kernel::render::RenderOptions>>,
 }
 
 /// A reply with its own enhanced code (the table's entry for the basic code

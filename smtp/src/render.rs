@@ -39,6 +39,9 @@ pub struct RenderJob {
 
 /// What the workers need from the rest of the gateway.
 pub struct Renderer {
+    /// Paper, resolution, cover mode (`[render]`); the daemon swaps them on
+    /// reload (the same value as [`GatewayPolicy::render`](crate::policy::GatewayPolicy::render)).
+    pub options: std::sync::Arc<std::sync::RwLock<kernel::render::RenderOptions>>,
     pub store: Store,
     pub notifier: Notifier,
     /// The TIFF-F files are written here.
@@ -232,8 +235,7 @@ impl Renderer {
             .parse(data)
             .ok_or_else(|| RenderFailure::new(None, "the message could not be parsed".into()))?;
         let doc = crate::mime::to_document(&mail);
-        // A4 fine, cover only when the body has text (the defaults).
-        let options = kernel::render::RenderOptions::default();
+        let options = self.options.read().expect("not poisoned").clone();
         let rendered = kernel::render::render_mail(&doc, &options)
             .map_err(|e| RenderFailure::new(e.attachment(), e.to_string()))?;
         let bytes = fax_t30::tiff::write_tiff(&rendered.pages, &Default::default());

@@ -14,6 +14,7 @@
 
 mod locate;
 pub mod schema;
+pub mod templates;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -69,6 +70,8 @@ pub struct Loaded {
     /// The file, or `None` for the embedded default.
     pub file: Option<PathBuf>,
     text: String,
+    /// The own report texts of `reports.templates_dir`, read and checked.
+    pub templates: templates::OwnTexts,
 }
 
 /// Name used in messages for the configuration without a file.
@@ -81,6 +84,7 @@ impl Loaded {
             config: Config::default(),
             file: None,
             text: String::new(),
+            templates: Vec::new(),
         }
     }
 
@@ -116,12 +120,16 @@ impl Loaded {
                 message: e.message().trim().replace('\n', " "),
             }
         })?;
-        let loaded = Loaded {
+        let mut loaded = Loaded {
             config,
             file: Some(PathBuf::from(name)),
             text: text.to_string(),
+            templates: Vec::new(),
         };
         loaded.check().map_err(|(p, m)| loaded.error_at(&p, m))?;
+        if let Some(dir) = loaded.templates_dir() {
+            loaded.templates = templates::load(&dir)?;
+        }
         Ok(loaded)
     }
 
@@ -156,6 +164,18 @@ impl Loaded {
         w
     }
 
+    /// `reports.templates_dir`, relative to the configuration file's
+    /// directory when written relative.
+    pub fn templates_dir(&self) -> Option<PathBuf> {
+        let dir = self.config.reports.templates_dir.as_ref()?;
+        let base = self
+            .file
+            .as_ref()
+            .and_then(|f| f.parent())
+            .unwrap_or(Path::new(""));
+        Some(base.join(dir))
+    }
+
     fn name(&self) -> String {
         self.file
             .as_ref()
@@ -185,14 +205,6 @@ impl Loaded {
                 path(&["trunk", "0"]),
                 "SIP trunks are not supported yet (issue 7): remove the [[trunk]] sections; \
                  the lines are the loopback lines of [lines]"
-                    .into(),
-            ));
-        }
-        if c.reports.templates_dir.is_some() {
-            return Err((
-                path(&["reports", "templates_dir"]),
-                "own report templates are not supported yet: remove this key \
-                 (the built-in English and German texts are used)"
                     .into(),
             ));
         }
@@ -356,6 +368,13 @@ impl Loaded {
             return Err((
                 path(&["retry", "intervals_secs"]),
                 "retries need at least one interval (seconds)".into(),
+            ));
+        }
+        let size = c.render.text_size_pt;
+        if !(6.0..=24.0).contains(&size) {
+            return Err((
+                path(&["render", "text_size_pt"]),
+                format!("{size} pt: give 6 to 24"),
             ));
         }
         if c.daemon.stop_timeout_secs > 3600 {
@@ -559,6 +578,8 @@ impl Loaded {
                 .map(|u| (u.name.clone(), u.password.clone()))
                 .collect(),
             rate_limit: (c.dial_policy.messages_per_sender, c.dial_policy.window_secs),
+            templates: self.templates.clone(),
+            render: c.render.options(c.reports.language),
         }
     }
 
@@ -615,6 +636,7 @@ impl Loaded {
             fax_domain: domain(&s.fax_domains, "fax"),
             voice_domain: domain(&s.voice_domains, "voice"),
             sms_domain: domain(&s.sms_domains, "sms"),
+            templates: kernel::report::templates::Templates::new(self.templates.clone()),
         };
         let reload = self.reload();
         Ok(GatewaySetup {
@@ -653,6 +675,7 @@ impl Loaded {
                 delivery_max_attempts: c.delivery.max_attempts,
                 delivery_timeout: Duration::from_secs(c.delivery.timeout_secs),
                 stop_timeout: Duration::from_secs(c.daemon.stop_timeout_secs),
+                render: reload.render,
             },
         })
     }

@@ -35,6 +35,7 @@ pub struct Config {
     pub reports: ReportsConf,
     pub metrics: MetricsConf,
     pub daemon: DaemonConf,
+    pub render: RenderConf,
 }
 
 /// Where the site is in the world's numbering (see
@@ -471,6 +472,84 @@ impl Default for DaemonConf {
     fn default() -> Self {
         DaemonConf {
             stop_timeout_secs: 120,
+        }
+    }
+}
+
+/// How mail becomes fax pages (issue 5).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RenderConf {
+    pub paper: PaperConf,
+    pub resolution: ResolutionConf,
+    pub cover: CoverConf,
+    /// Size of body and text-file text, in points.
+    pub text_size_pt: f32,
+}
+
+impl Default for RenderConf {
+    fn default() -> Self {
+        RenderConf {
+            paper: PaperConf::A4,
+            resolution: ResolutionConf::Fine,
+            cover: CoverConf::WhenText,
+            text_size_pt: 10.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PaperConf {
+    A4,
+    Letter,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResolutionConf {
+    /// 204 x 98 dpi.
+    Standard,
+    /// 204 x 196 dpi.
+    Fine,
+}
+
+/// When a mail gets a cover page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CoverConf {
+    /// Only when the body has text (the text is printed on it).
+    WhenText,
+    Always,
+    /// Only when the mail has no attachment.
+    NoAttachment,
+    Never,
+}
+
+impl RenderConf {
+    /// The renderer's options for these settings (the rest default).
+    pub fn options(&self, language: Language) -> kernel::render::RenderOptions {
+        use fax_t30::page::{PaperSize, Resolution};
+        use kernel::render::{CoverMode, PageSetup};
+        let paper = match self.paper {
+            PaperConf::A4 => PaperSize::A4,
+            PaperConf::Letter => PaperSize::Letter,
+        };
+        let resolution = match self.resolution {
+            ResolutionConf::Standard => Resolution::Standard,
+            ResolutionConf::Fine => Resolution::Fine,
+        };
+        kernel::render::RenderOptions {
+            setup: PageSetup::new(paper, resolution),
+            text_size_pt: self.text_size_pt,
+            cover: match self.cover {
+                CoverConf::WhenText => CoverMode::WhenBodyHasText,
+                CoverConf::Always => CoverMode::Always,
+                CoverConf::NoAttachment => CoverMode::WhenNoAttachment,
+                CoverConf::Never => CoverMode::Never,
+            },
+            language,
+            ..kernel::render::RenderOptions::default()
         }
     }
 }

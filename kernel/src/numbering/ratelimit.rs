@@ -69,6 +69,13 @@ impl RateLimiter {
         Ok(())
     }
 
+    /// New limits (a configuration reload); the messages counted so far
+    /// stay counted, so a reload does not hand everyone a fresh allowance.
+    pub fn set_limits(&mut self, max: u32, per_secs: u64) {
+        self.max = max;
+        self.window_ms = per_secs.saturating_mul(1000);
+    }
+
     /// Messages from `sender` still inside the window at `now`.
     pub fn in_window(&self, sender: &str, now: Timestamp) -> usize {
         let key = sender.trim().to_ascii_lowercase();

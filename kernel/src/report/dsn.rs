@@ -303,7 +303,7 @@ fn build(
     if action == Action::Failed && d.cause.is_temporary() {
         vars.set("gave_up", "yes");
     }
-    let text = templates::render(template, lang, &vars);
+    let text = templates::render_with(&cfg.templates, template, lang, &vars);
 
     let recipient = report_recipient(cfg, msg);
     let original_id = d

@@ -111,7 +111,7 @@ pub fn incoming_mail_with_preview(
     if !names.is_empty() {
         vars.set("attachments", names.join(", "));
     }
-    let text = templates::render(template, lang, &vars);
+    let text = templates::render_with(&cfg.templates, template, lang, &vars);
 
     let mailbox = msg
         .recipient_address

@@ -120,6 +120,8 @@ pub struct ReportConfig {
     pub fax_domain: String,
     pub voice_domain: String,
     pub sms_domain: String,
+    /// The site's own texts (`[reports] templates_dir`); empty: built in.
+    pub templates: templates::Templates,
 }
 
 impl ReportConfig {
@@ -136,6 +138,7 @@ impl ReportConfig {
             fax_domain: format!("fax.{domain}"),
             voice_domain: format!("voice.{domain}"),
             sms_domain: format!("sms.{domain}"),
+            templates: templates::Templates::default(),
         }
     }
 

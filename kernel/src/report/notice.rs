@@ -42,7 +42,7 @@ pub fn deletion_notice(cfg: &ReportConfig, d: &Deletion) -> OutgoingMail {
     let mut vars = common_vars(cfg, msg, d.language);
     vars.set_opt("deleted_by", d.deleted_by.map(str::to_owned));
     vars.set("now", time_text(d.now));
-    let text = templates::render(TemplateKind::Deleted, d.language, &vars);
+    let text = templates::render_with(&cfg.templates, TemplateKind::Deleted, d.language, &vars);
     let tag = format!("deleted.{}", d.now.0);
     let headers = notice_headers(cfg, &text.subject, Some(msg), &tag, d.now);
     finish(
@@ -75,7 +75,7 @@ pub fn error_notice(cfg: &ReportConfig, e: &ErrorReport) -> OutgoingMail {
     vars.set("summary", e.summary);
     vars.set_opt("diagnostic", e.detail.map(str::to_owned));
     vars.set("now", time_text(e.now));
-    let text = templates::render(TemplateKind::Error, e.language, &vars);
+    let text = templates::render_with(&cfg.templates, TemplateKind::Error, e.language, &vars);
     let tag = format!("error.{}", e.now.0);
     let headers = notice_headers(cfg, &text.subject, e.message, &tag, e.now);
     let seed = e

@@ -14,7 +14,7 @@ use super::Language;
 use crate::message::Service;
 
 /// Which text: one per kind of report or notice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TemplateKind {
     /// Dispatch confirmation: every page (or the SMS) went through.
     Delivered,
@@ -69,13 +69,13 @@ pub enum Field {
     Reference,
 }
 
-struct Template {
-    subject: &'static str,
-    intro: &'static str,
+struct Template<'a> {
+    subject: &'a str,
+    intro: &'a str,
     /// Quote the `{text}` value (an SMS) between intro and fields.
     text_block: bool,
     fields: &'static [Field],
-    outro: &'static str,
+    outro: &'a str,
 }
 
 use Field as F;
@@ -165,7 +165,11 @@ const SMS_IN: &[Field] = &[
     F::Reference,
 ];
 
-const fn t(subject: &'static str, intro: &'static str, fields: &'static [Field]) -> Template {
+const fn t(
+    subject: &'static str,
+    intro: &'static str,
+    fields: &'static [Field],
+) -> Template<'static> {
     Template {
         subject,
         intro,
@@ -176,7 +180,7 @@ const fn t(subject: &'static str, intro: &'static str, fields: &'static [Field])
 }
 
 #[rustfmt::skip]
-fn template(kind: TemplateKind, lang: Language) -> Template {
+fn template(kind: TemplateKind, lang: Language) -> Template<'static> {
     use TemplateKind as K;
     let mut tpl = match (lang, kind) {
         (Language::En, K::Delivered) => t("{service} to {recipient} sent{pages_note}", "{service} to {recipient} was sent.", OUTGOING),
@@ -403,7 +407,30 @@ fn substitute_lenient(pattern: &str, vars: &Vars, html: bool, complete: &mut boo
 
 /// Renders a template in the given language with the values.
 pub fn render(kind: TemplateKind, lang: Language, vars: &Vars) -> Rendered {
-    let tpl = template(kind, lang);
+    render_with(&Templates::default(), kind, lang, vars)
+}
+
+/// Renders a template, with the site's own texts (see [`Templates`]) where
+/// it has them for this kind and language.
+pub fn render_with(
+    overrides: &Templates,
+    kind: TemplateKind,
+    lang: Language,
+    vars: &Vars,
+) -> Rendered {
+    let mut tpl = template(kind, lang);
+    let own = overrides.get(kind, lang);
+    if let Some(own) = &own {
+        if let Some(s) = &own.subject {
+            tpl.subject = s;
+        }
+        if let Some(s) = &own.intro {
+            tpl.intro = s;
+        }
+        if let Some(s) = &own.outro {
+            tpl.outro = s;
+        }
+    }
     let text = |pattern: &str, html: bool| substitute_lenient(pattern, vars, html, &mut true);
     let rows: Vec<(&str, String, String)> = tpl
         .fields
@@ -473,9 +500,8 @@ pub fn render(kind: TemplateKind, lang: Language, vars: &Vars) -> Rendered {
     }
 }
 
-/// Every placeholder name the templates use.
-#[cfg(test)]
-const NAMES: &[&str] = &[
+/// Every placeholder name a template may use.
+pub const NAMES: &[&str] = &[
     "service",
     "recipient",
     "original",
@@ -510,6 +536,139 @@ const NAMES: &[&str] = &[
     "gateway",
     "text",
 ];
+
+impl TemplateKind {
+    /// Every kind, in the order of the enum.
+    pub const ALL: [TemplateKind; 9] = [
+        TemplateKind::Delivered,
+        TemplateKind::Delayed,
+        TemplateKind::Failed,
+        TemplateKind::NotSent,
+        TemplateKind::Deleted,
+        TemplateKind::Error,
+        TemplateKind::IncomingFax,
+        TemplateKind::IncomingVoice,
+        TemplateKind::IncomingSms,
+    ];
+
+    /// The kind's name in a template file (`delivered`, `incoming-fax`).
+    pub fn name(self) -> &'static str {
+        match self {
+            TemplateKind::Delivered => "delivered",
+            TemplateKind::Delayed => "delayed",
+            TemplateKind::Failed => "failed",
+            TemplateKind::NotSent => "not-sent",
+            TemplateKind::Deleted => "deleted",
+            TemplateKind::Error => "error",
+            TemplateKind::IncomingFax => "incoming-fax",
+            TemplateKind::IncomingVoice => "incoming-voice",
+            TemplateKind::IncomingSms => "incoming-sms",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<TemplateKind> {
+        TemplateKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+/// A site's own texts for one kind of report in one language; what is
+/// `None` stays the built-in text. The rows (fields) stay as built in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TemplateText {
+    pub subject: Option<String>,
+    pub intro: Option<String>,
+    pub outro: Option<String>,
+}
+
+/// The first problem of a pattern: a `{` without `}`, or a placeholder
+/// that is not in [`NAMES`]. Gives the byte offset in the pattern and the
+/// reason.
+pub fn check_pattern(pattern: &str) -> Result<(), (usize, String)> {
+    let mut at = 0;
+    while let Some(start) = pattern[at..].find('{').map(|i| at + i) {
+        let Some(len) = pattern[start..].find('}') else {
+            return Err((start, "'{' without a closing '}'".into()));
+        };
+        let name = &pattern[start + 1..start + len];
+        let bare = name.strip_prefix('?').unwrap_or(name);
+        if !NAMES.contains(&bare) {
+            return Err((
+                start,
+                format!(
+                    "unknown placeholder {{{name}}}; known: {}",
+                    NAMES.join(", ")
+                ),
+            ));
+        }
+        at = start + len + 1;
+    }
+    Ok(())
+}
+
+/// The site's own report texts, shared by every clone (of the
+/// [`ReportConfig`](super::ReportConfig) that holds them), so a
+/// configuration reload swaps them everywhere at once. Empty by default:
+/// the built-in texts.
+#[derive(Clone, Default)]
+pub struct Templates(
+    std::sync::Arc<
+        std::sync::RwLock<std::collections::HashMap<(TemplateKind, Language), TemplateText>>,
+    >,
+);
+
+impl Templates {
+    /// A set with these texts.
+    pub fn new(texts: impl IntoIterator<Item = ((TemplateKind, Language), TemplateText)>) -> Self {
+        let t = Templates::default();
+        t.replace(texts);
+        t
+    }
+
+    /// Swap in other texts (a reload); every holder sees them.
+    pub fn replace(
+        &self,
+        texts: impl IntoIterator<Item = ((TemplateKind, Language), TemplateText)>,
+    ) {
+        let mut map = self.0.write().unwrap_or_else(|e| e.into_inner());
+        *map = texts.into_iter().collect();
+    }
+
+    /// The own text for a kind and language, if the site has one.
+    pub fn get(&self, kind: TemplateKind, lang: Language) -> Option<TemplateText> {
+        let map = self.0.read().unwrap_or_else(|e| e.into_inner());
+        map.get(&(kind, lang)).cloned()
+    }
+
+    /// Every own text, as [`Templates::new`] takes them.
+    pub fn texts(&self) -> Vec<((TemplateKind, Language), TemplateText)> {
+        let map = self.0.read().unwrap_or_else(|e| e.into_inner());
+        map.iter().map(|(k, v)| (*k, v.clone())).collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl PartialEq for Templates {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+            || *self.0.read().unwrap_or_else(|e| e.into_inner())
+                == *other.0.read().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Eq for Templates {}
+
+impl std::fmt::Debug for Templates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Templates({} own texts)", self.len())
+    }
+}
 
 /// Escapes `&`, `<`, `>`, `"` and `'` for HTML text and attribute values.
 pub fn escape_html(value: &str) -> String {
@@ -575,6 +734,36 @@ mod tests {
                 && !r.plain.contains("Retries")
                 && !r.html.contains("Remote station")
         );
+    }
+
+    #[test]
+    fn own_texts_replace_the_built_in_ones() {
+        let own = Templates::new([(
+            (TemplateKind::Delivered, Language::En),
+            TemplateText {
+                subject: Some("Done: {recipient}".into()),
+                intro: None,
+                outro: Some("Sent by the ACME fax room.".into()),
+            },
+        )]);
+        let mut vars = Vars::default();
+        vars.set("recipient", "+4989123456");
+        let r = render_with(&own, TemplateKind::Delivered, Language::En, &vars);
+        assert_eq!(r.subject, "Done: +4989123456");
+        assert!(r.plain.contains("ACME fax room") && r.html.contains("ACME fax room"));
+        assert!(r.plain.contains("was sent."), "the built-in intro stays");
+        let de = render_with(&own, TemplateKind::Delivered, Language::De, &vars);
+        assert!(!de.plain.contains("ACME"));
+        own.replace([]);
+        let r = render_with(&own, TemplateKind::Delivered, Language::En, &vars);
+        assert!(!r.plain.contains("ACME"));
+    }
+
+    #[test]
+    fn patterns_are_checked() {
+        assert!(check_pattern("Fax from {caller}{?unrouted}").is_ok());
+        assert_eq!(check_pattern("x {callr}").unwrap_err().0, 2);
+        assert!(check_pattern("x {caller").is_err());
     }
 
     #[test]

@@ -1,0 +1,415 @@
+//! `ums serve` settings beyond routing: the site's own report templates
+//! (`[reports] templates_dir`, reloaded on SIGHUP, a broken one stops the
+//! start) and the render settings (`[render]`: paper, resolution).
+//!
+//! Reports go to a smart host of the test's own (a small SMTP sink that
+//! keeps every mail), on ports 41100-41199 (the `daemon` helper's range).
+
+mod serve_harness;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+
+use serve_harness::*;
+
+/// A smart host that takes every mail and keeps it.
+fn sink(port: u16) -> Arc<Mutex<Vec<String>>> {
+    let listener = TcpListener::bind(("127.0.0.1", port)).expect("sink port free");
+    let mails = Arc::new(Mutex::new(Vec::new()));
+    let m = Arc::clone(&mails);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let m = Arc::clone(&m);
+            std::thread::spawn(move || {
+                let _ = session(stream, &m);
+            });
+        }
+    });
+    mails
+}
+
+fn session(stream: TcpStream, mails: &Mutex<Vec<String>>) -> std::io::Result<()> {
+    let mut w = stream.try_clone()?;
+    let mut r = BufReader::new(stream);
+    w.write_all(b"220 sink ESMTP\r\n")?;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if r.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        let cmd = line.to_ascii_uppercase();
+        if cmd.starts_with("DATA") {
+            w.write_all(b"354 go on\r\n")?;
+            let mut data = String::new();
+            loop {
+                let mut l = String::new();
+                if r.read_line(&mut l)? == 0 {
+                    return Ok(());
+                }
+                if l == ".\r\n" {
+                    break;
+                }
+                data.push_str(&l);
+            }
+            mails.lock().unwrap().push(data);
+            w.write_all(b"250 2.0.0 taken\r\n")?;
+        } else if cmd.starts_with("QUIT") {
+            w.write_all(b"221 bye\r\n")?;
+            return Ok(());
+        } else {
+            w.write_all(b"250 ok\r\n")?;
+        }
+    }
+}
+
+fn config(port: u16, sink: u16, extra: &str) -> String {
+    format!(
+        "[smtp]\nlisten = \"127.0.0.1:{port}\"\nhostname = \"ums.example.test\"\n\n\
+         [smtp.smart_host]\nhost = \"127.0.0.1\"\nport = {sink}\ntls = \"none\"\n\n\
+         [[user]]\nid = \"anna\"\nemail = \"anna@example.test\"\n\n\
+         [retry]\nintervals_secs = [1]\n\n{extra}\n"
+    )
+}
+
+/// The mail of the sink whose text has every needle (quoted-printable
+/// soft breaks undone).
+fn mail_with(mails: &Mutex<Vec<String>>, needles: &[&str]) -> Option<String> {
+    mails
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|m| m.replace("=\r\n", ""))
+        .find(|m| needles.iter().all(|n| m.contains(n)))
+}
+
+#[test]
+fn own_report_templates_reach_the_confirmation_and_reload_on_sighup() {
+    const PORT: u16 = 41100;
+    const SINK: u16 = 41101;
+    let mails = sink(SINK);
+    let dir = scratch("daemon-templates");
+    let data = dir.join("data");
+    let file = dir.join("ums.toml");
+    let log = dir.join("serve.log");
+    let templates = dir.join("texts");
+    std::fs::create_dir_all(&templates).unwrap();
+    std::fs::write(
+        templates.join("en.toml"),
+        "[delivered]\nsubject = \"ACME fax to {recipient} done\"\n\
+         outro = \"Sent by the ACME fax room, extension 100.\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &file,
+        config(PORT, SINK, "[reports]\ntemplates_dir = \"texts\"\n"),
+    )
+    .unwrap();
+    let o = run(&["check-config", "--config", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+
+    let doc = document(&dir, 1);
+    let mut ums = spawn(
+        &[
+            "--config",
+            file.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+        ],
+        &log,
+    );
+    assert!(wait_for(30, || listening(PORT)), "{}", read(&log));
+    let out = swaks(PORT, "anna@example.test", "5560@fax.localhost", &doc, &[]);
+    assert!(text(&out).contains("<-  250 "), "{}", text(&out));
+    let first = wait_for(240, || {
+        mail_with(&mails, &["ACME fax room", "ACME fax to +49895560 done"]).is_some()
+    });
+    assert!(
+        first,
+        "no confirmation with the own texts; the sink has {:#?}\n{}",
+        mails.lock().unwrap(),
+        read(&log)
+    );
+    let mail = mail_with(&mails, &["ACME fax room"]).unwrap();
+    assert!(
+        mail.contains("was sent."),
+        "the built-in intro stays: {mail}"
+    );
+
+    // SIGHUP: another text, for the next confirmation.
+    std::fs::write(
+        templates.join("en.toml"),
+        "[delivered]\noutro = \"Reloaded: the ACME night shift.\"\n",
+    )
+    .unwrap();
+    let mark = log_lines(&log);
+    signal(&ums, "HUP");
+    assert!(
+        wait_log(&log, mark, &["msgid=reloaded", "1 own texts"], 30),
+        "{}",
+        read(&log)
+    );
+    let out = swaks(PORT, "anna@example.test", "5561@fax.localhost", &doc, &[]);
+    assert!(text(&out).contains("<-  250 "), "{}", text(&out));
+    let second = wait_for(240, || {
+        mail_with(&mails, &["ACME night shift", "+49895561"]).is_some()
+    });
+
+    // A broken template on SIGHUP: logged with its place, the old texts stay.
+    std::fs::write(
+        templates.join("en.toml"),
+        "[delivered]\nintro = \"Sent to {recipent}\"\n",
+    )
+    .unwrap();
+    let mark = log_lines(&log);
+    signal(&ums, "HUP");
+    let refused = wait_log(
+        &log,
+        mark,
+        &[
+            "msgid=reload-failed",
+            "en.toml:2:18: delivered.intro: unknown placeholder {recipent}",
+        ],
+        30,
+    );
+    signal(&ums, "TERM");
+    let status = wait_exit(&mut ums, 150);
+    assert!(
+        second,
+        "no confirmation with the reloaded text: {:#?}\n{}",
+        mails.lock().unwrap(),
+        read(&log)
+    );
+    assert!(refused, "{}", read(&log));
+    assert!(status.is_some_and(|s| s.success()), "{status:?}");
+}
+
+#[test]
+fn a_broken_template_stops_the_start_and_check_config_says_where() {
+    let dir = scratch("daemon-bad-template");
+    let file = dir.join("ums.toml");
+    let texts = dir.join("texts");
+    std::fs::create_dir_all(&texts).unwrap();
+    std::fs::write(
+        texts.join("de.toml"),
+        "[incoming-fax]\nsubject = \"Fax von {caller}\"\n\n[incoming-fax-x]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &file,
+        config(41102, 41103, "[reports]\ntemplates_dir = \"texts\"\n"),
+    )
+    .unwrap();
+    let want = format!(
+        "{}:4:2: incoming-fax-x: unknown kind of report",
+        texts.join("de.toml").display()
+    );
+    let o = run(&["check-config", "--config", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains(&want), "{}", text(&o));
+
+    let log = dir.join("serve.log");
+    let data = dir.join("data");
+    let mut ums = spawn(
+        &[
+            "--config",
+            file.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+        ],
+        &log,
+    );
+    let status = wait_exit(&mut ums, 30);
+    assert_eq!(status.and_then(|s| s.code()), Some(78), "{}", read(&log));
+    assert!(read(&log).contains(&want), "{}", read(&log));
+    assert!(!listening(41102));
+
+    // A file that is not a language's and a directory that is not there.
+    std::fs::write(texts.join("fr.toml"), "").unwrap();
+    std::fs::write(texts.join("de.toml"), "").unwrap();
+    let o = run(&["check-config", "--config", file.to_str().unwrap()]);
+    assert!(
+        text(&o).contains("fr.toml: not a template file"),
+        "{}",
+        text(&o)
+    );
+    std::fs::write(
+        &file,
+        config(41102, 41103, "[reports]\ntemplates_dir = \"nowhere\"\n"),
+    )
+    .unwrap();
+    let o = run(&["check-config", "--config", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("nowhere: cannot read the templates directory"),
+        "{}",
+        text(&o)
+    );
+}
+
+/// Width, length and vertical resolution of every page of a TIFF, as
+/// libtiff's `tiffinfo` reads them.
+fn tiff_geometry(file: &Path) -> Vec<(u32, u32, String)> {
+    let o = Command::new("tiffinfo")
+        .arg(file)
+        .output()
+        .expect("tiffinfo (libtiff-tools)");
+    assert!(o.status.success(), "{}", text(&o));
+    let info = String::from_utf8_lossy(&o.stdout).to_string();
+    let mut pages = Vec::new();
+    let (mut w, mut l) = (0, 0);
+    for line in info.lines().map(str::trim) {
+        if let Some(rest) = line.strip_prefix("Image Width: ") {
+            let mut it = rest.split_whitespace();
+            w = it.next().unwrap().parse().unwrap();
+            l = it.nth(2).unwrap().parse().unwrap();
+        }
+        if let Some(r) = line.strip_prefix("Resolution: ") {
+            pages.push((w, l, r.to_string()));
+        }
+    }
+    pages
+}
+
+#[test]
+fn render_settings_give_letter_pages_at_standard_resolution() {
+    const PORT: u16 = 41104;
+    let dir = scratch("daemon-render");
+    let data = dir.join("data");
+    let file = dir.join("ums.toml");
+    let log = dir.join("serve.log");
+    std::fs::write(
+        &file,
+        config(
+            PORT,
+            41105,
+            "[render]\npaper = \"letter\"\nresolution = \"standard\"\ncover = \"always\"\n",
+        ),
+    )
+    .unwrap();
+    let doc = dir.join("letter.txt");
+    std::fs::write(
+        &doc,
+        "Dear Sir or Madam,\n\nplease find the figures below.\n",
+    )
+    .unwrap();
+    let mut ums = spawn(
+        &[
+            "--config",
+            file.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+        ],
+        &log,
+    );
+    assert!(wait_for(30, || listening(PORT)), "{}", read(&log));
+    // The dialled number never answers (the simulated network's 0899991):
+    // the document stays in the spool while the test reads it.
+    let out = Command::new("swaks")
+        .args(["--server", "127.0.0.1", "--port", &PORT.to_string()])
+        .args([
+            "--from",
+            "anna@example.test",
+            "--to",
+            "0899991@fax.localhost",
+        ])
+        .args(["--attach-type", "text/plain", "--attach"])
+        .arg(&doc)
+        .output()
+        .expect("swaks");
+    assert!(text(&out).contains("<-  250 "), "{}", text(&out));
+    let spool = data.join("spool");
+    let tif = || {
+        std::fs::read_dir(&spool).ok().and_then(|d| {
+            d.filter_map(|e| e.ok().map(|e| e.path()))
+                .find(|p| p.extension().is_some_and(|x| x == "tif"))
+        })
+    };
+    assert!(wait_for(60, || tif().is_some()), "no spool file");
+    let pages = tiff_geometry(&tif().unwrap());
+    signal(&ums, "TERM");
+    let _ = wait_exit(&mut ums, 150);
+    // The cover (with swaks's body text on it) and the text file's page:
+    // 1728 wide, Letter (11 in) at 98 lines per inch.
+    assert_eq!(pages.len(), 2, "{pages:?}");
+    for (w, l, res) in &pages {
+        assert_eq!(*w, 1728, "{pages:?}");
+        assert_eq!(*l, 1078, "Letter at standard resolution: {pages:?}");
+        assert!(
+            res.starts_with("204, 98") || res.starts_with("204, 98."),
+            "{res}"
+        );
+    }
+}
+
+/// swaks with its default body, no attachment.
+fn swaks_text(port: u16, from: &str, to: &str) -> String {
+    let o = Command::new("swaks")
+        .args(["--server", "127.0.0.1", "--port", &port.to_string()])
+        .args(["--from", from, "--to", to])
+        .output()
+        .expect("swaks");
+    text(&o)
+}
+
+#[test]
+fn sighup_changes_the_rate_limit_but_keeps_the_counts() {
+    const PORT: u16 = 41106;
+    let dir = scratch("daemon-ratelimit");
+    let data = dir.join("data");
+    let file = dir.join("ums.toml");
+    let log = dir.join("serve.log");
+    let limit = |n: u32| {
+        config(
+            PORT,
+            41107,
+            &format!(
+                "[dial_policy]\nmessages_per_sender = {n}\nwindow_secs = 3600\n\n\
+                 [daemon]\nstop_timeout_secs = 5\n"
+            ),
+        )
+    };
+    std::fs::write(&file, limit(2)).unwrap();
+    let mut ums = spawn(
+        &[
+            "--config",
+            file.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+        ],
+        &log,
+    );
+    assert!(wait_for(30, || listening(PORT)), "{}", read(&log));
+    // 0899991 never answers: the calls stay few and short.
+    let to = "0899991@fax.localhost";
+    let mut answers = Vec::new();
+    for _ in 0..3 {
+        answers.push(swaks_text(PORT, "anna@example.test", to));
+    }
+    // One more message per hour: anna has used two, so one more goes.
+    std::fs::write(&file, limit(3)).unwrap();
+    let mark = log_lines(&log);
+    signal(&ums, "HUP");
+    let reloaded = wait_log(&log, mark, &["msgid=reloaded"], 30);
+    for _ in 0..2 {
+        answers.push(swaks_text(PORT, "anna@example.test", to));
+    }
+    signal(&ums, "TERM");
+    let _ = wait_exit(&mut ums, 60);
+    assert!(reloaded, "{}", read(&log));
+    let accepted: Vec<bool> = answers
+        .iter()
+        .map(|a| a.contains("<-  250 2.0.0") || a.contains("queued as"))
+        .collect();
+    let limited: Vec<bool> = answers.iter().map(|a| a.contains("<** 4")).collect();
+    assert_eq!(
+        accepted,
+        [true, true, false, true, false],
+        "{answers:#?}\n{}",
+        read(&log)
+    );
+    assert_eq!(limited, [false, false, true, false, true], "{answers:#?}");
+}
