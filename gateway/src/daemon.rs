@@ -30,7 +30,7 @@ use kernel::store::Store;
 use line_drivers::clock::MediaTicker;
 use smtp::outbound::{Delivery, OutboundConfig, SmartHost};
 use smtp::policy::{GatewayPolicy, Network};
-use smtp::server::{serve, ServerConfig};
+use smtp::server::ServerConfig;
 
 /// Everything the gateway needs to know.
 pub struct GatewaySetup {
@@ -183,6 +183,8 @@ pub struct Running {
     control: Mutex<mpsc::Sender<MediaControl>>,
     /// Calls in progress, as the media thread last counted them.
     calls: Arc<AtomicUsize>,
+    /// Stops the SMTP listener and its sessions.
+    smtp_stop: smtp::server::StopSignal,
 }
 
 impl Running {
@@ -229,12 +231,19 @@ impl Running {
         Ok(())
     }
 
-    /// Close the SMTP listener: new connections are refused; sessions in
-    /// progress may still finish (what they are answered 250 for is stored).
+    /// Close the SMTP listener: new connections are refused; open sessions
+    /// get `421 4.3.2` at once, or, while a message is being received,
+    /// after its answer (what they are answered 250 for is stored).
     pub fn stop_accepting(&mut self) {
+        self.smtp_stop.stop();
         if let Some(t) = self.listener.take() {
             t.abort();
         }
+    }
+
+    /// SMTP sessions still open.
+    pub fn smtp_sessions(&self) -> usize {
+        self.smtp_stop.open_sessions()
     }
 
     /// Start no more calls; the ones in progress go on.
@@ -262,7 +271,7 @@ impl Running {
         // The media thread counts after it has taken the drain message.
         tokio::time::sleep(Duration::from_millis(100)).await;
         loop {
-            let n = self.calls_in_progress();
+            let n = self.calls_in_progress() + self.smtp_sessions();
             #[allow(clippy::disallowed_methods)] // driver shell
             let now = tokio::time::Instant::now();
             if n == 0 || now >= deadline {
@@ -372,9 +381,13 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
     });
     let policy = Arc::new(policy);
     let serve_policy: Arc<GatewayPolicy> = Arc::clone(&policy);
-    let listener = tokio::spawn(async move {
-        let _ = serve(listener, server_config, serve_policy).await;
-    });
+    let smtp_stop = smtp::server::StopSignal::default();
+    let listener = {
+        let stop = smtp_stop.clone();
+        tokio::spawn(async move {
+            let _ = smtp::server::serve_until(listener, server_config, serve_policy, stop).await;
+        })
+    };
     let mut tasks = Vec::new();
     let metrics_addr = match setup.metrics_listen {
         Some(addr) => {
@@ -549,6 +562,7 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
         policy,
         control: Mutex::new(control_tx),
         calls,
+        smtp_stop,
     })
 }
 
