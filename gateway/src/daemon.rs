@@ -85,6 +85,9 @@ pub struct SetupOptions {
     pub stop_timeout: Duration,
     /// Paper, resolution and cover of rendered mail (`[render]`).
     pub render: kernel::render::RenderOptions,
+    /// Voicemail (`[voice]`), for numbers routed to voice on lines that
+    /// carry audio.
+    pub voice: kernel::voice::VoiceSettings,
 }
 
 impl Default for SetupOptions {
@@ -104,6 +107,7 @@ impl Default for SetupOptions {
             delivery_timeout: Duration::from_secs(30),
             stop_timeout: Duration::from_secs(120),
             render: kernel::render::RenderOptions::default(),
+            voice: kernel::voice::VoiceSettings::default(),
         }
     }
 }
@@ -471,6 +475,7 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
         plan: setup.plan.clone(),
         router: Some(router),
         network_dir: setup.data_dir.join("virtual-network"),
+        voice: setup.options.voice.clone(),
     };
     let base_forms = crate::simnet::base_forms(&setup.plan);
     let ticker = MediaTicker::spawn_with(fax_t30::media::FRAME_DURATION, move || {
@@ -576,6 +581,7 @@ struct MediaConfig {
     plan: NumberingPlan,
     router: Option<Router>,
     network_dir: PathBuf,
+    voice: kernel::voice::VoiceSettings,
 }
 
 /// What lives on the media thread (not `Send`: the exchange is shared by
@@ -611,6 +617,8 @@ impl MediaState {
             }),
             None => runner,
         };
+        // Used on lines that carry audio (not the loopback fax lines).
+        let runner = runner.with_voice(c.voice.clone());
         Ok(MediaState { net, runner })
     }
 }

@@ -525,3 +525,47 @@ fn sigterm_closes_idle_sessions_with_421_and_lets_a_message_in_data_finish() {
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("+49899991"), "{}", text(&o));
 }
+
+#[test]
+fn voice_greetings_are_checked_by_check_config() {
+    let dir = scratch("daemon-voice");
+    let file = dir.join("ums.toml");
+    // A real 8 kHz mono WAV, written by Python's wave module.
+    let ok = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import wave,sys\n\
+             w=wave.open(sys.argv[1],'wb');w.setnchannels(1);w.setsampwidth(2);\
+             w.setframerate(8000);w.writeframes(b'\\x00\\x10'*8000);w.close()",
+        )
+        .arg(dir.join("hello.wav"))
+        .status()
+        .expect("python3");
+    assert!(ok.success());
+    std::fs::write(dir.join("broken.wav"), b"RIFF....WAVEnot a wave file").unwrap();
+    let write = |voice: &str| {
+        std::fs::write(&file, config(41110, 41111, &format!("[voice]\n{voice}\n"))).unwrap();
+        run(&["check-config", "--config", file.to_str().unwrap()])
+    };
+    let o = write("default_greeting = \"hello.wav\"\nmax_length_secs = 60\n\n[voice.greetings]\nanna = \"hello.wav\"\n");
+    assert!(o.status.success(), "{}", text(&o));
+    let o = write("[voice.greetings]\nanna = \"broken.wav\"\n");
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("voice.greetings.anna: greeting") && text(&o).contains("broken.wav"),
+        "{}",
+        text(&o)
+    );
+    let o = write("default_greeting = \"missing.wav\"\n");
+    assert!(
+        text(&o).contains("voice.default_greeting: greeting") && text(&o).contains("missing.wav"),
+        "{}",
+        text(&o)
+    );
+    let o = write("max_length_secs = 0\n");
+    assert!(
+        text(&o).contains("voice.max_length_secs: 0 s: give 1 to 3600"),
+        "{}",
+        text(&o)
+    );
+}
