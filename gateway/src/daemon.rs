@@ -30,7 +30,7 @@ use kernel::store::Store;
 use line_drivers::clock::MediaTicker;
 use smtp::outbound::{Delivery, OutboundConfig, SmartHost};
 use smtp::policy::{GatewayPolicy, Network};
-use smtp::server::{serve, ServerConfig};
+use smtp::server::ServerConfig;
 
 /// Everything the gateway needs to know.
 pub struct GatewaySetup {
@@ -85,6 +85,9 @@ pub struct SetupOptions {
     pub stop_timeout: Duration,
     /// Paper, resolution and cover of rendered mail (`[render]`).
     pub render: kernel::render::RenderOptions,
+    /// Voicemail (`[voice]`), for numbers routed to voice on lines that
+    /// carry audio.
+    pub voice: kernel::voice::VoiceSettings,
 }
 
 impl Default for SetupOptions {
@@ -104,6 +107,7 @@ impl Default for SetupOptions {
             delivery_timeout: Duration::from_secs(30),
             stop_timeout: Duration::from_secs(120),
             render: kernel::render::RenderOptions::default(),
+            voice: kernel::voice::VoiceSettings::default(),
         }
     }
 }
@@ -183,6 +187,8 @@ pub struct Running {
     control: Mutex<mpsc::Sender<MediaControl>>,
     /// Calls in progress, as the media thread last counted them.
     calls: Arc<AtomicUsize>,
+    /// Stops the SMTP listener and its sessions.
+    smtp_stop: smtp::server::StopSignal,
 }
 
 impl Running {
@@ -229,12 +235,19 @@ impl Running {
         Ok(())
     }
 
-    /// Close the SMTP listener: new connections are refused; sessions in
-    /// progress may still finish (what they are answered 250 for is stored).
+    /// Close the SMTP listener: new connections are refused; open sessions
+    /// get `421 4.3.2` at once, or, while a message is being received,
+    /// after its answer (what they are answered 250 for is stored).
     pub fn stop_accepting(&mut self) {
+        self.smtp_stop.stop();
         if let Some(t) = self.listener.take() {
             t.abort();
         }
+    }
+
+    /// SMTP sessions still open.
+    pub fn smtp_sessions(&self) -> usize {
+        self.smtp_stop.open_sessions()
     }
 
     /// Start no more calls; the ones in progress go on.
@@ -262,7 +275,7 @@ impl Running {
         // The media thread counts after it has taken the drain message.
         tokio::time::sleep(Duration::from_millis(100)).await;
         loop {
-            let n = self.calls_in_progress();
+            let n = self.calls_in_progress() + self.smtp_sessions();
             #[allow(clippy::disallowed_methods)] // driver shell
             let now = tokio::time::Instant::now();
             if n == 0 || now >= deadline {
@@ -398,9 +411,13 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
     });
     let policy = Arc::new(policy);
     let serve_policy: Arc<GatewayPolicy> = Arc::clone(&policy);
-    let listener = tokio::spawn(async move {
-        let _ = serve(listener, server_config, serve_policy).await;
-    });
+    let smtp_stop = smtp::server::StopSignal::default();
+    let listener = {
+        let stop = smtp_stop.clone();
+        tokio::spawn(async move {
+            let _ = smtp::server::serve_until(listener, server_config, serve_policy, stop).await;
+        })
+    };
     let mut tasks = Vec::new();
     let metrics_addr = match setup.metrics_listen {
         Some(addr) => {
@@ -484,6 +501,7 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
         plan: setup.plan.clone(),
         router: Some(router),
         network_dir: setup.data_dir.join("virtual-network"),
+        voice: setup.options.voice.clone(),
     };
     let base_forms = crate::simnet::base_forms(&setup.plan);
     let ticker = MediaTicker::spawn_with(fax_t30::media::FRAME_DURATION, move || {
@@ -590,6 +608,7 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
         policy,
         control: Mutex::new(control_tx),
         calls,
+        smtp_stop,
     })
 }
 
@@ -603,6 +622,7 @@ struct MediaConfig {
     plan: NumberingPlan,
     router: Option<Router>,
     network_dir: PathBuf,
+    voice: kernel::voice::VoiceSettings,
 }
 
 /// What lives on the media thread (not `Send`: the exchange is shared by
@@ -638,6 +658,8 @@ impl MediaState {
             }),
             None => runner,
         };
+        // Used on lines that carry audio (not the loopback fax lines).
+        let runner = runner.with_voice(c.voice.clone());
         Ok(MediaState { net, runner })
     }
 }

@@ -413,3 +413,159 @@ fn sighup_changes_the_rate_limit_but_keeps_the_counts() {
     );
     assert_eq!(limited, [false, false, true, false, true], "{answers:#?}");
 }
+
+/// Reads one SMTP reply (all its lines) from the stream.
+fn reply(r: &mut BufReader<TcpStream>) -> String {
+    let mut all = String::new();
+    loop {
+        let mut line = String::new();
+        if r.read_line(&mut line).unwrap_or(0) == 0 {
+            return all;
+        }
+        all.push_str(&line);
+        if line.len() < 4 || line.as_bytes()[3] != b'-' {
+            return all;
+        }
+    }
+}
+
+/// An SMTP client session: the stream to write and a reader of replies.
+fn client(port: u16) -> (TcpStream, BufReader<TcpStream>) {
+    let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
+    let r = BufReader::new(s.try_clone().unwrap());
+    (s, r)
+}
+
+fn say(w: &mut TcpStream, r: &mut BufReader<TcpStream>, line: &str) -> String {
+    w.write_all(format!("{line}\r\n").as_bytes()).unwrap();
+    reply(r)
+}
+
+#[test]
+fn sigterm_closes_idle_sessions_with_421_and_lets_a_message_in_data_finish() {
+    const PORT: u16 = 41108;
+    let dir = scratch("daemon-stop");
+    let data = dir.join("data");
+    let file = dir.join("ums.toml");
+    let log = dir.join("serve.log");
+    std::fs::write(
+        &file,
+        config(PORT, 41109, "[daemon]\nstop_timeout_secs = 20\n"),
+    )
+    .unwrap();
+    let mut ums = spawn(
+        &[
+            "--config",
+            file.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+        ],
+        &log,
+    );
+    assert!(wait_for(30, || listening(PORT)), "{}", read(&log));
+
+    // An idle session, and one in the middle of its message's data.
+    let (mut iw, mut ir) = client(PORT);
+    assert!(reply(&mut ir).starts_with("220 "));
+    assert!(say(&mut iw, &mut ir, "EHLO idle.test").starts_with("250"));
+    let (mut dw, mut dr) = client(PORT);
+    assert!(reply(&mut dr).starts_with("220 "));
+    assert!(say(&mut dw, &mut dr, "EHLO data.test").starts_with("250"));
+    assert!(say(&mut dw, &mut dr, "MAIL FROM:<anna@example.test>").starts_with("250"));
+    assert!(say(&mut dw, &mut dr, "RCPT TO:<0899991@fax.localhost>").starts_with("250"));
+    assert!(say(&mut dw, &mut dr, "DATA").starts_with("354"));
+    dw.write_all(
+        b"From: anna@example.test\r\nTo: 0899991@fax.localhost\r\n\
+          Subject: finished after the stop\r\n\r\nHello by fax,\r\n",
+    )
+    .unwrap();
+
+    let mark = log_lines(&log);
+    signal(&ums, "TERM");
+    assert!(
+        wait_log(&log, mark, &["msgid=stopping"], 30),
+        "{}",
+        read(&log)
+    );
+    // The idle session hears 421 at once and is closed.
+    let idle = reply(&mut ir);
+    assert!(
+        idle.starts_with("421 4.3.2 Service shutting down"),
+        "{idle:?}"
+    );
+    let mut rest = String::new();
+    assert_eq!(
+        std::io::Read::read_to_string(&mut ir, &mut rest).unwrap_or(0),
+        0
+    );
+    // No new sessions.
+    assert!(
+        wait_for(10, || !listening(PORT)),
+        "the listener is still open"
+    );
+    // The message in DATA completes: an honest 250, then 421 and close.
+    dw.write_all(b"the rest of the letter.\r\n.\r\n").unwrap();
+    let done = reply(&mut dr);
+    assert!(done.starts_with("250 "), "{done:?}\n{}", read(&log));
+    let after = reply(&mut dr);
+    assert!(
+        after.starts_with("421 4.3.2 Service shutting down"),
+        "{after:?}"
+    );
+    let status = wait_exit(&mut ums, 60);
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "{status:?}\n{}",
+        read(&log)
+    );
+    // The message answered 250 is in the store.
+    let o = run(&["journal", "--data", data.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("+49899991"), "{}", text(&o));
+}
+
+#[test]
+fn voice_greetings_are_checked_by_check_config() {
+    let dir = scratch("daemon-voice");
+    let file = dir.join("ums.toml");
+    // A real 8 kHz mono WAV, written by Python's wave module.
+    let ok = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import wave,sys\n\
+             w=wave.open(sys.argv[1],'wb');w.setnchannels(1);w.setsampwidth(2);\
+             w.setframerate(8000);w.writeframes(b'\\x00\\x10'*8000);w.close()",
+        )
+        .arg(dir.join("hello.wav"))
+        .status()
+        .expect("python3");
+    assert!(ok.success());
+    std::fs::write(dir.join("broken.wav"), b"RIFF....WAVEnot a wave file").unwrap();
+    let write = |voice: &str| {
+        std::fs::write(&file, config(41110, 41111, &format!("[voice]\n{voice}\n"))).unwrap();
+        run(&["check-config", "--config", file.to_str().unwrap()])
+    };
+    let o = write("default_greeting = \"hello.wav\"\nmax_length_secs = 60\n\n[voice.greetings]\nanna = \"hello.wav\"\n");
+    assert!(o.status.success(), "{}", text(&o));
+    let o = write("[voice.greetings]\nanna = \"broken.wav\"\n");
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("voice.greetings.anna: greeting") && text(&o).contains("broken.wav"),
+        "{}",
+        text(&o)
+    );
+    let o = write("default_greeting = \"missing.wav\"\n");
+    assert!(
+        text(&o).contains("voice.default_greeting: greeting") && text(&o).contains("missing.wav"),
+        "{}",
+        text(&o)
+    );
+    let o = write("max_length_secs = 0\n");
+    assert!(
+        text(&o).contains("voice.max_length_secs: 0 s: give 1 to 3600"),
+        "{}",
+        text(&o)
+    );
+}

@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -53,26 +54,86 @@ pub struct ServerConfig {
 
 type Counts = Arc<Mutex<HashMap<IpAddr, usize>>>;
 
+/// Tells a [`serve_until`] listener and its sessions that the server
+/// stops, and counts the sessions still open.
+#[derive(Clone)]
+pub struct StopSignal {
+    tx: Arc<tokio::sync::watch::Sender<bool>>,
+    open: Arc<AtomicUsize>,
+}
+
+impl Default for StopSignal {
+    fn default() -> Self {
+        StopSignal {
+            tx: Arc::new(tokio::sync::watch::channel(false).0),
+            open: Arc::default(),
+        }
+    }
+}
+
+impl StopSignal {
+    /// Stop: no new connections; sessions between commands get `421 4.3.2`
+    /// and are closed, a message being received may still be completed.
+    pub fn stop(&self) {
+        self.tx.send_replace(true);
+    }
+
+    /// Sessions still open.
+    pub fn open_sessions(&self) -> usize {
+        self.open.load(Ordering::SeqCst)
+    }
+}
+
+/// One open session, counted while it lives.
+struct OpenSession(Arc<AtomicUsize>);
+
+impl Drop for OpenSession {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// Accept connections until the listener fails.
 pub async fn serve(
     listener: TcpListener,
     config: Arc<ServerConfig>,
     policy: Arc<dyn Policy>,
 ) -> std::io::Result<()> {
+    serve_until(listener, config, policy, StopSignal::default()).await
+}
+
+/// Accept connections until the listener fails or `stop` is signalled.
+pub async fn serve_until(
+    listener: TcpListener,
+    config: Arc<ServerConfig>,
+    policy: Arc<dyn Policy>,
+    stop: StopSignal,
+) -> std::io::Result<()> {
     let counts: Counts = Arc::default();
+    let mut stopping = stop.tx.subscribe();
     loop {
-        let (stream, addr) = listener.accept().await?;
+        if *stopping.borrow_and_update() {
+            return Ok(());
+        }
+        let (stream, addr) = tokio::select! {
+            r = listener.accept() => r?,
+            _ = stopping.changed() => continue,
+        };
         let config = Arc::clone(&config);
         let policy = Arc::clone(&policy);
         let counts = Arc::clone(&counts);
+        stop.open.fetch_add(1, Ordering::SeqCst);
+        let open = OpenSession(Arc::clone(&stop.open));
+        let stopping = stop.tx.subscribe();
         tokio::spawn(async move {
+            let _open = open;
             let over = {
                 let mut c = counts.lock().expect("not poisoned");
                 let n = c.entry(addr.ip()).or_default();
                 *n += 1;
                 *n > config.max_connections_per_client
             };
-            let _ = connection(stream, addr, &config, policy, over).await;
+            let _ = connection(stream, addr, &config, policy, over, stopping).await;
             let mut c = counts.lock().expect("not poisoned");
             if let Some(n) = c.get_mut(&addr.ip()) {
                 *n -= 1;
@@ -128,6 +189,7 @@ async fn connection(
     config: &ServerConfig,
     policy: Arc<dyn Policy>,
     over_limit: bool,
+    mut stopping: tokio::sync::watch::Receiver<bool>,
 ) -> std::io::Result<()> {
     let _ = stream.set_nodelay(true);
     let peer = PeerInfo {
@@ -156,6 +218,7 @@ async fn connection(
     }
     let mut session = Session::new(config.session.clone(), peer, now());
     let mut buf = vec![0u8; 64 * 1024];
+    let mut stop_gone = false;
     loop {
         // Carry out everything the session asked for; replies go out in
         // one write (pipelined commands get their replies together).
@@ -192,6 +255,10 @@ async fn connection(
             conn.shutdown().await;
             return Ok(());
         }
+        // The server stops: 421 now, or after the message being received.
+        if *stopping.borrow() && session.shut_down() {
+            continue;
+        }
         let deadline = session.poll_timeout();
         let read = async {
             if session.wants_input() {
@@ -212,6 +279,10 @@ async fn connection(
                 Ok(n) => session.handle_input(now(), &buf[..n]),
             },
             _ = timer => session.handle_timeout(now()),
+            r = stopping.changed(), if !stop_gone && !*stopping.borrow() => {
+                // The stop signal gone (its owner dropped): never stopping.
+                stop_gone = r.is_err();
+            }
         }
     }
 }

@@ -164,6 +164,36 @@ impl Loaded {
         w
     }
 
+    /// A path of the file, relative to its directory when written relative.
+    fn relative(&self, p: &Path) -> PathBuf {
+        let base = self
+            .file
+            .as_ref()
+            .and_then(|f| f.parent())
+            .unwrap_or(Path::new(""));
+        base.join(p)
+    }
+
+    /// The voicemail settings of `[voice]`.
+    pub fn voice(&self) -> kernel::voice::VoiceSettings {
+        let v = &self.config.voice;
+        kernel::voice::VoiceSettings {
+            engine: kernel::voice::VoicemailConfig {
+                max_length: Duration::from_secs(v.max_length_secs),
+                silence_timeout: Duration::from_secs(v.silence_timeout_secs),
+                min_duration: Duration::from_millis(v.min_length_ms),
+                min_active: Duration::from_millis(v.min_speech_ms),
+                ..Default::default()
+            },
+            greetings: v
+                .greetings
+                .iter()
+                .map(|(k, p)| (k.clone(), self.relative(p)))
+                .collect(),
+            default_greeting: v.default_greeting.as_ref().map(|p| self.relative(p)),
+        }
+    }
+
     /// `reports.templates_dir`, relative to the configuration file's
     /// directory when written relative.
     pub fn templates_dir(&self) -> Option<PathBuf> {
@@ -369,6 +399,39 @@ impl Loaded {
                 path(&["retry", "intervals_secs"]),
                 "retries need at least one interval (seconds)".into(),
             ));
+        }
+        let v = &c.voice;
+        if !(1..=3600).contains(&v.max_length_secs) {
+            return Err((
+                path(&["voice", "max_length_secs"]),
+                format!("{} s: give 1 to 3600", v.max_length_secs),
+            ));
+        }
+        if !(1..=60).contains(&v.silence_timeout_secs) {
+            return Err((
+                path(&["voice", "silence_timeout_secs"]),
+                format!("{} s: give 1 to 60", v.silence_timeout_secs),
+            ));
+        }
+        if v.min_length_ms / 1000 >= v.max_length_secs {
+            return Err((
+                path(&["voice", "min_length_ms"]),
+                "must be shorter than voice.max_length_secs".into(),
+            ));
+        }
+        let greetings = v
+            .default_greeting
+            .iter()
+            .map(|g| (path(&["voice", "default_greeting"]), g))
+            .chain(
+                v.greetings
+                    .iter()
+                    .map(|(k, g)| (path(&["voice", "greetings", k]), g)),
+            );
+        for (key, file) in greetings {
+            if let Err(e) = kernel::voice::load_greeting(&self.relative(file)) {
+                return Err((key, e.to_string()));
+            }
         }
         let size = c.render.text_size_pt;
         if !(6.0..=24.0).contains(&size) {
@@ -676,6 +739,7 @@ impl Loaded {
                 delivery_timeout: Duration::from_secs(c.delivery.timeout_secs),
                 stop_timeout: Duration::from_secs(c.daemon.stop_timeout_secs),
                 render: reload.render,
+                voice: self.voice(),
             },
         })
     }

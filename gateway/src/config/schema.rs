@@ -36,6 +36,7 @@ pub struct Config {
     pub metrics: MetricsConf,
     pub daemon: DaemonConf,
     pub render: RenderConf,
+    pub voice: VoiceConf,
 }
 
 /// Where the site is in the world's numbering (see
@@ -550,6 +551,40 @@ impl RenderConf {
             },
             language,
             ..kernel::render::RenderOptions::default()
+        }
+    }
+}
+
+/// Voicemail: numbers routed to voice (`answer = "voice"` or
+/// `"auto-detect"`) on lines that carry audio.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct VoiceConf {
+    /// Greeting WAV for mailboxes without their own; unset: a built-in
+    /// chime. Relative paths are relative to the configuration file.
+    pub default_greeting: Option<PathBuf>,
+    /// Greeting WAV per mailbox: directory user id or e-mail address.
+    pub greetings: std::collections::BTreeMap<String, PathBuf>,
+    /// Longest recording.
+    pub max_length_secs: u64,
+    /// The recording ends after this much silence.
+    pub silence_timeout_secs: u64,
+    /// Recordings shorter than this are dropped.
+    pub min_length_ms: u64,
+    /// Recordings with less speech than this are dropped (silent calls).
+    pub min_speech_ms: u64,
+}
+
+impl Default for VoiceConf {
+    fn default() -> Self {
+        let e = kernel::voice::VoicemailConfig::default();
+        VoiceConf {
+            default_greeting: None,
+            greetings: Default::default(),
+            max_length_secs: e.max_length.as_secs(),
+            silence_timeout_secs: e.silence_timeout.as_secs(),
+            min_length_ms: e.min_duration.as_millis() as u64,
+            min_speech_ms: e.min_active.as_millis() as u64,
         }
     }
 }

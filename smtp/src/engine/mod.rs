@@ -240,6 +240,25 @@ impl Session {
         self.authenticated_as.as_deref()
     }
 
+    /// The server is stopping. A session between commands (or in an AUTH
+    /// exchange) is answered `421 4.3.2` and closed at once; one receiving
+    /// message data, or waiting for the answer to it, goes on, and the
+    /// driver asks again once that is answered. Returns whether the
+    /// session is now closed.
+    pub fn shut_down(&mut self) -> bool {
+        match self.phase {
+            Phase::Closed => true,
+            Phase::ExpectData(_) | Phase::ExpectAnswer(Pending::Data) | Phase::ExpectTls => false,
+            Phase::ExpectCommand | Phase::ExpectSaslResponse(_) | Phase::ExpectAnswer(_) => {
+                let reply = Reply::new(421, "4.3.2".parse().ok(), "Service shutting down")
+                    .unwrap_or_else(|_| ReplyCode::ServiceNotAvailable.into());
+                self.send(reply);
+                self.close();
+                true
+            }
+        }
+    }
+
     /// The session has emitted [`Output::Close`].
     pub fn is_closed(&self) -> bool {
         matches!(self.phase, Phase::Closed)
