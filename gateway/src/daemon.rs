@@ -83,6 +83,8 @@ pub struct SetupOptions {
     pub delivery_timeout: Duration,
     /// How long a stop waits for calls in progress.
     pub stop_timeout: Duration,
+    /// SIP lines (`[[trunk]]`), next to the loopback lines.
+    pub sip_trunks: Vec<line_drivers::sip::SipLineConfig>,
 }
 
 impl Default for SetupOptions {
@@ -101,6 +103,7 @@ impl Default for SetupOptions {
             delivery_max_attempts: 10,
             delivery_timeout: Duration::from_secs(30),
             stop_timeout: Duration::from_secs(120),
+            sip_trunks: Vec::new(),
         }
     }
 }
@@ -259,6 +262,11 @@ impl Running {
     }
 }
 
+#[allow(clippy::disallowed_methods)] // driver shell: the media clock the SIP lines start on
+fn media_clock() -> std::time::Instant {
+    std::time::Instant::now()
+}
+
 #[allow(clippy::disallowed_methods)] // driver shell: the wall clock
 fn wall_clock() -> Timestamp {
     Timestamp(
@@ -286,6 +294,8 @@ pub enum StartError {
     Tls(#[from] smtp::tls::TlsError),
     #[error("metrics listener on {0}: {1}")]
     Metrics(SocketAddr, std::io::Error),
+    #[error("SIP trunk {0}: {1}")]
+    Trunk(String, String),
 }
 
 /// Start the gateway inside the current tokio runtime.
@@ -426,8 +436,15 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
     let language = setup.options.language;
     let media_store = store.clone();
     let media_metrics = Arc::clone(&metrics);
+    let mut sip_lines = Vec::new();
+    for cfg in &setup.options.sip_trunks {
+        let line = line_drivers::sip::SipLine::bind(cfg.clone(), media_clock())
+            .map_err(|e| StartError::Trunk(cfg.trunk.name.clone(), e.to_string()))?;
+        sip_lines.push(line);
+    }
     let config = MediaConfig {
         lines: setup.lines.clone(),
+        sip_lines,
         virtual_fax_numbers: setup.virtual_fax_numbers.clone(),
         retry: setup.retry.clone(),
         ident: setup.ident.clone(),
@@ -476,6 +493,9 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
                 }
             }
             st.net.tick(now);
+            for line in &st.sip {
+                line.tick(now);
+            }
             let wall = wall_clock();
             while let Ok(request) = media_rx.try_recv() {
                 st.net.handle(request, &mut st.runner, &base_forms, wall);
@@ -532,6 +552,8 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
 
 struct MediaConfig {
     lines: Vec<String>,
+    /// Bound before the media thread starts (a port in use stops the start).
+    sip_lines: Vec<line_drivers::sip::SipLine>,
     virtual_fax_numbers: Vec<String>,
     retry: RetryPolicy,
     ident: String,
@@ -547,6 +569,8 @@ struct MediaConfig {
 struct MediaState {
     net: SimNet,
     runner: Runner,
+    /// The SIP lines of `[[trunk]]`, ticked before the runner.
+    sip: Vec<line_drivers::sip::SharedSipLine>,
 }
 
 impl MediaState {
@@ -558,6 +582,16 @@ impl MediaState {
         }
         for n in &c.virtual_fax_numbers {
             net.add_machine(n)?;
+        }
+        let mut sip = Vec::new();
+        for line in std::mem::take(&mut c.sip_lines) {
+            let name = line.trunk_name().to_string();
+            let shared = line_drivers::sip::SharedSipLine::new(line);
+            sip.push(shared.clone());
+            lines.push(LineSpec {
+                line: Box::new(shared),
+                group: format!("trunk:{name}"),
+            });
         }
         let config = RunnerConfig {
             policy: c.retry.clone(),
@@ -575,6 +609,6 @@ impl MediaState {
             }),
             None => runner,
         };
-        Ok(MediaState { net, runner })
+        Ok(MediaState { net, runner, sip })
     }
 }
