@@ -4,8 +4,11 @@
 //! hears the caller's CNG and re-INVITEs to T.38: both runners go on with
 //! the same job on T.38. When the sender's line refuses T.38 (488), the fax
 //! goes on in G.711, and the receiving line remembers not to ask again.
+//! When T.38 is agreed but no T.38 packet arrives, the receiving line goes
+//! back to G.711 and both runners follow again.
 //!
-//! Ports (helper sipswitch): SIP 5090-5093, RTP/UDPTL 21000-21032.
+//! Ports (helper sipswitch): SIP 5090-5093 and 5096-5097, RTP/UDPTL
+//! 21000-21032 and 21040-21058.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -36,6 +39,7 @@ fn line(
     peer: u16,
     rtp: u16,
     t38: bool,
+    t38_advertised: Option<u16>,
     now: Instant,
 ) -> SharedSipLine {
     let trunk = TrunkConfig {
@@ -56,6 +60,10 @@ fn line(
     if !t38 {
         cfg.media.t38 = None;
     }
+    // A UDPTL port in our SDP that nobody reads: the peer's T.38 packets
+    // are lost, as with a peer that agrees to T.38 and never sends it.
+    cfg.advertise_t38_port = t38_advertised;
+    cfg.t38_packet_timeout = Duration::from_secs(4);
     SharedSipLine::new(SipLine::bind(cfg, now).expect("bind"))
 }
 
@@ -67,7 +75,7 @@ struct Done {
     pages: Vec<BilevelPage>,
 }
 
-fn fax(name: &str, sip: u16, rtp: u16, sender_t38: bool) -> Done {
+fn fax(name: &str, sip: u16, rtp: u16, sender_t38: bool, b_t38_lost: bool) -> Done {
     let dir = std::env::temp_dir().join(format!("ums-sipswitch-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("tx")).unwrap();
@@ -90,8 +98,9 @@ fn fax(name: &str, sip: u16, rtp: u16, sender_t38: bool) -> Done {
     fax_t30::tiff::write_tiff_file(&doc, &tiff, &Default::default()).unwrap();
 
     let t0 = wall();
-    let a = line("sip/a", "4989111", sip, sip + 1, rtp, sender_t38, t0);
-    let b = line("sip/b", "300", sip + 1, sip, rtp + 10, true, t0);
+    let a = line("sip/a", "4989111", sip, sip + 1, rtp, sender_t38, None, t0);
+    let lost = b_t38_lost.then_some(rtp + 18);
+    let b = line("sip/b", "300", sip + 1, sip, rtp + 10, true, lost, t0);
     let a_box: Box<dyn Line> = Box::new(a.clone());
     let b_box: Box<dyn Line> = Box::new(b.clone());
 
@@ -204,7 +213,7 @@ fn assert_delivered(d: &Done) {
 
 #[test]
 fn runners_switch_to_t38_mid_call() {
-    let d = fax("t38", 5090, 21000, true);
+    let d = fax("t38", 5090, 21000, true, false);
     assert_delivered(&d);
     let (a, b) = (
         d.sender_line.with(|l| l.stats()),
@@ -230,7 +239,7 @@ fn runners_switch_to_t38_mid_call() {
 
 #[test]
 fn runners_fall_back_to_g711_when_t38_is_refused() {
-    let d = fax("refused", 5092, 21020, false);
+    let d = fax("refused", 5092, 21020, false, false);
     assert_delivered(&d);
     let (a, b) = (
         d.sender_line.with(|l| l.stats()),
@@ -242,6 +251,25 @@ fn runners_fall_back_to_g711_when_t38_is_refused() {
     assert_eq!(b.udptl_in, 0, "{b:?}");
     assert!(b.rtp_in > 1000, "the pages went as G.711: {b:?}");
     // The next call from this caller on this trunk starts on G.711.
+    assert_eq!(
+        d.receiver_line.with(|l| l.first_choice("4989111")),
+        FaxTransport::G711
+    );
+}
+
+#[test]
+fn runners_fall_back_to_g711_when_no_t38_packet_arrives() {
+    let d = fax("silent", 5096, 21040, true, true);
+    assert_delivered(&d);
+    let (a, b) = (
+        d.sender_line.with(|l| l.stats()),
+        d.receiver_line.with(|l| l.stats()),
+    );
+    assert_eq!(b.t38_offers_sent, 1, "{b:?}");
+    assert_eq!(a.t38_accepted, 1, "{a:?}");
+    assert_eq!(b.udptl_in, 0, "A's T.38 never reached B: {b:?}");
+    assert_eq!(b.t38_timeouts, 1, "B went back to G.711: {b:?}");
+    assert!(b.rtp_in > 1000, "the pages went as G.711: {b:?}");
     assert_eq!(
         d.receiver_line.with(|l| l.first_choice("4989111")),
         FaxTransport::G711
