@@ -32,6 +32,7 @@ fn wall() -> Instant {
     Instant::now()
 }
 
+#[allow(clippy::too_many_arguments)] // a test helper: every knob of the two lines
 fn line(
     name: &str,
     user: &str,
