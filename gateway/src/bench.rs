@@ -172,7 +172,7 @@ impl Trial {
     }
 }
 
-fn thread_cpu_time() -> Duration {
+pub(crate) fn thread_cpu_time() -> Duration {
     let ts = nix::time::clock_gettime(nix::time::ClockId::CLOCK_THREAD_CPUTIME_ID)
         .expect("thread CPU clock");
     Duration::new(ts.tv_sec() as u64, ts.tv_nsec() as u32)
@@ -184,7 +184,7 @@ fn ticks_in(d: Duration) -> u64 {
 
 /// Pin the calling thread to the last CPU, so the raw run and the
 /// real-time trials run on the same core, away from the main thread.
-fn pin_to_last_cpu() {
+pub(crate) fn pin_to_last_cpu() {
     use nix::sched::{sched_getaffinity, sched_setaffinity, CpuSet};
     use nix::unistd::Pid;
     let Ok(allowed) = sched_getaffinity(Pid::from_raw(0)) else {

@@ -88,6 +88,8 @@ pub struct SetupOptions {
     /// Voicemail (`[voice]`), for numbers routed to voice on lines that
     /// carry audio.
     pub voice: kernel::voice::VoiceSettings,
+    /// SIP lines (`[[trunk]]`), next to the loopback lines.
+    pub sip_trunks: Vec<line_drivers::sip::SipLineConfig>,
 }
 
 impl Default for SetupOptions {
@@ -108,6 +110,7 @@ impl Default for SetupOptions {
             stop_timeout: Duration::from_secs(120),
             render: kernel::render::RenderOptions::default(),
             voice: kernel::voice::VoiceSettings::default(),
+            sip_trunks: Vec::new(),
         }
     }
 }
@@ -293,6 +296,11 @@ impl Running {
     }
 }
 
+#[allow(clippy::disallowed_methods)] // driver shell: the media clock the SIP lines start on
+fn media_clock() -> std::time::Instant {
+    std::time::Instant::now()
+}
+
 #[allow(clippy::disallowed_methods)] // driver shell: the wall clock
 fn wall_clock() -> Timestamp {
     Timestamp(
@@ -320,6 +328,8 @@ pub enum StartError {
     Tls(#[from] smtp::tls::TlsError),
     #[error("metrics listener on {0}: {1}")]
     Metrics(SocketAddr, std::io::Error),
+    #[error("SIP trunk {0}: {1}")]
+    Trunk(String, String),
 }
 
 /// Start the gateway inside the current tokio runtime.
@@ -491,8 +501,15 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
     let language = setup.options.language;
     let media_store = store.clone();
     let media_metrics = Arc::clone(&metrics);
+    let mut sip_lines = Vec::new();
+    for cfg in &setup.options.sip_trunks {
+        let line = line_drivers::sip::SipLine::bind(cfg.clone(), media_clock())
+            .map_err(|e| StartError::Trunk(cfg.trunk.name.clone(), e.to_string()))?;
+        sip_lines.push(line);
+    }
     let config = MediaConfig {
         lines: setup.lines.clone(),
+        sip_lines,
         virtual_fax_numbers: setup.virtual_fax_numbers.clone(),
         retry: setup.retry.clone(),
         ident: setup.ident.clone(),
@@ -557,6 +574,9 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
                 }
             }
             st.net.tick(now);
+            for line in &st.sip {
+                line.tick(now);
+            }
             let wall = wall_clock();
             while let Ok(request) = media_rx.try_recv() {
                 st.net.handle(request, &mut st.runner, &base_forms, wall);
@@ -614,6 +634,8 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
 
 struct MediaConfig {
     lines: Vec<String>,
+    /// Bound before the media thread starts (a port in use stops the start).
+    sip_lines: Vec<line_drivers::sip::SipLine>,
     virtual_fax_numbers: Vec<String>,
     retry: RetryPolicy,
     ident: String,
@@ -630,6 +652,8 @@ struct MediaConfig {
 struct MediaState {
     net: SimNet,
     runner: Runner,
+    /// The SIP lines of `[[trunk]]`, ticked before the runner.
+    sip: Vec<line_drivers::sip::SharedSipLine>,
 }
 
 impl MediaState {
@@ -641,6 +665,16 @@ impl MediaState {
         }
         for n in &c.virtual_fax_numbers {
             net.add_machine(n)?;
+        }
+        let mut sip = Vec::new();
+        for line in std::mem::take(&mut c.sip_lines) {
+            let name = line.trunk_name().to_string();
+            let shared = line_drivers::sip::SharedSipLine::new(line);
+            sip.push(shared.clone());
+            lines.push(LineSpec {
+                line: Box::new(shared),
+                group: format!("trunk:{name}"),
+            });
         }
         let config = RunnerConfig {
             policy: c.retry.clone(),
@@ -660,6 +694,6 @@ impl MediaState {
         };
         // Used on lines that carry audio (not the loopback fax lines).
         let runner = runner.with_voice(c.voice.clone());
-        Ok(MediaState { net, runner })
+        Ok(MediaState { net, runner, sip })
     }
 }

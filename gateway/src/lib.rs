@@ -5,6 +5,7 @@
 
 pub mod bench;
 pub mod bench_render;
+pub mod bench_sip;
 pub mod bench_smtp;
 pub mod client;
 pub mod config;

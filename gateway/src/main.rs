@@ -143,6 +143,33 @@ enum BenchCommand {
     /// received TIFF-F to PDF against tiff2pdf (documents made by groff,
     /// ImageMagick and img2pdf at the start).
     Render(RenderBenchArgs),
+    /// Concurrent SIP fax calls (G.711 or T.38) between our SIP lines on
+    /// loopback, one pinned core: calls with no late media frame, against
+    /// the loopback fax engine's figure measured in the same run.
+    Sip(SipBenchArgs),
+}
+
+#[derive(Args)]
+struct SipBenchArgs {
+    /// Seconds per real-time step (a call of 2 fine pages takes about a
+    /// minute: shorter steps complete no fax and prove only the media).
+    #[arg(long, default_value_t = 120)]
+    trial_secs: u64,
+    /// Largest number of concurrent calls to try.
+    #[arg(long, default_value_t = 256)]
+    max_calls: usize,
+    /// First SIP port (2 per call).
+    #[arg(long, default_value_t = 30000)]
+    sip_port: u16,
+    /// First RTP port (8 per call).
+    #[arg(long, default_value_t = 32000)]
+    rtp_port: u16,
+    /// Seconds per trial of the loopback engine's search.
+    #[arg(long, default_value_t = 5)]
+    loopback_trial_secs: u64,
+    /// T.38 calls instead of G.711.
+    #[arg(long)]
+    t38: bool,
 }
 
 #[derive(Args)]
@@ -192,6 +219,7 @@ fn main() -> ExitCode {
         Command::Bench(BenchCommand::Channels(args)) => bench_channels(args),
         Command::Bench(BenchCommand::Smtp(args)) => bench_smtp(args),
         Command::Bench(BenchCommand::Render(args)) => bench_render(args),
+        Command::Bench(BenchCommand::Sip(args)) => bench_sip(args),
         Command::Serve(args) => serve(args),
         Command::Render(args) => Ok(gateway::render_cmd::run(&args)),
         Command::CheckConfig(args) => check_config(args),
@@ -376,6 +404,89 @@ fn bench_channels(args: ChannelsArgs) -> CliResult {
         "ratio      {:.2} of the raw bound (goal 0.80): {}",
         ratio,
         if ratio >= 0.8 { "met" } else { "NOT met" }
+    );
+    let _ = std::fs::remove_dir_all(&work_dir);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench_sip(args: SipBenchArgs) -> CliResult {
+    let work_dir = std::env::temp_dir().join(format!("ums-bench-sip-{}", std::process::id()));
+    std::fs::create_dir_all(&work_dir)?;
+    let doc = bench::bench_document(&work_dir)?;
+    let kind = if args.t38 {
+        "T.38"
+    } else {
+        "G.711 (V.17, ECM)"
+    };
+    let max = usize::from(u16::MAX - args.rtp_port.max(args.sip_port)) / 8;
+    let cfg = gateway::bench_sip::SipBench {
+        t38: args.t38,
+        trial: Duration::from_secs(args.trial_secs),
+        max_calls: args.max_calls.min(max).max(1),
+        sip_port: args.sip_port,
+        rtp_port: args.rtp_port,
+        work_dir: work_dir.clone(),
+    };
+    println!("bench sip: {kind} fax calls over SIP between our lines on loopback, one pinned core");
+    println!(
+        "  each call: 2 fine A4 pages, real UDP (SIP, RTP/UDPTL), calls restart when done; a step passes with no tick late by > 20 ms and no fax failed"
+    );
+    let (best, trials) = gateway::bench_sip::search(&cfg, &doc, |t| {
+        println!(
+            "  step {:>4} calls: p99 {:>6.3} ms, max {:>7.3} ms, late frames {}, overruns {}, faxes ok {} failed {} (T.38 {}), CPU {:.2} s for {:.0} s -> {:.0} calls/core by CPU -> {}",
+            t.calls,
+            t.report.lateness.p99().as_secs_f64() * 1e3,
+            t.report.lateness.max().as_secs_f64() * 1e3,
+            t.late_frames,
+            t.report.overruns,
+            t.faxes_ok,
+            t.faxes_failed,
+            t.t38_calls,
+            t.cpu_secs,
+            t.media_secs,
+            t.cpu_bound_calls_per_core(),
+            if t.passed() { "pass" } else { "late/failed" }
+        );
+    })?;
+    // The anchor: the loopback fax engine (ums bench channels), same run.
+    let lcfg = BenchConfig {
+        t38: args.t38,
+        trial: Duration::from_secs(args.loopback_trial_secs),
+        raw_media: Duration::from_secs(args.loopback_trial_secs),
+        warm_up: Duration::from_secs(10),
+        probe_calls: 32,
+        max_calls: 4000,
+        lateness_limit: Duration::from_millis(2),
+        work_dir: work_dir.clone(),
+    };
+    let probe = bench::measure_raw(&lcfg, &doc, lcfg.probe_calls);
+    let start = (probe.calls_per_core() * 0.5).max(1.0) as usize;
+    let (anchor, _) = bench::search(&lcfg, &doc, start, |_| {})?;
+    let raw = bench::measure_raw(&lcfg, &doc, anchor.max(lcfg.probe_calls));
+    // The CPU cost of SIP calls, from the largest step (most calls).
+    let sip_cpu = trials
+        .iter()
+        .max_by_key(|t| t.calls)
+        .map_or(0.0, |t| t.cpu_bound_calls_per_core());
+    println!("sip        {best} calls per core with no late media frame (real time)");
+    println!(
+        "loopback   {anchor} calls per core (ums bench channels{}: p99 tick lateness under 2 ms)",
+        if args.t38 { " --t38" } else { "" }
+    );
+    if anchor > 0 {
+        println!(
+            "ratio      {:.3} of the loopback fax engine (real time)",
+            best as f64 / anchor as f64
+        );
+    } else {
+        println!("ratio      n/a: the loopback engine passed no trial (machine too busy?)");
+    }
+    println!(
+        "by CPU     sip {:.0} calls per core, loopback raw bound {:.0} ({} calls): ratio {:.3}",
+        sip_cpu,
+        raw.calls_per_core(),
+        raw.calls,
+        sip_cpu / raw.calls_per_core().max(1e-9)
     );
     let _ = std::fs::remove_dir_all(&work_dir);
     Ok(ExitCode::SUCCESS)

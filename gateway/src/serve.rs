@@ -52,6 +52,28 @@ pub fn check_config(file: &Path) -> ExitCode {
                 c.routes.len(),
                 c.lines.numbers.len()
             );
+            for t in &c.trunks {
+                let to = match (&t.registrar, &t.peer) {
+                    (Some(r), _) => format!("registers to {r} as {}", t.user),
+                    (None, p) => format!("static peer {}", p.as_deref().unwrap_or("")),
+                };
+                println!(
+                    "  trunk {}: {to}, SIP on {} ({}), RTP {}-{}, T.38 {}",
+                    t.name,
+                    t.listen,
+                    match t.transport {
+                        crate::config::schema::SipTransportConf::Udp => "UDP",
+                        crate::config::schema::SipTransportConf::Tcp => "TCP",
+                    },
+                    t.rtp_ports[0],
+                    t.rtp_ports[1],
+                    match (t.t38, t.t38_preferred) {
+                        (false, _) => "off",
+                        (true, false) => "accepted",
+                        (true, true) => "preferred",
+                    }
+                );
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {

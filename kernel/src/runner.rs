@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use fax_t30::{Document, FaxEvent, FaxOptions, FaxSession, MaxRate, PageSource, Retry, Transport};
+use fax_t30::{
+    Document, FaxEvent, FaxOptions, FaxSession, MaxRate, PageSource, Retry, T38Options, Transport,
+};
 use line_drivers::fax_machine::feed;
 use line_drivers::{CallId, CallProgress, HangupCause, Line, LineEvent, Media, MediaKind};
 
@@ -61,9 +63,49 @@ impl Default for RunnerConfig {
 struct ActiveCall {
     id: MessageId,
     call: CallId,
+    /// The page of the document the current session starts with: a
+    /// session restarted on a new transport goes on after the pages the
+    /// previous one got confirmed.
     first_page: u32,
     session: Option<FaxSession>,
     started: Timestamp,
+    /// The call's media now (a SIP trunk switches to T.38 and back).
+    kind: MediaKind,
+}
+
+/// The transport of a fax session on `kind` of media.
+fn transport_of(kind: MediaKind) -> Transport {
+    match kind {
+        MediaKind::Audio => Transport::Audio,
+        MediaKind::T38 => Transport::T38(T38Options::default()),
+    }
+}
+
+/// Hand media from the line to a session of the same kind; media of the
+/// other kind (around a switch) is dropped.
+fn feed_matching(session: &mut FaxSession, media: &Media) {
+    match media {
+        Media::Audio(_) if session.is_t38() => {}
+        Media::T38(_) if !session.is_t38() => {}
+        _ => feed(session, media),
+    }
+}
+
+/// One media step of a session's output onto the line: a frame of audio,
+/// or the T.38 timers and the IFP packets due.
+fn pump_out(session: &mut FaxSession, line: &mut dyn Line, call: CallId, media_now: Instant) {
+    if session.is_finished() {
+        return;
+    }
+    if session.is_t38() {
+        session.handle_tick();
+        while let Some(p) = session.poll_ifp() {
+            let _ = line.send(call, Media::T38(p), media_now);
+        }
+    } else {
+        let frame = session.poll_audio();
+        let _ = line.send(call, Media::Audio(frame), media_now);
+    }
 }
 
 struct Slot {
@@ -88,6 +130,10 @@ struct InboundCall {
     file: PathBuf,
     session: FaxSession,
     started: Timestamp,
+    options: FaxOptions,
+    /// Files of earlier sessions of this call that kept pages (a switch of
+    /// transport after a page arrived): joined with `file` at the end.
+    parts: Vec<(PathBuf, u32)>,
 }
 
 /// What the runner needs to take calls: routing and a spool directory.
@@ -361,6 +407,27 @@ impl Runner {
         let mut confirmed: Vec<u32> = Vec::new();
         {
             let slot = &mut self.slots[i];
+            while let Some((call, kind)) = slot.line.poll_media_change() {
+                if let Some(a) = slot.active.as_mut().filter(|a| a.call == call) {
+                    let Some(rec) = self.open.get(&a.id) else {
+                        continue;
+                    };
+                    if let Err(e) = switch_send(&self.config, rec, a, kind, &mut confirmed) {
+                        slot.line
+                            .hangup(a.call, HangupCause::NormalClearing, media_now);
+                        ended = Some(failure(
+                            FailureKind::Permanent,
+                            format!("the document cannot be sent: {e}"),
+                            a.first_page - 1,
+                            Cause::RenderFailed,
+                        ));
+                    }
+                } else if let Some(inb) = slot.inbound.as_mut().filter(|c| c.call == call) {
+                    // On failure the old session has ended: the call ends
+                    // with the pages that came.
+                    switch_receive(inb, kind);
+                }
+            }
             while let Some(ev) = slot.line.poll_event() {
                 if let Some(vc) = slot.voice.as_mut().filter(|c| c.call == ev.call()) {
                     vc.handle_event(ev);
@@ -368,7 +435,7 @@ impl Runner {
                 }
                 if let Some(inb) = slot.inbound.as_mut().filter(|c| c.call == ev.call()) {
                     match ev {
-                        LineEvent::Media { media, .. } => feed(&mut inb.session, &media),
+                        LineEvent::Media { media, .. } => feed_matching(&mut inb.session, &media),
                         LineEvent::HungUp { .. } => inb.session.handle_hangup(),
                         _ => {}
                     }
@@ -425,29 +492,7 @@ impl Runner {
                         let Some(rec) = self.open.get(&a.id) else {
                             continue;
                         };
-                        let path = PathBuf::from(rec.message.document.clone().unwrap_or_default());
-                        let options = FaxOptions {
-                            calling_party: true,
-                            ecm: self.config.ecm,
-                            max_rate: self.config.max_rate,
-                            ident: self.config.ident.clone(),
-                            // The sending user's header, else the gateway's.
-                            header: rec
-                                .message
-                                .fax_header
-                                .clone()
-                                .or_else(|| self.config.header.clone()),
-                            ..FaxOptions::default()
-                        };
-                        let session = {
-                            let source = PageSource::TiffFrom {
-                                path,
-                                first_page: a.first_page,
-                            };
-                            FaxSession::new(&options, Transport::Audio, Document::Send(source))
-                                .map_err(|e| e.to_string())
-                        };
-                        match session {
+                        match send_session(&self.config, rec, a.first_page, a.kind) {
                             Ok(s) => a.session = Some(s),
                             Err(e) => {
                                 slot.line
@@ -464,7 +509,7 @@ impl Runner {
                     LineEvent::Progress { .. } | LineEvent::Incoming { .. } => {}
                     LineEvent::Media { media, .. } => {
                         if let Some(s) = a.session.as_mut() {
-                            feed(s, &media);
+                            feed_matching(s, &media);
                         }
                     }
                     LineEvent::HungUp { cause, .. } => match a.session.as_mut() {
@@ -487,10 +532,7 @@ impl Runner {
             }
             if let Some(a) = slot.active.as_mut() {
                 if let Some(s) = a.session.as_mut() {
-                    if !s.is_finished() {
-                        let frame = s.poll_audio();
-                        let _ = slot.line.send(a.call, Media::Audio(frame), media_now);
-                    }
+                    pump_out(s, slot.line.as_mut(), a.call, media_now);
                     while let Some(ev) = s.poll_event() {
                         match ev {
                             FaxEvent::PageConfirmed { page, .. } => {
@@ -614,6 +656,7 @@ impl Runner {
                         first_page,
                         session: None,
                         started: now,
+                        kind: MediaKind::Audio,
                     });
                 }
                 Err(e) => {
@@ -701,10 +744,7 @@ fn start_inbound(
         ident: cfg.ident.clone(),
         ..FaxOptions::default()
     };
-    let transport = match media {
-        MediaKind::Audio => Transport::Audio,
-        MediaKind::T38 => Transport::T38(fax_t30::T38Options::default()),
-    };
+    let transport = transport_of(media);
     // Named by line and call until the message has its id.
     let file = cfg.spool.join(format!(
         "rx-{}-{}.tif",
@@ -720,6 +760,8 @@ fn start_inbound(
         file,
         session,
         started: now,
+        options,
+        parts: Vec::new(),
     })
 }
 
@@ -735,10 +777,7 @@ impl Runner {
         let Some(inb) = slot.inbound.as_mut() else {
             return Ok(());
         };
-        if !inb.session.is_finished() {
-            let frame = inb.session.poll_audio();
-            let _ = slot.line.send(inb.call, Media::Audio(frame), media_now);
-        }
+        pump_out(&mut inb.session, slot.line.as_mut(), inb.call, media_now);
         while inb.session.poll_event().is_some() {}
         if !inb.session.is_finished() {
             return Ok(());
@@ -750,7 +789,15 @@ impl Runner {
         let Some(cfg) = self.inbound.as_ref() else {
             return Ok(());
         };
-        let outcome = inb.session.outcome().cloned().expect("finished");
+        let mut outcome = inb.session.outcome().cloned().expect("finished");
+        // Pages of earlier sessions of the call (before a switch of
+        // transport) go in front of the last session's.
+        let earlier: u32 = inb.parts.iter().map(|(_, n)| n).sum();
+        if earlier > 0 {
+            join_parts(&inb.parts, &inb.file, outcome.file.is_some());
+            outcome.pages_confirmed += earlier;
+            outcome.file = Some(inb.file.clone());
+        }
         let id = self.store.next_id()?;
         let mut m = Message::new(
             id,
@@ -905,4 +952,121 @@ fn file_safe(name: &str) -> String {
             }
         })
         .collect()
+}
+
+/// A sender's session for `rec` from `first_page` on `kind` of media.
+fn send_session(
+    config: &RunnerConfig,
+    rec: &Record,
+    first_page: u32,
+    kind: MediaKind,
+) -> Result<FaxSession, String> {
+    let path = PathBuf::from(rec.message.document.clone().unwrap_or_default());
+    let options = FaxOptions {
+        calling_party: true,
+        ecm: config.ecm,
+        max_rate: config.max_rate,
+        ident: config.ident.clone(),
+        // The sending user's header, else the gateway's.
+        header: rec
+            .message
+            .fax_header
+            .clone()
+            .or_else(|| config.header.clone()),
+        ..FaxOptions::default()
+    };
+    let source = PageSource::TiffFrom { path, first_page };
+    FaxSession::new(&options, transport_of(kind), Document::Send(source)).map_err(|e| e.to_string())
+}
+
+/// The line switched an outgoing call's media: the same job goes on with a
+/// new session on the new transport, after the pages the old one got
+/// confirmed (their confirmations are collected into `confirmed`).
+fn switch_send(
+    config: &RunnerConfig,
+    rec: &Record,
+    a: &mut ActiveCall,
+    kind: MediaKind,
+    confirmed: &mut Vec<u32>,
+) -> Result<(), String> {
+    a.kind = kind;
+    let Some(old) = a.session.as_mut() else {
+        return Ok(()); // not answered yet: the session starts on `kind`
+    };
+    if old.is_finished() {
+        return Ok(()); // its outcome ends the attempt as usual
+    }
+    let mut done = 0;
+    while let Some(ev) = old.poll_event() {
+        if let FaxEvent::PageConfirmed { page, .. } = ev {
+            confirmed.push(a.first_page - 1 + page);
+            done = page;
+        }
+    }
+    a.first_page += done;
+    a.session = None;
+    a.session = Some(send_session(config, rec, a.first_page, kind)?);
+    Ok(())
+}
+
+/// The line switched an incoming call's media: the old session is closed
+/// (keeping the pages it completed in a part file) and a new receiver
+/// starts on the new transport.
+fn switch_receive(inb: &mut InboundCall, kind: MediaKind) {
+    if inb.session.is_finished() {
+        return;
+    }
+    inb.session.handle_hangup();
+    while inb.session.poll_event().is_some() {}
+    let kept = inb
+        .session
+        .outcome()
+        .filter(|o| o.file.is_some())
+        .map_or(0, |o| o.pages_confirmed);
+    if kept > 0 {
+        let part = inb
+            .file
+            .with_extension(format!("part{}.tif", inb.parts.len() + 1));
+        if std::fs::rename(&inb.file, &part).is_err() {
+            return;
+        }
+        inb.parts.push((part, kept));
+    } else {
+        let _ = std::fs::remove_file(&inb.file);
+    }
+    match FaxSession::new(
+        &inb.options,
+        transport_of(kind),
+        Document::Receive(inb.file.clone()),
+    ) {
+        Ok(s) => inb.session = s,
+        Err(_) => {
+            // The ended session stays: put its pages back where its
+            // outcome says they are.
+            if let Some((part, _)) = inb.parts.pop().filter(|_| kept > 0) {
+                let _ = std::fs::rename(part, &inb.file);
+            }
+        }
+    }
+}
+
+/// Joins the pages of the part files (and of `last`, if it has pages) into
+/// `last`. A part that cannot be read is skipped: what can be kept is kept.
+fn join_parts(parts: &[(PathBuf, u32)], last: &std::path::Path, last_has_pages: bool) {
+    let mut pages = Vec::new();
+    for (p, _) in parts {
+        if let Ok(mut got) = fax_t30::tiff::read_tiff_file(p) {
+            pages.append(&mut got);
+        }
+    }
+    if last_has_pages {
+        if let Ok(mut got) = fax_t30::tiff::read_tiff_file(last) {
+            pages.append(&mut got);
+        }
+    }
+    if fax_t30::tiff::write_tiff_file(last, &pages, &Default::default()).is_ok() {
+        for (p, _) in parts {
+            let _ = std::fs::remove_file(p);
+        }
+    }
 }

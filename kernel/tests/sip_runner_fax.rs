@@ -38,7 +38,7 @@ fn line(name: &str, user: &str, port: u16, peer: u16, rtp: u16, now: Instant) ->
         realm: None,
     };
     let mut cfg = SipLineConfig::new(name, trunk, "127.0.0.1".parse().unwrap(), port, rtp);
-    // The runner does not follow a mid-call switch to T.38 yet: G.711.
+    // G.711 only here; the switch to T.38 is in sip_runner_t38.rs.
     cfg.media.t38 = None;
     cfg.t38_policy = T38Policy::Never;
     SharedSipLine::new(SipLine::bind(cfg, now).expect("bind"))

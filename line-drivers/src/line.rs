@@ -251,6 +251,14 @@ pub trait Line {
 
     /// True if the line has no call (and may dial).
     fn is_idle(&self) -> bool;
+
+    /// The next change of a connected call's media (G.711 audio ↔ T.38),
+    /// if the line can switch mid-call (a SIP trunk): the owner goes on
+    /// with its fax on the new transport. Lines whose media never changes
+    /// keep the default.
+    fn poll_media_change(&mut self) -> Option<(CallId, MediaKind)> {
+        None
+    }
 }
 
 /// Validate a dial string: 1..=[`MAX_NUMBER_LEN`] characters of `0-9`, `*`,

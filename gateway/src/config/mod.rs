@@ -139,6 +139,7 @@ impl Loaded {
         let c = &self.config;
         let mut w = Vec::new();
         let secrets = !c.smtp.auth_users.is_empty()
+            || c.trunks.iter().any(|t| t.password.is_some())
             || c.smtp
                 .smart_host
                 .as_ref()
@@ -230,14 +231,7 @@ impl Loaded {
     /// What serde cannot say: values that must fit together.
     fn check(&self) -> Result<(), (KeyPath, String)> {
         let c = &self.config;
-        if !c.trunks.is_empty() {
-            return Err((
-                path(&["trunk", "0"]),
-                "SIP trunks are not supported yet (issue 7): remove the [[trunk]] sections; \
-                 the lines are the loopback lines of [lines]"
-                    .into(),
-            ));
-        }
+        self.check_trunks()?;
         let n = &c.numbering;
         let cc = &n.country_code.0;
         let valid_cc = kernel::numbering::split_country_code(&format!("{cc}0000000"))
@@ -473,10 +467,10 @@ impl Loaded {
                 return Err((p, format!("number {n} is used twice on the exchange")));
             }
         }
-        if c.lines.numbers.is_empty() {
+        if c.lines.numbers.is_empty() && c.trunks.is_empty() {
             return Err((
                 path(&["lines", "numbers"]),
-                "no lines: give at least one line number".into(),
+                "no lines: give at least one line number or a [[trunk]]".into(),
             ));
         }
         Router::new(self.plan(), self.directory(), self.rules()).map_err(|e| self.place(e))?;
@@ -740,9 +734,254 @@ impl Loaded {
                 stop_timeout: Duration::from_secs(c.daemon.stop_timeout_secs),
                 render: reload.render,
                 voice: self.voice(),
+                sip_trunks: self.sip_lines(),
             },
         })
     }
+}
+
+impl Loaded {
+    /// The `[[trunk]]` sections: what serde cannot say.
+    fn check_trunks(&self) -> Result<(), (KeyPath, String)> {
+        let trunks = &self.config.trunks;
+        let mut ports: Vec<(std::net::IpAddr, u16, u16, usize)> = Vec::new();
+        for (i, t) in trunks.iter().enumerate() {
+            let n = i.to_string();
+            let at = |key: &str| path(&["trunk", &n, key]);
+            let name_ok = !t.name.is_empty()
+                && t.name.len() <= 64
+                && t.name
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch));
+            if !name_ok {
+                return Err((
+                    at("name"),
+                    format!(
+                        "'{}': a trunk name is 1 to 64 letters, digits, '-', '_' or '.'",
+                        t.name
+                    ),
+                ));
+            }
+            if trunks[..i].iter().any(|o| o.name == t.name) {
+                return Err((at("name"), format!("trunk '{}' appears twice", t.name)));
+            }
+            match (&t.registrar, &t.peer) {
+                (Some(_), Some(_)) => {
+                    return Err((
+                        at("peer"),
+                        "set either registrar (a provider we register to) or peer \
+                         (a PBX or gateway by address), not both"
+                            .into(),
+                    ))
+                }
+                (None, None) => {
+                    return Err((
+                        path(&["trunk", &n]),
+                        "no registrar and no peer: set registrar = \"sip.example.net\" \
+                         (we register) or peer = \"192.0.2.10:5060\" (a static peer)"
+                            .into(),
+                    ))
+                }
+                _ => {}
+            }
+            for (key, v) in [
+                ("registrar", &t.registrar),
+                ("peer", &t.peer),
+                ("proxy", &t.proxy),
+                ("outbound_proxy", &t.outbound_proxy),
+            ] {
+                if let Some(v) = v {
+                    host_port(v).map_err(|m| (at(key), format!("'{v}': {m}")))?;
+                }
+            }
+            let user_ok = !t.user.is_empty()
+                && t.user.len() <= 64
+                && !t.user.contains(|ch: char| {
+                    ch.is_whitespace() || ch.is_control() || "@:;<>\"".contains(ch)
+                });
+            if !user_ok {
+                return Err((
+                    at("user"),
+                    format!(
+                        "'{}' is not a SIP user name (the account, e.g. \"4989123456\")",
+                        t.user
+                    ),
+                ));
+            }
+            if t.password.is_none() {
+                if t.auth_user.is_some() {
+                    return Err((
+                        at("auth_user"),
+                        "an auth_user needs a password: set password too".into(),
+                    ));
+                }
+                if t.realm.is_some() {
+                    return Err((
+                        at("realm"),
+                        "a realm is for answering challenges: set password too".into(),
+                    ));
+                }
+            }
+            if t.password.as_deref().is_some_and(str::is_empty) {
+                return Err((
+                    at("password"),
+                    "empty password: remove the key if the trunk needs none".into(),
+                ));
+            }
+            if !(60..=86_400).contains(&t.expiry_secs) {
+                return Err((
+                    at("expiry_secs"),
+                    format!("{} s: give 60 to 86400", t.expiry_secs),
+                ));
+            }
+            if t.listen.ip().is_unspecified() {
+                return Err((
+                    at("listen"),
+                    format!(
+                        "{}: give the address the peer reaches us on (it goes into SDP \
+                         and Contact), not a wildcard",
+                        t.listen
+                    ),
+                ));
+            }
+            if t.listen.port() == 0 {
+                return Err((at("listen"), "port 0: give the SIP port (5060)".into()));
+            }
+            let [first, last] = t.rtp_ports;
+            if first < 1024 || first % 2 != 0 || last < first.saturating_add(3) {
+                return Err((
+                    at("rtp_ports"),
+                    format!(
+                        "[{first}, {last}]: give an even first port of 1024 or more and at \
+                         least 4 ports (RTP, RTCP, UDPTL)"
+                    ),
+                ));
+            }
+            if (first..=last).contains(&t.listen.port()) {
+                return Err((
+                    at("rtp_ports"),
+                    format!("[{first}, {last}] holds the SIP port {}", t.listen.port()),
+                ));
+            }
+            if !t.t38 && t.t38_preferred {
+                return Err((
+                    at("t38_preferred"),
+                    "T.38 is off (t38 = false): set t38_preferred = false too".into(),
+                ));
+            }
+            let ip = t.listen.ip();
+            for &(oip, ofirst, olast, j) in &ports {
+                let same_ip = oip == ip || oip.is_unspecified() || ip.is_unspecified();
+                let o = &trunks[j];
+                if same_ip && o.listen.port() == t.listen.port() {
+                    return Err((
+                        at("listen"),
+                        format!("{} is also trunk '{}''s SIP address", t.listen, o.name),
+                    ));
+                }
+                if same_ip && first <= olast && ofirst <= last {
+                    return Err((
+                        at("rtp_ports"),
+                        format!("[{first}, {last}] overlaps trunk '{}''s RTP ports", o.name),
+                    ));
+                }
+                if same_ip && (ofirst..=olast).contains(&t.listen.port()) {
+                    return Err((
+                        at("listen"),
+                        format!(
+                            "port {} is in trunk '{}''s RTP ports",
+                            t.listen.port(),
+                            o.name
+                        ),
+                    ));
+                }
+            }
+            ports.push((ip, first, last, i));
+        }
+        Ok(())
+    }
+
+    /// One SIP line per `[[trunk]]`.
+    pub fn sip_lines(&self) -> Vec<line_drivers::sip::SipLineConfig> {
+        use line_drivers::sip::{CalledFrom, SipLineConfig, T38Policy, TrunkConfig, TrunkMode};
+        self.config
+            .trunks
+            .iter()
+            .map(|t| {
+                let mode = match (&t.registrar, &t.peer) {
+                    (Some(r), _) => TrunkMode::Register {
+                        registrar: r.clone(),
+                        expires: t.expiry_secs,
+                    },
+                    (None, p) => TrunkMode::StaticPeer {
+                        peer: p.clone().unwrap_or_default(),
+                    },
+                };
+                let trunk = TrunkConfig {
+                    name: t.name.clone(),
+                    mode,
+                    proxy: t.proxy.clone(),
+                    outbound_proxy: t.outbound_proxy.clone(),
+                    user: t.user.clone(),
+                    auth_user: t.auth_user.clone(),
+                    password: t.password.clone(),
+                    realm: t.realm.clone(),
+                };
+                let mut cfg = SipLineConfig::new(
+                    &format!("sip/{}", t.name),
+                    trunk,
+                    t.listen.ip(),
+                    t.listen.port(),
+                    t.rtp_ports[0],
+                );
+                cfg.transport = match t.transport {
+                    schema::SipTransportConf::Udp => line_drivers::sip::SipTransport::Udp,
+                    schema::SipTransportConf::Tcp => line_drivers::sip::SipTransport::Tcp,
+                };
+                cfg.called_from = match t.called_number {
+                    schema::CalledNumberConf::RequestUri => CalledFrom::RequestUri,
+                    schema::CalledNumberConf::To => CalledFrom::To,
+                };
+                if !t.t38 {
+                    cfg.media.t38 = None;
+                }
+                cfg.t38_policy = if t.t38_preferred {
+                    T38Policy::OnFaxTone
+                } else {
+                    T38Policy::Never
+                };
+                cfg
+            })
+            .collect()
+    }
+}
+
+/// `host[:port]` as a trunk address: a host name or IP, and a port if given.
+fn host_port(v: &str) -> Result<(), String> {
+    if v.parse::<std::net::SocketAddr>().is_ok() || v.parse::<std::net::IpAddr>().is_ok() {
+        return Ok(());
+    }
+    let (host, port) = match v.rsplit_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (v, None),
+    };
+    if let Some(p) = port {
+        match p.parse::<u16>() {
+            Ok(p) if p > 0 => {}
+            _ => return Err(format!("'{p}' is not a port (1 to 65535)")),
+        }
+    }
+    let host_ok = !host.is_empty()
+        && host.len() <= 253
+        && host
+            .split('.')
+            .all(|l| !l.is_empty() && l.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-'));
+    if !host_ok {
+        return Err(
+            "give host[:port] (sip.example.net, 192.0.2.10:5060 or [2001:db8::1]:5060)".into(),
+        );
+    }
+    Ok(())
 }
 
 /// For a syntax error, where serde's tree has nothing: the `key =` written

@@ -26,9 +26,9 @@ pub struct Config {
     pub routes: Vec<RouteConf>,
     pub lines: LinesConf,
     pub simulated_network: SimulatedNetworkConf,
-    /// Reserved for SIP trunks (issue 7): refused with a clear error.
+    /// SIP trunks (issue 7): each a SIP line of the gateway.
     #[serde(rename = "trunk")]
-    pub trunks: Vec<toml::Table>,
+    pub trunks: Vec<TrunkConf>,
     pub smtp: SmtpConf,
     pub delivery: DeliveryConf,
     pub retry: RetryConf,
@@ -587,4 +587,90 @@ impl Default for VoiceConf {
             min_speech_ms: e.min_active.as_millis() as u64,
         }
     }
+}
+
+/// One SIP trunk (`[[trunk]]`): a provider we register to, or a PBX (or
+/// another gateway) by address. Each section is one SIP line: one call at
+/// a time.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrunkConf {
+    /// Name in logs, the journal's line and the T.38 memory.
+    pub name: String,
+    /// Registrar `host[:port]`: register there (with `user`, `password`).
+    #[serde(default)]
+    pub registrar: Option<String>,
+    /// Static peer `host[:port]`: calls go straight there, no registration.
+    #[serde(default)]
+    pub peer: Option<String>,
+    /// Proxy / domain `host[:port]` of calls, if not the registrar.
+    #[serde(default)]
+    pub proxy: Option<String>,
+    /// Outbound proxy `host[:port]`: the next hop of every request.
+    #[serde(default)]
+    pub outbound_proxy: Option<String>,
+    /// The account (From of our calls: the caller id).
+    pub user: String,
+    /// Digest user name, if not `user`.
+    #[serde(default)]
+    pub auth_user: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+    /// Answer digest challenges of this realm only.
+    #[serde(default)]
+    pub realm: Option<String>,
+    /// Registration expiry to ask for, seconds.
+    #[serde(default = "default_trunk_expiry")]
+    pub expiry_secs: u32,
+    /// Our SIP address (`ip:port`).
+    pub listen: SocketAddr,
+    /// SIP over `udp` (the default) or `tcp`; media is always RTP/UDPTL.
+    #[serde(default)]
+    pub transport: SipTransportConf,
+    /// RTP and UDPTL ports of the trunk's calls (`[first, last]`; a call
+    /// takes `first` for RTP and `first + 2` for UDPTL).
+    #[serde(default = "default_rtp_ports")]
+    pub rtp_ports: [u16; 2],
+    /// Where the called number of an incoming call is read.
+    #[serde(default)]
+    pub called_number: CalledNumberConf,
+    /// Offer and accept T.38 at all.
+    #[serde(default = "yes")]
+    pub t38: bool,
+    /// Ask for T.38 (re-INVITE) on calls we answer, when the caller's fax
+    /// tone is heard; off: stay on G.711 unless the peer asks.
+    #[serde(default = "yes")]
+    pub t38_preferred: bool,
+}
+
+fn default_trunk_expiry() -> u32 {
+    600
+}
+
+fn default_rtp_ports() -> [u16; 2] {
+    [20000, 20099]
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The transport of a trunk's SIP signalling.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SipTransportConf {
+    #[default]
+    Udp,
+    Tcp,
+}
+
+/// Where an incoming INVITE's called number is read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CalledNumberConf {
+    /// The Request-URI's user part (what the trunk routed on).
+    #[default]
+    RequestUri,
+    /// The To header's user part (some PBXes put the extension there).
+    To,
 }

@@ -254,5 +254,7 @@ fn fax_takeover(cfg: &InboundConfig, line_name: &str, vc: &VoiceCall) -> Option<
         file,
         session,
         started: vc.started,
+        options,
+        parts: Vec::new(),
     })
 }

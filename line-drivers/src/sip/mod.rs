@@ -37,8 +37,12 @@ pub mod transport;
 pub use transport::SipTransport;
 use transport::{Arrived, SipSocket};
 
+/// Where an incoming call's called number is read.
+pub use sip::call::CalledFrom;
 /// The trunk settings, from the `sip` crate.
 pub use sip::register::RegEvent;
+/// What a line remembers to try first per trunk and number.
+pub use sip::sdp::t38::FaxTransport;
 pub use sip::trunk::{TrunkConfig, TrunkMode};
 
 use std::collections::VecDeque;
@@ -49,7 +53,7 @@ use fax_t30::g711::Law;
 use fax_t30::media::{AudioFrame, IfpPacket, FRAME_SAMPLES};
 use fax_t30::tones::{ConnectTone, ConnectToneDetector};
 use sip::auth::Credentials;
-use sip::call::{called_number, caller_id, CalledFrom, InviteOutcome, OutgoingInvite};
+use sip::call::{called_number, caller_id, InviteOutcome, OutgoingInvite};
 use sip::dialog::{new_request, Dialog, LocalParty};
 use sip::endpoint::{Endpoint, EndpointEvent, Output, TxId};
 use sip::media::dtmf::{DtmfEvent, DtmfReceiver, DtmfSender};
@@ -58,7 +62,7 @@ use sip::media::rtp::{Received, RtpReceiver, RtpSender, G711};
 use sip::media::udptl::{self, UdptlReceiver, UdptlSender};
 use sip::register::Registration;
 use sip::sdp::offer_answer::{self, AudioCodec, LocalCaps, LocalMedia, Negotiated};
-use sip::sdp::t38::{FaxTransport, SwitchAction, T38Switch, TransportMemory};
+use sip::sdp::t38::{SwitchAction, T38Switch, TransportMemory};
 use sip::sdp::SessionDescription;
 use sip::transaction::TimerConfig;
 use sip::wire::{self, IdGen};
@@ -404,6 +408,11 @@ impl SipLine {
         if event.is_some() {
             self.reg_event = event;
         }
+    }
+
+    /// The trunk's name.
+    pub fn trunk_name(&self) -> &str {
+        &self.cfg.trunk.name
     }
 
     /// Counters.
@@ -1400,6 +1409,10 @@ impl Line for SipLine {
     fn is_idle(&self) -> bool {
         self.call.is_none()
     }
+
+    fn poll_media_change(&mut self) -> Option<(CallId, MediaKind)> {
+        self.changes.pop_front()
+    }
 }
 
 /// A [`SipLine`] shared between the kernel's runner (which owns its lines
@@ -1457,5 +1470,9 @@ impl Line for SharedSipLine {
 
     fn is_idle(&self) -> bool {
         self.0.borrow().is_idle()
+    }
+
+    fn poll_media_change(&mut self) -> Option<(CallId, MediaKind)> {
+        self.0.borrow_mut().changes.pop_front()
     }
 }

@@ -1,0 +1,394 @@
+//! `ums bench sip`: concurrent SIP fax calls (G.711 or T.38) between two
+//! sets of our own SIP lines in one process on loopback, on one pinned
+//! core driven by the media ticker. N steps up (doubling, then bisection);
+//! a step passes when no media tick is late by more than 20 ms (a late
+//! frame) and no tick is skipped. The figure is set against the loopback
+//! fax engine's (`ums bench channels`'s search) measured in the same run.
+//!
+//! Each call: a SipLine dials its partner (real UDP, SIP, RTP or UDPTL),
+//! the partner answers, both run a T.30 session (audio, or T.38 after the
+//! partner's immediate re-INVITE), 2 fine A4 pages, hang-up, and the pair
+//! dials again.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use fax_t30::media::FRAME_DURATION;
+use fax_t30::{Document, FaxOptions, FaxSession, PageSource, T38Options, Transport};
+use line_drivers::clock::{MediaTicker, TickerReport};
+use line_drivers::sip::{SipLine, SipLineConfig, T38Policy, TrunkConfig, TrunkMode};
+use line_drivers::{CallId, CallProgress, HangupCause, Line, LineEvent, Media, MediaKind};
+
+/// What to measure.
+#[derive(Debug, Clone)]
+pub struct SipBench {
+    pub t38: bool,
+    /// Length of one real-time step.
+    pub trial: Duration,
+    /// Largest N tried.
+    pub max_calls: usize,
+    /// First SIP port (2 per call) and first RTP port (8 per call).
+    pub sip_port: u16,
+    pub rtp_port: u16,
+    pub work_dir: PathBuf,
+}
+
+/// One real-time step. `report` covers the whole step, the first second
+/// (setup) included.
+#[derive(Debug, Clone)]
+pub struct SipTrial {
+    pub calls: usize,
+    pub report: TickerReport,
+    /// Ticks late by more than 20 ms.
+    pub late_frames: u64,
+    pub faxes_ok: u64,
+    pub faxes_failed: u64,
+    pub t38_calls: u64,
+    /// CPU time of the media thread after the first second, and the media
+    /// time it covered: the load-independent cost of the calls.
+    pub cpu_secs: f64,
+    pub media_secs: f64,
+}
+
+impl SipTrial {
+    /// Calls one core could carry if all its time went to these calls
+    /// (from the media thread's CPU time; scheduling delays do not count).
+    pub fn cpu_bound_calls_per_core(&self) -> f64 {
+        self.calls as f64 * self.media_secs / self.cpu_secs.max(1e-9)
+    }
+
+    /// No late media frame (after the first second) and no failed fax.
+    pub fn passed(&self) -> bool {
+        self.late_frames == 0 && self.faxes_failed == 0
+    }
+}
+
+const LATE: Duration = Duration::from_millis(20);
+
+struct Side {
+    line: SipLine,
+    call: Option<CallId>,
+    session: Option<FaxSession>,
+}
+
+struct Pair {
+    a: Side,
+    b: Side,
+    start_tick: u64,
+    began: u64,
+    done_at: Option<u64>,
+    t38_seen: bool,
+}
+
+fn trunk(peer: u16, user: &str) -> TrunkConfig {
+    TrunkConfig {
+        name: format!("bench-{peer}"),
+        mode: TrunkMode::StaticPeer {
+            peer: format!("127.0.0.1:{peer}"),
+        },
+        proxy: None,
+        outbound_proxy: None,
+        user: user.into(),
+        auth_user: None,
+        password: None,
+        realm: None,
+    }
+}
+
+fn session(sender: bool, kind: MediaKind, doc: &Path, rx: &Path) -> Option<FaxSession> {
+    let transport = match kind {
+        MediaKind::Audio => Transport::Audio,
+        MediaKind::T38 => Transport::T38(T38Options::default()),
+    };
+    let document = if sender {
+        Document::Send(PageSource::Tiff(doc.to_path_buf()))
+    } else {
+        Document::Receive(rx.to_path_buf())
+    };
+    let options = FaxOptions {
+        calling_party: sender,
+        ident: "UMS BENCH".into(),
+        ..FaxOptions::default()
+    };
+    FaxSession::new(&options, transport, document).ok()
+}
+
+fn pump(s: &mut Side, now: Instant) {
+    let (Some(call), Some(f)) = (s.call, s.session.as_mut()) else {
+        return;
+    };
+    if f.is_finished() {
+        return;
+    }
+    if f.is_t38() {
+        f.handle_tick();
+        while let Some(p) = f.poll_ifp() {
+            let _ = s.line.send(call, Media::T38(p), now);
+        }
+    } else {
+        let frame = f.poll_audio();
+        let _ = s.line.send(call, Media::Audio(frame), now);
+    }
+    while f.poll_event().is_some() {}
+}
+
+fn events(s: &mut Side, sender: bool, doc: &Path, rx: &Path, now: Instant) -> bool {
+    let mut hung_up = false;
+    while let Some((_, kind)) = s.line.poll_media_change() {
+        s.session = session(sender, kind, doc, rx);
+    }
+    while let Some(ev) = s.line.poll_event() {
+        match ev {
+            LineEvent::Incoming { call, .. } => {
+                if s.line.answer(call, now).is_ok() {
+                    s.call = Some(call);
+                    let kind = s.line.media_kind().unwrap_or(MediaKind::Audio);
+                    s.session = session(false, kind, doc, rx);
+                }
+            }
+            LineEvent::Progress {
+                progress: CallProgress::Answered,
+                ..
+            } => {
+                let kind = s.line.media_kind().unwrap_or(MediaKind::Audio);
+                s.session = session(sender, kind, doc, rx);
+            }
+            LineEvent::Progress { .. } => {}
+            LineEvent::Media { media, .. } => {
+                if let Some(f) = s.session.as_mut() {
+                    match media {
+                        Media::Audio(frame) if !f.is_t38() => f.handle_audio(&frame),
+                        Media::T38(p) if f.is_t38() => f.handle_ifp(&p),
+                        _ => {}
+                    }
+                }
+            }
+            LineEvent::HungUp { .. } => hung_up = true,
+        }
+    }
+    hung_up
+}
+
+struct Workload {
+    pairs: Vec<Pair>,
+    doc: PathBuf,
+    dir: PathBuf,
+    tick: u64,
+    ok: u64,
+    failed: u64,
+    t38_calls: u64,
+}
+
+impl Workload {
+    fn new(cfg: &SipBench, calls: usize, doc: &Path, now: Instant) -> Result<Workload, String> {
+        let dir = cfg.work_dir.join(format!("sip-{calls}"));
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let lo = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        let mut pairs = Vec::with_capacity(calls);
+        for i in 0..calls {
+            let sa = cfg.sip_port + 2 * i as u16;
+            let sb = sa + 1;
+            let ra = cfg.rtp_port + 8 * i as u16;
+            let rb = ra + 4;
+            let mut a = SipLineConfig::new(&format!("sip/a{i}"), trunk(sb, "100"), lo, sa, ra);
+            let mut b = SipLineConfig::new(&format!("sip/b{i}"), trunk(sa, "200"), lo, sb, rb);
+            if cfg.t38 {
+                b.t38_policy = T38Policy::Immediately;
+            } else {
+                a.media.t38 = None;
+                b.media.t38 = None;
+                b.t38_policy = T38Policy::Never;
+            }
+            let bind = |c: SipLineConfig| {
+                let port = c.sip_bind.port();
+                SipLine::bind(c, now).map_err(|e| format!("SIP line on port {port}: {e}"))
+            };
+            pairs.push(Pair {
+                a: Side {
+                    line: bind(a)?,
+                    call: None,
+                    session: None,
+                },
+                b: Side {
+                    line: bind(b)?,
+                    call: None,
+                    session: None,
+                },
+                // Spread the starts over 10 s so the T.30 phases interleave.
+                start_tick: (i as u64 * 37) % 500,
+                began: 0,
+                done_at: None,
+                t38_seen: false,
+            });
+        }
+        Ok(Workload {
+            pairs,
+            doc: doc.to_path_buf(),
+            dir,
+            tick: 0,
+            ok: 0,
+            failed: 0,
+            t38_calls: 0,
+        })
+    }
+
+    fn tick(&mut self, now: Instant) {
+        let t = self.tick;
+        for (i, p) in self.pairs.iter_mut().enumerate() {
+            let rx = self.dir.join(format!("rx-{i}.tif"));
+            p.a.line.tick(now);
+            p.b.line.tick(now);
+            if p.a.call.is_none() && p.done_at.is_none() && t >= p.start_tick {
+                if let Ok(c) = p.a.line.dial("200", MediaKind::Audio, now) {
+                    p.a.call = Some(c);
+                    p.began = t;
+                    p.t38_seen = false;
+                }
+            }
+            let a_hung = events(&mut p.a, true, &self.doc, &rx, now);
+            let b_hung = events(&mut p.b, false, &self.doc, &rx, now);
+            p.t38_seen |= p.a.line.media_kind() == Some(MediaKind::T38);
+            pump(&mut p.a, now);
+            pump(&mut p.b, now);
+            let finished = p.a.session.as_ref().is_some_and(|f| f.is_finished())
+                && p.b.session.as_ref().is_some_and(|f| f.is_finished());
+            // A call stuck for 3 minutes (2 pages take well under one).
+            let stuck = p.a.call.is_some() && t > p.began + 9_000;
+            if p.a.call.is_some() && p.done_at.is_none() && (finished || a_hung || stuck) {
+                p.done_at = Some(t);
+                let good =
+                    p.a.session
+                        .as_ref()
+                        .and_then(|f| f.outcome())
+                        .is_some_and(|o| o.success);
+                if good {
+                    self.ok += 1;
+                } else {
+                    self.failed += 1;
+                }
+                if p.t38_seen {
+                    self.t38_calls += 1;
+                }
+            }
+            // Let the last frames drain, then hang up; dial again 0.5 s on.
+            if p.done_at.is_some_and(|d| t == d + 10) {
+                if let Some(c) = p.a.call.take() {
+                    p.a.line.hangup(c, HangupCause::NormalClearing, now);
+                }
+                p.a.session = None;
+            }
+            if b_hung {
+                p.b.call = None;
+                p.b.session = None;
+            }
+            if p.done_at.is_some_and(|d| t >= d + 35) && p.b.line.is_idle() {
+                p.done_at = None;
+                p.start_tick = t;
+            }
+        }
+        self.tick += 1;
+    }
+}
+
+#[allow(clippy::disallowed_methods)] // driver shell: the media clock the lines start on
+fn media_clock() -> Instant {
+    Instant::now()
+}
+
+/// Run `calls` concurrent SIP fax calls on the media ticker for `cfg.trial`.
+pub fn run_trial(cfg: &SipBench, doc: &Path, calls: usize) -> Result<SipTrial, String> {
+    let ticks = (cfg.trial.as_millis() / FRAME_DURATION.as_millis()) as u64;
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let cfg2 = cfg.clone();
+    let doc = doc.to_path_buf();
+    let ticker = MediaTicker::spawn_with(FRAME_DURATION, move || {
+        crate::bench::pin_to_last_cpu();
+        let mut w = Workload::new(&cfg2, calls, &doc, media_clock());
+        let mut n = 0u64;
+        let mut late = 0u64;
+        let mut cpu0 = std::time::Duration::ZERO;
+        move |now| {
+            let Ok(work) = w.as_mut() else {
+                let e = w.as_ref().err().cloned().unwrap_or_default();
+                let _ = done_tx.send(Err(e));
+                return ControlFlow::Break(());
+            };
+            // Lateness of this tick: woken after its deadline by more
+            // than a frame means a late media frame. The first second
+            // (sockets bound, first INVITEs) is not counted.
+            if n >= 50 && media_clock().saturating_duration_since(now) > LATE {
+                late += 1;
+            }
+            if n == 50 {
+                cpu0 = crate::bench::thread_cpu_time();
+            }
+            work.tick(now);
+            n += 1;
+            if n >= ticks {
+                let cpu = (crate::bench::thread_cpu_time() - cpu0).as_secs_f64();
+                let media = (n.saturating_sub(50)) as f64 * FRAME_DURATION.as_secs_f64();
+                let _ = done_tx.send(Ok((late, work.ok, work.failed, work.t38_calls, cpu, media)));
+                let _ = std::fs::remove_dir_all(&work.dir);
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        }
+    })
+    .map_err(|e| format!("media ticker: {e}"))?;
+    let got = done_rx.recv().unwrap_or(Err("the ticker stopped".into()));
+    let report = ticker.join();
+    let (late_frames, faxes_ok, faxes_failed, t38_calls, cpu_secs, media_secs) = got?;
+    Ok(SipTrial {
+        calls,
+        report,
+        late_frames,
+        faxes_ok,
+        faxes_failed,
+        t38_calls,
+        cpu_secs,
+        media_secs,
+    })
+}
+
+/// Largest passing N: 1, 2, 4 ... until a step fails, then bisection.
+pub fn search(
+    cfg: &SipBench,
+    doc: &Path,
+    mut progress: impl FnMut(&SipTrial),
+) -> Result<(usize, Vec<SipTrial>), String> {
+    let mut trials = Vec::new();
+    let mut good = 0usize;
+    let mut bad = cfg.max_calls + 1;
+    let mut n = 1usize;
+    loop {
+        let t = run_trial(cfg, doc, n)?;
+        progress(&t);
+        let passed = t.passed();
+        trials.push(t);
+        if passed {
+            good = n;
+            if n >= cfg.max_calls {
+                break;
+            }
+            n = (n * 2).min(cfg.max_calls);
+        } else {
+            bad = n;
+            break;
+        }
+    }
+    while bad > good + 1 && (bad - good) * 10 > bad {
+        let mid = (good + bad) / 2;
+        let t = run_trial(cfg, doc, mid)?;
+        progress(&t);
+        if t.passed() {
+            good = mid;
+        } else {
+            bad = mid;
+        }
+        trials.push(t);
+    }
+    Ok((good, trials))
+}
