@@ -342,3 +342,87 @@ fn unknown_formats_are_unsupported() {
     let err = render_image(b"%PDF-1.4 not an image", "letter.doc", &fine_a4()).unwrap_err();
     assert!(matches!(err, RenderError::Unsupported { .. }), "{err}");
 }
+
+/// What `tiffinfo` (libtiff) says about a TIFF file.
+fn tiffinfo(path: &Path) -> String {
+    let out = Command::new("tiffinfo")
+        .arg(path)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run tiffinfo ({e}); install libtiff-tools"));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn sixteen_bit_gray_alpha_tiff_is_flattened_on_white() {
+    // ImageMagick's gray TIFF with transparency: 16-bit gray + alpha. Top
+    // half opaque black, bottom half black but fully transparent (paper),
+    // and an opaque white bar down both halves.
+    let dir = scratch("gray-alpha16");
+    let tiff = convert(
+        &dir,
+        &[
+            "(",
+            "-size",
+            "400x300",
+            "xc:black",
+            "-alpha",
+            "set",
+            "-channel",
+            "A",
+            "-evaluate",
+            "set",
+            "100%",
+            "+channel",
+            ")",
+            "(",
+            "-size",
+            "400x300",
+            "xc:black",
+            "-alpha",
+            "set",
+            "-channel",
+            "A",
+            "-evaluate",
+            "set",
+            "0",
+            "+channel",
+            ")",
+            "-append",
+            "-fill",
+            "white",
+            "-draw",
+            "rectangle 180,0 219,599",
+            "-type",
+            "GrayscaleAlpha",
+            "-depth",
+            "16",
+            "ga16.tif",
+        ],
+    );
+    let info = tiffinfo(&dir.join("ga16.tif"));
+    assert!(
+        info.contains("Bits/Sample: 16") && info.contains("Samples/Pixel: 2"),
+        "not a 16-bit gray+alpha TIFF: {info}"
+    );
+    let setup = fine_a4();
+    let pages = render_image(&tiff, "ga16.tif", &setup).unwrap();
+    assert_eq!(pages.len(), 1);
+    let p = placement(&setup, 400, 600);
+    assert!(!p.rotate);
+    let sx = f64::from(p.width) / 400.0;
+    let sy = f64::from(p.height) / 600.0;
+    let at = |x: f64, y: f64| (p.x + (x * sx).round() as u32, p.y + (y * sy).round() as u32);
+    let page = &pages[0];
+    // Opaque black stays black, transparent black is white paper, and the
+    // white bar cuts through the black half.
+    let (x0, y0) = at(10.0, 10.0);
+    let (x1, y1) = at(170.0, 290.0);
+    assert!(density(page, x0, y0, x1, y1) > 0.99);
+    let (x0, y0) = at(10.0, 310.0);
+    let (x1, y1) = at(390.0, 590.0);
+    assert!(density(page, x0, y0, x1, y1) < 0.01);
+    let (x0, y0) = at(185.0, 10.0);
+    let (x1, y1) = at(215.0, 290.0);
+    assert!(density(page, x0, y0, x1, y1) < 0.01);
+    std::fs::remove_dir_all(&dir).ok();
+}

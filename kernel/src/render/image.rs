@@ -103,6 +103,11 @@ fn decode_gray(bytes: &[u8], name: &str) -> Result<Gray, RenderError> {
             "the file ends before the image does".to_owned(),
         ));
     }
+    if format == ImageFormat::Tiff {
+        if let Some(gray) = decode_tiff_gray_alpha16(bytes, name)? {
+            return Ok(gray);
+        }
+    }
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_IMAGE_SIDE);
     limits.max_image_height = Some(MAX_IMAGE_SIDE);
@@ -161,6 +166,90 @@ fn flatten_to_gray(image: DynamicImage) -> Gray {
         height,
         pixels,
     }
+}
+
+/// 16-bit gray with alpha (black is zero), as ImageMagick writes a gray
+/// image with transparency to TIFF, which the `image` crate does not
+/// decode; read
+/// with the `tiff` crate and flattened onto white here. `None` for every
+/// other TIFF (and for files the `tiff` crate cannot open), which the
+/// `image` crate then decodes or refuses.
+fn decode_tiff_gray_alpha16(bytes: &[u8], name: &str) -> Result<Option<Gray>, RenderError> {
+    use tiff::decoder::{Decoder, DecodingResult};
+    const KIND: &str = "TIFF image";
+    let Ok(mut decoder) = Decoder::new(Cursor::new(bytes)) else {
+        return Ok(None);
+    };
+    // The tiff crate calls gray with an extra sample "multiband".
+    let gray_and_one_more = matches!(
+        decoder.colortype(),
+        Ok(tiff::ColorType::GrayA(16)
+            | tiff::ColorType::Multiband {
+                bit_depth: 16,
+                num_samples: 2
+            })
+    );
+    // Photometric 1: black is zero (what ImageMagick writes).
+    let black_is_zero = matches!(
+        decoder.find_tag_unsigned::<u16>(tiff::tags::Tag::PhotometricInterpretation),
+        Ok(Some(1))
+    );
+    if !(gray_and_one_more && black_is_zero) {
+        return Ok(None);
+    }
+    let (width, height) = decoder
+        .dimensions()
+        .map_err(|e| corrupt(name, KIND, e.to_string()))?;
+    if width == 0 || height == 0 {
+        return Err(corrupt(name, KIND, format!("{width} x {height} pixels")));
+    }
+    if width > MAX_IMAGE_SIDE
+        || height > MAX_IMAGE_SIDE
+        || u64::from(width) * u64::from(height) > MAX_IMAGE_PIXELS
+    {
+        return Err(too_large(
+            name,
+            format!(
+                "{width} x {height} pixels (at most {MAX_IMAGE_SIDE} pixels a side and {} megapixels)",
+                MAX_IMAGE_PIXELS / 1_000_000
+            ),
+        ));
+    }
+    let mut limits = tiff::decoder::Limits::default();
+    limits.decoding_buffer_size = MAX_DECODE_BYTES as usize;
+    let mut decoder = decoder.with_limits(limits);
+    // ExtraSamples 1: associated (premultiplied) alpha; 2: unassociated
+    // (what ImageMagick writes); anything else is not alpha and ignored.
+    let extra = decoder
+        .find_tag_unsigned::<u16>(tiff::tags::Tag::ExtraSamples)
+        .ok()
+        .flatten();
+    let samples = match decoder.read_image() {
+        Ok(DecodingResult::U16(samples)) => samples,
+        Ok(_) => return Err(corrupt(name, KIND, "unexpected sample type".to_owned())),
+        Err(e) => return Err(corrupt(name, KIND, e.to_string())),
+    };
+    let count = width as usize * height as usize;
+    if samples.len() < count * 2 {
+        return Err(corrupt(name, KIND, "the file ends too early".to_owned()));
+    }
+    let pixels = samples[..count * 2]
+        .chunks_exact(2)
+        .map(|p| {
+            let (l, a) = (u64::from(p[0]), u64::from(p[1]));
+            let on_white = match extra {
+                Some(1) => (l + 65535 - a).min(65535),
+                Some(2) => (l * a + 65535 * (65535 - a) + 32767) / 65535,
+                _ => l,
+            };
+            ((on_white * 255 + 32767) / 65535) as u8
+        })
+        .collect();
+    Ok(Some(Gray {
+        width,
+        height,
+        pixels,
+    }))
 }
 
 /// Turn 90° counter-clockwise: the top edge goes to the left.

@@ -314,6 +314,7 @@ fn render_share(
     let mut ctx = RenderContext::new(1, 1);
     let mut pixmap = Pixmap::new(1, 1);
     let mut resources = Resources::default();
+    let mut scratch = raster::Scratch::default();
     let mut out = Vec::new();
     for (i, placed) in plan.iter().enumerate().skip(k).step_by(step) {
         let page = &pages[i];
@@ -388,6 +389,7 @@ fn render_share(
                 &mut fax,
                 p.x,
                 top,
+                &mut scratch,
             );
             fax_pages.push(fax);
             from += rows;

@@ -27,6 +27,20 @@ pub(super) fn is_blank(page: &BilevelPage) -> bool {
     page.data().iter().all(|&b| b == 0)
 }
 
+/// Buffers [`to_page`] keeps between strips, so a page costs no
+/// allocation of its own (a fine A4 strip's gray copy is 4 MB).
+#[derive(Default)]
+pub(super) struct Scratch {
+    gray: Vec<u8>,
+    /// Per row and 16-pixel chunk: whether the chunk has a non-white pixel.
+    ink: Vec<bool>,
+    inked: Vec<bool>,
+    packed: Vec<u8>,
+    white: Vec<u8>,
+    err_this: Vec<i32>,
+    err_next: Vec<i32>,
+}
+
 /// Cut the `width` × `height` premultiplied RGBA strip (drawn on opaque
 /// white) to black and white and OR it onto `page` at (`x0`, `y0`).
 pub(super) fn to_page(
@@ -36,33 +50,52 @@ pub(super) fn to_page(
     page: &mut BilevelPage,
     x0: u32,
     y0: u32,
+    scratch: &mut Scratch,
 ) {
     let (w, h) = (width as usize, height as usize);
     if w == 0 || h == 0 || rgba.len() < w * h * 4 {
         return;
     }
-    // Gray, and which rows hold anything at all (most of a text page is
-    // paper).
-    let mut gray = vec![255u8; w * h];
-    let mut inked = vec![false; h];
-    for (y, (src, dst)) in rgba
-        .chunks_exact(w * 4)
-        .zip(gray.chunks_exact_mut(w))
-        .enumerate()
-    {
-        if all_white(src) {
-            continue;
-        }
-        inked[y] = true;
-        luma_row(src, dst);
+    let chunks = w.div_ceil(TILE);
+    let s = scratch;
+    if s.gray.len() < w * h {
+        s.gray.resize(w * h, 255);
     }
-    let photo = photo_tiles(&gray, w, h, &inked);
-    let tiles_across = w.div_ceil(TILE);
+    s.ink.clear();
+    s.ink.resize(h * chunks, false);
+    s.inked.clear();
+    s.inked.resize(h, false);
+    // Gray, and which 16-pixel chunks hold anything at all (most of a text
+    // page is paper). Rows without ink keep whatever the buffer held: they
+    // are never read.
+    for (y, src) in rgba.chunks_exact(w * 4).take(h).enumerate() {
+        let dst = &mut s.gray[y * w..(y + 1) * w];
+        let ink = &mut s.ink[y * chunks..(y + 1) * chunks];
+        let mut any = false;
+        for ((px, g), flag) in src
+            .chunks(TILE * 4)
+            .zip(dst.chunks_mut(TILE))
+            .zip(ink.iter_mut())
+        {
+            if all_white(px) {
+                g.fill(255);
+            } else {
+                *flag = true;
+                any = true;
+                luma_row(px, g);
+            }
+        }
+        s.inked[y] = any;
+    }
+    let photo = photo_tiles(&s.gray, w, h, &s.ink);
+    let tiles_across = chunks;
 
-    let mut bits = vec![0u8; w];
-    let mut packed = vec![0u8; w.div_ceil(8) + 1];
-    let mut err_this = vec![0f32; w + 2];
-    let mut err_next = vec![0f32; w + 2];
+    s.packed.clear();
+    s.packed.resize(w.div_ceil(8) + 1, 0);
+    s.err_this.clear();
+    s.err_this.resize(w + 2, 0);
+    s.err_next.clear();
+    s.err_next.resize(w + 2, 0);
     for y in 0..h {
         let py = y0 + y as u32;
         if py >= page.rows {
@@ -71,24 +104,55 @@ pub(super) fn to_page(
         let row_photo = photo
             .as_ref()
             .map(|p| &p[(y / TILE) * tiles_across..][..tiles_across]);
-        let src = &gray[y * w..(y + 1) * w];
         match row_photo {
             Some(tiles) if tiles.iter().any(|&t| t) => {
-                diffuse_row(src, tiles, y, &mut bits, &mut err_this, &mut err_next);
+                let src = if s.inked[y] {
+                    &s.gray[y * w..(y + 1) * w]
+                } else {
+                    if s.white.len() < w {
+                        s.white.resize(w, 255);
+                    }
+                    &s.white[..w]
+                };
+                diffuse_row(
+                    src,
+                    tiles,
+                    y,
+                    &mut s.packed,
+                    &mut s.err_this,
+                    &mut s.err_next,
+                );
             }
             _ => {
-                std::mem::swap(&mut err_this, &mut err_next);
-                err_next.iter_mut().for_each(|e| *e = 0.0);
-                if !inked[y] {
+                std::mem::swap(&mut s.err_this, &mut s.err_next);
+                s.err_next.iter_mut().for_each(|e| *e = 0);
+                if !s.inked[y] {
                     continue;
                 }
-                for (b, &g) in bits.iter_mut().zip(src) {
-                    *b = u8::from(g < THRESHOLD);
-                }
+                let src = &s.gray[y * w..(y + 1) * w];
+                let ink = &s.ink[y * chunks..(y + 1) * chunks];
+                threshold_row(src, ink, &mut s.packed);
             }
         }
-        pack(&bits, &mut packed);
-        or_into_row(page.row_mut(py), &packed, x0, w);
+        or_into_row(page.row_mut(py), &s.packed, x0, w);
+    }
+}
+
+/// Cut a gray row at [`THRESHOLD`] into MSB-first packed bits; chunks
+/// without ink give zero bytes without looking at their pixels.
+fn threshold_row(src: &[u8], ink: &[bool], packed: &mut [u8]) {
+    for ((g, out), &inked) in src.chunks(TILE).zip(packed.chunks_mut(TILE / 8)).zip(ink) {
+        if !inked {
+            out.iter_mut().for_each(|b| *b = 0);
+            continue;
+        }
+        for (o, eight) in out.iter_mut().zip(g.chunks(8)) {
+            let mut b = 0u8;
+            for (k, &v) in eight.iter().enumerate() {
+                b |= u8::from(v < THRESHOLD) << (7 - k);
+            }
+            *o = b;
+        }
     }
 }
 
@@ -108,80 +172,103 @@ fn luma_row(src: &[u8], dst: &mut [u8]) {
     }
 }
 
-/// Whether every byte is 255, in blocks the compiler vectorises (an
-/// early-exit loop over bytes does not).
+/// Whether every byte is 255 (a fold the compiler vectorises; an
+/// early-exit loop over bytes is not).
 fn all_white(bytes: &[u8]) -> bool {
-    let mut chunks = bytes.chunks_exact(64);
-    let blocks = chunks
-        .by_ref()
-        .all(|c| c.iter().fold(0xFFu8, |a, &b| a & b) == 0xFF);
-    blocks && chunks.remainder().iter().all(|&b| b == 0xFF)
+    bytes.iter().fold(0xFFu8, |a, &b| a & b) == 0xFF
 }
 
-/// One row of masked error diffusion: photo pixels take and pass on error,
-/// the rest are thresholded and drop any error that reaches them.
+/// One row of masked error diffusion (integer Floyd–Steinberg): photo
+/// pixels take and pass on error (carried in 1/256 of a gray level), the
+/// rest are thresholded and drop any error that reaches them. Writes
+/// MSB-first packed bits.
 fn diffuse_row(
     src: &[u8],
     tiles: &[bool],
     y: usize,
-    bits: &mut [u8],
-    this: &mut Vec<f32>,
-    next: &mut Vec<f32>,
+    packed: &mut [u8],
+    this: &mut Vec<i32>,
+    next: &mut Vec<i32>,
 ) {
     let w = src.len();
-    let forward = y.is_multiple_of(2);
-    for i in 0..w {
-        let x = if forward { i } else { w - 1 - i };
-        if !tiles[x / TILE] {
-            bits[x] = u8::from(src[x] < THRESHOLD);
-            continue;
-        }
-        let e = x + 1;
-        let value = f32::from(src[x]) + this[e];
-        let black = value < 128.0;
-        bits[x] = u8::from(black);
-        let err = value - if black { 0.0 } else { 255.0 };
-        let (ahead, behind) = if forward {
-            (e + 1, e - 1)
+    packed.iter_mut().for_each(|b| *b = 0);
+    let mut pixel = |x: usize, ahead: usize, behind: usize, this: &mut [i32], next: &mut [i32]| {
+        let black = if tiles[x / TILE] {
+            let e = x + 1;
+            // Gray level in 1/16 steps, plus the error that reached it.
+            let value = (i32::from(src[x]) << 4) + (this[e] >> 4);
+            let black = value < 128 << 4;
+            let err = value - if black { 0 } else { 255 << 4 };
+            // err is in 1/16 levels; the taps add 7, 3, 5 and 1 sixteenths.
+            this[ahead] += err * 7;
+            next[behind] += err * 3;
+            next[e] += err * 5;
+            next[ahead] += err;
+            black
         } else {
-            (e - 1, e + 1)
+            src[x] < THRESHOLD
         };
-        this[ahead] += err * (7.0 / 16.0);
-        next[behind] += err * (3.0 / 16.0);
-        next[e] += err * (5.0 / 16.0);
-        next[ahead] += err * (1.0 / 16.0);
+        packed[x / 8] |= u8::from(black) << (7 - x % 8);
+    };
+    if y.is_multiple_of(2) {
+        for x in 0..w {
+            pixel(x, x + 2, x, this, next);
+        }
+    } else {
+        for x in (0..w).rev() {
+            pixel(x, x, x + 2, this, next);
+        }
     }
     std::mem::swap(this, next);
-    next.iter_mut().for_each(|v| *v = 0.0);
+    next.iter_mut().for_each(|v| *v = 0);
 }
 
 /// Photo tiles, row-major, grown by one tile each way; `None` when there
-/// are none (the common text page).
-fn photo_tiles(gray: &[u8], w: usize, h: usize, inked: &[bool]) -> Option<Vec<bool>> {
+/// are none (the common text page). `ink` flags the 16-pixel chunks of
+/// each row that hold a non-white pixel: a pixel counts only with its
+/// right and lower neighbours, so a chunk counts only when it and the one
+/// below have ink.
+fn photo_tiles(gray: &[u8], w: usize, h: usize, ink: &[bool]) -> Option<Vec<bool>> {
     let (tw, th) = (w.div_ceil(TILE), h.div_ceil(TILE));
     let mut smooth = vec![0usize; tw * th];
     let mut any = false;
+    let mid = |v: u8| v.wrapping_sub(MID_LOW) <= MID_HIGH - MID_LOW;
     for y in 0..h {
-        if !inked[y] {
-            continue;
-        }
         let row = &gray[y * w..(y + 1) * w];
-        let below = if y + 1 < h {
-            Some(&gray[(y + 1) * w..(y + 2) * w])
-        } else {
-            None
-        };
+        let below = (y + 1 < h).then(|| &gray[(y + 1) * w..(y + 2) * w]);
         let counts = &mut smooth[(y / TILE) * tw..][..tw];
-        for x in 0..w.saturating_sub(1) {
-            let p = row[x];
-            if !(MID_LOW..=MID_HIGH).contains(&p) {
+        for (c, count) in counts.iter_mut().enumerate() {
+            if !ink[y * tw + c] || (below.is_some() && !ink[(y + 1) * tw + c]) {
                 continue;
             }
-            let like = |q: u8| (MID_LOW..=MID_HIGH).contains(&q) && p.abs_diff(q) < SMOOTH_STEP;
-            if like(row[x + 1]) && below.is_none_or(|b| like(b[x])) {
-                counts[x / TILE] += 1;
-                any = true;
+            let (lo, hi) = (c * TILE, ((c + 1) * TILE).min(w.saturating_sub(1)));
+            if lo >= hi {
+                continue;
             }
+            // Branch-free, so the compiler can run it 16 pixels at a time.
+            let n: usize = match below {
+                Some(b) => row[lo..hi]
+                    .iter()
+                    .zip(&row[lo + 1..=hi])
+                    .zip(&b[lo..hi])
+                    .map(|((&p, &q), &d)| {
+                        usize::from(
+                            mid(p)
+                                & mid(q)
+                                & (p.abs_diff(q) < SMOOTH_STEP)
+                                & mid(d)
+                                & (p.abs_diff(d) < SMOOTH_STEP),
+                        )
+                    })
+                    .sum(),
+                None => row[lo..hi]
+                    .iter()
+                    .zip(&row[lo + 1..=hi])
+                    .map(|(&p, &q)| usize::from(mid(p) & mid(q) & (p.abs_diff(q) < SMOOTH_STEP)))
+                    .sum(),
+            };
+            *count += n;
+            any |= n > 0;
         }
     }
     if !any {
@@ -204,17 +291,6 @@ fn photo_tiles(gray: &[u8], w: usize, h: usize, inked: &[bool]) -> Option<Vec<bo
         }
     }
     Some(grown)
-}
-
-/// 0/1 bytes to MSB-first packed bits.
-fn pack(bits: &[u8], packed: &mut [u8]) {
-    for (out, chunk) in packed.iter_mut().zip(bits.chunks(8)) {
-        let mut b = 0u8;
-        for (k, &bit) in chunk.iter().enumerate() {
-            b |= bit << (7 - k);
-        }
-        *out = b;
-    }
 }
 
 /// OR `width` packed bits onto a page row starting at pixel `x0`.
@@ -270,7 +346,15 @@ mod tests {
             }
         });
         let mut page = BilevelPage::blank(512, 100, Resolution::Fine);
-        to_page(&rgba, w as u32, h as u32, &mut page, 13, 7);
+        to_page(
+            &rgba,
+            w as u32,
+            h as u32,
+            &mut page,
+            13,
+            7,
+            &mut Scratch::default(),
+        );
         // Text half (away from the grown photo border): exact threshold.
         for x in 0..96u32 {
             let want = matches!(x % 8, 3 | 4);
