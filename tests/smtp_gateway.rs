@@ -659,6 +659,15 @@ fn a_text_mail_and_an_image_become_fax_pages_and_a_pdf_is_refused_by_name() {
     assert_eq!(out.status.code(), Some(0));
 
     let store = &gw.running.as_ref().unwrap().store;
+    // The render pool works after the 250: wait until it has rendered the
+    // three mails (or failed them with their notices).
+    for _ in 0..1200 {
+        if store.unrendered().unwrap().is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(store.unrendered().unwrap().is_empty(), "rendered in 120 s");
     let recs: Vec<_> = store.all().map(|r| r.unwrap()).collect();
     let by = |n: &str| {
         recs.iter()

@@ -154,7 +154,7 @@ pub fn run(b: &SmtpBench) -> Result<SmtpBenchResult, String> {
     // The render pool works after the 250s: wait until it is through.
     #[allow(clippy::disallowed_methods)] // driver shell: the bench's clock
     let since = std::time::Instant::now();
-    while running.store.unrendered().map_or(false, |u| !u.is_empty())
+    while running.store.unrendered().is_ok_and(|u| !u.is_empty())
         && since.elapsed() < std::time::Duration::from_secs(3600)
     {
         std::thread::sleep(std::time::Duration::from_millis(100));

@@ -315,7 +315,9 @@ impl Runner {
             let Some(rec) = self.store.get(id)? else {
                 return Ok(false);
             };
-            if !delete {
+            // No job: failed at acceptance, or a fax still being rendered
+            // (its job comes with its pages). Nothing to stop here.
+            if !delete || rec.job.is_none() {
                 return Ok(false);
             }
             self.open.insert(id, rec);

@@ -215,6 +215,8 @@ impl Renderer {
             );
             return;
         }
+        // No record names the raw mail any more.
+        let _ = std::fs::remove_file(&job.raw);
         let sendable: Vec<MessageId> = records
             .iter()
             .filter(|r| r.job.is_some())
@@ -223,7 +225,6 @@ impl Renderer {
         if !sendable.is_empty() {
             (self.on_rendered)(sendable);
         }
-        let _ = std::fs::remove_file(&job.raw);
     }
 
     /// The pages of a mail as one T.6 TIFF-F: the mail becomes a neutral
