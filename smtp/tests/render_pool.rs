@@ -25,6 +25,7 @@ fn pool(store: &Store, spool: &Path) -> (RenderPool, mpsc::Receiver<Vec<MessageI
     let tx = std::sync::Mutex::new(tx);
     let pool = RenderPool::start(
         Renderer {
+            options: Default::default(),
             store: store.clone(),
             notifier: Notifier::new(
                 ReportConfig::new("ums.test", "example.test"),
