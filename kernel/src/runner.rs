@@ -622,8 +622,11 @@ impl Runner {
                     .filter(|s| s.group == g && !s.is_free())
                     .count()
             };
+            // The first free line in order that may dial: a trunk that is
+            // down is passed over for the next (failover).
             let Some(i) = self.slots.iter().position(|s| {
                 s.is_free()
+                    && s.line.is_available()
                     && s.line.caps().fax_audio
                     && self
                         .config

@@ -252,6 +252,15 @@ pub trait Line {
     /// True if the line has no call (and may dial).
     fn is_idle(&self) -> bool;
 
+    /// Whether the line may place a call now, beyond being idle: a SIP
+    /// trunk that misses its keep-alives, has lost its registration or
+    /// just failed a call as a trunk (503, 408...) is not, so the owner
+    /// takes the next line in its order (failover). Lines without such a
+    /// notion keep the default.
+    fn is_available(&self) -> bool {
+        true
+    }
+
     /// The next change of a connected call's media (G.711 audio ↔ T.38),
     /// if the line can switch mid-call (a SIP trunk): the owner goes on
     /// with its fax on the new transport. Lines whose media never changes

@@ -5,7 +5,7 @@
 //! (`-t t1`), calling us and called by us; garbage on a connection closes
 //! that connection and nothing else.
 //!
-//! Ports: our SIP 40970-40972 (TCP), RTP 20600-20611; SIPp 40975-40979,
+//! Ports: our SIP 40970-40974 (TCP), RTP 20600-20619; SIPp 40975-40979,
 //! its media 20620-20639.
 
 use std::io::{Read, Write};
@@ -202,4 +202,31 @@ fn garbage_on_a_connection_closes_it_and_the_line_goes_on() {
     let answer = String::from_utf8_lossy(&buf[..n]);
     assert!(answer.starts_with("SIP/2.0 200"), "{answer}");
     assert!(answer.contains("tcp-probe-1@127.0.0.1"), "{answer}");
+}
+
+/// OPTIONS keep-alives go to the trunk and are answered (here by another
+/// line of ours over TCP); towards a port where nothing listens none is.
+#[test]
+fn keepalives_are_sent_and_answered() {
+    let mut a = tcp_line("sip/ka-a", 40973, 20612, 40974);
+    let mut b = tcp_line("sip/ka-b", 40974, 20616, 40973);
+    let mut lonely = tcp_line("sip/ka-lonely", 40978, 20640, 40979);
+    for line in [&mut a, &mut lonely] {
+        line.set_keepalive(Some(Duration::from_millis(500)));
+    }
+    let t0 = wall();
+    for k in 0..150u64 {
+        let now = t0 + Duration::from_millis(20 * k);
+        if let Some(d) = now.checked_duration_since(wall()) {
+            std::thread::sleep(d);
+        }
+        a.tick(now);
+        b.tick(now);
+        lonely.tick(now);
+    }
+    let answered = a.stats().keepalives_answered;
+    assert!(answered >= 4, "{answered} keep-alives answered in 3 s");
+    assert_eq!(a.trunk_up(), Some(true));
+    assert_eq!(b.trunk_up(), None, "keep-alive off on b");
+    assert_eq!(lonely.stats().keepalives_answered, 0);
 }

@@ -627,6 +627,15 @@ pub struct TrunkConf {
     /// SIP over `udp` (the default) or `tcp`; media is always RTP/UDPTL.
     #[serde(default)]
     pub transport: SipTransportConf,
+    /// OPTIONS keep-alive every this many seconds (0: off); a trunk that
+    /// misses three answers in a row takes no new calls until it answers.
+    #[serde(default = "default_keepalive")]
+    pub keepalive_secs: u64,
+    /// A trunk that failed a call as a trunk (timeout, 408, 5xx, refused
+    /// authentication) takes no new calls for this long: the next trunk in
+    /// the file does (failover in order).
+    #[serde(default = "default_hold_down")]
+    pub hold_down_secs: u64,
     /// RTP and UDPTL ports of the trunk's calls (`[first, last]`; a call
     /// takes `first` for RTP and `first + 2` for UDPTL).
     #[serde(default = "default_rtp_ports")]
@@ -641,6 +650,14 @@ pub struct TrunkConf {
     /// tone is heard; off: stay on G.711 unless the peer asks.
     #[serde(default = "yes")]
     pub t38_preferred: bool,
+}
+
+fn default_keepalive() -> u64 {
+    30
+}
+
+fn default_hold_down() -> u64 {
+    60
 }
 
 fn default_trunk_expiry() -> u32 {

@@ -54,7 +54,7 @@ use fax_t30::media::{AudioFrame, IfpPacket, FRAME_SAMPLES};
 use fax_t30::tones::{ConnectTone, ConnectToneDetector};
 use sip::auth::Credentials;
 use sip::call::{called_number, caller_id, InviteOutcome, OutgoingInvite};
-use sip::dialog::{new_request, Dialog, LocalParty};
+use sip::dialog::{new_request, Dialog, KeepAlive, LocalParty};
 use sip::endpoint::{Endpoint, EndpointEvent, Output, TxId};
 use sip::media::dtmf::{DtmfEvent, DtmfReceiver, DtmfSender};
 use sip::media::jitter::{JitterBuffer, JitterConfig};
@@ -122,6 +122,12 @@ pub struct SipLineConfig {
     pub udptl_hold: Duration,
     /// Seed of Call-IDs, tags, branches, SSRCs.
     pub seed: u64,
+    /// OPTIONS to the trunk every this long (None: off); three missed
+    /// answers in a row make the trunk unavailable until one comes back.
+    pub keepalive: Option<Duration>,
+    /// How long a trunk that failed a call as a trunk (RFC 3261 timeout,
+    /// 408, 5xx, 401/403/407) is left out of new calls.
+    pub hold_down: Duration,
 }
 
 impl SipLineConfig {
@@ -150,6 +156,8 @@ impl SipLineConfig {
             called_from: CalledFrom::RequestUri,
             jitter: JitterConfig::default(),
             udptl_hold: Duration::from_millis(150),
+            keepalive: None,
+            hold_down: Duration::from_secs(60),
             seed: u64::from(sip_port) << 16 | u64::from(rtp_port),
         }
     }
@@ -170,6 +178,8 @@ pub struct SipLineStats {
     pub refreshes: u64,
     /// Falls back to G.711 after T.38 was agreed but no packet came.
     pub t38_timeouts: u64,
+    /// OPTIONS keep-alives the trunk answered (any final response).
+    pub keepalives_answered: u64,
     /// RTP datagrams and UDPTL datagrams received.
     pub rtp_in: u64,
     /// UDPTL datagrams received.
@@ -275,6 +285,10 @@ pub struct SipLine {
     registration: Option<Registration>,
     reg_tx: Option<TxId>,
     reg_event: Option<RegEvent>,
+    keepalive: Option<KeepAlive>,
+    ka_tx: Option<TxId>,
+    /// A call failed as a trunk failure: no new calls before this.
+    down_until: Option<Instant>,
 }
 
 fn io_err(what: &str, e: std::io::Error) -> LineError {
@@ -369,6 +383,16 @@ impl SipLine {
             registration,
             reg_tx: None,
             reg_event: None,
+            keepalive: None,
+            ka_tx: None,
+            down_until: None,
+        })
+        .map(|mut line| {
+            line.keepalive = line
+                .cfg
+                .keepalive
+                .map(|every| KeepAlive::new(every, 3, now));
+            line
         })
     }
 
@@ -392,6 +416,50 @@ impl SipLine {
                 self.reg_tx = Some(self.endpoint.send_request(req, self.peer, now));
             }
         }
+    }
+
+    fn poll_keepalive(&mut self, now: Instant) {
+        let Some(ka) = self.keepalive.as_mut() else {
+            return;
+        };
+        if self.ka_tx.is_some() || !ka.poll_ping(now) {
+            return;
+        }
+        let trunk = &self.cfg.trunk;
+        let from = format!("<sip:{}@{}>", trunk.user, self.cfg.sip_bind);
+        let to = format!("<{}>", trunk.aor());
+        match new_request(
+            "OPTIONS",
+            &trunk.aor(),
+            &from,
+            &to,
+            &self.local,
+            &trunk.route(),
+            &mut self.ids,
+            None,
+        ) {
+            Ok(req) => self.ka_tx = Some(self.endpoint.send_request(req, self.peer, now)),
+            Err(_) => ka.handle_timeout(),
+        }
+    }
+
+    /// Turns the OPTIONS keep-alive on (first ping at the next tick) or off.
+    pub fn set_keepalive(&mut self, every: Option<Duration>) {
+        self.cfg.keepalive = every;
+        self.keepalive = every.map(|d| KeepAlive::new(d, 3, self.last_now));
+    }
+
+    /// Whether the trunk answers its keep-alives (None: keep-alive off).
+    pub fn trunk_up(&self) -> Option<bool> {
+        self.keepalive.as_ref().map(KeepAlive::is_up)
+    }
+
+    /// See [`Line::is_available`]: keep-alives answered, registered (if
+    /// the trunk registers) and not held down after a trunk failure.
+    pub fn is_available_at(&self, now: Instant) -> bool {
+        self.trunk_up() != Some(false)
+            && self.is_registered(now) != Some(false)
+            && self.down_until.is_none_or(|t| t <= now)
     }
 
     fn handle_reg_response(&mut self, resp: &Response, now: Instant) {
@@ -481,6 +549,7 @@ impl SipLine {
             self.endpoint.handle_timeout(now);
         }
         self.poll_registration(now);
+        self.poll_keepalive(now);
         self.drain_endpoint(now);
         self.read_media(now);
         self.switch_timers(now);
@@ -675,6 +744,21 @@ impl SipLine {
         match e {
             EndpointEvent::Request { tx, request, from } => {
                 self.handle_request(tx, request, from, now)
+            }
+            EndpointEvent::Response { tx, response } if self.ka_tx == Some(tx) => {
+                if wire::status(&response) >= 200 {
+                    self.ka_tx = None;
+                    self.stats.keepalives_answered += 1;
+                    if let Some(ka) = self.keepalive.as_mut() {
+                        ka.handle_response();
+                    }
+                }
+            }
+            EndpointEvent::Timeout { tx } if self.ka_tx == Some(tx) => {
+                self.ka_tx = None;
+                if let Some(ka) = self.keepalive.as_mut() {
+                    ka.handle_timeout();
+                }
             }
             EndpointEvent::Response { tx, response } if self.reg_tx == Some(tx) => {
                 self.handle_reg_response(&response, now)
@@ -948,7 +1032,12 @@ impl SipLine {
                     }
                 }
             }
-            InviteOutcome::Failed { code, .. } => self.end_call(cause_from_status(code)),
+            InviteOutcome::Failed { code, .. } => {
+                if sip::trunk::should_fail_over(code) {
+                    self.down_until = Some(now + self.cfg.hold_down);
+                }
+                self.end_call(cause_from_status(code))
+            }
         }
     }
 
@@ -1034,6 +1123,9 @@ impl SipLine {
                 invite, tx: itx, ..
             } if *itx == tx => {
                 if let InviteOutcome::Failed { code, .. } = invite.handle_timeout() {
+                    if sip::trunk::should_fail_over(code) {
+                        self.down_until = Some(now + self.cfg.hold_down);
+                    }
                     self.end_call(cause_from_status(code));
                 }
             }
@@ -1410,6 +1502,10 @@ impl Line for SipLine {
         self.call.is_none()
     }
 
+    fn is_available(&self) -> bool {
+        self.is_available_at(self.last_now)
+    }
+
     fn poll_media_change(&mut self) -> Option<(CallId, MediaKind)> {
         self.changes.pop_front()
     }
@@ -1470,6 +1566,11 @@ impl Line for SharedSipLine {
 
     fn is_idle(&self) -> bool {
         self.0.borrow().is_idle()
+    }
+
+    fn is_available(&self) -> bool {
+        let line = self.0.borrow();
+        line.is_available_at(line.last_now)
     }
 
     fn poll_media_change(&mut self) -> Option<(CallId, MediaKind)> {
