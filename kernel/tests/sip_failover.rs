@@ -7,40 +7,27 @@
 //! Ports: SIP 40993-40996 (SIPp 40995, its control port 40996), 40997;
 //! RTP 20700-20731.
 
-use std::time::{Duration, Instant};
+mod sip_common;
 
-use fax_t30::page::{BilevelPage, PaperSize, Resolution};
-use kernel::directory::Directory;
+use std::time::Duration;
+
 use kernel::message::{Status, Timestamp};
-use kernel::numbering::NumberingPlan;
-use kernel::routing::{AnswerMode, Router, Rule};
-use kernel::runner::{outgoing_fax, InboundConfig, Runner, RunnerConfig};
+use kernel::runner::{outgoing_fax, Runner, RunnerConfig};
 use kernel::store::Store;
-use line_drivers::sip::{SharedSipLine, SipLine, SipLineConfig, T38Policy, TrunkConfig, TrunkMode};
+use line_drivers::sip::{SharedSipLine, SipLine, SipLineConfig, T38Policy};
 use line_drivers::Line;
+use sip_common::*;
 
-const T0: Timestamp = Timestamp(1_800_000_000_000);
-
-#[allow(clippy::disallowed_methods)] // driver shell: the test owns the real-time tick
-fn wall() -> Instant {
-    Instant::now()
-}
-
-fn line(name: &str, user: &str, port: u16, peer: u16, rtp: u16, now: Instant) -> SharedSipLine {
-    let trunk = TrunkConfig {
-        name: format!("to-{peer}"),
-        mode: TrunkMode::StaticPeer {
-            peer: format!("127.0.0.1:{peer}"),
-        },
-        proxy: None,
-        outbound_proxy: None,
-        user: user.into(),
-        auth_user: None,
-        password: None,
-        realm: None,
-    };
-    let mut cfg = SipLineConfig::new(name, trunk, "127.0.0.1".parse().unwrap(), port, rtp);
-    // G.711 only here; the switch to T.38 is in sip_runner_t38.rs.
+fn line(
+    name: &str,
+    user: &str,
+    port: u16,
+    peer: u16,
+    rtp: u16,
+    now: std::time::Instant,
+) -> SharedSipLine {
+    let ip = "127.0.0.1".parse().unwrap();
+    let mut cfg = SipLineConfig::new(name, trunk(peer, user), ip, port, rtp);
     cfg.media.t38 = None;
     cfg.t38_policy = T38Policy::Never;
     SharedSipLine::new(SipLine::bind(cfg, now).expect("bind"))
@@ -48,23 +35,8 @@ fn line(name: &str, user: &str, port: u16, peer: u16, rtp: u16, now: Instant) ->
 
 #[test]
 fn a_trunk_answering_503_is_passed_over_for_the_next() {
-    let dir = std::env::temp_dir().join(format!("ums-sip-failover-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("tx")).unwrap();
-    std::fs::create_dir_all(dir.join("rx/spool")).unwrap();
-    let pages: Vec<_> = (0..2)
-        .map(|i| {
-            let p = BilevelPage::test_pattern(
-                PaperSize::A4.width(),
-                PaperSize::A4.rows(Resolution::Standard),
-                Resolution::Standard,
-                50 + i,
-            );
-            fax_t30::tiff::TiffPage::from_page(&p, fax_t30::codec::Compression::T6)
-        })
-        .collect();
-    let doc = dir.join("tx/doc.tif");
-    fax_t30::tiff::write_tiff_file(&doc, &pages, &Default::default()).unwrap();
+    let dir = scratch("sip-failover");
+    let (doc, pages) = document(&dir, 2, 50);
 
     let mut sipp = std::process::Command::new("sipp")
         .arg("-sf")
@@ -117,28 +89,7 @@ fn a_trunk_answering_503_is_passed_over_for_the_next() {
         .submit(vec![outgoing_fax(id, "300", doc, 2, T0)])
         .unwrap();
 
-    let plan = NumberingPlan::germany("89", "1234");
-    let directory = Directory {
-        users: Vec::new(),
-        groups: Vec::new(),
-        default_recipient: "postmaster@example.com".into(),
-    };
-    let rules = vec![Rule::new("300", None, "office@example.com")
-        .unwrap()
-        .answering(AnswerMode::Fax)];
-    let mut receiver = Runner::new(
-        Store::open(&dir.join("rx/store")).unwrap(),
-        RunnerConfig::default(),
-        vec![b_box.into()],
-        T0,
-    )
-    .unwrap()
-    .with_inbound(InboundConfig {
-        router: Router::new(plan.clone(), directory, rules).unwrap(),
-        plan,
-        spool: dir.join("rx/spool"),
-        ident: "+49 89 1234 300".into(),
-    });
+    let mut receiver = fax_receiver(&dir, b_box);
 
     let mut received = Vec::new();
     let mut held_down = false;

@@ -5,39 +5,20 @@
 //!
 //! Ports: SIP 40990-40991, RTP 20460-20472.
 
+mod sip_common;
+
 use std::time::{Duration, Instant};
 
-use fax_t30::page::{BilevelPage, PaperSize, Resolution};
-use kernel::directory::Directory;
 use kernel::message::{Service, Status, Timestamp};
-use kernel::numbering::NumberingPlan;
-use kernel::routing::{AnswerMode, Router, Rule};
-use kernel::runner::{outgoing_fax, InboundConfig, Runner, RunnerConfig};
+use kernel::runner::{outgoing_fax, Runner, RunnerConfig};
 use kernel::store::Store;
-use line_drivers::sip::{SharedSipLine, SipLine, SipLineConfig, T38Policy, TrunkConfig, TrunkMode};
+use line_drivers::sip::{SharedSipLine, SipLine, SipLineConfig, T38Policy};
 use line_drivers::Line;
-
-const T0: Timestamp = Timestamp(1_800_000_000_000);
-
-#[allow(clippy::disallowed_methods)] // driver shell: the test owns the real-time tick
-fn wall() -> Instant {
-    Instant::now()
-}
+use sip_common::*;
 
 fn line(name: &str, user: &str, port: u16, peer: u16, rtp: u16, now: Instant) -> SharedSipLine {
-    let trunk = TrunkConfig {
-        name: format!("to-{peer}"),
-        mode: TrunkMode::StaticPeer {
-            peer: format!("127.0.0.1:{peer}"),
-        },
-        proxy: None,
-        outbound_proxy: None,
-        user: user.into(),
-        auth_user: None,
-        password: None,
-        realm: None,
-    };
-    let mut cfg = SipLineConfig::new(name, trunk, "127.0.0.1".parse().unwrap(), port, rtp);
+    let ip = "127.0.0.1".parse().unwrap();
+    let mut cfg = SipLineConfig::new(name, trunk(peer, user), ip, port, rtp);
     // G.711 only here; the switch to T.38 is in sip_runner_t38.rs.
     cfg.media.t38 = None;
     cfg.t38_policy = T38Policy::Never;
@@ -46,23 +27,8 @@ fn line(name: &str, user: &str, port: u16, peer: u16, rtp: u16, now: Instant) ->
 
 #[test]
 fn a_runner_faxes_another_runner_over_sip() {
-    let dir = std::env::temp_dir().join(format!("ums-sipline-runner-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("tx")).unwrap();
-    std::fs::create_dir_all(dir.join("rx/spool")).unwrap();
-    let pages: Vec<_> = (0..2)
-        .map(|i| {
-            let p = BilevelPage::test_pattern(
-                PaperSize::A4.width(),
-                PaperSize::A4.rows(Resolution::Standard),
-                Resolution::Standard,
-                40 + i,
-            );
-            fax_t30::tiff::TiffPage::from_page(&p, fax_t30::codec::Compression::T6)
-        })
-        .collect();
-    let doc = dir.join("tx/doc.tif");
-    fax_t30::tiff::write_tiff_file(&doc, &pages, &Default::default()).unwrap();
+    let dir = scratch("sipline-runner");
+    let (doc, pages) = document(&dir, 2, 40);
 
     let t0 = wall();
     let a = line("sip/a", "4989111", 40990, 40991, 20460, t0);
@@ -82,28 +48,7 @@ fn a_runner_faxes_another_runner_over_sip() {
         .submit(vec![outgoing_fax(id, "300", doc, 2, T0)])
         .unwrap();
 
-    let plan = NumberingPlan::germany("89", "1234");
-    let directory = Directory {
-        users: Vec::new(),
-        groups: Vec::new(),
-        default_recipient: "postmaster@example.com".into(),
-    };
-    let rules = vec![Rule::new("300", None, "office@example.com")
-        .unwrap()
-        .answering(AnswerMode::Fax)];
-    let mut receiver = Runner::new(
-        Store::open(&dir.join("rx/store")).unwrap(),
-        RunnerConfig::default(),
-        vec![b_box.into()],
-        T0,
-    )
-    .unwrap()
-    .with_inbound(InboundConfig {
-        router: Router::new(plan.clone(), directory, rules).unwrap(),
-        plan,
-        spool: dir.join("rx/spool"),
-        ident: "+49 89 1234 300".into(),
-    });
+    let mut receiver = fax_receiver(&dir, b_box);
 
     let mut received = Vec::new();
     let mut k = 0u64;

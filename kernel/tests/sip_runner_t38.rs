@@ -10,27 +10,19 @@
 //! Ports (helper sipswitch): SIP 5090-5093 and 5096-5097, RTP/UDPTL
 //! 21000-21032 and 21040-21058.
 
+mod sip_common;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use fax_t30::page::{BilevelPage, PaperSize, Resolution};
-use kernel::directory::Directory;
+use fax_t30::page::BilevelPage;
+
 use kernel::message::{Direction, Service, Status, Timestamp};
-use kernel::numbering::NumberingPlan;
-use kernel::routing::{AnswerMode, Router, Rule};
-use kernel::runner::{outgoing_fax, InboundConfig, Runner, RunnerConfig};
+use kernel::runner::{outgoing_fax, Runner, RunnerConfig};
 use kernel::store::{Record, Store};
-use line_drivers::sip::{
-    FaxTransport, SharedSipLine, SipLine, SipLineConfig, T38Policy, TrunkConfig, TrunkMode,
-};
+use line_drivers::sip::{FaxTransport, SharedSipLine, SipLine, SipLineConfig, T38Policy};
 use line_drivers::Line;
-
-const T0: Timestamp = Timestamp(1_800_000_000_000);
-
-#[allow(clippy::disallowed_methods)] // driver shell: the test owns the real-time tick
-fn wall() -> Instant {
-    Instant::now()
-}
+use sip_common::*;
 
 #[allow(clippy::too_many_arguments)] // a test helper: every knob of the two lines
 fn line(
@@ -43,18 +35,7 @@ fn line(
     t38_advertised: Option<u16>,
     now: Instant,
 ) -> SharedSipLine {
-    let trunk = TrunkConfig {
-        name: format!("to-{peer}"),
-        mode: TrunkMode::StaticPeer {
-            peer: format!("127.0.0.1:{peer}"),
-        },
-        proxy: None,
-        outbound_proxy: None,
-        user: user.into(),
-        auth_user: None,
-        password: None,
-        realm: None,
-    };
+    let trunk = trunk(peer, user);
     let mut cfg = SipLineConfig::new(name, trunk, "127.0.0.1".parse().unwrap(), port, rtp);
     // The receiving side asks for T.38 when it hears the caller's CNG.
     cfg.t38_policy = T38Policy::OnFaxTone;
@@ -77,26 +58,9 @@ struct Done {
 }
 
 fn fax(name: &str, sip: u16, rtp: u16, sender_t38: bool, b_t38_lost: bool) -> Done {
-    let dir = std::env::temp_dir().join(format!("ums-sipswitch-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("tx")).unwrap();
-    std::fs::create_dir_all(dir.join("rx/spool")).unwrap();
-    let pages: Vec<BilevelPage> = (0..3)
-        .map(|i| {
-            BilevelPage::test_pattern(
-                PaperSize::A4.width(),
-                PaperSize::A4.rows(Resolution::Standard),
-                Resolution::Standard,
-                70 + i,
-            )
-        })
-        .collect();
-    let tiff: Vec<_> = pages
-        .iter()
-        .map(|p| fax_t30::tiff::TiffPage::from_page(p, fax_t30::codec::Compression::T6))
-        .collect();
-    let doc = dir.join("tx/doc.tif");
-    fax_t30::tiff::write_tiff_file(&doc, &tiff, &Default::default()).unwrap();
+    let dir = scratch(&format!("sipswitch-{name}"));
+    let (doc, tiff) = document(&dir, 3, 70);
+    let pages: Vec<_> = tiff.iter().map(|p| p.decode().unwrap()).collect();
 
     let t0 = wall();
     let a = line("sip/a", "4989111", sip, sip + 1, rtp, sender_t38, None, t0);
@@ -116,28 +80,7 @@ fn fax(name: &str, sip: u16, rtp: u16, sender_t38: bool, b_t38_lost: bool) -> Do
     sender
         .submit(vec![outgoing_fax(id, "300", doc, 3, T0)])
         .unwrap();
-    let plan = NumberingPlan::germany("89", "1234");
-    let directory = Directory {
-        users: Vec::new(),
-        groups: Vec::new(),
-        default_recipient: "postmaster@example.com".into(),
-    };
-    let rules = vec![Rule::new("300", None, "office@example.com")
-        .unwrap()
-        .answering(AnswerMode::Fax)];
-    let mut receiver = Runner::new(
-        Store::open(&dir.join("rx/store")).unwrap(),
-        RunnerConfig::default(),
-        vec![b_box.into()],
-        T0,
-    )
-    .unwrap()
-    .with_inbound(InboundConfig {
-        router: Router::new(plan.clone(), directory, rules).unwrap(),
-        plan,
-        spool: dir.join("rx/spool"),
-        ident: "+49 89 1234 300".into(),
-    });
+    let mut receiver = fax_receiver(&dir, b_box);
 
     let mut received = Vec::new();
     let mut k = 0u64;

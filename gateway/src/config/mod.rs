@@ -934,7 +934,8 @@ impl Loaded {
                     t.listen.port(),
                     t.rtp_ports[0],
                 );
-                cfg.keepalive = (t.keepalive_secs > 0).then(|| Duration::from_secs(t.keepalive_secs));
+                cfg.keepalive =
+                    (t.keepalive_secs > 0).then(|| Duration::from_secs(t.keepalive_secs));
                 cfg.hold_down = Duration::from_secs(t.hold_down_secs);
                 cfg.transport = match t.transport {
                     schema::SipTransportConf::Udp => line_drivers::sip::SipTransport::Udp,

@@ -1,0 +1,95 @@
+//! What the tests of the kernel runner over SIP lines share: the real-time
+//! clock, a trunk to a static peer on loopback, a test document, and the
+//! receiving gateway (a Runner that takes faxes for number 300).
+#![allow(dead_code)] // each test file uses its own subset
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use fax_t30::page::{BilevelPage, PaperSize, Resolution};
+use fax_t30::tiff::TiffPage;
+use kernel::directory::Directory;
+use kernel::message::Timestamp;
+use kernel::numbering::NumberingPlan;
+use kernel::routing::{AnswerMode, Router, Rule};
+use kernel::runner::{InboundConfig, Runner, RunnerConfig};
+use kernel::store::Store;
+use line_drivers::sip::{TrunkConfig, TrunkMode};
+use line_drivers::Line;
+
+pub const T0: Timestamp = Timestamp(1_800_000_000_000);
+
+#[allow(clippy::disallowed_methods)] // driver shell: the test owns the real-time tick
+pub fn wall() -> Instant {
+    Instant::now()
+}
+
+/// A trunk to a static peer on 127.0.0.1, calling as `user`.
+pub fn trunk(peer: u16, user: &str) -> TrunkConfig {
+    TrunkConfig {
+        name: format!("to-{peer}"),
+        mode: TrunkMode::StaticPeer {
+            peer: format!("127.0.0.1:{peer}"),
+        },
+        proxy: None,
+        outbound_proxy: None,
+        user: user.into(),
+        auth_user: None,
+        password: None,
+        realm: None,
+    }
+}
+
+/// A fresh scratch directory with `tx/` and `rx/spool/`.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ums-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("tx")).unwrap();
+    std::fs::create_dir_all(dir.join("rx/spool")).unwrap();
+    dir
+}
+
+/// `n` A4 standard-resolution test pages (T.6), written to `dir/tx/doc.tif`.
+pub fn document(dir: &Path, n: u64, seed: u64) -> (PathBuf, Vec<TiffPage>) {
+    let pages: Vec<TiffPage> = (0..n)
+        .map(|i| {
+            let p = BilevelPage::test_pattern(
+                PaperSize::A4.width(),
+                PaperSize::A4.rows(Resolution::Standard),
+                Resolution::Standard,
+                seed + i,
+            );
+            TiffPage::from_page(&p, fax_t30::codec::Compression::T6)
+        })
+        .collect();
+    let doc = dir.join("tx/doc.tif");
+    fax_t30::tiff::write_tiff_file(&doc, &pages, &Default::default()).unwrap();
+    (doc, pages)
+}
+
+/// The receiving gateway on `line`: faxes to 300 go to office@example.com,
+/// kept in `dir/rx/spool`.
+pub fn fax_receiver(dir: &Path, line: Box<dyn Line>) -> Runner {
+    let plan = NumberingPlan::germany("89", "1234");
+    let directory = Directory {
+        users: Vec::new(),
+        groups: Vec::new(),
+        default_recipient: "postmaster@example.com".into(),
+    };
+    let rules = vec![Rule::new("300", None, "office@example.com")
+        .unwrap()
+        .answering(AnswerMode::Fax)];
+    Runner::new(
+        Store::open(&dir.join("rx/store")).unwrap(),
+        RunnerConfig::default(),
+        vec![line.into()],
+        T0,
+    )
+    .unwrap()
+    .with_inbound(InboundConfig {
+        router: Router::new(plan.clone(), directory, rules).unwrap(),
+        plan,
+        spool: dir.join("rx/spool"),
+        ident: "+49 89 1234 300".into(),
+    })
+}
