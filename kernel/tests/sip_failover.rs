@@ -11,7 +11,7 @@ mod sip_common;
 
 use std::time::Duration;
 
-use kernel::message::{Status, Timestamp};
+use kernel::message::Status;
 use kernel::runner::{outgoing_fax, Runner, RunnerConfig};
 use kernel::store::Store;
 use line_drivers::sip::{SharedSipLine, SipLine, SipLineConfig, T38Policy};
@@ -91,27 +91,11 @@ fn a_trunk_answering_503_is_passed_over_for_the_next() {
 
     let mut receiver = fax_receiver(&dir, b_box);
 
-    let mut received = Vec::new();
     let mut held_down = false;
-    let mut k = 0u64;
-    while k < 200 * 50 {
-        let media = t0 + Duration::from_millis(20 * k);
-        if let Some(d) = media.checked_duration_since(wall()) {
-            std::thread::sleep(d);
-        }
-        let now = Timestamp(T0.0 + 20 * k);
-        out_of_service.tick(media);
-        a.tick(media);
-        b.tick(media);
-        sender.tick(media, now).unwrap();
-        receiver.tick(media, now).unwrap();
-        received.extend(receiver.take_received());
+    let lines = [&out_of_service, &a, &b];
+    let received = run_pair(t0, &lines, &mut sender, &mut receiver, 200, |media| {
         held_down |= out_of_service.with(|l| l.is_idle() && !l.is_available_at(media));
-        if sender.open_jobs() == 0 && !received.is_empty() && a.with(|l| l.is_idle()) {
-            break;
-        }
-        k += 1;
-    }
+    });
     let sipp_status = sipp.try_wait().unwrap();
     if sipp_status.is_none() {
         let _ = sipp.kill();

@@ -7,9 +7,9 @@
 
 mod sip_common;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use kernel::message::{Service, Status, Timestamp};
+use kernel::message::{Service, Status};
 use kernel::runner::{outgoing_fax, Runner, RunnerConfig};
 use kernel::store::Store;
 use line_drivers::sip::{SharedSipLine, SipLine, SipLineConfig, T38Policy};
@@ -50,28 +50,7 @@ fn a_runner_faxes_another_runner_over_sip() {
 
     let mut receiver = fax_receiver(&dir, b_box);
 
-    let mut received = Vec::new();
-    let mut k = 0u64;
-    while k < 200 * 50 {
-        let media = t0 + Duration::from_millis(20 * k);
-        if let Some(d) = media.checked_duration_since(wall()) {
-            std::thread::sleep(d);
-        }
-        let now = Timestamp(T0.0 + 20 * k);
-        a.tick(media);
-        b.tick(media);
-        sender.tick(media, now).unwrap();
-        receiver.tick(media, now).unwrap();
-        received.extend(receiver.take_received());
-        if sender.open_jobs() == 0
-            && !received.is_empty()
-            && a.with(|l| l.is_idle())
-            && b.with(|l| l.is_idle())
-        {
-            break;
-        }
-        k += 1;
-    }
+    let received = run_pair(t0, &[&a, &b], &mut sender, &mut receiver, 200, |_| {});
     assert_eq!(sender.open_jobs(), 0, "the fax job finished");
     let sent = sender.store().get(id).unwrap().unwrap();
     assert_eq!(

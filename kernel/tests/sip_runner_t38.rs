@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use fax_t30::page::BilevelPage;
 
-use kernel::message::{Direction, Service, Status, Timestamp};
+use kernel::message::{Direction, Service, Status};
 use kernel::runner::{outgoing_fax, Runner, RunnerConfig};
 use kernel::store::{Record, Store};
 use line_drivers::sip::{FaxTransport, SharedSipLine, SipLine, SipLineConfig, T38Policy};
@@ -82,28 +82,7 @@ fn fax(name: &str, sip: u16, rtp: u16, sender_t38: bool, b_t38_lost: bool) -> Do
         .unwrap();
     let mut receiver = fax_receiver(&dir, b_box);
 
-    let mut received = Vec::new();
-    let mut k = 0u64;
-    while k < 300 * 50 {
-        let media = t0 + Duration::from_millis(20 * k);
-        if let Some(d) = media.checked_duration_since(wall()) {
-            std::thread::sleep(d);
-        }
-        let now = Timestamp(T0.0 + 20 * k);
-        a.tick(media);
-        b.tick(media);
-        sender.tick(media, now).unwrap();
-        receiver.tick(media, now).unwrap();
-        received.extend(receiver.take_received());
-        if sender.open_jobs() == 0
-            && !received.is_empty()
-            && a.with(|l| l.is_idle())
-            && b.with(|l| l.is_idle())
-        {
-            break;
-        }
-        k += 1;
-    }
+    let received = run_pair(t0, &[&a, &b], &mut sender, &mut receiver, 300, |_| {});
     assert_eq!(sender.open_jobs(), 0, "the fax job did not finish");
     assert_eq!(received.len(), 1, "one fax received");
     let sent = sender.store().get(id).unwrap().unwrap();

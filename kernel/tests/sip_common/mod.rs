@@ -4,17 +4,17 @@
 #![allow(dead_code)] // each test file uses its own subset
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use fax_t30::page::{BilevelPage, PaperSize, Resolution};
 use fax_t30::tiff::TiffPage;
 use kernel::directory::Directory;
-use kernel::message::Timestamp;
+use kernel::message::{MessageId, Timestamp};
 use kernel::numbering::NumberingPlan;
 use kernel::routing::{AnswerMode, Router, Rule};
 use kernel::runner::{InboundConfig, Runner, RunnerConfig};
 use kernel::store::Store;
-use line_drivers::sip::{TrunkConfig, TrunkMode};
+use line_drivers::sip::{SharedSipLine, TrunkConfig, TrunkMode};
 use line_drivers::Line;
 
 pub const T0: Timestamp = Timestamp(1_800_000_000_000);
@@ -92,4 +92,40 @@ pub fn fax_receiver(dir: &Path, line: Box<dyn Line>) -> Runner {
         spool: dir.join("rx/spool"),
         ident: "+49 89 1234 300".into(),
     })
+}
+
+/// Runs the lines (ticked first, in order) and both gateways in real time,
+/// 20 ms a tick from `t0`, until the sender has no open job, the receiver
+/// has taken a fax and every line is idle, or `max_secs` pass. `each` sees
+/// every tick's media time. Returns the ids the receiver took.
+pub fn run_pair(
+    t0: Instant,
+    lines: &[&SharedSipLine],
+    sender: &mut Runner,
+    receiver: &mut Runner,
+    max_secs: u64,
+    mut each: impl FnMut(Instant),
+) -> Vec<MessageId> {
+    let mut received = Vec::new();
+    for k in 0..max_secs * 50 {
+        let media = t0 + Duration::from_millis(20 * k);
+        if let Some(d) = media.checked_duration_since(wall()) {
+            std::thread::sleep(d);
+        }
+        let now = Timestamp(T0.0 + 20 * k);
+        for line in lines {
+            line.tick(media);
+        }
+        sender.tick(media, now).unwrap();
+        receiver.tick(media, now).unwrap();
+        received.extend(receiver.take_received());
+        each(media);
+        if sender.open_jobs() == 0
+            && !received.is_empty()
+            && lines.iter().all(|l| l.with(|l| l.is_idle()))
+        {
+            break;
+        }
+    }
+    received
 }
