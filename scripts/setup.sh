@@ -53,7 +53,7 @@ if ! command -v cargo >/dev/null; then
     [[ -f "$HOME/.cargo/env" ]] && . "$HOME/.cargo/env"
 fi
 if ! command -v cargo >/dev/null; then
-    echo "setup: no Rust toolchain found. Install Rust 1.85 or newer with rustup, then run this again." >&2
+    echo "setup: no Rust toolchain found. Install Rust 1.92 or newer with rustup, then run this again." >&2
     exit 1
 fi
 
