@@ -1,37 +1,15 @@
 //! `ums serve` killed with SIGKILL right after it answered 250: the message
 //! is in the store after the restart, and the restarted gateway sends it.
 
-use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod serve_harness;
+
+use std::path::PathBuf;
+use std::process::Command;
 use std::time::Duration;
 
-use fax_t30::page::{BilevelPage, PaperSize, Resolution};
+use serve_harness::serve_as_anna as serve;
 
-fn serve(data: &Path, port: u16) -> Child {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ums"))
-        .args(["serve", "--data"])
-        .arg(data)
-        .args([
-            "--smtp",
-            &format!("127.0.0.1:{port}"),
-            "--user",
-            "anna@example.test",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("ums serve starts");
-    for _ in 0..200 {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return child;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("ums serve did not listen on {port}");
-}
+use fax_t30::page::{BilevelPage, PaperSize, Resolution};
 
 #[test]
 fn a_message_answered_250_survives_kill_9_and_is_sent_after_restart() {

@@ -4,37 +4,15 @@
 //! fsynced in the spool, no job yet); after the restart the gateway renders
 //! it and sends it.
 
-use std::net::TcpStream;
+mod serve_harness;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
-const PORT: u16 = 41000;
+use serve_harness::serve_as_anna as serve;
 
-fn serve(data: &Path, port: u16) -> Child {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ums"))
-        .args(["serve", "--data"])
-        .arg(data)
-        .args([
-            "--smtp",
-            &format!("127.0.0.1:{port}"),
-            "--user",
-            "anna@example.test",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("ums serve starts");
-    for _ in 0..200 {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return child;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("ums serve did not listen on {port}");
-}
+const PORT: u16 = 41000;
 
 /// A 6000 × 6000 gray PNG (a checkerboard: small on disk, 36 million
 /// pixels to decode, scale and dither: seconds of rendering, one page).

@@ -151,3 +151,30 @@ pub fn received_pages(data: &Path, number: &str) -> Vec<usize> {
         .map(|f| fax_t30::tiff::read_tiff_file(f).map_or(0, |p| p.len()))
         .collect()
 }
+
+/// `ums serve` on `data` (no config) with SMTP on `port` and user
+/// anna@example.test, output discarded; returns once it listens.
+pub fn serve_as_anna(data: &Path, port: u16) -> Child {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ums"))
+        .args(["serve", "--data"])
+        .arg(data)
+        .args([
+            "--smtp",
+            &format!("127.0.0.1:{port}"),
+            "--user",
+            "anna@example.test",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("ums serve starts");
+    for _ in 0..200 {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return child;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("ums serve did not listen on {port}");
+}
