@@ -290,38 +290,82 @@ pub fn search(
     mut progress: impl FnMut(&Trial),
 ) -> std::io::Result<(usize, Vec<Trial>)> {
     let limit = cfg.lateness_limit;
-    let mut trials = Vec::new();
-    let mut good = 0usize;
-    let mut bad = cfg.max_calls + 1;
-    let mut n = start.clamp(1, cfg.max_calls);
-    // Grow until a trial fails.
-    loop {
+    // Bisect to within 5 %.
+    largest_passing(start, cfg.max_calls, 20, |n| {
         let t = run_trial(cfg, document, n)?;
         progress(&t);
         let ok = t.passed(limit);
+        Ok((t, ok))
+    })
+}
+
+/// The capacity search shared by the benchmarks: N = `start`, doubled
+/// (up to `max`) until a trial fails, then bisected until the gap between
+/// the largest pass and the smallest failure is within 1/`precision` of the
+/// failure. `trial(n)` runs one step and says whether it passed. Returns
+/// the largest passing N (0 if none) and every trial in order.
+pub fn largest_passing<T, E>(
+    start: usize,
+    max: usize,
+    precision: usize,
+    mut trial: impl FnMut(usize) -> Result<(T, bool), E>,
+) -> Result<(usize, Vec<T>), E> {
+    let mut trials = Vec::new();
+    let mut good = 0usize;
+    let mut bad = max + 1;
+    let mut n = start.clamp(1, max.max(1));
+    // Grow until a trial fails.
+    loop {
+        let (t, ok) = trial(n)?;
         trials.push(t);
         if ok {
             good = n;
-            if n >= cfg.max_calls {
+            if n >= max {
                 break;
             }
-            n = (n * 2).min(cfg.max_calls);
+            n = (n * 2).min(max);
         } else {
             bad = n;
             break;
         }
     }
-    // Bisect to within 5 %.
-    while bad > good + 1 && (bad - good) * 20 > bad {
+    while bad > good + 1 && (bad - good) * precision > bad {
         let mid = (good + bad) / 2;
-        let t = run_trial(cfg, document, mid)?;
-        progress(&t);
-        if t.passed(limit) {
+        let (t, ok) = trial(mid)?;
+        trials.push(t);
+        if ok {
             good = mid;
         } else {
             bad = mid;
         }
-        trials.push(t);
     }
     Ok((good, trials))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::largest_passing;
+
+    fn run(limit: usize, start: usize, max: usize, precision: usize) -> (usize, Vec<usize>) {
+        largest_passing::<usize, ()>(start, max, precision, |n| Ok((n, n <= limit))).unwrap()
+    }
+
+    #[test]
+    fn doubles_then_bisects_to_the_precision() {
+        assert_eq!(
+            run(37, 1, 256, 1000),
+            (37, vec![1, 2, 4, 8, 16, 32, 64, 48, 40, 36, 38, 37])
+        );
+        // Within 10 %: stops once the gap is a tenth of the failing N.
+        let (best, tried) = run(37, 1, 256, 10);
+        assert_eq!(best, 36);
+        assert_eq!(tried, vec![1, 2, 4, 8, 16, 32, 64, 48, 40, 36]);
+    }
+
+    #[test]
+    fn the_cap_and_a_first_failure_end_the_search() {
+        assert_eq!(run(1000, 1, 16, 20), (16, vec![1, 2, 4, 8, 16]));
+        assert_eq!(run(0, 4, 16, 20), (0, vec![4, 2, 1]));
+        assert_eq!(run(5, 100, 16, 20).1[0], 16, "start is clamped to the cap");
+    }
 }

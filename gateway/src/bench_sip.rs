@@ -353,42 +353,17 @@ pub fn run_trial(cfg: &SipBench, doc: &Path, calls: usize) -> Result<SipTrial, S
     })
 }
 
-/// Largest passing N: 1, 2, 4 ... until a step fails, then bisection.
+/// Largest passing N: 1, 2, 4 ... until a step fails, then bisection
+/// to within 10 %.
 pub fn search(
     cfg: &SipBench,
     doc: &Path,
     mut progress: impl FnMut(&SipTrial),
 ) -> Result<(usize, Vec<SipTrial>), String> {
-    let mut trials = Vec::new();
-    let mut good = 0usize;
-    let mut bad = cfg.max_calls + 1;
-    let mut n = 1usize;
-    loop {
+    crate::bench::largest_passing(1, cfg.max_calls, 10, |n| {
         let t = run_trial(cfg, doc, n)?;
         progress(&t);
-        let passed = t.passed();
-        trials.push(t);
-        if passed {
-            good = n;
-            if n >= cfg.max_calls {
-                break;
-            }
-            n = (n * 2).min(cfg.max_calls);
-        } else {
-            bad = n;
-            break;
-        }
-    }
-    while bad > good + 1 && (bad - good) * 10 > bad {
-        let mid = (good + bad) / 2;
-        let t = run_trial(cfg, doc, mid)?;
-        progress(&t);
-        if t.passed() {
-            good = mid;
-        } else {
-            bad = mid;
-        }
-        trials.push(t);
-    }
-    Ok((good, trials))
+        let ok = t.passed();
+        Ok((t, ok))
+    })
 }
