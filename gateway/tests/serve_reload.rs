@@ -26,16 +26,7 @@ fn sighup_during_a_call_swaps_policy_and_users_and_the_call_completes() {
     // Before: mail from loopback needs no AUTH; bob is nobody.
     std::fs::write(&file, config("allowed_networks = [\"127.0.0.0/8\"]\n")).unwrap();
     let doc = document(&dir, 3);
-    let mut ums = spawn(
-        &[
-            "--config",
-            file.to_str().unwrap(),
-            "--data",
-            data.to_str().unwrap(),
-        ],
-        &log,
-    );
-    assert!(wait_for(30, || listening(PORT)), "{}", read(&log));
+    let mut ums = serve_config(&file, &data, &log, PORT);
 
     let out = swaks(PORT, "anna@example.test", "5550@fax.localhost", &doc, &[]);
     assert!(text(&out).contains("<-  250 "), "{}", text(&out));

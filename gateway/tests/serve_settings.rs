@@ -112,16 +112,7 @@ fn own_report_templates_reach_the_confirmation_and_reload_on_sighup() {
     assert!(o.status.success(), "{}", text(&o));
 
     let doc = document(&dir, 1);
-    let mut ums = spawn(
-        &[
-            "--config",
-            file.to_str().unwrap(),
-            "--data",
-            data.to_str().unwrap(),
-        ],
-        &log,
-    );
-    assert!(wait_for(30, || listening(PORT)), "{}", read(&log));
+    let mut ums = serve_config(&file, &data, &log, PORT);
     let out = swaks(PORT, "anna@example.test", "5560@fax.localhost", &doc, &[]);
     assert!(text(&out).contains("<-  250 "), "{}", text(&out));
     let first = wait_for(240, || {
@@ -296,16 +287,7 @@ fn render_settings_give_letter_pages_at_standard_resolution() {
         "Dear Sir or Madam,\n\nplease find the figures below.\n",
     )
     .unwrap();
-    let mut ums = spawn(
-        &[
-            "--config",
-            file.to_str().unwrap(),
-            "--data",
-            data.to_str().unwrap(),
-        ],
-        &log,
-    );
-    assert!(wait_for(30, || listening(PORT)), "{}", read(&log));
+    let mut ums = serve_config(&file, &data, &log, PORT);
     // The dialled number never answers (the simulated network's 0899991):
     // the document stays in the spool while the test reads it.
     let out = Command::new("swaks")
@@ -373,16 +355,7 @@ fn sighup_changes_the_rate_limit_but_keeps_the_counts() {
         )
     };
     std::fs::write(&file, limit(2)).unwrap();
-    let mut ums = spawn(
-        &[
-            "--config",
-            file.to_str().unwrap(),
-            "--data",
-            data.to_str().unwrap(),
-        ],
-        &log,
-    );
-    assert!(wait_for(30, || listening(PORT)), "{}", read(&log));
+    let mut ums = serve_config(&file, &data, &log, PORT);
     // 0899991 never answers: the calls stay few and short.
     let to = "0899991@fax.localhost";
     let mut answers = Vec::new();
@@ -455,16 +428,7 @@ fn sigterm_closes_idle_sessions_with_421_and_lets_a_message_in_data_finish() {
         config(PORT, 41109, "[daemon]\nstop_timeout_secs = 20\n"),
     )
     .unwrap();
-    let mut ums = spawn(
-        &[
-            "--config",
-            file.to_str().unwrap(),
-            "--data",
-            data.to_str().unwrap(),
-        ],
-        &log,
-    );
-    assert!(wait_for(30, || listening(PORT)), "{}", read(&log));
+    let mut ums = serve_config(&file, &data, &log, PORT);
 
     // An idle session, and one in the middle of its message's data.
     let (mut iw, mut ir) = client(PORT);

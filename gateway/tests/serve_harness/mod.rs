@@ -39,6 +39,22 @@ pub fn spawn(args: &[&str], log: &Path) -> Child {
         .expect("ums serve starts")
 }
 
+/// `ums serve --config FILE --data DATA`, its log in `log`; returns once it
+/// listens for SMTP on `port` (panics with the log if it does not in 30 s).
+pub fn serve_config(file: &Path, data: &Path, log: &Path, port: u16) -> Child {
+    let child = spawn(
+        &[
+            "--config",
+            file.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+        ],
+        log,
+    );
+    assert!(wait_for(30, || listening(port)), "{}", read(log));
+    child
+}
+
 /// Run `ums ARGS` to the end.
 pub fn run(args: &[&str]) -> Output {
     ums().args(args).output().expect("ums runs")
