@@ -9,83 +9,21 @@
 //! Mail goes to a smart host of the test's own that refuses every
 //! recipient at first, so undeliverable notices become dead letters.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
+
+mod serve_harness;
+
+use serve_harness::smtp_sink;
 
 const SMTP_PORT: u16 = 40410;
 const SINK_PORT: u16 = 40411;
 
 fn ums() -> &'static str {
     env!("CARGO_BIN_EXE_ums")
-}
-
-/// A smart host that refuses every recipient (550) until `accept` is set,
-/// then takes the mails and keeps them.
-struct Sink {
-    accept: Arc<AtomicBool>,
-    mails: Arc<Mutex<Vec<String>>>,
-}
-
-fn sink(port: u16) -> Sink {
-    let listener = TcpListener::bind(("127.0.0.1", port)).expect("sink port free");
-    let accept = Arc::new(AtomicBool::new(false));
-    let mails = Arc::new(Mutex::new(Vec::new()));
-    let (a, m) = (Arc::clone(&accept), Arc::clone(&mails));
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let (a, m) = (Arc::clone(&a), Arc::clone(&m));
-            std::thread::spawn(move || {
-                let _ = session(stream, &a, &m);
-            });
-        }
-    });
-    Sink { accept, mails }
-}
-
-fn session(
-    stream: TcpStream,
-    accept: &AtomicBool,
-    mails: &Mutex<Vec<String>>,
-) -> std::io::Result<()> {
-    let mut w = stream.try_clone()?;
-    let mut r = BufReader::new(stream);
-    w.write_all(b"220 sink ESMTP\r\n")?;
-    let mut line = String::new();
-    loop {
-        line.clear();
-        if r.read_line(&mut line)? == 0 {
-            return Ok(());
-        }
-        let cmd = line.to_ascii_uppercase();
-        if cmd.starts_with("RCPT") && !accept.load(Ordering::SeqCst) {
-            w.write_all(b"550 5.1.1 no such mailbox here\r\n")?;
-        } else if cmd.starts_with("DATA") {
-            w.write_all(b"354 go on\r\n")?;
-            let mut data = String::new();
-            loop {
-                let mut l = String::new();
-                if r.read_line(&mut l)? == 0 {
-                    return Ok(());
-                }
-                if l == ".\r\n" {
-                    break;
-                }
-                data.push_str(&l);
-            }
-            mails.lock().unwrap().push(data);
-            w.write_all(b"250 2.0.0 taken\r\n")?;
-        } else if cmd.starts_with("QUIT") {
-            w.write_all(b"221 bye\r\n")?;
-            return Ok(());
-        } else {
-            w.write_all(b"250 ok\r\n")?;
-        }
-    }
 }
 
 struct Daemon {
@@ -191,7 +129,7 @@ fn client_tools_against_a_running_gateway() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let data = dir.join("data");
-    let sink = sink(SINK_PORT);
+    let sink = smtp_sink(SINK_PORT, false);
     let daemon = serve(&data);
 
     // The virtual caller: a fax and an SMS come in (while our lines are

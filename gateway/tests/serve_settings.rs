@@ -8,63 +8,12 @@
 mod serve_harness;
 
 use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::Command;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use serve_harness::*;
-
-/// A smart host that takes every mail and keeps it.
-fn sink(port: u16) -> Arc<Mutex<Vec<String>>> {
-    let listener = TcpListener::bind(("127.0.0.1", port)).expect("sink port free");
-    let mails = Arc::new(Mutex::new(Vec::new()));
-    let m = Arc::clone(&mails);
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let m = Arc::clone(&m);
-            std::thread::spawn(move || {
-                let _ = session(stream, &m);
-            });
-        }
-    });
-    mails
-}
-
-fn session(stream: TcpStream, mails: &Mutex<Vec<String>>) -> std::io::Result<()> {
-    let mut w = stream.try_clone()?;
-    let mut r = BufReader::new(stream);
-    w.write_all(b"220 sink ESMTP\r\n")?;
-    let mut line = String::new();
-    loop {
-        line.clear();
-        if r.read_line(&mut line)? == 0 {
-            return Ok(());
-        }
-        let cmd = line.to_ascii_uppercase();
-        if cmd.starts_with("DATA") {
-            w.write_all(b"354 go on\r\n")?;
-            let mut data = String::new();
-            loop {
-                let mut l = String::new();
-                if r.read_line(&mut l)? == 0 {
-                    return Ok(());
-                }
-                if l == ".\r\n" {
-                    break;
-                }
-                data.push_str(&l);
-            }
-            mails.lock().unwrap().push(data);
-            w.write_all(b"250 2.0.0 taken\r\n")?;
-        } else if cmd.starts_with("QUIT") {
-            w.write_all(b"221 bye\r\n")?;
-            return Ok(());
-        } else {
-            w.write_all(b"250 ok\r\n")?;
-        }
-    }
-}
 
 fn config(port: u16, sink: u16, extra: &str) -> String {
     format!(
@@ -90,7 +39,7 @@ fn mail_with(mails: &Mutex<Vec<String>>, needles: &[&str]) -> Option<String> {
 fn own_report_templates_reach_the_confirmation_and_reload_on_sighup() {
     const PORT: u16 = 41100;
     const SINK: u16 = 41101;
-    let mails = sink(SINK);
+    let mails = smtp_sink(SINK, true).mails;
     let dir = scratch("daemon-templates");
     let data = dir.join("data");
     let file = dir.join("ums.toml");

@@ -2,10 +2,12 @@
 //! log on stderr captured to a file, signals, swaks.
 #![allow(dead_code)] // each test file uses a part
 
-use std::io::Read;
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fax_t30::page::Resolution;
@@ -193,4 +195,68 @@ pub fn serve_as_anna(data: &Path, port: u16) -> Child {
     let _ = child.kill();
     let _ = child.wait();
     panic!("ums serve did not listen on {port}");
+}
+
+/// A smart host on `port` that refuses every recipient (550) while `accept`
+/// is false, and otherwise takes the mails and keeps them.
+pub struct SmtpSink {
+    pub accept: Arc<AtomicBool>,
+    pub mails: Arc<Mutex<Vec<String>>>,
+}
+
+pub fn smtp_sink(port: u16, accepting: bool) -> SmtpSink {
+    let listener = TcpListener::bind(("127.0.0.1", port)).expect("sink port free");
+    let accept = Arc::new(AtomicBool::new(accepting));
+    let mails = Arc::new(Mutex::new(Vec::new()));
+    let (a, m) = (Arc::clone(&accept), Arc::clone(&mails));
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let (a, m) = (Arc::clone(&a), Arc::clone(&m));
+            std::thread::spawn(move || {
+                let _ = session(stream, &a, &m);
+            });
+        }
+    });
+    SmtpSink { accept, mails }
+}
+
+fn session(
+    stream: TcpStream,
+    accept: &AtomicBool,
+    mails: &Mutex<Vec<String>>,
+) -> std::io::Result<()> {
+    let mut w = stream.try_clone()?;
+    let mut r = BufReader::new(stream);
+    w.write_all(b"220 sink ESMTP\r\n")?;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if r.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        let cmd = line.to_ascii_uppercase();
+        if cmd.starts_with("RCPT") && !accept.load(Ordering::SeqCst) {
+            w.write_all(b"550 5.1.1 no such mailbox here\r\n")?;
+        } else if cmd.starts_with("DATA") {
+            w.write_all(b"354 go on\r\n")?;
+            let mut data = String::new();
+            loop {
+                let mut l = String::new();
+                if r.read_line(&mut l)? == 0 {
+                    return Ok(());
+                }
+                if l == ".\r\n" {
+                    break;
+                }
+                data.push_str(&l);
+            }
+            mails.lock().unwrap().push(data);
+            w.write_all(b"250 2.0.0 taken\r\n")?;
+        } else if cmd.starts_with("QUIT") {
+            w.write_all(b"221 bye\r\n")?;
+            return Ok(());
+        } else {
+            w.write_all(b"250 ok\r\n")?;
+        }
+    }
 }
