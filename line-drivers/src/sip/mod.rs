@@ -264,6 +264,9 @@ struct Call {
     offer_t38_when_up: bool,
 }
 
+/// Keep-alives missed in a row that take a trunk out of service.
+const KEEPALIVE_MISSES: u32 = 3;
+
 /// One SIP line. See the module documentation.
 pub struct SipLine {
     cfg: SipLineConfig,
@@ -363,6 +366,9 @@ impl SipLine {
             r.start(now);
             r
         });
+        let keepalive = cfg
+            .keepalive
+            .map(|every| KeepAlive::new(every, KEEPALIVE_MISSES, now));
         Ok(SipLine {
             ids: IdGen::new(cfg.seed),
             endpoint: Endpoint::new(cfg.transport.is_reliable(), TimerConfig::default()),
@@ -383,16 +389,9 @@ impl SipLine {
             registration,
             reg_tx: None,
             reg_event: None,
-            keepalive: None,
+            keepalive,
             ka_tx: None,
             down_until: None,
-        })
-        .map(|mut line| {
-            line.keepalive = line
-                .cfg
-                .keepalive
-                .map(|every| KeepAlive::new(every, 3, now));
-            line
         })
     }
 
@@ -446,7 +445,7 @@ impl SipLine {
     /// Turns the OPTIONS keep-alive on (first ping at the next tick) or off.
     pub fn set_keepalive(&mut self, every: Option<Duration>) {
         self.cfg.keepalive = every;
-        self.keepalive = every.map(|d| KeepAlive::new(d, 3, self.last_now));
+        self.keepalive = every.map(|d| KeepAlive::new(d, KEEPALIVE_MISSES, self.last_now));
     }
 
     /// Whether the trunk answers its keep-alives (None: keep-alive off).
