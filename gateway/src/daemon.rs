@@ -366,12 +366,26 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
     // policy, swapped on reload; a mail is rendered with what holds when
     // its turn comes.
     let render_options = Arc::new(std::sync::RwLock::new(setup.options.render.clone()));
+    // Accepted fax mails as received; the store syncs it in its group
+    // commit. Segments no unrendered record names are dropped here.
+    let live: Vec<String> = store
+        .unrendered()?
+        .into_iter()
+        .filter_map(|r| r.message.raw_mail)
+        .collect();
+    let raw_dir = spool.join("raw");
+    let raw_spool = Arc::new(
+        kernel::spool::RawSpool::open(&raw_dir, live.iter().map(String::as_str))
+            .map_err(|e| StartError::DataDir(raw_dir.clone(), e))?,
+    );
+    store.attach_spool(raw_spool.clone());
     let render_pool = Arc::new(smtp::render::RenderPool::start(
         smtp::render::Renderer {
             options: render_options.clone(),
             store: store.clone(),
             notifier: notifier.clone(),
             spool: spool.clone(),
+            raw_spool: raw_spool.clone(),
             on_rendered: {
                 let adopt_tx = Mutex::new(adopt_tx.clone());
                 Box::new(move |ids| {
@@ -393,7 +407,7 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
         notifier: notifier.clone(),
         allowed_networks: std::sync::RwLock::new(setup.allowed_networks.clone()),
         users: std::sync::RwLock::new(setup.auth_users.clone()),
-        spool: spool.clone(),
+        raw_spool,
         render_pool,
         on_accepted: Box::new(move |ids| {
             let _ = adopt_tx.lock().expect("not poisoned").send(ids);

@@ -1,12 +1,12 @@
 //! Issue 4, render after the 250: `ums serve` killed with SIGKILL right
 //! after it answered 250 for a fax whose rendering takes seconds (a large
 //! image). At the kill the record is "accepted, not rendered" (its raw mail
-//! fsynced in the spool, no job yet); after the restart the gateway renders
+//! synced in the raw spool, no job yet); after the restart the gateway renders
 //! it and sends it.
 
 mod serve_harness;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -70,7 +70,7 @@ fn a_fax_killed_before_its_render_is_rendered_and_sent_after_restart() {
     ums.kill().unwrap();
     ums.wait().unwrap();
 
-    let raw: PathBuf;
+    let raw: String;
     {
         let store =
             kernel::store::Store::open(&data.join("store")).expect("store opens after kill -9");
@@ -82,8 +82,9 @@ fn a_fax_killed_before_its_render_is_rendered_and_sent_after_restart() {
             recs[0].job.is_none() && m.document.is_none(),
             "the kill came after the render: the test proves nothing ({recs:?})"
         );
-        raw = PathBuf::from(m.raw_mail.as_deref().expect("it names its raw mail"));
-        let bytes = std::fs::read(&raw).expect("the raw mail was flushed before the 250");
+        raw = m.raw_mail.clone().expect("it names its raw mail");
+        let bytes =
+            kernel::spool::RawSpool::read(&raw).expect("the raw mail was flushed before the 250");
         assert!(
             bytes.windows(9).any(|w| w == b"large.png"),
             "the whole mail with its attachment is in the spool"
@@ -124,6 +125,9 @@ fn a_fax_killed_before_its_render_is_rendered_and_sent_after_restart() {
             .is_some_and(|d| Path::new(d).is_file()),
         "{m:?}"
     );
-    assert!(!raw.exists(), "the raw mail is removed once rendered");
+    assert!(
+        kernel::spool::RawSpool::read(&raw).is_err(),
+        "the raw mail's segment is removed once rendered"
+    );
     assert!(store.unrendered().unwrap().is_empty());
 }

@@ -25,5 +25,6 @@ pub mod render;
 pub mod report;
 pub mod routing;
 pub mod runner;
+pub mod spool;
 pub mod store;
 pub mod voice;

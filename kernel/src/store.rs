@@ -35,6 +35,8 @@ pub enum StoreError {
     Write(#[from] sled::Error),
     #[error("store record {id} is corrupt: {source}")]
     Corrupt { id: u64, source: serde_json::Error },
+    #[error("raw-mail spool: {0}")]
+    Spool(std::io::Error),
 }
 
 /// A mail in the outbox.
@@ -70,6 +72,8 @@ pub struct Store {
     failpoint: Option<(String, u64)>,
     hits: std::sync::Arc<AtomicU64>,
     group: std::sync::Arc<GroupCommit>,
+    /// Synced by the group commit before the records are flushed.
+    spool: std::sync::Arc<std::sync::OnceLock<std::sync::Arc<crate::spool::RawSpool>>>,
 }
 
 /// Group commit: writers that finish their inserts while a flush is
@@ -128,6 +132,7 @@ impl Store {
             failpoint,
             hits: Default::default(),
             group: Default::default(),
+            spool: Default::default(),
         })
     }
 
@@ -147,6 +152,13 @@ impl Store {
         self.fail_at(point);
     }
 
+    /// From now on every flush first syncs `spool`: a record naming a raw
+    /// mail appended before its insert never reaches the disk before the
+    /// mail does. Set once (later calls are ignored).
+    pub fn attach_spool(&self, spool: std::sync::Arc<crate::spool::RawSpool>) {
+        let _ = self.spool.set(spool);
+    }
+
     /// Make every insert this thread has done durable (group commit).
     fn durable(&self) -> Result<(), StoreError> {
         let g = &self.group;
@@ -160,14 +172,17 @@ impl Store {
                 st.flushing = true;
                 let target = g.written.load(Ordering::SeqCst);
                 drop(st);
-                let result = self.db.flush();
+                let result = match self.spool.get().map(|s| s.sync()) {
+                    Some(Err(e)) => Err(StoreError::Spool(e)),
+                    _ => self.db.flush().map_err(StoreError::from),
+                };
                 st = g.state.lock().expect("not poisoned");
                 st.flushing = false;
                 if result.is_ok() {
                     st.flushed = st.flushed.max(target);
                 }
                 g.cv.notify_all();
-                result?;
+                result.map(|_| ())?;
             } else {
                 st = g.cv.wait(st).expect("not poisoned");
             }
@@ -176,6 +191,9 @@ impl Store {
 
     /// Write everything to disk now (on a clean stop).
     pub fn flush(&self) -> Result<(), StoreError> {
+        if let Some(spool) = self.spool.get() {
+            spool.sync().map_err(StoreError::Spool)?;
+        }
         self.db.flush()?;
         Ok(())
     }

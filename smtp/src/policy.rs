@@ -10,15 +10,15 @@
 //! * At the end of DATA each recipient becomes a record. A sender without
 //!   permission (known relay, unknown or unauthorised sender) is accepted
 //!   and answered with a failure notice, so the person learns why.
-//! * Documents: before the 250 the mail is only written to the spool as
-//!   received (fsynced, like an MTA's queue file) and its fax records are
+//! * Documents: before the 250 the mail is only appended to the raw spool
+//!   as received ([`kernel::spool`], synced with the records by the store's
+//!   group commit, like an MTA's queue file) and its fax records are
 //!   stored "accepted, not rendered" (`raw_mail` set, no job). The render
 //!   pool ([`crate::render`]) then turns cover, body and attachments into
 //!   pages; an attachment it cannot render fails the fax with a notice
 //!   naming it.
 
 use std::net::IpAddr;
-use std::path::PathBuf;
 use std::sync::{Mutex, RwLock};
 
 use kernel::accept::{AcceptRequest, Accepted, Acceptor};
@@ -78,8 +78,8 @@ pub struct GatewayPolicy {
     pub allowed_networks: RwLock<Vec<Network>>,
     /// AUTH users: (name, password); swapped on reload too.
     pub users: RwLock<Vec<(String, String)>>,
-    /// Raw mails (and the rendered documents) are written here.
-    pub spool: PathBuf,
+    /// Accepted fax mails as received (synced by the store's group commit).
+    pub raw_spool: std::sync::Arc<kernel::spool::RawSpool>,
     /// Renders accepted fax mails after their 250.
     pub render_pool: std::sync::Arc<crate::render::RenderPool>,
     /// Told the ids of new outgoing messages (the runner adopts them).
@@ -106,15 +106,6 @@ impl GatewayPolicy {
                 .expect("not poisoned")
                 .iter()
                 .any(|n| n.contains(peer.ip))
-    }
-
-    /// The mail as received into the spool, fsynced (file and directory)
-    /// before the records that point at it are written: the render pool
-    /// (or, after a crash, the next start) reads it from there.
-    fn spool_raw(&self, id: MessageId, data: &[u8]) -> std::io::Result<PathBuf> {
-        let path = self.spool.join(format!("{id}.eml"));
-        crate::render::write_durably(&path, data)?;
-        Ok(path)
     }
 }
 
@@ -232,17 +223,18 @@ impl Policy for GatewayPolicy {
             }
         }
         drop(acceptor);
-        // The mail as received, durable before the records naming it; one
-        // file for every fax recipient, named after the first.
+        // The mail as received, appended to the raw spool once for every
+        // fax recipient; the store's group commit syncs it before the
+        // records naming it (the render pool, or after a crash the next
+        // start, reads it from there).
         let mut render = None;
-        if let Some(&first) = unrendered.first() {
-            let raw = match self.spool_raw(records[first].message.id, &data) {
+        if !unrendered.is_empty() {
+            let raw = match self.raw_spool.append(&data) {
                 Ok(raw) => raw,
                 Err(_) => return tempfail(),
             };
-            let name = raw.display().to_string();
             for &i in &unrendered {
-                records[i].message.raw_mail = Some(name.clone());
+                records[i].message.raw_mail = Some(raw.clone());
             }
             render = Some(crate::render::RenderJob {
                 raw,
@@ -251,9 +243,9 @@ impl Policy for GatewayPolicy {
         }
         // Durable before the 250: records, then the notices about them.
         if self.store.insert_with_mail(&records, &notices).is_err() {
-            if let Some(job) = render {
-                let _ = std::fs::remove_file(&job.raw);
-            }
+            // The raw mail is not released: a record may still name it if
+            // the flush failed after the insert. A restart drops it if none
+            // does.
             return tempfail();
         }
         let queued: Vec<MessageId> = records

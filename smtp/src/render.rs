@@ -1,13 +1,14 @@
 //! The render pool: accepted fax mails become pages off the SMTP path.
 //!
 //! ```text
-//!  DATA end (policy) ── raw mail fsynced in the spool, records "accepted,
-//!        │              not rendered" (raw_mail set, no job) flushed ── 250
+//!  DATA end (policy) ── raw mail appended to the raw spool, records
+//!        │   "accepted, not rendered" (raw_mail set, no job); the group
+//!        │   commit syncs the spool, then flushes the records ── 250
 //!        ▼
-//!  RenderPool::submit ──▶ N worker threads (nice +10) ── render_mail ──▶
+//!  RenderPool::submit ──▶ N worker threads (SCHED_IDLE) ── render_mail ──▶
 //!        T.6 TIFF-F fsynced in the spool, records get document, pages and
 //!        a waiting job (or fail with the sender's notice), flushed ──▶
-//!        on_rendered(ids) (the runner adopts them) ── raw mail removed
+//!        on_rendered(ids) (the runner adopts them) ── raw mail released
 //! ```
 //!
 //! Nothing is lost at any point: until the records are rewritten they
@@ -25,15 +26,17 @@ use kernel::report::{Cause, Language};
 use kernel::store::{Record, Store, StoreError};
 use mail_parser::MessageParser;
 
-/// The nice value of the render workers: the SMTP accept path (and the
-/// media thread) come first on a busy appliance.
+/// The nice value of the render workers where they cannot be made
+/// SCHED_IDLE: the SMTP accept path (and the media thread) come first on a
+/// busy appliance.
 pub const WORKER_NICE: i32 = 10;
 
-/// One accepted mail to render: its raw bytes in the spool and the records
-/// (one per fax recipient) that wait for its pages.
+/// One accepted mail to render: its raw bytes in the spool (the records'
+/// `raw_mail`, see [`kernel::spool::RawSpool`]) and the records (one per fax
+/// recipient) that wait for its pages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenderJob {
-    pub raw: PathBuf,
+    pub raw: String,
     pub ids: Vec<MessageId>,
 }
 
@@ -46,6 +49,8 @@ pub struct Renderer {
     pub notifier: Notifier,
     /// The TIFF-F files are written here.
     pub spool: PathBuf,
+    /// Where the accepted mails are (read, then released once rendered).
+    pub raw_spool: Arc<kernel::spool::RawSpool>,
     /// Told the ids of faxes that became sendable (the runner adopts them).
     pub on_rendered: Box<dyn Fn(Vec<MessageId>) + Send + Sync>,
     /// The wall clock (the shell's); tests pass a fixed one.
@@ -106,13 +111,15 @@ impl RenderPool {
     }
 
     /// At start: queue every accepted but unrendered record of `store`
-    /// again (one job per raw mail), and remove raw mails in `spool` no
-    /// record waits for (left by a crash after their records were
-    /// rendered). Returns the number of mails queued.
+    /// again (one job per raw mail), and remove raw mails of an older
+    /// version (one `.eml` file each in `spool`) no record waits for (left
+    /// by a crash after their records were rendered); the raw spool drops
+    /// its own unused segments when it opens. Returns the number of mails
+    /// queued.
     pub fn recover(&self, store: &Store, spool: &Path) -> Result<usize, StoreError> {
         let mut jobs: Vec<RenderJob> = Vec::new();
         for rec in store.unrendered()? {
-            let raw = PathBuf::from(rec.message.raw_mail.as_deref().unwrap_or_default());
+            let raw = rec.message.raw_mail.clone().unwrap_or_default();
             match jobs.iter_mut().find(|j| j.raw == raw) {
                 Some(j) => j.ids.push(rec.message.id),
                 None => jobs.push(RenderJob {
@@ -125,7 +132,7 @@ impl RenderPool {
             for entry in dir.filter_map(Result::ok) {
                 let path = entry.path();
                 let is_raw = path.extension().is_some_and(|e| e == "eml");
-                if is_raw && !jobs.iter().any(|j| j.raw == path) {
+                if is_raw && !jobs.iter().any(|j| Path::new(&j.raw) == path) {
                     let _ = std::fs::remove_file(&path);
                 }
             }
@@ -138,11 +145,26 @@ impl RenderPool {
     }
 }
 
-/// Workers yield to the SMTP path and the media thread: nice +10 on this
-/// thread (Linux applies setpriority to a thread id). Best effort.
+/// Workers yield to the SMTP path and the media thread: SCHED_IDLE, so a
+/// render runs only on CPU time nothing else wants (an SMTP session or the
+/// media ticker that wakes up takes the core at once; nice +10 still took a
+/// tenth of it, enough to halve the accept rate under a mail burst). Where
+/// the scheduler policy cannot be changed (a seccomp filter), nice +10.
+/// Best effort: a worker that keeps the default priority still renders.
 fn lower_priority() {
-    let tid = rustix::thread::gettid();
-    let _ = rustix::process::setpriority_process(Some(tid), WORKER_NICE);
+    use thread_priority::unix::{
+        set_thread_priority_and_policy, thread_native_id, NormalThreadSchedulePolicy,
+        ThreadSchedulePolicy,
+    };
+    let idle = set_thread_priority_and_policy(
+        thread_native_id(),
+        thread_priority::ThreadPriority::Min,
+        ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle),
+    );
+    if idle.is_err() {
+        let tid = rustix::thread::gettid();
+        let _ = rustix::process::setpriority_process(Some(tid), WORKER_NICE);
+    }
 }
 
 impl Renderer {
@@ -157,16 +179,16 @@ impl Renderer {
             .filter(|r| {
                 r.job.is_none()
                     && !r.message.status.is_final()
-                    && r.message.raw_mail.as_deref() == job.raw.to_str()
+                    && r.message.raw_mail.as_deref() == Some(job.raw.as_str())
             })
             .collect();
         if records.is_empty() {
-            let _ = std::fs::remove_file(&job.raw);
+            // Rendered already (a job submitted twice): its release is done.
             return;
         }
         let first = records[0].message.id;
-        let result = std::fs::read(&job.raw)
-            .map_err(|e| RenderFailure::new(None, format!("spool {}: {e}", job.raw.display())))
+        let result = kernel::spool::RawSpool::read(&job.raw)
+            .map_err(|e| RenderFailure::new(None, format!("spool {}: {e}", job.raw)))
             .and_then(|data| {
                 // A panic in a decoder must not take the worker (and the
                 // mail) with it: it becomes this mail's render error.
@@ -211,12 +233,12 @@ impl Renderer {
         if let Err(e) = self.store.rendered(&records, &notices) {
             eprintln!(
                 "render of {}: the store refused the result ({e}); it is rendered again at the next start",
-                job.raw.display()
+                job.raw
             );
             return;
         }
         // No record names the raw mail any more.
-        let _ = std::fs::remove_file(&job.raw);
+        self.raw_spool.release(&job.raw);
         let sendable: Vec<MessageId> = records
             .iter()
             .filter(|r| r.job.is_some())
@@ -243,30 +265,22 @@ impl Renderer {
         Ok((bytes, rendered.pages.len() as u32))
     }
 
-    /// The rendered document into the spool, fsynced (file and directory)
-    /// before the records that point at it are written. Returns its path.
-    /// (Kept out of sled: sled rewrites a whole leaf of up to 16 entries on
+    /// The rendered document into the spool. It is written here and made
+    /// durable by the store's group commit (with the raw spool) before the
+    /// records that point at it are flushed. Returns its path. (Kept out
+    /// of sled: sled rewrites a whole leaf of up to 16 entries on
     /// consolidation, so documents of a few hundred kB there cost far more
     /// than a file; see docs/benchmarks.md.)
     fn spool(&self, id: MessageId, bytes: &[u8]) -> Result<String, RenderFailure> {
+        use std::io::Write;
         let path = self.spool.join(format!("{id}.tif"));
-        write_durably(&path, bytes)
-            .map_err(|e| RenderFailure::new(None, format!("spool {}: {e}", path.display())))?;
+        let err =
+            |e: std::io::Error| RenderFailure::new(None, format!("spool {}: {e}", path.display()));
+        let mut f = std::fs::File::create(&path).map_err(err)?;
+        f.write_all(bytes).map_err(err)?;
+        self.raw_spool.defer_sync(f, &path);
         Ok(path.display().to_string())
     }
-}
-
-/// A file must be on disk before the record that points at it is flushed:
-/// write, fsync the file and its directory.
-pub fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut f = std::fs::File::create(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    if let Some(dir) = path.parent() {
-        std::fs::File::open(dir)?.sync_all()?;
-    }
-    Ok(())
 }
 
 /// Why a mail's documents could not be turned into pages, and which file.

@@ -4,12 +4,13 @@
 //! waiting, and recovery finds what a crash left.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 use kernel::message::{Direction, Message, MessageId, Service, Status, Timestamp};
 use kernel::notify::{DeliveryMode, Notifier};
 use kernel::report::ReportConfig;
+use kernel::spool::RawSpool;
 use kernel::store::{Record, Store};
 use smtp::render::{RenderJob, RenderPool, Renderer};
 
@@ -20,7 +21,26 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-fn pool(store: &Store, spool: &Path) -> (RenderPool, mpsc::Receiver<Vec<MessageId>>) {
+/// The raw spool of a test, attached to its store; `segment_bytes` 1 puts
+/// every mail in a segment of its own.
+fn raw_spool(store: &Store, spool: &Path, live: &[String], segment_bytes: u64) -> Arc<RawSpool> {
+    let raw = Arc::new(
+        RawSpool::open_with(
+            &spool.join("raw"),
+            live.iter().map(String::as_str),
+            segment_bytes,
+        )
+        .unwrap(),
+    );
+    store.attach_spool(raw.clone());
+    raw
+}
+
+fn pool(
+    store: &Store,
+    spool: &Path,
+    raw_spool: &Arc<RawSpool>,
+) -> (RenderPool, mpsc::Receiver<Vec<MessageId>>) {
     let (tx, rx) = mpsc::channel();
     let tx = std::sync::Mutex::new(tx);
     let pool = RenderPool::start(
@@ -32,6 +52,7 @@ fn pool(store: &Store, spool: &Path) -> (RenderPool, mpsc::Receiver<Vec<MessageI
                 DeliveryMode::Mail,
             ),
             spool: spool.to_path_buf(),
+            raw_spool: raw_spool.clone(),
             on_rendered: Box::new(move |ids| {
                 let _ = tx.lock().unwrap().send(ids);
             }),
@@ -42,22 +63,23 @@ fn pool(store: &Store, spool: &Path) -> (RenderPool, mpsc::Receiver<Vec<MessageI
     (pool, rx)
 }
 
-/// A record as the connector stores it before the 250.
-fn unrendered(store: &Store, raw: &Path, mail: &str) -> MessageId {
-    std::fs::write(raw, mail).unwrap();
+/// A record as the connector stores it before the 250: its mail in the raw
+/// spool, synced by the insert's group commit.
+fn unrendered(store: &Store, spool: &RawSpool, mail: &str) -> (MessageId, String) {
+    let raw = spool.append(mail.as_bytes()).unwrap();
     let id = store.next_id().unwrap();
     let mut m = Message::new(id, Direction::Outgoing, Service::Fax, Timestamp(1));
     m.recipient_number = Some("+49895550".into());
     m.sender_address = Some("anna@example.test".into());
     m.envelope_sender = Some("anna@example.test".into());
-    m.raw_mail = Some(raw.display().to_string());
+    m.raw_mail = Some(raw.clone());
     store
         .insert_batch(&[Record {
             message: m,
             job: None,
         }])
         .unwrap();
-    id
+    (id, raw)
 }
 
 fn wait_rendered(store: &Store) {
@@ -79,9 +101,12 @@ fn a_text_mail_becomes_a_sendable_fax_and_its_raw_mail_goes() {
     let dir = scratch("text");
     let spool = dir.join("spool");
     let store = Store::open(&dir.join("store")).unwrap();
-    let raw = spool.join("1.eml");
-    let id = unrendered(&store, &raw, TEXT_MAIL);
-    let (pool, rx) = pool(&store, &spool);
+    let raws = raw_spool(&store, &spool, &[], 1);
+    let (id, raw) = unrendered(&store, &raws, TEXT_MAIL);
+    // A second mail starts a new segment: the first one's can go.
+    let (_, later) = unrendered(&store, &raws, TEXT_MAIL);
+    assert_eq!(raws.segments().unwrap().len(), 2);
+    let (pool, rx) = pool(&store, &spool, &raws);
     pool.submit(RenderJob {
         raw: raw.clone(),
         ids: vec![id],
@@ -101,7 +126,13 @@ fn a_text_mail_becomes_a_sendable_fax_and_its_raw_mail_goes() {
     let doc = r.message.document.expect("a document");
     let pages = fax_t30::tiff::read_tiff_file(Path::new(&doc)).unwrap();
     assert_eq!(pages.len(), 1);
-    assert!(!raw.exists(), "the raw mail is removed");
+    assert_eq!(
+        raws.live(),
+        1,
+        "the raw mail is released, the later one waits"
+    );
+    assert!(RawSpool::read(&raw).is_err(), "its segment is removed");
+    assert!(RawSpool::read(&later).is_ok());
     assert!(store.pending_mail().unwrap().is_empty(), "no notice");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -111,9 +142,9 @@ fn a_render_error_fails_the_fax_with_a_notice_naming_the_file() {
     let dir = scratch("pdf");
     let spool = dir.join("spool");
     let store = Store::open(&dir.join("store")).unwrap();
-    let raw = spool.join("1.eml");
-    let id = unrendered(&store, &raw, PDF_MAIL);
-    let (pool, rx) = pool(&store, &spool);
+    let raws = raw_spool(&store, &spool, &[], 1);
+    let (id, raw) = unrendered(&store, &raws, PDF_MAIL);
+    let (pool, rx) = pool(&store, &spool, &raws);
     pool.submit(RenderJob {
         raw: raw.clone(),
         ids: vec![id],
@@ -135,7 +166,7 @@ fn a_render_error_fails_the_fax_with_a_notice_naming_the_file() {
     assert_eq!(notices[0].recipients, vec!["anna@example.test".to_string()]);
     assert!(String::from_utf8_lossy(&notices[0].data).contains("offer.pdf"));
     assert!(rx.try_recv().is_err(), "nothing to send");
-    assert!(!raw.exists());
+    assert_eq!(raws.live(), 0, "the raw mail is released");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -143,13 +174,36 @@ fn a_render_error_fails_the_fax_with_a_notice_naming_the_file() {
 fn recovery_renders_what_a_crash_left_and_removes_stray_raw_mails() {
     let dir = scratch("recover");
     let spool = dir.join("spool");
+    let (a, b, gone) = {
+        let store = Store::open(&dir.join("store")).unwrap();
+        let raws = raw_spool(&store, &spool, &[], 1);
+        let (a, _) = unrendered(&store, &raws, TEXT_MAIL);
+        let (b, _) = unrendered(&store, &raws, TEXT_MAIL);
+        // A mail whose records were rendered before the crash: no record
+        // names it any more.
+        let gone = raws.append(TEXT_MAIL.as_bytes()).unwrap();
+        store.flush().unwrap();
+        (a, b, gone)
+    };
+    // The restart, as `ums serve` does it: the spool keeps what the store
+    // waits for.
     let store = Store::open(&dir.join("store")).unwrap();
-    let a = unrendered(&store, &spool.join("a.eml"), TEXT_MAIL);
-    let b = unrendered(&store, &spool.join("b.eml"), TEXT_MAIL);
-    // A raw mail no record names (its records were rendered, then a crash).
+    let live: Vec<String> = store
+        .unrendered()
+        .unwrap()
+        .into_iter()
+        .filter_map(|r| r.message.raw_mail)
+        .collect();
+    assert_eq!(live.len(), 2);
+    let raws = raw_spool(&store, &spool, &live, 1);
+    assert!(
+        RawSpool::read(&gone).is_err(),
+        "the unused segment is removed"
+    );
+    // A raw mail file of an older version no record names.
     let stray = spool.join("stray.eml");
     std::fs::write(&stray, TEXT_MAIL).unwrap();
-    let (pool, rx) = pool(&store, &spool);
+    let (pool, rx) = pool(&store, &spool, &raws);
     assert_eq!(pool.recover(&store, &spool).unwrap(), 2);
     assert!(!stray.exists(), "the stray raw mail is removed");
     let mut told: Vec<MessageId> = Vec::new();
@@ -160,12 +214,56 @@ fn recovery_renders_what_a_crash_left_and_removes_stray_raw_mails() {
     assert_eq!(told, vec![a, b]);
     assert!(store.unrendered().unwrap().is_empty());
     // Submitting again changes nothing: rendering is idempotent.
+    assert_eq!(raws.live(), 0);
+    assert_eq!(
+        raws.segments().unwrap().len(),
+        1,
+        "only the current segment"
+    );
+    let later = unrendered(&store, &raws, TEXT_MAIL);
     let before = store.get(a).unwrap();
     pool.submit(RenderJob {
-        raw: spool.join("a.eml"),
+        raw: live[0].clone(),
         ids: vec![a],
     });
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(store.get(a).unwrap(), before);
+    assert_eq!(raws.live(), 1, "no second release: the later mail stays");
+    assert!(RawSpool::read(&later.1).is_ok());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The scheduling policy of this process's threads named `name*` (field 41
+/// of /proc/self/task/*/stat).
+fn policies(name: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    for task in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if !comm.starts_with(name) {
+            continue;
+        }
+        let stat = std::fs::read_to_string(task.path().join("stat")).unwrap();
+        // After the ")" closing the name, fields start at 3.
+        let rest = &stat[stat.rfind(')').unwrap() + 2..];
+        out.push(rest.split(' ').nth(41 - 3).unwrap().parse().unwrap());
+    }
+    out
+}
+
+#[test]
+fn render_workers_only_take_idle_cpu() {
+    const SCHED_IDLE: u32 = 5;
+    let dir = scratch("idle");
+    let spool = dir.join("spool");
+    let store = Store::open(&dir.join("store")).unwrap();
+    let raws = raw_spool(&store, &spool, &[], 1 << 20);
+    let (pool, rx) = pool(&store, &spool, &raws);
+    // A render done: the workers have set their policy by then.
+    let (id, raw) = unrendered(&store, &raws, TEXT_MAIL);
+    pool.submit(RenderJob { raw, ids: vec![id] });
+    rx.recv_timeout(Duration::from_secs(60)).unwrap();
+    let policies = policies("ums-render");
+    assert_eq!(policies.len(), pool.workers(), "{policies:?}");
+    assert!(policies.iter().all(|&p| p == SCHED_IDLE), "{policies:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
