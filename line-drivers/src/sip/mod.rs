@@ -33,9 +33,11 @@
 
 pub mod cause;
 pub mod transport;
+pub mod trunk;
 
 pub use transport::SipTransport;
-use transport::{Arrived, SipSocket};
+use trunk::TrunkShared;
+pub use trunk::{SipTrunk, SipTrunkConfig, TrunkStats};
 
 /// Where an incoming call's called number is read.
 pub use sip::call::CalledFrom;
@@ -45,8 +47,10 @@ pub use sip::register::RegEvent;
 pub use sip::sdp::t38::FaxTransport;
 pub use sip::trunk::{TrunkConfig, TrunkMode};
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use fax_t30::g711::Law;
@@ -54,15 +58,14 @@ use fax_t30::media::{AudioFrame, IfpPacket, FRAME_SAMPLES};
 use fax_t30::tones::{ConnectTone, ConnectToneDetector};
 use sip::auth::Credentials;
 use sip::call::{called_number, caller_id, InviteOutcome, OutgoingInvite};
-use sip::dialog::{new_request, Dialog, KeepAlive, LocalParty};
+use sip::dialog::{new_request, Dialog, LocalParty};
 use sip::endpoint::{Endpoint, EndpointEvent, Output, TxId};
 use sip::media::dtmf::{DtmfEvent, DtmfReceiver, DtmfSender};
 use sip::media::jitter::{JitterBuffer, JitterConfig};
 use sip::media::rtp::{Received, RtpReceiver, RtpSender, G711};
 use sip::media::udptl::{self, UdptlReceiver, UdptlSender};
-use sip::register::Registration;
 use sip::sdp::offer_answer::{self, AudioCodec, LocalCaps, LocalMedia, Negotiated};
-use sip::sdp::t38::{SwitchAction, T38Switch, TransportMemory};
+use sip::sdp::t38::{SwitchAction, T38Switch};
 use sip::sdp::SessionDescription;
 use sip::transaction::TimerConfig;
 use sip::wire::{self, IdGen};
@@ -90,7 +93,7 @@ pub enum T38Policy {
 }
 
 /// Settings of one SIP line.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SipLineConfig {
     /// The line's name.
     pub id: LineId,
@@ -250,6 +253,8 @@ enum MediaState {
 
 struct Call {
     id: CallId,
+    /// The SIP Call-ID (the trunk routes its messages to this channel).
+    sip_call_id: String,
     remote_number: String,
     remote_sip: SocketAddr,
     state: CallState,
@@ -264,13 +269,18 @@ struct Call {
     offer_t38_when_up: bool,
 }
 
-/// Keep-alives missed in a row that take a trunk out of service.
-const KEEPALIVE_MISSES: u32 = 3;
-
-/// One SIP line. See the module documentation.
+/// One SIP line: one channel of a trunk (see [`SipTrunk`]), or a trunk
+/// of its own with one channel ([`SipLine::bind`]). See the module
+/// documentation.
 pub struct SipLine {
     cfg: SipLineConfig,
-    sip_sock: SipSocket,
+    /// The trunk's shared part: signalling transport, registration,
+    /// keep-alive, hold-down, T.38 memory.
+    trunk: Rc<RefCell<TrunkShared>>,
+    /// This channel's index in its trunk.
+    index: usize,
+    /// A lone line: its `tick` also runs the trunk.
+    drives_trunk: bool,
     rtp_sock: UdpSocket,
     t38_sock: UdpSocket,
     peer: SocketAddr,
@@ -281,17 +291,9 @@ pub struct SipLine {
     next_call: u64,
     events: VecDeque<LineEvent>,
     changes: VecDeque<(CallId, MediaKind)>,
-    memory: TransportMemory,
     stats: SipLineStats,
     buf: Vec<u8>,
     last_now: Instant,
-    registration: Option<Registration>,
-    reg_tx: Option<TxId>,
-    reg_event: Option<RegEvent>,
-    keepalive: Option<KeepAlive>,
-    ka_tx: Option<TxId>,
-    /// A call failed as a trunk failure: no new calls before this.
-    down_until: Option<Instant>,
 }
 
 fn io_err(what: &str, e: std::io::Error) -> LineError {
@@ -333,48 +335,39 @@ fn addr(host: &str, port: u16) -> Option<SocketAddr> {
 }
 
 impl SipLine {
-    /// Binds the sockets. The trunk's next hop must resolve now.
+    /// Binds the sockets of a lone line (a trunk of one channel: its
+    /// `tick` runs the trunk too). The trunk's next hop must resolve now.
     pub fn bind(cfg: SipLineConfig, now: Instant) -> Result<SipLine, LineError> {
+        let shared = Rc::new(RefCell::new(TrunkShared::bind(&cfg, now)?));
+        SipLine::channel(cfg, 0, shared, true, now)
+    }
+
+    /// Channel `index` of a trunk: binds its media ports.
+    pub(crate) fn channel(
+        cfg: SipLineConfig,
+        index: usize,
+        trunk: Rc<RefCell<TrunkShared>>,
+        drives_trunk: bool,
+        now: Instant,
+    ) -> Result<SipLine, LineError> {
         let ip = cfg.sip_bind.ip();
-        let sip_sock =
-            SipSocket::bind(cfg.transport, cfg.sip_bind).map_err(|e| io_err("SIP socket", e))?;
         let rtp_sock = UdpSocket::bind((ip, cfg.rtp_port)).map_err(|e| io_err("RTP socket", e))?;
         let t38_sock =
             UdpSocket::bind((ip, cfg.t38_port)).map_err(|e| io_err("UDPTL socket", e))?;
         for s in [&rtp_sock, &t38_sock] {
             s.set_nonblocking(true).map_err(|e| io_err("socket", e))?;
         }
-        let hop = cfg.trunk.next_hop().to_string();
-        let peer = hop
-            .to_socket_addrs()
-            .ok()
-            .and_then(|mut a| a.next())
-            .or_else(|| addr(&hop, 5060))
-            .ok_or_else(|| driver_err(format!("trunk address {hop} does not resolve")))?;
-        let local = LocalParty {
-            via_sent_by: cfg.sip_bind.to_string(),
-            transport: cfg.transport.via().into(),
-            contact: match cfg.transport {
-                SipTransport::Udp => format!("sip:{}@{}", cfg.trunk.user, cfg.sip_bind),
-                SipTransport::Tcp => {
-                    format!("sip:{}@{};transport=tcp", cfg.trunk.user, cfg.sip_bind)
-                }
-            },
+        let (peer, local) = {
+            let t = trunk.borrow();
+            (t.peer, t.local.clone())
         };
-        let registration = cfg.trunk.registration(&local).map(|rc| {
-            let mut r = Registration::new(rc, IdGen::new(cfg.seed ^ 0x5245_4749));
-            r.start(now);
-            r
-        });
-        let keepalive = cfg
-            .keepalive
-            .map(|every| KeepAlive::new(every, KEEPALIVE_MISSES, now));
         Ok(SipLine {
             ids: IdGen::new(cfg.seed),
             endpoint: Endpoint::new(cfg.transport.is_reliable(), TimerConfig::default()),
-            memory: TransportMemory::new(10_000),
             cfg,
-            sip_sock,
+            trunk,
+            index,
+            drives_trunk,
             rtp_sock,
             t38_sock,
             peer,
@@ -386,95 +379,48 @@ impl SipLine {
             stats: SipLineStats::default(),
             buf: vec![0; 65_536],
             last_now: now,
-            registration,
-            reg_tx: None,
-            reg_event: None,
-            keepalive,
-            ka_tx: None,
-            down_until: None,
         })
     }
 
     /// Whether the trunk's registration holds at `now` (None: the trunk
     /// does not register).
     pub fn is_registered(&self, now: Instant) -> Option<bool> {
-        self.registration.as_ref().map(|r| r.is_registered(now))
+        self.trunk.borrow().is_registered(now)
     }
 
     /// The registration's last report (registered, failed with a code).
-    pub fn registration_event(&self) -> Option<&RegEvent> {
-        self.reg_event.as_ref()
+    pub fn registration_event(&self) -> Option<RegEvent> {
+        self.trunk.borrow().registration_event().cloned()
     }
 
-    fn poll_registration(&mut self, now: Instant) {
-        let Some(r) = self.registration.as_mut() else {
-            return;
-        };
-        if self.reg_tx.is_none() {
-            if let Some(req) = r.poll_request(now) {
-                self.reg_tx = Some(self.endpoint.send_request(req, self.peer, now));
-            }
-        }
-    }
-
-    fn poll_keepalive(&mut self, now: Instant) {
-        let Some(ka) = self.keepalive.as_mut() else {
-            return;
-        };
-        if self.ka_tx.is_some() || !ka.poll_ping(now) {
-            return;
-        }
-        let trunk = &self.cfg.trunk;
-        let from = format!("<sip:{}@{}>", trunk.user, self.cfg.sip_bind);
-        let to = format!("<{}>", trunk.aor());
-        match new_request(
-            "OPTIONS",
-            &trunk.aor(),
-            &from,
-            &to,
-            &self.local,
-            &trunk.route(),
-            &mut self.ids,
-            None,
-        ) {
-            Ok(req) => self.ka_tx = Some(self.endpoint.send_request(req, self.peer, now)),
-            Err(_) => ka.handle_timeout(),
-        }
-    }
-
-    /// Turns the OPTIONS keep-alive on (first ping at the next tick) or off.
+    /// Turns the trunk's OPTIONS keep-alive on (first ping at the next
+    /// tick) or off.
     pub fn set_keepalive(&mut self, every: Option<Duration>) {
         self.cfg.keepalive = every;
-        self.keepalive = every.map(|d| KeepAlive::new(d, KEEPALIVE_MISSES, self.last_now));
+        self.trunk.borrow_mut().set_keepalive(every);
     }
 
     /// Whether the trunk answers its keep-alives (None: keep-alive off).
     pub fn trunk_up(&self) -> Option<bool> {
-        self.keepalive.as_ref().map(KeepAlive::is_up)
+        self.trunk.borrow().trunk_up()
     }
 
     /// See [`Line::is_available`]: keep-alives answered, registered (if
     /// the trunk registers) and not held down after a trunk failure.
     pub fn is_available_at(&self, now: Instant) -> bool {
-        self.trunk_up() != Some(false)
-            && self.is_registered(now) != Some(false)
-            && self.down_until.is_none_or(|t| t <= now)
+        self.trunk.borrow().is_available_at(now)
     }
 
-    fn handle_reg_response(&mut self, resp: &Response, now: Instant) {
-        let Some(r) = self.registration.as_mut() else {
-            return;
-        };
-        let (event, next) = r.handle_response(resp, now);
-        if wire::status(resp) >= 200 {
-            self.reg_tx = None;
-        }
-        if let Some(next) = next {
-            self.reg_tx = Some(self.endpoint.send_request(next, self.peer, now));
-        }
-        if event.is_some() {
-            self.reg_event = event;
-        }
+    /// No call on this channel.
+    pub(crate) fn is_idle_channel(&self) -> bool {
+        self.call.is_none()
+    }
+
+    /// A message the trunk routed to this channel.
+    pub(crate) fn deliver(&mut self, from: SocketAddr, msg: SipMessage, now: Instant) {
+        self.last_now = now;
+        self.endpoint.handle_message(from, msg, now);
+        self.drain_endpoint(now);
     }
 
     /// The trunk's name.
@@ -482,9 +428,15 @@ impl SipLine {
         &self.cfg.trunk.name
     }
 
-    /// Counters.
+    /// Counters (the keep-alive and malformed-message counts are the
+    /// trunk's).
     pub fn stats(&self) -> SipLineStats {
-        self.stats
+        let t = self.trunk.borrow().stats;
+        SipLineStats {
+            keepalives_answered: t.keepalives_answered,
+            sip_malformed: self.stats.sip_malformed + t.sip_malformed,
+            ..self.stats
+        }
     }
 
     /// The media the current call carries now (None: no media yet).
@@ -504,7 +456,10 @@ impl SipLine {
 
     /// What the line remembers to try first towards `number`.
     pub fn first_choice(&self, number: &str) -> FaxTransport {
-        self.memory.first_choice(&self.cfg.trunk.name, number)
+        self.trunk
+            .borrow()
+            .memory
+            .first_choice(&self.cfg.trunk.name, number)
     }
 
     /// Fax tones heard on `call`: re-INVITE to T.38 if enabled and not
@@ -535,35 +490,51 @@ impl SipLine {
 
     /// Runs the line: reads the sockets, runs the SIP timers, moves one
     /// 20 ms frame of received audio to the owner. Call every 20 ms.
+    /// A channel of a [`SipTrunk`] is ticked by its trunk (this then only
+    /// runs the channel's part).
     pub fn tick(&mut self, now: Instant) {
-        self.last_now = now;
-        for got in self.sip_sock.receive(&mut self.buf) {
-            match got {
-                Arrived::Datagram(from, bytes) => self.endpoint.handle_datagram(from, &bytes, now),
-                Arrived::Message(from, msg) => self.endpoint.handle_message(from, msg, now),
-                Arrived::Garbage => self.stats.sip_malformed += 1,
+        if self.drives_trunk {
+            let idle = self.call.is_none();
+            let routed = self
+                .trunk
+                .borrow_mut()
+                .receive_routed(now, &|i| i == 0 && idle);
+            for (_, from, msg) in routed {
+                self.deliver(from, msg, now);
             }
+            self.trunk.borrow_mut().tick(now);
         }
+        self.tick_channel(now);
+        if self.drives_trunk {
+            self.trunk.borrow_mut().flush();
+        }
+    }
+
+    /// The channel's part of a tick: its transactions' timers, media.
+    pub(crate) fn tick_channel(&mut self, now: Instant) {
+        self.last_now = now;
         if self.endpoint.poll_timeout().is_some_and(|t| t <= now) {
             self.endpoint.handle_timeout(now);
         }
-        self.poll_registration(now);
-        self.poll_keepalive(now);
         self.drain_endpoint(now);
+        if let Some(c) = &self.call {
+            self.trunk
+                .borrow_mut()
+                .claim(&c.sip_call_id, self.index, now);
+        }
         self.read_media(now);
         self.switch_timers(now);
         self.play_audio(now);
         self.drain_endpoint(now);
-        self.sip_sock.flush();
     }
 
-    /// Open SIP connections (TCP; always 0 on UDP).
+    /// Open SIP connections of the trunk (TCP; always 0 on UDP).
     pub fn sip_connections(&self) -> usize {
-        self.sip_sock.connections()
+        self.trunk.borrow().connections()
     }
 
     fn transmit(&mut self, to: SocketAddr, bytes: &[u8]) {
-        self.sip_sock.send(to, bytes);
+        self.trunk.borrow_mut().transmit(to, bytes);
     }
 
     fn drain_endpoint(&mut self, now: Instant) {
@@ -628,7 +599,7 @@ impl SipLine {
             };
             if let Some(used) = used {
                 let (trunk, number) = (self.cfg.trunk.name.clone(), c.remote_number.clone());
-                self.memory.record(&trunk, &number, used);
+                self.trunk.borrow_mut().memory.record(&trunk, &number, used);
             }
         }
     }
@@ -744,35 +715,7 @@ impl SipLine {
             EndpointEvent::Request { tx, request, from } => {
                 self.handle_request(tx, request, from, now)
             }
-            EndpointEvent::Response { tx, response } if self.ka_tx == Some(tx) => {
-                if wire::status(&response) >= 200 {
-                    self.ka_tx = None;
-                    self.stats.keepalives_answered += 1;
-                    if let Some(ka) = self.keepalive.as_mut() {
-                        ka.handle_response();
-                    }
-                }
-            }
-            EndpointEvent::Timeout { tx } if self.ka_tx == Some(tx) => {
-                self.ka_tx = None;
-                if let Some(ka) = self.keepalive.as_mut() {
-                    ka.handle_timeout();
-                }
-            }
-            EndpointEvent::Response { tx, response } if self.reg_tx == Some(tx) => {
-                self.handle_reg_response(&response, now)
-            }
             EndpointEvent::Response { tx, response } => self.handle_response(tx, response, now),
-            EndpointEvent::Timeout { tx } if self.reg_tx == Some(tx) => {
-                self.reg_tx = None;
-                if let Some(e) = self
-                    .registration
-                    .as_mut()
-                    .and_then(|r| r.handle_timeout(now))
-                {
-                    self.reg_event = Some(e);
-                }
-            }
             EndpointEvent::Timeout { tx } => self.handle_tx_timeout(tx, now),
             EndpointEvent::Ack { .. } => {
                 let offer_now = match self.call.as_mut() {
@@ -863,12 +806,10 @@ impl SipLine {
         let remote_number = caller.clone().unwrap_or_default();
         let t38_enabled = self.cfg.media.t38.is_some()
             && self.cfg.t38_policy != T38Policy::Never
-            && self
-                .memory
-                .first_choice(&self.cfg.trunk.name, &remote_number)
-                == FaxTransport::T38;
+            && self.first_choice(&remote_number) == FaxTransport::T38;
         self.call = Some(Call {
             id,
+            sip_call_id: wire::Core::of(&req).map(|c| c.call_id).unwrap_or_default(),
             remote_number,
             remote_sip: from,
             state: CallState::Incoming {
@@ -1033,7 +974,7 @@ impl SipLine {
             }
             InviteOutcome::Failed { code, .. } => {
                 if sip::trunk::should_fail_over(code) {
-                    self.down_until = Some(now + self.cfg.hold_down);
+                    self.trunk.borrow_mut().down_until = Some(now + self.cfg.hold_down);
                 }
                 self.end_call(cause_from_status(code))
             }
@@ -1123,7 +1064,7 @@ impl SipLine {
             } if *itx == tx => {
                 if let InviteOutcome::Failed { code, .. } = invite.handle_timeout() {
                     if sip::trunk::should_fail_over(code) {
-                        self.down_until = Some(now + self.cfg.hold_down);
+                        self.trunk.borrow_mut().down_until = Some(now + self.cfg.hold_down);
                     }
                     self.end_call(cause_from_status(code));
                 }
@@ -1323,12 +1264,17 @@ impl Line for SipLine {
         )
         .map_err(|e| driver_err(format!("INVITE: {e}")))?;
         let creds: Option<Credentials> = trunk.credentials();
+        let sip_call_id = wire::Core::of(&invite)
+            .map(|c| c.call_id)
+            .map_err(|e| driver_err(format!("INVITE: {e}")))?;
+        self.trunk.borrow_mut().claim(&sip_call_id, self.index, now);
         let (engine, first) = OutgoingInvite::new(invite, self.local.clone(), creds);
         let tx = self.endpoint.send_request(first, self.peer, now);
-        let t38_enabled = self.cfg.media.t38.is_some()
-            && self.memory.first_choice(&self.cfg.trunk.name, number) == FaxTransport::T38;
+        let t38_enabled =
+            self.cfg.media.t38.is_some() && self.first_choice(number) == FaxTransport::T38;
         self.call = Some(Call {
             id,
+            sip_call_id,
             remote_number: number.to_string(),
             remote_sip: self.peer,
             state: CallState::Outgoing {
