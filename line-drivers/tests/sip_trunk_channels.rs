@@ -242,6 +242,11 @@ fn two_faxes_at_once_over_one_trunk_and_a_third_call_is_busy() {
         b.tick(now);
         for leg in legs.iter_mut() {
             leg.run(now);
+            // A call that ends before its fax did (refused busy, sent to
+            // the wrong channel) fails the test at once.
+            if let Some(cause) = leg.hung_up.filter(|_| !leg.finished()) {
+                panic!("the call to {:?} ended early: {cause:?}", leg.number);
+            }
         }
         // Both of B's channels carry a call: a third INVITE is refused.
         let b_full = legs[2..].iter().all(|l| l.session.is_some());
