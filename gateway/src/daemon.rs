@@ -701,9 +701,21 @@ fn bind_trunks(
     cfgs.iter()
         .map(|c| {
             line_drivers::sip::SipTrunk::bind(c.line.clone(), c.channels, media_clock())
-                .map_err(|e| StartError::Trunk(c.line.trunk.name.clone(), e.to_string()))
+                .map_err(|e| StartError::Trunk(c.line.trunk.name.clone(), error_chain(&e)))
         })
         .collect()
+}
+
+/// An error with its causes ("line I/O error: RTP socket: Address in use").
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cause = c.source();
+    }
+    s
 }
 
 fn trunk_lines(t: &line_drivers::sip::SipTrunk) -> Vec<LineSpec> {
@@ -836,7 +848,12 @@ impl MediaState {
                         retiring: false,
                     });
                 }
-                Err(e) => crate::ulog!(Err, "trunk-start-failed", "trunk {name} not started: {e}"),
+                Err(e) => crate::ulog!(
+                    Err,
+                    "trunk-start-failed",
+                    "trunk {name} not started: {}",
+                    error_chain(&e)
+                ),
             }
         }
     }

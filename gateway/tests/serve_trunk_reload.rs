@@ -6,7 +6,7 @@
 //! Gateway A faxes to gateway B over A's trunk `to-b`; during the call A's
 //! file drops `to-b` and adds `spare`.
 //!
-//! Ports: SMTP 41220-41221, SIP 5110-5112, RTP/UDPTL 21200-21231.
+//! Ports: SMTP 41220-41222, SIP 5110-5113, RTP/UDPTL 21200-21247.
 
 mod serve_harness;
 
@@ -234,4 +234,41 @@ fn sighup_adds_removes_and_replaces_trunks_without_cutting_a_call() {
         signal(c, "TERM");
         assert!(wait_exit(c, 30).is_some_and(|s| s.success()));
     }
+}
+
+/// A trunk whose SIP or RTP port is taken stops the start with the trunk's
+/// name and the reason (trunks are bound on the media thread; the start
+/// waits for them).
+#[test]
+fn a_trunk_port_in_use_stops_the_start() {
+    let dir = scratch("trunk-port-in-use");
+    let file = dir.join("a.toml");
+    // Channel 2's RTP port (21240 + 4) is taken.
+    let _taken = UdpSocket::bind("127.0.0.1:21244").unwrap();
+    std::fs::write(
+        &file,
+        head(41222, "a", "4989111") + &trunk("busy-ports", "4989111", 5113, 5199, 21240, 60),
+    )
+    .unwrap();
+    let data = dir.join("data");
+    let log = dir.join("serve.log");
+    let mut child = spawn(
+        &[
+            "--config",
+            file.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+        ],
+        &log,
+    );
+    let status = wait_exit(&mut child, 30).expect("exits");
+    let log = read(&log);
+    assert_eq!(status.code(), Some(2), "{log}");
+    let line = log
+        .lines()
+        .find(|l| l.contains("msgid=start-failed"))
+        .unwrap_or_else(|| panic!("{log}"));
+    assert!(line.contains("SIP trunk busy-ports"), "{log}");
+    assert!(line.contains("RTP socket"), "{log}");
+    assert!(!listening(41222), "nothing left serving");
 }
