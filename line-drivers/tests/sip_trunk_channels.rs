@@ -316,3 +316,92 @@ fn two_faxes_at_once_over_one_trunk_and_a_third_call_is_busy() {
     assert!(b_lines.iter().all(|l| l.with(|l| l.stats().udptl_in > 50)));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Header `name` of a SIP message text (first occurrence).
+fn header<'a>(msg: &'a str, name: &str) -> Option<&'a str> {
+    msg.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+/// Registration is the trunk's: a trunk of three channels sends ONE
+/// REGISTER dialog (retransmissions of it, one Call-ID), its channels are
+/// unavailable until the registrar says 200, and all of them are
+/// available after. The registrar is a plain UDP socket played by the test.
+#[test]
+fn a_trunk_of_three_channels_registers_once_and_its_channels_follow_it() {
+    use std::net::UdpSocket;
+    let registrar = UdpSocket::bind("127.0.0.1:5075").unwrap();
+    registrar.set_nonblocking(true).unwrap();
+    let mut cfg = SipLineConfig::new("sip/reg", trunk("reg", "4930300", 5075), LO, 5074, 21200);
+    cfg.trunk.mode = TrunkMode::Register {
+        registrar: "127.0.0.1:5075".into(),
+        expires: 600,
+    };
+    let t0 = wall();
+    let t = SipTrunk::bind(cfg, 3, t0).expect("bind");
+    let lines = t.lines();
+    let mut call_ids = std::collections::BTreeSet::new();
+    let mut registers = 0;
+    let mut buf = [0u8; 4096];
+    // 2 s without an answer: the REGISTER is retransmitted (T1 = 500 ms).
+    for k in 0..100u64 {
+        let now = t0 + Duration::from_millis(20 * k);
+        if let Some(d) = now.checked_duration_since(wall()) {
+            std::thread::sleep(d);
+        }
+        t.tick(now);
+        while let Ok((n, _)) = registrar.recv_from(&mut buf) {
+            let m = String::from_utf8_lossy(&buf[..n]).to_string();
+            assert!(m.starts_with("REGISTER "), "{m}");
+            registers += 1;
+            call_ids.insert(header(&m, "Call-ID").unwrap().to_string());
+        }
+        assert!(
+            lines.iter().all(|l| !l.is_available()),
+            "not registered yet"
+        );
+    }
+    assert!(registers >= 2, "retransmitted: {registers}");
+    assert_eq!(call_ids.len(), 1, "one REGISTER dialog for three channels");
+    assert_eq!(t.is_registered(t0 + Duration::from_secs(2)), Some(false));
+    // The registrar answers the next retransmission 200.
+    let mut answered = false;
+    for k in 100..300u64 {
+        let now = t0 + Duration::from_millis(20 * k);
+        if let Some(d) = now.checked_duration_since(wall()) {
+            std::thread::sleep(d);
+        }
+        t.tick(now);
+        while let Ok((n, from)) = registrar.recv_from(&mut buf) {
+            let m = String::from_utf8_lossy(&buf[..n]).to_string();
+            call_ids.insert(header(&m, "Call-ID").unwrap().to_string());
+            if answered {
+                continue;
+            }
+            let h = |k: &str| header(&m, k).unwrap_or_default().to_string();
+            let ok = format!(
+                "SIP/2.0 200 OK\r\nVia: {}\r\nFrom: {}\r\nTo: {};tag=reg1\r\nCall-ID: {}\r\n\
+                 CSeq: {}\r\nContact: {};expires=600\r\nContent-Length: 0\r\n\r\n",
+                h("Via"),
+                h("From"),
+                h("To"),
+                h("Call-ID"),
+                h("CSeq"),
+                h("Contact"),
+            );
+            registrar.send_to(ok.as_bytes(), from).unwrap();
+            answered = true;
+        }
+        if answered && t.is_registered(now) == Some(true) {
+            assert!(
+                lines.iter().all(|l| l.is_available()),
+                "registered: every channel"
+            );
+            assert_eq!(call_ids.len(), 1, "{call_ids:?}");
+            return;
+        }
+    }
+    panic!("not registered after the 200 (answered: {answered})");
+}
