@@ -405,3 +405,78 @@ fn a_trunk_of_three_channels_registers_once_and_its_channels_follow_it() {
     }
     panic!("not registered after the 200 (answered: {answered})");
 }
+
+/// A 200 (or other final) answer to a request text, as a peer writes it.
+fn answer(m: &str, code: &str) -> String {
+    let h = |k: &str| header(m, k).unwrap_or_default().to_string();
+    format!(
+        "SIP/2.0 {code}\r\nVia: {}\r\nFrom: {}\r\nTo: {};tag=peer1\r\nCall-ID: {}\r\n\
+         CSeq: {}\r\nContent-Length: 0\r\n\r\n",
+        h("Via"),
+        h("From"),
+        h("To"),
+        h("Call-ID"),
+        h("CSeq"),
+    )
+}
+
+/// Keep-alive and hold-down are the trunk's: three channels send one
+/// OPTIONS per interval between them (not one each), and a call that fails
+/// as a trunk failure (503) on one channel takes every channel of the
+/// trunk out of new calls. The peer is a plain UDP socket.
+#[test]
+fn keepalive_and_hold_down_belong_to_the_trunk() {
+    use std::net::UdpSocket;
+    let peer = UdpSocket::bind("127.0.0.1:5077").unwrap();
+    peer.set_nonblocking(true).unwrap();
+    let mut cfg = SipLineConfig::new("sip/ka", trunk("ka", "4930400", 5077), LO, 5076, 21240);
+    cfg.keepalive = Some(Duration::from_millis(300));
+    let t0 = wall();
+    let t = SipTrunk::bind(cfg, 3, t0).expect("bind");
+    let mut lines = t.lines();
+    let mut options = 0;
+    let mut invites = 0;
+    let mut failed = None;
+    let mut buf = [0u8; 4096];
+    for k in 0..150u64 {
+        let now = t0 + Duration::from_millis(20 * k);
+        if let Some(d) = now.checked_duration_since(wall()) {
+            std::thread::sleep(d);
+        }
+        t.tick(now);
+        while let Ok((n, from)) = peer.recv_from(&mut buf) {
+            let m = String::from_utf8_lossy(&buf[..n]).to_string();
+            if m.starts_with("OPTIONS ") {
+                options += 1;
+                peer.send_to(answer(&m, "200 OK").as_bytes(), from).unwrap();
+            } else if m.starts_with("INVITE ") {
+                invites += 1;
+                peer.send_to(answer(&m, "503 Service Unavailable").as_bytes(), from)
+                    .unwrap();
+            }
+        }
+        // After 1.5 s of keep-alives: a call on channel 2, refused 503.
+        if k == 75 {
+            assert!(
+                (3..=7).contains(&options),
+                "one OPTIONS per 300 ms for the trunk, not per channel: {options} in 1.5 s"
+            );
+            assert!(lines.iter().all(|l| l.is_available()));
+            lines[1]
+                .dial("4930500", line_drivers::MediaKind::Audio, now)
+                .expect("dial");
+        }
+        while let Some(ev) = lines[1].poll_event() {
+            if let LineEvent::HungUp { cause, .. } = ev {
+                failed = Some(cause);
+            }
+        }
+    }
+    assert_eq!(invites, 1);
+    assert!(failed.is_some(), "the 503 ended the call");
+    assert!(
+        lines.iter().all(|l| !l.is_available()),
+        "a trunk failure holds every channel of the trunk down"
+    );
+    assert!(t.stats().keepalives_answered >= 3, "{:?}", t.stats());
+}
