@@ -8,6 +8,13 @@
 //! here and no thread is started: the kernel's media thread already runs a
 //! 20 ms tick, and SIP's timers (T1 = 500 ms) are coarse next to it.
 //!
+//! A [`SipTrunk`] ([`trunk`]) carries N calls over one signalling address:
+//! it owns the SIP socket, registration, keep-alive, hold-down and T.38
+//! memory, and hands each message to the channel ([`SipLine`]) that owns
+//! its Call-ID. A channel owns its call's dialog and transactions (here and
+//! in `signalling`) and its RTP/UDPTL sockets (`media`). [`SipLine::bind`]
+//! makes a lone line: a trunk of one channel that ticks its trunk itself.
+//!
 //! * Outbound: `dial` sends an INVITE with an audio offer (PCMA/PCMU and
 //!   telephone-event), From = our trunk user (the caller id), answers
 //!   401/407 with digest; 18x/2xx/failures become `Progress`/`HungUp` with
@@ -23,7 +30,8 @@
 //!   T.38 re-INVITE is accepted if T.38 is enabled, else refused with 488.
 //!   On refusal, or when no T.38 packet arrives in time, the call stays on
 //!   (or returns to) G.711. What worked is remembered per trunk and remote
-//!   number in memory (a [`TransportMemory`]; lost on restart). A
+//!   number in memory (a `sip::sdp::t38::TransportMemory` kept by the
+//!   trunk; lost on restart). A
 //!   re-INVITE that repeats the current media (session refresh) keeps the
 //!   media state as it is.
 //! * Changes of the call's media are reported by

@@ -9,7 +9,7 @@
 //! transactions (its own [`Endpoint`]) and its RTP/UDPTL ports, and is one
 //! [`Line`](crate::line::Line) for the kernel's scheduler.
 //!
-//! Demultiplexing, in [`TrunkShared::receive_routed`]: a message whose
+//! Demultiplexing, in `TrunkShared::receive_routed`: a message whose
 //! Call-ID a channel owns (it sent the INVITE, or took the incoming one) goes
 //! to that channel; a new INVITE (no To tag) goes to the first idle
 //! channel; with every channel busy the trunk answers it `486 Busy Here`
