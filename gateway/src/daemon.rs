@@ -503,8 +503,32 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
     let media_metrics = Arc::clone(&metrics);
     let mut sip_lines = Vec::new();
     for cfg in &setup.options.sip_trunks {
-        let line = line_drivers::sip::SipLine::bind(cfg.clone(), media_clock())
-            .map_err(|e| StartError::Trunk(cfg.trunk.name.clone(), e.to_string()))?;
+        let mut cfg = cfg.clone();
+        // What worked per number (T.38 or the G.711 fallback) outlives a
+        // restart: one small file per trunk in the data directory.
+        cfg.t38_memory_file.get_or_insert_with(|| {
+            let name: String = (cfg.trunk.name.chars())
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            setup
+                .data_dir
+                .join("sip-t38-memory")
+                .join(format!("{name}.txt"))
+        });
+        let line = line_drivers::sip::SipLine::bind(cfg.clone(), media_clock()).map_err(|e| {
+            // The I/O error under "line I/O error" says which socket or file.
+            let why = match std::error::Error::source(&e) {
+                Some(s) => format!("{e}: {s}"),
+                None => e.to_string(),
+            };
+            StartError::Trunk(cfg.trunk.name.clone(), why)
+        })?;
         sip_lines.push(line);
     }
     let config = MediaConfig {

@@ -23,7 +23,8 @@
 //!   T.38 re-INVITE is accepted if T.38 is enabled, else refused with 488.
 //!   On refusal, or when no T.38 packet arrives in time, the call stays on
 //!   (or returns to) G.711. What worked is remembered per trunk and remote
-//!   number in memory (a [`TransportMemory`]; lost on restart). A
+//!   number (a [`TransportMemory`], kept in
+//!   [`SipLineConfig::t38_memory_file`] across restarts if set). A
 //!   re-INVITE that repeats the current media (session refresh) keeps the
 //!   media state as it is.
 //! * Changes of the call's media are reported by
@@ -128,6 +129,10 @@ pub struct SipLineConfig {
     /// How long a trunk that failed a call as a trunk (RFC 3261 timeout,
     /// 408, 5xx, 401/403/407) is left out of new calls.
     pub hold_down: Duration,
+    /// Where the line keeps what worked per number and trunk (T.38 or the
+    /// G.711 fallback) across restarts: read at `bind`, rewritten (to a
+    /// temporary file, then renamed) when it changes. None: memory only.
+    pub t38_memory_file: Option<std::path::PathBuf>,
 }
 
 impl SipLineConfig {
@@ -158,6 +163,7 @@ impl SipLineConfig {
             udptl_hold: Duration::from_millis(150),
             keepalive: None,
             hold_down: Duration::from_secs(60),
+            t38_memory_file: None,
             seed: u64::from(sip_port) << 16 | u64::from(rtp_port),
         }
     }
@@ -188,6 +194,8 @@ pub struct SipLineStats {
     pub sip_malformed: u64,
     /// Calling tones (CNG) heard on calls we answered.
     pub cng_heard: u64,
+    /// Writes of the T.38 memory file that failed (the memory still holds).
+    pub t38_memory_write_errors: u64,
 }
 
 #[allow(clippy::large_enum_variant)] // one per line
@@ -328,6 +336,39 @@ fn udptl_ec(p: &sip::sdp::t38::T38Params) -> udptl::ErrorCorrection {
     }
 }
 
+/// Numbers a line remembers the fax transport of.
+const MEMORY_NUMBERS: usize = 10_000;
+
+/// The T.38 memory persisted at `path` (empty if there is no file yet).
+/// Unreadable lines are skipped; an unreadable file is an error.
+fn load_memory(path: Option<&std::path::Path>) -> Result<TransportMemory, LineError> {
+    let Some(path) = path else {
+        return Ok(TransportMemory::new(MEMORY_NUMBERS));
+    };
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let (m, _bad) =
+                TransportMemory::from_text(&String::from_utf8_lossy(&bytes), MEMORY_NUMBERS);
+            Ok(m)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Ok(TransportMemory::new(MEMORY_NUMBERS))
+        }
+        Err(e) => Err(io_err(&format!("T.38 memory {}", path.display()), e)),
+    }
+}
+
+/// Writes the memory next to `path` and renames it over (a crash leaves
+/// the old file or the new one, never half of one).
+fn save_memory(path: &std::path::Path, m: &TransportMemory) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, m.to_text())?;
+    std::fs::rename(&tmp, path)
+}
+
 fn addr(host: &str, port: u16) -> Option<SocketAddr> {
     (host, port).to_socket_addrs().ok()?.next()
 }
@@ -369,10 +410,11 @@ impl SipLine {
         let keepalive = cfg
             .keepalive
             .map(|every| KeepAlive::new(every, KEEPALIVE_MISSES, now));
+        let memory = load_memory(cfg.t38_memory_file.as_deref())?;
         Ok(SipLine {
             ids: IdGen::new(cfg.seed),
             endpoint: Endpoint::new(cfg.transport.is_reliable(), TimerConfig::default()),
-            memory: TransportMemory::new(10_000),
+            memory,
             cfg,
             sip_sock,
             rtp_sock,
@@ -628,7 +670,15 @@ impl SipLine {
             };
             if let Some(used) = used {
                 let (trunk, number) = (self.cfg.trunk.name.clone(), c.remote_number.clone());
+                let changed = self.memory.would_change(&trunk, &number, used);
                 self.memory.record(&trunk, &number, used);
+                if changed {
+                    if let Some(path) = &self.cfg.t38_memory_file {
+                        if save_memory(path, &self.memory).is_err() {
+                            self.stats.t38_memory_write_errors += 1;
+                        }
+                    }
+                }
             }
         }
     }
