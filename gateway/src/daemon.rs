@@ -511,7 +511,10 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
     let (ready_tx, ready_rx) = mpsc::channel::<Result<(), StartError>>();
     let config = MediaConfig {
         lines: setup.lines.clone(),
-        sip_trunks: setup.options.sip_trunks.clone(),
+        sip_trunks: (setup.options.sip_trunks.iter())
+            .map(|t| with_memory_file(t.clone(), &setup.data_dir))
+            .collect(),
+        data_dir: setup.data_dir.clone(),
         virtual_fax_numbers: setup.virtual_fax_numbers.clone(),
         retry: setup.retry.clone(),
         ident: setup.ident.clone(),
@@ -663,6 +666,8 @@ struct MediaConfig {
     lines: Vec<String>,
     /// Bound first on the media thread (a port in use stops the start).
     sip_trunks: Vec<line_drivers::sip::SipTrunkConfig>,
+    /// Where the trunks of a reload keep their T.38 memory.
+    data_dir: PathBuf,
     virtual_fax_numbers: Vec<String>,
     retry: RetryPolicy,
     ident: String,
@@ -683,6 +688,28 @@ struct MediaState {
     sip: Vec<RunningTrunk>,
     /// Trunks of a reload waiting for the trunk of the same name to end.
     sip_pending: Vec<line_drivers::sip::SipTrunkConfig>,
+    data_dir: PathBuf,
+}
+
+/// What worked per number (T.38 or the G.711 fallback) outlives a restart:
+/// one small file per trunk in the data directory (unless set already).
+fn with_memory_file(
+    mut c: line_drivers::sip::SipTrunkConfig,
+    data_dir: &std::path::Path,
+) -> line_drivers::sip::SipTrunkConfig {
+    let name: String = (c.line.trunk.name.chars())
+        .map(|ch| {
+            if ch.is_ascii_alphanumeric() || ch == '-' || ch == '_' {
+                ch
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    c.line
+        .t38_memory_file
+        .get_or_insert_with(|| data_dir.join("sip-t38-memory").join(format!("{name}.txt")));
+    c
 }
 
 /// A SIP trunk on the media thread.
@@ -777,6 +804,7 @@ impl MediaState {
             runner,
             sip,
             sip_pending: Vec::new(),
+            data_dir: c.data_dir.clone(),
         })
     }
 
@@ -784,6 +812,9 @@ impl MediaState {
     /// retired (no new calls; it ends when its calls have); a new or
     /// changed one starts once no trunk of its name runs.
     fn reload_trunks(&mut self, cfgs: Vec<line_drivers::sip::SipTrunkConfig>) {
+        let cfgs: Vec<_> = (cfgs.into_iter())
+            .map(|c| with_memory_file(c, &self.data_dir))
+            .collect();
         for t in self.sip.iter_mut().filter(|t| !t.retiring) {
             if !cfgs.contains(&t.cfg) {
                 t.retiring = true;

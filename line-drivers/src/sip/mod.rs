@@ -30,8 +30,8 @@
 //!   T.38 re-INVITE is accepted if T.38 is enabled, else refused with 488.
 //!   On refusal, or when no T.38 packet arrives in time, the call stays on
 //!   (or returns to) G.711. What worked is remembered per trunk and remote
-//!   number in memory (a `sip::sdp::t38::TransportMemory` kept by the
-//!   trunk; lost on restart). A
+//!   number (a `sip::sdp::t38::TransportMemory` kept by the trunk, and in
+//!   [`SipLineConfig::t38_memory_file`] across restarts if set). A
 //!   re-INVITE that repeats the current media (session refresh) keeps the
 //!   media state as it is.
 //! * Changes of the call's media are reported by
@@ -139,6 +139,10 @@ pub struct SipLineConfig {
     /// How long a trunk that failed a call as a trunk (RFC 3261 timeout,
     /// 408, 5xx, 401/403/407) is left out of new calls.
     pub hold_down: Duration,
+    /// Where the line keeps what worked per number and trunk (T.38 or the
+    /// G.711 fallback) across restarts: read at `bind`, rewritten (to a
+    /// temporary file, then renamed) when it changes. None: memory only.
+    pub t38_memory_file: Option<std::path::PathBuf>,
 }
 
 impl SipLineConfig {
@@ -169,6 +173,7 @@ impl SipLineConfig {
             udptl_hold: Duration::from_millis(150),
             keepalive: None,
             hold_down: Duration::from_secs(60),
+            t38_memory_file: None,
             seed: u64::from(sip_port) << 16 | u64::from(rtp_port),
         }
     }
@@ -199,6 +204,8 @@ pub struct SipLineStats {
     pub sip_malformed: u64,
     /// Calling tones (CNG) heard on calls we answered.
     pub cng_heard: u64,
+    /// Writes of the T.38 memory file that failed (the memory still holds).
+    pub t38_memory_write_errors: u64,
 }
 
 #[allow(clippy::large_enum_variant)] // one per line
@@ -555,7 +562,13 @@ impl SipLine {
             };
             if let Some(used) = used {
                 let (trunk, number) = (self.cfg.trunk.name.clone(), c.remote_number.clone());
-                self.trunk.borrow_mut().memory.record(&trunk, &number, used);
+                let (changed, failed) = self
+                    .trunk
+                    .borrow_mut()
+                    .record_transport(&trunk, &number, used);
+                if changed && failed {
+                    self.stats.t38_memory_write_errors += 1;
+                }
             }
         }
     }

@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 use sip::dialog::{new_request, KeepAlive, LocalParty};
 use sip::endpoint::{Endpoint, EndpointEvent, Output, TxId};
 use sip::register::{RegEvent, Registration};
-use sip::sdp::t38::TransportMemory;
+use sip::sdp::t38::{FaxTransport, TransportMemory};
 use sip::transaction::TimerConfig;
 use sip::wire::{self, IdGen};
 use sip::{Request, SipMessage};
@@ -49,6 +49,39 @@ pub(crate) const KEEPALIVE_MISSES: u32 = 3;
 /// the channel no longer carries it (64·T1: the longest a transaction of
 /// the call can still retransmit).
 const OWNER_LINGER: Duration = Duration::from_secs(32);
+
+/// Numbers a trunk remembers the fax transport of.
+const MEMORY_NUMBERS: usize = 10_000;
+
+/// The T.38 memory persisted at `path` (empty if there is no file yet).
+/// Unreadable lines are skipped; an unreadable file is an error.
+fn load_memory(path: Option<&std::path::Path>) -> Result<TransportMemory, LineError> {
+    let Some(path) = path else {
+        return Ok(TransportMemory::new(MEMORY_NUMBERS));
+    };
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let (m, _bad) =
+                TransportMemory::from_text(&String::from_utf8_lossy(&bytes), MEMORY_NUMBERS);
+            Ok(m)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Ok(TransportMemory::new(MEMORY_NUMBERS))
+        }
+        Err(e) => Err(io_err(&format!("T.38 memory {}", path.display()), e)),
+    }
+}
+
+/// Writes the memory next to `path` and renames it over (a crash leaves
+/// the old file or the new one, never half of one).
+fn save_memory(path: &std::path::Path, m: &TransportMemory) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, m.to_text())?;
+    std::fs::rename(&tmp, path)
+}
 
 /// Who handles the messages of a Call-ID.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,7 +177,7 @@ impl TrunkShared {
             keepalive,
             ka_tx: None,
             down_until: None,
-            memory: TransportMemory::new(10_000),
+            memory: load_memory(cfg.t38_memory_file.as_deref())?,
             owners: HashMap::new(),
             retiring: false,
             channels: 1,
@@ -153,6 +186,22 @@ impl TrunkShared {
             last_now: now,
             last_gc: now,
         })
+    }
+
+    /// Remembers what worked towards `number`; a change is written to the
+    /// memory file if there is one. Returns (changed, the write failed).
+    pub(crate) fn record_transport(
+        &mut self,
+        trunk: &str,
+        number: &str,
+        used: FaxTransport,
+    ) -> (bool, bool) {
+        let changed = self.memory.would_change(trunk, number, used);
+        self.memory.record(trunk, number, used);
+        let failed = changed
+            && (self.cfg.t38_memory_file.as_deref())
+                .is_some_and(|path| save_memory(path, &self.memory).is_err());
+        (changed, failed)
     }
 
     /// Sends bytes on the trunk's signalling transport.
