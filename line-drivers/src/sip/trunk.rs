@@ -604,3 +604,49 @@ fn channel_config(cfg: &SipLineConfig, i: usize, n: usize) -> Result<SipLineConf
     }
     Ok(c)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sip::trunk::{TrunkConfig, TrunkMode};
+
+    fn cfg(rtp: u16) -> SipLineConfig {
+        let trunk = TrunkConfig {
+            name: "t".into(),
+            mode: TrunkMode::StaticPeer {
+                peer: "127.0.0.1:5060".into(),
+            },
+            proxy: None,
+            outbound_proxy: None,
+            user: "100".into(),
+            auth_user: None,
+            password: None,
+            realm: None,
+        };
+        SipLineConfig::new("sip/t", trunk, "127.0.0.1".parse().unwrap(), 5062, rtp)
+    }
+
+    #[test]
+    fn channel_ports_names_and_seeds() {
+        let mut base = cfg(20000);
+        base.advertise_rtp_port = Some(30000);
+        let c0 = channel_config(&base, 0, 3).unwrap();
+        let c2 = channel_config(&base, 2, 3).unwrap();
+        assert_eq!((c0.rtp_port, c0.t38_port), (20000, 20002));
+        assert_eq!((c2.rtp_port, c2.t38_port), (20008, 20010));
+        assert_eq!(c2.advertise_rtp_port, Some(30008));
+        assert_eq!(c2.advertise_t38_port, None);
+        assert_eq!(c0.id.0, "sip/t/1");
+        assert_eq!(c2.id.0, "sip/t/3");
+        assert_ne!(c0.seed, c2.seed, "Call-IDs, tags and SSRCs differ");
+        // A lone channel keeps the trunk's name.
+        assert_eq!(channel_config(&base, 0, 1).unwrap().id.0, "sip/t");
+    }
+
+    #[test]
+    fn ports_past_65535_are_an_error_not_a_wrap() {
+        let base = cfg(65530);
+        assert!(channel_config(&base, 0, 2).is_ok());
+        assert!(channel_config(&base, 1, 2).is_err());
+    }
+}
