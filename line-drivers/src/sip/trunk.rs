@@ -83,6 +83,9 @@ fn save_memory(path: &std::path::Path, m: &TransportMemory) -> std::io::Result<(
     std::fs::rename(&tmp, path)
 }
 
+/// At most this many Call-IDs in the table for INVITEs the trunk refused.
+const MAX_REFUSED_TRACKED: usize = 4096;
+
 /// Who handles the messages of a Call-ID.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Owner {
@@ -303,7 +306,12 @@ impl TrunkShared {
                             _ => Owner::Trunk,
                         }
                     };
-                    if new_invite {
+                    // A flood of INVITEs refused busy cannot grow the table
+                    // without bound (their retransmissions are then looked
+                    // at afresh).
+                    if new_invite
+                        && (owner != Owner::Trunk || self.owners.len() < MAX_REFUSED_TRACKED)
+                    {
                         self.owners.insert(core.call_id.clone(), (owner, now));
                     }
                     owner
