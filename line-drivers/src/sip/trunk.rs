@@ -88,11 +88,89 @@ const MAX_REFUSED_TRACKED: usize = 4096;
 
 /// Who handles the messages of a Call-ID.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Owner {
+pub(crate) enum Owner {
     /// The trunk's own endpoint (a busy answer, a stray request).
     Trunk,
     /// Channel `i`.
     Channel(usize),
+}
+
+/// The Call-ID table of a trunk: who gets each message (sans-IO: the
+/// time comes in). A lone [`SipLine`] is a trunk of one channel.
+#[derive(Debug)]
+pub(crate) struct Demux {
+    owners: HashMap<String, (Owner, Instant)>,
+    channels: usize,
+    last_gc: Option<Instant>,
+}
+
+impl Demux {
+    pub(crate) fn new(channels: usize) -> Demux {
+        Demux {
+            owners: HashMap::new(),
+            channels,
+            last_gc: None,
+        }
+    }
+
+    /// Who gets a message of `call_id`. `new_invite`: an INVITE without To
+    /// tag. `idle(i)`: channel `i` has no call; `taken`: channels given a
+    /// new INVITE since their state was read (the same batch); `closed`:
+    /// the trunk takes no new calls.
+    pub(crate) fn route(
+        &mut self,
+        call_id: &str,
+        new_invite: bool,
+        now: Instant,
+        idle: &dyn Fn(usize) -> bool,
+        taken: &[usize],
+        closed: bool,
+    ) -> Owner {
+        if let Some((owner, last)) = self.owners.get_mut(call_id) {
+            *last = now;
+            return *owner;
+        }
+        if !new_invite {
+            return Owner::Trunk;
+        }
+        let free = (0..self.channels).find(|i| idle(*i) && !taken.contains(i));
+        let owner = match free {
+            Some(i) if !closed => Owner::Channel(i),
+            _ => Owner::Trunk,
+        };
+        // A flood of INVITEs refused busy cannot grow the table without
+        // bound (their retransmissions are then looked at afresh).
+        if owner != Owner::Trunk || self.owners.len() < MAX_REFUSED_TRACKED {
+            self.owners.insert(call_id.to_string(), (owner, now));
+        }
+        owner
+    }
+
+    /// Channel `channel` owns `call_id` (it sent an INVITE with it, or it
+    /// carries that call now): refreshed every tick of a call.
+    pub(crate) fn claim(&mut self, call_id: &str, channel: usize, now: Instant) {
+        match self.owners.get_mut(call_id) {
+            Some(e) => *e = (Owner::Channel(channel), now),
+            None => {
+                self.owners
+                    .insert(call_id.to_string(), (Owner::Channel(channel), now));
+            }
+        }
+    }
+
+    /// Forgets Call-IDs without a message or claim for `OWNER_LINGER`
+    /// (looked at once a second).
+    pub(crate) fn expire(&mut self, now: Instant) {
+        if self
+            .last_gc
+            .is_some_and(|t| now.saturating_duration_since(t) < Duration::from_secs(1))
+        {
+            return;
+        }
+        self.last_gc = Some(now);
+        self.owners
+            .retain(|_, (_, last)| now.saturating_duration_since(*last) < OWNER_LINGER);
+    }
 }
 
 /// Counters of the trunk (shared by its channels).
@@ -127,15 +205,12 @@ pub(crate) struct TrunkShared {
     /// A call failed as a trunk failure: no new calls before this.
     pub(crate) down_until: Option<Instant>,
     pub(crate) memory: TransportMemory,
-    owners: HashMap<String, (Owner, Instant)>,
+    demux: Demux,
     /// Being removed (a reload): no new calls, in or out.
     retiring: bool,
-    /// How many channels share the trunk (1 for a lone [`SipLine`]).
-    pub(crate) channels: usize,
     pub(crate) stats: TrunkStats,
     buf: Vec<u8>,
     last_now: Instant,
-    last_gc: Instant,
 }
 
 impl TrunkShared {
@@ -181,13 +256,11 @@ impl TrunkShared {
             ka_tx: None,
             down_until: None,
             memory: load_memory(cfg.t38_memory_file.as_deref())?,
-            owners: HashMap::new(),
+            demux: Demux::new(1),
             retiring: false,
-            channels: 1,
             stats: TrunkStats::default(),
             buf: vec![0; 65_536],
             last_now: now,
-            last_gc: now,
         })
     }
 
@@ -212,16 +285,9 @@ impl TrunkShared {
         self.sock.send(to, bytes);
     }
 
-    /// Channel `channel` owns `call_id` (it sent an INVITE with it, or it
-    /// carries that call now): refreshed every tick of a call.
+    /// Channel `channel` owns `call_id`: see [`Demux::claim`].
     pub(crate) fn claim(&mut self, call_id: &str, channel: usize, now: Instant) {
-        match self.owners.get_mut(call_id) {
-            Some(e) => *e = (Owner::Channel(channel), now),
-            None => {
-                self.owners
-                    .insert(call_id.to_string(), (Owner::Channel(channel), now));
-            }
-        }
+        self.demux.claim(call_id, channel, now);
     }
 
     pub(crate) fn is_registered(&self, now: Instant) -> Option<bool> {
@@ -288,35 +354,12 @@ impl TrunkShared {
             let Ok(core) = wire::Core::of(&msg) else {
                 continue;
             };
-            let owner = match self.owners.get_mut(&core.call_id) {
-                Some((owner, last)) => {
-                    *last = now;
-                    *owner
-                }
-                None => {
-                    let new_invite = matches!(&msg, SipMessage::Request(r)
-                        if wire::method(r) == "INVITE" && core.to_tag.is_none());
-                    let owner = if !new_invite {
-                        Owner::Trunk
-                    } else {
-                        let taken: Vec<usize> = routed.iter().map(|(i, _, _)| *i).collect();
-                        let free = (0..self.channels).find(|i| idle(*i) && !taken.contains(i));
-                        match free {
-                            Some(i) if !self.retiring => Owner::Channel(i),
-                            _ => Owner::Trunk,
-                        }
-                    };
-                    // A flood of INVITEs refused busy cannot grow the table
-                    // without bound (their retransmissions are then looked
-                    // at afresh).
-                    if new_invite
-                        && (owner != Owner::Trunk || self.owners.len() < MAX_REFUSED_TRACKED)
-                    {
-                        self.owners.insert(core.call_id.clone(), (owner, now));
-                    }
-                    owner
-                }
-            };
+            let new_invite = matches!(&msg, SipMessage::Request(r)
+                if wire::method(r) == "INVITE" && core.to_tag.is_none());
+            let taken: Vec<usize> = routed.iter().map(|(i, _, _)| *i).collect();
+            let owner =
+                self.demux
+                    .route(&core.call_id, new_invite, now, idle, &taken, self.retiring);
             match owner {
                 Owner::Channel(i) => {
                     self.stats.routed += 1;
@@ -344,11 +387,7 @@ impl TrunkShared {
         }
         self.poll_keepalive(now);
         self.drain(now);
-        if now.saturating_duration_since(self.last_gc) >= Duration::from_secs(1) {
-            self.last_gc = now;
-            self.owners
-                .retain(|_, (_, last)| now.saturating_duration_since(*last) < OWNER_LINGER);
-        }
+        self.demux.expire(now);
     }
 
     /// Writes what the TCP connections still have queued.
@@ -500,7 +539,7 @@ impl SipTrunk {
             return Err(driver_err("a trunk needs at least one channel"));
         }
         let mut shared = TrunkShared::bind(&cfg, now)?;
-        shared.channels = channels;
+        shared.demux = Demux::new(channels);
         let shared = Rc::new(RefCell::new(shared));
         let mut lines = Vec::with_capacity(channels);
         for i in 0..channels {
@@ -649,6 +688,102 @@ mod tests {
         assert_ne!(c0.seed, c2.seed, "Call-IDs, tags and SSRCs differ");
         // A lone channel keeps the trunk's name.
         assert_eq!(channel_config(&base, 0, 1).unwrap().id.0, "sip/t");
+    }
+
+    #[allow(clippy::disallowed_methods)] // a start for the simulated clock
+    fn t0() -> Instant {
+        Instant::now()
+    }
+
+    #[test]
+    fn new_invites_take_free_channels_and_keep_them() {
+        let t = t0();
+        let mut d = Demux::new(2);
+        let all_idle = |_: usize| true;
+        // Two INVITEs in one batch: two channels, though both read idle.
+        assert_eq!(
+            d.route("a", true, t, &all_idle, &[], false),
+            Owner::Channel(0)
+        );
+        assert_eq!(
+            d.route("b", true, t, &all_idle, &[0], false),
+            Owner::Channel(1)
+        );
+        // A third finds none: the trunk answers it (busy) ...
+        assert_eq!(
+            d.route("c", true, t, &all_idle, &[0, 1], false),
+            Owner::Trunk
+        );
+        // ... and keeps its retransmissions and ACK, even with a free
+        // channel now.
+        assert_eq!(d.route("c", true, t, &all_idle, &[], false), Owner::Trunk);
+        assert_eq!(d.route("c", false, t, &all_idle, &[], false), Owner::Trunk);
+        // Every later message of a call goes to its channel.
+        let none_idle = |_: usize| false;
+        assert_eq!(
+            d.route("b", false, t, &none_idle, &[], false),
+            Owner::Channel(1)
+        );
+        assert_eq!(
+            d.route("a", true, t, &none_idle, &[], false),
+            Owner::Channel(0)
+        );
+        // An in-dialog request nobody knows, or an INVITE while closed
+        // (a retired trunk): the trunk's.
+        assert_eq!(d.route("x", false, t, &all_idle, &[], false), Owner::Trunk);
+        assert_eq!(d.route("y", true, t, &all_idle, &[], true), Owner::Trunk);
+        // Only idle channels are given a new call.
+        assert_eq!(
+            d.route("z", true, t, &|i| i == 1, &[], false),
+            Owner::Channel(1)
+        );
+    }
+
+    #[test]
+    fn call_ids_are_forgotten_after_the_linger_unless_claimed() {
+        let t = t0();
+        let mut d = Demux::new(2);
+        let idle = |_: usize| true;
+        assert_eq!(d.route("in", true, t, &idle, &[], false), Owner::Channel(0));
+        d.claim("out", 1, t);
+        d.expire(t);
+        // A long call: claimed every tick, kept past the linger.
+        let mut now = t;
+        for _ in 0..40 {
+            now += Duration::from_secs(1);
+            d.claim("out", 1, now);
+            d.expire(now);
+        }
+        assert_eq!(
+            d.route("out", false, now, &idle, &[], false),
+            Owner::Channel(1)
+        );
+        // "in" had no message for 40 s: forgotten; a stray BYE of it is
+        // the trunk's (481).
+        assert_eq!(d.route("in", false, now, &idle, &[], false), Owner::Trunk);
+    }
+
+    #[test]
+    fn refused_invites_are_tracked_up_to_a_bound() {
+        let t = t0();
+        let mut d = Demux::new(1);
+        let busy = |_: usize| false;
+        for i in 0..MAX_REFUSED_TRACKED + 100 {
+            assert_eq!(
+                d.route(&format!("f{i}"), true, t, &busy, &[], false),
+                Owner::Trunk
+            );
+        }
+        assert_eq!(d.owners.len(), MAX_REFUSED_TRACKED);
+        // A call a channel owns is always tracked.
+        assert_eq!(
+            d.route("ok", true, t, &|_| true, &[], false),
+            Owner::Channel(0)
+        );
+        assert_eq!(
+            d.route("ok", false, t, &busy, &[], false),
+            Owner::Channel(0)
+        );
     }
 
     #[test]
