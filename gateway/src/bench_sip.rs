@@ -333,9 +333,11 @@ impl Workload {
 /// (faxes required, pairs that completed fewer) at the end of a step of
 /// `ticks`, from each pair's (first dial tick, faxes completed): a pair
 /// must complete a fax per cycle of the fastest call of the step (plus
-/// the redial gap and 5 %) after its first dial. A stalled call completes
-/// nothing more and falls short; calls slowed by load slow the fastest
-/// cycle too. No completed call at all: every pair falls short.
+/// the redial gap and 5 %) after its first dial, and at least one. A
+/// stalled call completes nothing more and falls short; calls slowed by
+/// load slow the fastest cycle too. A step too short for a pair's first
+/// call to end cannot show that it moves, so that pair falls short too
+/// (a call of 2 fine pages takes some 80 s: steps need 90 s and more).
 fn shortfall(fastest: Option<u64>, pairs: &[(u64, u64)], ticks: u64) -> (u64, u64) {
     let Some(fastest) = fastest else {
         return (pairs.len() as u64, pairs.len() as u64);
@@ -344,7 +346,7 @@ fn shortfall(fastest: Option<u64>, pairs: &[(u64, u64)], ticks: u64) -> (u64, u6
     let mut required = 0;
     let mut stalled = 0;
     for &(first, completed) in pairs {
-        let need = ticks.saturating_sub(first) / cycle;
+        let need = (ticks.saturating_sub(first) / cycle).max(1);
         required += need;
         if completed < need {
             stalled += 1;
@@ -469,8 +471,12 @@ mod tests {
         assert_eq!(shortfall(Some(4000), &all, 6000), (4, 0));
         let one_stalled = [(0, 1), (37, 0), (74, 1), (111, 1)];
         assert_eq!(shortfall(Some(4000), &one_stalled, 6000), (4, 1));
-        // A step shorter than a call owes nothing but completed nothing.
+        // A step shorter than a call: nothing completed, all fall short.
         assert_eq!(shortfall(None, &all, 3000), (4, 4));
+        // A step just long enough for the first pair's call: the others
+        // cannot show theirs move (the 80 s steps that hid nothing and
+        // proved nothing).
+        assert_eq!(shortfall(Some(3990), &[(0, 1), (37, 0)], 4000), (2, 1));
         // Long steps owe more than one fax per pair.
         assert_eq!(shortfall(Some(1000), &[(0, 5), (0, 4)], 6000), (10, 1));
     }

@@ -151,8 +151,9 @@ enum BenchCommand {
 
 #[derive(Args)]
 struct SipBenchArgs {
-    /// Seconds per real-time step (a call of 2 fine pages takes about a
-    /// minute: shorter steps complete no fax and prove only the media).
+    /// Seconds per real-time step (a call of 2 fine pages takes about 80 s
+    /// and starts are spread over 10 s: a step fails unless every call
+    /// completed a fax, so steps under some 95 s fail).
     #[arg(long, default_value_t = 120)]
     trial_secs: u64,
     /// Largest number of concurrent calls to try.
