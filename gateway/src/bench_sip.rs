@@ -444,13 +444,20 @@ pub fn run_trial(cfg: &SipBench, doc: &Path, calls: usize) -> Result<SipTrial, S
     })
 }
 
-/// Largest passing N: 1, 2, 4 ... until a step fails, then bisection
-/// to within 10 %.
+/// Largest passing N: 1, 2, 4 ... (from `min_calls`) until a step fails,
+/// then bisection to within 10 %. `min_calls` equal to `max_calls`: that
+/// one step only (N if it passed, else 0).
 pub fn search(
     cfg: &SipBench,
     doc: &Path,
     mut progress: impl FnMut(&SipTrial),
 ) -> Result<(usize, Vec<SipTrial>), String> {
+    if cfg.min_calls >= cfg.max_calls {
+        let t = run_trial(cfg, doc, cfg.max_calls)?;
+        progress(&t);
+        let n = if t.passed() { t.calls } else { 0 };
+        return Ok((n, vec![t]));
+    }
     crate::bench::largest_passing(cfg.min_calls, cfg.max_calls, 10, |n| {
         let t = run_trial(cfg, doc, n)?;
         progress(&t);

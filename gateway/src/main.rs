@@ -435,7 +435,7 @@ fn bench_sip(args: SipBenchArgs) -> CliResult {
     };
     println!("bench sip: {kind} fax calls over SIP between our lines on loopback, one pinned core");
     println!(
-        "  each call: 2 fine A4 pages, real UDP (SIP, RTP/UDPTL), calls restart when done; a step passes with no tick late by > 20 ms and no fax failed"
+        "  each call: 2 fine A4 pages, real UDP (SIP, RTP/UDPTL), calls restart when done; a step passes with no tick late by > 20 ms, no fax failed and no call stalled (every pair completes its faxes)"
     );
     let (best, trials) = gateway::bench_sip::search(&cfg, &doc, |t| {
         println!(
