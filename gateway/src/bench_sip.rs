@@ -54,8 +54,10 @@ pub struct SipTrial {
     pub faxes_required: u64,
     /// Pairs that completed fewer faxes than that (stalled calls).
     pub stalled: u64,
-    /// Ticks of the fastest completed call (0: none completed).
+    /// Seconds of the fastest completed call (0: none completed).
     pub fastest_call_secs: f64,
+    /// The first failed calls (up to 8): pair, when, both outcomes.
+    pub failures: Vec<String>,
     /// CPU time of the media thread after the first second, and the media
     /// time it covered: the load-independent cost of the calls.
     pub cpu_secs: f64,
@@ -198,6 +200,8 @@ struct Workload {
     t38_calls: u64,
     /// Ticks from dial to both sessions finished, fastest so far.
     fastest: Option<u64>,
+    /// The first failed calls, described.
+    failures: Vec<String>,
 }
 
 /// Ticks from a call's end to the next dial of its pair (drain, hang-up,
@@ -257,6 +261,7 @@ impl Workload {
             failed: 0,
             t38_calls: 0,
             fastest: None,
+            failures: Vec::new(),
         })
     }
 
@@ -296,6 +301,28 @@ impl Workload {
                     self.fastest = Some(self.fastest.map_or(took, |f| f.min(took)));
                 } else {
                     self.failed += 1;
+                    let outcome = |f: &Option<FaxSession>| {
+                        f.as_ref()
+                            .and_then(|f| f.outcome())
+                            .map_or("no outcome".to_string(), |o| {
+                                format!("{:?} ({} pages)", o.code, o.pages_confirmed)
+                            })
+                    };
+                    let why = if finished {
+                        "ended"
+                    } else if a_hung {
+                        "hung up"
+                    } else {
+                        "stuck"
+                    };
+                    if self.failures.len() < 8 {
+                        self.failures.push(format!(
+                            "pair {i} {why} after {:.1} s: sender {}, receiver {}",
+                            (t - p.began) as f64 * FRAME_DURATION.as_secs_f64(),
+                            outcome(&p.a.session),
+                            outcome(&p.b.session)
+                        ));
+                    }
                 }
                 if p.t38_seen {
                     self.t38_calls += 1;
@@ -366,6 +393,7 @@ struct Done {
     required: u64,
     stalled: u64,
     fastest: f64,
+    failures: Vec<String>,
 }
 
 #[allow(clippy::disallowed_methods)] // driver shell: the media clock the lines start on
@@ -417,6 +445,7 @@ pub fn run_trial(cfg: &SipBench, doc: &Path, calls: usize) -> Result<SipTrial, S
                     required,
                     stalled,
                     fastest,
+                    failures: std::mem::take(&mut work.failures),
                 }));
                 let _ = std::fs::remove_dir_all(&work.dir);
                 ControlFlow::Break(())
@@ -439,6 +468,7 @@ pub fn run_trial(cfg: &SipBench, doc: &Path, calls: usize) -> Result<SipTrial, S
         faxes_required: d.required,
         stalled: d.stalled,
         fastest_call_secs: d.fastest,
+        failures: d.failures,
         cpu_secs: d.cpu,
         media_secs: d.media,
     })

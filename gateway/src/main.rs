@@ -462,6 +462,9 @@ fn bench_sip(args: SipBenchArgs) -> CliResult {
                 "calls stalled (or the step is shorter than a call)"
             }
         );
+        for f in &t.failures {
+            println!("      failed: {f}");
+        }
     })?;
     // The anchor: the loopback fax engine (ums bench channels), same run.
     let lcfg = BenchConfig {
