@@ -151,8 +151,9 @@ enum BenchCommand {
 
 #[derive(Args)]
 struct SipBenchArgs {
-    /// Seconds per real-time step (a call of 2 fine pages takes about a
-    /// minute: shorter steps complete no fax and prove only the media).
+    /// Seconds per real-time step (a call of 2 fine pages takes about 80 s
+    /// and starts are spread over 10 s: a step fails unless every call
+    /// completed a fax, so steps under some 95 s fail).
     #[arg(long, default_value_t = 120)]
     trial_secs: u64,
     /// Largest number of concurrent calls to try.
@@ -434,7 +435,7 @@ fn bench_sip(args: SipBenchArgs) -> CliResult {
     };
     println!("bench sip: {kind} fax calls over SIP between our lines on loopback, one pinned core");
     println!(
-        "  each call: 2 fine A4 pages, real UDP (SIP, RTP/UDPTL), calls restart when done; a step passes with no tick late by > 20 ms and no fax failed"
+        "  each call: 2 fine A4 pages, real UDP (SIP, RTP/UDPTL), calls restart when done; a step passes with no tick late by > 20 ms, no fax failed and no call stalled (every pair completes its faxes)"
     );
     let (best, trials) = gateway::bench_sip::search(&cfg, &doc, |t| {
         println!(
@@ -461,6 +462,9 @@ fn bench_sip(args: SipBenchArgs) -> CliResult {
                 "calls stalled (or the step is shorter than a call)"
             }
         );
+        for f in &t.failures {
+            println!("      failed: {f}");
+        }
     })?;
     // The anchor: the loopback fax engine (ums bench channels), same run.
     let lcfg = BenchConfig {
