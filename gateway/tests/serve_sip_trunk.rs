@@ -9,7 +9,7 @@
 //!
 //! Once with SIP over UDP, once over TCP (`transport = "tcp"`).
 //!
-//! Ports: SMTP 41210-41213, SIP 5094-5097, RTP/UDPTL 21100-21155.
+//! Ports: SMTP 41210-41213, SIP 5094-5097, RTP/UDPTL 21100-21157.
 
 mod serve_harness;
 

@@ -9,7 +9,7 @@
 //! B: B has no free channel and answers 486 itself (A sees UserBusy).
 //!
 //! Runs in real time over real sockets (under `scripts/netns-run` in CI, so
-//! the ports do not clash): SIP 5070-5071, RTP/UDPTL 21000-21199.
+//! the ports do not clash): SIP 5070-5077, RTP/UDPTL 21000-21251.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
