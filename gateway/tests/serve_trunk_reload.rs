@@ -43,26 +43,35 @@ fn trunk(name: &str, user: &str, sip: u16, peer: u16, rtp: u16, hold_down: u64) 
 
 /// Sends an OPTIONS to `port` and says whether a 200 came back in 2 s.
 fn answers_options(port: u16, n: u32) -> bool {
+    ask(port, "OPTIONS", n).is_some_and(|l| l.starts_with("SIP/2.0 200"))
+}
+
+/// Sends a request without body to `port`; the status line of the final
+/// answer within 2 s.
+fn ask(port: u16, method: &str, n: u32) -> Option<String> {
     let s = UdpSocket::bind("127.0.0.1:0").unwrap();
     s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
     let me = s.local_addr().unwrap();
     let req = format!(
-        "OPTIONS sip:probe@127.0.0.1:{port} SIP/2.0\r\n\
+        "{method} sip:probe@127.0.0.1:{port} SIP/2.0\r\n\
          Via: SIP/2.0/UDP {me};branch=z9hG4bKprobe{port}x{n}\r\n\
          Max-Forwards: 70\r\n\
          From: <sip:probe@{me}>;tag=p{n}\r\n\
          To: <sip:probe@127.0.0.1:{port}>\r\n\
          Call-ID: probe-{port}-{n}@{me}\r\n\
-         CSeq: 1 OPTIONS\r\n\
+         CSeq: 1 {method}\r\n\
          Content-Length: 0\r\n\r\n"
     );
-    if s.send_to(req.as_bytes(), ("127.0.0.1", port)).is_err() {
-        return false;
-    }
+    s.send_to(req.as_bytes(), ("127.0.0.1", port)).ok()?;
     let mut buf = [0u8; 4096];
-    match s.recv_from(&mut buf) {
-        Ok((k, _)) => String::from_utf8_lossy(&buf[..k]).starts_with("SIP/2.0 200"),
-        Err(_) => false,
+    loop {
+        let (k, _) = s.recv_from(&mut buf).ok()?;
+        let text = String::from_utf8_lossy(&buf[..k]).to_string();
+        let status = text.lines().next()?.to_string();
+        // Skip provisional answers (100 Trying).
+        if !status.starts_with("SIP/2.0 1") {
+            return Some(status);
+        }
     }
 }
 
@@ -157,6 +166,15 @@ fn sighup_adds_removes_and_replaces_trunks_without_cutting_a_call() {
             .any(|l| l.contains("msgid=trunk-stopped")),
         "to-b stopped before its call ended: {}",
         read(&a_log)
+    );
+    // ... but takes no new call: a new INVITE gets 503 (its second channel
+    // is free).
+    let refused = ask(A_SIP, "INVITE", 7);
+    assert!(
+        refused
+            .as_deref()
+            .is_some_and(|l| l.starts_with("SIP/2.0 503")),
+        "{refused:?}"
     );
 
     // The call goes on to the last page; then to-b stops.
