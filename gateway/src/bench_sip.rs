@@ -29,6 +29,8 @@ pub struct SipBench {
     pub trial: Duration,
     /// Largest N tried.
     pub max_calls: usize,
+    /// First N tried (1 unless a search should start higher).
+    pub min_calls: usize,
     /// First SIP port (2 per call) and first RTP port (8 per call).
     pub sip_port: u16,
     pub rtp_port: u16,
@@ -46,6 +48,16 @@ pub struct SipTrial {
     pub faxes_ok: u64,
     pub faxes_failed: u64,
     pub t38_calls: u64,
+    /// Faxes the N calls had to complete in the step: per pair, the
+    /// step's time after its first dial over the fastest call's cycle
+    /// (dial to hang-up and redial) in this step.
+    pub faxes_required: u64,
+    /// Pairs that completed fewer faxes than that (stalled calls).
+    pub stalled: u64,
+    /// Seconds of the fastest completed call (0: none completed).
+    pub fastest_call_secs: f64,
+    /// The first failed calls (up to 8): pair, when, both outcomes.
+    pub failures: Vec<String>,
     /// CPU time of the media thread after the first second, and the media
     /// time it covered: the load-independent cost of the calls.
     pub cpu_secs: f64,
@@ -59,9 +71,12 @@ impl SipTrial {
         self.calls as f64 * self.media_secs / self.cpu_secs.max(1e-9)
     }
 
-    /// No late media frame (after the first second) and no failed fax.
+    /// No late media frame (after the first second), no failed fax, and
+    /// every call moved: at least one fax completed and no pair completed
+    /// fewer than the fastest call's pace allows (a stalled call). A step
+    /// shorter than one call cannot show this and fails.
     pub fn passed(&self) -> bool {
-        self.late_frames == 0 && self.faxes_failed == 0
+        self.late_frames == 0 && self.faxes_failed == 0 && self.faxes_ok > 0 && self.stalled == 0
     }
 }
 
@@ -77,9 +92,13 @@ struct Pair {
     a: Side,
     b: Side,
     start_tick: u64,
+    /// Tick of the pair's first dial.
+    first_start: u64,
     began: u64,
     done_at: Option<u64>,
     t38_seen: bool,
+    /// Faxes this pair completed.
+    completed: u64,
 }
 
 fn trunk(peer: u16, user: &str) -> TrunkConfig {
@@ -179,7 +198,15 @@ struct Workload {
     ok: u64,
     failed: u64,
     t38_calls: u64,
+    /// Ticks from dial to both sessions finished, fastest so far.
+    fastest: Option<u64>,
+    /// The first failed calls, described.
+    failures: Vec<String>,
 }
+
+/// Ticks from a call's end to the next dial of its pair (drain, hang-up,
+/// the callee idle: 35 ticks) and the call set-up, with some slack.
+const REDIAL_TICKS: u64 = 60;
 
 impl Workload {
     fn new(cfg: &SipBench, calls: usize, doc: &Path, now: Instant) -> Result<Workload, String> {
@@ -218,9 +245,11 @@ impl Workload {
                 },
                 // Spread the starts over 10 s so the T.30 phases interleave.
                 start_tick: (i as u64 * 37) % 500,
+                first_start: (i as u64 * 37) % 500,
                 began: 0,
                 done_at: None,
                 t38_seen: false,
+                completed: 0,
             });
         }
         Ok(Workload {
@@ -231,6 +260,8 @@ impl Workload {
             ok: 0,
             failed: 0,
             t38_calls: 0,
+            fastest: None,
+            failures: Vec::new(),
         })
     }
 
@@ -265,8 +296,33 @@ impl Workload {
                         .is_some_and(|o| o.success);
                 if good {
                     self.ok += 1;
+                    p.completed += 1;
+                    let took = t - p.began;
+                    self.fastest = Some(self.fastest.map_or(took, |f| f.min(took)));
                 } else {
                     self.failed += 1;
+                    let outcome = |f: &Option<FaxSession>| {
+                        f.as_ref()
+                            .and_then(|f| f.outcome())
+                            .map_or("no outcome".to_string(), |o| {
+                                format!("{:?} ({} pages)", o.code, o.pages_confirmed)
+                            })
+                    };
+                    let why = if finished {
+                        "ended"
+                    } else if a_hung {
+                        "hung up"
+                    } else {
+                        "stuck"
+                    };
+                    if self.failures.len() < 8 {
+                        self.failures.push(format!(
+                            "pair {i} {why} after {:.1} s: sender {}, receiver {}",
+                            (t - p.began) as f64 * FRAME_DURATION.as_secs_f64(),
+                            outcome(&p.a.session),
+                            outcome(&p.b.session)
+                        ));
+                    }
                 }
                 if p.t38_seen {
                     self.t38_calls += 1;
@@ -290,6 +346,54 @@ impl Workload {
         }
         self.tick += 1;
     }
+
+    fn shortfall(&self, ticks: u64) -> (u64, u64) {
+        let pairs: Vec<(u64, u64)> = self
+            .pairs
+            .iter()
+            .map(|p| (p.first_start, p.completed))
+            .collect();
+        shortfall(self.fastest, &pairs, ticks)
+    }
+}
+
+/// (faxes required, pairs that completed fewer) at the end of a step of
+/// `ticks`, from each pair's (first dial tick, faxes completed): a pair
+/// must complete a fax per cycle of the fastest call of the step (plus
+/// the redial gap and 5 %) after its first dial, and at least one. A
+/// stalled call completes nothing more and falls short; calls slowed by
+/// load slow the fastest cycle too. A step too short for a pair's first
+/// call to end cannot show that it moves, so that pair falls short too
+/// (a call of 2 fine pages takes some 80 s: steps need 90 s and more).
+fn shortfall(fastest: Option<u64>, pairs: &[(u64, u64)], ticks: u64) -> (u64, u64) {
+    let Some(fastest) = fastest else {
+        return (pairs.len() as u64, pairs.len() as u64);
+    };
+    let cycle = fastest + fastest / 20 + REDIAL_TICKS;
+    let mut required = 0;
+    let mut stalled = 0;
+    for &(first, completed) in pairs {
+        let need = (ticks.saturating_sub(first) / cycle).max(1);
+        required += need;
+        if completed < need {
+            stalled += 1;
+        }
+    }
+    (required, stalled)
+}
+
+/// What the media thread reports at the end of a step.
+struct Done {
+    late: u64,
+    ok: u64,
+    failed: u64,
+    t38: u64,
+    cpu: f64,
+    media: f64,
+    required: u64,
+    stalled: u64,
+    fastest: f64,
+    failures: Vec<String>,
 }
 
 #[allow(clippy::disallowed_methods)] // driver shell: the media clock the lines start on
@@ -329,7 +433,20 @@ pub fn run_trial(cfg: &SipBench, doc: &Path, calls: usize) -> Result<SipTrial, S
             if n >= ticks {
                 let cpu = (crate::bench::thread_cpu_time() - cpu0).as_secs_f64();
                 let media = (n.saturating_sub(50)) as f64 * FRAME_DURATION.as_secs_f64();
-                let _ = done_tx.send(Ok((late, work.ok, work.failed, work.t38_calls, cpu, media)));
+                let (required, stalled) = work.shortfall(n);
+                let fastest = work.fastest.unwrap_or(0) as f64 * FRAME_DURATION.as_secs_f64();
+                let _ = done_tx.send(Ok(Done {
+                    late,
+                    ok: work.ok,
+                    failed: work.failed,
+                    t38: work.t38_calls,
+                    cpu,
+                    media,
+                    required,
+                    stalled,
+                    fastest,
+                    failures: std::mem::take(&mut work.failures),
+                }));
                 let _ = std::fs::remove_dir_all(&work.dir);
                 ControlFlow::Break(())
             } else {
@@ -340,30 +457,64 @@ pub fn run_trial(cfg: &SipBench, doc: &Path, calls: usize) -> Result<SipTrial, S
     .map_err(|e| format!("media ticker: {e}"))?;
     let got = done_rx.recv().unwrap_or(Err("the ticker stopped".into()));
     let report = ticker.join();
-    let (late_frames, faxes_ok, faxes_failed, t38_calls, cpu_secs, media_secs) = got?;
+    let d = got?;
     Ok(SipTrial {
         calls,
         report,
-        late_frames,
-        faxes_ok,
-        faxes_failed,
-        t38_calls,
-        cpu_secs,
-        media_secs,
+        late_frames: d.late,
+        faxes_ok: d.ok,
+        faxes_failed: d.failed,
+        t38_calls: d.t38,
+        faxes_required: d.required,
+        stalled: d.stalled,
+        fastest_call_secs: d.fastest,
+        failures: d.failures,
+        cpu_secs: d.cpu,
+        media_secs: d.media,
     })
 }
 
-/// Largest passing N: 1, 2, 4 ... until a step fails, then bisection
-/// to within 10 %.
+/// Largest passing N: 1, 2, 4 ... (from `min_calls`) until a step fails,
+/// then bisection to within 10 %. `min_calls` equal to `max_calls`: that
+/// one step only (N if it passed, else 0).
 pub fn search(
     cfg: &SipBench,
     doc: &Path,
     mut progress: impl FnMut(&SipTrial),
 ) -> Result<(usize, Vec<SipTrial>), String> {
-    crate::bench::largest_passing(1, cfg.max_calls, 10, |n| {
+    if cfg.min_calls >= cfg.max_calls {
+        let t = run_trial(cfg, doc, cfg.max_calls)?;
+        progress(&t);
+        let n = if t.passed() { t.calls } else { 0 };
+        return Ok((n, vec![t]));
+    }
+    crate::bench::largest_passing(cfg.min_calls, cfg.max_calls, 10, |n| {
         let t = run_trial(cfg, doc, n)?;
         progress(&t);
         let ok = t.passed();
         Ok((t, ok))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shortfall;
+
+    #[test]
+    fn a_stalled_pair_falls_short() {
+        // Calls of 4000 ticks (80 s), steps of 6000 (120 s): each pair
+        // started in the first 10 s owes one fax.
+        let all = [(0, 1), (37, 1), (74, 1), (111, 1)];
+        assert_eq!(shortfall(Some(4000), &all, 6000), (4, 0));
+        let one_stalled = [(0, 1), (37, 0), (74, 1), (111, 1)];
+        assert_eq!(shortfall(Some(4000), &one_stalled, 6000), (4, 1));
+        // A step shorter than a call: nothing completed, all fall short.
+        assert_eq!(shortfall(None, &all, 3000), (4, 4));
+        // A step just long enough for the first pair's call: the others
+        // cannot show theirs move (the 80 s steps that hid nothing and
+        // proved nothing).
+        assert_eq!(shortfall(Some(3990), &[(0, 1), (37, 0)], 4000), (2, 1));
+        // Long steps owe more than one fax per pair.
+        assert_eq!(shortfall(Some(1000), &[(0, 5), (0, 4)], 6000), (10, 1));
+    }
 }

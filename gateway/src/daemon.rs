@@ -88,8 +88,9 @@ pub struct SetupOptions {
     /// Voicemail (`[voice]`), for numbers routed to voice on lines that
     /// carry audio.
     pub voice: kernel::voice::VoiceSettings,
-    /// SIP lines (`[[trunk]]`), next to the loopback lines.
-    pub sip_trunks: Vec<line_drivers::sip::SipLineConfig>,
+    /// SIP trunks (`[[trunk]]`), each `channels` lines, next to the
+    /// loopback lines.
+    pub sip_trunks: Vec<line_drivers::sip::SipTrunkConfig>,
 }
 
 impl Default for SetupOptions {
@@ -132,6 +133,9 @@ pub struct Reload {
     pub templates: crate::config::templates::OwnTexts,
     /// Paper, resolution and cover of rendered mail (`[render]`).
     pub render: kernel::render::RenderOptions,
+    /// The `[[trunk]]` sections: added trunks start, removed ones stop
+    /// once their calls end, changed ones are replaced when idle.
+    pub sip_trunks: Vec<line_drivers::sip::SipTrunkConfig>,
 }
 
 impl GatewaySetup {
@@ -149,6 +153,7 @@ impl GatewaySetup {
             rate_limit: self.rate_limit,
             templates: self.report.templates.texts(),
             render: self.options.render.clone(),
+            sip_trunks: self.options.sip_trunks.clone(),
         }
     }
 }
@@ -174,6 +179,8 @@ enum MediaControl {
     Routing(Box<Router>, NumberingPlan),
     /// Start no more calls (a stop).
     Drain,
+    /// The `[[trunk]]` sections of a reload.
+    Trunks(Vec<line_drivers::sip::SipTrunkConfig>),
 }
 
 /// A running gateway. Dropping it does not stop it; call [`Running::stop`].
@@ -230,11 +237,9 @@ impl Running {
         // the runner, the outbox, the SMTP policy).
         self.policy.notifier.config.templates.replace(r.templates);
         *self.policy.render.write().expect("not poisoned") = r.render;
-        let _ = self
-            .control
-            .lock()
-            .expect("not poisoned")
-            .send(MediaControl::Routing(Box::new(router), r.plan));
+        let control = self.control.lock().expect("not poisoned");
+        let _ = control.send(MediaControl::Routing(Box::new(router), r.plan));
+        let _ = control.send(MediaControl::Trunks(r.sip_trunks));
         Ok(())
     }
 
@@ -515,15 +520,15 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
     let language = setup.options.language;
     let media_store = store.clone();
     let media_metrics = Arc::clone(&metrics);
-    let mut sip_lines = Vec::new();
-    for cfg in &setup.options.sip_trunks {
-        let line = line_drivers::sip::SipLine::bind(cfg.clone(), media_clock())
-            .map_err(|e| StartError::Trunk(cfg.trunk.name.clone(), e.to_string()))?;
-        sip_lines.push(line);
-    }
+    // The trunks are bound on the media thread (they share their socket
+    // among their channels by Rc); the start waits for that.
+    let (ready_tx, ready_rx) = mpsc::channel::<Result<(), StartError>>();
     let config = MediaConfig {
         lines: setup.lines.clone(),
-        sip_lines,
+        sip_trunks: (setup.options.sip_trunks.iter())
+            .map(|t| with_memory_file(t.clone(), &setup.data_dir))
+            .collect(),
+        data_dir: setup.data_dir.clone(),
         virtual_fax_numbers: setup.virtual_fax_numbers.clone(),
         retry: setup.retry.clone(),
         ident: setup.ident.clone(),
@@ -537,9 +542,22 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
     let base_forms = crate::simnet::base_forms(&setup.plan);
     let ticker = MediaTicker::spawn_with(fax_t30::media::FRAME_DURATION, move || {
         // Built on the media thread: the lines share the exchange by Rc.
-        let mut state = MediaState::new(config, media_store.clone());
-        if let Err(e) = &state {
-            crate::ulog!(Err, "media-start-failed", "media thread cannot start: {e}");
+        let mut state = match bind_trunks(&config.sip_trunks) {
+            Ok(trunks) => MediaState::new(config, media_store.clone(), trunks),
+            Err(e) => {
+                let _ = ready_tx.send(Err(e));
+                Err(String::new())
+            }
+        };
+        match &state {
+            Ok(_) => {
+                let _ = ready_tx.send(Ok(()));
+            }
+            Err(e) if !e.is_empty() => {
+                crate::ulog!(Err, "media-start-failed", "media thread cannot start: {e}");
+                let _ = ready_tx.send(Ok(()));
+            }
+            Err(_) => {}
         }
         // systemd's watchdog is pinged from here: a stalled media loop
         // stops the pings and gets the service restarted.
@@ -585,11 +603,13 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
                         }
                     }
                     MediaControl::Drain => st.runner.drain(),
+                    MediaControl::Trunks(cfgs) => st.reload_trunks(cfgs),
                 }
             }
             st.net.tick(now);
-            for line in &st.sip {
-                line.tick(now);
+            st.swap_trunks();
+            for t in &st.sip {
+                t.trunk.tick(now);
             }
             let wall = wall_clock();
             while let Ok(request) = media_rx.try_recv() {
@@ -630,6 +650,16 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
         }
     })
     .map_err(StartError::Media)?;
+    // A trunk that cannot bind its ports stops the start (the ticker has
+    // ended its loop by then).
+    let ready = tokio::task::spawn_blocking(move || ready_rx.recv())
+        .await
+        .ok()
+        .and_then(Result::ok);
+    if let Some(Err(e)) = ready {
+        drop(ticker);
+        return Err(e);
+    }
 
     Ok(Running {
         smtp_addr,
@@ -648,8 +678,10 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
 
 struct MediaConfig {
     lines: Vec<String>,
-    /// Bound before the media thread starts (a port in use stops the start).
-    sip_lines: Vec<line_drivers::sip::SipLine>,
+    /// Bound first on the media thread (a port in use stops the start).
+    sip_trunks: Vec<line_drivers::sip::SipTrunkConfig>,
+    /// Where the trunks of a reload keep their T.38 memory.
+    data_dir: PathBuf,
     virtual_fax_numbers: Vec<String>,
     retry: RetryPolicy,
     ident: String,
@@ -666,12 +698,84 @@ struct MediaConfig {
 struct MediaState {
     net: SimNet,
     runner: Runner,
-    /// The SIP lines of `[[trunk]]`, ticked before the runner.
-    sip: Vec<line_drivers::sip::SharedSipLine>,
+    /// The SIP trunks of `[[trunk]]`, ticked before the runner.
+    sip: Vec<RunningTrunk>,
+    /// Trunks of a reload waiting for the trunk of the same name to end.
+    sip_pending: Vec<line_drivers::sip::SipTrunkConfig>,
+    data_dir: PathBuf,
+}
+
+/// What worked per number (T.38 or the G.711 fallback) outlives a restart:
+/// one small file per trunk in the data directory (unless set already).
+fn with_memory_file(
+    mut c: line_drivers::sip::SipTrunkConfig,
+    data_dir: &std::path::Path,
+) -> line_drivers::sip::SipTrunkConfig {
+    let name: String = (c.line.trunk.name.chars())
+        .map(|ch| {
+            if ch.is_ascii_alphanumeric() || ch == '-' || ch == '_' {
+                ch
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    c.line
+        .t38_memory_file
+        .get_or_insert_with(|| data_dir.join("sip-t38-memory").join(format!("{name}.txt")));
+    c
+}
+
+/// A SIP trunk on the media thread.
+struct RunningTrunk {
+    cfg: line_drivers::sip::SipTrunkConfig,
+    trunk: line_drivers::sip::SipTrunk,
+    /// Its lines' names in the runner.
+    lines: Vec<line_drivers::LineId>,
+    /// Removed or changed by a reload: ends once its calls have.
+    retiring: bool,
+}
+
+fn bind_trunks(
+    cfgs: &[line_drivers::sip::SipTrunkConfig],
+) -> Result<Vec<line_drivers::sip::SipTrunk>, StartError> {
+    cfgs.iter()
+        .map(|c| {
+            line_drivers::sip::SipTrunk::bind(c.line.clone(), c.channels, media_clock())
+                .map_err(|e| StartError::Trunk(c.line.trunk.name.clone(), error_chain(&e)))
+        })
+        .collect()
+}
+
+/// An error with its causes ("line I/O error: RTP socket: Address in use").
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cause = c.source();
+    }
+    s
+}
+
+fn trunk_lines(t: &line_drivers::sip::SipTrunk) -> Vec<LineSpec> {
+    let name = t.name();
+    t.lines()
+        .into_iter()
+        .map(|l| LineSpec {
+            line: Box::new(l),
+            group: format!("trunk:{name}"),
+        })
+        .collect()
 }
 
 impl MediaState {
-    fn new(mut c: MediaConfig, store: Store) -> Result<MediaState, String> {
+    fn new(
+        mut c: MediaConfig,
+        store: Store,
+        trunks: Vec<line_drivers::sip::SipTrunk>,
+    ) -> Result<MediaState, String> {
         let mut net = SimNet::new(c.network_dir.clone())?;
         let mut lines = Vec::new();
         for n in &c.lines {
@@ -681,14 +785,15 @@ impl MediaState {
             net.add_machine(n)?;
         }
         let mut sip = Vec::new();
-        for line in std::mem::take(&mut c.sip_lines) {
-            let name = line.trunk_name().to_string();
-            let shared = line_drivers::sip::SharedSipLine::new(line);
-            sip.push(shared.clone());
-            lines.push(LineSpec {
-                line: Box::new(shared),
-                group: format!("trunk:{name}"),
+        for (trunk, cfg) in trunks.into_iter().zip(std::mem::take(&mut c.sip_trunks)) {
+            let specs = trunk_lines(&trunk);
+            sip.push(RunningTrunk {
+                cfg,
+                lines: specs.iter().map(|s| s.line.id().clone()).collect(),
+                trunk,
+                retiring: false,
             });
+            lines.extend(specs);
         }
         let config = RunnerConfig {
             policy: c.retry.clone(),
@@ -708,6 +813,93 @@ impl MediaState {
         };
         // Used on lines that carry audio (not the loopback fax lines).
         let runner = runner.with_voice(c.voice.clone());
-        Ok(MediaState { net, runner, sip })
+        Ok(MediaState {
+            net,
+            runner,
+            sip,
+            sip_pending: Vec::new(),
+            data_dir: c.data_dir.clone(),
+        })
+    }
+
+    /// A reload's trunks: a running trunk that is gone or changed is
+    /// retired (no new calls; it ends when its calls have); a new or
+    /// changed one starts once no trunk of its name runs.
+    fn reload_trunks(&mut self, cfgs: Vec<line_drivers::sip::SipTrunkConfig>) {
+        let cfgs: Vec<_> = (cfgs.into_iter())
+            .map(|c| with_memory_file(c, &self.data_dir))
+            .collect();
+        for t in self.sip.iter_mut().filter(|t| !t.retiring) {
+            if !cfgs.contains(&t.cfg) {
+                t.retiring = true;
+                t.trunk.retire();
+                crate::ulog!(
+                    Notice,
+                    "trunk-retiring",
+                    "trunk {} takes no new calls and stops when its calls end",
+                    t.cfg.line.trunk.name
+                );
+            }
+        }
+        self.sip_pending = cfgs
+            .into_iter()
+            .filter(|c| !self.sip.iter().any(|t| !t.retiring && t.cfg == *c))
+            .collect();
+    }
+
+    /// Ends retired trunks whose calls are over; starts pending trunks
+    /// whose name is free.
+    fn swap_trunks(&mut self) {
+        let runner = &mut self.runner;
+        self.sip.retain(|t| {
+            if !t.retiring || !t.trunk.is_idle() {
+                return true;
+            }
+            let gone = t.lines.iter().all(|id| runner.remove_line(id));
+            if gone {
+                crate::ulog!(
+                    Notice,
+                    "trunk-stopped",
+                    "trunk {} stopped",
+                    t.cfg.line.trunk.name
+                );
+            }
+            !gone
+        });
+        let pending = std::mem::take(&mut self.sip_pending);
+        for cfg in pending {
+            let name = &cfg.line.trunk.name;
+            if self.sip.iter().any(|t| &t.cfg.line.trunk.name == name) {
+                self.sip_pending.push(cfg);
+                continue;
+            }
+            match line_drivers::sip::SipTrunk::bind(cfg.line.clone(), cfg.channels, media_clock()) {
+                Ok(trunk) => {
+                    let specs = trunk_lines(&trunk);
+                    let lines = specs.iter().map(|s| s.line.id().clone()).collect();
+                    for s in specs {
+                        self.runner.add_line(s);
+                    }
+                    crate::ulog!(
+                        Notice,
+                        "trunk-started",
+                        "trunk {name} started ({} channels)",
+                        cfg.channels
+                    );
+                    self.sip.push(RunningTrunk {
+                        cfg,
+                        trunk,
+                        lines,
+                        retiring: false,
+                    });
+                }
+                Err(e) => crate::ulog!(
+                    Err,
+                    "trunk-start-failed",
+                    "trunk {name} not started: {}",
+                    error_chain(&e)
+                ),
+            }
+        }
     }
 }

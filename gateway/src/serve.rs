@@ -58,7 +58,7 @@ pub fn check_config(file: &Path) -> ExitCode {
                     (None, p) => format!("static peer {}", p.as_deref().unwrap_or("")),
                 };
                 println!(
-                    "  trunk {}: {to}, SIP on {} ({}), RTP {}-{}, T.38 {}",
+                    "  trunk {}: {to}, SIP on {} ({}), RTP {}-{}, {} channels, T.38 {}",
                     t.name,
                     t.listen,
                     match t.transport {
@@ -67,6 +67,7 @@ pub fn check_config(file: &Path) -> ExitCode {
                     },
                     t.rtp_ports[0],
                     t.rtp_ports[1],
+                    t.channels,
                     match (t.t38, t.t38_preferred) {
                         (false, _) => "off",
                         (true, false) => "accepted",
@@ -285,7 +286,7 @@ fn reload(args: &ServeOptions, running: &crate::daemon::Running) {
         Ok(()) => ulog!(
             Notice,
             "reloaded",
-            "SIGHUP: reloaded routing ({rules} rules), users ({users}), SMTP policy, report templates ({templates} own texts) and render settings; other settings take effect at the next start"
+            "SIGHUP: reloaded routing ({rules} rules), users ({users}), SMTP policy, report templates ({templates} own texts), render settings and SIP trunks; other settings take effect at the next start"
         ),
         Err(e) => ulog!(Err, "reload-failed", "SIGHUP: configuration not reloaded, the old one stays: {e}"),
     }

@@ -1,11 +1,15 @@
-//! Two `ums serve` gateways on loopback, each with a `[[trunk]]` whose
-//! static peer is the other: a mail to a number on gateway A is faxed over
-//! SIP to gateway B, whose journal (`ums journal --json`) shows the
-//! incoming fax with its pages and A's caller id, and A's the job sent.
+//! Two `ums serve` gateways on loopback, each with a `[[trunk]]` of two
+//! channels whose static peer is the other: two mails to two numbers on
+//! gateway A are faxed over SIP to gateway B at the same time, over ONE
+//! trunk (one signalling address each side). B's journal (`ums journal
+//! --json`) shows both incoming faxes with their pages and A's caller id,
+//! on B's two channels (`sip/to-peer/1` and `/2`: an incoming call takes
+//! the first idle channel, so two channels used means the calls
+//! overlapped), and A's journal the two jobs sent.
 //!
 //! Once with SIP over UDP, once over TCP (`transport = "tcp"`).
 //!
-//! Ports: SMTP 41210-41213, SIP 5094-5097, RTP/UDPTL 21100-21133.
+//! Ports: SMTP 41210-41213, SIP 5094-5097, RTP/UDPTL 21100-21157.
 
 mod serve_harness;
 
@@ -35,9 +39,10 @@ fn config(
          [lines]\nnumbers = []\nident = \"+49 89 {user}\"\n\n\
          [[user]]\nid = \"anna\"\nemail = \"anna@example.test\"\n\n\
          [[trunk]]\nname = \"to-peer\"\npeer = \"127.0.0.1:{peer}\"\nuser = \"{user}\"\n\
-         listen = \"127.0.0.1:{sip}\"\nrtp_ports = [{rtp}, {}]\ntransport = \"{transport}\"\n\n\
+         listen = \"127.0.0.1:{sip}\"\nrtp_ports = [{rtp}, {}]\ntransport = \"{transport}\"\n\
+         channels = 2\n\n\
          [retry]\nintervals_secs = [5]\n",
-        rtp + 3
+        rtp + 7
     )
 }
 
@@ -82,7 +87,7 @@ fn the_same_over_sip_on_tcp() {
         Ports {
             smtp: (41212, 41213),
             sip: (5096, 5097),
-            rtp: (21120, 21130),
+            rtp: (21140, 21150),
         },
     );
 }
@@ -140,66 +145,102 @@ fn fax_between_gateways(transport: &str, p: Ports) {
     assert!(wait_for(30, || listening(b_smtp)), "{}", read(&b_log));
 
     let doc = document(&dir, 2);
-    let out = swaks(
-        a_smtp,
-        "anna@example.test",
-        "4930222@fax.localhost",
-        &doc,
-        &[],
-    );
-    assert!(text(&out).contains("<-  250 "), "{}", text(&out));
+    let numbers = ["4930222", "4930223"];
+    for n in numbers {
+        let out = swaks(
+            a_smtp,
+            "anna@example.test",
+            &format!("{n}@fax.localhost"),
+            &doc,
+            &[],
+        );
+        assert!(text(&out).contains("<-  250 "), "{}", text(&out));
+    }
 
-    // A's journal: the job sent on the trunk's line.
-    let mut sent = None;
+    // A's journal: both jobs sent, on the trunk's two channels.
+    let mut sent = Vec::new();
     for _ in 0..240 {
         sent = journal(&a_data)
             .iter()
             .map(|r| r["message"].clone())
-            .find(|m| m["direction"] == "Outgoing" && m["status"] == "Sent");
-        if sent.is_some() {
+            .filter(|m| m["direction"] == "Outgoing" && m["status"] == "Sent")
+            .collect::<Vec<_>>();
+        if sent.len() == 2 {
             break;
         }
         std::thread::sleep(Duration::from_millis(500));
     }
-    let s = sent.unwrap_or_else(|| {
-        panic!(
-            "A sent nothing\nA: {}\nB: {}\nA journal: {:#?}",
-            read(&a_log),
-            read(&b_log),
-            journal(&a_data)
-        )
-    });
-    assert_eq!(s["line"], "sip/to-peer", "{s:#}");
-    assert_eq!(s["attempts"], 1, "{s:#}");
-    // The mail's text as a cover page, then the 2 attached pages.
-    assert!(s["pages"].as_u64().is_some_and(|p| p >= 3), "{s:#}");
-    assert_eq!(s["pages_sent"], s["pages"], "{s:#}");
+    assert_eq!(
+        sent.len(),
+        2,
+        "A did not send both\nA: {}\nB: {}\nA journal: {:#?}",
+        read(&a_log),
+        read(&b_log),
+        journal(&a_data)
+    );
+    let mut a_lines: Vec<_> = sent.iter().map(|s| s["line"].to_string()).collect();
+    a_lines.sort();
+    assert_eq!(
+        a_lines,
+        ["\"sip/to-peer/1\"", "\"sip/to-peer/2\""],
+        "{sent:#?}"
+    );
+    for s in &sent {
+        assert_eq!(s["attempts"], 1, "{s:#}");
+        // The mail's text as a cover page, then the 2 attached pages.
+        assert!(s["pages"].as_u64().is_some_and(|p| p >= 3), "{s:#}");
+        assert_eq!(s["pages_sent"], s["pages"], "{s:#}");
+    }
 
-    // B's journal: the incoming fax with every page, from A's trunk user.
-    let mut incoming = None;
+    // B's journal: both incoming faxes with every page, from A's trunk
+    // user, on B's two channels of its one trunk.
+    let mut incoming = Vec::new();
     for _ in 0..60 {
         incoming = journal(&b_data)
             .iter()
             .map(|r| r["message"].clone())
-            .find(|m| m["direction"] == "Incoming" && m["service"] == "Fax");
-        if incoming.is_some() {
+            .filter(|m| m["direction"] == "Incoming" && m["service"] == "Fax")
+            .collect::<Vec<_>>();
+        if incoming.len() == 2 {
             break;
         }
         std::thread::sleep(Duration::from_millis(500));
     }
-    let m = incoming.unwrap_or_else(|| panic!("B: {}\n{:#?}", read(&b_log), journal(&b_data)));
-    assert_eq!(m["pages"], s["pages"], "every page arrived: {m:#}");
-    assert_eq!(m["line"], "sip/to-peer", "{m:#}");
-    assert!(
-        m["caller_number"]
-            .as_str()
-            .is_some_and(|c| c.ends_with("4989111")),
-        "{m:#}"
+    assert_eq!(
+        incoming.len(),
+        2,
+        "B: {}\n{:#?}",
+        read(&b_log),
+        journal(&b_data)
     );
-    assert!(m["status_reason"].is_null(), "a clean fax: {m:#}");
-    let file = m["document"].as_str().expect("the fax is kept");
-    let pages = fax_t30::tiff::read_tiff_file(file).expect("a readable TIFF");
-    assert_eq!(Some(pages.len() as u64), s["pages"].as_u64());
+    let mut b_lines: Vec<_> = incoming.iter().map(|m| m["line"].to_string()).collect();
+    b_lines.sort();
+    assert_eq!(
+        b_lines,
+        ["\"sip/to-peer/1\"", "\"sip/to-peer/2\""],
+        "the two calls overlapped on B's one trunk: {incoming:#?}"
+    );
+    for n in numbers {
+        assert!(
+            incoming.iter().any(|m| m["recipient_number"]
+                .as_str()
+                .is_some_and(|r| r.ends_with(n))),
+            "no call to {n} arrived: {incoming:#?}"
+        );
+    }
+    for m in &incoming {
+        assert_eq!(m["pages"], sent[0]["pages"], "every page arrived: {m:#}");
+        assert!(
+            m["caller_number"]
+                .as_str()
+                .is_some_and(|c| c.ends_with("4989111")),
+            "{m:#}"
+        );
+        assert!(m["status_reason"].is_null(), "a clean fax: {m:#}");
+        let file = m["document"].as_str().expect("the fax is kept");
+        let pages = fax_t30::tiff::read_tiff_file(file).expect("a readable TIFF");
+        assert_eq!(Some(pages.len() as u64), m["pages"].as_u64());
+    }
 
     for c in &mut gateways.0 {
         signal(c, "TERM");

@@ -297,6 +297,32 @@ impl Runner {
         self.slots.iter().map(|s| !s.is_free())
     }
 
+    /// Adds a line (a SIP trunk added by a configuration reload): it takes
+    /// calls from the next tick, after the lines already there.
+    pub fn add_line(&mut self, spec: LineSpec) {
+        self.slots.push(Slot {
+            line: spec.line,
+            group: spec.group,
+            active: None,
+            inbound: None,
+            voice: None,
+        });
+    }
+
+    /// Removes line `id` if no call is on it (a trunk removed by a reload:
+    /// calls in progress are never cut). True when the line is gone (or
+    /// was not there); false while a call holds it.
+    pub fn remove_line(&mut self, id: &line_drivers::LineId) -> bool {
+        let Some(i) = self.slots.iter().position(|s| s.line.id() == id) else {
+            return true;
+        };
+        if !self.slots[i].is_free() || !self.slots[i].line.is_idle() {
+            return false;
+        }
+        self.slots.remove(i);
+        true
+    }
+
     /// An operator cancels (`delete == false`) or deletes a message.
     pub fn remove(
         &mut self,

@@ -601,11 +601,27 @@ fn t38_reinvite_in_page_2_and_tshark_decodes_the_call() {
         String::from_utf8_lossy(&full.stderr)
     );
     let text = String::from_utf8_lossy(&full.stdout);
-    // fax-t30 sends the end of a T.38 data burst several times under one
-    // sequence number (as spandsp asks, for loss resilience); tshark's
-    // reassembly flags every copy after the first as "end of fragment
-    // without data". Such a frame is accepted only when it is a byte-for-byte
-    // copy of an earlier frame that decoded cleanly; anything else fails.
+    // The one exception, and why it is tshark's and not our wire format:
+    // spandsp's T.38 core asks for the end of a data burst (and indicators)
+    // to be sent several times (`tx_packet_handler(..., count)` with
+    // `category_control[category]` copies, t38_core.c), and only advances
+    // `tx_seq_no` after the handler returns, so all copies carry ONE
+    // sequence number; its receiver drops a packet whose number is the one
+    // just seen as "Rx: Repeat packet number" (t38_core.c,
+    // t38_core_rx_ifp_packet: "a repeat copy of a recent packet. Many T.38
+    // implementations can produce quite a lot of these"). The UDPTL
+    // sequence number is there for the receiver to discard duplicates, so
+    // a copy is legal and identical on the wire. Wireshark's T.38 dissector
+    // (packet-t38.c, dissect_t38_T_field_type, 4.0 here) does not look at
+    // the sequence number there: an end-of-data field (hdlc-fcs-OK-sig-end
+    // etc., types 1-5 and 7) completes the reassembly and resets
+    // `reass_ID` to 0, so the next copy of the same packet finds no
+    // fragment in progress and is marked "[RECEIVED END OF FRAGMENT W/OUT
+    // ANY FRAGMENT DATA]" with ei_t38_malformed. Sending each copy under a
+    // new number instead would make every receiver process the end of the
+    // burst again. So such a frame is accepted here only when it is a
+    // byte-for-byte copy of an earlier frame that decoded cleanly (same
+    // UDPTL sequence number, same IFP); anything else fails.
     let rows = Command::new("tshark")
         .arg("-r")
         .arg(&pcap)

@@ -182,7 +182,7 @@ fn register_to_sipp(
     }
     let _ = sipp.wait();
     let _ = std::fs::remove_dir_all(&dir);
-    (line.registration_event().cloned(), code)
+    (line.registration_event(), code)
 }
 
 #[test]

@@ -201,6 +201,40 @@ fn refusal_codes_and_transport_memory() {
     assert_eq!(mem.first_choice("u", "1"), FaxTransport::T38);
 }
 
+/// The memory written as text and read back answers the same (what a
+/// restart of the line relies on); bad lines are counted, not fatal.
+#[test]
+fn transport_memory_text_round_trip() {
+    let mut mem = TransportMemory::new(10);
+    mem.record("t", "1", FaxTransport::G711);
+    mem.record("t", "2", FaxTransport::T38);
+    mem.record("u", "9", FaxTransport::G711);
+    assert!(!mem.would_change("u", "9", FaxTransport::G711));
+    assert!(mem.would_change("u", "9", FaxTransport::T38));
+    assert!(mem.would_change("u", "8", FaxTransport::G711), "new number");
+    let text = mem.to_text();
+    let (back, bad) = TransportMemory::from_text(&text, 10);
+    assert_eq!(bad, 0, "{text}");
+    for (t, n) in [
+        ("t", "1"),
+        ("t", "2"),
+        ("t", "3"),
+        ("u", "9"),
+        ("u", "7"),
+        ("v", "1"),
+    ] {
+        assert_eq!(back.first_choice(t, n), mem.first_choice(t, n), "{t}/{n}");
+    }
+    assert_eq!(back.to_text(), text);
+    let (m, bad) = TransportMemory::from_text("junk\ntrunk\tt\tfax\nnumber\tt\t5\tg711\n", 10);
+    assert_eq!(bad, 2);
+    assert_eq!(m.first_choice("t", "5"), FaxTransport::G711);
+    // A name with a tab cannot be written, and is left out.
+    let mut odd = TransportMemory::new(10);
+    odd.record("a\tb", "1", FaxTransport::G711);
+    assert_eq!(odd.to_text().trim(), "");
+}
+
 #[test]
 fn garbage_never_panics() {
     let base = PEER_T38.as_bytes();

@@ -637,6 +637,7 @@ impl Loaded {
             rate_limit: (c.dial_policy.messages_per_sender, c.dial_policy.window_secs),
             templates: self.templates.clone(),
             render: c.render.options(c.reports.language),
+            sip_trunks: self.sip_trunks(),
         }
     }
 
@@ -734,7 +735,7 @@ impl Loaded {
                 stop_timeout: Duration::from_secs(c.daemon.stop_timeout_secs),
                 render: reload.render,
                 voice: self.voice(),
-                sip_trunks: self.sip_lines(),
+                sip_trunks: self.sip_trunks(),
             },
         })
     }
@@ -847,7 +848,29 @@ impl Loaded {
             if t.listen.port() == 0 {
                 return Err((at("listen"), "port 0: give the SIP port (5060)".into()));
             }
+            if !(1..=64).contains(&t.channels) {
+                return Err((
+                    at("channels"),
+                    format!(
+                        "{}: give 1 to 64 (calls at once over this trunk)",
+                        t.channels
+                    ),
+                ));
+            }
             let [first, last] = t.rtp_ports;
+            let needed = 4 * t.channels as u32;
+            if first >= 1024 && first % 2 == 0 && u32::from(last) + 1 < u32::from(first) + needed {
+                return Err((
+                    at("rtp_ports"),
+                    format!(
+                        "[{first}, {last}] holds {} ports; {} channels need {needed} \
+                         (RTP, RTCP, UDPTL and one spare each): widen the range or \
+                         lower channels",
+                        (u32::from(last) + 1).saturating_sub(u32::from(first)),
+                        t.channels
+                    ),
+                ));
+            }
             if first < 1024 || first % 2 != 0 || last < first.saturating_add(3) {
                 return Err((
                     at("rtp_ports"),
@@ -901,8 +924,8 @@ impl Loaded {
         Ok(())
     }
 
-    /// One SIP line per `[[trunk]]`.
-    pub fn sip_lines(&self) -> Vec<line_drivers::sip::SipLineConfig> {
+    /// One SIP trunk (of `channels` lines) per `[[trunk]]`.
+    pub fn sip_trunks(&self) -> Vec<line_drivers::sip::SipTrunkConfig> {
         use line_drivers::sip::{CalledFrom, SipLineConfig, T38Policy, TrunkConfig, TrunkMode};
         self.config
             .trunks
@@ -953,7 +976,10 @@ impl Loaded {
                 } else {
                     T38Policy::Never
                 };
-                cfg
+                line_drivers::sip::SipTrunkConfig {
+                    line: cfg,
+                    channels: t.channels,
+                }
             })
             .collect()
     }

@@ -590,8 +590,8 @@ impl Default for VoiceConf {
 }
 
 /// One SIP trunk (`[[trunk]]`): a provider we register to, or a PBX (or
-/// another gateway) by address. Each section is one SIP line: one call at
-/// a time.
+/// another gateway) by address. One signalling address carries `channels`
+/// calls at once (each channel is one line for the scheduler).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrunkConf {
@@ -636,8 +636,12 @@ pub struct TrunkConf {
     /// the file does (failover in order).
     #[serde(default = "default_hold_down")]
     pub hold_down_secs: u64,
-    /// RTP and UDPTL ports of the trunk's calls (`[first, last]`; a call
-    /// takes `first` for RTP and `first + 2` for UDPTL).
+    /// Calls at once over the trunk's one signalling address (1 to 64).
+    #[serde(default = "default_channels")]
+    pub channels: usize,
+    /// RTP and UDPTL ports of the trunk's calls (`[first, last]`; channel
+    /// `i` (from 0) takes `first + 4 i` for RTP and `first + 4 i + 2` for
+    /// UDPTL, so the range holds at least `4 * channels` ports).
     #[serde(default = "default_rtp_ports")]
     pub rtp_ports: [u16; 2],
     /// Where the called number of an incoming call is read.
@@ -650,6 +654,10 @@ pub struct TrunkConf {
     /// tone is heard; off: stay on G.711 unless the peer asks.
     #[serde(default = "yes")]
     pub t38_preferred: bool,
+}
+
+fn default_channels() -> usize {
+    4
 }
 
 fn default_keepalive() -> u64 {

@@ -406,4 +406,76 @@ impl TransportMemory {
             .copied()
             .unwrap_or(FaxTransport::T38)
     }
+
+    /// Whether recording `used` for `trunk` and `number` would change what
+    /// is remembered (so a persisted copy needs writing).
+    pub fn would_change(&self, trunk: &str, number: &str, used: FaxTransport) -> bool {
+        self.by_trunk.get(trunk) != Some(&used)
+            || (self.capacity > 0
+                && self.by_number.get(&(trunk.to_string(), number.to_string())) != Some(&used))
+    }
+
+    /// The memory as text, to persist it across restarts: one line per
+    /// entry, `trunk<TAB>name<TAB>t38|g711` for a trunk and
+    /// `number<TAB>trunk<TAB>number<TAB>t38|g711` for a number, sorted.
+    /// Entries whose names hold a tab or a line break are left out.
+    pub fn to_text(&self) -> String {
+        let word = |t: &FaxTransport| match t {
+            FaxTransport::T38 => "t38",
+            FaxTransport::G711 => "g711",
+        };
+        let clean = |s: &str| !s.contains(['\t', '\n', '\r']);
+        let mut lines: Vec<String> = self
+            .by_trunk
+            .iter()
+            .filter(|(t, _)| clean(t))
+            .map(|(t, v)| format!("trunk\t{t}\t{}", word(v)))
+            .chain(
+                self.by_number
+                    .iter()
+                    .filter(|((t, n), _)| clean(t) && clean(n))
+                    .map(|((t, n), v)| format!("number\t{t}\t{n}\t{}", word(v))),
+            )
+            .collect();
+        lines.sort();
+        let mut out = lines.join("\n");
+        out.push('\n');
+        out
+    }
+
+    /// Reads what [`TransportMemory::to_text`] wrote into a memory of
+    /// `capacity` numbers. Lines it cannot read are skipped and counted
+    /// (the memory is a hint: a damaged file costs a retry, not a call).
+    pub fn from_text(text: &str, capacity: usize) -> (TransportMemory, usize) {
+        let mut m = TransportMemory::new(capacity);
+        let mut bad = 0;
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let f: Vec<&str> = line.split('\t').collect();
+            let used = |w: &str| match w {
+                "t38" => Some(FaxTransport::T38),
+                "g711" => Some(FaxTransport::G711),
+                _ => None,
+            };
+            match f.as_slice() {
+                ["trunk", t, w] => match used(w) {
+                    Some(u) => {
+                        m.by_trunk.insert(t.to_string(), u);
+                    }
+                    None => bad += 1,
+                },
+                ["number", t, n, w] => match used(w) {
+                    Some(u) if capacity > 0 => {
+                        let key = (t.to_string(), n.to_string());
+                        if m.by_number.contains_key(&key) || m.by_number.len() < capacity {
+                            m.by_number.insert(key, u);
+                        }
+                    }
+                    Some(_) => {}
+                    None => bad += 1,
+                },
+                _ => bad += 1,
+            }
+        }
+        (m, bad)
+    }
 }

@@ -1,0 +1,275 @@
+//! The media of a SIP channel's call: RTP (G.711 through the jitter
+//! buffer, RFC 4733 DTMF, CNG detection) and T.38 over UDPTL, set up from
+//! the SDP exchange and moved once per tick.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use fax_t30::g711::Law;
+use fax_t30::media::{AudioFrame, IfpPacket, FRAME_SAMPLES};
+use fax_t30::tones::{ConnectTone, ConnectToneDetector};
+use sip::media::dtmf::{DtmfEvent, DtmfReceiver, DtmfSender};
+use sip::media::jitter::JitterBuffer;
+use sip::media::rtp::{Received, RtpReceiver, RtpSender, G711};
+use sip::media::udptl::{self, UdptlReceiver, UdptlSender};
+use sip::sdp::offer_answer::{AudioCodec, Negotiated};
+
+use super::{addr, Call, CallState, SipLine, T38Policy};
+use crate::line::{DtmfDigit, LineEvent, Media, MediaKind};
+
+pub(super) struct AudioMedia {
+    pub(super) remote: SocketAddr,
+    pub(super) law: Law,
+    pub(super) tx: RtpSender,
+    pub(super) rx: RtpReceiver,
+    pub(super) jitter: JitterBuffer,
+    pub(super) dtmf_tx: Option<DtmfSender>,
+    pub(super) dtmf_rx: DtmfReceiver,
+    pub(super) heard: bool,
+    /// Listens for the caller's CNG on calls we answered under
+    /// [`T38Policy::OnFaxTone`].
+    pub(super) cng: Option<ConnectToneDetector>,
+}
+
+pub(super) struct T38Media {
+    pub(super) remote: SocketAddr,
+    pub(super) tx: UdptlSender,
+    pub(super) rx: UdptlReceiver,
+}
+
+pub(super) enum MediaState {
+    None,
+    Audio(Box<AudioMedia>),
+    T38(Box<T38Media>),
+}
+
+pub(super) fn law_of(codec: AudioCodec) -> Law {
+    match codec {
+        AudioCodec::Pcma => Law::ALaw,
+        AudioCodec::Pcmu => Law::MuLaw,
+    }
+}
+
+pub(super) fn g711_of(law: Law) -> G711 {
+    match law {
+        Law::ALaw => G711::Pcma,
+        Law::MuLaw => G711::Pcmu,
+    }
+}
+
+pub(super) fn udptl_ec(p: &sip::sdp::t38::T38Params) -> udptl::ErrorCorrection {
+    match p.error_correction {
+        sip::sdp::t38::ErrorCorrection::Fec => udptl::ErrorCorrection::Fec {
+            span: 3,
+            entries: 3,
+        },
+        // Redundancy also when the peer declared none: it costs only
+        // bandwidth and receivers ignore what they do not use.
+        _ => udptl::ErrorCorrection::Redundancy(3),
+    }
+}
+
+impl SipLine {
+    /// Sets up the media the SDP exchange agreed on. Same kind as now:
+    /// only the remote address may change (a refresh keeps the state).
+    pub(super) fn apply(&mut self, negotiated: &Negotiated) {
+        let Some(c) = self.call.as_mut() else { return };
+        let first_media = matches!(c.media, MediaState::None);
+        let new_kind = match negotiated {
+            Negotiated::Audio {
+                address,
+                port,
+                codec,
+                telephone_event,
+                ..
+            } => {
+                let Some(remote) = addr(address, *port) else {
+                    return;
+                };
+                if let MediaState::Audio(a) = &mut c.media {
+                    a.remote = remote;
+                    return;
+                }
+                let law = law_of(*codec);
+                let seed = self.cfg.seed ^ c.id.0;
+                c.media = MediaState::Audio(Box::new(AudioMedia {
+                    remote,
+                    law,
+                    tx: RtpSender::new(
+                        g711_of(law),
+                        seed as u32 ^ 0x5eed_0001,
+                        (seed >> 3) as u16,
+                        (seed >> 7) as u32,
+                    ),
+                    rx: RtpReceiver::new(*telephone_event),
+                    jitter: JitterBuffer::new(self.cfg.jitter),
+                    dtmf_tx: telephone_event.map(DtmfSender::new),
+                    dtmf_rx: DtmfReceiver::new(),
+                    heard: false,
+                    cng: (c.answered_by_us
+                        && self.cfg.t38_policy == T38Policy::OnFaxTone
+                        && self.cfg.media.t38.is_some()
+                        && c.switch.state() == sip::sdp::t38::SwitchState::Audio)
+                        .then(|| ConnectToneDetector::new(ConnectTone::FaxCng).ok())
+                        .flatten(),
+                }));
+                MediaKind::Audio
+            }
+            Negotiated::T38 {
+                address,
+                port,
+                params,
+            } => {
+                let Some(remote) = addr(address, *port) else {
+                    return;
+                };
+                if let MediaState::T38(t) = &mut c.media {
+                    t.remote = remote;
+                    return;
+                }
+                let max = params.max_datagram.unwrap_or(400).clamp(100, 1400) as usize;
+                c.media = MediaState::T38(Box::new(T38Media {
+                    remote,
+                    tx: UdptlSender::new(udptl_ec(params), max),
+                    rx: UdptlReceiver::new(params.version, self.cfg.udptl_hold),
+                }));
+                MediaKind::T38
+            }
+        };
+        let id = c.id;
+        // The first media of a call is no change.
+        if !first_media {
+            self.changes.push_back((id, new_kind));
+        }
+    }
+
+    pub(super) fn read_media(&mut self, now: Instant) {
+        let mut cng_call = None;
+        while let Ok((n, _from)) = self.rtp_sock.recv_from(&mut self.buf) {
+            self.stats.rtp_in += 1;
+            let Some(Call {
+                id,
+                media: MediaState::Audio(a),
+                ..
+            }) = self.call.as_mut()
+            else {
+                continue;
+            };
+            let id = *id;
+            match a.rx.receive(&self.buf[..n], now) {
+                Received::Voice {
+                    header,
+                    law,
+                    payload,
+                    new_source,
+                } => {
+                    if new_source {
+                        a.jitter.restart();
+                    }
+                    let mut samples = [0i16; 1024];
+                    let k = payload.len().min(samples.len());
+                    let l = match law {
+                        G711::Pcma => Law::ALaw,
+                        G711::Pcmu => Law::MuLaw,
+                    };
+                    l.decode_into(&payload[..k], &mut samples[..k]);
+                    a.jitter
+                        .push(now, header.seq, header.timestamp, &samples[..k]);
+                    // CNG is looked for in what arrives, not in what the
+                    // jitter buffer plays: its learning phase holds back
+                    // the first half second, most of the first CNG burst.
+                    if a.cng.as_mut().is_some_and(|d| d.process(&samples[..k])) {
+                        a.cng = None;
+                        cng_call = Some(id);
+                    }
+                    a.heard = true;
+                }
+                Received::Event { header, payload } => {
+                    let (header, payload) = (header, payload.to_vec());
+                    a.dtmf_rx.receive(&header, &payload, now);
+                }
+                Received::Rtcp(_) | Received::Ignored(_) => {}
+            }
+            while let Some(ev) = a.dtmf_rx.poll_event() {
+                if let (DtmfEvent::End { duration, .. }, Some(d)) = (&ev, ev.digit()) {
+                    if let Ok(digit) = DtmfDigit::new(d, *duration) {
+                        self.events.push_back(LineEvent::Media {
+                            call: id,
+                            media: Media::Dtmf(digit),
+                        });
+                    }
+                }
+            }
+        }
+        if let Some(id) = cng_call {
+            self.stats.cng_heard += 1;
+            self.request_t38(id, now);
+        }
+        while let Ok((n, _from)) = self.t38_sock.recv_from(&mut self.buf) {
+            self.stats.udptl_in += 1;
+            let Some(Call {
+                media: MediaState::T38(t),
+                switch,
+                ..
+            }) = self.call.as_mut()
+            else {
+                continue;
+            };
+            t.rx.receive(&self.buf[..n], now);
+            switch.handle_t38_packet();
+        }
+        if let Some(Call {
+            id,
+            media: MediaState::T38(t),
+            ..
+        }) = self.call.as_mut()
+        {
+            let id = *id;
+            t.rx.poll(now);
+            while let Some((seq, data)) = t.rx.poll_ifp() {
+                self.events.push_back(LineEvent::Media {
+                    call: id,
+                    media: Media::T38(IfpPacket { seq, data }),
+                });
+            }
+        }
+        if let Some(Call {
+            id,
+            media: MediaState::Audio(a),
+            ..
+        }) = self.call.as_mut()
+        {
+            let id = *id;
+            a.dtmf_rx.expire(now);
+            while let Some(ev) = a.dtmf_rx.poll_event() {
+                if let (DtmfEvent::End { duration, .. }, Some(d)) = (&ev, ev.digit()) {
+                    if let Ok(digit) = DtmfDigit::new(d, *duration) {
+                        self.events.push_back(LineEvent::Media {
+                            call: id,
+                            media: Media::Dtmf(digit),
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn play_audio(&mut self, now: Instant) {
+        if let Some(Call {
+            id,
+            media: MediaState::Audio(a),
+            state: CallState::Up { .. },
+            ..
+        }) = self.call.as_mut()
+        {
+            let mut frame: AudioFrame = [0; FRAME_SAMPLES];
+            if a.heard {
+                a.jitter.pull(now, &mut frame);
+            }
+            self.events.push_back(LineEvent::Media {
+                call: *id,
+                media: Media::Audio(frame),
+            });
+        }
+    }
+}
