@@ -49,6 +49,7 @@ pub use self::mail::{
 };
 pub use self::office::OfficeConfig;
 pub use self::pdf::render_pdf;
+pub use self::pdf::render_pdf_counted;
 pub use self::pdf::{render_pdf_threads, MAX_PDF_PAGE_SIDE_PT};
 pub use self::preview::{first_page_png, page_png, PREVIEW_WIDTH};
 pub use self::text::render_text;
