@@ -715,10 +715,20 @@ fn text_pages_take_the_1_bit_path_and_agree_with_the_anti_aliased_one() {
             }
         }
     }
-    // A page with a photo is drawn by the anti-aliased path.
+    // A photo page: the 1-bit path scales and dithers the image itself;
+    // the tone must match the anti-aliased path's, block by block.
     run(
         "convert",
-        &["-size", "300x200", "gradient:white-black", "photo.jpg"],
+        &[
+            "-seed",
+            "3",
+            "-size",
+            "900x600",
+            "plasma:fractal",
+            "-blur",
+            "0x2",
+            "photo.jpg",
+        ],
         &dir,
     );
     run(
@@ -727,13 +737,33 @@ fn text_pages_take_the_1_bit_path_and_agree_with_the_anti_aliased_one() {
         &dir,
     );
     let photo = std::fs::read(dir.join("photo.pdf")).unwrap();
-    let (pages, drawn) =
-        render_pdf_counted(&photo, "p.pdf", &PageSetup::default(), 1, true).unwrap();
+    let setup = PageSetup::default();
+    let (fast, drawn) = render_pdf_counted(&photo, "p.pdf", &setup, 1, true).unwrap();
+    let (full, _) = render_pdf_counted(&photo, "p.pdf", &setup, 1, false).unwrap();
     assert_eq!(
-        (pages.len(), drawn),
-        (1, 0),
-        "a photo page is not drawn in 1 bit"
+        (fast.len(), drawn),
+        (1, 1),
+        "the photo page on the 1-bit path"
     );
-    assert!(pages[0].black_pixels() > 100_000);
+    let density = |p: &BilevelPage, bx: u32, by: u32| {
+        let mut n = 0u32;
+        for y in by..by + 64 {
+            for x in bx..bx + 64 {
+                n += u32::from(p.get(x, y));
+            }
+        }
+        f64::from(n) / 4096.0
+    };
+    let (mut worst, mut blocks) = (0f64, 0);
+    let (first, last) = ink_rows(&full[0]).unwrap();
+    for by in (first + 64..last.saturating_sub(128)).step_by(64) {
+        for bx in (64..1728 - 128).step_by(64) {
+            worst = worst.max((density(&fast[0], bx, by) - density(&full[0], bx, by)).abs());
+            blocks += 1;
+        }
+    }
+    eprintln!("photo: {blocks} blocks of 64 x 64, largest difference in tone {worst:.3}");
+    assert!(blocks > 300, "{blocks} blocks");
+    assert!(worst < 0.08, "tone differs by {worst:.3} in a block");
     cleanup(&dir);
 }

@@ -396,6 +396,7 @@ fn render_share(
                     u32::from(h16),
                     crop,
                     &mut glyphs,
+                    &mut scratch,
                 );
                 interpret_page(page, &mut context, &mut device);
                 device.unsupported.is_none()

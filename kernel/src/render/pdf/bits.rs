@@ -32,10 +32,12 @@ use fax_t30::page::BilevelPage;
 use hayro::hayro_interpret::font::{Glyph, GlyphRun, HintingCache, OutlineGlyph};
 use hayro::hayro_interpret::hayro_cmap::WritingMode;
 use hayro::hayro_interpret::{
-    BlendMode, ClipPath, Device, DrawMode, DrawProps, FillRule, Image, ImageDrawProps, Paint,
-    SoftMask, StrokeProps,
+    BlendMode, ClipPath, Device, DrawMode, DrawProps, FillRule, Image, ImageData, ImageDrawProps,
+    Paint, RasterImage, SoftMask, StrokeProps,
 };
 use hayro::kurbo::{self, Affine, BezPath, PathEl, Rect, Shape};
+
+use super::raster;
 
 /// Gray levels below this are black, above [`WHITE_FROM`] white; anything
 /// between is a mid-tone the full path dithers (as `raster.rs` does).
@@ -90,6 +92,7 @@ pub(super) struct BitDevice<'p> {
     x0: i32,
     y0: i32,
     cache: &'p mut GlyphCache,
+    scratch: &'p mut raster::Scratch,
     /// Device-space clip rectangles (pixel bounds, half-open); the last is
     /// the current one.
     clips: Vec<PixelRect>,
@@ -133,6 +136,7 @@ impl PixelRect {
 
 impl<'p> BitDevice<'p> {
     /// `clip` is the area the page may ink, in device pixels.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn new(
         page: &'p mut BilevelPage,
         x0: u32,
@@ -141,6 +145,7 @@ impl<'p> BitDevice<'p> {
         height: u32,
         clip: Rect,
         cache: &'p mut GlyphCache,
+        scratch: &'p mut raster::Scratch,
     ) -> BitDevice<'p> {
         let strip = PixelRect {
             x0: 0,
@@ -153,6 +158,7 @@ impl<'p> BitDevice<'p> {
             x0: x0 as i32,
             y0: y0 as i32,
             cache,
+            scratch,
             clips: vec![strip.intersect(PixelRect::of(&clip))],
             groups: 0,
             unsupported: None,
@@ -508,9 +514,117 @@ impl<'a> Device<'a> for BitDevice<'_> {
         }
     }
 
-    fn draw_image(&mut self, _image: Image<'a, '_>, _props: ImageDrawProps<'a>) {
-        self.refuse("image");
+    fn draw_image(&mut self, image: Image<'a, '_>, props: ImageDrawProps<'a>) {
+        if self.unsupported.is_some() {
+            return;
+        }
+        if props.soft_mask.is_some() || props.blend_mode != BlendMode::Normal {
+            self.refuse("image with a soft mask or blend mode");
+            return;
+        }
+        let Image::Raster(picture) = image else {
+            self.refuse("stencil image");
+            return;
+        };
+        self.draw_picture(&picture, props.transform);
     }
+}
+
+impl BitDevice<'_> {
+    /// An upright raster image (photo, scan, logo): decoded by hayro,
+    /// box-filtered to gray at the fax resolution here, and cut to bits by
+    /// the same classification (photo areas dithered, line art
+    /// thresholded) as the anti-aliased path. Turned or mirrored images
+    /// and images with alpha are refused.
+    fn draw_picture(&mut self, picture: &RasterImage<'_>, t: Affine) {
+        let [a, b, c, d, e, f] = t.as_coeffs();
+        if b != 0.0 || c != 0.0 || a <= 0.0 || d <= 0.0 {
+            self.refuse("turned or mirrored image");
+            return;
+        }
+        let (iw, ih) = (f64::from(picture.width()), f64::from(picture.height()));
+        let area = PixelRect::of(&Rect::new(e, f, e + a * iw, f + d * ih)).intersect(self.clip());
+        if area.x0 >= area.x1 || area.y0 >= area.y1 {
+            return;
+        }
+        let (w, h) = ((area.x1 - area.x0) as usize, (area.y1 - area.y0) as usize);
+        let mut drawn = None;
+        picture.with_rgba(
+            |data, alpha| {
+                if alpha.is_none() {
+                    drawn = Some(scale_to_gray(&data, [a, d, e, f], area));
+                }
+            },
+            Some((w as u32, h as u32)),
+        );
+        let Some(gray) = drawn else {
+            self.refuse("image with alpha, or not decoded");
+            return;
+        };
+        let (px, py) = ((area.x0 + self.x0) as u32, (area.y0 + self.y0) as u32);
+        // The image covers what was drawn beneath it.
+        for y in py..py + h as u32 {
+            set_span(self.page.row_mut(y), px, px + w as u32, false);
+        }
+        raster::gray_to_page(&gray, w as u32, h as u32, self.page, px, py, self.scratch);
+    }
+}
+
+/// The pixels of `area` (device pixels) of a picture placed by
+/// `[a, d, e, f]` (x = a·u + e, y = d·v + f in picture units), each the
+/// mean gray of the picture pixels it covers (at least the one under it).
+fn scale_to_gray(data: &ImageData, [a, d, e, f]: [f64; 4], area: PixelRect) -> Vec<u8> {
+    let (dw, dh) = (data.width() as usize, data.height() as usize);
+    let (sx, sy) = data.scale_factors();
+    let (w, h) = ((area.x1 - area.x0) as usize, (area.y1 - area.y0) as usize);
+    let mut gray = vec![255u8; w * h];
+    if dw == 0 || dh == 0 {
+        return gray;
+    }
+    // Picture pixel range under each device column and row.
+    let ranges =
+        |n: usize, start: i32, origin: f64, step: f64, len: usize| -> Vec<(usize, usize)> {
+            (0..n)
+                .map(|i| {
+                    let p = f64::from(start) + i as f64;
+                    let u0 = ((p - origin) / step).floor().clamp(0.0, (len - 1) as f64) as usize;
+                    let u1 = ((p + 1.0 - origin) / step).floor().clamp(0.0, len as f64) as usize;
+                    (u0, u1.max(u0 + 1))
+                })
+                .collect()
+        };
+    let cols = ranges(w, area.x0, e, a * f64::from(sx), dw);
+    let rows = ranges(h, area.y0, f, d * f64::from(sy), dh);
+    let mut luma = vec![0u8; dw];
+    let mut luma_row = usize::MAX;
+    let mut acc = vec![0u32; w];
+    for (y, &(r0, r1)) in rows.iter().enumerate() {
+        acc.iter_mut().for_each(|v| *v = 0);
+        for r in r0..r1 {
+            if r != luma_row {
+                match data {
+                    ImageData::Luma(l) => luma.copy_from_slice(&l.data[r * dw..(r + 1) * dw]),
+                    ImageData::Rgb(rgb) => {
+                        for (g, px) in luma.iter_mut().zip(rgb.data[r * dw * 3..].chunks_exact(3)) {
+                            let (rr, gg, bb) =
+                                (u32::from(px[0]), u32::from(px[1]), u32::from(px[2]));
+                            *g = ((77 * rr + 150 * gg + 29 * bb + 128) >> 8) as u8;
+                        }
+                    }
+                }
+                luma_row = r;
+            }
+            for (v, &(c0, c1)) in acc.iter_mut().zip(&cols) {
+                *v += luma[c0..c1].iter().map(|&g| u32::from(g)).sum::<u32>();
+            }
+        }
+        let out = &mut gray[y * w..(y + 1) * w];
+        let n_rows = (r1 - r0) as u32;
+        for ((g, &v), &(c0, c1)) in out.iter_mut().zip(&acc).zip(&cols) {
+            *g = (v / (n_rows * (c1 - c0) as u32)) as u8;
+        }
+    }
+    gray
 }
 
 /// An outline from `outlines`, made by `make` the first time.
@@ -751,6 +865,7 @@ mod tests {
     fn page_with(path: &BezPath, rule: FillRule) -> BilevelPage {
         let mut page = BilevelPage::blank(64, 32, Resolution::Fine);
         let mut cache = GlyphCache::default();
+        let mut scratch = raster::Scratch::default();
         let mut dev = BitDevice::new(
             &mut page,
             0,
@@ -759,6 +874,7 @@ mod tests {
             32,
             Rect::new(0.0, 0.0, 64.0, 32.0),
             &mut cache,
+            &mut scratch,
         );
         dev.fill(path.iter(), rule, true);
         page
