@@ -604,8 +604,15 @@ fn scale_to_gray(data: &ImageData, [a, d, e, f]: [f64; 4], area: PixelRect) -> V
         match data {
             ImageData::Luma(l) => luma.copy_from_slice(&l.data[r * dw..(r + 1) * dw]),
             ImageData::Rgb(rgb) => {
-                for (g, px) in luma.iter_mut().zip(rgb.data[r * dw * 3..].chunks_exact(3)) {
-                    let (rr, gg, bb) = (u32::from(px[0]), u32::from(px[1]), u32::from(px[2]));
+                // 16-bit arithmetic over exact slices: vector code.
+                let src = &rgb.data[r * dw * 3..(r + 1) * dw * 3];
+                let dst = &mut luma[..dw];
+                for (i, g) in dst.iter_mut().enumerate() {
+                    let (rr, gg, bb) = (
+                        u16::from(src[3 * i]),
+                        u16::from(src[3 * i + 1]),
+                        u16::from(src[3 * i + 2]),
+                    );
                     *g = ((77 * rr + 150 * gg + 29 * bb + 128) >> 8) as u8;
                 }
             }
@@ -640,7 +647,11 @@ fn scale_to_gray(data: &ImageData, [a, d, e, f]: [f64; 4], area: PixelRect) -> V
         for r in r0..r1 {
             load(r, &mut luma);
             for (v, &(c0, c1)) in acc.iter_mut().zip(&cols) {
-                *v += luma[c0..c1].iter().map(|&g| u32::from(g)).sum::<u32>();
+                let mut sum = u32::from(luma[c0]);
+                for &g in &luma[c0 + 1..c1] {
+                    sum += u32::from(g);
+                }
+                *v += sum;
             }
         }
         // Means by multiplying with rounded-up reciprocals (2^24 / n): a
