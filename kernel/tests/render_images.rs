@@ -426,3 +426,61 @@ fn sixteen_bit_gray_alpha_tiff_is_flattened_on_white() {
     assert!(density(page, x0, y0, x1, y1) < 0.01);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A fine-resolution TIFF-F (Group 4, made by ImageMagick) attached to a
+/// standard-resolution job comes out at standard resolution, half the
+/// rows, the bar still there and as long on paper.
+#[test]
+fn a_fine_fax_tiff_in_a_standard_job_is_rescaled_vertically() {
+    use kernel::render::{render_mail, Attachment, CoverMode, MailDocument, RenderOptions};
+    let dir = scratch("pdffast-refit");
+    let tif = convert(
+        &dir,
+        &[
+            "-size",
+            "1728x2292",
+            "xc:white",
+            "-fill",
+            "black",
+            "-draw",
+            "rectangle 100,400 900,599",
+            "-units",
+            "PixelsPerInch",
+            "-density",
+            "204x196",
+            "-monochrome",
+            "-compress",
+            "Group4",
+            "fine.tif",
+        ],
+    );
+    let mail = MailDocument {
+        attachments: vec![Attachment {
+            name: "fine.tif".into(),
+            content_type: "image/tiff".into(),
+            bytes: tif,
+        }],
+        ..Default::default()
+    };
+    for (res, rows, bar) in [
+        (Resolution::Standard, 1146, 200..300),
+        (Resolution::Fine, 2292, 400..600),
+    ] {
+        let options = RenderOptions {
+            setup: PageSetup::new(PaperSize::A4, res),
+            cover: CoverMode::Never,
+            ..Default::default()
+        };
+        let out = render_mail(&mail, &options).unwrap();
+        assert_eq!(out.pages.len(), 1);
+        let page = out.pages[0].decode().unwrap();
+        assert_eq!((page.rows, page.resolution), (rows, res), "{res:?}");
+        let inked: Vec<u32> = (0..page.rows).filter(|&y| page.get(500, y)).collect();
+        assert_eq!(
+            (inked.first().copied(), inked.len() as u32),
+            (Some(bar.start), bar.end - bar.start),
+            "{res:?}: the bar's rows"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

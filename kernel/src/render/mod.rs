@@ -38,6 +38,7 @@ pub mod mail;
 pub mod office;
 mod pdf;
 mod preview;
+mod refit;
 mod text;
 
 pub use self::cover::CoverMode;
