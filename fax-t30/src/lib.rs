@@ -41,6 +41,7 @@ pub mod page;
 pub mod pdf;
 pub mod session;
 mod spandsp;
+pub mod t6;
 pub mod tiff;
 pub mod tones;
 

@@ -22,7 +22,7 @@ use fax_t30::codec::Compression;
 use fax_t30::page::{BilevelPage, PaperSize, Resolution};
 use fax_t30::pdf::{pdf_from_pages, PdfMeta};
 use fax_t30::tiff::{read_tiff, write_tiff, TiffMeta, TiffPage};
-use kernel::render::{render_pdf_threads, PageSetup};
+use kernel::render::{render_pdf_counted, render_pdf_threads, PageSetup};
 use nix::sched::{sched_getaffinity, sched_setaffinity, CpuSet};
 use nix::sys::resource::{getrusage, UsageWho};
 use nix::unistd::Pid;
@@ -82,6 +82,9 @@ pub struct RenderResults {
     pub photo_all: Pair,
     /// Received TIFF-F (text pages, T.6) to PDF: ours vs tiff2pdf.
     pub to_pdf: Pair,
+    /// Fax pages of the text and the photo document that the 1-bit path
+    /// drew (the rest went through hayro's anti-aliased renderer).
+    pub one_bit_pages: (usize, usize),
 }
 
 #[allow(clippy::disallowed_methods)] // driver shell: the benchmark reads the clock
@@ -427,8 +430,15 @@ pub fn run(b: &RenderBench) -> Result<RenderResults, String> {
     let tiff = dir.join("received.tif");
     std::fs::write(&tiff, encode(&pages, cores)).map_err(|e| e.to_string())?;
     let to_pdf = to_pdf(&tiff, pages.len(), 50, dir)?;
+    let counted = |pdf: &[u8]| {
+        render_pdf_counted(pdf, "bench.pdf", &setup, cores, true)
+            .map(|(_, n)| n)
+            .map_err(|e| e.to_string())
+    };
+    let one_bit_pages = (counted(&text_bytes)?, counted(&photo_bytes)?);
 
     Ok(RenderResults {
+        one_bit_pages,
         cores,
         text_one,
         photo_one,
@@ -468,6 +478,10 @@ pub fn report(r: &RenderResults) -> Vec<String> {
         "goal (2x Ghostscript's pages per CPU-second): text {}, photo {}",
         goal(&r.text_one),
         goal(&r.photo_one)
+    ));
+    out.push(format!(
+        "drawn on the 1-bit path: {} text pages, {} photo pages (the rest anti-aliased)",
+        r.one_bit_pages.0, r.one_bit_pages.1
     ));
     let p = &r.to_pdf;
     out.push(format!(

@@ -17,7 +17,9 @@ use std::time::Duration;
 use fax_t30::codec::Compression;
 use fax_t30::page::{BilevelPage, PaperSize, Resolution};
 use fax_t30::tiff::{write_tiff, TiffMeta, TiffPage};
-use kernel::render::{render_pdf, render_pdf_threads, PageSetup, RenderError, MAX_PAGES};
+use kernel::render::{
+    render_pdf, render_pdf_counted, render_pdf_threads, PageSetup, RenderError, MAX_PAGES,
+};
 
 /// The body text of the test documents: ordinary words a letter holds.
 const TEXT: &str = "\
@@ -632,4 +634,136 @@ fn a_compressed_content_stream_bomb_is_refused() {
     let err = render_bounded(pdf, "bomb.pdf", BOUND).unwrap_err();
     assert!(matches!(err, RenderError::TooLarge { .. }), "{err}");
     assert!(err.to_string().contains("unpack"), "{err}");
+}
+
+/// Black pixels in one page and not the other, over the black pixels of
+/// `b`.
+fn pixel_difference(a: &BilevelPage, b: &BilevelPage) -> f64 {
+    let differ: u64 = a
+        .data()
+        .iter()
+        .zip(b.data())
+        .map(|(x, y)| u64::from((x ^ y).count_ones()))
+        .sum();
+    differ as f64 / b.black_pixels().max(1) as f64
+}
+
+#[test]
+fn text_pages_take_the_1_bit_path_and_agree_with_the_anti_aliased_one() {
+    let dir = scratch("pdffast-agree");
+    let pdf = groff_pdf(&dir, 2);
+    for (res, convert) in [
+        (Resolution::Fine, &[][..]),
+        (Resolution::Standard, &["-sample", "100%x200%"][..]),
+    ] {
+        let setup = PageSetup::new(PaperSize::A4, res);
+        let (fast, drawn) = render_pdf_counted(&pdf, "a.pdf", &setup, 1, true).unwrap();
+        let (full, none) = render_pdf_counted(&pdf, "a.pdf", &setup, 1, false).unwrap();
+        assert_eq!(
+            (drawn, none),
+            (2, 0),
+            "{res:?}: both text pages on the 1-bit path"
+        );
+        assert_eq!(fast.len(), full.len());
+        for (i, (f, a)) in fast.iter().zip(&full).enumerate() {
+            let diff = pixel_difference(f, a);
+            let (black_fast, black_full) = (f.black_pixels(), a.black_pixels());
+            eprintln!(
+                "{res:?} page {}: black {black_fast} (1-bit) vs {black_full} (anti-aliased), \
+                 {:.1} % of the pixels differ",
+                i + 1,
+                diff * 100.0
+            );
+            // Same glyphs at the same places: only edge pixels may differ.
+            let ratio = black_fast as f64 / black_full as f64;
+            assert!(
+                (0.85..1.15).contains(&ratio),
+                "{res:?} page {}: ink ratio {ratio}",
+                i + 1
+            );
+            assert!(
+                diff < 0.25,
+                "{res:?} page {}: {:.3} of the ink differs",
+                i + 1,
+                diff
+            );
+            let ((t1, b1), (t2, b2)) = (ink_rows(f).unwrap(), ink_rows(a).unwrap());
+            assert!(
+                t1.abs_diff(t2) <= 2 && b1.abs_diff(b2) <= 2,
+                "ink rows {t1}..{b1} vs {t2}..{b2}"
+            );
+            for (which, page) in [("1-bit", f), ("anti-aliased", a)] {
+                let text = ocr(page, &dir, &format!("{res:?}-{which}-{i}"), convert);
+                let acc = word_accuracy(TEXT, &text);
+                eprintln!(
+                    "{res:?} page {} {which}: word accuracy {:.1} %",
+                    i + 1,
+                    acc * 100.0
+                );
+                // 95 % everywhere on the 1-bit path; the anti-aliased one
+                // keeps the bar the other tests set (85 % at standard).
+                let bar = if res == Resolution::Fine || which == "1-bit" {
+                    0.95
+                } else {
+                    0.85
+                };
+                assert!(
+                    acc >= bar,
+                    "{res:?} page {} {which}: {acc:.3}\n{text}",
+                    i + 1
+                );
+            }
+        }
+    }
+    // A photo page: the 1-bit path scales and dithers the image itself;
+    // the tone must match the anti-aliased path's, block by block.
+    run(
+        "convert",
+        &[
+            "-seed",
+            "3",
+            "-size",
+            "900x600",
+            "plasma:fractal",
+            "-blur",
+            "0x2",
+            "photo.jpg",
+        ],
+        &dir,
+    );
+    run(
+        "img2pdf",
+        &["--pagesize", "A4", "photo.jpg", "-o", "photo.pdf"],
+        &dir,
+    );
+    let photo = std::fs::read(dir.join("photo.pdf")).unwrap();
+    let setup = PageSetup::default();
+    let (fast, drawn) = render_pdf_counted(&photo, "p.pdf", &setup, 1, true).unwrap();
+    let (full, _) = render_pdf_counted(&photo, "p.pdf", &setup, 1, false).unwrap();
+    assert_eq!(
+        (fast.len(), drawn),
+        (1, 1),
+        "the photo page on the 1-bit path"
+    );
+    let density = |p: &BilevelPage, bx: u32, by: u32| {
+        let mut n = 0u32;
+        for y in by..by + 64 {
+            for x in bx..bx + 64 {
+                n += u32::from(p.get(x, y));
+            }
+        }
+        f64::from(n) / 4096.0
+    };
+    let (mut worst, mut blocks) = (0f64, 0);
+    let (first, last) = ink_rows(&full[0]).unwrap();
+    for by in (first + 64..last.saturating_sub(128)).step_by(64) {
+        for bx in (64..1728 - 128).step_by(64) {
+            worst = worst.max((density(&fast[0], bx, by) - density(&full[0], bx, by)).abs());
+            blocks += 1;
+        }
+    }
+    eprintln!("photo: {blocks} blocks of 64 x 64, largest difference in tone {worst:.3}");
+    assert!(blocks > 300, "{blocks} blocks");
+    assert!(worst < 0.08, "tone differs by {worst:.3} in a block");
+    cleanup(&dir);
 }

@@ -426,3 +426,171 @@ fn sixteen_bit_gray_alpha_tiff_is_flattened_on_white() {
     assert!(density(page, x0, y0, x1, y1) < 0.01);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A fine-resolution TIFF-F (Group 4, made by ImageMagick) attached to a
+/// standard-resolution job comes out at standard resolution, half the
+/// rows, the bar still there and as long on paper.
+#[test]
+fn a_fine_fax_tiff_in_a_standard_job_is_rescaled_vertically() {
+    use kernel::render::{render_mail, Attachment, CoverMode, MailDocument, RenderOptions};
+    let dir = scratch("pdffast-refit");
+    let tif = convert(
+        &dir,
+        &[
+            "-size",
+            "1728x2292",
+            "xc:white",
+            "-fill",
+            "black",
+            "-draw",
+            "rectangle 100,400 900,599",
+            "-units",
+            "PixelsPerInch",
+            "-density",
+            "204x196",
+            "-monochrome",
+            "-compress",
+            "Group4",
+            "fine.tif",
+        ],
+    );
+    let mail = MailDocument {
+        attachments: vec![Attachment {
+            name: "fine.tif".into(),
+            content_type: "image/tiff".into(),
+            bytes: tif,
+        }],
+        ..Default::default()
+    };
+    for (res, rows, bar) in [
+        (Resolution::Standard, 1146, 200..300),
+        (Resolution::Fine, 2292, 400..600),
+    ] {
+        let options = RenderOptions {
+            setup: PageSetup::new(PaperSize::A4, res),
+            cover: CoverMode::Never,
+            ..Default::default()
+        };
+        let out = render_mail(&mail, &options).unwrap();
+        assert_eq!(out.pages.len(), 1);
+        let page = out.pages[0].decode().unwrap();
+        assert_eq!((page.rows, page.resolution), (rows, res), "{res:?}");
+        let inked: Vec<u32> = (0..page.rows).filter(|&y| page.get(500, y)).collect();
+        assert_eq!(
+            (inked.first().copied(), inked.len() as u32),
+            (Some(bar.start), bar.end - bar.start),
+            "{res:?}: the bar's rows"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Where a rendered image page has ink: (left half, right half) black
+/// shares over the middle rows of the printed area.
+fn halves(page: &BilevelPage) -> (f64, f64) {
+    let ink: Vec<u32> = (0..page.rows)
+        .filter(|&y| page.row(y).iter().any(|&b| b != 0))
+        .collect();
+    let (top, bottom) = (inked_first(&ink), inked_last(&ink));
+    let (mut left, mut right, mut n) = (0u32, 0u32, 0u32);
+    let cols: Vec<u32> = (0..page.width)
+        .filter(|&x| (top..=bottom).any(|y| page.get(x, y)))
+        .collect();
+    let (x0, x1) = (cols[0], *cols.last().unwrap());
+    let mid = (x0 + x1) / 2;
+    for y in (top..=bottom).step_by(7) {
+        for x in (x0..=x1).step_by(3) {
+            if x < mid {
+                left += u32::from(page.get(x, y));
+            } else {
+                right += u32::from(page.get(x, y));
+            }
+            n += 1;
+        }
+    }
+    let half = f64::from(n) / 2.0;
+    (f64::from(left) / half, f64::from(right) / half)
+}
+
+fn inked_first(rows: &[u32]) -> u32 {
+    *rows.first().expect("the page has ink")
+}
+
+fn inked_last(rows: &[u32]) -> u32 {
+    *rows.last().expect("the page has ink")
+}
+
+/// 16-bit gray TIFFs with PhotometricInterpretation WhiteIsZero, and with
+/// an Orientation tag, come out as they look (ImageMagick and libtiff's
+/// tiffset make them).
+#[test]
+fn sixteen_bit_white_is_zero_and_orientation_tiffs_come_out_right() {
+    let dir = scratch("pdffast-tiff16");
+    // Black left half, white right half, 400 x 600 (upright), a black frame so
+    // the image's extent shows on the page.
+    let base = [
+        "-size",
+        "400x600",
+        "xc:white",
+        "-fill",
+        "black",
+        "-draw",
+        "rectangle 0,0 199,599",
+        "-bordercolor",
+        "black",
+        "-border",
+        "1",
+        "-alpha",
+        "off",
+        "-type",
+        "Grayscale",
+        "-depth",
+        "16",
+    ];
+    let mut args: Vec<&str> = base.to_vec();
+    args.push("biz.tif");
+    let biz = convert(&dir, &args);
+    // WhiteIsZero: the negative written by ImageMagick, then marked
+    // Photometric 0 by tiffset (this ImageMagick ignores
+    // tiff:photometric=min-is-white for 16-bit gray).
+    let mut args: Vec<&str> = base.to_vec();
+    args.extend(["-negate", "wiz.tif"]);
+    convert(&dir, &args);
+    let status = Command::new("tiffset")
+        .args(["-s", "262", "0"])
+        .arg(dir.join("wiz.tif"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let wiz = std::fs::read(dir.join("wiz.tif")).unwrap();
+    let info = Command::new("tiffinfo")
+        .arg(dir.join("wiz.tif"))
+        .output()
+        .unwrap();
+    let info = String::from_utf8_lossy(&info.stdout).into_owned();
+    assert!(
+        info.contains("min-is-white") && info.contains("Bits/Sample: 16"),
+        "{info}"
+    );
+    for (name, bytes) in [("biz.tif", &biz), ("wiz.tif", &wiz)] {
+        let pages = render_image(bytes, name, &fine_a4()).unwrap();
+        let (left, right) = halves(&pages[0]);
+        eprintln!("{name}: left {left:.2} right {right:.2}");
+        assert!(
+            left > 0.9 && right < 0.1,
+            "{name}: left {left:.2}, right {right:.2}"
+        );
+    }
+    // Orientation 3 (bottom-right: turned half way): black ends up right.
+    let mut args: Vec<&str> = base.to_vec();
+    args.extend(["-orient", "BottomRight", "turned.tif"]);
+    let turned = convert(&dir, &args);
+    let pages = render_image(&turned, "turned.tif", &fine_a4()).unwrap();
+    let (left, right) = halves(&pages[0]);
+    eprintln!("orientation 3: left {left:.2} right {right:.2}");
+    assert!(
+        right > 0.9 && left < 0.1,
+        "orientation 3: left {left:.2}, right {right:.2}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -392,11 +392,13 @@ fn render_attachment(
     };
     match classify(&a.name, &a.content_type, &a.bytes) {
         DocumentKind::FaxTiff => {
-            fax_t30::tiff::read_tiff(&a.bytes, &a.name).map_err(|e| RenderError::Corrupt {
-                name: a.name.clone(),
-                kind: "fax TIFF",
-                reason: e.to_string(),
-            })
+            let pages =
+                fax_t30::tiff::read_tiff(&a.bytes, &a.name).map_err(|e| RenderError::Corrupt {
+                    name: a.name.clone(),
+                    kind: "fax TIFF",
+                    reason: e.to_string(),
+                })?;
+            super::refit::refit_pages(pages, setup.resolution, &a.name)
         }
         DocumentKind::Image => render_image(&a.bytes, &a.name, setup).map(t6),
         DocumentKind::Pdf => render_pdf(&a.bytes, &a.name, setup).map(t6),

@@ -38,6 +38,7 @@ pub mod mail;
 pub mod office;
 mod pdf;
 mod preview;
+mod refit;
 mod text;
 
 pub use self::cover::CoverMode;
@@ -49,6 +50,7 @@ pub use self::mail::{
 };
 pub use self::office::OfficeConfig;
 pub use self::pdf::render_pdf;
+pub use self::pdf::render_pdf_counted;
 pub use self::pdf::{render_pdf_threads, MAX_PDF_PAGE_SIDE_PT};
 pub use self::preview::{first_page_png, page_png, PREVIEW_WIDTH};
 pub use self::text::render_text;

@@ -6,10 +6,15 @@
 //!  bytes ─▶ checks: %%EOF, parse, password, page count, page sizes
 //!        ─▶ plan: each page placed like an image of its size in points
 //!           (1:1 or smaller, landscape turned, very long pages split)
-//!        ─▶ per output page: hayro draws the slice straight at 204 × 98/196
-//!           dpi (no square-pixel detour) into an RGBA strip
-//!        ─▶ raster::to_page: text and line art thresholded, photo areas
-//!           error-diffused, packed into the BilevelPage
+//!        ─▶ per output page, first the 1-bit path (`bits.rs`): hayro
+//!           interprets the page into our own device, which draws solid
+//!           black/white glyphs (cached 1-bit masks), paths and rectangles
+//!           straight into the BilevelPage at 204 × 98/196 dpi
+//!        ─▶ if the page holds anything else (images, shadings, soft masks,
+//!           transparency, clip paths, mid-tones): hayro and vello_cpu draw
+//!           the slice anti-aliased into an RGBA strip, and
+//!           raster::to_page thresholds text and line art, error-diffuses
+//!           photo areas and packs the bits
 //! ```
 //!
 //! Everything that bounds the work is checked before any pixel buffer
@@ -23,17 +28,20 @@
 //! a clear refusal. A panic inside the parser is caught and reported as a
 //! damaged file.
 
+mod bits;
 mod raster;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use fax_t30::page::BilevelPage;
 use hayro::hayro_interpret::util::TransformExt;
-use hayro::hayro_interpret::{InterpreterSettings, InterpreterWarning};
+use hayro::hayro_interpret::{
+    interpret_page, Context, InterpreterCache, InterpreterSettings, InterpreterWarning, RectExt,
+};
 use hayro::hayro_syntax::{DecryptionError, LoadPdfError, Pdf};
-use hayro::kurbo::Affine;
+use hayro::kurbo::{Affine, Rect};
 use hayro::vello_cpu::color::palette::css::WHITE;
 use hayro::vello_cpu::{Pixmap, RasterizerSettings, RenderContext, Resources, TargetInit};
 use hayro::{render_into, RenderCache, RenderSettings};
@@ -71,6 +79,21 @@ pub fn render_pdf_threads(
     setup: &PageSetup,
     threads: usize,
 ) -> Result<Vec<BilevelPage>, RenderError> {
+    render_pdf_counted(bytes, name, setup, threads, true).map(|(pages, _)| pages)
+}
+
+/// [`render_pdf_threads`], also telling how many fax pages the 1-bit path
+/// drew; with `bits` false every page takes the anti-aliased path (tests
+/// compare the two, the benchmark reports the count).
+pub fn render_pdf_counted(
+    bytes: &[u8],
+    name: &str,
+    setup: &PageSetup,
+    threads: usize,
+    bits: bool,
+) -> Result<(Vec<BilevelPage>, usize), RenderError> {
+    let drawn = AtomicUsize::new(0);
+    let counter = bits.then_some(&drawn);
     let area = fax_area(setup)?;
     check_complete(bytes, name)?;
     check_inflated_size(bytes, name)?;
@@ -78,7 +101,7 @@ pub fn render_pdf_threads(
     let threads = threads.clamp(1, plan.len().max(1));
     let mut parts: Vec<Vec<BilevelPage>> = if threads == 1 {
         guarded(name, || {
-            render_share(bytes, name, setup, &area, &plan, 0, 1)
+            render_share(bytes, name, setup, &area, &plan, 0, 1, counter)
         })??
     } else {
         let results: Vec<Result<Numbered, RenderError>> = std::thread::scope(|scope| {
@@ -88,13 +111,15 @@ pub fn render_pdf_threads(
                     let area = &area;
                     scope.spawn(move || {
                         guarded(name, || {
-                            render_share(bytes, name, setup, area, plan, k, threads).map(|pages| {
-                                pages
-                                    .into_iter()
-                                    .enumerate()
-                                    .map(|(j, p)| (k + j * threads, p))
-                                    .collect()
-                            })
+                            render_share(bytes, name, setup, area, plan, k, threads, counter).map(
+                                |pages| {
+                                    pages
+                                        .into_iter()
+                                        .enumerate()
+                                        .map(|(j, p)| (k + j * threads, p))
+                                        .collect()
+                                },
+                            )
                         })?
                     })
                 })
@@ -123,7 +148,7 @@ pub fn render_pdf_threads(
             reason: "every page of the PDF comes out blank".to_owned(),
         });
     }
-    Ok(pages)
+    Ok((pages, drawn.load(Ordering::Relaxed)))
 }
 
 /// The whole fax page below the header band: a PDF brings its own margins.
@@ -277,7 +302,9 @@ struct Placed {
     placement: Placement,
 }
 
-/// Render the PDF pages `k`, `k + step`, ... of the plan.
+/// Render the PDF pages `k`, `k + step`, ... of the plan. With `bits`,
+/// each page is tried on the 1-bit path first, counting the pages it drew.
+#[allow(clippy::too_many_arguments)]
 fn render_share(
     bytes: &[u8],
     name: &str,
@@ -286,6 +313,7 @@ fn render_share(
     plan: &[Placed],
     k: usize,
     step: usize,
+    bits: Option<&AtomicUsize>,
 ) -> Result<Vec<Vec<BilevelPage>>, RenderError> {
     let pdf = open(bytes, name)?;
     let pages = pdf.pages();
@@ -315,6 +343,8 @@ fn render_share(
     let mut pixmap = Pixmap::new(1, 1);
     let mut resources = Resources::default();
     let mut scratch = raster::Scratch::default();
+    let interpreter_cache = InterpreterCache::new();
+    let mut glyphs = bits::GlyphCache::default();
     let mut out = Vec::new();
     for (i, placed) in plan.iter().enumerate().skip(k).step_by(step) {
         let page = &pages[i];
@@ -346,26 +376,57 @@ fn render_share(
                 p.width.min(u32::from(u16::MAX)) as u16,
                 rows.min(u32::from(u16::MAX)) as u16,
             );
-            ctx.reset_and_resize(w16, h16);
-            pixmap.resize(w16, h16);
             let transform = Affine::translate((0.0, -f64::from(from))) * to_pixels;
-            render_into(
-                page,
-                &cache,
-                &settings,
-                &render_settings,
-                &mut ctx,
-                transform,
-            );
-            ctx.flush();
-            ctx.render_with(
-                &mut pixmap,
-                &mut resources,
-                RasterizerSettings {
-                    target_init: TargetInit::Clear(WHITE),
-                    ..Default::default()
-                },
-            );
+            let mut fax = setup.blank_page();
+            let drawn = bits.is_some() && {
+                let target = Rect::new(0.0, 0.0, f64::from(w16), f64::from(h16));
+                let mut context = Context::new(
+                    transform,
+                    target,
+                    &interpreter_cache,
+                    page.xref(),
+                    settings.clone(),
+                );
+                let crop = transform.transform_rect_bbox(page.intersected_crop_box().to_kurbo());
+                let mut device = bits::BitDevice::new(
+                    &mut fax,
+                    p.x,
+                    top,
+                    u32::from(w16),
+                    u32::from(h16),
+                    crop,
+                    &mut glyphs,
+                    &mut scratch,
+                );
+                interpret_page(page, &mut context, &mut device);
+                device.unsupported.is_none()
+            };
+            if drawn {
+                if let Some(count) = bits {
+                    count.fetch_add(1, Ordering::Relaxed);
+                }
+            } else {
+                fax = setup.blank_page();
+                ctx.reset_and_resize(w16, h16);
+                pixmap.resize(w16, h16);
+                render_into(
+                    page,
+                    &cache,
+                    &settings,
+                    &render_settings,
+                    &mut ctx,
+                    transform,
+                );
+                ctx.flush();
+                ctx.render_with(
+                    &mut pixmap,
+                    &mut resources,
+                    RasterizerSettings {
+                        target_init: TargetInit::Clear(WHITE),
+                        ..Default::default()
+                    },
+                );
+            }
             match warning.load(Ordering::Relaxed) {
                 1 => {
                     return Err(corrupt(
@@ -381,16 +442,17 @@ fn render_share(
                 }
                 _ => {}
             }
-            let mut fax = setup.blank_page();
-            raster::to_page(
-                pixmap.data_as_u8_slice(),
-                u32::from(w16),
-                u32::from(h16),
-                &mut fax,
-                p.x,
-                top,
-                &mut scratch,
-            );
+            if !drawn {
+                raster::to_page(
+                    pixmap.data_as_u8_slice(),
+                    u32::from(w16),
+                    u32::from(h16),
+                    &mut fax,
+                    p.x,
+                    top,
+                    &mut scratch,
+                );
+            }
             fax_pages.push(fax);
             from += rows;
         }

@@ -87,7 +87,52 @@ pub(super) fn to_page(
         }
         s.inked[y] = any;
     }
-    let photo = photo_tiles(&s.gray, w, h, &s.ink);
+    classify_and_cut(w, h, page, x0, y0, s);
+}
+
+/// [`to_page`] for a `width` × `height` gray picture already in rows
+/// (an image the 1-bit path decoded and scaled itself).
+pub(super) fn gray_to_page(
+    gray: &[u8],
+    width: u32,
+    height: u32,
+    page: &mut BilevelPage,
+    x0: u32,
+    y0: u32,
+    scratch: &mut Scratch,
+) {
+    let (w, h) = (width as usize, height as usize);
+    if w == 0 || h == 0 || gray.len() < w * h {
+        return;
+    }
+    let chunks = w.div_ceil(TILE);
+    let s = scratch;
+    if s.gray.len() < w * h {
+        s.gray.resize(w * h, 255);
+    }
+    s.gray[..w * h].copy_from_slice(&gray[..w * h]);
+    s.ink.clear();
+    s.ink.resize(h * chunks, false);
+    s.inked.clear();
+    s.inked.resize(h, false);
+    for (y, row) in gray.chunks_exact(w).take(h).enumerate() {
+        let ink = &mut s.ink[y * chunks..(y + 1) * chunks];
+        let mut any = false;
+        for (g, flag) in row.chunks(TILE).zip(ink.iter_mut()) {
+            if !all_white(g) {
+                *flag = true;
+                any = true;
+            }
+        }
+        s.inked[y] = any;
+    }
+    classify_and_cut(w, h, page, x0, y0, s);
+}
+
+/// The second half of [`to_page`]: `s.gray` and `s.ink` hold the strip.
+fn classify_and_cut(w: usize, h: usize, page: &mut BilevelPage, x0: u32, y0: u32, s: &mut Scratch) {
+    let chunks = w.div_ceil(TILE);
+    let photo = photo_tiles(&s.gray[..w * h], w, h, &s.ink);
     let tiles_across = chunks;
 
     s.packed.clear();
