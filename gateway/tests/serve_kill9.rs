@@ -67,7 +67,8 @@ fn a_message_answered_250_survives_kill_9_and_is_sent_after_restart() {
                 );
             }
             (None, Some(raw)) => {
-                let bytes = std::fs::read(raw).expect("the raw mail was flushed too");
+                let bytes =
+                    kernel::spool::RawSpool::read(raw).expect("the raw mail was flushed too");
                 let name = doc.file_name().unwrap().to_str().unwrap();
                 assert!(
                     bytes.windows(name.len()).any(|w| w == name.as_bytes())
