@@ -407,6 +407,77 @@ mod tests {
     use super::*;
     use fax_t30::page::Resolution;
 
+    /// The error diffusion as it was before the error moved into locals:
+    /// every tap added into the arrays.
+    fn diffuse_row_reference(
+        src: &[u8],
+        tiles: &[bool],
+        y: usize,
+        packed: &mut [u8],
+        this: &mut Vec<i32>,
+        next: &mut Vec<i32>,
+    ) {
+        let w = src.len();
+        packed.iter_mut().for_each(|b| *b = 0);
+        let mut pixel =
+            |x: usize, ahead: usize, behind: usize, this: &mut [i32], next: &mut [i32]| {
+                let black = if tiles[x / TILE] {
+                    let e = x + 1;
+                    let value = (i32::from(src[x]) << 4) + (this[e] >> 4);
+                    let black = value < 128 << 4;
+                    let err = value - if black { 0 } else { 255 << 4 };
+                    this[ahead] += err * 7;
+                    next[behind] += err * 3;
+                    next[e] += err * 5;
+                    next[ahead] += err;
+                    black
+                } else {
+                    src[x] < THRESHOLD
+                };
+                packed[x / 8] |= u8::from(black) << (7 - x % 8);
+            };
+        if y.is_multiple_of(2) {
+            for x in 0..w {
+                pixel(x, x + 2, x, this, next);
+            }
+        } else {
+            for x in (0..w).rev() {
+                pixel(x, x, x + 2, this, next);
+            }
+        }
+        std::mem::swap(this, next);
+        next.iter_mut().for_each(|v| *v = 0);
+    }
+
+    #[test]
+    fn error_diffusion_gives_the_same_dots_as_the_array_version() {
+        // Pseudo-random gray rows and photo/text tile masks, odd widths.
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next_u8 = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 24) as u8
+        };
+        for w in [1usize, 2, 7, 8, 17, 100, 1728] {
+            let tiles: Vec<bool> = (0..w.div_ceil(TILE)).map(|_| next_u8() % 4 != 0).collect();
+            let (mut a_this, mut a_next) = (vec![0i32; w + 2], vec![0i32; w + 2]);
+            let (mut b_this, mut b_next) = (vec![0i32; w + 2], vec![0i32; w + 2]);
+            let mut a = vec![0u8; w.div_ceil(8) + 1];
+            let mut b = vec![0u8; w.div_ceil(8) + 1];
+            let mut blacks = 0;
+            for y in 0..40 {
+                let src: Vec<u8> = (0..w).map(|_| next_u8()).collect();
+                diffuse_row(&src, &tiles, y, &mut a, &mut a_this, &mut a_next);
+                diffuse_row_reference(&src, &tiles, y, &mut b, &mut b_this, &mut b_next);
+                assert_eq!(a, b, "width {w} row {y}");
+                assert_eq!(a_this, b_this, "width {w} row {y}");
+                blacks += a.iter().map(|v| v.count_ones()).sum::<u32>();
+            }
+            assert!(blacks > 0, "width {w}");
+        }
+    }
+
     fn strip(w: usize, h: usize, f: impl Fn(usize, usize) -> u8) -> Vec<u8> {
         let mut v = Vec::with_capacity(w * h * 4);
         for y in 0..h {
