@@ -74,12 +74,13 @@ fn changing_elements(row: &[u8], width: u32, out: &mut Vec<u32>) {
         if valid < 64 {
             w &= !(u64::MAX >> valid);
         }
-        let mut x = w ^ ((w >> 1) | carry);
+        // Bit-reversed, the first change is the lowest set bit: count
+        // trailing zeros and clear that bit (two cheap instructions).
+        let mut x = (w ^ ((w >> 1) | carry)).reverse_bits();
         carry = w << 63;
         while x != 0 {
-            let lz = x.leading_zeros();
-            out.push(base + lz);
-            x &= !(1u64 << 63 >> lz);
+            out.push(base + x.trailing_zeros());
+            x &= x - 1;
         }
         base = base.saturating_add(64);
     }
@@ -91,7 +92,14 @@ fn changing_elements(row: &[u8], width: u32, out: &mut Vec<u32>) {
 }
 
 /// Code one row (T.4 figure 7 without the EOL and tag bit).
-fn encode_row(coding: &[u32], reference: &[u32], width: u32, bits: &mut BitWriter) {
+fn encode_row(coding: &[u32], reference: &[u32], width: u32, writer: &mut BitWriter) {
+    // A local copy, so the accumulator stays in registers over the row.
+    let mut local = BitWriter {
+        out: std::mem::take(&mut writer.out),
+        acc: writer.acc,
+        used: writer.used,
+    };
+    let bits = &mut local;
     // a0 is "before the row" (-1) at the start; kept as i64.
     let mut a0: i64 = -1;
     let mut black = false;
@@ -99,7 +107,8 @@ fn encode_row(coding: &[u32], reference: &[u32], width: u32, bits: &mut BitWrite
     let mut jr = 0usize; // first reference element right of a0
     while a0 < i64::from(width) {
         let a1 = coding[ka];
-        while i64::from(reference[jr]) <= a0 && jr + 3 < reference.len() {
+        // The list ends in `width` (> a0 here), so this stops in bounds.
+        while i64::from(reference[jr]) <= a0 {
             jr += 1;
         }
         // b1 has the colour opposite to a0's: elements at even indices
@@ -135,6 +144,7 @@ fn encode_row(coding: &[u32], reference: &[u32], width: u32, bits: &mut BitWrite
             }
         }
     }
+    *writer = local;
 }
 
 /// VL3, VL2, VL1, V0, VR1, VR2, VR3 (T.4 table 4): (bits, code).

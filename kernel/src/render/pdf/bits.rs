@@ -626,7 +626,21 @@ fn scale_to_gray(data: &ImageData, [a, d, e, f]: [f64; 4], area: PixelRect) -> V
         .iter()
         .map(|&(c0, c1)| (1u64 << 24).div_ceil((c1 - c0) as u64))
         .collect();
-    let mut acc = vec![0u32; w];
+    // Rows first: the picture rows under a device row summed per column
+    // (wide vector adds), then each device pixel's columns from that sum —
+    // once per device row, not once per picture row. When no device pixel
+    // spans more than two columns (the usual photo, 1.4 picture pixels per
+    // device pixel), the column sum is branch-free.
+    let two_cols = cols.iter().all(|&(c0, c1)| c1 - c0 <= 2);
+    let col_pairs: Vec<(usize, u32)> = cols
+        .iter()
+        .map(|&(c0, c1)| (c0, if c1 - c0 == 2 { 1 } else { 0 }))
+        .collect();
+    let mut col_sum = vec![0u32; dw + 1];
+    let mut rgb_sum = match data {
+        ImageData::Rgb(_) if two_cols => vec![0u32; 3 * dw + 3],
+        _ => Vec::new(),
+    };
     let mut previous = None;
     for (y, &(r0, r1)) in rows.iter().enumerate() {
         let (done, rest) = gray.split_at_mut(y * w);
@@ -643,22 +657,55 @@ fn scale_to_gray(data: &ImageData, [a, d, e, f]: [f64; 4], area: PixelRect) -> V
             }
             continue;
         }
-        acc.iter_mut().for_each(|v| *v = 0);
-        for r in r0..r1 {
-            load(r, &mut luma);
-            for (v, &(c0, c1)) in acc.iter_mut().zip(&cols) {
-                let mut sum = u32::from(luma[c0]);
-                for &g in &luma[c0 + 1..c1] {
-                    sum += u32::from(g);
+        if let (ImageData::Rgb(rgb), true) = (data, two_cols) {
+            // Colour pictures: sum the rows' R, G and B bytes as they lie
+            // (plain wide adds, no per-pixel gray conversion of every
+            // picture pixel), and weigh the sums once per device pixel.
+            let px = |r: usize| &rgb.data[r * dw * 3..(r + 1) * dw * 3];
+            for (v, &c) in rgb_sum.iter_mut().zip(px(r0)) {
+                *v = u32::from(c);
+            }
+            for r in r0 + 1..r1 {
+                for (v, &c) in rgb_sum.iter_mut().zip(px(r)) {
+                    *v += u32::from(c);
                 }
-                *v += sum;
+            }
+            let inv_rows = (1u64 << 24).div_ceil((r1 - r0) as u64);
+            for ((g, &(c0, second)), &inv_col) in out.iter_mut().zip(&col_pairs).zip(&inv_cols) {
+                let i = 3 * c0;
+                let sum = |k: usize| u64::from(rgb_sum[i + k] + rgb_sum[i + 3 + k] * second);
+                // 256 × the luma sum; the reciprocals give 2^32 / pixels.
+                let luma = 77 * sum(0) + 150 * sum(1) + 29 * sum(2);
+                let k = (inv_col * inv_rows) >> 16;
+                *g = ((luma * k + (1 << 39)) >> 40).min(255) as u8;
+            }
+            continue;
+        }
+        load(r0, &mut luma);
+        for (v, &g) in col_sum.iter_mut().zip(&luma) {
+            *v = u32::from(g);
+        }
+        for r in r0 + 1..r1 {
+            load(r, &mut luma);
+            for (v, &g) in col_sum.iter_mut().zip(&luma) {
+                *v += u32::from(g);
             }
         }
         // Means by multiplying with rounded-up reciprocals (2^24 / n): a
         // division per pixel was a fifth of a photo page's time.
         let inv_rows = (1u64 << 24).div_ceil((r1 - r0) as u64);
-        for ((g, &v), &inv_col) in out.iter_mut().zip(&acc).zip(&inv_cols) {
-            *g = ((u64::from(v) * inv_col * inv_rows) >> 48).min(255) as u8;
+        if two_cols {
+            // col_sum[dw] is 0: the second column of a one-column pixel
+            // at the right edge reads it times 0.
+            for ((g, &(c0, second)), &inv_col) in out.iter_mut().zip(&col_pairs).zip(&inv_cols) {
+                let v = col_sum[c0] + col_sum[c0 + 1] * second;
+                *g = ((u64::from(v) * inv_col * inv_rows) >> 48).min(255) as u8;
+            }
+        } else {
+            for ((g, &(c0, c1)), &inv_col) in out.iter_mut().zip(&cols).zip(&inv_cols) {
+                let v: u32 = col_sum[c0..c1].iter().sum();
+                *g = ((u64::from(v) * inv_col * inv_rows) >> 48).min(255) as u8;
+            }
         }
     }
     gray

@@ -87,7 +87,9 @@ pub(super) fn to_page(
         }
         s.inked[y] = any;
     }
-    classify_and_cut(w, h, page, x0, y0, s);
+    let gray = std::mem::take(&mut s.gray);
+    classify_and_cut(&gray, w, h, page, x0, y0, s);
+    s.gray = gray;
 }
 
 /// [`to_page`] for a `width` × `height` gray picture already in rows
@@ -107,10 +109,6 @@ pub(super) fn gray_to_page(
     }
     let chunks = w.div_ceil(TILE);
     let s = scratch;
-    if s.gray.len() < w * h {
-        s.gray.resize(w * h, 255);
-    }
-    s.gray[..w * h].copy_from_slice(&gray[..w * h]);
     s.ink.clear();
     s.ink.resize(h * chunks, false);
     s.inked.clear();
@@ -126,13 +124,22 @@ pub(super) fn gray_to_page(
         }
         s.inked[y] = any;
     }
-    classify_and_cut(w, h, page, x0, y0, s);
+    classify_and_cut(gray, w, h, page, x0, y0, s);
 }
 
-/// The second half of [`to_page`]: `s.gray` and `s.ink` hold the strip.
-fn classify_and_cut(w: usize, h: usize, page: &mut BilevelPage, x0: u32, y0: u32, s: &mut Scratch) {
+/// The second half of [`to_page`]: `gray` holds the strip, `s.ink` its
+/// inked chunks.
+fn classify_and_cut(
+    gray: &[u8],
+    w: usize,
+    h: usize,
+    page: &mut BilevelPage,
+    x0: u32,
+    y0: u32,
+    s: &mut Scratch,
+) {
     let chunks = w.div_ceil(TILE);
-    let photo = photo_tiles(&s.gray[..w * h], w, h, &s.ink);
+    let photo = photo_tiles(&gray[..w * h], w, h, &s.ink);
     let tiles_across = chunks;
 
     s.packed.clear();
@@ -152,7 +159,7 @@ fn classify_and_cut(w: usize, h: usize, page: &mut BilevelPage, x0: u32, y0: u32
         match row_photo {
             Some(tiles) if tiles.iter().any(|&t| t) => {
                 let src = if s.inked[y] {
-                    &s.gray[y * w..(y + 1) * w]
+                    &gray[y * w..(y + 1) * w]
                 } else {
                     if s.white.len() < w {
                         s.white.resize(w, 255);
@@ -174,7 +181,7 @@ fn classify_and_cut(w: usize, h: usize, page: &mut BilevelPage, x0: u32, y0: u32
                 if !s.inked[y] {
                     continue;
                 }
-                let src = &s.gray[y * w..(y + 1) * w];
+                let src = &gray[y * w..(y + 1) * w];
                 let ink = &s.ink[y * chunks..(y + 1) * chunks];
                 threshold_row(src, ink, &mut s.packed);
             }
@@ -227,6 +234,12 @@ fn all_white(bytes: &[u8]) -> bool {
 /// pixels take and pass on error (carried in 1/256 of a gray level), the
 /// rest are thresholded and drop any error that reaches them. Writes
 /// MSB-first packed bits.
+///
+/// The error going right and the three going to the next row are kept in
+/// locals and each `next` entry is written once when it is complete: the
+/// sums are the same as adding into the arrays, without a store and a
+/// load per pixel on the critical path.
+#[allow(clippy::needless_range_loop)] // x indexes src, this and next alike
 fn diffuse_row(
     src: &[u8],
     tiles: &[bool],
@@ -236,33 +249,57 @@ fn diffuse_row(
     next: &mut Vec<i32>,
 ) {
     let w = src.len();
-    packed.iter_mut().for_each(|b| *b = 0);
-    let mut pixel = |x: usize, ahead: usize, behind: usize, this: &mut [i32], next: &mut [i32]| {
-        let black = if tiles[x / TILE] {
-            let e = x + 1;
+    let this_row: &[i32] = &this[..w + 2];
+    let next_row: &mut [i32] = &mut next[..w + 2];
+    let bytes = w.div_ceil(8);
+    let packed = &mut packed[..bytes];
+    // One pixel: its bit and the error it passes on (0 for a text pixel).
+    let pixel = |x: usize, photo: bool, carry: i32| -> (bool, i32) {
+        if photo {
             // Gray level in 1/16 steps, plus the error that reached it.
-            let value = (i32::from(src[x]) << 4) + (this[e] >> 4);
+            let value = (i32::from(src[x]) << 4) + ((this_row[x + 1] + carry) >> 4);
             let black = value < 128 << 4;
-            let err = value - if black { 0 } else { 255 << 4 };
-            // err is in 1/16 levels; the taps add 7, 3, 5 and 1 sixteenths.
-            this[ahead] += err * 7;
-            next[behind] += err * 3;
-            next[e] += err * 5;
-            next[ahead] += err;
-            black
+            (black, value - if black { 0 } else { 255 << 4 })
         } else {
-            src[x] < THRESHOLD
-        };
-        packed[x / 8] |= u8::from(black) << (7 - x % 8);
+            (src[x] < THRESHOLD, 0)
+        }
     };
+    // err is in 1/16 levels; the taps add 7, 3, 5 and 1 sixteenths.
+    let (mut carry, mut p0, mut p1) = (0i32, 0i32, 0i32);
     if y.is_multiple_of(2) {
-        for x in 0..w {
-            pixel(x, x + 2, x, this, next);
+        // Left to right: next[x] gets 3 from x, 5 from x - 1, 1 from x - 2.
+        for (i, out) in packed.iter_mut().enumerate() {
+            let photo = tiles[i * 8 / TILE];
+            let mut b = 0u8;
+            for x in i * 8..(i * 8 + 8).min(w) {
+                let (black, err) = pixel(x, photo, carry);
+                carry = err * 7;
+                next_row[x] = p0 + err * 3;
+                p0 = p1 + err * 5;
+                p1 = err;
+                b |= u8::from(black) << (7 - x % 8);
+            }
+            *out = b;
         }
+        next_row[w] = p0;
+        next_row[w + 1] = p1;
     } else {
-        for x in (0..w).rev() {
-            pixel(x, x, x + 2, this, next);
+        // Right to left: next[x + 2] gets 3 from x, 5 from x + 1, 1 from x + 2.
+        for (i, out) in packed.iter_mut().enumerate().rev() {
+            let photo = tiles[i * 8 / TILE];
+            let mut b = 0u8;
+            for x in (i * 8..(i * 8 + 8).min(w)).rev() {
+                let (black, err) = pixel(x, photo, carry);
+                carry = err * 7;
+                next_row[x + 2] = p0 + err * 3;
+                p0 = p1 + err * 5;
+                p1 = err;
+                b |= u8::from(black) << (7 - x % 8);
+            }
+            *out = b;
         }
+        next_row[1] = p0;
+        next_row[0] = p1;
     }
     std::mem::swap(this, next);
     next.iter_mut().for_each(|v| *v = 0);
@@ -278,40 +315,47 @@ fn photo_tiles(gray: &[u8], w: usize, h: usize, ink: &[bool]) -> Option<Vec<bool
     let mut smooth = vec![0usize; tw * th];
     let mut any = false;
     let mid = |v: u8| v.wrapping_sub(MID_LOW) <= MID_HIGH - MID_LOW;
+    // Per row: whether each pixel is a smooth mid-tone with its right (and
+    // lower) neighbour, over the whole row in one branch-free pass the
+    // compiler runs 16 or 32 pixels at a time; then the counts of the
+    // chunks with ink. A row with ink has every chunk's gray filled in.
+    let mut flags = vec![0u8; w];
     for y in 0..h {
+        let inked = |y: usize| ink[y * tw..(y + 1) * tw].iter().any(|&i| i);
+        if w < 2 || !inked(y) || (y + 1 < h && !inked(y + 1)) {
+            continue;
+        }
         let row = &gray[y * w..(y + 1) * w];
         let below = (y + 1 < h).then(|| &gray[(y + 1) * w..(y + 2) * w]);
+        let f = &mut flags[..w - 1];
+        match below {
+            Some(b) => {
+                for (((o, &p), &q), &d) in f.iter_mut().zip(row).zip(&row[1..]).zip(b) {
+                    *o = u8::from(
+                        mid(p)
+                            & mid(q)
+                            & (p.abs_diff(q) < SMOOTH_STEP)
+                            & mid(d)
+                            & (p.abs_diff(d) < SMOOTH_STEP),
+                    );
+                }
+            }
+            None => {
+                for ((o, &p), &q) in f.iter_mut().zip(row).zip(&row[1..]) {
+                    *o = u8::from(mid(p) & mid(q) & (p.abs_diff(q) < SMOOTH_STEP));
+                }
+            }
+        }
         let counts = &mut smooth[(y / TILE) * tw..][..tw];
         for (c, count) in counts.iter_mut().enumerate() {
             if !ink[y * tw + c] || (below.is_some() && !ink[(y + 1) * tw + c]) {
                 continue;
             }
-            let (lo, hi) = (c * TILE, ((c + 1) * TILE).min(w.saturating_sub(1)));
+            let (lo, hi) = (c * TILE, ((c + 1) * TILE).min(w - 1));
             if lo >= hi {
                 continue;
             }
-            // Branch-free, so the compiler can run it 16 pixels at a time.
-            let n: usize = match below {
-                Some(b) => row[lo..hi]
-                    .iter()
-                    .zip(&row[lo + 1..=hi])
-                    .zip(&b[lo..hi])
-                    .map(|((&p, &q), &d)| {
-                        usize::from(
-                            mid(p)
-                                & mid(q)
-                                & (p.abs_diff(q) < SMOOTH_STEP)
-                                & mid(d)
-                                & (p.abs_diff(d) < SMOOTH_STEP),
-                        )
-                    })
-                    .sum(),
-                None => row[lo..hi]
-                    .iter()
-                    .zip(&row[lo + 1..=hi])
-                    .map(|(&p, &q)| usize::from(mid(p) & mid(q) & (p.abs_diff(q) < SMOOTH_STEP)))
-                    .sum(),
-            };
+            let n: usize = f[lo..hi].iter().map(|&v| usize::from(v)).sum();
             *count += n;
             any |= n > 0;
         }
@@ -362,6 +406,77 @@ fn or_into_row(row: &mut [u8], packed: &[u8], x0: u32, width: usize) {
 mod tests {
     use super::*;
     use fax_t30::page::Resolution;
+
+    /// The error diffusion as it was before the error moved into locals:
+    /// every tap added into the arrays.
+    fn diffuse_row_reference(
+        src: &[u8],
+        tiles: &[bool],
+        y: usize,
+        packed: &mut [u8],
+        this: &mut Vec<i32>,
+        next: &mut Vec<i32>,
+    ) {
+        let w = src.len();
+        packed.iter_mut().for_each(|b| *b = 0);
+        let mut pixel =
+            |x: usize, ahead: usize, behind: usize, this: &mut [i32], next: &mut [i32]| {
+                let black = if tiles[x / TILE] {
+                    let e = x + 1;
+                    let value = (i32::from(src[x]) << 4) + (this[e] >> 4);
+                    let black = value < 128 << 4;
+                    let err = value - if black { 0 } else { 255 << 4 };
+                    this[ahead] += err * 7;
+                    next[behind] += err * 3;
+                    next[e] += err * 5;
+                    next[ahead] += err;
+                    black
+                } else {
+                    src[x] < THRESHOLD
+                };
+                packed[x / 8] |= u8::from(black) << (7 - x % 8);
+            };
+        if y.is_multiple_of(2) {
+            for x in 0..w {
+                pixel(x, x + 2, x, this, next);
+            }
+        } else {
+            for x in (0..w).rev() {
+                pixel(x, x, x + 2, this, next);
+            }
+        }
+        std::mem::swap(this, next);
+        next.iter_mut().for_each(|v| *v = 0);
+    }
+
+    #[test]
+    fn error_diffusion_gives_the_same_dots_as_the_array_version() {
+        // Pseudo-random gray rows and photo/text tile masks, odd widths.
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next_u8 = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 24) as u8
+        };
+        for w in [1usize, 2, 7, 8, 17, 100, 1728] {
+            let tiles: Vec<bool> = (0..w.div_ceil(TILE)).map(|_| next_u8() % 4 != 0).collect();
+            let (mut a_this, mut a_next) = (vec![0i32; w + 2], vec![0i32; w + 2]);
+            let (mut b_this, mut b_next) = (vec![0i32; w + 2], vec![0i32; w + 2]);
+            let mut a = vec![0u8; w.div_ceil(8) + 1];
+            let mut b = vec![0u8; w.div_ceil(8) + 1];
+            let mut blacks = 0;
+            for y in 0..40 {
+                let src: Vec<u8> = (0..w).map(|_| next_u8()).collect();
+                diffuse_row(&src, &tiles, y, &mut a, &mut a_this, &mut a_next);
+                diffuse_row_reference(&src, &tiles, y, &mut b, &mut b_this, &mut b_next);
+                assert_eq!(a, b, "width {w} row {y}");
+                assert_eq!(a_this, b_this, "width {w} row {y}");
+                blacks += a.iter().map(|v| v.count_ones()).sum::<u32>();
+            }
+            assert!(blacks > 0, "width {w}");
+        }
+    }
 
     fn strip(w: usize, h: usize, f: impl Fn(usize, usize) -> u8) -> Vec<u8> {
         let mut v = Vec::with_capacity(w * h * 4);
