@@ -9,38 +9,19 @@
 //!
 //! Ports: SIP 41860-41865, RTP/UDPTL 41870-41893.
 
-use std::net::{IpAddr, Ipv4Addr};
+mod sip_common;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use fax_t30::page::{BilevelPage, PaperSize, Resolution};
 use fax_t30::{Document, FaxOptions, FaxSession, PageSource, T38Options, Transport};
-use line_drivers::sip::{SipLine, SipLineConfig, T38Policy, TrunkConfig, TrunkMode};
+use line_drivers::sip::{SipLine, SipLineConfig, T38Policy};
 use line_drivers::{CallId, CallProgress, HangupCause, Line, LineEvent, Media, MediaKind};
+use sip_common::{trunk, wall, LO};
 
-const LO: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 const PAIRS: usize = 3;
 const CALLS_PER_PAIR: u32 = 2;
-
-#[allow(clippy::disallowed_methods)] // driver shell: the test owns the lines' real-time tick
-fn wall() -> Instant {
-    Instant::now()
-}
-
-fn trunk(peer_port: u16, user: &str) -> TrunkConfig {
-    TrunkConfig {
-        name: format!("to-{peer_port}"),
-        mode: TrunkMode::StaticPeer {
-            peer: format!("127.0.0.1:{peer_port}"),
-        },
-        proxy: None,
-        outbound_proxy: None,
-        user: user.into(),
-        auth_user: None,
-        password: None,
-        realm: None,
-    }
-}
 
 struct Side {
     line: SipLine,
@@ -157,8 +138,20 @@ fn concurrent_t38_calls_all_complete_and_redial() {
         .map(|i| {
             let (sa, sb) = (41860 + 2 * i as u16, 41861 + 2 * i as u16);
             let (ra, rb) = (41870 + 8 * i as u16, 41874 + 8 * i as u16);
-            let a = SipLineConfig::new(&format!("sip/a{i}"), trunk(sb, "100"), LO, sa, ra);
-            let mut b = SipLineConfig::new(&format!("sip/b{i}"), trunk(sa, "200"), LO, sb, rb);
+            let a = SipLineConfig::new(
+                &format!("sip/a{i}"),
+                trunk(&format!("to-{sb}"), "100", sb),
+                LO,
+                sa,
+                ra,
+            );
+            let mut b = SipLineConfig::new(
+                &format!("sip/b{i}"),
+                trunk(&format!("to-{sa}"), "200", sa),
+                LO,
+                sb,
+                rb,
+            );
             b.t38_policy = T38Policy::Immediately;
             let side = |c: SipLineConfig| Side {
                 line: SipLine::bind(c, t0).expect("bind"),

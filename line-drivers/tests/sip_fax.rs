@@ -8,8 +8,10 @@
 //! Ports (this helper's range): SIP 5080-5089 and 40900-40999, RTP/UDPTL
 //! 20000-20299 (baresip in the peer tests takes 20400-20459).
 
+mod sip_common;
+
 use std::io::{BufRead, BufReader};
-use std::net::{IpAddr, Ipv4Addr, UdpSocket};
+use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -21,29 +23,7 @@ use fax_t30::session::FaxEvent;
 use fax_t30::{Document, FaxOptions, FaxSession, PageSource, T38Options, Transport};
 use line_drivers::sip::{SipLine, SipLineConfig, T38Policy};
 use line_drivers::{CallId, CallProgress, HangupCause, Line, LineEvent, Media, MediaKind};
-use sip::trunk::{TrunkConfig, TrunkMode};
-
-const LO: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
-
-#[allow(clippy::disallowed_methods)] // driver shell: the test owns the lines' real-time tick
-fn wall() -> Instant {
-    Instant::now()
-}
-
-fn trunk(name: &str, user: &str, peer_port: u16) -> TrunkConfig {
-    TrunkConfig {
-        name: name.into(),
-        mode: TrunkMode::StaticPeer {
-            peer: format!("127.0.0.1:{peer_port}"),
-        },
-        proxy: None,
-        outbound_proxy: None,
-        user: user.into(),
-        auth_user: None,
-        password: None,
-        realm: None,
-    }
-}
+use sip_common::{tmp, trunk, wall, LO};
 
 /// Sender line "A" (number 4930100) and receiver line "B" (4930200).
 struct Setup {
@@ -88,13 +68,6 @@ fn pages(dir: &Path) -> (Vec<BilevelPage>, PathBuf) {
         })
         .collect();
     (p, dir.join("tx.tif"))
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ums-sipline-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 struct Side {
@@ -334,7 +307,7 @@ fn setup(base_sip: u16, base_rtp: u16) -> Setup {
 }
 
 fn g711(ecm: bool, sip: u16, rtp: u16, name: &str) {
-    let dir = tmp(name);
+    let dir = tmp("sipline", name);
     let (a, b) = lines(&setup(sip, rtp), wall(), |a, b| {
         a.media.t38 = None;
         b.media.t38 = None;
@@ -364,7 +337,7 @@ fn g711_fax_no_ecm() {
 }
 
 fn t38(ecm: bool, sip: u16, rtp: u16, name: &str) -> Outcome {
-    let dir = tmp(name);
+    let dir = tmp("sipline", name);
     let (a, b) = lines(&setup(sip, rtp), wall(), |_, _| {});
     let run = Run {
         ecm,
@@ -399,7 +372,7 @@ fn t38_fax_no_ecm() {
 
 #[test]
 fn t38_refused_falls_back_to_g711_and_is_remembered() {
-    let dir = tmp("refused");
+    let dir = tmp("sipline", "refused");
     let s = setup(5088, 20080);
     let (a, b) = lines(&s, wall(), |a, _| a.media.t38 = None);
     let run = Run {
@@ -476,7 +449,7 @@ fn lossy_relay(
 
 #[test]
 fn t38_with_packet_loss() {
-    let dir = tmp("loss");
+    let dir = tmp("sipline", "loss");
     let s = setup(40900, 20100);
     let relay_port = 40910;
     let stop = Arc::new(AtomicBool::new(false));
@@ -506,7 +479,7 @@ fn t38_with_packet_loss() {
 /// tshark must decode SIP, SDP, RTP and T.38 without "Malformed".
 #[test]
 fn t38_reinvite_in_page_2_and_tshark_decodes_the_call() {
-    let dir = tmp("refresh");
+    let dir = tmp("sipline", "refresh");
     let s = setup(40920, 20200);
     let pcap = dir.join("call.pcapng");
     let filter = format!(
@@ -696,7 +669,7 @@ fn t38_reinvite_in_page_2_and_tshark_decodes_the_call() {
 
 #[test]
 fn t38_agreed_but_silent_falls_back_to_g711() {
-    let dir = tmp("silent");
+    let dir = tmp("sipline", "silent");
     let s = setup(40940, 20120);
     let (a, b) = lines(&s, wall(), |_, _| {});
     let run = Run {
@@ -916,7 +889,7 @@ fn garbage_is_dropped_and_bad_offers_refused() {
 /// B answers on G.711 and asks for T.38 only when it hears A's CNG.
 #[test]
 fn t38_after_the_calling_tone() {
-    let dir = tmp("cng");
+    let dir = tmp("sipline", "cng");
     let s = setup(40942, 20160);
     let (a, b) = lines(&s, wall(), |_, b| b.t38_policy = T38Policy::OnFaxTone);
     let run = Run {

@@ -10,41 +10,14 @@
 //!
 //! Ports: SIP 41820-41824, RTP/UDPTL 41830-41851.
 
-use std::net::{IpAddr, Ipv4Addr};
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+mod sip_common;
 
-use line_drivers::sip::{FaxTransport, SipLine, SipLineConfig, T38Policy, TrunkConfig, TrunkMode};
+use std::path::Path;
+use std::time::Duration;
+
+use line_drivers::sip::{FaxTransport, SipLine, SipLineConfig, T38Policy};
 use line_drivers::{HangupCause, Line, LineEvent, MediaKind};
-
-const LO: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
-
-#[allow(clippy::disallowed_methods)] // driver shell: the test owns the lines' real-time tick
-fn wall() -> Instant {
-    Instant::now()
-}
-
-fn trunk(name: &str, user: &str, peer_port: u16) -> TrunkConfig {
-    TrunkConfig {
-        name: name.into(),
-        mode: TrunkMode::StaticPeer {
-            peer: format!("127.0.0.1:{peer_port}"),
-        },
-        proxy: None,
-        outbound_proxy: None,
-        user: user.into(),
-        auth_user: None,
-        password: None,
-        realm: None,
-    }
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ums-t38-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+use sip_common::{tmp, trunk, wall, LO};
 
 /// A (4930100, no T.38) and B (4930200, T.38 at once, memory in `file`),
 /// SIP on `sip` and `sip + 1`, media from `rtp` on.
@@ -97,7 +70,7 @@ fn call(a: &mut SipLine, b: &mut SipLine) {
 
 #[test]
 fn a_learnt_g711_fallback_survives_a_restart() {
-    let dir = tmp("memory");
+    let dir = tmp("t38", "memory");
     let file = dir.join("memory").join("to-a.txt");
     let (mut a, mut b) = lines(&file, 41820, 41830);
     assert_eq!(b.first_choice("4930100"), FaxTransport::T38, "T.38 first");
@@ -126,7 +99,7 @@ fn a_learnt_g711_fallback_survives_a_restart() {
 
 #[test]
 fn a_damaged_memory_file_costs_only_its_bad_lines() {
-    let dir = tmp("damaged");
+    let dir = tmp("t38", "damaged");
     let file = dir.join("to-a.txt");
     std::fs::write(
         &file,

@@ -11,7 +11,8 @@
 //! Runs in real time over real sockets (under `scripts/netns-run` in CI, so
 //! the ports do not clash): SIP 5070-5077, RTP/UDPTL 21000-21251.
 
-use std::net::{IpAddr, Ipv4Addr};
+mod sip_common;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -19,36 +20,7 @@ use fax_t30::page::{BilevelPage, PaperSize, Resolution};
 use fax_t30::{Document, FaxOptions, FaxSession, PageSource, T38Options, Transport};
 use line_drivers::sip::{SharedSipLine, SipLineConfig, SipTrunk, T38Policy};
 use line_drivers::{CallId, CallProgress, HangupCause, Line, LineEvent, Media, MediaKind};
-use sip::trunk::{TrunkConfig, TrunkMode};
-
-const LO: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
-
-#[allow(clippy::disallowed_methods)] // driver shell: the test owns the trunks' real-time tick
-fn wall() -> Instant {
-    Instant::now()
-}
-
-fn trunk(name: &str, user: &str, peer_port: u16) -> TrunkConfig {
-    TrunkConfig {
-        name: name.into(),
-        mode: TrunkMode::StaticPeer {
-            peer: format!("127.0.0.1:{peer_port}"),
-        },
-        proxy: None,
-        outbound_proxy: None,
-        user: user.into(),
-        auth_user: None,
-        password: None,
-        realm: None,
-    }
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ums-sipchan-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+use sip_common::{tmp, trunk, wall, LO};
 
 fn pages(seed: u64) -> Vec<BilevelPage> {
     let res = Resolution::Standard;
@@ -187,7 +159,7 @@ impl Leg {
 
 #[test]
 fn two_faxes_at_once_over_one_trunk_and_a_third_call_is_busy() {
-    let dir = tmp("two-at-once");
+    let dir = tmp("sipchan", "two-at-once");
     let (a_sip, b_sip) = (5070, 5071);
     let t0 = wall();
     let a_cfg = SipLineConfig::new("sip/a", trunk("to-b", "4930100", b_sip), LO, a_sip, 21000);
@@ -335,7 +307,7 @@ fn a_trunk_of_three_channels_registers_once_and_its_channels_follow_it() {
     let registrar = UdpSocket::bind("127.0.0.1:5075").unwrap();
     registrar.set_nonblocking(true).unwrap();
     let mut cfg = SipLineConfig::new("sip/reg", trunk("reg", "4930300", 5075), LO, 5074, 21200);
-    cfg.trunk.mode = TrunkMode::Register {
+    cfg.trunk.mode = line_drivers::sip::TrunkMode::Register {
         registrar: "127.0.0.1:5075".into(),
         expires: 600,
     };
