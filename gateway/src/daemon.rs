@@ -373,14 +373,13 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
     let render_options = Arc::new(std::sync::RwLock::new(setup.options.render.clone()));
     // Accepted fax mails as received; the store syncs it in its group
     // commit. Segments no unrendered record names are dropped here.
-    let live: Vec<String> = store
-        .unrendered()?
-        .into_iter()
-        .filter_map(|r| r.message.raw_mail)
-        .collect();
+    let unrendered = store.unrendered()?;
+    let live = unrendered
+        .iter()
+        .filter_map(|r| r.message.raw_mail.as_deref());
     let raw_dir = spool.join("raw");
     let raw_spool = Arc::new(
-        kernel::spool::RawSpool::open(&raw_dir, live.iter().map(String::as_str))
+        kernel::spool::RawSpool::open(&raw_dir, live)
             .map_err(|e| StartError::DataDir(raw_dir.clone(), e))?,
     );
     store.attach_spool(raw_spool.clone());
@@ -401,7 +400,7 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
         },
         std::thread::available_parallelism().map_or(2, |n| n.get()),
     ));
-    render_pool.recover(&store, &spool)?;
+    render_pool.recover(unrendered, &spool);
 
     // The SMTP connector.
     let acceptor = setup.reloadable().acceptor();

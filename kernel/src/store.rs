@@ -172,17 +172,14 @@ impl Store {
                 st.flushing = true;
                 let target = g.written.load(Ordering::SeqCst);
                 drop(st);
-                let result = match self.spool.get().map(|s| s.sync()) {
-                    Some(Err(e)) => Err(StoreError::Spool(e)),
-                    _ => self.db.flush().map_err(StoreError::from),
-                };
+                let result = self.sync_and_flush();
                 st = g.state.lock().expect("not poisoned");
                 st.flushing = false;
                 if result.is_ok() {
                     st.flushed = st.flushed.max(target);
                 }
                 g.cv.notify_all();
-                result.map(|_| ())?;
+                result?;
             } else {
                 st = g.cv.wait(st).expect("not poisoned");
             }
@@ -191,6 +188,11 @@ impl Store {
 
     /// Write everything to disk now (on a clean stop).
     pub fn flush(&self) -> Result<(), StoreError> {
+        self.sync_and_flush()
+    }
+
+    /// The attached spool first (what the records name), then the records.
+    fn sync_and_flush(&self) -> Result<(), StoreError> {
         if let Some(spool) = self.spool.get() {
             spool.sync().map_err(StoreError::Spool)?;
         }

@@ -23,7 +23,7 @@ use kernel::job::Job;
 use kernel::message::{MessageId, Status, Timestamp};
 use kernel::notify::Notifier;
 use kernel::report::{Cause, Language};
-use kernel::store::{Record, Store, StoreError};
+use kernel::store::{Record, Store};
 use mail_parser::MessageParser;
 
 /// The nice value of the render workers where they cannot be made
@@ -110,15 +110,15 @@ impl RenderPool {
         let _ = self.tx.lock().unwrap_or_else(|e| e.into_inner()).send(job);
     }
 
-    /// At start: queue every accepted but unrendered record of `store`
-    /// again (one job per raw mail), and remove raw mails of an older
+    /// At start: queue every accepted but unrendered record
+    /// ([`Store::unrendered`]) again (one job per raw mail), and remove raw mails of an older
     /// version (one `.eml` file each in `spool`) no record waits for (left
     /// by a crash after their records were rendered); the raw spool drops
     /// its own unused segments when it opens. Returns the number of mails
     /// queued.
-    pub fn recover(&self, store: &Store, spool: &Path) -> Result<usize, StoreError> {
+    pub fn recover(&self, unrendered: Vec<Record>, spool: &Path) -> usize {
         let mut jobs: Vec<RenderJob> = Vec::new();
-        for rec in store.unrendered()? {
+        for rec in unrendered {
             let raw = rec.message.raw_mail.clone().unwrap_or_default();
             match jobs.iter_mut().find(|j| j.raw == raw) {
                 Some(j) => j.ids.push(rec.message.id),
@@ -141,7 +141,7 @@ impl RenderPool {
         for job in jobs {
             self.submit(job);
         }
-        Ok(n)
+        n
     }
 }
 

@@ -204,7 +204,7 @@ fn recovery_renders_what_a_crash_left_and_removes_stray_raw_mails() {
     let stray = spool.join("stray.eml");
     std::fs::write(&stray, TEXT_MAIL).unwrap();
     let (pool, rx) = pool(&store, &spool, &raws);
-    assert_eq!(pool.recover(&store, &spool).unwrap(), 2);
+    assert_eq!(pool.recover(store.unrendered().unwrap(), &spool), 2);
     assert!(!stray.exists(), "the stray raw mail is removed");
     let mut told: Vec<MessageId> = Vec::new();
     while told.len() < 2 {
