@@ -32,6 +32,7 @@
 //! ```
 #![deny(unsafe_code)]
 pub mod codec;
+pub mod durable;
 mod error;
 pub mod g711;
 pub mod header;

@@ -10,7 +10,6 @@
 //! anything it cannot use is an [`Error::BadTiff`], never a panic.
 
 use std::collections::HashSet;
-use std::io::Write;
 use std::path::Path;
 
 use crate::codec::{self, Compression, Decoded};
@@ -325,44 +324,9 @@ pub fn write_tiff_file(
 }
 
 /// Replace `path` with `bytes` so that readers see the old file or the
-/// whole new one, never a part.
+/// whole new one, never a part ([`crate::durable::write`]).
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .ok_or_else(|| Error::io(path, std::io::Error::other("no file name")))?
-        .to_string_lossy();
-    let mut attempt = 0u32;
-    let (tmp, mut file) = loop {
-        let tmp = dir.join(format!(".{name}.{}.{attempt}.tmp", std::process::id()));
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-        {
-            Ok(f) => break (tmp, f),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
-                attempt += 1
-            }
-            Err(e) => return Err(Error::io(&tmp, e)),
-        }
-    };
-    let result = file
-        .write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .and_then(|()| std::fs::rename(&tmp, path));
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::io(path, e));
-    }
-    // Make the rename itself durable; not every filesystem allows this.
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+    crate::durable::write(path, bytes).map_err(|e| Error::io(path, e))
 }
 
 /// Read a TIFF file (see [`read_tiff`]).

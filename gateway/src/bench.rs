@@ -22,7 +22,7 @@ use line_drivers::clock::{MediaTicker, TickerReport};
 use line_drivers::loopback::{Exchange, ExchangeConfig, Impairments, LineIndex};
 use line_drivers::LineCaps;
 
-use crate::faxloop::{CallSetup, FaxCall};
+use crate::faxloop::{CallSetup, LoopCall};
 
 /// What to measure.
 #[derive(Debug, Clone)]
@@ -61,7 +61,7 @@ struct Slot {
     callee: LineIndex,
     setup: CallSetup,
     start_tick: u64,
-    call: Option<FaxCall>,
+    call: Option<LoopCall>,
 }
 
 impl Workload {
@@ -118,7 +118,7 @@ impl Workload {
         for slot in &mut self.slots {
             if slot.call.is_none() && self.tick >= slot.start_tick {
                 slot.call = Some(
-                    FaxCall::new(slot.setup.clone(), &self.exchange, slot.caller, slot.callee)
+                    LoopCall::new(slot.setup.clone(), &self.exchange, slot.caller, slot.callee)
                         .without_event_log(),
                 );
             }

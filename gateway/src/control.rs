@@ -13,7 +13,7 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{mpsc, Arc};
 
 use kernel::message::{MessageId, Service, Timestamp};
 use kernel::store::Store;
@@ -81,7 +81,7 @@ pub struct ControlContext {
     pub data_dir: PathBuf,
     pub store: Store,
     pub policy: Arc<GatewayPolicy>,
-    pub media: Mutex<mpsc::Sender<MediaRequest>>,
+    pub media: mpsc::Sender<crate::media_loop::MediaControl>,
     /// The sender of `ums send` without `--from`.
     pub default_from: Option<String>,
     /// The fax service domain: `ums send --to 5551` means `5551@<it>`.
@@ -181,11 +181,8 @@ async fn ask<T>(
     make: impl FnOnce(oneshot::Sender<T>) -> MediaRequest,
 ) -> Result<T, Value> {
     let (tx, rx) = oneshot::channel();
-    let sent = ctx
-        .media
-        .lock()
-        .expect("not poisoned")
-        .send(make(tx))
+    let sent = (ctx.media)
+        .send(crate::media_loop::MediaControl::Request(make(tx)))
         .is_ok();
     if !sent {
         return Err(error(exit::INTERNAL, "the media thread has stopped"));

@@ -16,16 +16,16 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
-use crate::simnet::{MediaRequest, SimNet};
+use crate::media_loop::{MediaConfig, MediaControl, MediaLoop};
 use kernel::accept::Acceptor;
 use kernel::directory::Directory;
 use kernel::job::RetryPolicy;
-use kernel::message::{MessageId, Service, Timestamp};
+use kernel::lock;
+use kernel::message::{Service, Timestamp};
 use kernel::notify::{DeliveryMode, Notifier};
 use kernel::numbering::{DialPolicy, NumberingPlan, Pattern, RateLimiter};
 use kernel::report::{Language, ReportConfig};
 use kernel::routing::{Router, Rule};
-use kernel::runner::{InboundConfig, LineSpec, Runner, RunnerConfig};
 use kernel::store::Store;
 use line_drivers::clock::MediaTicker;
 use smtp::outbound::{Delivery, OutboundConfig, SmartHost};
@@ -173,16 +173,6 @@ impl Reload {
     }
 }
 
-/// Messages from the owner to the media thread.
-enum MediaControl {
-    /// New inbound routing (a reload).
-    Routing(Box<Router>, NumberingPlan),
-    /// Start no more calls (a stop).
-    Drain,
-    /// The `[[trunk]]` sections of a reload.
-    Trunks(Vec<line_drivers::sip::SipTrunkConfig>),
-}
-
 /// A running gateway. Dropping it does not stop it; call [`Running::stop`].
 pub struct Running {
     pub smtp_addr: SocketAddr,
@@ -194,7 +184,9 @@ pub struct Running {
     tasks: Vec<tokio::task::JoinHandle<()>>,
     listener: Option<tokio::task::JoinHandle<()>>,
     policy: Arc<GatewayPolicy>,
-    control: Mutex<mpsc::Sender<MediaControl>>,
+    control: mpsc::Sender<MediaControl>,
+    /// The work pool (renders, notices, incoming mail).
+    work: Arc<kernel::work::WorkPool>,
     /// Calls in progress, as the media thread last counted them.
     calls: Arc<AtomicUsize>,
     /// Stops the SMTP listener and its sessions.
@@ -225,21 +217,20 @@ impl Running {
         {
             // The senders' counts carry over; only the limits change.
             let mut acceptor = r.acceptor();
-            let mut current = self.policy.acceptor.lock().expect("not poisoned");
+            let mut current = lock::lock(&self.policy.acceptor);
             let mut limiter = std::mem::replace(current.limiter_mut(), RateLimiter::new(0, 0));
             limiter.set_limits(r.rate_limit.0, r.rate_limit.1);
             *acceptor.limiter_mut() = limiter;
             *current = acceptor;
         }
-        *self.policy.allowed_networks.write().expect("not poisoned") = r.allowed_networks;
-        *self.policy.users.write().expect("not poisoned") = r.auth_users;
+        *lock::write(&self.policy.allowed_networks) = r.allowed_networks;
+        *lock::write(&self.policy.users) = r.auth_users;
         // Shared by every clone of the report configuration (notifier of
         // the runner, the outbox, the SMTP policy).
         self.policy.notifier.config.templates.replace(r.templates);
-        *self.policy.render.write().expect("not poisoned") = r.render;
-        let control = self.control.lock().expect("not poisoned");
-        let _ = control.send(MediaControl::Routing(Box::new(router), r.plan));
-        let _ = control.send(MediaControl::Trunks(r.sip_trunks));
+        *lock::write(&self.policy.render) = r.render;
+        let _ = (self.control).send(MediaControl::Routing(Box::new(router), r.plan));
+        let _ = (self.control).send(MediaControl::Trunks(r.sip_trunks));
         Ok(())
     }
 
@@ -260,11 +251,7 @@ impl Running {
 
     /// Start no more calls; the ones in progress go on.
     pub fn drain(&self) {
-        let _ = self
-            .control
-            .lock()
-            .expect("not poisoned")
-            .send(MediaControl::Drain);
+        let _ = self.control.send(MediaControl::Drain);
     }
 
     /// Calls in progress on our lines.
@@ -292,6 +279,10 @@ impl Running {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let left = self.calls_in_progress();
+        // Let queued notices and incoming mails be built (they are marked
+        // in the store and would be picked up at the next start anyway).
+        let work = Arc::clone(&self.work);
+        let _ = tokio::task::spawn_blocking(move || work.wait_idle(Duration::from_secs(5))).await;
         let store = self.store.clone();
         self.stop();
         if let Err(e) = store.flush() {
@@ -337,7 +328,10 @@ pub enum StartError {
     Trunk(String, String),
 }
 
-/// Start the gateway inside the current tokio runtime.
+/// Start the gateway inside the current tokio runtime. The media loop runs
+/// before anything is accepted: a media thread, trunk or store that cannot
+/// start fails the start (no READY, exit 2), and the SMTP listener answers
+/// nobody before then.
 pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
     let spool = setup.data_dir.join("spool");
     std::fs::create_dir_all(&spool).map_err(|e| StartError::DataDir(spool.clone(), e))?;
@@ -355,7 +349,8 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
         setup.directory.clone(),
         setup.rules.clone(),
     )?;
-    let (adopt_tx, adopt_rx) = mpsc::channel::<Vec<MessageId>>();
+    // One channel into the media loop: new messages, reloads, the drain,
+    // the control socket's requests.
     let (control_tx, control_rx) = mpsc::channel::<MediaControl>();
     let calls = Arc::new(AtomicUsize::new(0));
     let metrics = Arc::new(crate::metrics::Metrics::new(
@@ -363,48 +358,135 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
         dead_letter_dir.clone(),
         &setup.lines,
     ));
+    // The SMTP port first: a port in use stops the start before anything
+    // runs. Nobody is answered until the media loop runs (below).
+    let listener = tokio::net::TcpListener::bind(setup.smtp_listen)
+        .await
+        .map_err(|e| StartError::Listen(setup.smtp_listen, e))?;
+    let smtp_addr = listener
+        .local_addr()
+        .map_err(|e| StartError::Listen(setup.smtp_listen, e))?;
 
-    // The render pool: accepted fax mails become pages after their 250
-    // (one worker per core, at a lower priority than the SMTP path). First
-    // the mails a crash left unrendered.
-    // `[render]` (paper, resolution, cover): shared by the pool and the
-    // policy, swapped on reload; a mail is rendered with what holds when
-    // its turn comes.
-    let render_options = Arc::new(std::sync::RwLock::new(setup.options.render.clone()));
+    // What a crash left: accepted fax mails not rendered yet, records that
+    // owe a notice or a delivery (one pass over the store).
+    let recovery = store.recovery()?;
     // Accepted fax mails as received; the store syncs it in its group
     // commit. Segments no unrendered record names are dropped here.
-    let unrendered = store.unrendered()?;
-    let live = unrendered
-        .iter()
-        .filter_map(|r| r.message.raw_mail.as_deref());
+    let live = (recovery.unrendered.iter()).filter_map(|r| r.message.raw_mail.as_deref());
     let raw_dir = spool.join("raw");
     let raw_spool = Arc::new(
         kernel::spool::RawSpool::open(&raw_dir, live)
             .map_err(|e| StartError::DataDir(raw_dir.clone(), e))?,
     );
     store.attach_spool(raw_spool.clone());
-    let render_pool = Arc::new(smtp::render::RenderPool::start(
-        smtp::render::Renderer {
-            options: render_options.clone(),
-            store: store.clone(),
-            notifier: notifier.clone(),
-            spool: spool.clone(),
-            raw_spool: raw_spool.clone(),
-            on_rendered: {
-                let adopt_tx = Mutex::new(adopt_tx.clone());
-                Box::new(move |ids| {
-                    let _ = adopt_tx.lock().expect("not poisoned").send(ids);
-                })
+    // `[render]` (paper, resolution, cover): shared by the pool and the
+    // policy, swapped on reload; a mail is rendered with what holds when
+    // its turn comes.
+    let render_options = Arc::new(std::sync::RwLock::new(setup.options.render.clone()));
+    // The work pool: renders accepted fax mails after their 250, builds
+    // notices and incoming mails (PDF, preview, WAV) off the media thread;
+    // one worker per core, only on CPU time nothing else wants.
+    let work = Arc::new(kernel::work::WorkPool::start(
+        kernel::work::Work {
+            renderer: Some(kernel::work::Renderer {
+                options: render_options.clone(),
+                parse: Box::new(smtp::mime::parse_document),
+                store: store.clone(),
+                notifier: notifier.clone(),
+                spool: spool.clone(),
+                raw_spool: raw_spool.clone(),
+                on_rendered: {
+                    let tx = control_tx.clone();
+                    Box::new(move |ids| {
+                        let _ = tx.send(MediaControl::Adopt(ids));
+                    })
+                },
+                clock: Box::new(wall_clock),
+            }),
+            deliverer: kernel::work::Deliverer {
+                store: store.clone(),
+                notifier: notifier.clone(),
+                language: setup.options.language,
+                clock: Box::new(wall_clock),
             },
-            clock: Box::new(wall_clock),
         },
         std::thread::available_parallelism().map_or(2, |n| n.get()),
     ));
-    render_pool.recover(unrendered, &spool);
+    let (handoffs, renders) = work.recover(recovery, &spool);
+    if handoffs + renders > 0 {
+        crate::ulog!(
+            Notice,
+            "recovered",
+            "picked up again after a stop: {renders} mail(s) to render, {handoffs} notice(s) or incoming message(s) to deliver"
+        );
+    }
 
-    // The SMTP connector.
+    // The media thread: lines, runner, simulated far ends. Built on that
+    // thread (the lines share their exchange and sockets by Rc); the start
+    // waits until it runs.
+    let stop = Arc::new(AtomicBool::new(false));
+    let (ready_tx, ready_rx) = mpsc::channel::<Result<(), StartError>>();
+    let config = MediaConfig {
+        lines: setup.lines.clone(),
+        sip_trunks: setup.options.sip_trunks.clone(),
+        data_dir: setup.data_dir.clone(),
+        virtual_fax_numbers: setup.virtual_fax_numbers.clone(),
+        retry: setup.retry.clone(),
+        ident: setup.ident.clone(),
+        header: setup.options.header.clone(),
+        spool: spool.clone(),
+        plan: setup.plan.clone(),
+        router: Some(router),
+        network_dir: setup.data_dir.join("virtual-network"),
+        voice: setup.options.voice.clone(),
+    };
+    let ticker = {
+        let stop = Arc::clone(&stop);
+        let calls = Arc::clone(&calls);
+        let metrics = Arc::clone(&metrics);
+        let store = store.clone();
+        let work = Arc::clone(&work);
+        MediaTicker::spawn_with(fax_t30::media::FRAME_DURATION, move || {
+            let handoff = Box::new(move |id| work.submit_handoff(id));
+            let media = MediaLoop::new(config, store, media_clock(), wall_clock(), handoff);
+            let media = match media {
+                Ok(m) => {
+                    let _ = ready_tx.send(Ok(()));
+                    Some(m)
+                }
+                Err(e) => {
+                    crate::ulog!(
+                        Err,
+                        "media-start-failed",
+                        "the media loop cannot start: {e}"
+                    );
+                    let _ = ready_tx.send(Err(e));
+                    None
+                }
+            };
+            media_shell(media, control_rx, stop, calls, metrics)
+        })
+        .map_err(StartError::Media)?
+    };
+    let ready = tokio::task::spawn_blocking(move || ready_rx.recv())
+        .await
+        .ok()
+        .and_then(Result::ok);
+    match ready {
+        Some(Ok(())) => {}
+        Some(Err(e)) => {
+            drop(ticker);
+            return Err(e);
+        }
+        None => {
+            return Err(StartError::Media(std::io::Error::other(
+                "the media thread ended before it ran",
+            )))
+        }
+    }
+
+    // The SMTP connector: from now on mail is accepted.
     let acceptor = setup.reloadable().acceptor();
-    let adopt_tx = Mutex::new(adopt_tx);
     let policy = GatewayPolicy {
         acceptor: Mutex::new(acceptor),
         store: store.clone(),
@@ -412,19 +494,16 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
         allowed_networks: std::sync::RwLock::new(setup.allowed_networks.clone()),
         users: std::sync::RwLock::new(setup.auth_users.clone()),
         raw_spool,
-        render_pool,
-        on_accepted: Box::new(move |ids| {
-            let _ = adopt_tx.lock().expect("not poisoned").send(ids);
-        }),
+        work: Arc::clone(&work),
+        on_accepted: {
+            let tx = control_tx.clone();
+            Box::new(move |ids| {
+                let _ = tx.send(MediaControl::Adopt(ids));
+            })
+        },
         clock: Box::new(wall_clock),
         render: render_options,
     };
-    let listener = tokio::net::TcpListener::bind(setup.smtp_listen)
-        .await
-        .map_err(|e| StartError::Listen(setup.smtp_listen, e))?;
-    let smtp_addr = listener
-        .local_addr()
-        .map_err(|e| StartError::Listen(setup.smtp_listen, e))?;
     let session = smtp::engine::SessionConfig {
         hostname: setup.hostname.clone(),
         tls_available: setup.tls.is_some(),
@@ -460,13 +539,12 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
     };
 
     // The control socket of the client tools (`ums status`, `ums send`, ...).
-    let (media_tx, media_rx) = mpsc::channel::<MediaRequest>();
     tasks.push(
         crate::control::start(crate::control::ControlContext {
             data_dir: setup.data_dir.clone(),
             store: store.clone(),
             policy: Arc::clone(&policy),
-            media: Mutex::new(media_tx),
+            media: control_tx.clone(),
             default_from: setup.directory.users.first().map(|u| u.email.clone()),
             fax_domain: setup
                 .service_domains
@@ -512,154 +590,6 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
         }));
     }
 
-    // The media thread: lines, runner, simulated far ends.
-    let stop = Arc::new(AtomicBool::new(false));
-    let stop_media = Arc::clone(&stop);
-    let media_calls = Arc::clone(&calls);
-    let language = setup.options.language;
-    let media_store = store.clone();
-    let media_metrics = Arc::clone(&metrics);
-    // The trunks are bound on the media thread (they share their socket
-    // among their channels by Rc); the start waits for that.
-    let (ready_tx, ready_rx) = mpsc::channel::<Result<(), StartError>>();
-    let config = MediaConfig {
-        lines: setup.lines.clone(),
-        sip_trunks: (setup.options.sip_trunks.iter())
-            .map(|t| with_memory_file(t.clone(), &setup.data_dir))
-            .collect(),
-        data_dir: setup.data_dir.clone(),
-        virtual_fax_numbers: setup.virtual_fax_numbers.clone(),
-        retry: setup.retry.clone(),
-        ident: setup.ident.clone(),
-        header: setup.options.header.clone(),
-        spool: spool.clone(),
-        plan: setup.plan.clone(),
-        router: Some(router),
-        network_dir: setup.data_dir.join("virtual-network"),
-        voice: setup.options.voice.clone(),
-    };
-    let base_forms = crate::simnet::base_forms(&setup.plan);
-    let ticker = MediaTicker::spawn_with(fax_t30::media::FRAME_DURATION, move || {
-        // Built on the media thread: the lines share the exchange by Rc.
-        let mut state = match bind_trunks(&config.sip_trunks) {
-            Ok(trunks) => MediaState::new(config, media_store.clone(), trunks),
-            Err(e) => {
-                let _ = ready_tx.send(Err(e));
-                Err(String::new())
-            }
-        };
-        match &state {
-            Ok(_) => {
-                let _ = ready_tx.send(Ok(()));
-            }
-            Err(e) if !e.is_empty() => {
-                crate::ulog!(Err, "media-start-failed", "media thread cannot start: {e}");
-                let _ = ready_tx.send(Ok(()));
-            }
-            Err(_) => {}
-        }
-        // systemd's watchdog is pinged from here: a stalled media loop
-        // stops the pings and gets the service restarted.
-        let watchdog_every = crate::sd_notify::watchdog_interval()
-            .map(|d| (d.as_millis() / fax_t30::media::FRAME_DURATION.as_millis()).max(1) as u64);
-        let mut ticks = 0u64;
-        // Test failpoint `UMS_FAILPOINT=stall:media@N`: the loop hangs at
-        // its Nth tick, as a deadlocked driver would (the watchdog test).
-        let stall_at = std::env::var("UMS_FAILPOINT")
-            .ok()
-            .and_then(|f| f.strip_prefix("stall:media@")?.parse::<u64>().ok());
-        move |now| {
-            media_metrics.record_tick(crate::metrics::lateness_since(now));
-            let Ok(st) = state.as_mut() else {
-                return ControlFlow::Break(());
-            };
-            ticks += 1;
-            if stall_at == Some(ticks) {
-                crate::ulog!(
-                    Warning,
-                    "failpoint",
-                    "media loop stalls here (UMS_FAILPOINT)"
-                );
-                loop {
-                    std::thread::park();
-                }
-            }
-            if watchdog_every.is_some_and(|n| ticks.is_multiple_of(n)) {
-                crate::sd_notify::notify("WATCHDOG=1");
-            }
-            if stop_media.load(Ordering::SeqCst) {
-                return ControlFlow::Break(());
-            }
-            while let Ok(ids) = adopt_rx.try_recv() {
-                let _ = st.runner.adopt(&ids);
-            }
-            while let Ok(c) = control_rx.try_recv() {
-                match c {
-                    MediaControl::Routing(router, plan) => {
-                        if let Some(inbound) = st.runner.inbound_mut() {
-                            inbound.router = *router;
-                            inbound.plan = plan;
-                        }
-                    }
-                    MediaControl::Drain => st.runner.drain(),
-                    MediaControl::Trunks(cfgs) => st.reload_trunks(cfgs),
-                }
-            }
-            st.net.tick(now);
-            st.swap_trunks();
-            for t in &st.sip {
-                t.trunk.tick(now);
-            }
-            let wall = wall_clock();
-            while let Ok(request) = media_rx.try_recv() {
-                st.net.handle(request, &mut st.runner, &base_forms, wall);
-            }
-            if let Err(e) = st.runner.tick(now, wall) {
-                crate::ulog!(Err, "store-write-failed", "store write failed: {e}");
-            }
-            let busy = st.runner.calls_in_progress();
-            if media_calls.swap(busy, Ordering::SeqCst) != busy {
-                crate::ulog!(Info, "calls", "{busy} call(s) in progress");
-            }
-            media_metrics.set_lines_busy(st.runner.lines_busy());
-            for (id, effect) in st.runner.take_effects() {
-                if let Ok(Some(rec)) = media_store.get(id) {
-                    let mails = notifier.mails_for(&rec, &effect, language, wall);
-                    if let Err(e) = notifier.enqueue(&media_store, &mails) {
-                        crate::ulog!(
-                            Err,
-                            "outbox-write-failed",
-                            call = id,
-                            "outbox write failed: {e}"
-                        );
-                    }
-                }
-            }
-            for id in st.runner.take_received() {
-                if let Err(e) = notifier.deliver_incoming(&media_store, id, language, wall) {
-                    crate::ulog!(
-                        Err,
-                        "incoming-not-delivered",
-                        call = id,
-                        "incoming message {id} not delivered: {e}"
-                    );
-                }
-            }
-            ControlFlow::Continue(())
-        }
-    })
-    .map_err(StartError::Media)?;
-    // A trunk that cannot bind its ports stops the start (the ticker has
-    // ended its loop by then).
-    let ready = tokio::task::spawn_blocking(move || ready_rx.recv())
-        .await
-        .ok()
-        .and_then(Result::ok);
-    if let Some(Err(e)) = ready {
-        drop(ticker);
-        return Err(e);
-    }
-
     Ok(Running {
         smtp_addr,
         metrics_addr,
@@ -669,236 +599,69 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
         tasks,
         listener: Some(listener),
         policy,
-        control: Mutex::new(control_tx),
+        control: control_tx,
+        work,
         calls,
         smtp_stop,
     })
 }
 
-struct MediaConfig {
-    lines: Vec<String>,
-    /// Bound first on the media thread (a port in use stops the start).
-    sip_trunks: Vec<line_drivers::sip::SipTrunkConfig>,
-    /// Where the trunks of a reload keep their T.38 memory.
-    data_dir: PathBuf,
-    virtual_fax_numbers: Vec<String>,
-    retry: RetryPolicy,
-    ident: String,
-    header: Option<String>,
-    spool: PathBuf,
-    plan: NumberingPlan,
-    router: Option<Router>,
-    network_dir: PathBuf,
-    voice: kernel::voice::VoiceSettings,
-}
-
-/// What lives on the media thread (not `Send`: the exchange is shared by
-/// its lines through `Rc`).
-struct MediaState {
-    net: SimNet,
-    runner: Runner,
-    /// The SIP trunks of `[[trunk]]`, ticked before the runner.
-    sip: Vec<RunningTrunk>,
-    /// Trunks of a reload waiting for the trunk of the same name to end.
-    sip_pending: Vec<line_drivers::sip::SipTrunkConfig>,
-    data_dir: PathBuf,
-}
-
-/// What worked per number (T.38 or the G.711 fallback) outlives a restart:
-/// one small file per trunk in the data directory (unless set already).
-fn with_memory_file(
-    mut c: line_drivers::sip::SipTrunkConfig,
-    data_dir: &std::path::Path,
-) -> line_drivers::sip::SipTrunkConfig {
-    let name: String = (c.line.trunk.name.chars())
-        .map(|ch| {
-            if ch.is_ascii_alphanumeric() || ch == '-' || ch == '_' {
-                ch
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    c.line
-        .t38_memory_file
-        .get_or_insert_with(|| data_dir.join("sip-t38-memory").join(format!("{name}.txt")));
-    c
-}
-
-/// A SIP trunk on the media thread.
-struct RunningTrunk {
-    cfg: line_drivers::sip::SipTrunkConfig,
-    trunk: line_drivers::sip::SipTrunk,
-    /// Its lines' names in the runner.
-    lines: Vec<line_drivers::LineId>,
-    /// Removed or changed by a reload: ends once its calls have.
-    retiring: bool,
-}
-
-fn bind_trunks(
-    cfgs: &[line_drivers::sip::SipTrunkConfig],
-) -> Result<Vec<line_drivers::sip::SipTrunk>, StartError> {
-    cfgs.iter()
-        .map(|c| {
-            line_drivers::sip::SipTrunk::bind(c.line.clone(), c.channels, media_clock())
-                .map_err(|e| StartError::Trunk(c.line.trunk.name.clone(), error_chain(&e)))
-        })
-        .collect()
-}
-
-/// An error with its causes ("line I/O error: RTP socket: Address in use").
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cause = c.source();
-    }
-    s
-}
-
-fn trunk_lines(t: &line_drivers::sip::SipTrunk) -> Vec<LineSpec> {
-    let name = t.name();
-    t.lines()
-        .into_iter()
-        .map(|l| LineSpec {
-            line: Box::new(l),
-            group: format!("trunk:{name}"),
-        })
-        .collect()
-}
-
-impl MediaState {
-    fn new(
-        mut c: MediaConfig,
-        store: Store,
-        trunks: Vec<line_drivers::sip::SipTrunk>,
-    ) -> Result<MediaState, String> {
-        let mut net = SimNet::new(c.network_dir.clone())?;
-        let mut lines = Vec::new();
-        for n in &c.lines {
-            lines.push(LineSpec::from(net.add_our_line(n)?));
-        }
-        for n in &c.virtual_fax_numbers {
-            net.add_machine(n)?;
-        }
-        let mut sip = Vec::new();
-        for (trunk, cfg) in trunks.into_iter().zip(std::mem::take(&mut c.sip_trunks)) {
-            let specs = trunk_lines(&trunk);
-            sip.push(RunningTrunk {
-                cfg,
-                lines: specs.iter().map(|s| s.line.id().clone()).collect(),
-                trunk,
-                retiring: false,
-            });
-            lines.extend(specs);
-        }
-        let config = RunnerConfig {
-            policy: c.retry.clone(),
-            ident: c.ident.clone(),
-            header: Some(c.header.clone().unwrap_or_else(|| c.ident.clone())),
-            ..RunnerConfig::default()
+/// The media thread's shell around the [`MediaLoop`]: every 20 ms it takes
+/// what came through the control channel, ticks the loop, pings systemd's
+/// watchdog and records the tick's lateness and the lines' state for the
+/// metrics. Ends at the stop flag (or at once when the loop could not be
+/// built: the start reports why).
+fn media_shell(
+    mut media: Option<MediaLoop>,
+    control: mpsc::Receiver<MediaControl>,
+    stop: Arc<AtomicBool>,
+    calls: Arc<AtomicUsize>,
+    metrics: Arc<crate::metrics::Metrics>,
+) -> impl FnMut(std::time::Instant) -> ControlFlow<()> {
+    // systemd's watchdog is pinged from here: a stalled media loop stops
+    // the pings and gets the service restarted.
+    let watchdog_every = crate::sd_notify::watchdog_interval()
+        .map(|d| (d.as_millis() / fax_t30::media::FRAME_DURATION.as_millis()).max(1) as u64);
+    let mut ticks = 0u64;
+    // Test failpoint `UMS_FAILPOINT=stall:media@N`: the loop hangs at its
+    // Nth tick, as a deadlocked driver would (the watchdog test).
+    let stall_at = std::env::var("UMS_FAILPOINT")
+        .ok()
+        .and_then(|f| f.strip_prefix("stall:media@")?.parse::<u64>().ok());
+    move |now| {
+        metrics.record_tick(crate::metrics::lateness_since(now));
+        let Some(ml) = media.as_mut() else {
+            return ControlFlow::Break(());
         };
-        let runner = Runner::new(store, config, lines, wall_clock()).map_err(|e| e.to_string())?;
-        let runner = match c.router.take() {
-            Some(router) => runner.with_inbound(InboundConfig {
-                router,
-                plan: c.plan.clone(),
-                spool: c.spool.clone(),
-                ident: c.ident.clone(),
-            }),
-            None => runner,
-        };
-        // Used on lines that carry audio (not the loopback fax lines).
-        let runner = runner.with_voice(c.voice.clone());
-        Ok(MediaState {
-            net,
-            runner,
-            sip,
-            sip_pending: Vec::new(),
-            data_dir: c.data_dir.clone(),
-        })
-    }
-
-    /// A reload's trunks: a running trunk that is gone or changed is
-    /// retired (no new calls; it ends when its calls have); a new or
-    /// changed one starts once no trunk of its name runs.
-    fn reload_trunks(&mut self, cfgs: Vec<line_drivers::sip::SipTrunkConfig>) {
-        let cfgs: Vec<_> = (cfgs.into_iter())
-            .map(|c| with_memory_file(c, &self.data_dir))
-            .collect();
-        for t in self.sip.iter_mut().filter(|t| !t.retiring) {
-            if !cfgs.contains(&t.cfg) {
-                t.retiring = true;
-                t.trunk.retire();
-                crate::ulog!(
-                    Notice,
-                    "trunk-retiring",
-                    "trunk {} takes no new calls and stops when its calls end",
-                    t.cfg.line.trunk.name
-                );
+        ticks += 1;
+        if stall_at == Some(ticks) {
+            crate::ulog!(
+                Warning,
+                "failpoint",
+                "media loop stalls here (UMS_FAILPOINT)"
+            );
+            loop {
+                std::thread::park();
             }
         }
-        self.sip_pending = cfgs
-            .into_iter()
-            .filter(|c| !self.sip.iter().any(|t| !t.retiring && t.cfg == *c))
-            .collect();
-    }
-
-    /// Ends retired trunks whose calls are over; starts pending trunks
-    /// whose name is free.
-    fn swap_trunks(&mut self) {
-        let runner = &mut self.runner;
-        self.sip.retain(|t| {
-            if !t.retiring || !t.trunk.is_idle() {
-                return true;
-            }
-            let gone = t.lines.iter().all(|id| runner.remove_line(id));
-            if gone {
-                crate::ulog!(
-                    Notice,
-                    "trunk-stopped",
-                    "trunk {} stopped",
-                    t.cfg.line.trunk.name
-                );
-            }
-            !gone
-        });
-        let pending = std::mem::take(&mut self.sip_pending);
-        for cfg in pending {
-            let name = &cfg.line.trunk.name;
-            if self.sip.iter().any(|t| &t.cfg.line.trunk.name == name) {
-                self.sip_pending.push(cfg);
-                continue;
-            }
-            match line_drivers::sip::SipTrunk::bind(cfg.line.clone(), cfg.channels, media_clock()) {
-                Ok(trunk) => {
-                    let specs = trunk_lines(&trunk);
-                    let lines = specs.iter().map(|s| s.line.id().clone()).collect();
-                    for s in specs {
-                        self.runner.add_line(s);
-                    }
-                    crate::ulog!(
-                        Notice,
-                        "trunk-started",
-                        "trunk {name} started ({} channels)",
-                        cfg.channels
-                    );
-                    self.sip.push(RunningTrunk {
-                        cfg,
-                        trunk,
-                        lines,
-                        retiring: false,
-                    });
-                }
-                Err(e) => crate::ulog!(
-                    Err,
-                    "trunk-start-failed",
-                    "trunk {name} not started: {}",
-                    error_chain(&e)
-                ),
-            }
+        if watchdog_every.is_some_and(|n| ticks.is_multiple_of(n)) {
+            crate::sd_notify::notify("WATCHDOG=1");
         }
+        if stop.load(Ordering::SeqCst) {
+            return ControlFlow::Break(());
+        }
+        let wall = wall_clock();
+        while let Ok(c) = control.try_recv() {
+            ml.handle(c, wall);
+        }
+        if let Err(e) = ml.tick(now, wall) {
+            crate::ulog!(Err, "store-write-failed", "store write failed: {e}");
+        }
+        let busy = ml.calls_in_progress();
+        if calls.swap(busy, Ordering::SeqCst) != busy {
+            crate::ulog!(Info, "calls", "{busy} call(s) in progress");
+        }
+        metrics.set_lines_busy(ml.lines_busy());
+        ControlFlow::Continue(())
     }
 }

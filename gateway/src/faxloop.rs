@@ -1,23 +1,22 @@
 //! The line test bench: one fax call between two lines of a loopback
 //! exchange, sender on the calling line, receiver on the called line.
 //!
-//! [`FaxCall`] is a small engine of its own (no clock, no I/O besides the
-//! files spandsp reads and writes): [`FaxCall::tick`] runs one 20 ms media
-//! step. [`run_simulated`] drives it on a simulated clock as fast as the CPU
+//! [`LoopCall`] is a small engine of its own (no clock, no I/O besides the
+//! files spandsp reads and writes): [`LoopCall::tick`] runs one 20 ms media
+//! step, with a [`FaxCall`] (the workspace's one media pump) on each line. [`run_simulated`] drives it on a simulated clock as fast as the CPU
 //! allows; the benchmark drives many of them from the real-time ticker.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use fax_t30::media::FRAME_DURATION;
-use fax_t30::{
-    Document, FaxEvent, FaxOptions, FaxOutcome, FaxSession, PageSource, T38Options, Transport,
-};
-use line_drivers::fax_machine::feed;
+use fax_t30::{FaxEvent, FaxOptions, FaxOutcome, PageSource, T38Options};
 use line_drivers::loopback::{
     Behaviour, Exchange, ExchangeConfig, Impairments, LineIndex, NumberPattern, PathStats,
 };
-use line_drivers::{CallId, CallProgress, HangupCause, LineCaps, LineEvent, Media, MediaKind};
+use line_drivers::{
+    CallEnd, CallId, FaxCall, FaxCallEvent, FaxRole, HangupCause, LineCaps, LineEvent, MediaKind,
+};
 
 /// Which end of the call an event came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,34 +108,38 @@ enum Stage {
     Done,
 }
 
-/// One fax call across the exchange. See the module docs.
-pub struct FaxCall {
+/// One fax call across the exchange: a sending [`FaxCall`] on the calling
+/// line and a receiving one on the called line (the workspace's one media
+/// pump). See the module docs.
+pub struct LoopCall {
     setup: CallSetup,
     caller: LineIndex,
     callee: LineIndex,
     called_number: String,
     stage: Stage,
     started: Option<Instant>,
-    last: Option<Instant>,
-    call_a: Option<CallId>,
+    tx: Option<FaxCall>,
+    rx: Option<FaxCall>,
+    /// The call that rang on the called line.
     call_b: Option<CallId>,
-    tx: Option<FaxSession>,
-    rx: Option<FaxSession>,
     report: CallReport,
     record_events: bool,
     a_gone: bool,
     b_gone: bool,
+    /// A session could not be made (the document cannot be read, the
+    /// received file cannot be written): the call's error.
+    failed: Option<String>,
 }
 
-impl FaxCall {
+impl LoopCall {
     /// A call from `caller` to `callee` (both lines of `exchange`).
     pub fn new(
         setup: CallSetup,
         exchange: &Exchange,
         caller: LineIndex,
         callee: LineIndex,
-    ) -> FaxCall {
-        FaxCall {
+    ) -> LoopCall {
+        LoopCall {
             called_number: setup
                 .dial
                 .clone()
@@ -146,11 +149,9 @@ impl FaxCall {
             callee,
             stage: Stage::Idle,
             started: None,
-            last: None,
-            call_a: None,
-            call_b: None,
             tx: None,
             rx: None,
+            call_b: None,
             report: CallReport {
                 line_cause: None,
                 sender: None,
@@ -163,11 +164,12 @@ impl FaxCall {
             record_events: true,
             a_gone: false,
             b_gone: false,
+            failed: None,
         }
     }
 
     /// Keep no event log (benchmarks: no allocation per event).
-    pub fn without_event_log(mut self) -> FaxCall {
+    pub fn without_event_log(mut self) -> LoopCall {
         self.record_events = false;
         self
     }
@@ -192,20 +194,18 @@ impl FaxCall {
         }
     }
 
-    fn transport(&self) -> Transport {
-        self.setup.t38.map_or(Transport::Audio, Transport::T38)
-    }
-
     /// One 20 ms step. Call after `exchange.tick(now)`.
     pub fn tick(&mut self, exchange: &mut Exchange, now: Instant) -> Result<(), fax_t30::Error> {
-        self.last = Some(now);
         match self.stage {
             Stage::Idle => {
                 self.started = Some(now);
                 let imp = self.setup.impairments;
-                match exchange.dial_with(self.caller, &self.called_number, self.kind(), imp, now) {
+                let kind = self.kind();
+                match exchange.dial_with(self.caller, &self.called_number, kind, imp, now) {
                     Ok(call) => {
-                        self.call_a = Some(call);
+                        let role = FaxRole::Send(self.setup.document.clone());
+                        let options = self.setup.sender.clone();
+                        self.tx = Some(FaxCall::placed(call, kind, role, options));
                         self.stage = Stage::Dialled;
                     }
                     Err(e) => {
@@ -217,24 +217,79 @@ impl FaxCall {
             Stage::Done => return Ok(()),
             _ => {}
         }
-        self.handle_caller_events(exchange)?;
-        self.handle_callee_events(exchange, now)?;
-        if self.stage == Stage::Connected {
-            if self.record_events {
-                let fresh = [
-                    exchange.received_stats(self.callee),
-                    exchange.received_stats(self.caller),
-                ];
-                for (kept, fresh) in self.report.paths.iter_mut().zip(fresh) {
-                    if fresh.is_some() {
-                        *kept = fresh;
+        let elapsed = now - self.started.unwrap_or(now);
+        // The caller's line: the sender's pump; the bench's caller line
+        // takes no calls.
+        let mut refused = Vec::new();
+        if let Some(tx) = self.tx.as_mut() {
+            tx.step(&mut exchange.line(self.caller), now, |ev| {
+                if let LineEvent::Incoming { call, .. } = ev {
+                    refused.push(call);
+                }
+            });
+        }
+        for call in refused {
+            exchange.hangup(self.caller, call, HangupCause::UserBusy, now);
+        }
+        // The called line: the receiver's pump once it answered.
+        let mut others = Vec::new();
+        match self.rx.as_mut() {
+            Some(rx) => rx.step(&mut exchange.line(self.callee), now, |ev| others.push(ev)),
+            None => others.extend(std::iter::from_fn(|| exchange.poll_event(self.callee))),
+        }
+        for ev in others {
+            match ev {
+                LineEvent::Incoming { call, media, .. } if self.call_b.is_none() => {
+                    self.call_b = Some(call);
+                    if !self.setup.no_answer {
+                        let role = FaxRole::Receive {
+                            file: self.setup.rx_file.clone(),
+                        };
+                        let options = self.setup.receiver.clone();
+                        let rx = FaxCall::answer(
+                            &mut exchange.line(self.callee),
+                            call,
+                            media,
+                            role,
+                            options,
+                            now,
+                        )
+                        .map_err(|e| fax_t30::Error::Engine(format!("answer failed: {e}")))?;
+                        self.rx = Some(rx);
                     }
                 }
+                // The unanswered call's caller gave up.
+                LineEvent::HungUp { .. } => self.b_gone = true,
+                _ => {}
             }
-            self.run_media(exchange, now);
         }
-        let elapsed = now - self.started.unwrap_or(now);
-        if self.stage != Stage::Done && elapsed > self.setup.time_limit {
+        let cut = self.collect(elapsed);
+        if let Some(e) = self.failed.take() {
+            self.hang_up_both(exchange, HangupCause::NormalClearing, now);
+            return Err(fax_t30::Error::Engine(e));
+        }
+        if self.stage == Stage::Dialled
+            && self.tx.as_ref().is_some_and(|t| t.is_answered())
+            && (self.rx.is_some() || self.setup.dial.is_some())
+        {
+            self.stage = Stage::Connected;
+        }
+        if self.stage == Stage::Connected && self.record_events {
+            let fresh = [
+                exchange.received_stats(self.callee),
+                exchange.received_stats(self.caller),
+            ];
+            for (kept, fresh) in self.report.paths.iter_mut().zip(fresh) {
+                if fresh.is_some() {
+                    *kept = fresh;
+                }
+            }
+        }
+        if cut {
+            // The network cuts the call right after the page was
+            // confirmed: both ends see the line drop.
+            self.hang_up_both(exchange, HangupCause::NetworkOutOfOrder, now);
+        } else if self.stage != Stage::Done && elapsed > self.setup.time_limit {
             self.report.timed_out = true;
             self.hang_up_both(exchange, HangupCause::LocalTimeout, now);
         }
@@ -247,195 +302,88 @@ impl FaxCall {
         Ok(())
     }
 
-    fn handle_caller_events(&mut self, exchange: &mut Exchange) -> Result<(), fax_t30::Error> {
-        while let Some(ev) = exchange.poll_event(self.caller) {
-            match ev {
-                LineEvent::Progress {
-                    progress: CallProgress::Answered,
-                    ..
-                } => {
-                    let doc = Document::Send(self.setup.document.clone());
-                    self.tx = Some(FaxSession::new(&self.setup.sender, self.transport(), doc)?);
-                    if self.rx.is_some() || self.setup.dial.is_some() {
-                        self.stage = Stage::Connected;
-                    }
-                }
-                LineEvent::Progress { .. } => {}
-                LineEvent::Media { media, .. } => {
-                    if let Some(tx) = self.tx.as_mut() {
-                        feed(tx, &media);
-                    }
-                }
-                LineEvent::HungUp { cause, .. } => {
-                    self.report.line_cause = Some(cause);
-                    self.a_gone = true;
-                    if let Some(tx) = self.tx.as_mut() {
-                        tx.handle_hangup();
-                    }
-                    if self.call_b.is_none() {
-                        // Never connected: the callee has nothing to clear.
-                        self.b_gone = true;
-                    }
-                }
-                LineEvent::Incoming { call, .. } => {
-                    // The bench's caller line takes no calls.
-                    exchange.hangup(
-                        self.caller,
-                        call,
-                        HangupCause::UserBusy,
-                        self.last.unwrap_or_else(|| self.started.unwrap()),
-                    );
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn handle_callee_events(
-        &mut self,
-        exchange: &mut Exchange,
-        now: Instant,
-    ) -> Result<(), fax_t30::Error> {
-        while let Some(ev) = exchange.poll_event(self.callee) {
-            match ev {
-                LineEvent::Incoming { call, .. } => {
-                    self.call_b = Some(call);
-                    if !self.setup.no_answer {
-                        let doc = Document::Receive(self.setup.rx_file.clone());
-                        self.rx = Some(FaxSession::new(
-                            &self.setup.receiver,
-                            self.transport(),
-                            doc,
-                        )?);
-                        exchange
-                            .answer(self.callee, call, now)
-                            .map_err(|e| fax_t30::Error::Engine(format!("answer failed: {e}")))?;
-                    }
-                }
-                LineEvent::Progress {
-                    progress: CallProgress::Answered,
-                    ..
-                } => {
-                    if self.tx.is_some() {
-                        self.stage = Stage::Connected;
-                    }
-                }
-                LineEvent::Progress { .. } => {}
-                LineEvent::Media { media, .. } => {
-                    if let Some(rx) = self.rx.as_mut() {
-                        feed(rx, &media);
-                    }
-                }
-                LineEvent::HungUp { .. } => {
-                    self.b_gone = true;
-                    if let Some(rx) = self.rx.as_mut() {
-                        rx.handle_hangup();
-                    }
-                }
-            }
-        }
-        if self.tx.is_some() && self.rx.is_some() && self.stage == Stage::Dialled {
-            self.stage = Stage::Connected;
-        }
-        Ok(())
-    }
-
-    fn run_media(&mut self, exchange: &mut Exchange, now: Instant) {
-        let elapsed = now - self.started.unwrap_or(now);
-        let (Some(tx), Some(ca)) = (self.tx.as_mut(), self.call_a) else {
-            return;
-        };
+    /// The pumps' events: outcomes, the event log, the scripted cut (true
+    /// when it is due).
+    fn collect(&mut self, elapsed: Duration) -> bool {
         let mut cut = false;
-        let mut ends = vec![(Side::Sender, tx, self.caller, ca)];
-        if let (Some(rx), Some(cb)) = (self.rx.as_mut(), self.call_b) {
-            ends.push((Side::Receiver, rx, self.callee, cb));
-        }
-        for (side, session, line, call) in ends {
-            if session.is_t38() {
-                session.handle_tick();
-                while let Some(p) = session.poll_ifp() {
-                    let _ = exchange.send(line, call, Media::T38(p), now);
-                }
-            } else {
-                let frame = session.poll_audio();
-                let _ = exchange.send(line, call, Media::Audio(frame), now);
-            }
+        for side in [Side::Sender, Side::Receiver] {
+            let pump = match side {
+                Side::Sender => self.tx.as_mut(),
+                Side::Receiver => self.rx.as_mut(),
+            };
+            let Some(pump) = pump else {
+                continue;
+            };
             // spandsp's own log, when UMS_SPANDSP_LOG is set (diagnostics).
-            for line in session.take_log() {
+            for line in pump.take_log() {
                 eprintln!("{:>8.2}s {side:?} {line}", elapsed.as_secs_f64());
             }
-            while let Some(ev) = session.poll_event() {
-                if let FaxEvent::Finished(o) = &ev {
-                    match side {
-                        Side::Sender => self.report.sender = Some((**o).clone()),
-                        Side::Receiver => self.report.receiver = Some((**o).clone()),
+            while let Some(ev) = pump.poll_event() {
+                match ev {
+                    FaxCallEvent::Fax(ev) => {
+                        if let (Side::Sender, FaxEvent::PageConfirmed { page, .. }) = (side, &ev) {
+                            cut |= self.setup.drop_after_pages == Some(*page);
+                        }
+                        if self.record_events {
+                            self.report.events.push((elapsed, side, ev));
+                        }
                     }
-                }
-                if let (Side::Sender, FaxEvent::PageConfirmed { page, .. }) = (side, &ev) {
-                    if self.setup.drop_after_pages == Some(*page) {
-                        // The network cuts the call right after the page was
-                        // confirmed: both ends see the line drop.
-                        cut = true;
+                    FaxCallEvent::Ended(end) => {
+                        let outcome = match end {
+                            CallEnd::Fax(o) => Some(*o),
+                            CallEnd::NotConnected(cause) => {
+                                self.report.line_cause.get_or_insert(cause);
+                                None
+                            }
+                            CallEnd::Failed(e) => {
+                                self.failed.get_or_insert(e);
+                                None
+                            }
+                        };
+                        match side {
+                            Side::Sender => {
+                                self.a_gone = true;
+                                // Why the sender's line ended: the far
+                                // end's cause, or our own clearing.
+                                let cause =
+                                    pump.remote_cause().unwrap_or(HangupCause::NormalClearing);
+                                self.report.line_cause.get_or_insert(cause);
+                                self.report.sender = outcome;
+                            }
+                            Side::Receiver => {
+                                self.b_gone = true;
+                                self.report.receiver = outcome;
+                            }
+                        }
                     }
-                }
-                if self.record_events {
-                    self.report.events.push((elapsed, side, ev));
+                    FaxCallEvent::Answered | FaxCallEvent::MediaChanged(_) => {}
                 }
             }
         }
-        if cut {
-            self.hang_up_both(exchange, HangupCause::NetworkOutOfOrder, now);
-            return;
-        }
-        // A finished session hangs up its line, as a fax machine does.
-        let tx_done = self.tx.as_ref().is_some_and(|s| s.is_finished());
-        let rx_done = self.rx.as_ref().is_some_and(|s| s.is_finished());
-        // The side that hangs up gets no event from the exchange; the other
-        // side gets HungUp on a later tick.
-        if tx_done && !self.a_gone {
-            exchange.hangup(self.caller, ca, HangupCause::NormalClearing, now);
-            self.a_gone = true;
-            self.report
-                .line_cause
-                .get_or_insert(HangupCause::NormalClearing);
-        }
-        if let Some(cb) = self
-            .call_b
-            .filter(|_| rx_done && !self.b_gone && !self.a_gone)
-        {
-            exchange.hangup(self.callee, cb, HangupCause::NormalClearing, now);
-            self.b_gone = true;
-        }
+        cut
     }
 
     fn hang_up_both(&mut self, exchange: &mut Exchange, cause: HangupCause, now: Instant) {
-        if let Some(c) = self.call_a.filter(|_| !self.a_gone) {
-            exchange.hangup(self.caller, c, cause, now);
-        }
-        if let Some(c) = self.call_b.filter(|_| !self.b_gone) {
-            exchange.hangup(self.callee, c, cause, now);
-        }
         self.report.line_cause.get_or_insert(cause);
+        if let Some(tx) = self.tx.as_mut() {
+            tx.hang_up(&mut exchange.line(self.caller), cause, now);
+        }
+        match self.rx.as_mut() {
+            Some(rx) => rx.hang_up(&mut exchange.line(self.callee), cause, now),
+            None => {
+                if let Some(c) = self.call_b.filter(|_| !self.b_gone) {
+                    exchange.hangup(self.callee, c, cause, now);
+                }
+            }
+        }
+        let elapsed = now - self.started.unwrap_or(now);
+        self.collect(elapsed);
         self.a_gone = true;
         self.b_gone = true;
-        for s in [self.tx.as_mut(), self.rx.as_mut()].into_iter().flatten() {
-            s.handle_hangup();
-        }
-        self.collect_outcomes();
         self.finish(now);
     }
 
-    fn collect_outcomes(&mut self) {
-        if self.report.sender.is_none() {
-            self.report.sender = self.tx.as_ref().and_then(|s| s.outcome().cloned());
-        }
-        if self.report.receiver.is_none() {
-            self.report.receiver = self.rx.as_ref().and_then(|s| s.outcome().cloned());
-        }
-    }
-
     fn finish(&mut self, now: Instant) {
-        self.collect_outcomes();
         self.report.media_time = now - self.started.unwrap_or(now);
         self.stage = Stage::Done;
         // Free spandsp state (and close files) now, not when the call is dropped.
@@ -464,7 +412,7 @@ pub fn bench_exchange(
 /// Run one call on a simulated clock, as fast as the CPU allows.
 pub fn run_simulated(setup: CallSetup) -> Result<CallReport, fax_t30::Error> {
     let (mut ex, a, b) = bench_exchange(setup.impairments, &setup.virtual_parties);
-    let mut call = FaxCall::new(setup, &ex, a, b);
+    let mut call = LoopCall::new(setup, &ex, a, b);
     // The simulated clock starts anywhere; only differences matter.
     #[allow(clippy::disallowed_methods)] // origin of a simulated clock, never read again
     let mut now = Instant::now();

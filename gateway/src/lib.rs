@@ -16,6 +16,7 @@ pub mod document;
 pub mod faxloop;
 pub mod journal;
 pub mod log;
+pub mod media_loop;
 pub mod metrics;
 pub mod render_cmd;
 pub mod sd_notify;

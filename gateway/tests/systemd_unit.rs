@@ -141,3 +141,67 @@ fn a_stalled_media_loop_stops_the_watchdog_pings() {
         "pings went on after the media loop stalled ({span:?} of pings): {pings:?}"
     );
 }
+
+/// A media loop that cannot start fails the start: no READY=1 for
+/// systemd, a log line saying why, exit status 2, and no SMTP client is
+/// ever answered (let alone with 250). Here the simulated network cannot
+/// make its directory (`<data>/virtual-network` is a plain file).
+#[test]
+fn a_media_loop_that_cannot_start_fails_the_start_without_ready_or_250() {
+    use std::io::{Read, Write};
+    let dir = scratch("sd_media_fails");
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("virtual-network"), b"not a directory").unwrap();
+    let sock_path = dir.join("notify.sock");
+    let sock = UnixDatagram::bind(&sock_path).unwrap();
+    sock.set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let log = dir.join("serve.log");
+    let mut ums = Command::new(env!("CARGO_BIN_EXE_ums"))
+        .args(["serve", "--data"])
+        .arg(&data)
+        .args(["--smtp", "127.0.0.1:2843"])
+        .env("NOTIFY_SOCKET", &sock_path)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    // Knock on the SMTP port while it starts: nothing may answer.
+    let mut greetings = Vec::new();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 256];
+    let status = loop {
+        if let Ok(n) = sock.recv(&mut buf) {
+            seen.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+        }
+        if let Ok(mut c) = std::net::TcpStream::connect("127.0.0.1:2843") {
+            c.set_read_timeout(Some(Duration::from_millis(300)))
+                .unwrap();
+            let _ = c.write_all(b"EHLO test\r\n");
+            let mut got = Vec::new();
+            let _ = c.read_to_end(&mut got);
+            if !got.is_empty() {
+                greetings.push(String::from_utf8_lossy(&got).into_owned());
+            }
+        }
+        if let Some(s) = ums.try_wait().unwrap() {
+            break s;
+        }
+    };
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(status.code(), Some(2), "exit 2: cannot start\n{text}");
+    assert!(!seen.iter().any(|s| s.contains("READY=1")), "{seen:?}");
+    assert!(
+        greetings.is_empty(),
+        "answered while failing: {greetings:?}"
+    );
+    assert!(
+        text.contains("media-start-failed") && text.contains("virtual-network"),
+        "the log says why:\n{text}"
+    );
+    assert!(
+        !text.contains("msgid=started"),
+        "never reported as started:\n{text}"
+    );
+}

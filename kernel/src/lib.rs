@@ -16,8 +16,10 @@
 #![forbid(unsafe_code)]
 
 pub mod accept;
+pub use fax_t30::durable;
 pub mod directory;
 pub mod job;
+pub mod lock;
 pub mod message;
 pub mod notify;
 pub mod numbering;
@@ -28,3 +30,4 @@ pub mod runner;
 pub mod spool;
 pub mod store;
 pub mod voice;
+pub mod work;

@@ -211,6 +211,26 @@ pub struct Message {
     /// record that still has it.
     #[serde(default)]
     pub raw_mail: Option<String>,
+    /// Voice: how the recording ended (silence, the end key, the caller
+    /// hung up, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_reason: Option<String>,
+    /// Work owed to people after the last change, written in the same
+    /// record as the change; a delivery worker does it and clears it in
+    /// the same write as the mail it queues (see `kernel::handoff`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending: Vec<Pending>,
+}
+
+/// Work owed to people that a record carries until it is done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Pending {
+    /// An incoming message to deliver: mailed to its mailbox (mail mode),
+    /// or only marked done (local-store mode: it stays in the journal).
+    Deliver,
+    /// The notice an outgoing job's step called for, with the message's
+    /// status when it did (a later change must not alter the notice).
+    Notice(crate::job::Effect, Status),
 }
 
 impl Message {
@@ -254,6 +274,8 @@ impl Message {
             unrouted: false,
             fax_header: None,
             raw_mail: None,
+            end_reason: None,
+            pending: Vec::new(),
         }
     }
 }

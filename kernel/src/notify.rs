@@ -11,7 +11,7 @@
 //! recipient.
 
 use crate::job::{Effect, JobState};
-use crate::message::{Message, Status, Timestamp};
+use crate::message::{Message, Pending, Status, Timestamp};
 use crate::report::{
     confirmation, deletion_notice, error_notice, failure_notice, incoming_mail, Cause, Deletion,
     Dispatch, ErrorReport, Incoming, Language, Media, OutgoingMail, ReportConfig,
@@ -26,8 +26,6 @@ pub enum DeliverError {
     NoSuchMessage(crate::message::MessageId),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("received document unreadable: {0}")]
-    Document(#[from] fax_t30::Error),
 }
 
 /// Where mails for users go.
@@ -171,64 +169,148 @@ impl Notifier {
         })
     }
 
-    /// Deliver a stored incoming fax: PDF (the received CCITT data as-is)
-    /// to the routed mailbox via the outbox. In local-store mode it stays in
-    /// the journal. Returns whether a mail was queued.
-    pub fn deliver_incoming_fax(
+    /// The mail that delivers a received message (none in local-store
+    /// mode): a fax as PDF (the received CCITT data as-is, never
+    /// re-encoded) with a preview of its first page and, if configured, the
+    /// TIFF-F; a voice message as WAV; an SMS as text. A document that
+    /// cannot be read or converted does not stop the delivery: the mail
+    /// goes out with what there is, and says what went wrong.
+    pub fn incoming_mails(
+        &self,
+        message: &Message,
+        language: Language,
+        now: Timestamp,
+    ) -> Vec<OutgoingMail> {
+        if self.mode != DeliveryMode::Mail {
+            return Vec::new();
+        }
+        let mut m = message.clone();
+        let mut trouble = |what: String| {
+            eprintln!("<4>ums: incoming message {}: {what}", m.id);
+            let note =
+                format!("The gateway could not attach the received document as usual: {what}.");
+            m.status_reason = Some(match m.status_reason.take() {
+                Some(r) => format!("{r} {note}"),
+                None => note,
+            });
+        };
+        let doc = m.document.clone();
+        let bytes = doc.as_ref().map(|d| (d, std::fs::read(d)));
+        let bytes = match bytes {
+            Some((_, Ok(b))) => Some(b),
+            Some((d, Err(e))) => {
+                trouble(format!("{d}: {e}"));
+                None
+            }
+            None => None,
+        };
+        let mail = match m.service {
+            crate::message::Service::Fax => {
+                let name = doc.as_deref().unwrap_or("received fax");
+                let pages = bytes.as_deref().map(|b| fax_t30::tiff::read_tiff(b, name));
+                let (pdf, preview, raw_tiff) = match pages {
+                    Some(Ok(pages)) => {
+                        let pdf =
+                            fax_t30::pdf::pdf_from_pages(&pages, &fax_t30::pdf::PdfMeta::default());
+                        // A page that does not decode costs the preview,
+                        // never the fax: the PDF carries the data as it is.
+                        let preview = crate::render::first_page_png(&pages).ok().flatten();
+                        (Some(pdf), preview, false)
+                    }
+                    Some(Err(e)) => {
+                        trouble(format!(
+                            "the received TIFF cannot be read ({e}); it is attached as it is"
+                        ));
+                        (None, None, true)
+                    }
+                    None => (None, None, false),
+                };
+                let tiff = (self.attach_tiff || raw_tiff)
+                    .then_some(bytes.as_deref())
+                    .flatten();
+                crate::report::incoming_mail_with_preview(
+                    &self.config,
+                    &Incoming {
+                        message: &m,
+                        media: Media::Fax {
+                            pdf: pdf.as_deref(),
+                            tiff,
+                        },
+                        language,
+                        now,
+                    },
+                    preview.as_deref(),
+                )
+            }
+            crate::message::Service::Voice => incoming_mail(
+                &self.config,
+                &Incoming {
+                    message: &m,
+                    media: Media::Voice {
+                        wav: bytes.as_deref(),
+                    },
+                    language,
+                    now,
+                },
+            ),
+            crate::message::Service::Sms => incoming_mail(
+                &self.config,
+                &Incoming {
+                    message: &m,
+                    media: Media::Sms,
+                    language,
+                    now,
+                },
+            ),
+        };
+        vec![mail]
+    }
+
+    /// Do the work record `id` owes (its [`Pending`] marks): build its
+    /// notices and the mail of an incoming message, and queue them in the
+    /// same atomic write that clears the marks
+    /// ([`Store::complete_handoff`]): a crash leaves both or neither.
+    /// Idempotent: a record without marks is left alone. An incoming
+    /// message mailed becomes `Delivered`. Returns the mails queued.
+    pub fn handoff(
         &self,
         store: &Store,
         id: crate::message::MessageId,
         language: Language,
         now: Timestamp,
-    ) -> Result<bool, DeliverError> {
+    ) -> Result<usize, DeliverError> {
         let mut rec = store.get(id)?.ok_or(DeliverError::NoSuchMessage(id))?;
-        let Some(doc) = rec.message.document.clone() else {
-            // Nothing was received (no page): the journal has the reason.
-            return Ok(false);
-        };
-        let tiff = if self.attach_tiff {
-            Some(std::fs::read(&doc).map_err(|e| {
-                DeliverError::Document(fax_t30::Error::Io {
-                    path: doc.clone().into(),
-                    source: e,
-                })
-            })?)
-        } else {
-            None
-        };
-        let pages = fax_t30::tiff::read_tiff_file(&doc)?;
-        let pdf = fax_t30::pdf::pdf_from_pages(&pages, &fax_t30::pdf::PdfMeta::default());
-        if self.mode != DeliveryMode::Mail {
-            return Ok(false);
+        if rec.message.pending.is_empty() {
+            return Ok(0);
         }
-        // A page that does not decode costs the preview, never the fax: the
-        // PDF carries the received data as it is.
-        let preview = crate::render::first_page_png(&pages).ok().flatten();
-        let mail = crate::report::incoming_mail_with_preview(
-            &self.config,
-            &Incoming {
-                message: &rec.message,
-                media: Media::Fax {
-                    pdf: Some(&pdf),
-                    tiff: tiff.as_deref(),
-                },
-                language,
-                now,
-            },
-            preview.as_deref(),
-        );
-        store.enqueue_mail(&mail)?;
-        rec.message.status = Status::Delivered;
-        rec.message.updated_at = now;
-        store.update(&rec, "Delivered")?;
-        Ok(true)
+        let mut mails = Vec::new();
+        let mut delivered = false;
+        for p in std::mem::take(&mut rec.message.pending) {
+            match p {
+                Pending::Deliver => {
+                    let m = self.incoming_mails(&rec.message, language, now);
+                    delivered |= !m.is_empty();
+                    mails.extend(m);
+                }
+                Pending::Notice(effect, status) => {
+                    // The notice tells the state that called for it.
+                    let mut then = rec.clone();
+                    then.message.status = status;
+                    mails.extend(self.mails_for(&then, &effect, language, now));
+                }
+            }
+        }
+        if delivered {
+            rec.message.status = Status::Delivered;
+            rec.message.updated_at = now;
+        }
+        store.complete_handoff(&rec, &mails, "Delivered")?;
+        Ok(mails.len())
     }
 
-    /// Deliver a stored incoming message of any service: a fax as
-    /// [`Notifier::deliver_incoming_fax`] does, a voice message as
-    /// [`Notifier::deliver_incoming_voice`] does, an SMS as a text mail. In
-    /// local-store mode it stays in the journal. Returns whether a mail was
-    /// queued.
+    /// Deliver a stored incoming message of any service now, whether or
+    /// not it is marked (see [`Notifier::handoff`]). Returns whether a
+    /// mail was queued (none in local-store mode).
     pub fn deliver_incoming(
         &self,
         store: &Store,
@@ -237,20 +319,11 @@ impl Notifier {
         now: Timestamp,
     ) -> Result<bool, DeliverError> {
         let mut rec = store.get(id)?.ok_or(DeliverError::NoSuchMessage(id))?;
-        match rec.message.service {
-            crate::message::Service::Fax => self.deliver_incoming_fax(store, id, language, now),
-            crate::message::Service::Sms => {
-                let Some(mail) = self.incoming(&rec.message, Media::Sms, language, now) else {
-                    return Ok(false);
-                };
-                store.enqueue_mail(&mail)?;
-                rec.message.status = Status::Delivered;
-                rec.message.updated_at = now;
-                store.update(&rec, "Delivered")?;
-                Ok(true)
-            }
-            crate::message::Service::Voice => self.deliver_incoming_voice(store, id, language, now),
+        if !rec.message.pending.contains(&Pending::Deliver) {
+            rec.message.pending.push(Pending::Deliver);
+            store.update(&rec, "MarkDeliver")?;
         }
+        Ok(self.handoff(store, id, language, now)? > 0)
     }
 
     /// Queue mails durably.

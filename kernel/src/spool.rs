@@ -99,9 +99,7 @@ fn parse(raw: &str) -> Option<(PathBuf, Slot)> {
     ))
 }
 
-fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
-}
+use crate::durable::sync_dir;
 
 fn create_segment(dir: &Path, n: u64) -> io::Result<Arc<File>> {
     let file = OpenOptions::new()
@@ -176,7 +174,7 @@ impl RawSpool {
     /// (`raw_mail`). Not durable until the next [`RawSpool::sync`] (the
     /// store's group commit calls it before flushing the records).
     pub fn append(&self, mail: &[u8]) -> io::Result<String> {
-        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut st = crate::lock::lock(&self.state);
         let st = &mut *st;
         if st.len > 0 && st.len + mail.len() as u64 > self.segment_bytes {
             let next = st.current + 1;
@@ -217,7 +215,7 @@ impl RawSpool {
     /// render and the mails of every session that finished meanwhile in
     /// one pass, instead of an fsync of each file and directory apiece.
     pub fn defer_sync(&self, file: File, path: &Path) {
-        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut st = crate::lock::lock(&self.state);
         st.deferred.push(file);
         if let Some(dir) = path.parent() {
             if !st.deferred_dirs.iter().any(|d| d == dir) {
@@ -232,7 +230,7 @@ impl RawSpool {
     /// there is nothing new).
     pub fn sync(&self) -> io::Result<()> {
         let (current, len, rotated, files, dirs) = {
-            let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            let mut st = crate::lock::lock(&self.state);
             if st.synced == st.len && st.unsynced.is_empty() && st.deferred.is_empty() {
                 return Ok(());
             }
@@ -251,8 +249,7 @@ impl RawSpool {
             file.sync_all()?;
         }
         for dir in &dirs {
-            sync_dir(dir)
-                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dir.display())))?;
+            sync_dir(dir)?;
         }
         for (n, file) in &rotated {
             if let Err(e) = file.sync_data() {
@@ -266,7 +263,7 @@ impl RawSpool {
         if let Some((n, file)) = current {
             file.sync_data()
                 .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", segment_name(n))))?;
-            let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            let mut st = crate::lock::lock(&self.state);
             if st.current == n {
                 st.synced = st.synced.max(len);
             }
@@ -275,7 +272,7 @@ impl RawSpool {
     }
 
     fn requeue(&self, rotated: Vec<(u64, Arc<File>)>) {
-        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut st = crate::lock::lock(&self.state);
         st.unsynced.extend(rotated);
     }
 
@@ -303,7 +300,7 @@ impl RawSpool {
         if path.parent() != Some(self.dir.as_path()) {
             return;
         }
-        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut st = crate::lock::lock(&self.state);
         let Some(count) = st.live.get_mut(&slot.segment) else {
             return;
         };
@@ -317,7 +314,7 @@ impl RawSpool {
 
     /// Mails appended and not yet released.
     pub fn live(&self) -> usize {
-        let st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let st = crate::lock::lock(&self.state);
         st.live.values().sum()
     }
 

@@ -163,7 +163,7 @@ impl Store {
     fn durable(&self) -> Result<(), StoreError> {
         let g = &self.group;
         let ticket = g.written.fetch_add(1, Ordering::SeqCst) + 1;
-        let mut st = g.state.lock().expect("not poisoned");
+        let mut st = crate::lock::lock(&g.state);
         loop {
             if st.flushed >= ticket {
                 return Ok(());
@@ -173,7 +173,7 @@ impl Store {
                 let target = g.written.load(Ordering::SeqCst);
                 drop(st);
                 let result = self.sync_and_flush();
-                st = g.state.lock().expect("not poisoned");
+                st = crate::lock::lock(&g.state);
                 st.flushing = false;
                 if result.is_ok() {
                     st.flushed = st.flushed.max(target);
@@ -181,7 +181,7 @@ impl Store {
                 g.cv.notify_all();
                 result?;
             } else {
-                st = g.cv.wait(st).expect("not poisoned");
+                st = crate::lock::wait(&g.cv, st);
             }
         }
     }
@@ -200,50 +200,68 @@ impl Store {
         Ok(())
     }
 
-    /// Store new records and mails about them in one durable step.
+    /// Store new records and mails about them in one atomic, durable step.
     pub fn insert_with_mail(
         &self,
         records: &[Record],
         mails: &[crate::report::OutgoingMail],
     ) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
-        for r in records {
-            batch.insert(&key(r.message.id), encode(r));
+        if mails.is_empty() {
+            return self.insert_batch(records);
         }
         self.fail_at("before:insert");
-        self.records.apply_batch(batch)?;
-        for mail in mails {
-            let id = self.db.generate_id()?;
-            self.outbox.insert(id.to_be_bytes(), encode_mail(mail))?;
-        }
+        self.write_with_mail(records, mails)?;
         self.durable()?;
         self.fail_at("after:insert");
         Ok(())
     }
 
-    /// Rewrite rendered records (document and job, or failed) and store
-    /// the notices about them in one durable step. Failpoints
-    /// `before:rendered` / `after:rendered`.
+    /// Rewrite rendered records (document and job, or failed) and queue
+    /// the notices about them in one atomic, durable write (a crash leaves
+    /// both or neither). Failpoints `before:rendered` / `after:rendered`.
     pub fn rendered(
         &self,
         records: &[Record],
         mails: &[crate::report::OutgoingMail],
     ) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
-        for r in records {
-            batch.insert(&key(r.message.id), encode(r));
-        }
         self.fail_at("before:rendered");
-        // Notices first: a crash between the two writes may send a notice
-        // twice (the mail is rendered again), never lose one.
-        for mail in mails {
-            let id = self.db.generate_id()?;
-            self.outbox.insert(id.to_be_bytes(), encode_mail(mail))?;
-        }
-        self.records.apply_batch(batch)?;
+        self.write_with_mail(records, mails)?;
         self.durable()?;
         self.fail_at("after:rendered");
         Ok(())
+    }
+
+    /// Write `records` and queue `mails` in one sled transaction across
+    /// the records and the outbox (not yet flushed).
+    fn write_with_mail(
+        &self,
+        records: &[Record],
+        mails: &[crate::report::OutgoingMail],
+    ) -> Result<(), StoreError> {
+        use sled::transaction::{ConflictableTransactionError, TransactionError};
+        use sled::Transactional;
+        let values: Vec<([u8; 8], Vec<u8>)> = records
+            .iter()
+            .map(|r| (key(r.message.id), encode(r)))
+            .collect();
+        let encoded: Vec<Vec<u8>> = mails.iter().map(encode_mail).collect();
+        (&self.records, &self.outbox)
+            .transaction(|(records, outbox)| {
+                for mail in &encoded {
+                    let id = records.generate_id()?;
+                    outbox.insert(&id.to_be_bytes(), mail.as_slice())?;
+                }
+                for (k, v) in &values {
+                    records.insert(k, v.as_slice())?;
+                }
+                Ok::<(), ConflictableTransactionError<()>>(())
+            })
+            .map_err(|e| match e {
+                TransactionError::Storage(e) => StoreError::Write(e),
+                TransactionError::Abort(()) => StoreError::Write(sled::Error::ReportableBug(
+                    "store transaction aborted".into(),
+                )),
+            })
     }
 
     /// A fresh message id, unique across restarts (sled persists the
@@ -255,14 +273,20 @@ impl Store {
     /// Store new records atomically and durably: all or none, flushed
     /// before this returns.
     pub fn insert_batch(&self, records: &[Record]) -> Result<(), StoreError> {
+        self.insert_as(records, "insert")
+    }
+
+    /// [`Store::insert_batch`] with its failpoints named
+    /// `before:<transition>` and `after:<transition>` (e.g. `Received`).
+    pub fn insert_as(&self, records: &[Record], transition: &str) -> Result<(), StoreError> {
         let mut batch = sled::Batch::default();
         for r in records {
             batch.insert(&key(r.message.id), encode(r));
         }
-        self.fail_at("before:insert");
+        self.fail_at(&format!("before:{transition}"));
         self.records.apply_batch(batch)?;
         self.durable()?;
-        self.fail_at("after:insert");
+        self.fail_at(&format!("after:{transition}"));
         Ok(())
     }
 
@@ -309,8 +333,42 @@ impl Store {
         let mut out = Vec::new();
         for r in self.all() {
             let r = r?;
-            if r.message.raw_mail.is_some() && r.job.is_none() && !r.message.status.is_final() {
+            if is_unrendered(&r) {
                 out.push(r);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Queue `mails` and rewrite `record` (its hand-over marks cleared) in
+    /// one atomic, durable write: after a crash both are there or neither
+    /// is, so a notice or an incoming mail is queued exactly once.
+    /// Failpoints `before:<transition>` and `after:<transition>`.
+    pub fn complete_handoff(
+        &self,
+        record: &Record,
+        mails: &[crate::report::OutgoingMail],
+        transition: &str,
+    ) -> Result<(), StoreError> {
+        self.fail_at(&format!("before:{transition}"));
+        self.write_with_mail(std::slice::from_ref(record), mails)?;
+        self.durable()?;
+        self.fail_at(&format!("after:{transition}"));
+        Ok(())
+    }
+
+    /// What a start must pick up again, in one pass over the records:
+    /// accepted fax mails not rendered yet ([`Store::unrendered`]), and
+    /// records that still owe a notice or a delivery (their marks).
+    pub fn recovery(&self) -> Result<Recovery, StoreError> {
+        let mut out = Recovery::default();
+        for r in self.all() {
+            let r = r?;
+            if !r.message.pending.is_empty() {
+                out.handoffs.push(r.message.id);
+            }
+            if is_unrendered(&r) {
+                out.unrendered.push(r);
             }
         }
         Ok(out)
@@ -391,6 +449,19 @@ impl Store {
     pub fn is_empty(&self) -> bool {
         self.records.is_empty()
     }
+}
+
+/// What a start picks up again ([`Store::recovery`]).
+#[derive(Debug, Default)]
+pub struct Recovery {
+    /// Accepted fax mails waiting for their pages.
+    pub unrendered: Vec<Record>,
+    /// Records that owe a notice or a delivery.
+    pub handoffs: Vec<MessageId>,
+}
+
+fn is_unrendered(r: &Record) -> bool {
+    r.message.raw_mail.is_some() && r.job.is_none() && !r.message.status.is_final()
 }
 
 fn key(id: MessageId) -> [u8; 8] {

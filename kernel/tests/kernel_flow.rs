@@ -16,7 +16,7 @@ use kernel::notify::{DeliveryMode, Notifier};
 use kernel::numbering::NumberingPlan;
 use kernel::report::{Language, ReportConfig};
 use kernel::routing::{Router, Rule};
-use kernel::runner::{outgoing_fax, InboundConfig, LineSpec, Runner, RunnerConfig};
+use kernel::runner::{outgoing_fax, Handoff, InboundConfig, LineSpec, Runner, RunnerConfig};
 use kernel::store::Store;
 use line_drivers::fax_machine::{FaxMachineScript, VirtualFaxMachine};
 use line_drivers::loopback::{ExchangeConfig, SharedExchange};
@@ -69,20 +69,23 @@ fn run(
     machines: &mut [&mut VirtualFaxMachine],
     media: &mut Instant,
     now: &mut Timestamp,
-    mut done: impl FnMut(&mut [&mut Runner]) -> bool,
+    mut done: impl FnMut(&mut [&mut Runner], &[Vec<Handoff>]) -> bool,
 ) -> Vec<(MessageId, Effect)> {
-    let mut effects = Vec::new();
+    // What each runner handed out so far.
+    let mut handoffs = vec![Vec::new(); runners.len()];
     for _ in 0..(3600 * 50) {
         ex.tick(*media);
         for m in machines.iter_mut() {
             m.tick(*media);
         }
-        for r in runners.iter_mut() {
+        for (r, h) in runners.iter_mut().zip(&mut handoffs) {
             r.tick(*media, *now).unwrap();
-            effects.extend(r.take_effects());
+            h.extend(r.take_handoffs());
         }
-        if done(runners) {
-            return effects;
+        if done(runners, &handoffs) {
+            return (handoffs.into_iter().flatten())
+                .filter_map(Handoff::notice)
+                .collect();
         }
         *media += FRAME_DURATION;
         *now = Timestamp(now.0 + 20);
@@ -146,8 +149,10 @@ fn an_incoming_fax_is_routed_stored_and_mailed_as_pdf() {
         &mut [],
         &mut media,
         &mut now,
-        |rs| {
-            received.extend(rs[0].take_received());
+        |rs, h| {
+            received = (h[0].iter().cloned())
+                .filter_map(Handoff::received)
+                .collect();
             rs[1].open_jobs() == 0 && received.len() == 2
         },
     );
@@ -188,7 +193,7 @@ fn an_incoming_fax_is_routed_stored_and_mailed_as_pdf() {
     let mut notifier = Notifier::new(report_config(), DeliveryMode::Mail);
     notifier.attach_tiff = true;
     assert!(notifier
-        .deliver_incoming_fax(&store, routed.message.id, Language::En, now)
+        .deliver_incoming(&store, routed.message.id, Language::En, now)
         .unwrap());
     let queued = store.pending_mail().unwrap();
     assert_eq!(queued.len(), 1);
@@ -256,7 +261,7 @@ fn an_incoming_fax_is_routed_stored_and_mailed_as_pdf() {
     // Local-store mode: it stays in the journal.
     let local = Notifier::new(report_config(), DeliveryMode::LocalStore);
     assert!(!local
-        .deliver_incoming_fax(&store, unrouted.message.id, Language::En, now)
+        .deliver_incoming(&store, unrouted.message.id, Language::En, now)
         .unwrap());
     assert_eq!(store.pending_mail().unwrap().len(), 1);
     assert_eq!(
@@ -335,7 +340,7 @@ impl Outgoing {
             &mut machines,
             &mut self.media,
             &mut self.now,
-            |rs| {
+            |rs, _| {
                 each(rs[0]);
                 rs[0].open_jobs() == 0
             },
@@ -539,7 +544,9 @@ fn cancel_tells_the_sender_and_delete_tells_the_default_recipient() {
         .runner
         .remove(b, "operator", true, o.media, o.now)
         .unwrap());
-    let effects = o.runner.take_effects();
+    let effects: Vec<_> = (o.runner.take_handoffs().into_iter())
+        .filter_map(Handoff::notice)
+        .collect();
     assert!(effects.contains(&(a, Effect::CancelNotice)));
     assert!(effects.contains(&(b, Effect::DeletionNotice)));
     let store = o.runner.store().clone();
@@ -565,4 +572,116 @@ fn cancel_tells_the_sender_and_delete_tells_the_default_recipient() {
             || parsed.body_text(0).unwrap().contains("gelöscht")
     );
     assert_eq!(o.runner.open_jobs(), 0);
+}
+
+/// What people must hear about is written with the change that calls for
+/// it: a received fax is stored marked "to deliver" with its TIFF already
+/// durable under the message's id, a finished job carries its notice; a
+/// start finds both ([`Store::recovery`]); the hand-over queues each mail
+/// once, clears the marks in the same write, and does nothing a second time.
+#[test]
+fn hand_overs_are_marked_with_the_change_and_done_exactly_once() {
+    use kernel::message::Pending;
+    let dir = scratch("flow_handoff");
+    let ex = SharedExchange::new(ExchangeConfig::default());
+    let mut ours = runner(&dir, vec![line(&ex, "100").into()], RunnerConfig::default())
+        .with_inbound(inbound(&dir));
+    let remote_dir = dir.join("remote");
+    std::fs::create_dir_all(&remote_dir).unwrap();
+    let mut remote = runner(
+        &remote_dir,
+        vec![line(&ex, "300").into()],
+        RunnerConfig::default(),
+    );
+    let sent = remote.store().next_id().unwrap();
+    let doc = document(&remote_dir, "to-100.tif", 2);
+    remote
+        .submit(vec![outgoing_fax(sent, "100", doc, 2, T0)])
+        .unwrap();
+    let (mut media, mut now) = (origin(), T0);
+    let mut handoffs = Vec::new();
+    let mut notices = Vec::new();
+    run(
+        &ex,
+        &mut [&mut ours, &mut remote],
+        &mut [],
+        &mut media,
+        &mut now,
+        |rs, h| {
+            handoffs = h[0].clone();
+            notices = h[1].clone();
+            rs[1].open_jobs() == 0 && !handoffs.is_empty()
+        },
+    );
+    let [Handoff::Received(got)] = handoffs[..] else {
+        panic!("one received fax: {handoffs:?}");
+    };
+    assert_eq!(notices, vec![Handoff::Notice(sent, Effect::Confirmation)]);
+
+    // The records carry the work, and a start finds it.
+    let store = ours.store().clone();
+    let rec = store.get(got).unwrap().unwrap();
+    assert_eq!(rec.message.pending, vec![Pending::Deliver]);
+    let doc = rec.message.document.clone().expect("the pages are kept");
+    assert!(doc.ends_with(&format!("{got}.tif")), "{doc}");
+    assert_eq!(fax_t30::tiff::read_tiff_file(&doc).unwrap().len(), 2);
+    assert_eq!(store.recovery().unwrap().handoffs, vec![got]);
+    let remote_store = remote.store().clone();
+    let job = remote_store.get(sent).unwrap().unwrap();
+    assert_eq!(
+        job.message.pending,
+        vec![Pending::Notice(Effect::Confirmation, Status::Sent)]
+    );
+    assert_eq!(remote_store.recovery().unwrap().handoffs, vec![sent]);
+    assert!(remote_store.pending_mail().unwrap().is_empty());
+
+    // Done once: the mail queued and the mark cleared together.
+    let notifier = Notifier::new(report_config(), DeliveryMode::Mail);
+    assert_eq!(notifier.handoff(&store, got, Language::En, now).unwrap(), 1);
+    assert_eq!(notifier.handoff(&store, got, Language::En, now).unwrap(), 0);
+    let rec = store.get(got).unwrap().unwrap();
+    assert!(rec.message.pending.is_empty());
+    assert_eq!(rec.message.status, Status::Delivered);
+    assert_eq!(store.pending_mail().unwrap().len(), 1);
+    assert!(store.recovery().unwrap().handoffs.is_empty());
+    assert_eq!(
+        notifier
+            .handoff(&remote_store, sent, Language::En, now)
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        notifier
+            .handoff(&remote_store, sent, Language::En, now)
+            .unwrap(),
+        0
+    );
+    let dsn = &remote_store.pending_mail().unwrap()[0];
+    assert_eq!(dsn.kind, "Confirmation", "{dsn:?}");
+    assert!(remote_store
+        .get(sent)
+        .unwrap()
+        .unwrap()
+        .message
+        .pending
+        .is_empty());
+
+    // Local-store mode: the mark is cleared, nothing is mailed, the fax
+    // stays in the journal as received.
+    let local_dir = scratch("flow_handoff_local");
+    let local = Store::open(&local_dir.join("store")).unwrap();
+    let mut m = rec.message.clone();
+    m.status = Status::Received;
+    m.pending = vec![Pending::Deliver];
+    local
+        .insert_batch(&[kernel::store::Record {
+            message: m,
+            job: None,
+        }])
+        .unwrap();
+    let keep = Notifier::new(report_config(), DeliveryMode::LocalStore);
+    assert_eq!(keep.handoff(&local, got, Language::En, now).unwrap(), 0);
+    let kept = local.get(got).unwrap().unwrap().message;
+    assert!(kept.pending.is_empty());
+    assert_eq!(kept.status, Status::Received);
 }

@@ -541,7 +541,7 @@ fn incoming_voice_is_a_wav_attachment_with_voice_message_context() {
     let wav = blob(b"RIFF\x24\0\0\0WAVEfmt ", 8000);
     let inc = Incoming {
         message: &msg,
-        media: Media::Voice { wav: &wav },
+        media: Media::Voice { wav: Some(&wav) },
         language: Language::En,
         now: T0,
     };
@@ -714,7 +714,7 @@ fn every_mail() -> Vec<OutgoingMail> {
                     tiff: None,
                 },
             ),
-            (Service::Voice, Media::Voice { wav: &wav }),
+            (Service::Voice, Media::Voice { wav: Some(&wav) }),
             (Service::Sms, Media::Sms),
         ] {
             let mut m = incoming(service);

@@ -9,7 +9,7 @@ use fax_t30::media::FRAME_DURATION;
 use fax_t30::page::{BilevelPage, PaperSize, Resolution};
 use kernel::job::{Effect, Final, JobState, RetryPolicy};
 use kernel::message::{MessageId, Status, Timestamp};
-use kernel::runner::{outgoing_fax, Runner, RunnerConfig};
+use kernel::runner::{outgoing_fax, Handoff, Runner, RunnerConfig};
 use kernel::store::{Record, Store};
 use line_drivers::fax_machine::{FaxMachineScript, VirtualFaxMachine};
 use line_drivers::loopback::{ExchangeConfig, SharedExchange};
@@ -96,7 +96,12 @@ impl Bench {
             self.exchange.tick(self.media);
             self.machine.tick(self.media);
             self.runner.tick(self.media, self.now).unwrap();
-            effects.extend(self.runner.take_effects());
+            effects.extend(
+                self.runner
+                    .take_handoffs()
+                    .into_iter()
+                    .filter_map(Handoff::notice),
+            );
             if self.runner.open_jobs() == 0 {
                 return effects;
             }

@@ -13,7 +13,7 @@ use kernel::directory::Directory;
 use kernel::message::{MessageId, Status, Timestamp};
 use kernel::numbering::NumberingPlan;
 use kernel::routing::{Router, Rule};
-use kernel::runner::{outgoing_fax, InboundConfig, Runner, RunnerConfig};
+use kernel::runner::{outgoing_fax, Handoff, InboundConfig, Runner, RunnerConfig};
 use kernel::store::Store;
 use line_drivers::loopback::{ExchangeConfig, SharedExchange};
 use line_drivers::{Line, LineCaps};
@@ -132,7 +132,12 @@ impl Bench {
             self.ex.tick(self.media);
             self.ours.tick(self.media, self.now).unwrap();
             self.remote.tick(self.media, self.now).unwrap();
-            self.received.extend(self.ours.take_received());
+            self.received.extend(
+                self.ours
+                    .take_handoffs()
+                    .into_iter()
+                    .filter_map(Handoff::received),
+            );
             if done(self) {
                 return true;
             }

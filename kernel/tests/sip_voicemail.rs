@@ -16,7 +16,7 @@ use kernel::directory::Directory;
 use kernel::message::{Service, Timestamp};
 use kernel::numbering::NumberingPlan;
 use kernel::routing::{AnswerMode, Router, Rule};
-use kernel::runner::{InboundConfig, Runner, RunnerConfig};
+use kernel::runner::{Handoff, InboundConfig, Runner, RunnerConfig};
 use kernel::store::Store;
 use kernel::voice::wav::read_wav;
 use kernel::voice::VoiceSettings;
@@ -130,7 +130,7 @@ fn baresip_leaves_a_voice_message_over_sip() {
         line.tick(media);
         gw.tick(media, Timestamp(1_800_000_000_000 + 20 * k))
             .unwrap();
-        received.extend(gw.take_received());
+        received.extend(gw.take_handoffs().into_iter().filter_map(Handoff::received));
         if peer_status.is_none() {
             peer_status = peer.try_wait().unwrap();
         }

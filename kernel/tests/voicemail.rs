@@ -22,7 +22,7 @@ use kernel::notify::{DeliveryMode, Notifier};
 use kernel::numbering::NumberingPlan;
 use kernel::report::{Language, ReportConfig};
 use kernel::routing::{AnswerMode, Router, Rule};
-use kernel::runner::{outgoing_fax, InboundConfig, LineSpec, Runner, RunnerConfig};
+use kernel::runner::{outgoing_fax, Handoff, InboundConfig, LineSpec, Runner, RunnerConfig};
 use kernel::store::{Record, Store};
 use kernel::voice::prompt::BEEP_HZ;
 use kernel::voice::wav::{read_wav, Pcm};
@@ -294,7 +294,7 @@ fn run(ex: &SharedExchange, gw: &mut Runner, caller: &mut Caller, limit: Duratio
         ex.tick(media);
         caller.tick(media);
         gw.tick(media, now).unwrap();
-        received.extend(gw.take_received());
+        received.extend(gw.take_handoffs().into_iter().filter_map(Handoff::received));
         if t > 5 && caller.done && gw.lines_busy().all(|b| !b) {
             return Run {
                 received,
@@ -378,7 +378,11 @@ fn a_spoken_message_reaches_the_mailbox_as_a_voice_mail_with_the_wav() {
     assert_eq!(m.recipient_address.as_deref(), Some("anna@example.com"));
     assert_eq!(m.recipient_number.as_deref(), Some("+49891234200"));
     assert_eq!(m.caller_number.as_deref(), Some("+49897654321"));
-    assert!(m.status_reason.as_deref().unwrap().contains("silence"));
+    assert_eq!(m.end_reason.as_deref(), Some("silence"));
+    assert_eq!(
+        m.status_reason, None,
+        "silence is how a message ends: complete"
+    );
 
     let pcm = recording(&rec);
     let spoken = speech.len() as f64 / 8000.0;
@@ -475,7 +479,7 @@ fn a_spoken_message_reaches_the_mailbox_as_a_voice_mail_with_the_wav() {
     let mail = de
         .incoming(
             &rec2.message,
-            kernel::report::Media::Voice { wav: &kept },
+            kernel::report::Media::Voice { wav: Some(&kept) },
             Language::De,
             T0,
         )
@@ -504,12 +508,8 @@ fn ended_by_key(then: Then) {
     );
     assert_eq!(r.received.len(), 1);
     let rec = record(&gw, r.received[0]);
-    assert!(rec
-        .message
-        .status_reason
-        .as_deref()
-        .unwrap()
-        .contains("end key"));
+    assert_eq!(rec.message.end_reason.as_deref(), Some("end key"));
+    assert_eq!(rec.message.status_reason, None, "complete, not cut");
     let pcm = recording(&rec);
     eprintln!(
         "{then:?}: recorded {:.2} s of {spoken:.2} s, call {:?}",
@@ -546,14 +546,38 @@ fn hanging_up_ends_the_recording_and_keeps_it() {
     assert!(!caller.cleared_by_gateway);
     assert_eq!(r.received.len(), 1);
     let rec = record(&gw, r.received[0]);
-    assert!(rec
-        .message
-        .status_reason
-        .as_deref()
-        .unwrap()
-        .contains("hung up"));
+    assert_eq!(rec.message.end_reason.as_deref(), Some("caller hung up"));
+    assert_eq!(rec.message.status_reason, None, "complete, not cut");
     let pcm = recording(&rec);
     assert!((pcm.duration_secs() - speech.len() as f64 / 8000.0).abs() <= 0.5);
+}
+
+/// A message cut by the length limit is kept, and marked incomplete (the
+/// one way, with a line that stops delivering audio, that a voicemail is
+/// not complete).
+#[test]
+fn a_message_cut_at_the_length_limit_is_kept_and_marked_incomplete() {
+    let dir = scratch("maxlen");
+    let speech = speech(
+        &dir,
+        "long",
+        "This message goes on and on, longer than the mailbox takes.",
+    );
+    let ex = SharedExchange::new(ExchangeConfig::default());
+    let config = VoicemailConfig {
+        max_length: Duration::from_secs(2),
+        ..VoicemailConfig::default()
+    };
+    let mut gw = gateway(&dir, &ex, config);
+    let mut caller = Caller::new(&ex, "0897654321", "200", speech, Then::HangUp);
+    let r = run(&ex, &mut gw, &mut caller, Duration::from_secs(60));
+    assert_eq!(r.received.len(), 1);
+    let m = record(&gw, r.received[0]).message;
+    assert_eq!(m.end_reason.as_deref(), Some("maximum length reached"));
+    assert_eq!(
+        m.status_reason.as_deref(),
+        Some("recording ended: maximum length reached")
+    );
 }
 
 #[test]
@@ -662,7 +686,7 @@ fn an_auto_detect_number_receives_a_fax_from_a_real_fax_sender() {
         ex.tick(media);
         remote.tick(media, now).unwrap();
         gw.tick(media, now).unwrap();
-        received.extend(gw.take_received());
+        received.extend(gw.take_handoffs().into_iter().filter_map(Handoff::received));
         if remote.open_jobs() == 0 && !received.is_empty() {
             break;
         }

@@ -7,18 +7,11 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use fax_t30::{Document, FaxOptions, FaxOutcome, FaxSession, T38Options, Transport};
+use fax_t30::{FaxEvent, FaxOptions, FaxOutcome, PageSource};
 
-use crate::{CallId, CallProgress, HangupCause, Line, LineError, LineEvent, Media, MediaKind};
-
-/// Hand media from a line to a fax session (DTMF means nothing to T.30).
-pub fn feed(session: &mut FaxSession, media: &Media) {
-    match media {
-        Media::Audio(frame) => session.handle_audio(frame),
-        Media::T38(packet) => session.handle_ifp(packet),
-        Media::Dtmf(_) => {}
-    }
-}
+use crate::{
+    CallEnd, CallId, FaxCall, FaxCallEvent, FaxRole, HangupCause, Line, LineError, LineEvent,
+};
 
 /// What the machine does with its n-th incoming call (1-based).
 #[derive(Debug, Clone, Default)]
@@ -58,12 +51,8 @@ pub struct SentFax {
 }
 
 struct Outgoing {
-    call: CallId,
     number: String,
-    document: PathBuf,
-    session: Option<FaxSession>,
-    cause: Option<HangupCause>,
-    done: bool,
+    fax: FaxCall,
 }
 
 struct Current {
@@ -71,7 +60,8 @@ struct Current {
     number: u32,
     caller: Option<String>,
     file: PathBuf,
-    session: Option<FaxSession>,
+    /// None while the call rings unanswered (scripted).
+    fax: Option<FaxCall>,
     drop_after: Option<u32>,
     /// Ticks left until the scripted cut, once armed.
     cut_in: Option<u32>,
@@ -132,14 +122,16 @@ impl VirtualFaxMachine {
         if self.current.is_some() || self.outgoing.is_some() {
             return Err(LineError::LineBusy);
         }
-        let call = self.line.dial(number, MediaKind::Audio, now)?;
+        let role = FaxRole::Send(PageSource::Tiff(document));
+        let options = FaxOptions {
+            calling_party: true,
+            ..self.options.clone()
+        };
+        let fax = FaxCall::dial(self.line.as_mut(), number, role, options, now)?;
+        let call = fax.call();
         self.outgoing = Some(Outgoing {
-            call,
             number: number.to_string(),
-            document,
-            session: None,
-            cause: None,
-            done: false,
+            fax,
         });
         Ok(call)
     }
@@ -172,51 +164,20 @@ impl VirtualFaxMachine {
 
     /// One media step.
     pub fn tick(&mut self, now: Instant) {
-        while let Some(ev) = self.line.poll_event() {
-            if self.outgoing.as_ref().is_some_and(|o| o.call == ev.call()) {
-                self.handle_outgoing_event(ev);
-            } else {
-                self.handle_event(ev, now);
-            }
-        }
-        self.tick_outgoing(now);
-        let Some(cur) = self.current.as_mut() else {
-            return;
-        };
-        let Some(session) = cur.session.as_mut() else {
-            return;
-        };
-        if session.is_t38() {
-            session.handle_tick();
-            while let Some(p) = session.poll_ifp() {
-                let _ = self.line.send(cur.call, Media::T38(p), now);
-            }
+        let mut others = Vec::new();
+        let line = self.line.as_mut();
+        if let Some(out) = self.outgoing.as_mut() {
+            out.fax.step(line, now, |ev| others.push(ev));
+        } else if let Some(fax) = self.current.as_mut().and_then(|c| c.fax.as_mut()) {
+            fax.step(line, now, |ev| others.push(ev));
         } else {
-            let frame = session.poll_audio();
-            let _ = self.line.send(cur.call, Media::Audio(frame), now);
+            others.extend(std::iter::from_fn(|| line.poll_event()));
         }
-        while let Some(ev) = session.poll_event() {
-            if let fax_t30::FaxEvent::PageStarted { page } = ev {
-                // The next page began: the previous one was confirmed (MCF
-                // sent). Cut 3 s into this page.
-                if cur.drop_after.is_some_and(|k| page == k + 1) {
-                    cur.cut_in = Some(150);
-                }
-            }
+        for ev in others {
+            self.handle_event(ev, now);
         }
-        if let Some(n) = cur.cut_in.as_mut() {
-            *n = n.saturating_sub(1);
-        }
-        if cur.cut_in == Some(0) {
-            // The line fails in the middle of the next page.
-            self.line
-                .hangup(cur.call, HangupCause::NetworkOutOfOrder, now);
-            session.handle_hangup();
-            self.finish_call();
-        } else if session.is_finished() {
-            self.line.hangup(cur.call, HangupCause::NormalClearing, now);
-            self.finish_call();
-        }
+        self.collect_outgoing();
+        self.collect_incoming(now);
     }
 
     fn handle_event(&mut self, ev: LineEvent, now: Instant) {
@@ -227,7 +188,7 @@ impl VirtualFaxMachine {
                 media,
                 ..
             } => {
-                if self.current.is_some() {
+                if self.current.is_some() || self.outgoing.is_some() {
                     self.line.hangup(call, HangupCause::UserBusy, now);
                     return;
                 }
@@ -244,8 +205,8 @@ impl VirtualFaxMachine {
                     call,
                     number: n,
                     caller,
-                    file,
-                    session: None,
+                    file: file.clone(),
+                    fax: None,
                     drop_after: self
                         .script
                         .drop_after_pages
@@ -255,118 +216,101 @@ impl VirtualFaxMachine {
                     cut_in: None,
                 };
                 if !self.script.unanswered_calls.contains(&n) {
-                    let transport = match media {
-                        MediaKind::Audio => Transport::Audio,
-                        MediaKind::T38 => Transport::T38(T38Options::default()),
-                    };
-                    match FaxSession::new(
-                        &self.options,
-                        transport,
-                        Document::Receive(cur.file.clone()),
+                    let role = FaxRole::Receive { file };
+                    match FaxCall::answer(
+                        self.line.as_mut(),
+                        call,
+                        media,
+                        role,
+                        self.options.clone(),
+                        now,
                     ) {
-                        Ok(s) if self.line.answer(call, now).is_ok() => cur.session = Some(s),
-                        _ => {
-                            self.line.hangup(call, HangupCause::TemporaryFailure, now);
-                            return;
-                        }
+                        Ok(fax) => cur.fax = Some(fax),
+                        Err(_) => return, // refused by FaxCall::answer
                     }
                 }
                 self.current = Some(cur);
             }
-            LineEvent::Media { call, media } => {
-                let Some(cur) = self.current.as_mut().filter(|c| c.call == call) else {
-                    return;
-                };
-                if let Some(s) = cur.session.as_mut() {
-                    feed(s, &media);
-                }
-            }
+            // The unanswered call's caller gave up.
             LineEvent::HungUp { call, .. } => {
-                if self.current.as_ref().is_some_and(|c| c.call == call) {
-                    if let Some(s) = self.current.as_mut().and_then(|c| c.session.as_mut()) {
-                        s.handle_hangup();
-                    }
-                    self.finish_call();
+                if self
+                    .current
+                    .as_ref()
+                    .is_some_and(|c| c.call == call && c.fax.is_none())
+                {
+                    self.current = None;
                 }
             }
-            LineEvent::Progress { .. } => {}
+            LineEvent::Progress { .. } | LineEvent::Media { .. } => {}
         }
     }
 
-    fn handle_outgoing_event(&mut self, ev: LineEvent) {
+    fn collect_outgoing(&mut self) {
         let Some(out) = self.outgoing.as_mut() else {
             return;
         };
-        match ev {
-            LineEvent::Progress {
-                progress: CallProgress::Answered,
-                ..
-            } => {
-                let options = FaxOptions {
-                    calling_party: true,
-                    ..self.options.clone()
-                };
-                let doc = Document::Send(fax_t30::PageSource::Tiff(out.document.clone()));
-                match FaxSession::new(&options, Transport::Audio, doc) {
-                    Ok(s) => out.session = Some(s),
-                    Err(_) => {
-                        out.cause = Some(HangupCause::NormalClearing);
-                        out.done = true;
+        let mut end = None;
+        while let Some(ev) = out.fax.poll_event() {
+            if let FaxCallEvent::Ended(e) = ev {
+                end = Some(e);
+            }
+        }
+        let Some(end) = end else {
+            return;
+        };
+        let out = self.outgoing.take().expect("checked");
+        let (cause, outcome) = match end {
+            CallEnd::NotConnected(c) => (Some(c), None),
+            CallEnd::Failed(_) => (Some(HangupCause::NormalClearing), None),
+            CallEnd::Fax(o) => (None, Some(*o)),
+        };
+        self.sent.push(SentFax {
+            number: out.number,
+            cause,
+            outcome,
+        });
+    }
+
+    fn collect_incoming(&mut self, now: Instant) {
+        let Some(cur) = self.current.as_mut() else {
+            return;
+        };
+        let Some(fax) = cur.fax.as_mut() else {
+            return;
+        };
+        if let Some(n) = cur.cut_in.as_mut() {
+            *n = n.saturating_sub(1);
+        }
+        if cur.cut_in == Some(0) {
+            // The line fails in the middle of the next page.
+            fax.hang_up(self.line.as_mut(), HangupCause::NetworkOutOfOrder, now);
+            cur.cut_in = None;
+        }
+        let mut outcome: Option<FaxOutcome> = None;
+        let mut ended = false;
+        while let Some(ev) = fax.poll_event() {
+            match ev {
+                // The next page began: the previous one was confirmed (MCF
+                // sent). Cut 3 s into this page.
+                FaxCallEvent::Fax(FaxEvent::PageStarted { page })
+                    if cur.drop_after.is_some_and(|k| page == k + 1) =>
+                {
+                    cur.cut_in = Some(150);
+                }
+                FaxCallEvent::Ended(end) => {
+                    ended = true;
+                    if let CallEnd::Fax(o) = end {
+                        outcome = Some(*o);
                     }
                 }
+                _ => {}
             }
-            LineEvent::Media { media, .. } => {
-                if let Some(s) = out.session.as_mut() {
-                    feed(s, &media);
-                }
-            }
-            LineEvent::HungUp { cause, .. } => {
-                match out.session.as_mut() {
-                    Some(s) => s.handle_hangup(),
-                    None => out.cause = Some(cause),
-                }
-                out.done = true;
-            }
-            LineEvent::Progress { .. } | LineEvent::Incoming { .. } => {}
         }
-    }
-
-    fn tick_outgoing(&mut self, now: Instant) {
-        let Some(out) = self.outgoing.as_mut() else {
+        if !ended {
             return;
-        };
-        if let Some(s) = out.session.as_mut() {
-            if !s.is_finished() {
-                let frame = s.poll_audio();
-                let _ = self.line.send(out.call, Media::Audio(frame), now);
-            }
-            while s.poll_event().is_some() {}
-            if s.is_finished() && !out.done {
-                self.line.hangup(out.call, HangupCause::NormalClearing, now);
-                out.done = true;
-            }
         }
-        if out.done {
-            if out.session.is_none() && out.cause.is_none() {
-                out.cause = Some(HangupCause::NormalClearing);
-            }
-            let out = self.outgoing.take().expect("checked");
-            if out.session.is_none() {
-                self.line.hangup(out.call, HangupCause::NormalClearing, now);
-            }
-            self.sent.push(SentFax {
-                number: out.number,
-                cause: out.cause,
-                outcome: out.session.as_ref().and_then(|s| s.outcome().cloned()),
-            });
-        }
-    }
-
-    fn finish_call(&mut self) {
-        let Some(cur) = self.current.take() else {
-            return;
-        };
-        if let Some(outcome) = cur.session.as_ref().and_then(|s| s.outcome().cloned()) {
+        let cur = self.current.take().expect("checked");
+        if let Some(outcome) = outcome {
             self.received.push(ReceivedFax {
                 call_number: cur.number,
                 caller: cur.caller,

@@ -68,6 +68,7 @@
 pub mod cause;
 pub mod clock;
 mod error;
+pub mod fax_call;
 pub mod fax_machine;
 pub mod line;
 pub mod loopback;
@@ -76,6 +77,7 @@ pub mod sip;
 pub use cause::{CauseClass, HangupCause};
 pub use clock::{LatenessStats, MediaTicker, SimClock, TickerReport};
 pub use error::LineError;
+pub use fax_call::{CallEnd, FaxCall, FaxCallEvent, FaxRole};
 pub use line::{
     CallId, CallProgress, DtmfDigit, Line, LineCaps, LineEvent, LineId, Media, MediaKind,
 };

@@ -17,7 +17,6 @@ pub mod mime;
 pub mod mx;
 pub mod outbound;
 pub mod policy;
-pub mod render;
 pub mod server;
 pub mod tls;
 pub mod wire;

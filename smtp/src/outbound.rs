@@ -498,27 +498,21 @@ impl Delivery {
         };
         std::fs::create_dir_all(dir).map_err(err)?;
         let path = dir.join(format!("{:016}.eml", mail.id));
-        let tmp = dir.join(format!(".{:016}.eml.tmp", mail.id));
         let reason_line: String = reason
             .chars()
             .filter(|c| !c.is_control())
             .take(900)
             .collect();
-        let mut f = std::fs::File::create(&tmp).map_err(err)?;
-        write!(
-            f,
-            "X-UMS-Dead-Letter: {reason_line}\r\nX-UMS-Envelope-From: <{}>\r\nX-UMS-Envelope-To: {}\r\n",
-            mail.envelope_from,
-            mail.recipients.iter().map(|r| format!("<{r}>")).collect::<Vec<_>>().join(", ")
-        )
+        kernel::durable::write_with(&path, kernel::durable::PRIVATE, |f| {
+            write!(
+                f,
+                "X-UMS-Dead-Letter: {reason_line}\r\nX-UMS-Envelope-From: <{}>\r\nX-UMS-Envelope-To: {}\r\n",
+                mail.envelope_from,
+                mail.recipients.iter().map(|r| format!("<{r}>")).collect::<Vec<_>>().join(", ")
+            )?;
+            f.write_all(&mail.data)
+        })
         .map_err(err)?;
-        f.write_all(&mail.data).map_err(err)?;
-        f.sync_all().map_err(err)?;
-        drop(f);
-        std::fs::rename(&tmp, &path).map_err(err)?;
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
         self.metrics.dead_letters += 1;
         eprintln!(
             "<4>ums: mail {} could not be delivered and was written to {} ({reason_line})",

@@ -14,7 +14,7 @@
 //!   as received ([`kernel::spool`], synced with the records by the store's
 //!   group commit, like an MTA's queue file) and its fax records are
 //!   stored "accepted, not rendered" (`raw_mail` set, no job). The render
-//!   pool ([`crate::render`]) then turns cover, body and attachments into
+//!   pool (`kernel::work`) then turns cover, body and attachments into
 //!   pages; an attachment it cannot render fails the fax with a notice
 //!   naming it.
 
@@ -80,8 +80,8 @@ pub struct GatewayPolicy {
     pub users: RwLock<Vec<(String, String)>>,
     /// Accepted fax mails as received (synced by the store's group commit).
     pub raw_spool: std::sync::Arc<kernel::spool::RawSpool>,
-    /// Renders accepted fax mails after their 250.
-    pub render_pool: std::sync::Arc<crate::render::RenderPool>,
+    /// Renders accepted fax mails after their 250 (the kernel's work pool).
+    pub work: std::sync::Arc<kernel::work::WorkPool>,
     /// Told the ids of new outgoing messages (the runner adopts them).
     pub on_accepted: Box<dyn Fn(Vec<MessageId>) + Send + Sync>,
     /// The wall clock (the shell's); tests pass a fixed one.
@@ -100,10 +100,7 @@ fn reply(code: u16, enhanced: &str, text: &str) -> Reply {
 impl GatewayPolicy {
     fn trusted(&self, peer: &PeerInfo, auth: Option<&str>) -> bool {
         auth.is_some()
-            || self
-                .allowed_networks
-                .read()
-                .expect("not poisoned")
+            || kernel::lock::read(&self.allowed_networks)
                 .iter()
                 .any(|n| n.contains(peer.ip))
     }
@@ -129,7 +126,7 @@ impl Policy for GatewayPolicy {
         _from: &ReversePath,
         to: &ParsedAddress,
     ) -> Verdict {
-        let acceptor = self.acceptor.lock().expect("not poisoned");
+        let acceptor = kernel::lock::lock(&self.acceptor);
         match acceptor.recipient(&to.to_string()) {
             Ok(_) => Verdict::Accept,
             Err(refusal) => {
@@ -140,14 +137,9 @@ impl Policy for GatewayPolicy {
     }
 
     fn auth(&self, identity: &str, password: &str) -> bool {
-        self.users
-            .read()
-            .expect("not poisoned")
-            .iter()
-            .any(|(u, p)| {
-                u.eq_ignore_ascii_case(identity)
-                    && constant_time_eq(p.as_bytes(), password.as_bytes())
-            })
+        kernel::lock::read(&self.users).iter().any(|(u, p)| {
+            u.eq_ignore_ascii_case(identity) && constant_time_eq(p.as_bytes(), password.as_bytes())
+        })
     }
 
     fn message(&self, envelope: &Envelope, data: Vec<u8>) -> DataVerdict {
@@ -166,7 +158,7 @@ impl Policy for GatewayPolicy {
         };
         let mut records: Vec<Record> = Vec::new();
         let mut notices = Vec::new();
-        let mut acceptor = self.acceptor.lock().expect("not poisoned");
+        let mut acceptor = kernel::lock::lock(&self.acceptor);
         // Fax records waiting for the pages of this mail.
         let mut unrendered: Vec<usize> = Vec::new();
         for rcpt in &envelope.recipients {
@@ -236,7 +228,7 @@ impl Policy for GatewayPolicy {
             for &i in &unrendered {
                 records[i].message.raw_mail = Some(raw.clone());
             }
-            render = Some(crate::render::RenderJob {
+            render = Some(kernel::work::RenderJob {
                 raw,
                 ids: unrendered.iter().map(|&i| records[i].message.id).collect(),
             });
@@ -258,7 +250,7 @@ impl Policy for GatewayPolicy {
             .map_or_else(|| "0".into(), |r| r.message.id.to_string());
         (self.on_accepted)(queued);
         if let Some(job) = render {
-            self.render_pool.submit(job);
+            self.work.submit_render(job);
         }
         DataVerdict::Accept(queue_id)
     }

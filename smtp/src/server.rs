@@ -128,13 +128,13 @@ pub async fn serve_until(
         tokio::spawn(async move {
             let _open = open;
             let over = {
-                let mut c = counts.lock().expect("not poisoned");
+                let mut c = kernel::lock::lock(&counts);
                 let n = c.entry(addr.ip()).or_default();
                 *n += 1;
                 *n > config.max_connections_per_client
             };
             let _ = connection(stream, addr, &config, policy, over, stopping).await;
-            let mut c = counts.lock().expect("not poisoned");
+            let mut c = kernel::lock::lock(&counts);
             if let Some(n) = c.get_mut(&addr.ip()) {
                 *n -= 1;
                 if *n == 0 {

@@ -1,4 +1,4 @@
-//! The render pool on its own: a stored "accepted, not rendered" record
+//! The work pool rendering accepted mails (with the connector's MIME walk): a stored "accepted, not rendered" record
 //! becomes a sendable fax (document, pages, waiting job) or a render
 //! failure with the sender's notice naming the attachment; nothing is left
 //! waiting, and recovery finds what a crash left.
@@ -9,10 +9,11 @@ use std::time::Duration;
 
 use kernel::message::{Direction, Message, MessageId, Service, Status, Timestamp};
 use kernel::notify::{DeliveryMode, Notifier};
+use kernel::report::Language;
 use kernel::report::ReportConfig;
 use kernel::spool::RawSpool;
 use kernel::store::{Record, Store};
-use smtp::render::{RenderJob, RenderPool, Renderer};
+use kernel::work::{Deliverer, RenderJob, Renderer, Work, WorkPool};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("ums-smtp250-{name}-{}", std::process::id()));
@@ -40,23 +41,32 @@ fn pool(
     store: &Store,
     spool: &Path,
     raw_spool: &Arc<RawSpool>,
-) -> (RenderPool, mpsc::Receiver<Vec<MessageId>>) {
+) -> (WorkPool, mpsc::Receiver<Vec<MessageId>>) {
     let (tx, rx) = mpsc::channel();
-    let tx = std::sync::Mutex::new(tx);
-    let pool = RenderPool::start(
-        Renderer {
-            options: Default::default(),
-            store: store.clone(),
-            notifier: Notifier::new(
-                ReportConfig::new("ums.test", "example.test"),
-                DeliveryMode::Mail,
-            ),
-            spool: spool.to_path_buf(),
-            raw_spool: raw_spool.clone(),
-            on_rendered: Box::new(move |ids| {
-                let _ = tx.lock().unwrap().send(ids);
+    let notifier = Notifier::new(
+        ReportConfig::new("ums.test", "example.test"),
+        DeliveryMode::Mail,
+    );
+    let pool = WorkPool::start(
+        Work {
+            renderer: Some(Renderer {
+                options: Default::default(),
+                parse: Box::new(smtp::mime::parse_document),
+                store: store.clone(),
+                notifier: notifier.clone(),
+                spool: spool.to_path_buf(),
+                raw_spool: raw_spool.clone(),
+                on_rendered: Box::new(move |ids| {
+                    let _ = tx.send(ids);
+                }),
+                clock: Box::new(|| Timestamp(1_800_000_000_000)),
             }),
-            clock: Box::new(|| Timestamp(1_800_000_000_000)),
+            deliverer: Deliverer {
+                store: store.clone(),
+                notifier,
+                language: Language::En,
+                clock: Box::new(|| Timestamp(1_800_000_000_000)),
+            },
         },
         2,
     );
@@ -107,7 +117,7 @@ fn a_text_mail_becomes_a_sendable_fax_and_its_raw_mail_goes() {
     let (_, later) = unrendered(&store, &raws, TEXT_MAIL);
     assert_eq!(raws.segments().unwrap().len(), 2);
     let (pool, rx) = pool(&store, &spool, &raws);
-    pool.submit(RenderJob {
+    pool.submit_render(RenderJob {
         raw: raw.clone(),
         ids: vec![id],
     });
@@ -145,7 +155,7 @@ fn a_render_error_fails_the_fax_with_a_notice_naming_the_file() {
     let raws = raw_spool(&store, &spool, &[], 1);
     let (id, raw) = unrendered(&store, &raws, PDF_MAIL);
     let (pool, rx) = pool(&store, &spool, &raws);
-    pool.submit(RenderJob {
+    pool.submit_render(RenderJob {
         raw: raw.clone(),
         ids: vec![id],
     });
@@ -204,7 +214,7 @@ fn recovery_renders_what_a_crash_left_and_removes_stray_raw_mails() {
     let stray = spool.join("stray.eml");
     std::fs::write(&stray, TEXT_MAIL).unwrap();
     let (pool, rx) = pool(&store, &spool, &raws);
-    assert_eq!(pool.recover(store.unrendered().unwrap(), &spool), 2);
+    assert_eq!(pool.recover(store.recovery().unwrap(), &spool), (0, 2));
     assert!(!stray.exists(), "the stray raw mail is removed");
     let mut told: Vec<MessageId> = Vec::new();
     while told.len() < 2 {
@@ -222,7 +232,7 @@ fn recovery_renders_what_a_crash_left_and_removes_stray_raw_mails() {
     );
     let later = unrendered(&store, &raws, TEXT_MAIL);
     let before = store.get(a).unwrap();
-    pool.submit(RenderJob {
+    pool.submit_render(RenderJob {
         raw: live[0].clone(),
         ids: vec![a],
     });
@@ -260,9 +270,9 @@ fn render_workers_only_take_idle_cpu() {
     let (pool, rx) = pool(&store, &spool, &raws);
     // A render done: the workers have set their policy by then.
     let (id, raw) = unrendered(&store, &raws, TEXT_MAIL);
-    pool.submit(RenderJob { raw, ids: vec![id] });
+    pool.submit_render(RenderJob { raw, ids: vec![id] });
     rx.recv_timeout(Duration::from_secs(60)).unwrap();
-    let policies = policies("ums-render");
+    let policies = policies("ums-work");
     assert_eq!(policies.len(), pool.workers(), "{policies:?}");
     assert!(policies.iter().all(|&p| p == SCHED_IDLE), "{policies:?}");
     let _ = std::fs::remove_dir_all(&dir);

@@ -65,7 +65,7 @@ impl Font {
         static CACHE: OnceLock<Cache> = OnceLock::new();
         let cache = CACHE.get_or_init(Default::default);
         let key = paths.join("\n");
-        let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
+        let mut c = crate::lock::lock(cache);
         if let Some((_, f)) = c.iter().find(|(k, _)| *k == key) {
             return f.clone();
         }

@@ -30,8 +30,9 @@ pub enum Media<'a> {
         pdf: Option<&'a [u8]>,
         tiff: Option<&'a [u8]>,
     },
-    /// The recording as a WAV file.
-    Voice { wav: &'a [u8] },
+    /// The recording as a WAV file (none when it could not be kept: the
+    /// report says why).
+    Voice { wav: Option<&'a [u8]> },
     /// An SMS: its text is the message's `text`.
     Sms,
 }
@@ -97,11 +98,13 @@ pub fn incoming_mail_with_preview(
             (TemplateKind::IncomingFax, MailKind::IncomingFax)
         }
         Media::Voice { wav } => {
-            let mut part = Part::binary("audio/wav", wav);
-            if msg.duration_secs > 0 {
-                part = part.header("Content-Duration", &msg.duration_secs.to_string());
+            if let Some(wav) = wav {
+                let mut part = Part::binary("audio/wav", wav);
+                if msg.duration_secs > 0 {
+                    part = part.header("Content-Duration", &msg.duration_secs.to_string());
+                }
+                attach(part, format!("voice-{id}.wav"));
             }
-            attach(part, format!("voice-{id}.wav"));
             (TemplateKind::IncomingVoice, MailKind::IncomingVoice)
         }
         Media::Sms => (TemplateKind::IncomingSms, MailKind::IncomingSms),

@@ -629,24 +629,24 @@ impl Templates {
         &self,
         texts: impl IntoIterator<Item = ((TemplateKind, Language), TemplateText)>,
     ) {
-        let mut map = self.0.write().unwrap_or_else(|e| e.into_inner());
+        let mut map = crate::lock::write(&self.0);
         *map = texts.into_iter().collect();
     }
 
     /// The own text for a kind and language, if the site has one.
     pub fn get(&self, kind: TemplateKind, lang: Language) -> Option<TemplateText> {
-        let map = self.0.read().unwrap_or_else(|e| e.into_inner());
+        let map = crate::lock::read(&self.0);
         map.get(&(kind, lang)).cloned()
     }
 
     /// Every own text, as [`Templates::new`] takes them.
     pub fn texts(&self) -> Vec<((TemplateKind, Language), TemplateText)> {
-        let map = self.0.read().unwrap_or_else(|e| e.into_inner());
+        let map = crate::lock::read(&self.0);
         map.iter().map(|(k, v)| (*k, v.clone())).collect()
     }
 
     pub fn len(&self) -> usize {
-        self.0.read().unwrap_or_else(|e| e.into_inner()).len()
+        crate::lock::read(&self.0).len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -657,8 +657,7 @@ impl Templates {
 impl PartialEq for Templates {
     fn eq(&self, other: &Self) -> bool {
         std::sync::Arc::ptr_eq(&self.0, &other.0)
-            || *self.0.read().unwrap_or_else(|e| e.into_inner())
-                == *other.0.read().unwrap_or_else(|e| e.into_inner())
+            || *crate::lock::read(&self.0) == *crate::lock::read(&other.0)
     }
 }
 

@@ -5,22 +5,23 @@
 
 use std::time::Instant;
 
-use fax_t30::{Document, FaxOptions, FaxSession, Transport};
-use line_drivers::{CallId, HangupCause, LineEvent, Media};
+use line_drivers::{CallId, FaxCall, FaxRole, HangupCause, LineEvent, Media, MediaKind};
 
-use super::{file_safe, InboundCall, InboundConfig, Runner, Slot};
-use crate::message::{Direction, Message, Service, Timestamp};
+use super::inbound::{receive_file, receive_options, Receiving};
+use super::incoming::{incoming_message, Arrival};
+use super::{CallState, InboundConfig, Runner, Slot};
+use crate::message::{Service, Timestamp};
 use crate::routing::AnswerMode;
-use crate::store::{Record, StoreError};
+use crate::store::StoreError;
 use crate::voice::{wav, VoiceSettings, VoicemailEngine, VoicemailEvent};
 
 /// A voice (or not yet detected) call on a line.
 pub(super) struct VoiceCall {
     pub call: CallId,
-    caller: Option<String>,
+    pub caller: Option<String>,
     called: String,
     engine: VoicemailEngine,
-    started: Timestamp,
+    pub started: Timestamp,
     /// The far end hung up: no hang-up to send.
     gone: bool,
 }
@@ -120,7 +121,7 @@ impl Runner {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let slot = &mut self.slots[i];
-        let Some(vc) = slot.voice.as_mut() else {
+        let CallState::Voice(vc) = &mut slot.state else {
             return Ok(());
         };
         if !vc.engine.is_finished() {
@@ -139,21 +140,33 @@ impl Runner {
         let Some(outcome) = outcome else {
             return Ok(());
         };
-        let vc = slot.voice.take().expect("checked");
+        let CallState::Voice(vc) = std::mem::replace(&mut slot.state, CallState::Idle) else {
+            return Ok(());
+        };
         let line_name = slot.line.id().0.clone();
         match outcome {
             VoicemailEvent::FaxDetected => {
-                if let Some(inb) = self
+                match self
                     .inbound
                     .as_ref()
-                    .and_then(|cfg| fax_takeover(cfg, &line_name, &vc))
+                    .map(|cfg| fax_takeover(cfg, &line_name, &vc))
                 {
-                    self.slots[i].inbound = Some(inb);
-                    self.voice_to_fax += 1;
-                } else if !vc.gone {
-                    self.slots[i]
-                        .line
-                        .hangup(vc.call, HangupCause::TemporaryFailure, media_now);
+                    Some(Ok(r)) => {
+                        self.slots[i].state = CallState::Receiving(r);
+                        self.voice_to_fax += 1;
+                    }
+                    other => {
+                        if let Some(Err(e)) = other {
+                            eprintln!("<3>ums: fax receiver for call on {line_name}: {e}");
+                        }
+                        if !vc.gone {
+                            self.slots[i].line.hangup(
+                                vc.call,
+                                HangupCause::TemporaryFailure,
+                                media_now,
+                            );
+                        }
+                    }
                 }
             }
             VoicemailEvent::Recorded(recording) => {
@@ -187,74 +200,50 @@ impl Runner {
             return Ok(());
         };
         let id = self.store.next_id()?;
-        let mut m = Message::new(id, Direction::Incoming, Service::Voice, vc.started);
-        m.caller_number = vc.caller.as_deref().map(|raw| {
-            cfg.plan
-                .normalize_caller(raw, None)
-                .map_or_else(|| raw.to_string(), |n| n.as_str().to_string())
-        });
-        let called = cfg.plan.normalize_called(&vc.called, None);
-        let route = match &called {
-            Some(n) => cfg.router.route(n, Service::Voice),
-            None => cfg.router.route_raw(&vc.called, None, Service::Voice),
+        let arrival = Arrival {
+            service: Service::Voice,
+            caller: vc.caller.as_deref(),
+            called: &vc.called,
+            line: &line_name,
+            started: vc.started,
         };
-        m.recipient_number = Some(called.map_or(vc.called.clone(), |n| n.as_str().to_string()));
-        m.recipient_address = Some(route.mailbox.clone());
-        m.user = route.user.clone();
-        m.unrouted = route.unrouted;
+        let mut m = incoming_message(cfg, id, &arrival, now);
         m.duration_secs = recording.duration().as_secs_f64().round() as u32;
-        m.line = Some(line_name);
-        m.updated_at = now;
-        m.completed_at = Some(now);
-        m.status_reason = Some(format!("recording ended: {}", recording.ended_by.text()));
-        // The WAV is on disk (synced) before the record that points at it.
+        // Silence, the end key and hanging up are how a message ends; only
+        // a recording cut by the length limit or a line that stopped
+        // delivering audio is incomplete.
+        m.end_reason = Some(recording.ended_by.text().to_string());
+        if !recording.ended_by.is_complete() {
+            m.status_reason = Some(format!("recording ended: {}", recording.ended_by.text()));
+        }
+        // The WAV is on disk (file and directory) before the record that
+        // points at it.
         let path = cfg.spool.join(format!("{id}.wav"));
-        let written = write_synced(&path, &wav::write_wav_8k(&recording.samples));
-        match written {
+        self.store.failpoint("before:received-document");
+        match crate::durable::write(&path, &wav::write_wav_8k(&recording.samples)) {
             Ok(()) => m.document = Some(path.display().to_string()),
             Err(e) => {
-                eprintln!("<3>ums: voice message {id}: {}: {e}", path.display());
+                eprintln!("<3>ums: voice message {id}: {e}");
                 m.status_reason = Some(format!("recording not saved: {e}"));
             }
         }
-        self.store.insert_batch(&[Record {
-            message: m,
-            job: None,
-        }])?;
-        self.received.push(id);
+        self.store.failpoint("after:received-document");
+        self.store_incoming(m)?;
         Ok(())
     }
 }
 
-fn write_synced(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut f = std::fs::File::create(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()
-}
-
 /// A fax receiver for a call that is already answered (auto-detect heard
 /// CNG): it starts with CED and DIS, as if it had just picked up.
-fn fax_takeover(cfg: &InboundConfig, line_name: &str, vc: &VoiceCall) -> Option<InboundCall> {
-    let call = vc.call;
-    let options = FaxOptions {
-        calling_party: false,
-        ident: cfg.ident.clone(),
-        ..FaxOptions::default()
+fn fax_takeover(cfg: &InboundConfig, line_name: &str, vc: &VoiceCall) -> Result<Receiving, String> {
+    let role = FaxRole::Receive {
+        file: receive_file(cfg, line_name, vc.call),
     };
-    let file = cfg
-        .spool
-        .join(format!("rx-{}-{}.tif", file_safe(line_name), call.0));
-    let session =
-        FaxSession::new(&options, Transport::Audio, Document::Receive(file.clone())).ok()?;
-    Some(InboundCall {
-        call,
+    let fax = FaxCall::answered(vc.call, MediaKind::Audio, role, receive_options(cfg))?;
+    Ok(Receiving {
+        fax,
         caller: vc.caller.clone(),
         called: vc.called.clone(),
-        file,
-        session,
         started: vc.started,
-        options,
-        parts: Vec::new(),
     })
 }

@@ -55,6 +55,16 @@ impl EndReason {
             EndReason::NoMedia => "no audio from the line",
         }
     }
+
+    /// Silence, the end key and hanging up are the normal ways to finish
+    /// a message; the length limit or a line that stopped delivering audio
+    /// cut it.
+    pub fn is_complete(self) -> bool {
+        matches!(
+            self,
+            EndReason::Silence | EndReason::Key | EndReason::HangUp
+        )
+    }
 }
 
 /// A finished recording, 8 kHz linear.

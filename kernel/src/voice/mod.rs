@@ -8,7 +8,7 @@
 //!  engine.rs  VoicemailEngine: prompt → record → Recorded | Dropped | FaxDetected
 //!  prompt.rs  default greeting (a chime made in code) and the beep
 //!  wav.rs     RIFF/WAVE in (greetings, resampled to 8 kHz) and out (recordings)
-//!  deliver.rs recording → RFC 3458 voice-message mail with the WAV
+//!  (the mail of a recording: `Notifier::incoming_mails`, RFC 3458 voice-message with the WAV)
 //! ```
 //!
 //! The engine lives in the kernel, not in `line-drivers`: it is the voice
@@ -17,7 +17,6 @@
 //! In-band DTMF and CNG detection come from spandsp through
 //! [`fax_t30::tones`].
 
-pub mod deliver;
 pub mod engine;
 pub mod prompt;
 pub mod wav;

@@ -12,7 +12,7 @@ use kernel::directory::Directory;
 use kernel::message::{MessageId, Timestamp};
 use kernel::numbering::NumberingPlan;
 use kernel::routing::{AnswerMode, Router, Rule};
-use kernel::runner::{InboundConfig, Runner, RunnerConfig};
+use kernel::runner::{Handoff, InboundConfig, Runner, RunnerConfig};
 use kernel::store::Store;
 use line_drivers::sip::{SharedSipLine, TrunkConfig, TrunkMode};
 use line_drivers::Line;
@@ -118,7 +118,12 @@ pub fn run_pair(
         }
         sender.tick(media, now).unwrap();
         receiver.tick(media, now).unwrap();
-        received.extend(receiver.take_received());
+        received.extend(
+            receiver
+                .take_handoffs()
+                .into_iter()
+                .filter_map(Handoff::received),
+        );
         each(media);
         if sender.open_jobs() == 0
             && !received.is_empty()

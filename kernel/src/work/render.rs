@@ -1,35 +1,31 @@
-//! The render pool: accepted fax mails become pages off the SMTP path.
+//! Rendering accepted fax mails into pages, off the SMTP path.
 //!
 //! ```text
-//!  DATA end (policy) ── raw mail appended to the raw spool, records
+//!  DATA end (smtp::policy) ── raw mail appended to the raw spool, records
 //!        │   "accepted, not rendered" (raw_mail set, no job); the group
 //!        │   commit syncs the spool, then flushes the records ── 250
 //!        ▼
-//!  RenderPool::submit ──▶ N worker threads (SCHED_IDLE) ── render_mail ──▶
-//!        T.6 TIFF-F fsynced in the spool, records get document, pages and
-//!        a waiting job (or fail with the sender's notice), flushed ──▶
-//!        on_rendered(ids) (the runner adopts them) ── raw mail released
+//!  WorkPool::submit_render ──▶ worker (SCHED_IDLE) ── render_mail ──▶
+//!        T.6 TIFF-F in the spool (synced by the group commit), records get
+//!        document, pages and a waiting job (or fail with the sender's
+//!        notice), flushed ──▶ on_rendered(ids) (the runner adopts them)
+//!        ── raw mail released
 //! ```
 //!
 //! Nothing is lost at any point: until the records are rewritten they
-//! still name their raw mail, and [`RenderPool::recover`] (at start)
-//! submits every such record again. Rendering is idempotent: a record
-//! that is no longer waiting for its pages is left alone.
+//! still name their raw mail, and [`WorkPool::recover`](super::WorkPool::recover)
+//! (at start) submits every such record again. Rendering is idempotent: a
+//! record that is no longer waiting for its pages is left alone.
 
-use std::path::{Path, PathBuf};
-use std::sync::{mpsc, Arc, Mutex};
+use std::path::PathBuf;
+use std::sync::Arc;
 
-use kernel::job::Job;
-use kernel::message::{MessageId, Status, Timestamp};
-use kernel::notify::Notifier;
-use kernel::report::{Cause, Language};
-use kernel::store::{Record, Store};
-use mail_parser::MessageParser;
-
-/// The nice value of the render workers where they cannot be made
-/// SCHED_IDLE: the SMTP accept path (and the media thread) come first on a
-/// busy appliance.
-pub const WORKER_NICE: i32 = 10;
+use crate::job::Job;
+use crate::message::{MessageId, Status, Timestamp};
+use crate::notify::Notifier;
+use crate::render::MailDocument;
+use crate::report::{Cause, Language};
+use crate::store::{Record, Store};
 
 /// One accepted mail to render: its raw bytes in the spool (the records'
 /// `raw_mail`, see [`kernel::spool::RawSpool`]) and the records (one per fax
@@ -40,131 +36,28 @@ pub struct RenderJob {
     pub ids: Vec<MessageId>,
 }
 
+/// A mail as received into the renderer's document; `None`: not a mail.
+pub type MailParser = Box<dyn Fn(&[u8]) -> Option<MailDocument> + Send + Sync>;
+
 /// What the workers need from the rest of the gateway.
 pub struct Renderer {
     /// Paper, resolution, cover mode (`[render]`); the daemon swaps them on
-    /// reload (the same value as [`GatewayPolicy::render`](crate::policy::GatewayPolicy::render)).
-    pub options: std::sync::Arc<std::sync::RwLock<kernel::render::RenderOptions>>,
+    /// reload (the same value the SMTP policy holds).
+    pub options: Arc<std::sync::RwLock<crate::render::RenderOptions>>,
+    /// A mail as received into the neutral document the renderer takes
+    /// (the SMTP connector's MIME walk, `smtp::mime`); `None`: it cannot
+    /// be parsed.
+    pub parse: MailParser,
     pub store: Store,
     pub notifier: Notifier,
     /// The TIFF-F files are written here.
     pub spool: PathBuf,
     /// Where the accepted mails are (read, then released once rendered).
-    pub raw_spool: Arc<kernel::spool::RawSpool>,
+    pub raw_spool: Arc<crate::spool::RawSpool>,
     /// Told the ids of faxes that became sendable (the runner adopts them).
     pub on_rendered: Box<dyn Fn(Vec<MessageId>) + Send + Sync>,
     /// The wall clock (the shell's); tests pass a fixed one.
     pub clock: Box<dyn Fn() -> Timestamp + Send + Sync>,
-}
-
-/// A bounded set of worker threads fed by a queue.
-pub struct RenderPool {
-    tx: Mutex<mpsc::Sender<RenderJob>>,
-    workers: usize,
-}
-
-impl RenderPool {
-    /// Start `workers` threads (at least one). They run until the process
-    /// ends (or the pool is dropped and the queue is empty).
-    pub fn start(renderer: Renderer, workers: usize) -> RenderPool {
-        let workers = workers.max(1);
-        let (tx, rx) = mpsc::channel::<RenderJob>();
-        let rx = Arc::new(Mutex::new(rx));
-        let renderer = Arc::new(renderer);
-        for n in 0..workers {
-            let rx = Arc::clone(&rx);
-            let renderer = Arc::clone(&renderer);
-            let spawned = std::thread::Builder::new()
-                .name(format!("ums-render-{n}"))
-                .spawn(move || {
-                    lower_priority();
-                    loop {
-                        let job = match rx.lock() {
-                            Ok(rx) => rx.recv(),
-                            Err(_) => return,
-                        };
-                        match job {
-                            Ok(job) => renderer.render(&job),
-                            Err(_) => return,
-                        }
-                    }
-                });
-            if let Err(e) = spawned {
-                eprintln!("render worker {n} could not start: {e}");
-            }
-        }
-        RenderPool {
-            tx: Mutex::new(tx),
-            workers,
-        }
-    }
-
-    /// The number of worker threads.
-    pub fn workers(&self) -> usize {
-        self.workers
-    }
-
-    /// Queue a mail for rendering. Its records are already durable: if the
-    /// process ends first, [`RenderPool::recover`] finds them again.
-    pub fn submit(&self, job: RenderJob) {
-        let _ = self.tx.lock().unwrap_or_else(|e| e.into_inner()).send(job);
-    }
-
-    /// At start: queue every accepted but unrendered record
-    /// ([`Store::unrendered`]) again (one job per raw mail), and remove raw mails of an older
-    /// version (one `.eml` file each in `spool`) no record waits for (left
-    /// by a crash after their records were rendered); the raw spool drops
-    /// its own unused segments when it opens. Returns the number of mails
-    /// queued.
-    pub fn recover(&self, unrendered: Vec<Record>, spool: &Path) -> usize {
-        let mut jobs: Vec<RenderJob> = Vec::new();
-        for rec in unrendered {
-            let raw = rec.message.raw_mail.clone().unwrap_or_default();
-            match jobs.iter_mut().find(|j| j.raw == raw) {
-                Some(j) => j.ids.push(rec.message.id),
-                None => jobs.push(RenderJob {
-                    raw,
-                    ids: vec![rec.message.id],
-                }),
-            }
-        }
-        if let Ok(dir) = std::fs::read_dir(spool) {
-            for entry in dir.filter_map(Result::ok) {
-                let path = entry.path();
-                let is_raw = path.extension().is_some_and(|e| e == "eml");
-                if is_raw && !jobs.iter().any(|j| Path::new(&j.raw) == path) {
-                    let _ = std::fs::remove_file(&path);
-                }
-            }
-        }
-        let n = jobs.len();
-        for job in jobs {
-            self.submit(job);
-        }
-        n
-    }
-}
-
-/// Workers yield to the SMTP path and the media thread: SCHED_IDLE, so a
-/// render runs only on CPU time nothing else wants (an SMTP session or the
-/// media ticker that wakes up takes the core at once; nice +10 still took a
-/// tenth of it, enough to halve the accept rate under a mail burst). Where
-/// the scheduler policy cannot be changed (a seccomp filter), nice +10.
-/// Best effort: a worker that keeps the default priority still renders.
-fn lower_priority() {
-    use thread_priority::unix::{
-        set_thread_priority_and_policy, thread_native_id, NormalThreadSchedulePolicy,
-        ThreadSchedulePolicy,
-    };
-    let idle = set_thread_priority_and_policy(
-        thread_native_id(),
-        thread_priority::ThreadPriority::Min,
-        ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle),
-    );
-    if idle.is_err() {
-        let tid = rustix::thread::gettid();
-        let _ = rustix::process::setpriority_process(Some(tid), WORKER_NICE);
-    }
 }
 
 impl Renderer {
@@ -187,7 +80,7 @@ impl Renderer {
             return;
         }
         let first = records[0].message.id;
-        let result = kernel::spool::RawSpool::read(&job.raw)
+        let result = crate::spool::RawSpool::read(&job.raw)
             .map_err(|e| RenderFailure::new(None, format!("spool {}: {e}", job.raw)))
             .and_then(|data| {
                 // A panic in a decoder must not take the worker (and the
@@ -250,16 +143,13 @@ impl Renderer {
     }
 
     /// The pages of a mail as one T.6 TIFF-F: the mail becomes a neutral
-    /// [`MailDocument`](kernel::render::MailDocument)
-    /// ([`crate::mime::to_document`]) and the kernel's renderer makes the
-    /// cover, body and attachment pages ([`kernel::render::render_mail`]).
+    /// [`MailDocument`] (`parse`) and the renderer makes the cover, body
+    /// and attachment pages ([`crate::render::render_mail`]).
     fn document(&self, data: &[u8]) -> Result<(Vec<u8>, u32), RenderFailure> {
-        let mail = MessageParser::default()
-            .parse(data)
+        let doc = (self.parse)(data)
             .ok_or_else(|| RenderFailure::new(None, "the message could not be parsed".into()))?;
-        let doc = crate::mime::to_document(&mail);
-        let options = self.options.read().expect("not poisoned").clone();
-        let rendered = kernel::render::render_mail(&doc, &options)
+        let options = crate::lock::read(&self.options).clone();
+        let rendered = crate::render::render_mail(&doc, &options)
             .map_err(|e| RenderFailure::new(e.attachment(), e.to_string()))?;
         let bytes = fax_t30::tiff::write_tiff(&rendered.pages, &Default::default());
         Ok((bytes, rendered.pages.len() as u32))
