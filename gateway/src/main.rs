@@ -147,6 +147,29 @@ enum BenchCommand {
     /// loopback, one pinned core: calls with no late media frame, against
     /// the loopback fax engine's figure measured in the same run.
     Sip(SipBenchArgs),
+    /// Tick lateness of fax calls in progress while incoming faxes are
+    /// received and delivered as mail with previews, against the same calls
+    /// alone, in the same run (the daemon's media loop and work pool).
+    Media(MediaBenchArgs),
+}
+
+#[derive(Args)]
+struct MediaBenchArgs {
+    /// Outgoing fax calls kept in progress.
+    #[arg(long, default_value_t = 32)]
+    calls: usize,
+    /// Incoming faxes received and delivered in the second phase.
+    #[arg(long, default_value_t = 8)]
+    faxes: usize,
+    /// Fine A4 pages per incoming fax.
+    #[arg(long, default_value_t = 10)]
+    pages: u32,
+    /// Seconds of the first phase (the calls alone).
+    #[arg(long, default_value_t = 60)]
+    alone_secs: u64,
+    /// The second phase gives up after this many seconds.
+    #[arg(long, default_value_t = 900)]
+    limit_secs: u64,
 }
 
 #[derive(Args)]
@@ -225,6 +248,7 @@ fn main() -> ExitCode {
         Command::Bench(BenchCommand::Smtp(args)) => bench_smtp(args),
         Command::Bench(BenchCommand::Render(args)) => bench_render(args),
         Command::Bench(BenchCommand::Sip(args)) => bench_sip(args),
+        Command::Bench(BenchCommand::Media(args)) => bench_media(args),
         Command::Serve(args) => serve(args),
         Command::Render(args) => Ok(gateway::render_cmd::run(&args)),
         Command::CheckConfig(args) => check_config(args),
@@ -507,6 +531,29 @@ fn bench_sip(args: SipBenchArgs) -> CliResult {
         sip_cpu / raw.calls_per_core().max(1e-9)
     );
     let _ = std::fs::remove_dir_all(&work_dir);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench_media(args: MediaBenchArgs) -> CliResult {
+    let cfg = gateway::bench_media::MediaBench {
+        calls: args.calls,
+        faxes: args.faxes,
+        pages: args.pages,
+        alone: std::time::Duration::from_secs(args.alone_secs),
+        limit: std::time::Duration::from_secs(args.limit_secs),
+        work_dir: gateway::bench_media::work_dir(&std::env::temp_dir()),
+    };
+    let r = gateway::bench_media::run(&cfg);
+    let _ = std::fs::remove_dir_all(&cfg.work_dir);
+    let r = r?;
+    print!("{}", gateway::bench_media::report(&cfg, &r));
+    if r.delivered < cfg.faxes {
+        return Err(format!(
+            "only {} of {} incoming faxes were delivered in {} s",
+            r.delivered, cfg.faxes, args.limit_secs
+        )
+        .into());
+    }
     Ok(ExitCode::SUCCESS)
 }
 

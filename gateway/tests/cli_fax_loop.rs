@@ -182,3 +182,43 @@ fn bench_channels_prints_both_figures_and_the_ratio() {
         "{stdout}"
     );
 }
+
+/// `ums bench media` runs both phases on the daemon's media loop and work
+/// pool and reports them; a tiny run checks the report and that the
+/// incoming fax really was delivered as mail, not the machine's speed.
+#[test]
+fn bench_media_delivers_the_incoming_faxes_and_reports_both_phases() {
+    let out = ums()
+        .args([
+            "bench",
+            "media",
+            "--calls",
+            "2",
+            "--faxes",
+            "1",
+            "--pages",
+            "1",
+            "--alone-secs",
+            "2",
+            "--limit-secs",
+            "240",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(field(&stdout, "alone").contains("p99"), "{stdout}");
+    assert!(
+        field(&stdout, "with deliveries").contains("p99"),
+        "{stdout}"
+    );
+    assert!(
+        field(&stdout, "delivered").starts_with("1 of 1 faxes, 1 pages"),
+        "{stdout}"
+    );
+    assert!(field(&stdout, "p99 difference").contains("ms"), "{stdout}");
+}
