@@ -22,13 +22,7 @@ use line_drivers::fax_machine::{FaxMachineScript, VirtualFaxMachine};
 use line_drivers::loopback::{ExchangeConfig, SharedExchange};
 use line_drivers::{Line, LineCaps};
 use mail_parser::{MessageParser, MimeHeaders};
-
-fn scratch(name: &str) -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+use test_kit::{origin, Scratch};
 
 fn document(dir: &Path, name: &str, pages: u32) -> PathBuf {
     let res = Resolution::Standard;
@@ -90,11 +84,6 @@ fn run(
     panic!("not done after a simulated hour");
 }
 
-#[allow(clippy::disallowed_methods)] // origin of the simulated media clock
-fn origin() -> Instant {
-    Instant::now()
-}
-
 fn inbound(dir: &Path) -> InboundConfig {
     let plan = NumberingPlan::germany("89", "1234");
     let directory = Directory {
@@ -115,7 +104,7 @@ fn inbound(dir: &Path) -> InboundConfig {
 
 #[test]
 fn an_incoming_fax_is_routed_stored_and_mailed_as_pdf() {
-    let dir = scratch("flow_incoming");
+    let dir = Scratch::new("flow_incoming");
     let ex = SharedExchange::new(ExchangeConfig::default());
     // Our gateway on 100 (routed) and 101 (no rule); a remote gateway on 300.
     let mut ours = runner(
@@ -274,7 +263,7 @@ struct Outgoing {
     ex: SharedExchange,
     runner: Runner,
     machines: Vec<VirtualFaxMachine>,
-    dir: PathBuf,
+    dir: Scratch,
     media: Instant,
     now: Timestamp,
 }
@@ -285,7 +274,7 @@ fn outgoing(
     remotes: &[(&str, FaxMachineScript)],
     config: RunnerConfig,
 ) -> Outgoing {
-    let dir = scratch(name);
+    let dir = Scratch::new(name);
     let ex = SharedExchange::new(ExchangeConfig::default());
     let lines = kernel_lines
         .iter()
@@ -474,7 +463,7 @@ fn low_priority_waits_for_its_window_and_send_at_is_honoured() {
         o.runner.store().update(&rec, "SendAt").unwrap();
     }
     // Reload so the runner sees the send-at time.
-    let dir = o.dir.clone();
+    let dir = o.dir.to_path_buf();
     let ex = o.ex.clone();
     drop(std::mem::replace(
         &mut o.runner,

@@ -23,6 +23,7 @@ use kernel::store::{Record, Store};
 use line_drivers::sip::{FaxTransport, SharedSipLine, SipLine, SipLineConfig, T38Policy};
 use line_drivers::Line;
 use sip_common::*;
+use test_kit::wall;
 
 #[allow(clippy::too_many_arguments)] // a test helper: every knob of the two lines
 fn line(
@@ -58,7 +59,7 @@ struct Done {
 }
 
 fn fax(name: &str, sip: u16, rtp: u16, sender_t38: bool, b_t38_lost: bool) -> Done {
-    let dir = scratch(&format!("sipswitch-{name}"));
+    let dir = fax_dirs(&format!("sipswitch-{name}"));
     let (doc, tiff) = document(&dir, 3, 70);
     let pages: Vec<_> = tiff.iter().map(|p| p.decode().unwrap()).collect();
 
