@@ -23,7 +23,7 @@ use kernel::store::{Record, Store};
 use line_drivers::sip::{FaxTransport, SharedSipLine, SipLine, SipLineConfig, T38Policy};
 use line_drivers::Line;
 use sip_common::*;
-use test_kit::wall;
+use test_kit::{wall, Scratch};
 
 #[allow(clippy::too_many_arguments)] // a test helper: every knob of the two lines
 fn line(
@@ -56,6 +56,8 @@ struct Done {
     sender_line: SharedSipLine,
     receiver_line: SharedSipLine,
     pages: Vec<BilevelPage>,
+    /// Holds the received fax that `received` names (removed when dropped).
+    _dir: Scratch,
 }
 
 fn fax(name: &str, sip: u16, rtp: u16, sender_t38: bool, b_t38_lost: bool) -> Done {
@@ -100,6 +102,7 @@ fn fax(name: &str, sip: u16, rtp: u16, sender_t38: bool, b_t38_lost: bool) -> Do
         sender_line: a,
         receiver_line: b,
         pages,
+        _dir: dir,
     }
 }
 
