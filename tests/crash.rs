@@ -22,7 +22,7 @@ use std::time::Duration;
 use kernel::job::{Final, JobState};
 use kernel::store::Store;
 use rand::{Rng, SeedableRng};
-use system_tests::scratch;
+use test_kit::Scratch;
 
 const PAGES: u32 = 2;
 
@@ -149,7 +149,7 @@ fn a_crash_at_every_state_transition_loses_nothing() {
             &[1, 7, 23]
         };
         for &nth in nths {
-            let dir = scratch(&format!("crash_fp_{}_{nth}", point.replace(':', "_")));
+            let dir = Scratch::new(&format!("crash_fp_{}_{nth}", point.replace(':', "_")));
             let mut accepted = BTreeSet::new();
             let r = run(&dir, 30, Some(&format!("{point}@{nth}")), None);
             assert!(r.crashed && !r.done, "{point}@{nth} must stop the process");
@@ -163,7 +163,7 @@ fn a_crash_at_every_state_transition_loses_nothing() {
 
 #[test]
 fn a_crash_during_recovery_loses_nothing() {
-    let dir = scratch("crash_in_recovery");
+    let dir = Scratch::new("crash_in_recovery");
     let mut accepted = BTreeSet::new();
     // Crash mid-call, then again while resolving that call at restart.
     let r = run(&dir, 20, Some("after:PageConfirmed@3"), None);
@@ -182,7 +182,7 @@ fn a_crash_during_recovery_loses_nothing() {
 
 #[test]
 fn random_kill_9_under_load_loses_none_of_1000_messages() {
-    let dir = scratch("crash_random");
+    let dir = Scratch::new("crash_random");
     let mut rng = rand::rngs::SmallRng::seed_from_u64(0x5eed);
     let mut accepted = BTreeSet::new();
     let mut crashes = 0;

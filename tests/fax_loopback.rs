@@ -4,13 +4,15 @@
 //! with the sent ones bit for bit by our decoder here; the third-party check
 //! of the same output is in `third_party_decoders.rs`.
 
+use std::path::Path;
+
 use fax_t30::media::FRAME_DURATION;
 use fax_t30::page::{BilevelPage, PaperSize, Resolution};
 use fax_t30::{FaxEvent, MaxRate, PageSource, Role, T38Options};
 use gateway::faxloop::{run_simulated, CallReport, CallSetup, Side};
 use line_drivers::loopback::{Behaviour, Impairments, NumberPattern};
 use line_drivers::HangupCause;
-use system_tests::scratch;
+use test_kit::Scratch;
 
 fn document(pages: u32, res: Resolution, seed: u64) -> Vec<BilevelPage> {
     let w = PaperSize::A4.width();
@@ -29,8 +31,8 @@ struct Case {
     impairments: Impairments,
 }
 
-fn setup(case: &Case, src: &[BilevelPage]) -> CallSetup {
-    let dir = scratch(case.name);
+/// The call for `case`, its files in `dir`.
+fn setup(case: &Case, src: &[BilevelPage], dir: &Path) -> CallSetup {
     let mut s = CallSetup::new(
         PageSource::Pages {
             pages: src.to_vec(),
@@ -62,7 +64,8 @@ fn received_pages(report: &CallReport) -> Vec<BilevelPage> {
 /// for, events in order, the received bitmaps identical to the sent ones.
 fn clean_transfer(case: Case) {
     let src = document(case.pages, case.res, 100);
-    let report = run_simulated(setup(&case, &src)).expect("call runs");
+    let dir = Scratch::new(case.name);
+    let report = run_simulated(setup(&case, &src, &dir)).expect("call runs");
     let tx = report.sender.as_ref().expect("sender outcome");
     assert!(tx.success, "{}: {}", case.name, tx.summary());
     assert_eq!(tx.pages_confirmed, case.pages);
@@ -215,7 +218,8 @@ fn noisy_line_with_ecm_delivers_pixel_exact_pages() {
         impairments: noisy(7),
     };
     let src = document(case.pages, case.res, 300);
-    let report = run_simulated(setup(&case, &src)).expect("call runs");
+    let dir = Scratch::new(case.name);
+    let report = run_simulated(setup(&case, &src, &dir)).expect("call runs");
     let tx = report.sender.as_ref().unwrap();
     assert!(tx.success, "{}", tx.summary());
     let got = received_pages(&report);
@@ -238,7 +242,8 @@ fn noisy_line_without_ecm_reports_bad_rows() {
         impairments: noisy(7),
     };
     let src = document(case.pages, case.res, 300);
-    let report = run_simulated(setup(&case, &src)).expect("call runs");
+    let dir = Scratch::new(case.name);
+    let report = run_simulated(setup(&case, &src, &dir)).expect("call runs");
     let rx = report.receiver.as_ref().expect("receiver outcome");
     let bad: u32 = rx.received_pages.iter().map(|p| p.bad_rows).sum();
     assert!(bad > 0, "noise at 22 dB SNR must damage rows: {rx:?}");
@@ -274,7 +279,8 @@ fn t38_with_five_percent_loss_and_redundancy() {
         },
     };
     let src = document(case.pages, case.res, 500);
-    let mut s = setup(&case, &src);
+    let dir = Scratch::new(case.name);
+    let mut s = setup(&case, &src, &dir);
     s.t38 = Some(T38Options::default());
     let report = run_simulated(s).expect("call runs");
     let tx = report.sender.as_ref().unwrap();
@@ -306,7 +312,8 @@ fn t38_clean_without_ecm() {
         impairments: Impairments::CLEAN,
     };
     let src = document(case.pages, case.res, 600);
-    let mut s = setup(&case, &src);
+    let dir = Scratch::new(case.name);
+    let mut s = setup(&case, &src, &dir);
     s.t38 = Some(T38Options::default());
     let report = run_simulated(s).expect("call runs");
     let tx = report.sender.as_ref().unwrap();
@@ -327,7 +334,8 @@ fn call_dropped_after_page_two_of_four() {
             impairments: Impairments::CLEAN,
         };
         let src = document(case.pages, case.res, 700);
-        let mut s = setup(&case, &src);
+        let dir = Scratch::new(case.name);
+        let mut s = setup(&case, &src, &dir);
         s.drop_after_pages = Some(2);
         let report = run_simulated(s).expect("call runs");
 
@@ -372,7 +380,8 @@ fn caller_reaching_a_line_nobody_answers() {
         impairments: Impairments::CLEAN,
     };
     let src = document(1, case.res, 800);
-    let mut s = setup(&case, &src);
+    let dir = Scratch::new(case.name);
+    let mut s = setup(&case, &src, &dir);
     s.no_answer = true;
     let report = run_simulated(s).expect("call runs");
     assert_eq!(report.line_cause, Some(HangupCause::NoAnswer));
@@ -396,7 +405,8 @@ fn header_line_is_printed_above_each_page() {
         impairments: Impairments::CLEAN,
     };
     let src = document(2, case.res, 900);
-    let mut s = setup(&case, &src);
+    let dir = Scratch::new(case.name);
+    let mut s = setup(&case, &src, &dir);
     s.sender.header = Some("ACME Corp".into());
     let report = run_simulated(s).expect("call runs");
     assert!(report.sender_succeeded());
@@ -433,7 +443,8 @@ fn a_line_too_poor_for_14400_makes_the_sender_retrain_and_fall_back() {
         },
     };
     let src = document(1, case.res, 1000);
-    let report = run_simulated(setup(&case, &src)).expect("call runs");
+    let dir = Scratch::new(case.name);
+    let report = run_simulated(setup(&case, &src, &dir)).expect("call runs");
     let tx = report.sender.as_ref().unwrap();
     assert!(tx.success, "{}", tx.summary());
     assert!(tx.bit_rate < 14400, "fell back: {}", tx.bit_rate);
@@ -466,20 +477,11 @@ fn dial_virtual(name: &str, number: &str, behaviour: Behaviour) -> CallReport {
         impairments: Impairments::CLEAN,
     };
     let src = document(1, case.res, 1100);
-    let mut s = setup(
-        &Case {
-            name: leak(name),
-            ..case
-        },
-        &src,
-    );
+    let dir = Scratch::new(name);
+    let mut s = setup(&case, &src, &dir);
     s.dial = Some(number.to_string());
     s.virtual_parties = vec![(NumberPattern::exact(number), behaviour)];
     run_simulated(s).expect("call runs")
-}
-
-fn leak(s: &str) -> &'static str {
-    Box::leak(s.to_string().into_boxed_str())
 }
 
 #[test]

@@ -11,10 +11,10 @@ use std::process::Command;
 use fax_t30::page::{PaperSize, Resolution};
 use fax_t30::{Document, FaxOptions, FaxSession, PageSource, Transport};
 use kernel::render::{render_text, Font, PageSetup};
-use system_tests::scratch;
+use test_kit::Scratch;
 
 fn send_two_pages(name: &str, res: Resolution) -> Vec<fax_t30::page::BilevelPage> {
-    let dir = scratch(name);
+    let dir = Scratch::new(name);
     let font = Font::system_default().expect("DejaVu (scripts/setup.sh)");
     let setup = PageSetup::new(PaperSize::A4, res);
     let pages = render_text(
@@ -105,7 +105,7 @@ fn header_pgm(page: &fax_t30::page::BilevelPage, path: &std::path::Path) {
 fn check_headers(name: &str, res: Resolution) {
     let got = send_two_pages(name, res);
     assert_eq!(got.len(), 2);
-    let dir = scratch(&format!("{name}-ocr"));
+    let dir = Scratch::new(&format!("{name}-ocr"));
     let month_year = today_utc();
     for (i, page) in got.iter().enumerate() {
         let pgm = dir.join(format!("header-{i}.pgm"));

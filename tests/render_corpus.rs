@@ -17,7 +17,8 @@ use std::sync::OnceLock;
 use fax_t30::page::{BilevelPage, PaperSize, Resolution};
 use gateway::render_cmd::{render, RenderArgs, EXIT_IO_ERROR, EXIT_RENDER_ERROR};
 use kernel::render::{render_mail, render_text, Font, MailDocument, PageSetup, RenderOptions};
-use system_tests::{scratch, tool};
+use system_tests::tool;
+use test_kit::Scratch;
 
 /// The corpus, made once and shared by every test process (the suite runs
 /// each test as its own process): the first one to take the lock makes it,
@@ -37,7 +38,8 @@ fn corpus() -> &'static Path {
         if std::fs::read(&stamp).ok().as_deref() == Some(&script_text[..]) {
             return dir;
         }
-        let dir = scratch("mailrender-corpus");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("corpus dir");
         let out = Command::new("bash")
             .arg(&script)
             .arg(&dir)
@@ -79,10 +81,6 @@ fn run(a: &RenderArgs) -> Vec<BilevelPage> {
         .collect()
 }
 
-fn out_dir(name: &str) -> PathBuf {
-    scratch(&format!("mailrender-{name}"))
-}
-
 /// OCR every page of a document and score it against the words put in.
 fn score(pages: &[BilevelPage], expected: &str, dir: &Path, tag: &str) -> (usize, usize, f64) {
     let text: String = pages
@@ -101,7 +99,7 @@ fn score(pages: &[BilevelPage], expected: &str, dir: &Path, tag: &str) -> (usize
 #[test]
 fn every_document_comes_back_through_ocr_at_fine_resolution() {
     let corpus = corpus();
-    let out = out_dir("ocr-fine");
+    let out = Scratch::new("ocr-fine");
     let mut names: Vec<String> = std::fs::read_dir(corpus.join("expected"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -153,7 +151,7 @@ fn every_document_comes_back_through_ocr_at_fine_resolution() {
 #[test]
 fn text_files_decode_their_charsets_exactly() {
     let corpus = corpus();
-    let out = out_dir("charsets");
+    let out = Scratch::new("charsets");
     let font = Font::system_default().unwrap();
     let setup = PageSetup::default();
     for name in ["latin1", "cp1252", "utf16"] {
@@ -181,7 +179,7 @@ fn text_files_decode_their_charsets_exactly() {
 #[test]
 fn standard_resolution_and_letter_paper() {
     let corpus = corpus();
-    let out = out_dir("standard");
+    let out = Scratch::new("standard");
     let mut a = args(&[corpus.join("ps.pdf")], None, out.join("ps.tif"));
     a.standard = true;
     a.letter = true;
@@ -205,7 +203,7 @@ fn standard_resolution_and_letter_paper() {
 #[test]
 fn photos_are_dithered_and_line_art_is_thresholded() {
     let corpus = corpus();
-    let out = out_dir("images");
+    let out = Scratch::new("images");
     let photo = run(&args(
         &[corpus.join("photo.jpg")],
         None,
@@ -247,7 +245,7 @@ fn photos_are_dithered_and_line_art_is_thresholded() {
 #[test]
 fn a_mail_is_its_cover_then_every_attachment_in_order() {
     let corpus = corpus();
-    let out = out_dir("mixed");
+    let out = Scratch::new("mixed");
     let pages = run(&args(
         &[],
         Some(corpus.join("mixed.eml")),
@@ -320,7 +318,7 @@ fn a_mail_is_its_cover_then_every_attachment_in_order() {
 #[test]
 fn html_bodies_alternatives_and_latin1_bodies() {
     let corpus = corpus();
-    let out = out_dir("bodies");
+    let out = Scratch::new("bodies");
     // HTML only (Windows-1252): headings and list items come out as text.
     let pages = run(&args(
         &[],
@@ -376,7 +374,7 @@ fn html_bodies_alternatives_and_latin1_bodies() {
 #[test]
 fn an_empty_body_adds_nothing_and_covers_follow_the_mode() {
     let corpus = corpus();
-    let out = out_dir("empty");
+    let out = Scratch::new("empty");
     let mail = run(&args(
         &[],
         Some(corpus.join("empty_body.eml")),
@@ -412,7 +410,7 @@ fn an_empty_body_adds_nothing_and_covers_follow_the_mode() {
 #[test]
 fn render_errors_name_the_attachment_and_exit_3() {
     let corpus = corpus();
-    let out = out_dir("errors");
+    let out = Scratch::new("errors");
     for (eml, name) in [("broken.eml", "broken.pdf"), ("zip.eml", "files.zip")] {
         let e = render(&args(&[], Some(corpus.join(eml)), out.join("x.tif"))).unwrap_err();
         assert_eq!(e.exit_code(), EXIT_RENDER_ERROR, "{e}");

@@ -18,10 +18,7 @@ use kernel::numbering::NumberingPlan;
 use kernel::report::ReportConfig;
 use smtp::outbound::{SmartHost, TlsMode};
 use smtp::policy::Network;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+use test_kit::{Postfix, Scratch};
 
 fn user(id: &str) -> User {
     User {
@@ -35,7 +32,7 @@ fn user(id: &str) -> User {
 struct Gateway {
     rt: tokio::runtime::Runtime,
     running: Option<Running>,
-    dir: PathBuf,
+    dir: Scratch,
     addr: SocketAddr,
 }
 
@@ -49,15 +46,13 @@ impl Drop for Gateway {
 }
 
 fn gateway(name: &str, port: u16, smart_host_port: Option<u16>) -> Gateway {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new(name);
     let (cert, key) = smtp::tls::self_signed(&dir, "ums.example.test").unwrap();
     let tls = smtp::tls::server_config(&cert, &key).unwrap();
     let mut report = ReportConfig::new("ums.example.test", "example.test");
     report.default_recipient = "postmaster@example.test".into();
     let setup = GatewaySetup {
-        data_dir: dir.clone(),
+        data_dir: dir.to_path_buf(),
         smtp_listen: format!("127.0.0.1:{port}").parse().unwrap(),
         hostname: "ums.example.test".into(),
         plan: NumberingPlan::germany("89", "1234"),
@@ -385,41 +380,11 @@ fn a_message_over_the_size_limit_is_refused() {
     assert_eq!(gw.running.as_ref().unwrap().store.all().count(), 0);
 }
 
-struct Postfix(PathBuf);
-
-impl Drop for Postfix {
-    fn drop(&mut self) {
-        let _ = Command::new("bash")
-            .arg(root().join("scripts/postfix/stop.sh"))
-            .arg(&self.0)
-            .status();
-    }
-}
-
 #[test]
 fn a_fax_by_mail_through_postfix_comes_back_as_a_confirmation() {
     // Postfix on 2771 relays fax.test to the gateway on 2772; the gateway
     // delivers its confirmation to Postfix, which puts it in anna's Maildir.
-    let pf_dir = PathBuf::from("/tmp/ums-e2e");
-    let _ = Command::new("bash")
-        .arg(root().join("scripts/postfix/stop.sh"))
-        .arg(&pf_dir)
-        .status();
-    let _ = std::fs::remove_dir_all(&pf_dir);
-    std::fs::create_dir_all(&pf_dir).unwrap();
-    let out = Command::new("bash")
-        .arg(root().join("scripts/postfix/start.sh"))
-        .arg(&pf_dir)
-        .args(["2771", "2772"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let _pf = Postfix(pf_dir.clone());
+    let pf = Postfix::start("e2e", 2771, 2772);
     let gw = gateway("smtp_e2e", 2772, Some(2771));
 
     let doc = tiff(&gw.dir);
@@ -447,23 +412,8 @@ fn a_fax_by_mail_through_postfix_comes_back_as_a_confirmation() {
     );
 
     // The fax takes real line time (one standard page at 14400).
-    let out = Command::new("bash")
-        .arg(root().join("scripts/postfix/wait-mail.sh"))
-        .arg(&pf_dir)
-        .args(["anna", "1", "120"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "no confirmation in anna's Maildir: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let file = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .next()
-        .unwrap()
-        .to_string();
-    let dsn = std::fs::read_to_string(&file).unwrap();
+    let files = pf.wait_mail("anna", 1, Duration::from_secs(120));
+    let dsn = std::fs::read_to_string(&files[0]).unwrap();
     assert!(dsn.contains("multipart/report"), "{dsn}");
     assert!(dsn.contains("Action: delivered"), "{dsn}");
     assert!(dsn.contains("Message-Context: fax-message"), "{dsn}");

@@ -7,15 +7,17 @@ use std::path::Path;
 use fax_t30::page::{BilevelPage, PaperSize, Resolution};
 use fax_t30::{MaxRate, PageSource};
 use gateway::faxloop::{run_simulated, CallSetup};
-use system_tests::{parse_pbm, scratch, tool};
+use system_tests::{parse_pbm, tool};
+use test_kit::Scratch;
 
+/// Faxes `pages` test pages into `dir`; returns them and the received TIFF
+/// and PDF.
 fn send(
-    name: &str,
+    dir: &Path,
     pages: u32,
     res: Resolution,
     ecm: bool,
 ) -> (Vec<BilevelPage>, std::path::PathBuf, std::path::PathBuf) {
-    let dir = scratch(name);
     let src: Vec<BilevelPage> = (0..pages)
         .map(|i| {
             BilevelPage::test_pattern(
@@ -178,21 +180,23 @@ fn check_with_poppler(src: &[BilevelPage], pdf: &Path, y_dpi: u32) {
 
 #[test]
 fn received_fine_pages_decode_identically_in_libtiff_and_poppler() {
-    let (src, tiff, pdf) = send("third_party_fine", 3, Resolution::Fine, true);
+    let dir = Scratch::new("third_party_fine");
+    let (src, tiff, pdf) = send(&dir, 3, Resolution::Fine, true);
     check_with_libtiff(&src, &tiff, 196.0);
     check_with_poppler(&src, &pdf, 196);
 }
 
 #[test]
 fn received_standard_pages_without_ecm_decode_identically() {
-    let (src, tiff, pdf) = send("third_party_standard", 2, Resolution::Standard, false);
+    let dir = Scratch::new("third_party_standard");
+    let (src, tiff, pdf) = send(&dir, 2, Resolution::Standard, false);
     check_with_libtiff(&src, &tiff, 98.0);
     check_with_poppler(&src, &pdf, 98);
 }
 
 #[test]
 fn the_spooled_document_we_send_is_valid_for_libtiff() {
-    let dir = scratch("spool_valid");
+    let dir = Scratch::new("spool_valid");
     let res = Resolution::Fine;
     let src: Vec<BilevelPage> = (0..3)
         .map(|i| {

@@ -508,8 +508,7 @@ mod tests {
     /// Decode a T.6 stream with libtiff: our TIFF writer around it, then
     /// `tiffcp -c none` into one uncompressed strip, read back here.
     fn decode_with_libtiff(page: &BilevelPage, code: Vec<u8>, tag: &str) -> Vec<u8> {
-        let dir = std::env::temp_dir().join(format!("pdffast-t6-{}-{tag}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = test_kit::Scratch::new(&format!("t6-libtiff-{tag}"));
         let input = dir.join("in.tif");
         let output = dir.join("out.tif");
         let tiff_page = TiffPage {
@@ -541,7 +540,6 @@ mod tests {
             String::from_utf8_lossy(&run.stderr)
         );
         let tif = std::fs::read(&output).unwrap();
-        std::fs::remove_dir_all(&dir).ok();
         one_strip(&tif)
     }
 

@@ -3,11 +3,12 @@
 
 mod common;
 
-use common::{differing_pixels, run, Scratch};
+use common::{differing_pixels, run};
 use fax_t30::codec::{self, Compression};
 use fax_t30::page::{BilevelPage, PaperSize, Resolution};
 use fax_t30::tiff::{self, TiffMeta, TiffPage};
 use fax_t30::Error;
+use test_kit::Scratch;
 
 const ALL: [Compression; 3] = [Compression::T4OneD, Compression::T4TwoD, Compression::T6];
 

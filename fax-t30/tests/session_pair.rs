@@ -4,13 +4,7 @@ use fax_t30::media::{IfpPacket, FRAME_SAMPLES};
 use fax_t30::page::{BilevelPage, PaperSize, Resolution};
 use fax_t30::{Document, FaxEvent, FaxOptions, FaxSession, PageSource, T38Options, Transport};
 use std::path::PathBuf;
-
-fn dir(name: &str) -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+use test_kit::Scratch;
 
 fn pages(n: u32, res: Resolution) -> Vec<BilevelPage> {
     let w = PaperSize::A4.width();
@@ -20,13 +14,15 @@ fn pages(n: u32, res: Resolution) -> Vec<BilevelPage> {
         .collect()
 }
 
+/// The two sessions, the pages sent, the receiver's file, and the directory
+/// the files are in (removed when dropped).
 fn pair(
     transport: Transport,
     ecm: bool,
     n: u32,
     name: &str,
-) -> (FaxSession, FaxSession, Vec<BilevelPage>, PathBuf) {
-    let d = dir(name);
+) -> (FaxSession, FaxSession, Vec<BilevelPage>, PathBuf, Scratch) {
+    let d = Scratch::new(name);
     let src = pages(n, Resolution::Fine);
     let tx_opts = FaxOptions {
         ecm,
@@ -50,12 +46,12 @@ fn pair(
     .unwrap();
     let rx_file = d.join("rx.tif");
     let rx = FaxSession::new(&rx_opts, transport, Document::Receive(rx_file.clone())).unwrap();
-    (tx, rx, src, rx_file)
+    (tx, rx, src, rx_file, d)
 }
 
 #[test]
 fn audio_back_to_back_sends_every_page() {
-    let (mut tx, mut rx, src, rx_file) = pair(Transport::Audio, true, 2, "audio_b2b");
+    let (mut tx, mut rx, src, rx_file, _dir) = pair(Transport::Audio, true, 2, "audio_b2b");
     let mut events = Vec::new();
     for _ in 0..(10 * 60 * 50) {
         let a = tx.poll_audio();
@@ -101,7 +97,7 @@ fn audio_back_to_back_sends_every_page() {
 
 #[test]
 fn t38_back_to_back_sends_every_page() {
-    let (mut tx, mut rx, src, rx_file) =
+    let (mut tx, mut rx, src, rx_file, _dir) =
         pair(Transport::T38(T38Options::default()), false, 2, "t38_b2b");
     for _ in 0..(10 * 60 * 50) {
         tx.handle_tick();
@@ -131,7 +127,7 @@ fn t38_back_to_back_sends_every_page() {
 
 #[test]
 fn a_resumed_send_starts_at_the_first_unconfirmed_page() {
-    let d = dir("resume");
+    let d = Scratch::new("resume");
     let src = pages(3, Resolution::Fine);
     let doc = d.join("doc.tif");
     let tiff: Vec<_> = src

@@ -4,12 +4,13 @@
 
 mod common;
 
-use common::{differing_pixels, read_pbm, run, run_full, Scratch};
+use common::{differing_pixels, read_pbm, run, run_full};
 use fax_t30::codec::{self, Compression};
 use fax_t30::page::{BilevelPage, PaperSize, Resolution};
 use fax_t30::pdf::{self, PdfMeta};
 use fax_t30::tiff::{self, TiffMeta, TiffPage};
 use fax_t30::Error;
+use test_kit::Scratch;
 
 /// Three full pages in one resolution, different content on each.
 fn three_pages(
@@ -145,7 +146,7 @@ fn bad_row_counts_travel_through_the_file() {
     assert_eq!(back[0].consecutive_bad_rows, Some(decoded.longest_bad_run));
 
     let dir = Scratch::new("badfaxlines");
-    std::fs::write(dir.path("bad.tif"), &bytes).unwrap();
+    std::fs::write(dir.join("bad.tif"), &bytes).unwrap();
     let info = run("tiffinfo", &[&dir.arg("bad.tif")]);
     assert!(
         info.contains(&format!("Bad Fax Lines: {}", decoded.bad_rows)),
@@ -171,7 +172,7 @@ showpage
 #[test]
 fn ghostscript_fax_tiffs_decode_like_libtiff_decodes_them() {
     let dir = Scratch::new("gs");
-    std::fs::write(dir.path("letter.ps"), LETTER_PS).unwrap();
+    std::fs::write(dir.join("letter.ps"), LETTER_PS).unwrap();
     let ps = dir.arg("letter.ps");
     for (device, res, geometry, extra) in [
         ("tiffg4", "-r204x196", "-g1728x2292", None),
@@ -248,7 +249,7 @@ fn render(pdf: &str, page: usize, x_dpi: u16, y_dpi: u16, dir: &Scratch) -> Bile
             &prefix,
         ],
     );
-    let (w, h, data) = read_pbm(&dir.path(&format!("render{page}.pbm")));
+    let (w, h, data) = read_pbm(&dir.join(format!("render{page}.pbm")));
     BilevelPage::from_packed(w, h, Resolution::Custom { x_dpi, y_dpi }, data).unwrap()
 }
 
@@ -356,7 +357,7 @@ fn pdf_polarity_white_is_white_and_black_is_black() {
 #[test]
 fn pdf_of_ghostscript_g3_with_fill_bits_renders_like_its_decode() {
     let dir = Scratch::new("pdf-gs");
-    std::fs::write(dir.path("letter.ps"), LETTER_PS).unwrap();
+    std::fs::write(dir.join("letter.ps"), LETTER_PS).unwrap();
     let out = dir.arg("g3.tif");
     let output = format!("-sOutputFile={out}");
     let ps = dir.arg("letter.ps");
@@ -393,11 +394,11 @@ fn pdf_of_ghostscript_g3_with_fill_bits_renders_like_its_decode() {
 fn writing_is_atomic_and_reports_the_path() {
     let dir = Scratch::new("atomic");
     let (_, pages) = three_pages(Resolution::Standard, Compression::T6);
-    let file = dir.path("fax.tif");
+    let file = dir.join("fax.tif");
     std::fs::write(&file, b"old").unwrap();
     tiff::write_tiff_file(&file, &pages, &TiffMeta::default()).unwrap();
-    pdf::pdf_file(dir.path("fax.pdf"), &pages, &PdfMeta::default()).unwrap();
-    let mut names: Vec<String> = std::fs::read_dir(dir.path(""))
+    pdf::pdf_file(dir.join("fax.pdf"), &pages, &PdfMeta::default()).unwrap();
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
@@ -405,9 +406,9 @@ fn writing_is_atomic_and_reports_the_path() {
     assert_eq!(names, ["fax.pdf", "fax.tif"], "no temporary files left");
     assert_eq!(tiff::read_tiff_file(&file).unwrap(), pages);
 
-    let missing = dir.path("no/such/dir/fax.tif");
+    let missing = dir.join("no/such/dir/fax.tif");
     match tiff::write_tiff_file(&missing, &pages, &TiffMeta::default()) {
-        Err(Error::Io { path, .. }) => assert!(path.starts_with(dir.path("no"))),
+        Err(Error::Io { path, .. }) => assert!(path.starts_with(dir.join("no"))),
         other => panic!("{other:?}"),
     }
     assert!(matches!(

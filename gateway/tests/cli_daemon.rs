@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
+use test_kit::Scratch;
 
 mod serve_harness;
 
@@ -125,9 +126,7 @@ fn to(n: &str) -> impl Fn(&serde_json::Value) -> bool + '_ {
 
 #[test]
 fn client_tools_against_a_running_gateway() {
-    let dir = std::env::temp_dir().join("ums-cli-daemon-test");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new("client-tools");
     let data = dir.join("data");
     let sink = smtp_sink(SINK_PORT, false);
     let daemon = serve(&data);
@@ -332,7 +331,7 @@ fn client_tools_against_a_running_gateway() {
     // A peer that is neither root nor the gateway's user is refused.
     let bin = dir.join("ums");
     std::fs::copy(ums(), &bin).unwrap();
-    for p in [&dir, &data] {
+    for p in [dir.path(), data.as_path()] {
         let _ = Command::new("chmod").arg("755").arg(p).status();
     }
     let o = Command::new("setpriv")

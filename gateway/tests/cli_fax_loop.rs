@@ -2,16 +2,10 @@
 
 use std::path::PathBuf;
 use std::process::Command;
+use test_kit::Scratch;
 
 fn ums() -> Command {
     Command::new(env!("CARGO_BIN_EXE_ums"))
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 fn field<'a>(out: &'a str, name: &str) -> &'a str {
@@ -23,7 +17,7 @@ fn field<'a>(out: &'a str, name: &str) -> &'a str {
 
 #[test]
 fn demo_document_goes_across_and_lands_as_tiff_and_pdf() {
-    let dir = scratch("cli_demo");
+    let dir = Scratch::new("cli_demo");
     let out = ums()
         .args(["fax-loop", "--demo", "--pages", "2", "--ecm", "-o"])
         .arg(&dir)
@@ -53,7 +47,7 @@ fn demo_document_goes_across_and_lands_as_tiff_and_pdf() {
 
 #[test]
 fn a_ghostscript_tiff_is_sent_at_the_rate_asked_for() {
-    let dir = scratch("cli_gs");
+    let dir = Scratch::new("cli_gs");
     let ps = dir.join("doc.ps");
     std::fs::write(
         &ps,
@@ -95,7 +89,7 @@ fn a_ghostscript_tiff_is_sent_at_the_rate_asked_for() {
 
 #[test]
 fn a_dropped_call_exits_1_and_says_where_it_failed() {
-    let dir = scratch("cli_drop");
+    let dir = Scratch::new("cli_drop");
     let out = ums()
         .args([
             "fax-loop",

@@ -8,6 +8,7 @@ mod serve_harness;
 use std::path::Path;
 
 use serve_harness::*;
+use test_kit::Scratch;
 
 #[test]
 fn the_example_config_is_valid() {
@@ -128,7 +129,7 @@ const BAD: &[(&str, &str, usize, &str, &str)] = &[
 
 #[test]
 fn check_config_and_serve_name_file_line_key_and_reason() {
-    let dir = scratch("bad-config");
+    let dir = Scratch::new("bad-config");
     for (name, body, line, key, reason) in BAD {
         let file = dir.join(format!("{name}.toml"));
         std::fs::write(&file, body).unwrap();
@@ -163,7 +164,7 @@ fn check_config_and_serve_name_file_line_key_and_reason() {
 
 #[test]
 fn a_missing_config_file_is_an_error() {
-    let dir = scratch("missing-config");
+    let dir = Scratch::new("missing-config");
     let f = dir.join("nope.toml");
     let out = run(&["check-config", "--config", f.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&out.stderr);
@@ -176,7 +177,7 @@ fn a_missing_config_file_is_an_error() {
 
 #[test]
 fn a_data_directory_that_cannot_be_made_stops_the_start() {
-    let dir = scratch("data-dir");
+    let dir = Scratch::new("data-dir");
     // A regular file where the data directory's parent should be.
     let file = dir.join("a-file");
     std::fs::write(&file, "x").unwrap();
@@ -220,7 +221,7 @@ fn a_data_directory_that_cannot_be_made_stops_the_start() {
 
 #[test]
 fn a_port_in_use_stops_the_start_with_the_address() {
-    let dir = scratch("port-in-use");
+    let dir = Scratch::new("port-in-use");
     let _taken = std::net::TcpListener::bind("127.0.0.1:40303").unwrap();
     let data = dir.join("data");
     let log = dir.join("serve.log");
@@ -248,7 +249,7 @@ fn a_port_in_use_stops_the_start_with_the_address() {
 #[test]
 fn a_world_readable_file_with_passwords_is_valid_but_warned_about() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = scratch("warnings");
+    let dir = Scratch::new("warnings");
     let file = dir.join("ums.toml");
     std::fs::write(
         &file,

@@ -2,22 +2,15 @@
 //! `ums serve` ran before configuration files existed; each section of a
 //! file reaches the setup the daemon starts from.
 
-use std::path::PathBuf;
-
 use gateway::config::Loaded;
 use kernel::message::Service;
 use kernel::notify::DeliveryMode;
-
-fn data(name: &str) -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("config-parse-{name}"));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+use test_kit::Scratch;
 
 #[test]
 fn the_embedded_default_is_loopback_only_and_local_store() {
-    let s = Loaded::embedded().setup(&data("embedded")).unwrap();
+    let data = Scratch::new("embedded");
+    let s = Loaded::embedded().setup(&data).unwrap();
     assert_eq!(s.smtp_listen.to_string(), "127.0.0.1:2525");
     assert_eq!(
         s.service_domains,
@@ -108,7 +101,8 @@ listen = "127.0.0.1:40331"
 stop_timeout_secs = 30
 "#;
     let loaded = Loaded::parse(text, "t.toml").unwrap();
-    let s = loaded.setup(&data("full")).unwrap();
+    let data = Scratch::new("full");
+    let s = loaded.setup(&data).unwrap();
     assert_eq!(s.plan.country_code, "44");
     assert_eq!(s.plan.internal_length.map(|r| (r.min, r.max)), Some((2, 4)));
     assert_eq!(s.options.dial_deny.len(), 1);
@@ -145,7 +139,7 @@ stop_timeout_secs = 30
 
 #[test]
 fn a_certificate_that_cannot_be_loaded_is_placed_at_its_key() {
-    let dir = data("cert");
+    let dir = Scratch::new("cert");
     let cert = dir.join("cert.pem");
     std::fs::write(&cert, "not a certificate").unwrap();
     let text = format!(

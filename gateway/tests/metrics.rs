@@ -6,11 +6,12 @@
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use fax_t30::page::{BilevelPage, PaperSize, Resolution};
+use test_kit::Scratch;
 
 const SMTP: u16 = 40510;
 const METRICS: u16 = 40511;
@@ -159,9 +160,7 @@ impl Drop for Stop {
 
 #[test]
 fn metrics_parse_and_follow_a_fax_through_the_gateway() {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("pkg-metrics");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new("fax-through");
     let data = dir.join("data");
     let res = Resolution::Standard;
     let page = BilevelPage::test_pattern(PaperSize::A4.width(), PaperSize::A4.rows(res), res, 3);
@@ -252,9 +251,7 @@ fn metrics_parse_and_follow_a_fax_through_the_gateway() {
 
 #[test]
 fn a_metrics_port_in_use_stops_the_start_with_a_clear_message() {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("pkg-metrics-busy");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new("port-in-use");
     let _taken = std::net::TcpListener::bind(("127.0.0.1", 40512)).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_ums"))
         .args(["serve", "--data"])

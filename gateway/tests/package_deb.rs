@@ -11,6 +11,7 @@ use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
+use test_kit::Scratch;
 
 const SMTP_PORT: u16 = 40520;
 
@@ -99,9 +100,7 @@ fn unit_value(unit: &str, key: &str) -> String {
 
 #[test]
 fn the_deb_builds_inspects_clean_installs_and_its_unit_command_starts() {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("pkg-deb");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new("deb");
 
     // Build it (from the test binary; the script's default is a release build).
     let out = run(Command::new(repo().join("scripts/package-deb.sh"))
@@ -271,5 +270,4 @@ fn the_deb_builds_inspects_clean_installs_and_its_unit_command_starts() {
             "{gone} is still there after purge"
         );
     }
-    let _ = std::fs::remove_dir_all(&root);
 }

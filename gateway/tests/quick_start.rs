@@ -13,6 +13,7 @@ use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
+use test_kit::Scratch;
 
 struct Started(Child);
 
@@ -45,9 +46,7 @@ fn the_readme_first_command_starts_a_gateway_that_faxes() {
         readme.contains("./scripts/start.sh "),
         "the README's first command"
     );
-    let dir = std::env::temp_dir().join("ums-cli-quickstart");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new("quickstart");
     let data = dir.join("data");
     let log = dir.join("start.log");
     let out = std::fs::File::create(&log).unwrap();

@@ -3,19 +3,17 @@
 
 mod serve_harness;
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
 use serve_harness::serve_as_anna as serve;
 
 use fax_t30::page::{BilevelPage, PaperSize, Resolution};
+use test_kit::Scratch;
 
 #[test]
 fn a_message_answered_250_survives_kill_9_and_is_sent_after_restart() {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("serve_kill9");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new("kill9");
     let data = dir.join("data");
     let res = Resolution::Standard;
     let page = BilevelPage::test_pattern(PaperSize::A4.width(), PaperSize::A4.rows(res), res, 9);

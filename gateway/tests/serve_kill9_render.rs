@@ -11,6 +11,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use serve_harness::serve_as_anna as serve;
+use test_kit::Scratch;
 
 const PORT: u16 = 41000;
 
@@ -40,9 +41,7 @@ open(sys.argv[1], "wb").write(png)
 
 #[test]
 fn a_fax_killed_before_its_render_is_rendered_and_sent_after_restart() {
-    let dir = std::env::temp_dir().join("ums-smtp250-kill9-render");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new("kill9-render");
     let data = dir.join("data");
     let png = dir.join("large.png");
     large_png(&png);

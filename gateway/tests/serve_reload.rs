@@ -5,6 +5,7 @@
 mod serve_harness;
 
 use serve_harness::*;
+use test_kit::Scratch;
 
 const PORT: u16 = 40310;
 const BOB_PASSWORD: &str = "correct horse battery";
@@ -19,7 +20,7 @@ fn config(extra: &str) -> String {
 
 #[test]
 fn sighup_during_a_call_swaps_policy_and_users_and_the_call_completes() {
-    let dir = scratch("sighup");
+    let dir = Scratch::new("sighup");
     let data = dir.join("data");
     let file = dir.join("ums.toml");
     let log = dir.join("serve.log");

@@ -14,6 +14,7 @@ use std::process::Command;
 use std::sync::Mutex;
 
 use serve_harness::*;
+use test_kit::Scratch;
 
 fn config(port: u16, sink: u16, extra: &str) -> String {
     format!(
@@ -40,7 +41,7 @@ fn own_report_templates_reach_the_confirmation_and_reload_on_sighup() {
     const PORT: u16 = 41100;
     const SINK: u16 = 41101;
     let mails = smtp_sink(SINK, true).mails;
-    let dir = scratch("daemon-templates");
+    let dir = Scratch::new("daemon-templates");
     let data = dir.join("data");
     let file = dir.join("ums.toml");
     let log = dir.join("serve.log");
@@ -129,7 +130,7 @@ fn own_report_templates_reach_the_confirmation_and_reload_on_sighup() {
 
 #[test]
 fn a_broken_template_stops_the_start_and_check_config_says_where() {
-    let dir = scratch("daemon-bad-template");
+    let dir = Scratch::new("daemon-bad-template");
     let file = dir.join("ums.toml");
     let texts = dir.join("texts");
     std::fs::create_dir_all(&texts).unwrap();
@@ -217,7 +218,7 @@ fn tiff_geometry(file: &Path) -> Vec<(u32, u32, String)> {
 #[test]
 fn render_settings_give_letter_pages_at_standard_resolution() {
     const PORT: u16 = 41104;
-    let dir = scratch("daemon-render");
+    let dir = Scratch::new("daemon-render");
     let data = dir.join("data");
     let file = dir.join("ums.toml");
     let log = dir.join("serve.log");
@@ -289,7 +290,7 @@ fn swaks_text(port: u16, from: &str, to: &str) -> String {
 #[test]
 fn sighup_changes_the_rate_limit_but_keeps_the_counts() {
     const PORT: u16 = 41106;
-    let dir = scratch("daemon-ratelimit");
+    let dir = Scratch::new("daemon-ratelimit");
     let data = dir.join("data");
     let file = dir.join("ums.toml");
     let log = dir.join("serve.log");
@@ -368,7 +369,7 @@ fn say(w: &mut TcpStream, r: &mut BufReader<TcpStream>, line: &str) -> String {
 #[test]
 fn sigterm_closes_idle_sessions_with_421_and_lets_a_message_in_data_finish() {
     const PORT: u16 = 41108;
-    let dir = scratch("daemon-stop");
+    let dir = Scratch::new("daemon-stop");
     let data = dir.join("data");
     let file = dir.join("ums.toml");
     let log = dir.join("serve.log");
@@ -441,7 +442,7 @@ fn sigterm_closes_idle_sessions_with_421_and_lets_a_message_in_data_finish() {
 
 #[test]
 fn voice_greetings_are_checked_by_check_config() {
-    let dir = scratch("daemon-voice");
+    let dir = Scratch::new("daemon-voice");
     let file = dir.join("ums.toml");
     // A real 8 kHz mono WAV, written by Python's wave module.
     let ok = Command::new("python3")

@@ -17,6 +17,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use serve_harness::*;
+use test_kit::Scratch;
 
 struct Ports {
     smtp: (u16, u16),
@@ -93,7 +94,7 @@ fn the_same_over_sip_on_tcp() {
 }
 
 fn fax_between_gateways(transport: &str, p: Ports) {
-    let dir = scratch(&format!("sip-trunk-{transport}"));
+    let dir = Scratch::new(&format!("sip-trunk-{transport}"));
     let (a_smtp, b_smtp) = p.smtp;
     let (a_sip, b_sip) = p.sip;
     let a_file = dir.join("a.toml");

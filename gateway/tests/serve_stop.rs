@@ -9,6 +9,7 @@ use std::path::Path;
 
 use kernel::message::Status;
 use serve_harness::*;
+use test_kit::Scratch;
 
 fn config(port: u16, extra: &str) -> String {
     format!(
@@ -46,7 +47,7 @@ fn start(dir: &Path, port: u16, extra: &str, log: &Path) -> std::process::Child 
 #[test]
 fn sigterm_during_a_call_stops_accepting_and_lets_the_call_finish() {
     const PORT: u16 = 40320;
-    let dir = scratch("sigterm-graceful");
+    let dir = Scratch::new("sigterm-graceful");
     let data = dir.join("data");
     let log = dir.join("serve.log");
     let doc = document(&dir, 3);
@@ -96,7 +97,7 @@ fn sigterm_during_a_call_stops_accepting_and_lets_the_call_finish() {
 #[test]
 fn a_call_cut_at_the_stop_timeout_is_sent_after_the_restart() {
     const PORT: u16 = 40321;
-    let dir = scratch("sigterm-timeout");
+    let dir = Scratch::new("sigterm-timeout");
     let data = dir.join("data");
     let log = dir.join("serve.log");
     let doc = document(&dir, 3);

@@ -15,6 +15,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use serve_harness::*;
+use test_kit::Scratch;
 
 const A_SMTP: u16 = 41220;
 const B_SMTP: u16 = 41221;
@@ -99,7 +100,7 @@ impl Drop for Killed {
 
 #[test]
 fn sighup_adds_removes_and_replaces_trunks_without_cutting_a_call() {
-    let dir = scratch("trunk-reload");
+    let dir = Scratch::new("trunk-reload");
     let (a_file, b_file) = (dir.join("a.toml"), dir.join("b.toml"));
     let a_before =
         head(A_SMTP, "a", "4989111") + &trunk("to-b", "4989111", A_SIP, B_SIP, 21200, 60);
@@ -259,7 +260,7 @@ fn sighup_adds_removes_and_replaces_trunks_without_cutting_a_call() {
 /// waits for them).
 #[test]
 fn a_trunk_port_in_use_stops_the_start() {
-    let dir = scratch("trunk-port-in-use");
+    let dir = Scratch::new("trunk-port-in-use");
     let file = dir.join("a.toml");
     // Channel 2's RTP port (21240 + 4) is taken.
     let _taken = UdpSocket::bind("127.0.0.1:21244").unwrap();

@@ -6,21 +6,15 @@ use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
+use test_kit::Scratch;
 
 fn unit() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../systemd/ums.service")
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
 #[test]
 fn the_unit_verifies_with_the_built_binary() {
-    let dir = scratch("systemd_verify");
+    let dir = Scratch::new("systemd_verify");
     let text = std::fs::read_to_string(unit()).unwrap();
     let text = text.replace("/usr/bin/ums", env!("CARGO_BIN_EXE_ums"));
     let copy = dir.join("ums.service");
@@ -59,7 +53,7 @@ fn the_hardening_scores_2_or_lower() {
 
 #[test]
 fn serve_reports_ready_and_pings_the_watchdog() {
-    let dir = scratch("sd_notify");
+    let dir = Scratch::new("sd_notify");
     let sock_path = dir.join("notify.sock");
     let sock = UnixDatagram::bind(&sock_path).unwrap();
     sock.set_read_timeout(Some(Duration::from_secs(20)))
@@ -97,7 +91,7 @@ fn serve_reports_ready_and_pings_the_watchdog() {
 /// systemd (WatchdogSec) restarts the service.
 #[test]
 fn a_stalled_media_loop_stops_the_watchdog_pings() {
-    let dir = scratch("sd_watchdog_stall");
+    let dir = Scratch::new("sd_watchdog_stall");
     let sock_path = dir.join("notify.sock");
     let sock = UnixDatagram::bind(&sock_path).unwrap();
     sock.set_read_timeout(Some(Duration::from_millis(500)))
@@ -115,8 +109,7 @@ fn a_stalled_media_loop_stops_the_watchdog_pings() {
         .spawn()
         .unwrap();
     // Wait for the first ping, then listen 9 s more.
-    #[allow(clippy::disallowed_methods)] // a test reads the wall clock
-    let start = std::time::Instant::now();
+    let start = test_kit::wall();
     let mut pings = Vec::new();
     let mut buf = [0u8; 256];
     while start.elapsed() < Duration::from_secs(30)
@@ -149,7 +142,7 @@ fn a_stalled_media_loop_stops_the_watchdog_pings() {
 #[test]
 fn a_media_loop_that_cannot_start_fails_the_start_without_ready_or_250() {
     use std::io::{Read, Write};
-    let dir = scratch("sd_media_fails");
+    let dir = Scratch::new("sd_media_fails");
     let data = dir.join("data");
     std::fs::create_dir_all(&data).unwrap();
     std::fs::write(data.join("virtual-network"), b"not a directory").unwrap();

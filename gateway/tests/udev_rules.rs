@@ -11,21 +11,15 @@
 //! runs as root) and the `udev` package (scripts/setup.sh).
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
+use test_kit::Scratch;
 
 const RULES_NAME: &str = "60-ums.rules";
 
 fn rules_text() -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../udev/60-ums.rules"))
         .expect("udev/60-ums.rules")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("pkg-udev-{name}"));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 /// A tty under a USB interface, as a modem driver makes it.
@@ -188,7 +182,7 @@ struct Outcome {
 
 /// Run `udevadm test` with only `rules` loaded, for an "add" of `dev`.
 fn udev_test(name: &str, rules: &str, dev: &Fake) -> Outcome {
-    let dir = scratch(name);
+    let dir = Scratch::new(name);
     let sys = dir.join("sys");
     let syspath = fake_sysfs(&sys, dev);
     let rules_file = dir.join(RULES_NAME);

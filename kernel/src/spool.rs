@@ -333,16 +333,11 @@ impl RawSpool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn scratch(name: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("ums-spool-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        d
-    }
+    use test_kit::Scratch;
 
     #[test]
     fn appended_mails_read_back_and_a_released_segment_goes() {
-        let dir = scratch("rotate");
+        let dir = Scratch::new("rotate");
         let spool = RawSpool::open_with(&dir, [], 100).unwrap();
         let a = spool.append(&[b'a'; 60]).unwrap();
         let b = spool.append(&[b'b'; 60]).unwrap();
@@ -359,12 +354,11 @@ mod tests {
         assert!(RawSpool::read(&a).is_err());
         spool.release(&b);
         assert_eq!(spool.segments().unwrap().len(), 1, "the current one stays");
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
     fn reopening_keeps_live_mails_and_drops_the_rest() {
-        let dir = scratch("reopen");
+        let dir = Scratch::new("reopen");
         let spool = RawSpool::open_with(&dir, [], 100).unwrap();
         let a = spool.append(b"first mail").unwrap();
         let b = spool.append(&[b'x'; 95]).unwrap();
@@ -385,12 +379,11 @@ mod tests {
         );
         spool.release(&b);
         assert_eq!(spool.segments().unwrap().len(), 1);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
     fn a_deferred_file_is_synced_once_and_a_failure_is_reported() {
-        let dir = scratch("defer");
+        let dir = Scratch::new("defer");
         let spool = RawSpool::open(&dir.join("raw"), []).unwrap();
         let doc = dir.join("docs/1.tif");
         std::fs::create_dir_all(doc.parent().unwrap()).unwrap();
@@ -405,13 +398,11 @@ mod tests {
         let err = spool.sync().unwrap_err();
         assert!(err.to_string().contains("gone"), "{err}");
         spool.sync().unwrap();
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
     fn a_plain_file_reference_still_reads_and_releases() {
-        let dir = scratch("plain");
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = Scratch::new("plain");
         let file = dir.join("old.eml");
         std::fs::write(&file, b"older mail").unwrap();
         let raw = file.display().to_string();
@@ -419,7 +410,6 @@ mod tests {
         assert_eq!(RawSpool::read(&raw).unwrap(), b"older mail");
         spool.release(&raw);
         assert!(!file.exists());
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

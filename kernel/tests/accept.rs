@@ -552,10 +552,8 @@ fn rejected_record_is_failed_with_a_readable_reason() {
 
 #[test]
 fn records_from_accept_are_stored_and_read_back() {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("accept-store-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let store = Store::open(&dir).expect("open store");
+    let dir = test_kit::Scratch::new("accept-store");
+    let store = Store::open(&dir.join("store")).expect("open store");
     let mut a = acceptor();
     let ok_id = store.next_id().expect("id");
     let ok = queued(a.accept(
@@ -585,7 +583,6 @@ fn records_from_accept_are_stored_and_read_back() {
         .collect();
     assert_eq!(open, vec![ok_id]);
     drop(store);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -22,13 +22,7 @@ use line_drivers::fax_machine::{FaxMachineScript, VirtualFaxMachine};
 use line_drivers::loopback::{ExchangeConfig, SharedExchange};
 use line_drivers::{Line, LineCaps};
 use mail_parser::{MessageParser, MimeHeaders};
-
-fn scratch(name: &str) -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+use test_kit::{origin, Scratch};
 
 fn document(dir: &Path, name: &str, pages: u32) -> PathBuf {
     let res = Resolution::Standard;
@@ -93,11 +87,6 @@ fn run(
     panic!("not done after a simulated hour");
 }
 
-#[allow(clippy::disallowed_methods)] // origin of the simulated media clock
-fn origin() -> Instant {
-    Instant::now()
-}
-
 fn inbound(dir: &Path) -> InboundConfig {
     let plan = NumberingPlan::germany("89", "1234");
     let directory = Directory {
@@ -118,7 +107,7 @@ fn inbound(dir: &Path) -> InboundConfig {
 
 #[test]
 fn an_incoming_fax_is_routed_stored_and_mailed_as_pdf() {
-    let dir = scratch("flow_incoming");
+    let dir = Scratch::new("flow_incoming");
     let ex = SharedExchange::new(ExchangeConfig::default());
     // Our gateway on 100 (routed) and 101 (no rule); a remote gateway on 300.
     let mut ours = runner(
@@ -279,7 +268,7 @@ struct Outgoing {
     ex: SharedExchange,
     runner: Runner,
     machines: Vec<VirtualFaxMachine>,
-    dir: PathBuf,
+    dir: Scratch,
     media: Instant,
     now: Timestamp,
 }
@@ -290,7 +279,7 @@ fn outgoing(
     remotes: &[(&str, FaxMachineScript)],
     config: RunnerConfig,
 ) -> Outgoing {
-    let dir = scratch(name);
+    let dir = Scratch::new(name);
     let ex = SharedExchange::new(ExchangeConfig::default());
     let lines = kernel_lines
         .iter()
@@ -479,7 +468,7 @@ fn low_priority_waits_for_its_window_and_send_at_is_honoured() {
         o.runner.store().update(&rec, "SendAt").unwrap();
     }
     // Reload so the runner sees the send-at time.
-    let dir = o.dir.clone();
+    let dir = o.dir.to_path_buf();
     let ex = o.ex.clone();
     drop(std::mem::replace(
         &mut o.runner,
@@ -582,7 +571,7 @@ fn cancel_tells_the_sender_and_delete_tells_the_default_recipient() {
 #[test]
 fn hand_overs_are_marked_with_the_change_and_done_exactly_once() {
     use kernel::message::Pending;
-    let dir = scratch("flow_handoff");
+    let dir = Scratch::new("flow_handoff");
     let ex = SharedExchange::new(ExchangeConfig::default());
     let mut ours = runner(&dir, vec![line(&ex, "100").into()], RunnerConfig::default())
         .with_inbound(inbound(&dir));
@@ -668,7 +657,7 @@ fn hand_overs_are_marked_with_the_change_and_done_exactly_once() {
 
     // Local-store mode: the mark is cleared, nothing is mailed, the fax
     // stays in the journal as received.
-    let local_dir = scratch("flow_handoff_local");
+    let local_dir = Scratch::new("flow_handoff_local");
     let local = Store::open(&local_dir.join("store")).unwrap();
     let mut m = rec.message.clone();
     m.status = Status::Received;

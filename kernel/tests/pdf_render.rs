@@ -9,7 +9,7 @@
 //! Needs ghostscript, groff, imagemagick, img2pdf, qpdf, tesseract-ocr and
 //! tesseract-ocr-eng (`scripts/setup.sh --test`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -20,6 +20,7 @@ use fax_t30::tiff::{write_tiff, TiffMeta, TiffPage};
 use kernel::render::{
     render_pdf, render_pdf_counted, render_pdf_threads, PageSetup, RenderError, MAX_PAGES,
 };
+use test_kit::Scratch;
 
 /// The body text of the test documents: ordinary words a letter holds.
 const TEXT: &str = "\
@@ -33,22 +34,6 @@ railway station. Remember that the parking garage closes at seven o'clock, \
 so plan your journey home accordingly. If you have questions about the travel \
 policy, the holiday calendar or the new expense forms, contact Margaret in \
 human resources. She is available every weekday between nine and four.";
-
-fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ums-pdf-test-{}-{test}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Removes the scratch directory unless UMS_RENDER_KEEP is set (to look
-/// at the pages).
-fn cleanup(dir: &Path) {
-    if std::env::var_os("UMS_RENDER_KEEP").is_some() {
-        eprintln!("kept {}", dir.display());
-    } else {
-        std::fs::remove_dir_all(dir).ok();
-    }
-}
 
 fn run(cmd: &str, args: &[&str], dir: &Path) {
     let out = Command::new(cmd)
@@ -219,7 +204,7 @@ const BOUND: Duration = Duration::from_secs(60);
 
 #[test]
 fn ocr_reads_back_10pt_groff_text_at_fine_resolution() {
-    let dir = scratch("fine");
+    let dir = Scratch::new("fine");
     let pdf = groff_pdf(&dir, 2);
     let pages = render_pdf(&pdf, "report.pdf", &PageSetup::default()).unwrap();
     assert_eq!(pages.len(), 2);
@@ -234,12 +219,11 @@ fn ocr_reads_back_10pt_groff_text_at_fine_resolution() {
         eprintln!("page {}: word accuracy {:.1} %", i + 1, acc * 100.0);
         assert!(acc >= 0.95, "page {}: {:.3}\n{text}", i + 1, acc);
     }
-    cleanup(&dir);
 }
 
 #[test]
 fn standard_resolution_and_letter_keep_the_page_proportions() {
-    let dir = scratch("std");
+    let dir = Scratch::new("std");
     let pdf = groff_pdf(&dir, 1);
     let fine = render_pdf(&pdf, "a.pdf", &PageSetup::default()).unwrap();
     let std = render_pdf(
@@ -268,12 +252,11 @@ fn standard_resolution_and_letter_keep_the_page_proportions() {
     assert_eq!((letter[0].width, letter[0].rows), (1728, 2156));
     // An A4 page is longer than Letter: shrunk to fit, not cut.
     assert_eq!(letter.len(), 1);
-    cleanup(&dir);
 }
 
 #[test]
 fn a_landscape_page_is_turned_and_reads_back() {
-    let dir = scratch("landscape");
+    let dir = Scratch::new("landscape");
     let lines = [
         "Landscape pages are turned to fit the paper",
         "the warehouse closes at seven o'clock",
@@ -292,12 +275,11 @@ fn a_landscape_page_is_turned_and_reads_back() {
     let text = ocr(&pages[0], &dir, "land", &["-rotate", "90"]);
     let acc = word_accuracy(&lines.join(" "), &text);
     assert!(acc >= 0.9, "{acc}\n{text}");
-    cleanup(&dir);
 }
 
 #[test]
 fn a_page_longer_than_the_paper_is_split() {
-    let dir = scratch("long");
+    let dir = Scratch::new("long");
     // 595 × 2600 pt: 3.1 A4 pages tall. Text at the top and the bottom.
     let mut ps = ps_lines(2600, &["first line at the top of the long page"]);
     ps.push_str("72 60 moveto (last line at the bottom of the long page) show showpage\n");
@@ -309,12 +291,11 @@ fn a_page_longer_than_the_paper_is_split() {
     let bottom = ocr(&pages[3], &dir, "bottom", &[]);
     assert!(bottom.contains("last line at the bottom"), "{bottom}");
     assert!(ink_rows(&pages[1]).is_none() && ink_rows(&pages[2]).is_none());
-    cleanup(&dir);
 }
 
 #[test]
 fn a_photo_is_dithered_and_text_beside_it_stays_crisp() {
-    let dir = scratch("photo");
+    let dir = Scratch::new("photo");
     run(
         "convert",
         &[
@@ -379,12 +360,11 @@ fn a_photo_is_dithered_and_text_beside_it_stays_crisp() {
         &text,
     );
     assert!(acc >= 0.9, "{acc}\n{text}");
-    cleanup(&dir);
 }
 
 #[test]
 fn threads_give_the_same_pages() {
-    let dir = scratch("threads");
+    let dir = Scratch::new("threads");
     let pdf = groff_pdf(&dir, 2);
     let one = render_pdf(&pdf, "a.pdf", &PageSetup::default()).unwrap();
     let two = render_pdf_threads(&pdf, "a.pdf", &PageSetup::default(), 2).unwrap();
@@ -392,24 +372,22 @@ fn threads_give_the_same_pages() {
     for (a, b) in one.iter().zip(&two) {
         assert_eq!(a.data(), b.data());
     }
-    cleanup(&dir);
 }
 
 #[test]
 fn truncated_pdf_is_corrupt() {
-    let dir = scratch("trunc");
+    let dir = Scratch::new("trunc");
     let pdf = groff_pdf(&dir, 2);
     for cut in [pdf.len() / 2, pdf.len() - 200, 100] {
         let err = render_bounded(pdf[..cut].to_vec(), "cut.pdf", BOUND).unwrap_err();
         assert!(matches!(err, RenderError::Corrupt { .. }), "{cut}: {err}");
         assert!(err.to_string().contains("cut.pdf"), "{err}");
     }
-    cleanup(&dir);
 }
 
 #[test]
 fn huge_page_sizes_are_refused_before_rendering() {
-    let dir = scratch("huge");
+    let dir = Scratch::new("huge");
     for side in [14400u32, 20000] {
         let pdf = gs_pdf(
             &dir,
@@ -432,12 +410,11 @@ fn huge_page_sizes_are_refused_before_rendering() {
     let pdf = gs_pdf(&dir, "many.pdf", 14400, 14400, &ps);
     let err = render_bounded(pdf, "many.pdf", BOUND).unwrap_err();
     assert!(matches!(err, RenderError::TooLarge { .. }), "{err}");
-    cleanup(&dir);
 }
 
 #[test]
 fn too_many_pages_are_refused_before_rendering() {
-    let dir = scratch("pages");
+    let dir = Scratch::new("pages");
     let ps = format!(
         "/Helvetica findfont 12 scalefont setfont 1 1 {} {{ 72 700 moveto 20 string cvs show showpage }} for\n",
         MAX_PAGES + 1
@@ -446,12 +423,11 @@ fn too_many_pages_are_refused_before_rendering() {
     let err = render_bounded(pdf, "book.pdf", BOUND).unwrap_err();
     assert!(matches!(err, RenderError::TooLarge { .. }), "{err}");
     assert!(err.to_string().contains("1001 pages"), "{err}");
-    cleanup(&dir);
 }
 
 #[test]
 fn a_password_protected_pdf_is_refused_and_a_permissions_only_one_renders() {
-    let dir = scratch("enc");
+    let dir = Scratch::new("enc");
     groff_pdf(&dir, 1);
     run(
         "qpdf",
@@ -513,12 +489,11 @@ fn a_password_protected_pdf_is_refused_and_a_permissions_only_one_renders() {
     let pages = render_bounded(open, "open.pdf", BOUND).unwrap();
     let text = ocr(&pages[0], &dir, "open", &[]);
     assert!(word_accuracy(TEXT, &text) >= 0.95, "{text}");
-    cleanup(&dir);
 }
 
 #[test]
 fn a_pdf_without_pages_is_an_error() {
-    let dir = scratch("empty");
+    let dir = Scratch::new("empty");
     run("qpdf", &["--empty", "empty.pdf"], &dir);
     let err = render_bounded(
         std::fs::read(dir.join("empty.pdf")).unwrap(),
@@ -531,7 +506,6 @@ fn a_pdf_without_pages_is_an_error() {
     let blank = gs_pdf(&dir, "blank.pdf", 595, 842, "showpage\n");
     let err = render_bounded(blank, "blank.pdf", BOUND).unwrap_err();
     assert!(err.to_string().contains("blank"), "{err}");
-    cleanup(&dir);
 }
 
 #[test]
@@ -561,7 +535,7 @@ fn garbage_is_corrupt() {
 
 #[test]
 fn the_preview_png_of_a_received_page_passes_pngcheck_and_keeps_the_aspect() {
-    let dir = scratch("preview");
+    let dir = Scratch::new("preview");
     let pdf = groff_pdf(&dir, 1);
     for res in [Resolution::Fine, Resolution::Standard] {
         let pages: Vec<TiffPage> = render_pdf(&pdf, "a.pdf", &PageSetup::new(PaperSize::A4, res))
@@ -582,7 +556,6 @@ fn the_preview_png_of_a_received_page_passes_pngcheck_and_keeps_the_aspect() {
         assert_eq!(String::from_utf8_lossy(&out.stdout), "600 828", "{res:?}");
     }
     assert!(kernel::render::first_page_png(&[]).unwrap().is_none());
-    cleanup(&dir);
 }
 
 #[test]
@@ -650,7 +623,7 @@ fn pixel_difference(a: &BilevelPage, b: &BilevelPage) -> f64 {
 
 #[test]
 fn text_pages_take_the_1_bit_path_and_agree_with_the_anti_aliased_one() {
-    let dir = scratch("pdffast-agree");
+    let dir = Scratch::new("pdffast-agree");
     let pdf = groff_pdf(&dir, 2);
     for (res, convert) in [
         (Resolution::Fine, &[][..]),
@@ -765,5 +738,4 @@ fn text_pages_take_the_1_bit_path_and_agree_with_the_anti_aliased_one() {
     eprintln!("photo: {blocks} blocks of 64 x 64, largest difference in tone {worst:.3}");
     assert!(blocks > 300, "{blocks} blocks");
     assert!(worst < 0.08, "tone differs by {worst:.3} in a block");
-    cleanup(&dir);
 }

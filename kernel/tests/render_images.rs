@@ -6,19 +6,14 @@
 //!
 //! Needs ImageMagick (scripts/setup.sh --test) and python3.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use fax_t30::page::{BilevelPage, PaperSize, Resolution};
 use kernel::render::{render_image, PageSetup, Placement, RenderError};
+use test_kit::Scratch;
 
 /// A scratch directory for one test.
-fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ums-render-images-{}-{test}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// Run ImageMagick's `convert` with `args`, the last being the output file
 /// in `dir`, and return that file's bytes.
 fn convert(dir: &Path, args: &[&str]) -> Vec<u8> {
@@ -64,7 +59,7 @@ fn black_outside(page: &BilevelPage, x0: u32, y0: u32, x1: u32, y1: u32) -> u64 
 
 #[test]
 fn photo_is_dithered_with_density_following_the_gray_level() {
-    let dir = scratch("photo");
+    let dir = Scratch::new("photo");
     let jpeg = convert(
         &dir,
         &["-size", "800x600", "gradient:white-black", "photo.jpg"],
@@ -99,12 +94,11 @@ fn photo_is_dithered_with_density_following_the_gray_level() {
         black_outside(page, p.x, p.y, p.x + p.width, p.y + p.height),
         0
     );
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
 fn landscape_line_art_is_turned_and_thresholded() {
-    let dir = scratch("lineart");
+    let dir = Scratch::new("lineart");
     let png = convert(
         &dir,
         &[
@@ -133,12 +127,11 @@ fn landscape_line_art_is_turned_and_thresholded() {
     let page = &pages[0];
     assert_eq!(density(page, x0 + 3, y0 + 3, x1 - 3, y1 - 3), 1.0);
     assert_eq!(black_outside(page, x0 - 3, y0 - 3, x1 + 3, y1 + 3), 0);
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
 fn portrait_gif_is_placed_upright() {
-    let dir = scratch("gif");
+    let dir = Scratch::new("gif");
     let gif = convert(
         &dir,
         &[
@@ -168,12 +161,11 @@ fn portrait_gif_is_placed_upright() {
         density(page, p.x, ym + 2, p.x + p.width, p.y + p.height),
         0.0
     );
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
 fn bmp_and_tiff_photos_render() {
-    let dir = scratch("bmp-tiff");
+    let dir = Scratch::new("bmp-tiff");
     let bmp = convert(
         &dir,
         &["-size", "400x600", "gradient:gray30-gray70", "photo.bmp"],
@@ -197,12 +189,11 @@ fn bmp_and_tiff_photos_render() {
         let d = density(&pages[0], p.x, p.y, p.x + p.width, p.y + p.height);
         assert!(d > 0.2 && d < 0.8, "{name}: density {d}");
     }
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
 fn standard_resolution_keeps_a_square_square() {
-    let dir = scratch("standard");
+    let dir = Scratch::new("standard");
     let png = convert(&dir, &["-size", "1000x1000", "xc:black", "square.png"]);
     let setup = PageSetup::new(PaperSize::A4, Resolution::Standard);
     let pages = render_image(&png, "square.png", &setup).unwrap();
@@ -214,22 +205,20 @@ fn standard_resolution_keeps_a_square_square() {
         pages[0].black_pixels(),
         u64::from(p.width) * u64::from(p.height)
     );
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
 fn letter_pages_are_letter_sized() {
-    let dir = scratch("letter");
+    let dir = Scratch::new("letter");
     let png = convert(&dir, &["-size", "300x400", "xc:gray", "gray.png"]);
     let setup = PageSetup::new(PaperSize::Letter, Resolution::Fine);
     let pages = render_image(&png, "gray.png", &setup).unwrap();
     assert_eq!((pages[0].width, pages[0].rows), (1728, 2156));
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
 fn a_very_tall_image_is_split_over_pages() {
-    let dir = scratch("tall");
+    let dir = Scratch::new("tall");
     let png = convert(
         &dir,
         &[
@@ -252,12 +241,11 @@ fn a_very_tall_image_is_split_over_pages() {
         pages.len()
     );
     assert!(pages.iter().all(|page| page.black_pixels() > 0));
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
 fn corrupt_images_are_corrupt_and_named() {
-    let dir = scratch("corrupt");
+    let dir = Scratch::new("corrupt");
     let png = convert(&dir, &["-size", "300x200", "plasma:", "whole.png"]);
     let truncated = &png[..png.len() / 2];
     let err = render_image(truncated, "scan.png", &fine_a4()).unwrap_err();
@@ -277,7 +265,6 @@ fn corrupt_images_are_corrupt_and_named() {
     let jpeg = convert(&dir, &["-size", "300x200", "plasma:", "whole.jpg"]);
     let err = render_image(&jpeg[..400], "cut.jpg", &fine_a4()).unwrap_err();
     assert!(matches!(err, RenderError::Corrupt { .. }), "{err}");
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// A valid PNG header declaring `width` × `height` gray pixels, with a
@@ -309,7 +296,7 @@ fn bomb(dir: &Path, width: u32, height: u32) -> Vec<u8> {
 
 #[test]
 fn decompression_bombs_are_too_large_before_decoding() {
-    let dir = scratch("bomb");
+    let dir = Scratch::new("bomb");
     // 50 000 × 50 000: 2.5 gigapixels declared in a tiny file, refused on
     // the width.
     let png = bomb(&dir, 50_000, 50_000);
@@ -323,18 +310,16 @@ fn decompression_bombs_are_too_large_before_decoding() {
     let err = render_image(&png, "wide.png", &fine_a4()).unwrap_err();
     assert!(matches!(err, RenderError::TooLarge { .. }), "{err}");
     eprintln!("{err}");
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
 fn the_python_helper_makes_a_valid_png() {
     // The bomb maker at a sane size decodes: the refusals above are about
     // size, not a broken file.
-    let dir = scratch("bomb-small");
+    let dir = Scratch::new("bomb-small");
     let png = bomb(&dir, 64, 4);
     let pages = render_image(&png, "small.png", &fine_a4()).unwrap();
     assert_eq!(pages.len(), 1);
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
@@ -357,7 +342,7 @@ fn sixteen_bit_gray_alpha_tiff_is_flattened_on_white() {
     // ImageMagick's gray TIFF with transparency: 16-bit gray + alpha. Top
     // half opaque black, bottom half black but fully transparent (paper),
     // and an opaque white bar down both halves.
-    let dir = scratch("gray-alpha16");
+    let dir = Scratch::new("gray-alpha16");
     let tiff = convert(
         &dir,
         &[
@@ -424,7 +409,6 @@ fn sixteen_bit_gray_alpha_tiff_is_flattened_on_white() {
     let (x0, y0) = at(185.0, 10.0);
     let (x1, y1) = at(215.0, 290.0);
     assert!(density(page, x0, y0, x1, y1) < 0.01);
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// A fine-resolution TIFF-F (Group 4, made by ImageMagick) attached to a
@@ -433,7 +417,7 @@ fn sixteen_bit_gray_alpha_tiff_is_flattened_on_white() {
 #[test]
 fn a_fine_fax_tiff_in_a_standard_job_is_rescaled_vertically() {
     use kernel::render::{render_mail, Attachment, CoverMode, MailDocument, RenderOptions};
-    let dir = scratch("pdffast-refit");
+    let dir = Scratch::new("pdffast-refit");
     let tif = convert(
         &dir,
         &[
@@ -482,7 +466,6 @@ fn a_fine_fax_tiff_in_a_standard_job_is_rescaled_vertically() {
             "{res:?}: the bar's rows"
         );
     }
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// Where a rendered image page has ink: (left half, right half) black
@@ -525,7 +508,7 @@ fn inked_last(rows: &[u32]) -> u32 {
 /// tiffset make them).
 #[test]
 fn sixteen_bit_white_is_zero_and_orientation_tiffs_come_out_right() {
-    let dir = scratch("pdffast-tiff16");
+    let dir = Scratch::new("pdffast-tiff16");
     // Black left half, white right half, 400 x 600 (upright), a black frame so
     // the image's extent shows on the page.
     let base = [
@@ -592,5 +575,4 @@ fn sixteen_bit_white_is_zero_and_orientation_tiffs_come_out_right() {
         right > 0.9 && left < 0.1,
         "orientation 3: left {left:.2}, right {right:.2}"
     );
-    std::fs::remove_dir_all(&dir).ok();
 }

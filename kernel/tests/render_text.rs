@@ -5,13 +5,14 @@
 //! Needs `tesseract` and its English data (scripts/setup.sh --test) and the
 //! DejaVu font (scripts/setup.sh).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use fax_t30::codec::Compression;
 use fax_t30::page::{BilevelPage, PaperSize, Resolution};
 use fax_t30::tiff::{read_tiff, write_tiff, TiffMeta, TiffPage};
 use kernel::render::{render_text, Font, PageSetup, RenderError};
+use test_kit::Scratch;
 
 const PARAGRAPH: &str = "\
 The quarterly report is attached to this message. Sales in the northern region \
@@ -36,12 +37,6 @@ fn fine_a4() -> PageSetup {
 }
 
 /// A scratch directory for this test binary and test.
-fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ums-render-text-{}-{test}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// The page as a binary PBM (P4): the packed rows are already its format.
 /// `repeat_rows` writes each row that many times (to square up the pixels
 /// of a standard-resolution page for OCR).
@@ -118,16 +113,11 @@ fn ink_box(page: &BilevelPage) -> Option<(u32, u32, u32, u32)> {
 }
 
 fn ocr_accuracy(page: &BilevelPage, repeat_rows: u32, test: &str) -> f64 {
-    let dir = scratch(test);
+    // UMS_KEEP_SCRATCH=1 keeps the page for a look.
+    let dir = Scratch::new(test);
     let pbm = dir.join("page.pbm");
     write_pbm(page, repeat_rows, &pbm);
     let text = tesseract(&pbm);
-    // UMS_RENDER_KEEP=1 keeps the page for a look.
-    if std::env::var_os("UMS_RENDER_KEEP").is_some() {
-        eprintln!("kept {}", pbm.display());
-    } else {
-        std::fs::remove_dir_all(&dir).ok();
-    }
     word_accuracy(PARAGRAPH, &text)
 }
 

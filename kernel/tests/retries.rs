@@ -14,6 +14,7 @@ use kernel::store::{Record, Store};
 use line_drivers::fax_machine::{FaxMachineScript, VirtualFaxMachine};
 use line_drivers::loopback::{ExchangeConfig, SharedExchange};
 use line_drivers::{Line, LineCaps};
+use test_kit::{origin, Scratch};
 
 struct Bench {
     exchange: SharedExchange,
@@ -21,14 +22,7 @@ struct Bench {
     machine: VirtualFaxMachine,
     media: Instant,
     now: Timestamp,
-    dir: PathBuf,
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    dir: Scratch,
 }
 
 fn document(dir: &std::path::Path, pages: u32) -> (PathBuf, Vec<BilevelPage>) {
@@ -53,7 +47,7 @@ fn document(dir: &std::path::Path, pages: u32) -> (PathBuf, Vec<BilevelPage>) {
 }
 
 fn bench(name: &str, script: FaxMachineScript, policy: RetryPolicy) -> Bench {
-    let dir = scratch(name);
+    let dir = Scratch::new(name);
     let exchange = SharedExchange::new(ExchangeConfig::default());
     let line: Box<dyn Line> = Box::new(exchange.add_line("100", LineCaps::FAX).unwrap());
     let remote: Box<dyn Line> = Box::new(exchange.add_line("200", LineCaps::FAX).unwrap());
@@ -68,8 +62,7 @@ fn bench(name: &str, script: FaxMachineScript, policy: RetryPolicy) -> Bench {
         ..RunnerConfig::default()
     };
     let runner = Runner::new(store, config, vec![line.into()], now).unwrap();
-    #[allow(clippy::disallowed_methods)] // origin of the simulated media clock
-    let media = Instant::now();
+    let media = origin();
     Bench {
         exchange,
         runner,

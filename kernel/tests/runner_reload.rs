@@ -17,13 +17,7 @@ use kernel::runner::{outgoing_fax, Handoff, InboundConfig, Runner, RunnerConfig}
 use kernel::store::Store;
 use line_drivers::loopback::{ExchangeConfig, SharedExchange};
 use line_drivers::{Line, LineCaps};
-
-fn scratch(name: &str) -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("config-{name}"));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+use test_kit::{origin, Scratch};
 
 fn document(dir: &Path, name: &str, pages: u32) -> PathBuf {
     let res = Resolution::Standard;
@@ -48,11 +42,6 @@ fn line(ex: &SharedExchange, number: &str) -> Box<dyn Line> {
 }
 
 const T0: Timestamp = Timestamp(1_800_000_000_000);
-
-#[allow(clippy::disallowed_methods)] // origin of the simulated media clock
-fn origin() -> Instant {
-    Instant::now()
-}
 
 fn router(plan: &NumberingPlan, mailbox: &str) -> Router {
     let directory = Directory {
@@ -150,7 +139,7 @@ impl Bench {
 
 #[test]
 fn a_router_swapped_during_an_incoming_call_routes_it_and_drops_nothing() {
-    let dir = scratch("runner-reload");
+    let dir = Scratch::new("runner-reload");
     let mut b = Bench::new(&dir);
     b.send("100", 3);
     assert!(b.run(120, |b| b.ours.calls_in_progress() == 1));
@@ -172,7 +161,7 @@ fn a_router_swapped_during_an_incoming_call_routes_it_and_drops_nothing() {
 
 #[test]
 fn a_drained_runner_finishes_its_call_and_starts_no_other() {
-    let dir = scratch("runner-drain");
+    let dir = Scratch::new("runner-drain");
     let mut b = Bench::new(&dir);
     // Ours has an outgoing job to the remote too, due later.
     let ours_job = b.ours.store().next_id().unwrap();

@@ -17,6 +17,7 @@ use kernel::store::Store;
 use line_drivers::sip::{SharedSipLine, SipLine, SipLineConfig, T38Policy};
 use line_drivers::Line;
 use sip_common::*;
+use test_kit::wall;
 
 fn line(
     name: &str,
@@ -35,7 +36,7 @@ fn line(
 
 #[test]
 fn a_trunk_answering_503_is_passed_over_for_the_next() {
-    let dir = scratch("sip-failover");
+    let dir = fax_dirs("sip-failover");
     let (doc, pages) = document(&dir, 2, 50);
 
     let mut sipp = std::process::Command::new("sipp")

@@ -15,6 +15,7 @@ use kernel::store::Store;
 use line_drivers::sip::{SharedSipLine, SipLine, SipLineConfig, T38Policy};
 use line_drivers::Line;
 use sip_common::*;
+use test_kit::wall;
 
 fn line(name: &str, user: &str, port: u16, peer: u16, rtp: u16, now: Instant) -> SharedSipLine {
     let ip = "127.0.0.1".parse().unwrap();
@@ -27,7 +28,7 @@ fn line(name: &str, user: &str, port: u16, peer: u16, rtp: u16, now: Instant) ->
 
 #[test]
 fn a_runner_faxes_another_runner_over_sip() {
-    let dir = scratch("sipline-runner");
+    let dir = fax_dirs("sipline-runner");
     let (doc, pages) = document(&dir, 2, 40);
 
     let t0 = wall();

@@ -23,6 +23,7 @@ use kernel::store::{Record, Store};
 use line_drivers::sip::{FaxTransport, SharedSipLine, SipLine, SipLineConfig, T38Policy};
 use line_drivers::Line;
 use sip_common::*;
+use test_kit::{wall, Scratch};
 
 #[allow(clippy::too_many_arguments)] // a test helper: every knob of the two lines
 fn line(
@@ -55,10 +56,12 @@ struct Done {
     sender_line: SharedSipLine,
     receiver_line: SharedSipLine,
     pages: Vec<BilevelPage>,
+    /// Holds the received fax that `received` names (removed when dropped).
+    _dir: Scratch,
 }
 
 fn fax(name: &str, sip: u16, rtp: u16, sender_t38: bool, b_t38_lost: bool) -> Done {
-    let dir = scratch(&format!("sipswitch-{name}"));
+    let dir = fax_dirs(&format!("sipswitch-{name}"));
     let (doc, tiff) = document(&dir, 3, 70);
     let pages: Vec<_> = tiff.iter().map(|p| p.decode().unwrap()).collect();
 
@@ -99,6 +102,7 @@ fn fax(name: &str, sip: u16, rtp: u16, sender_t38: bool, b_t38_lost: bool) -> Do
         sender_line: a,
         receiver_line: b,
         pages,
+        _dir: dir,
     }
 }
 

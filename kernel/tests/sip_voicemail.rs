@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use kernel::directory::Directory;
 use kernel::message::{Service, Timestamp};
@@ -22,20 +22,9 @@ use kernel::voice::wav::read_wav;
 use kernel::voice::VoiceSettings;
 use line_drivers::sip::{SharedSipLine, SipLine, SipLineConfig, T38Policy};
 use line_drivers::Line;
+use test_kit::{wall, Scratch};
 
 const SCRIPTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/peers/sip");
-
-#[allow(clippy::disallowed_methods)] // driver shell: the test owns the real-time tick
-fn wall() -> Instant {
-    Instant::now()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ums-sipline-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
 
 fn run(cmd: &mut Command) {
     let st = cmd.status().expect("tool runs");
@@ -69,7 +58,7 @@ fn speech(dir: &Path) -> (Vec<i16>, PathBuf) {
 
 #[test]
 fn baresip_leaves_a_voice_message_over_sip() {
-    let dir = scratch("baresip-vm");
+    let dir = Scratch::new("baresip-vm");
     let (spoken, play) = speech(&dir);
     let speech_secs = spoken.len() as f64 / 8000.0;
 
@@ -170,16 +159,5 @@ fn baresip_leaves_a_voice_message_over_sip() {
 }
 
 fn sip_trunk() -> line_drivers::sip::TrunkConfig {
-    line_drivers::sip::TrunkConfig {
-        name: "baresip".into(),
-        mode: line_drivers::sip::TrunkMode::StaticPeer {
-            peer: "127.0.0.1:5080".into(),
-        },
-        proxy: None,
-        outbound_proxy: None,
-        user: "200".into(),
-        auth_user: None,
-        password: None,
-        realm: None,
-    }
+    line_drivers::sip::TrunkConfig::static_peer("baresip", "127.0.0.1:5080", "200")
 }

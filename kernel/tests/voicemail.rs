@@ -8,7 +8,7 @@
 //! The mail is read by mail-parser and Python's `email`, the WAV by `soxi`.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -31,15 +31,9 @@ use line_drivers::loopback::{ExchangeConfig, Impairments, LoopbackLine, SharedEx
 use line_drivers::{CallId, DtmfDigit, HangupCause, Line, LineCaps, LineEvent, Media, MediaKind};
 use mail_parser::{MessageParser, MimeHeaders};
 use serde_json::Value;
+use test_kit::{origin, Scratch};
 
 const T0: Timestamp = Timestamp(1_800_000_000_000);
-
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ums-voice-{name}"));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
 
 /// `text` spoken by espeak-ng, converted to 8 kHz mono 16-bit by sox.
 fn speech(dir: &Path, name: &str, text: &str) -> Vec<i16> {
@@ -273,11 +267,6 @@ fn gateway_on(dir: &Path, ex: &SharedExchange, voice: VoiceSettings, caps: LineC
     .with_voice(voice)
 }
 
-#[allow(clippy::disallowed_methods)] // origin of the simulated media clock
-fn origin() -> Instant {
-    Instant::now()
-}
-
 struct Run {
     received: Vec<MessageId>,
     elapsed: Duration,
@@ -358,7 +347,7 @@ const MESSAGE: &str = "Hello Anna, this is Bob from the workshop. \
 
 #[test]
 fn a_spoken_message_reaches_the_mailbox_as_a_voice_mail_with_the_wav() {
-    let dir = scratch("spoken");
+    let dir = Scratch::new("spoken");
     let speech = speech(&dir, "message", MESSAGE);
     let ex = SharedExchange::new(ExchangeConfig::default());
     let mut gw = gateway(&dir, &ex, VoicemailConfig::default());
@@ -492,7 +481,7 @@ fn a_spoken_message_reaches_the_mailbox_as_a_voice_mail_with_the_wav() {
 }
 
 fn ended_by_key(then: Then) {
-    let dir = scratch(&format!("{then:?}"));
+    let dir = Scratch::new(&format!("{then:?}"));
     let speech = speech(&dir, "short", "Please call me back at the office.");
     let ex = SharedExchange::new(ExchangeConfig::default());
     let mut gw = gateway(&dir, &ex, VoicemailConfig::default());
@@ -537,7 +526,7 @@ fn hash_as_inband_tones_ends_the_recording_and_is_cut_out() {
 
 #[test]
 fn hanging_up_ends_the_recording_and_keeps_it() {
-    let dir = scratch("hangup");
+    let dir = Scratch::new("hangup");
     let speech = speech(&dir, "bye", "I will try again later. Bye.");
     let ex = SharedExchange::new(ExchangeConfig::default());
     let mut gw = gateway(&dir, &ex, VoicemailConfig::default());
@@ -557,7 +546,7 @@ fn hanging_up_ends_the_recording_and_keeps_it() {
 /// not complete).
 #[test]
 fn a_message_cut_at_the_length_limit_is_kept_and_marked_incomplete() {
-    let dir = scratch("maxlen");
+    let dir = Scratch::new("maxlen");
     let speech = speech(
         &dir,
         "long",
@@ -582,7 +571,7 @@ fn a_message_cut_at_the_length_limit_is_kept_and_marked_incomplete() {
 
 #[test]
 fn a_silent_call_is_dropped() {
-    let dir = scratch("silent");
+    let dir = Scratch::new("silent");
     let ex = SharedExchange::new(ExchangeConfig::default());
     let mut gw = gateway(&dir, &ex, VoicemailConfig::default());
     let mut caller = Caller::new(&ex, "0897654321", "200", Vec::new(), Then::Silence);
@@ -595,7 +584,7 @@ fn a_silent_call_is_dropped() {
 
 #[test]
 fn a_too_short_message_is_dropped_by_the_configured_rule() {
-    let dir = scratch("short");
+    let dir = Scratch::new("short");
     let word = speech(&dir, "hi", "Hi.");
     let spoken = word.len() as f64 / 8000.0;
     assert!(spoken < 1.5, "espeak's 'Hi.' is short: {spoken}");
@@ -611,7 +600,7 @@ fn a_too_short_message_is_dropped_by_the_configured_rule() {
     assert_eq!(gw.voice_dropped(), 1);
 
     // The same word is kept with a rule that allows it.
-    let dir = scratch("short-kept");
+    let dir = Scratch::new("short-kept");
     let lenient = VoicemailConfig {
         min_duration: Duration::from_millis(300),
         min_active: Duration::from_millis(200),
@@ -626,7 +615,7 @@ fn a_too_short_message_is_dropped_by_the_configured_rule() {
 
 #[test]
 fn an_auto_detect_number_takes_a_voice_call() {
-    let dir = scratch("auto-voice");
+    let dir = Scratch::new("auto-voice");
     let speech = speech(&dir, "office", MESSAGE);
     let ex = SharedExchange::new(ExchangeConfig::default());
     let mut gw = gateway(&dir, &ex, VoicemailConfig::default());
@@ -646,7 +635,7 @@ fn an_auto_detect_number_takes_a_voice_call() {
 
 #[test]
 fn an_auto_detect_number_receives_a_fax_from_a_real_fax_sender() {
-    let dir = scratch("auto-fax");
+    let dir = Scratch::new("auto-fax");
     let ex = SharedExchange::new(ExchangeConfig::default());
     let mut gw = gateway(&dir, &ex, VoicemailConfig::default());
     // The sender: another kernel runner with a fax job (spandsp T.30
@@ -715,7 +704,7 @@ fn an_auto_detect_number_receives_a_fax_from_a_real_fax_sender() {
 
 #[test]
 fn a_mailbox_greeting_is_played_and_a_broken_one_falls_back() {
-    let dir = scratch("greeting");
+    let dir = Scratch::new("greeting");
     // anna's greeting as espeak writes it: 22.05 kHz, read and resampled by us.
     let file = dir.join("anna.wav");
     let ok = Command::new("espeak-ng")
@@ -732,7 +721,7 @@ fn a_mailbox_greeting_is_played_and_a_broken_one_falls_back() {
     std::fs::write(&broken, b"RIFF....WAVEjunk").unwrap();
 
     let beep_after = |greetings: Vec<(&str, &Path)>, name: &str| {
-        let dir = scratch(name);
+        let dir = Scratch::new(name);
         let ex = SharedExchange::new(ExchangeConfig::default());
         let voice = VoiceSettings {
             greetings: greetings
@@ -769,7 +758,7 @@ fn a_mailbox_greeting_is_played_and_a_broken_one_falls_back() {
 
 #[test]
 fn a_noisy_attenuated_line_with_delay_still_ends_on_silence() {
-    let dir = scratch("noisy");
+    let dir = Scratch::new("noisy");
     let speech = speech(&dir, "noisy", MESSAGE);
     let ex = SharedExchange::new(ExchangeConfig::default());
     let mut gw = gateway(&dir, &ex, VoicemailConfig::default());
@@ -802,7 +791,7 @@ fn a_noisy_attenuated_line_with_delay_still_ends_on_silence() {
 
 #[test]
 fn lines_without_voice_refuse_voicemail_and_answer_auto_detect_as_fax() {
-    let dir = scratch("fax-only-lines");
+    let dir = Scratch::new("fax-only-lines");
     let ex = SharedExchange::new(ExchangeConfig::default());
     let mut gw = gateway_on(&dir, &ex, VoiceSettings::default(), LineCaps::AUDIO_FAX);
     let mut caller = Caller::new(&ex, "0897654321", "200", Vec::new(), Then::Silence);

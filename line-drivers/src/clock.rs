@@ -354,16 +354,11 @@ mod tests {
 
     #[test]
     fn sim_clock_moves_only_when_told() {
-        let origin = fixed_origin();
+        let origin = test_kit::origin();
         let mut c = SimClock::new(origin);
         assert_eq!(c.now(), origin);
         c.tick();
         c.advance(Duration::from_secs(1));
         assert_eq!(c.elapsed(), Duration::from_millis(1020));
-    }
-
-    #[allow(clippy::disallowed_methods)] // test harness: one origin for the simulated clock
-    fn fixed_origin() -> Instant {
-        Instant::now()
     }
 }

@@ -471,7 +471,7 @@ fn lines_work_through_the_trait() {
     let ex = SharedExchange::new(ExchangeConfig::default());
     let mut a = ex.add_line("100", LineCaps::FAX).unwrap();
     let mut bb = ex.add_line("200", LineCaps::FAX).unwrap();
-    let mut clock = line_drivers::SimClock::new(common::origin());
+    let mut clock = line_drivers::SimClock::new(test_kit::origin());
     assert_eq!(a.id().0, "loop/100");
     let events = call_and_wait(&mut a, "200", &mut clock, &ex);
     assert_eq!(events.len(), 2);

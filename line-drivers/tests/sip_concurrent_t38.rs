@@ -18,7 +18,8 @@ use fax_t30::page::{BilevelPage, PaperSize, Resolution};
 use fax_t30::{Document, FaxOptions, FaxSession, PageSource, T38Options, Transport};
 use line_drivers::sip::{SipLine, SipLineConfig, T38Policy};
 use line_drivers::{CallId, CallProgress, HangupCause, Line, LineEvent, Media, MediaKind};
-use sip_common::{trunk, wall, LO};
+use sip_common::{trunk, LO};
+use test_kit::{wall, Scratch};
 
 const PAIRS: usize = 3;
 const CALLS_PER_PAIR: u32 = 2;
@@ -123,9 +124,7 @@ fn pump(s: &mut Side, now: Instant) {
 
 #[test]
 fn concurrent_t38_calls_all_complete_and_redial() {
-    let dir = std::env::temp_dir().join(format!("ums-t38-concurrent-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new("concurrent");
     let res = Resolution::Standard;
     let page = vec![BilevelPage::test_pattern(
         PaperSize::A4.width(),
@@ -266,5 +265,4 @@ fn concurrent_t38_calls_all_complete_and_redial() {
         );
         assert_eq!(p.b.line.stats().t38_timeouts, 0, "pair {i}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }

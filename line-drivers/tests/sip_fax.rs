@@ -23,7 +23,8 @@ use fax_t30::session::FaxEvent;
 use fax_t30::{Document, FaxOptions, FaxSession, PageSource, T38Options, Transport};
 use line_drivers::sip::{SipLine, SipLineConfig, T38Policy};
 use line_drivers::{CallId, CallProgress, HangupCause, Line, LineEvent, Media, MediaKind};
-use sip_common::{tmp, trunk, wall, LO};
+use sip_common::{trunk, LO};
+use test_kit::{wall, Scratch};
 
 /// Sender line "A" (number 4930100) and receiver line "B" (4930200).
 struct Setup {
@@ -307,7 +308,7 @@ fn setup(base_sip: u16, base_rtp: u16) -> Setup {
 }
 
 fn g711(ecm: bool, sip: u16, rtp: u16, name: &str) {
-    let dir = tmp("sipline", name);
+    let dir = Scratch::new(name);
     let (a, b) = lines(&setup(sip, rtp), wall(), |a, b| {
         a.media.t38 = None;
         b.media.t38 = None;
@@ -316,7 +317,7 @@ fn g711(ecm: bool, sip: u16, rtp: u16, name: &str) {
         ecm,
         refresh_on_page2: false,
         mute_sender_t38: false,
-        dir,
+        dir: dir.to_path_buf(),
     };
     let o = fax_call(a, b, &run, Duration::from_secs(240));
     assert_fax_ok(&o, &run);
@@ -337,13 +338,13 @@ fn g711_fax_no_ecm() {
 }
 
 fn t38(ecm: bool, sip: u16, rtp: u16, name: &str) -> Outcome {
-    let dir = tmp("sipline", name);
+    let dir = Scratch::new(name);
     let (a, b) = lines(&setup(sip, rtp), wall(), |_, _| {});
     let run = Run {
         ecm,
         refresh_on_page2: false,
         mute_sender_t38: false,
-        dir,
+        dir: dir.to_path_buf(),
     };
     let o = fax_call(a, b, &run, Duration::from_secs(240));
     assert_fax_ok(&o, &run);
@@ -372,14 +373,14 @@ fn t38_fax_no_ecm() {
 
 #[test]
 fn t38_refused_falls_back_to_g711_and_is_remembered() {
-    let dir = tmp("sipline", "refused");
+    let dir = Scratch::new("refused");
     let s = setup(5088, 20080);
     let (a, b) = lines(&s, wall(), |a, _| a.media.t38 = None);
     let run = Run {
         ecm: true,
         refresh_on_page2: false,
         mute_sender_t38: false,
-        dir,
+        dir: dir.to_path_buf(),
     };
     let o = fax_call(a, b, &run, Duration::from_secs(240));
     assert_fax_ok(&o, &run);
@@ -449,7 +450,7 @@ fn lossy_relay(
 
 #[test]
 fn t38_with_packet_loss() {
-    let dir = tmp("sipline", "loss");
+    let dir = Scratch::new("loss");
     let s = setup(40900, 20100);
     let relay_port = 40910;
     let stop = Arc::new(AtomicBool::new(false));
@@ -461,7 +462,7 @@ fn t38_with_packet_loss() {
         ecm: true,
         refresh_on_page2: false,
         mute_sender_t38: false,
-        dir,
+        dir: dir.to_path_buf(),
     };
     let o = fax_call(a, b, &run, Duration::from_secs(240));
     stop.store(true, Ordering::Relaxed);
@@ -479,7 +480,7 @@ fn t38_with_packet_loss() {
 /// tshark must decode SIP, SDP, RTP and T.38 without "Malformed".
 #[test]
 fn t38_reinvite_in_page_2_and_tshark_decodes_the_call() {
-    let dir = tmp("sipline", "refresh");
+    let dir = Scratch::new("refresh");
     let s = setup(40920, 20200);
     let pcap = dir.join("call.pcapng");
     let filter = format!(
@@ -531,7 +532,7 @@ fn t38_reinvite_in_page_2_and_tshark_decodes_the_call() {
         ecm: true,
         refresh_on_page2: true,
         mute_sender_t38: false,
-        dir: dir.clone(),
+        dir: dir.to_path_buf(),
     };
     let o = fax_call(a, b, &run, Duration::from_secs(240));
     std::thread::sleep(Duration::from_millis(500));
@@ -669,14 +670,14 @@ fn t38_reinvite_in_page_2_and_tshark_decodes_the_call() {
 
 #[test]
 fn t38_agreed_but_silent_falls_back_to_g711() {
-    let dir = tmp("sipline", "silent");
+    let dir = Scratch::new("silent");
     let s = setup(40940, 20120);
     let (a, b) = lines(&s, wall(), |_, _| {});
     let run = Run {
         ecm: true,
         refresh_on_page2: false,
         mute_sender_t38: true,
-        dir,
+        dir: dir.to_path_buf(),
     };
     let o = fax_call(a, b, &run, Duration::from_secs(240));
     assert_fax_ok(&o, &run);
@@ -889,14 +890,14 @@ fn garbage_is_dropped_and_bad_offers_refused() {
 /// B answers on G.711 and asks for T.38 only when it hears A's CNG.
 #[test]
 fn t38_after_the_calling_tone() {
-    let dir = tmp("sipline", "cng");
+    let dir = Scratch::new("cng");
     let s = setup(40942, 20160);
     let (a, b) = lines(&s, wall(), |_, b| b.t38_policy = T38Policy::OnFaxTone);
     let run = Run {
         ecm: true,
         refresh_on_page2: false,
         mute_sender_t38: false,
-        dir,
+        dir: dir.to_path_buf(),
     };
     let o = fax_call(a, b, &run, Duration::from_secs(240));
     assert_fax_ok(&o, &run);

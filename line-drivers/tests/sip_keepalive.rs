@@ -14,15 +14,10 @@
 //! Ports: SIP 41800-41801, RTP/UDPTL 41810-41813.
 
 use std::net::{SocketAddr, UdpSocket};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use line_drivers::sip::{SipLine, SipLineConfig, T38Policy, TrunkConfig, TrunkMode};
+use line_drivers::sip::{SipLine, SipLineConfig, T38Policy, TrunkConfig};
 use line_drivers::Line;
-
-#[allow(clippy::disallowed_methods)] // driver shell: the simulated clock starts here
-fn start() -> Instant {
-    Instant::now()
-}
 
 /// The 200 to an OPTIONS request (its Via, From, To, Call-ID and CSeq).
 fn answer(request: &str) -> String {
@@ -70,22 +65,11 @@ impl Peer {
 #[test]
 fn keepalive_marks_a_silent_trunk_down_and_up_again() {
     let peer_addr: SocketAddr = "127.0.0.1:41801".parse().unwrap();
-    let trunk = TrunkConfig {
-        name: "silent".into(),
-        mode: TrunkMode::StaticPeer {
-            peer: peer_addr.to_string(),
-        },
-        proxy: None,
-        outbound_proxy: None,
-        user: "4930100".into(),
-        auth_user: None,
-        password: None,
-        realm: None,
-    };
+    let trunk = TrunkConfig::static_peer("silent", peer_addr.to_string(), "4930100");
     let mut cfg = SipLineConfig::new("sip/ka", trunk, "127.0.0.1".parse().unwrap(), 41800, 41810);
     cfg.t38_policy = T38Policy::Never;
     cfg.keepalive = Some(Duration::from_secs(10));
-    let t0 = start();
+    let t0 = test_kit::origin();
     let mut line = SipLine::bind(cfg, t0).expect("bind");
     let sock = UdpSocket::bind(peer_addr).unwrap();
     sock.set_nonblocking(true).unwrap();

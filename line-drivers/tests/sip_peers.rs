@@ -6,30 +6,15 @@
 //! control TCP 20922 (the script's scheme).
 
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use line_drivers::sip::{SipLine, SipLineConfig, T38Policy, TrunkConfig, TrunkMode};
 use line_drivers::{Line, LineEvent, Media, MediaKind};
-
-#[allow(clippy::disallowed_methods)] // driver shell: the test owns the real-time tick
-fn wall() -> Instant {
-    Instant::now()
-}
+use test_kit::{wall, Scratch};
 
 #[test]
 fn dtmf_from_baresip_arrives_as_events() {
-    let trunk = TrunkConfig {
-        name: "baresip".into(),
-        mode: TrunkMode::StaticPeer {
-            peer: "127.0.0.1:5082".into(),
-        },
-        proxy: None,
-        outbound_proxy: None,
-        user: "300".into(),
-        auth_user: None,
-        password: None,
-        realm: None,
-    };
+    let trunk = TrunkConfig::static_peer("baresip", "127.0.0.1:5082", "300");
     let mut cfg = SipLineConfig::new(
         "sip/dtmf",
         trunk,
@@ -111,10 +96,7 @@ fn register_to_sipp(
     sipp_port: u16,
     our_port: u16,
 ) -> (Option<line_drivers::sip::RegEvent>, Option<i32>) {
-    let dir =
-        std::env::temp_dir().join(format!("ums-sipline-reg{sipp_port}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new(&format!("reg{sipp_port}"));
     let scenario = dir.join("reg-auth-uas.xml");
     std::fs::copy(
         concat!(
@@ -181,7 +163,6 @@ fn register_to_sipp(
         let _ = sipp.kill();
     }
     let _ = sipp.wait();
-    let _ = std::fs::remove_dir_all(&dir);
     (line.registration_event(), code)
 }
 

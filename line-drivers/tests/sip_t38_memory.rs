@@ -17,7 +17,8 @@ use std::time::Duration;
 
 use line_drivers::sip::{FaxTransport, SipLine, SipLineConfig, T38Policy};
 use line_drivers::{HangupCause, Line, LineEvent, MediaKind};
-use sip_common::{tmp, trunk, wall, LO};
+use sip_common::{trunk, LO};
+use test_kit::{wall, Scratch};
 
 /// A (4930100, no T.38) and B (4930200, T.38 at once, memory in `file`),
 /// SIP on `sip` and `sip + 1`, media from `rtp` on.
@@ -70,7 +71,7 @@ fn call(a: &mut SipLine, b: &mut SipLine) {
 
 #[test]
 fn a_learnt_g711_fallback_survives_a_restart() {
-    let dir = tmp("t38", "memory");
+    let dir = Scratch::new("memory");
     let file = dir.join("memory").join("to-a.txt");
     let (mut a, mut b) = lines(&file, 41820, 41830);
     assert_eq!(b.first_choice("4930100"), FaxTransport::T38, "T.38 first");
@@ -94,12 +95,11 @@ fn a_learnt_g711_fallback_survives_a_restart() {
     );
     assert_eq!(a.stats().reinvites_refused, 0);
     assert_eq!(b.stats().t38_memory_write_errors, 0);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn a_damaged_memory_file_costs_only_its_bad_lines() {
-    let dir = tmp("t38", "damaged");
+    let dir = Scratch::new("damaged");
     let file = dir.join("to-a.txt");
     std::fs::write(
         &file,
@@ -113,10 +113,9 @@ fn a_damaged_memory_file_costs_only_its_bad_lines() {
 
     // A path that cannot be read as a file is a clear error at bind.
     let mut cfg = SipLineConfig::new("sip/c", trunk("to-a", "1", 41822), LO, 41824, 41848);
-    cfg.t38_memory_file = Some(dir.clone());
+    cfg.t38_memory_file = Some(dir.to_path_buf());
     let err = SipLine::bind(cfg, wall())
         .err()
         .expect("a directory is no memory file");
     assert!(format!("{err:?}").contains("T.38 memory"), "{err:?}");
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -13,27 +13,12 @@ use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use line_drivers::sip::{SipLine, SipLineConfig, SipTransport, T38Policy, TrunkConfig, TrunkMode};
+use line_drivers::sip::{SipLine, SipLineConfig, SipTransport, T38Policy, TrunkConfig};
 use line_drivers::{CallProgress, HangupCause, Line, LineEvent, MediaKind};
-
-#[allow(clippy::disallowed_methods)] // driver shell: the test owns the real-time tick
-fn wall() -> Instant {
-    Instant::now()
-}
+use test_kit::wall;
 
 fn tcp_line(name: &str, port: u16, rtp: u16, peer_port: u16) -> SipLine {
-    let trunk = TrunkConfig {
-        name: "sipp".into(),
-        mode: TrunkMode::StaticPeer {
-            peer: format!("127.0.0.1:{peer_port}"),
-        },
-        proxy: None,
-        outbound_proxy: None,
-        user: "4930100".into(),
-        auth_user: None,
-        password: None,
-        realm: None,
-    };
+    let trunk = TrunkConfig::static_peer("sipp", format!("127.0.0.1:{peer_port}"), "4930100");
     let mut cfg = SipLineConfig::new(name, trunk, "127.0.0.1".parse().unwrap(), port, rtp);
     cfg.transport = SipTransport::Tcp;
     cfg.t38_policy = T38Policy::Never;

@@ -20,7 +20,8 @@ use fax_t30::page::{BilevelPage, PaperSize, Resolution};
 use fax_t30::{Document, FaxOptions, FaxSession, PageSource, T38Options, Transport};
 use line_drivers::sip::{SharedSipLine, SipLineConfig, SipTrunk, T38Policy};
 use line_drivers::{CallId, CallProgress, HangupCause, Line, LineEvent, Media, MediaKind};
-use sip_common::{tmp, trunk, wall, LO};
+use sip_common::{trunk, LO};
+use test_kit::{wall, Scratch};
 
 fn pages(seed: u64) -> Vec<BilevelPage> {
     let res = Resolution::Standard;
@@ -159,7 +160,7 @@ impl Leg {
 
 #[test]
 fn two_faxes_at_once_over_one_trunk_and_a_third_call_is_busy() {
-    let dir = tmp("sipchan", "two-at-once");
+    let dir = Scratch::new("two-at-once");
     let (a_sip, b_sip) = (5070, 5071);
     let t0 = wall();
     let a_cfg = SipLineConfig::new("sip/a", trunk("to-b", "4930100", b_sip), LO, a_sip, 21000);
@@ -286,7 +287,6 @@ fn two_faxes_at_once_over_one_trunk_and_a_third_call_is_busy() {
     assert_eq!(called, numbers, "one call per channel");
     assert!(a.is_idle() && b.is_idle());
     assert!(b_lines.iter().all(|l| l.with(|l| l.stats().udptl_in > 50)));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Header `name` of a SIP message text (first occurrence).

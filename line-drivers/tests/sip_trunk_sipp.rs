@@ -12,15 +12,11 @@
 //! 5140/5150, its media 21400/21500.
 
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use line_drivers::sip::{SipLineConfig, SipTrunk, T38Policy, TrunkConfig, TrunkMode};
+use line_drivers::sip::{SipLineConfig, SipTrunk, T38Policy, TrunkConfig};
 use line_drivers::{HangupCause, Line, LineEvent};
-
-#[allow(clippy::disallowed_methods)] // driver shell: the test owns the real-time tick
-fn wall() -> Instant {
-    Instant::now()
-}
+use test_kit::wall;
 
 fn sipp(scenario: &[&str], port: u16, media: u16, extra: &[&str]) -> Child {
     Command::new("sipp")
@@ -39,18 +35,7 @@ fn sipp(scenario: &[&str], port: u16, media: u16, extra: &[&str]) -> Child {
 
 #[test]
 fn sipp_calls_twice_at_once_and_the_third_call_is_busy() {
-    let trunk = TrunkConfig {
-        name: "sipp".into(),
-        mode: TrunkMode::StaticPeer {
-            peer: "127.0.0.1:5140".into(),
-        },
-        proxy: None,
-        outbound_proxy: None,
-        user: "4930100".into(),
-        auth_user: None,
-        password: None,
-        realm: None,
-    };
+    let trunk = TrunkConfig::static_peer("sipp", "127.0.0.1:5140", "4930100");
     let mut cfg = SipLineConfig::new("sip/sipp", trunk, "127.0.0.1".parse().unwrap(), 5130, 21300);
     cfg.t38_policy = T38Policy::Never;
     let t0 = wall();

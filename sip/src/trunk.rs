@@ -53,6 +53,25 @@ pub struct TrunkConfig {
 }
 
 impl TrunkConfig {
+    /// A trunk `name` to a static peer (`host[:port]`, a PBX by IP), calling
+    /// as `user`: no registration, proxy, outbound proxy or authentication.
+    pub fn static_peer(
+        name: impl Into<String>,
+        peer: impl Into<String>,
+        user: impl Into<String>,
+    ) -> TrunkConfig {
+        TrunkConfig {
+            name: name.into(),
+            mode: TrunkMode::StaticPeer { peer: peer.into() },
+            proxy: None,
+            outbound_proxy: None,
+            user: user.into(),
+            auth_user: None,
+            password: None,
+            realm: None,
+        }
+    }
+
     /// The domain calls and the AOR use.
     pub fn domain(&self) -> &str {
         match (&self.proxy, &self.mode) {

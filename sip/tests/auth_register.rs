@@ -3,7 +3,7 @@
 //! (challenge, granted expiry, refresh, 423, failure back-off), and trunk
 //! failover.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use sip::auth::{self, Algorithm, Challenge, Credentials, DigestClient};
 use sip::dialog::LocalParty;
@@ -11,11 +11,7 @@ use sip::register::{granted_expires, RegEvent, RegState, Registration};
 use sip::trunk::{should_fail_over, TrunkConfig, TrunkMode, TrunkSet};
 use sip::wire::{self, IdGen, MessageText};
 use sip::{Request, Response};
-
-#[allow(clippy::disallowed_methods)] // the simulated clock's origin
-fn origin() -> Instant {
-    Instant::now()
-}
+use test_kit::origin;
 
 #[test]
 fn rfc2617_example_response() {
@@ -293,23 +289,10 @@ fn granted_expiry_prefers_our_contact() {
     assert_eq!(granted_expires(&bare, "sip:x@y"), Some(99));
 }
 
-fn static_trunk(name: &str, peer: &str) -> TrunkConfig {
-    TrunkConfig {
-        name: name.into(),
-        mode: TrunkMode::StaticPeer { peer: peer.into() },
-        proxy: None,
-        outbound_proxy: None,
-        user: "gw".into(),
-        auth_user: None,
-        password: None,
-        realm: None,
-    }
-}
-
 #[test]
 fn failover_goes_through_trunks_in_order_and_skips_down_ones() {
     let t0 = origin();
-    let mut reg_trunk = static_trunk("provider", "x");
+    let mut reg_trunk = TrunkConfig::static_peer("provider", "x", "gw");
     reg_trunk.mode = TrunkMode::Register {
         registrar: "sip.provider.test".into(),
         expires: 600,
@@ -324,8 +307,8 @@ fn failover_goes_through_trunks_in_order_and_skips_down_ones() {
     let mut set = TrunkSet::new(
         vec![
             reg_trunk,
-            static_trunk("pbx", "192.0.2.10"),
-            static_trunk("backup", "192.0.2.11"),
+            TrunkConfig::static_peer("pbx", "192.0.2.10", "gw"),
+            TrunkConfig::static_peer("backup", "192.0.2.11", "gw"),
         ],
         Duration::from_secs(60),
     );

@@ -14,11 +14,7 @@ use sip::sdp::SessionDescription;
 use sip::transaction::{cancel_for, TimerConfig};
 use sip::wire::{self, IdGen};
 use sip::{Request, Response};
-
-#[allow(clippy::disallowed_methods)] // the simulated clock's origin
-fn origin() -> Instant {
-    Instant::now()
-}
+use test_kit::origin;
 
 const A: &str = "127.0.0.1:5070";
 const B: &str = "127.0.0.1:5071";

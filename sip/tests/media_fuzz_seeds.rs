@@ -39,7 +39,7 @@ fn corpus(target: &str) -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn udptl_seeds() {
-    let t0 = media_common::epoch();
+    let t0 = test_kit::origin();
     for (name, data) in corpus("udptl") {
         media_checks::check_udptl(&data, t0);
         let dgs = datagrams(&data);
@@ -77,7 +77,7 @@ fn udptl_seeds() {
 
 #[test]
 fn rtp_rtcp_seeds() {
-    let t0 = media_common::epoch();
+    let t0 = test_kit::origin();
     for (name, data) in corpus("rtp_rtcp") {
         media_checks::check_rtp_rtcp(&data, t0);
         let dgs = datagrams(&data);

@@ -10,9 +10,10 @@ use std::time::Duration;
 use fax_t30::g711::Law;
 use fax_t30::media::AudioFrame;
 use fax_t30::{FaxSession, Transport};
-use media_common::{assert_pages_equal, fax_pair, tmp, Clock, Net};
+use media_common::{assert_pages_equal, fax_pair, Clock, Net};
 use sip::media::jitter::{JitterBuffer, JitterConfig, FRAME};
 use sip::media::rtp::{Received, RtpReceiver, RtpSender, G711};
+use test_kit::{origin, Scratch};
 
 /// One side of a G.711 call: a fax session behind RTP and a jitter buffer.
 struct Side {
@@ -137,9 +138,9 @@ fn run_call(a: &mut Side, b: &mut Side, ab: &mut Net, ba: &mut Net, limit_s: u64
 
 #[test]
 fn g711_fax_survives_40ms_jitter_reordering_and_clock_drift() {
-    let dir = tmp("g711-jitter");
+    let dir = Scratch::new("g711-jitter");
     let (tx, rx, src, rx_file) = fax_pair(Transport::Audio, true, 2, &dir);
-    let epoch = media_common::epoch();
+    let epoch = origin();
     // The receiver's clock runs 120 ppm fast against the sender's.
     let mut a = Side::new(Clock { epoch, ppm: 0.0 }, tx, 0x1111_2222);
     let mut b = Side::new(Clock { epoch, ppm: 120.0 }, rx, 0x3333_4444);
@@ -189,15 +190,14 @@ fn g711_fax_survives_40ms_jitter_reordering_and_clock_drift() {
         "a ratio {:.1} ppm",
         ppm(a.jb.ratio())
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn without_the_jitter_buffer_the_same_fax_fails() {
     // The control of the test above: packets played in arrival order.
-    let dir = tmp("g711-naive");
+    let dir = Scratch::new("g711-naive");
     let (tx, rx, _, _) = fax_pair(Transport::Audio, true, 2, &dir);
-    let epoch = media_common::epoch();
+    let epoch = origin();
     let mut a = Side::new(Clock { epoch, ppm: 0.0 }, tx, 0x1111_2222);
     let mut b = Side::new(Clock { epoch, ppm: 120.0 }, rx, 0x3333_4444);
     a.naive = Some(Default::default());
@@ -208,7 +208,6 @@ fn without_the_jitter_buffer_the_same_fax_fails() {
     run_call(&mut a, &mut b, &mut ab, &mut ba, 1200);
     let out = a.session.outcome().unwrap();
     assert!(!out.success, "sender: {}", out.summary());
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A 1 kHz tone through the buffer: returns the buffer, and the output
@@ -219,7 +218,7 @@ fn tone_run(
     net: &mut Net,
     drop_after: Option<(u64, Duration)>,
 ) -> (JitterBuffer, Vec<i16>) {
-    let epoch = media_common::epoch();
+    let epoch = origin();
     let sender = Clock {
         epoch,
         ppm: sender_ppm,

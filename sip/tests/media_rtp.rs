@@ -1,11 +1,8 @@
 //! RTP demultiplexing and SSRC handling, RFC 4733 events in and out, and
 //! RTCP reports, on hand-built and generated packets.
 
-mod media_common;
-
 use std::time::Duration;
 
-use media_common::epoch;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use sip::media::dtmf::{DtmfEvent, DtmfReceiver, DtmfSender, EventPayload};
@@ -13,12 +10,13 @@ use sip::media::rtcp::{self, RtcpPacket};
 use sip::media::rtp::{
     self, classify, DatagramKind, Received, RtpHeader, RtpReceiver, RtpSender, G711,
 };
+use test_kit::origin;
 
 const EV_PT: u8 = 101;
 
 #[test]
 fn voice_packets_are_20ms_of_g711_with_running_seq_and_timestamp() {
-    let t = epoch();
+    let t = origin();
     let mut tx = RtpSender::new(G711::Pcmu, 0xABCD, 65534, 0xFFFF_FF00);
     let mut rx = RtpReceiver::new(Some(EV_PT));
     for i in 0..5u32 {
@@ -45,7 +43,7 @@ fn voice_packets_are_20ms_of_g711_with_running_seq_and_timestamp() {
 
 #[test]
 fn ssrc_change_stun_and_garbage() {
-    let t = epoch();
+    let t = origin();
     let mut rx = RtpReceiver::new(Some(EV_PT));
     let mut a = RtpSender::new(G711::Pcma, 1, 10, 0);
     let mut b = RtpSender::new(G711::Pcma, 2, 5000, 99999);
@@ -131,7 +129,7 @@ fn ssrc_change_stun_and_garbage() {
 
 #[test]
 fn dtmf_out_repeats_the_end_packet_three_times_with_one_seq() {
-    let t = epoch();
+    let t = origin();
     let mut tx = RtpSender::new(G711::Pcma, 77, 100, 8000);
     let mut dtmf = DtmfSender::new(EV_PT);
     assert!(dtmf
@@ -228,7 +226,7 @@ fn dtmf_in_as_real_peers_send_it() {
     // Voice on SSRC 1, events on SSRC 2; every packet duplicated, end
     // packets three times with the same sequence number, the start packet
     // of the second digit lost, the end packets of the third lost.
-    let t = epoch();
+    let t = origin();
     let mut rx = RtpReceiver::new(Some(EV_PT));
     let mut det = DtmfReceiver::new();
     let mut voice = RtpSender::new(G711::Pcmu, 1, 0, 0);
@@ -324,7 +322,7 @@ fn dtmf_in_as_real_peers_send_it() {
 
 #[test]
 fn rtcp_reports_carry_loss_jitter_and_cname() {
-    let t = epoch();
+    let t = origin();
     let mut tx = RtpSender::new(G711::Pcma, 0x1000, 1, 0);
     let mut rx = RtpReceiver::new(None);
     // 100 packets, 10 lost, arrival jitter alternating ±5 ms.
@@ -438,7 +436,7 @@ fn rtcp_interval_follows_rfc3550() {
         rtcp::interval(Duration::from_secs(5), 9.0),
         rtcp::interval(Duration::from_secs(5), 1.5)
     );
-    let t = epoch();
+    let t = origin();
     let mut s = rtcp::RtcpSchedule::default();
     assert!(!s.due(t));
     s.start(t, 2, 1, true, 1.0);

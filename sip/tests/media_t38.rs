@@ -9,11 +9,12 @@ use std::time::Duration;
 
 use fax_t30::media::IfpPacket;
 use fax_t30::{FaxSession, T38Options, Transport};
-use media_common::{assert_pages_equal, epoch, fax_pair, tmp, Net};
+use media_common::{assert_pages_equal, fax_pair, Net};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use sip::media::ifp::{self, Ifp};
 use sip::media::udptl::{ErrorCorrection, Recovery, UdptlPacket, UdptlReceiver, UdptlSender};
+use test_kit::{origin, Scratch};
 
 #[test]
 fn udptl_octets_match_the_per_encoding() {
@@ -80,7 +81,7 @@ fn malformed_datagrams_are_refused_without_panic() {
     assert!(UdptlPacket::decode(&long).is_err());
     let mut rng = SmallRng::seed_from_u64(9);
     let mut rx = UdptlReceiver::new(0, Duration::from_millis(100));
-    let t = epoch();
+    let t = origin();
     for i in 0..20_000u32 {
         let n = rng.gen_range(0..64);
         let mut b: Vec<u8> = (0..n).map(|_| rng.gen()).collect();
@@ -108,7 +109,7 @@ fn redundancy_and_fec_recover_lost_datagrams_in_order() {
     ] {
         let mut tx = UdptlSender::new(ec, 400);
         let mut rx = UdptlReceiver::new(1, Duration::from_millis(500));
-        let t = epoch();
+        let t = origin();
         let ifps: Vec<Vec<u8>> = (0..200u32)
             .map(|i| {
                 Ifp::Data {
@@ -160,7 +161,7 @@ fn redundancy_and_fec_recover_lost_datagrams_in_order() {
 }
 
 fn run_t38(ecm: bool, ec: ErrorCorrection, seed: u64, name: &str) {
-    let dir = tmp(name);
+    let dir = Scratch::new(name);
     let opts = T38Options::default();
     let (tx, rx, src, rx_file) = fax_pair(Transport::T38(opts), ecm, 3, &dir);
     struct Side {
@@ -191,7 +192,7 @@ fn run_t38(ecm: bool, ec: ErrorCorrection, seed: u64, name: &str) {
             0.01,
         ),
     ];
-    let t0 = epoch();
+    let t0 = origin();
     let mut tick = 0u64;
     let limit = 900_000_000u64;
     loop {
@@ -256,7 +257,6 @@ fn run_t38(ecm: bool, ec: ErrorCorrection, seed: u64, name: &str) {
         ErrorCorrection::Redundancy(_) => assert!(st.recovered_redundancy > 50, "{st:?}"),
         ErrorCorrection::Fec { .. } => assert!(st.recovered_fec > 20, "{st:?}"),
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -7,19 +7,17 @@
 //! Needs tshark (scripts/setup.sh --test installs it) and the right to
 //! capture on `lo` (root). Ports: UDP 20510-20531 (the media helper's range).
 
-mod media_common;
-
 use std::io::{BufRead, BufReader};
 use std::net::UdpSocket;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use media_common::{epoch, tmp};
 use sip::media::dtmf::DtmfSender;
 use sip::media::ifp::{self, Field, Ifp};
 use sip::media::rtcp::{self, RtcpPacket};
 use sip::media::rtp::{RtpReceiver, RtpSender, G711};
 use sip::media::udptl::{ErrorCorrection, UdptlSender};
+use test_kit::{origin, Scratch};
 
 const RTP_PORT: u16 = 20510;
 const RTCP_PORT: u16 = 20511;
@@ -54,7 +52,7 @@ enum Sent {
 }
 
 fn datagrams() -> Vec<(u16, Vec<u8>, Sent)> {
-    let t = epoch();
+    let t = origin();
     let mut out = Vec::new();
     let mut tx = RtpSender::new(G711::Pcma, 0x5EED_0001, 40000, 123456);
     for _ in 0..5 {
@@ -246,7 +244,7 @@ fn tshark_decodes_rtp_events_rtcp_and_udptl_without_errors() {
             .is_ok_and(|o| o.status.success()),
         "tshark is missing: run scripts/setup.sh --test (as root)"
     );
-    let dir = tmp("tshark");
+    let dir = Scratch::new("tshark");
     let pcap = dir.join("media.pcapng");
     let sent = datagrams();
     let mut cap = Command::new("tshark")
@@ -410,5 +408,4 @@ fn tshark_decodes_rtp_events_rtcp_and_udptl_without_errors() {
             }
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }

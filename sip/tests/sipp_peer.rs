@@ -17,6 +17,7 @@ use sip::sdp::offer_answer::{self, AudioCodec, LocalCaps, LocalMedia, Negotiated
 use sip::sdp::SessionDescription;
 use sip::wire::{self, IdGen};
 use support::*;
+use test_kit::{wall, Scratch};
 
 fn reg_config(local: SocketAddr, sipp: SocketAddr, user: &str, pass: &str) -> RegistrationConfig {
     RegistrationConfig {
@@ -43,7 +44,7 @@ async fn register(
     cport: u16,
     pass_ours: &str,
 ) -> (RegEvent, Option<i32>, String) {
-    let dir = scratch(&format!("reg{port}"));
+    let dir = Scratch::new(&format!("reg{port}"));
     let child = sipp(
         "reg-auth-uas.xml",
         sipp_port,
@@ -61,17 +62,17 @@ async fn register(
         reg_config(local, registrar, "fax", pass_ours),
         IdGen::new(port.into()),
     );
-    reg.start(now());
-    let req = reg.poll_request(now()).expect("first REGISTER");
-    let mut tx = shell.ep.send_request(req, registrar, now());
+    reg.start(wall());
+    let req = reg.poll_request(wall()).expect("first REGISTER");
+    let mut tx = shell.ep.send_request(req, registrar, wall());
     let mut last = None;
     while let Some(ev) = shell.next_event(Duration::from_secs(15)).await {
         match ev {
             EndpointEvent::Malformed { error, .. } => eprintln!("malformed from SIPp: {error}"),
             EndpointEvent::Response { tx: t, response } if t == tx => {
-                let (event, next) = reg.handle_response(&response, now());
+                let (event, next) = reg.handle_response(&response, wall());
                 if let Some(next) = next {
-                    tx = shell.ep.send_request(next, registrar, now());
+                    tx = shell.ep.send_request(next, registrar, wall());
                 }
                 if let Some(e) = event {
                     last = Some(e);
@@ -79,14 +80,13 @@ async fn register(
                 }
             }
             EndpointEvent::Timeout { tx: t } if t == tx => {
-                last = reg.handle_timeout(now());
+                last = reg.handle_timeout(wall());
                 break;
             }
             _ => {}
         }
     }
     let (code, err) = wait_child(child, Duration::from_secs(20));
-    let _ = std::fs::remove_dir_all(&dir);
     (last.expect("registration outcome"), code, err)
 }
 
@@ -122,7 +122,7 @@ async fn wrong_password_is_refused_by_sipp_and_backs_off() {
 #[tokio::test]
 async fn invites_sipp_trunk_with_digest_and_gets_g711_media() {
     assert!(have("sipp"));
-    let dir = scratch("invite");
+    let dir = Scratch::new("invite");
     let capture = have("tshark").then(|| Capture::start("udp port 5073 or udp port 5075", &dir));
     let child = sipp(
         "uas-auth-answer.xml",
@@ -172,7 +172,7 @@ async fn invites_sipp_trunk_with_digest_and_gets_g711_media() {
         realm: Some("sipp.test".into()),
     };
     let (mut call, first) = OutgoingInvite::new(invite, local.clone(), Some(creds));
-    let mut tx = shell.ep.send_request(first, trunk, now());
+    let mut tx = shell.ep.send_request(first, trunk, wall());
     let mut dialog = None;
     let mut negotiated = None;
     let mut challenged = false;
@@ -186,7 +186,7 @@ async fn invites_sipp_trunk_with_digest_and_gets_g711_media() {
         match call.handle_response(&response, &mut ids) {
             InviteOutcome::Send(next) => {
                 challenged = true;
-                tx = shell.ep.send_request(next, trunk, now());
+                tx = shell.ep.send_request(next, trunk, wall());
             }
             InviteOutcome::Answered {
                 dialog: d,
@@ -227,7 +227,7 @@ async fn invites_sipp_trunk_with_digest_and_gets_g711_media() {
     assert_eq!(buf[1] & 0x7f, 8, "payload type 8 (PCMA)");
 
     let bye = dialog.request("BYE", &mut ids, None).unwrap();
-    let btx = shell.ep.send_request(bye, trunk, now());
+    let btx = shell.ep.send_request(bye, trunk, wall());
     let mut bye_ok = false;
     while let Some(ev) = shell.next_event(Duration::from_secs(10)).await {
         if let EndpointEvent::Response { tx, response } = ev {
@@ -277,7 +277,6 @@ async fn invites_sipp_trunk_with_digest_and_gets_g711_media() {
         decoded.contains("Digest Authentication Response"),
         "{decoded}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The same registration over TCP: our stream framer reads SIPp's
@@ -291,7 +290,7 @@ async fn registers_to_sipp_over_tcp() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     assert!(have("sipp"));
-    let dir = scratch("regtcp");
+    let dir = Scratch::new("regtcp");
     let child = sipp_on(
         "t1",
         "reg-auth-uas.xml",
@@ -317,20 +316,20 @@ async fn registers_to_sipp_over_tcp() {
     cfg.transport = "TCP".into();
     let mut reg = Registration::new(cfg, IdGen::new(11));
     let mut ep = Endpoint::new(true, TimerConfig::default());
-    reg.start(now());
-    let mut tx = ep.send_request(reg.poll_request(now()).unwrap(), registrar, now());
+    reg.start(wall());
+    let mut tx = ep.send_request(reg.poll_request(wall()).unwrap(), registrar, wall());
     let mut framer = StreamFramer::new();
     let mut buf = vec![0u8; 8192];
     let mut outcome = None;
-    let deadline = now() + Duration::from_secs(15);
-    while outcome.is_none() && now() < deadline {
+    let deadline = wall() + Duration::from_secs(15);
+    while outcome.is_none() && wall() < deadline {
         while let Some(out) = ep.poll_output() {
             match out {
                 Output::Transmit { bytes, .. } => stream.write_all(&bytes).await.unwrap(),
                 Output::Event(EndpointEvent::Response { tx: t, response }) if t == tx => {
-                    let (ev, next) = reg.handle_response(&response, now());
+                    let (ev, next) = reg.handle_response(&response, wall());
                     if let Some(next) = next {
-                        tx = ep.send_request(next, registrar, now());
+                        tx = ep.send_request(next, registrar, wall());
                     }
                     outcome = outcome.or(ev);
                 }
@@ -347,11 +346,10 @@ async fn registers_to_sipp_over_tcp() {
         assert!(n > 0, "SIPp closed the connection");
         framer.push(&buf[..n]);
         while let Some(msg) = framer.next_message().expect("SIPp's stream frames") {
-            ep.handle_message(registrar, msg, now());
+            ep.handle_message(registrar, msg, wall());
         }
     }
     assert_eq!(outcome, Some(RegEvent::Registered { expires: 300 }));
     let (code, err) = wait_child(child, Duration::from_secs(20));
     assert_eq!(code, Some(0), "SIPp verified our digest over TCP: {err}");
-    let _ = std::fs::remove_dir_all(&dir);
 }

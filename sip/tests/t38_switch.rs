@@ -2,15 +2,11 @@
 //! what a refusal or silence means, and that a refresh re-INVITE in the
 //! middle of a T.38 fax changes nothing.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use sip::sdp::offer_answer::{self, LocalCaps, LocalMedia, Negotiated};
 use sip::sdp::t38::{FaxTransport, SwitchAction, SwitchState, T38Params, T38Switch};
-
-#[allow(clippy::disallowed_methods)] // the simulated clock's origin
-fn origin() -> Instant {
-    Instant::now()
-}
+use test_kit::origin;
 
 #[test]
 fn agreed_t38_without_packets_goes_back_to_audio() {

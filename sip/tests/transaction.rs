@@ -9,6 +9,7 @@ use sip::transaction::{
 };
 use sip::wire::{self, MessageText};
 use sip::{Request, Response};
+use test_kit::origin;
 
 fn request(method: &str) -> Request {
     MessageText::request(method, "sip:4930123@trunk.test")
@@ -26,12 +27,6 @@ fn response(req: &Request, code: u16) -> Response {
     wire::response_to(req, code, "X", Some("t1"))
         .build_response()
         .unwrap()
-}
-
-/// The origin of the simulated clock (the only clock read in this file).
-#[allow(clippy::disallowed_methods)]
-fn origin() -> Instant {
-    Instant::now()
 }
 
 fn ms(n: u64) -> Duration {

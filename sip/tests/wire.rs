@@ -130,8 +130,7 @@ fn garbage_never_panics() {
 fn unreadable_request_gets_a_stateless_400_and_responses_get_nothing() {
     use sip::endpoint::{Endpoint, EndpointEvent, Output};
     let bad = INVITE.replace("Max-Forwards: 70", "Max-Forwards 70 no colon");
-    #[allow(clippy::disallowed_methods)] // only an origin
-    let now = std::time::Instant::now();
+    let now = test_kit::origin();
     let from = "127.0.0.1:5079".parse().unwrap();
     let mut ep = Endpoint::new(false, sip::transaction::TimerConfig::default());
     ep.handle_datagram(from, bad.as_bytes(), now);

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{config, epoch, peer, run_chunks, SAMPLE_SESSION};
+use common::{config, peer, run_chunks, SAMPLE_SESSION};
 use proptest::prelude::*;
 use smtp::engine::{DataVerdict, Output, Session, SessionConfig, Verdict};
 use smtp::wire::reply::ReplyCode;
@@ -78,7 +78,7 @@ fn test_config() -> SessionConfig {
 /// Drives a session with arbitrary answers taken from `answers`; returns
 /// every reply and whether it closed.
 fn drive(input: &[u8], cuts: &[usize], answers: &[u8]) -> (Vec<u8>, bool) {
-    let now = epoch();
+    let now = test_kit::origin();
     let mut s = Session::new(test_config(), peer(false), now);
     let mut out = Vec::new();
     let mut closed = false;

@@ -20,6 +20,7 @@ use kernel::notify::{DeliveryMode, Notifier};
 use kernel::report::{error_notice, ErrorReport, Language, OutgoingMail, ReportConfig};
 use kernel::store::Store;
 use smtp::outbound::{Attempt, Delivery, OutboundConfig};
+use test_kit::Scratch;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -221,13 +222,11 @@ struct Setup {
     delivery: Delivery,
     dead: PathBuf,
     cfg: ReportConfig,
-    dir: PathBuf,
+    dir: Scratch,
 }
 
 fn setup(name: &str, resolver: SocketAddr, mx_port: u16, timeout_secs: u64) -> Setup {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new(name);
     let store = Store::open(&dir.join("store")).unwrap();
     let mut cfg = ReportConfig::new("ums.example.test", "example.test");
     cfg.default_recipient = "postmaster@notices.test".to_string();

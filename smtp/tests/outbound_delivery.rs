@@ -1,11 +1,10 @@
 //! Outbound delivery against a real Postfix (the customer's mail server,
-//! started from scripts/postfix on loopback): the outbox reaches Maildirs;
+//! a private instance on loopback from `test_kit`): the outbox reaches Maildirs;
 //! a permanent failure becomes a notice to the default recipient; a notice
 //! that cannot be delivered lands in the dead-letter directory; an
 //! unreachable server is retried with backoff.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use kernel::message::Timestamp;
@@ -13,71 +12,7 @@ use kernel::notify::{DeliveryMode, Notifier};
 use kernel::report::{error_notice, ErrorReport, Language, OutgoingMail, ReportConfig};
 use kernel::store::Store;
 use smtp::outbound::{Delivery, OutboundConfig, SmartHost, TlsMode};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-struct Postfix {
-    dir: PathBuf,
-    port: u16,
-}
-
-impl Postfix {
-    fn start(name: &str, port: u16) -> Postfix {
-        // Postfix socket paths must stay short: a directory under /tmp.
-        let dir = PathBuf::from(format!("/tmp/ums-{name}"));
-        let _ = Command::new("bash")
-            .arg(root().join("scripts/postfix/stop.sh"))
-            .arg(&dir)
-            .status();
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let out = Command::new("bash")
-            .arg(root().join("scripts/postfix/start.sh"))
-            .arg(&dir)
-            .arg(port.to_string())
-            .arg((port + 1).to_string())
-            .output()
-            .expect("bash");
-        assert!(
-            out.status.success(),
-            "postfix start failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Postfix { dir, port }
-    }
-
-    fn wait_mail(&self, user: &str, count: usize) -> Vec<PathBuf> {
-        let out = Command::new("bash")
-            .arg(root().join("scripts/postfix/wait-mail.sh"))
-            .arg(&self.dir)
-            .arg(user)
-            .arg(count.to_string())
-            .arg("20")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "no mail for {user}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(PathBuf::from)
-            .collect()
-    }
-}
-
-impl Drop for Postfix {
-    fn drop(&mut self) {
-        let _ = Command::new("bash")
-            .arg(root().join("scripts/postfix/stop.sh"))
-            .arg(&self.dir)
-            .status();
-    }
-}
+use test_kit::{Postfix, Scratch};
 
 fn notice(cfg: &ReportConfig, to: &str, summary: &str) -> OutgoingMail {
     let mut m = error_notice(
@@ -99,10 +34,8 @@ fn setup(
     name: &str,
     port: u16,
     default_recipient: &str,
-) -> (Store, Delivery, PathBuf, ReportConfig) {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+) -> (Scratch, Store, Delivery, PathBuf, ReportConfig) {
+    let dir = Scratch::new(name);
     let store = Store::open(&dir.join("store")).unwrap();
     let mut cfg = ReportConfig::new("ums.example.test", "example.test");
     cfg.default_recipient = default_recipient.to_string();
@@ -126,7 +59,7 @@ fn setup(
         },
         Notifier::new(cfg.clone(), DeliveryMode::Mail),
     );
-    (store, delivery, dead, cfg)
+    (dir, store, delivery, dead, cfg)
 }
 
 fn rt() -> tokio::runtime::Runtime {
@@ -138,15 +71,16 @@ fn rt() -> tokio::runtime::Runtime {
 
 #[test]
 fn mail_reaches_the_maildir_and_leaves_the_outbox() {
-    let pf = Postfix::start("ob-ok", 2631);
-    let (store, mut delivery, dead, cfg) = setup("ob_ok", pf.port, "postmaster@example.test");
+    let pf = Postfix::start("ob-ok", 2631, 2632);
+    let (_dir, store, mut delivery, dead, cfg) =
+        setup("ob_ok", pf.smtp_port(), "postmaster@example.test");
     store
         .enqueue_mail(&notice(&cfg, "anna@example.test", "hello anna"))
         .unwrap();
     let n = rt().block_on(delivery.deliver_due(Timestamp(0))).unwrap();
     assert_eq!(n, 1);
     assert!(store.pending_mail().unwrap().is_empty());
-    let files = pf.wait_mail("anna", 1);
+    let files = pf.wait_mail("anna", 1, Duration::from_secs(20));
     let text = std::fs::read_to_string(&files[0]).unwrap();
     assert!(text.contains("hello anna"));
     assert!(!dead.exists() || std::fs::read_dir(&dead).unwrap().next().is_none());
@@ -155,8 +89,9 @@ fn mail_reaches_the_maildir_and_leaves_the_outbox() {
 
 #[test]
 fn a_permanent_failure_notifies_the_default_recipient_and_keeps_the_mail() {
-    let pf = Postfix::start("ob-perm", 2641);
-    let (store, mut delivery, dead, cfg) = setup("ob_perm", pf.port, "postmaster@example.test");
+    let pf = Postfix::start("ob-perm", 2641, 2642);
+    let (_dir, store, mut delivery, dead, cfg) =
+        setup("ob_perm", pf.smtp_port(), "postmaster@example.test");
     store
         .enqueue_mail(&notice(
             &cfg,
@@ -170,7 +105,7 @@ fn a_permanent_failure_notifies_the_default_recipient_and_keeps_the_mail() {
     let kept: Vec<_> = std::fs::read_dir(&dead).unwrap().collect();
     assert_eq!(kept.len(), 1);
     rt.block_on(delivery.deliver_due(Timestamp(1000))).unwrap();
-    let files = pf.wait_mail("postmaster", 1);
+    let files = pf.wait_mail("postmaster", 1, Duration::from_secs(20));
     let text = std::fs::read_to_string(&files[0]).unwrap();
     assert!(
         text.contains("nobody@example.test"),
@@ -182,9 +117,10 @@ fn a_permanent_failure_notifies_the_default_recipient_and_keeps_the_mail() {
 
 #[test]
 fn an_undeliverable_notice_is_written_to_the_dead_letter_directory() {
-    let pf = Postfix::start("ob-dead", 2651);
+    let pf = Postfix::start("ob-dead", 2651, 2652);
     // The default recipient itself does not exist.
-    let (store, mut delivery, dead, cfg) = setup("ob_dead", pf.port, "nobody@example.test");
+    let (_dir, store, mut delivery, dead, cfg) =
+        setup("ob_dead", pf.smtp_port(), "nobody@example.test");
     let mut m = notice(&cfg, "nobody@example.test", "a notice nobody can read");
     m.kind = kernel::report::MailKind::ErrorNotice;
     store.enqueue_mail(&m).unwrap();
@@ -214,7 +150,7 @@ fn an_undeliverable_notice_is_written_to_the_dead_letter_directory() {
 #[test]
 fn an_unreachable_server_is_retried_with_backoff_then_given_up() {
     // Nothing listens on this port.
-    let (store, mut delivery, dead, cfg) = setup("ob_retry", 2699, "postmaster@example.test");
+    let (_dir, store, mut delivery, dead, cfg) = setup("ob_retry", 2699, "postmaster@example.test");
     store
         .enqueue_mail(&notice(&cfg, "anna@example.test", "retry me"))
         .unwrap();

@@ -3,7 +3,7 @@
 //! failure with the sender's notice naming the attachment; nothing is left
 //! waiting, and recovery finds what a crash left.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
@@ -14,13 +14,7 @@ use kernel::report::ReportConfig;
 use kernel::spool::RawSpool;
 use kernel::store::{Record, Store};
 use kernel::work::{Deliverer, RenderJob, Renderer, Work, WorkPool};
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ums-smtp250-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("spool")).unwrap();
-    dir
-}
+use test_kit::Scratch;
 
 /// The raw spool of a test, attached to its store; `segment_bytes` 1 puts
 /// every mail in a segment of its own.
@@ -108,8 +102,8 @@ const PDF_MAIL: &str = "From: anna@example.test\r\nTo: 5551@fax.test\r\nSubject:
 
 #[test]
 fn a_text_mail_becomes_a_sendable_fax_and_its_raw_mail_goes() {
-    let dir = scratch("text");
-    let spool = dir.join("spool");
+    let dir = Scratch::new("text");
+    let spool = dir.subdir("spool");
     let store = Store::open(&dir.join("store")).unwrap();
     let raws = raw_spool(&store, &spool, &[], 1);
     let (id, raw) = unrendered(&store, &raws, TEXT_MAIL);
@@ -144,13 +138,12 @@ fn a_text_mail_becomes_a_sendable_fax_and_its_raw_mail_goes() {
     assert!(RawSpool::read(&raw).is_err(), "its segment is removed");
     assert!(RawSpool::read(&later).is_ok());
     assert!(store.pending_mail().unwrap().is_empty(), "no notice");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn a_render_error_fails_the_fax_with_a_notice_naming_the_file() {
-    let dir = scratch("pdf");
-    let spool = dir.join("spool");
+    let dir = Scratch::new("pdf");
+    let spool = dir.subdir("spool");
     let store = Store::open(&dir.join("store")).unwrap();
     let raws = raw_spool(&store, &spool, &[], 1);
     let (id, raw) = unrendered(&store, &raws, PDF_MAIL);
@@ -177,13 +170,12 @@ fn a_render_error_fails_the_fax_with_a_notice_naming_the_file() {
     assert!(String::from_utf8_lossy(&notices[0].data).contains("offer.pdf"));
     assert!(rx.try_recv().is_err(), "nothing to send");
     assert_eq!(raws.live(), 0, "the raw mail is released");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn recovery_renders_what_a_crash_left_and_removes_stray_raw_mails() {
-    let dir = scratch("recover");
-    let spool = dir.join("spool");
+    let dir = Scratch::new("recover");
+    let spool = dir.subdir("spool");
     let (a, b, gone) = {
         let store = Store::open(&dir.join("store")).unwrap();
         let raws = raw_spool(&store, &spool, &[], 1);
@@ -240,7 +232,6 @@ fn recovery_renders_what_a_crash_left_and_removes_stray_raw_mails() {
     assert_eq!(store.get(a).unwrap(), before);
     assert_eq!(raws.live(), 1, "no second release: the later mail stays");
     assert!(RawSpool::read(&later.1).is_ok());
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The scheduling policy of this process's threads named `name*` (field 41
@@ -263,8 +254,8 @@ fn policies(name: &str) -> Vec<u32> {
 #[test]
 fn render_workers_only_take_idle_cpu() {
     const SCHED_IDLE: u32 = 5;
-    let dir = scratch("idle");
-    let spool = dir.join("spool");
+    let dir = Scratch::new("idle");
+    let spool = dir.subdir("spool");
     let store = Store::open(&dir.join("store")).unwrap();
     let raws = raw_spool(&store, &spool, &[], 1 << 20);
     let (pool, rx) = pool(&store, &spool, &raws);
@@ -275,5 +266,4 @@ fn render_workers_only_take_idle_cpu() {
     let policies = policies("ums-work");
     assert_eq!(policies.len(), pool.workers(), "{policies:?}");
     assert!(policies.iter().all(|&p| p == SCHED_IDLE), "{policies:?}");
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,20 +1,8 @@
-//! Helpers shared by the whole-system tests: scratch directories and
-//! running third-party tools with clear failures.
+//! Helpers shared by the whole-system tests: running third-party tools
+//! with clear failures (scratch directories come from `test_kit`).
 #![forbid(unsafe_code)]
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
-
-/// A scratch directory under the target dir, emptied at start, kept after
-/// the test for inspection.
-pub fn scratch(name: &str) -> PathBuf {
-    let base = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../target/test-scratch")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&base);
-    std::fs::create_dir_all(&base).expect("create scratch dir");
-    base
-}
 
 /// Run a tool and return its stdout; panic with its stderr if it fails or
 /// is missing (scripts/setup.sh --test installs every tool used here).

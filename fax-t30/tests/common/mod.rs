@@ -1,45 +1,14 @@
-//! Helpers shared by the integration tests: scratch directories and the
-//! third-party tools (libtiff-tools, poppler-utils, ghostscript) that check
-//! our files. The test scripts install the tools; a missing one is a
-//! failure with the package to install, not a silent skip.
+//! Helpers shared by the integration tests: the third-party tools
+//! (libtiff-tools, poppler-utils, ghostscript) that check our files. The
+//! test scripts install the tools; a missing one is a failure with the
+//! package to install, not a silent skip. Scratch directories come from
+//! `test_kit`.
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use fax_t30::page::BilevelPage;
-
-/// A directory under the system temp dir, removed when dropped.
-pub struct Scratch(PathBuf);
-
-impl Scratch {
-    pub fn new(test: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("fax-t30-{test}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create scratch dir");
-        Scratch(dir)
-    }
-
-    pub fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-
-    /// The path of `name` as a string, for tool arguments.
-    pub fn arg(&self, name: &str) -> String {
-        self.path(name)
-            .to_str()
-            .expect("UTF-8 temp path")
-            .to_string()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-}
 
 /// Run a tool, panicking with its stderr if it fails; returns stdout.
 pub fn run(tool: &str, args: &[&str]) -> String {

@@ -1,5 +1,5 @@
-//! Running the real `ums` binary in the tests: scratch directories, the
-//! log on stderr captured to a file, signals, swaks.
+//! Running the real `ums` binary in the tests: the log on stderr captured
+//! to a file, signals, swaks (scratch directories come from `test_kit`).
 #![allow(dead_code)] // each test file uses a part
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -11,14 +11,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fax_t30::page::Resolution;
-
-/// A fresh directory for one test (the helper's name in it).
-pub fn scratch(name: &str) -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("config-{name}"));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
 
 pub fn ums() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_ums"));

@@ -1,6 +1,7 @@
-//! What the tests of the kernel runner over SIP lines share: the real-time
-//! clock, a trunk to a static peer on loopback, a test document, and the
-//! receiving gateway (a Runner that takes faxes for number 300).
+//! What the tests of the kernel runner over SIP lines share: a trunk to a
+//! static peer on loopback, their scratch layout, a test document, and the
+//! receiving gateway (a Runner that takes faxes for number 300). The clock
+//! and scratch directories come from `test_kit`.
 #![allow(dead_code)] // each test file uses its own subset
 
 use std::path::{Path, PathBuf};
@@ -14,38 +15,22 @@ use kernel::numbering::NumberingPlan;
 use kernel::routing::{AnswerMode, Router, Rule};
 use kernel::runner::{Handoff, InboundConfig, Runner, RunnerConfig};
 use kernel::store::Store;
-use line_drivers::sip::{SharedSipLine, TrunkConfig, TrunkMode};
+use line_drivers::sip::{SharedSipLine, TrunkConfig};
 use line_drivers::Line;
+use test_kit::{wall, Scratch};
 
 pub const T0: Timestamp = Timestamp(1_800_000_000_000);
 
-#[allow(clippy::disallowed_methods)] // driver shell: the test owns the real-time tick
-pub fn wall() -> Instant {
-    Instant::now()
-}
-
 /// A trunk to a static peer on 127.0.0.1, calling as `user`.
 pub fn trunk(peer: u16, user: &str) -> TrunkConfig {
-    TrunkConfig {
-        name: format!("to-{peer}"),
-        mode: TrunkMode::StaticPeer {
-            peer: format!("127.0.0.1:{peer}"),
-        },
-        proxy: None,
-        outbound_proxy: None,
-        user: user.into(),
-        auth_user: None,
-        password: None,
-        realm: None,
-    }
+    TrunkConfig::static_peer(format!("to-{peer}"), format!("127.0.0.1:{peer}"), user)
 }
 
 /// A fresh scratch directory with `tx/` and `rx/spool/`.
-pub fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ums-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("tx")).unwrap();
-    std::fs::create_dir_all(dir.join("rx/spool")).unwrap();
+pub fn fax_dirs(name: &str) -> Scratch {
+    let dir = Scratch::new(name);
+    dir.subdir("tx");
+    dir.subdir("rx/spool");
     dir
 }
 

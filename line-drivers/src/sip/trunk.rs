@@ -655,21 +655,11 @@ fn channel_config(cfg: &SipLineConfig, i: usize, n: usize) -> Result<SipLineConf
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sip::trunk::{TrunkConfig, TrunkMode};
+    use sip::trunk::TrunkConfig;
+    use test_kit::origin;
 
     fn cfg(rtp: u16) -> SipLineConfig {
-        let trunk = TrunkConfig {
-            name: "t".into(),
-            mode: TrunkMode::StaticPeer {
-                peer: "127.0.0.1:5060".into(),
-            },
-            proxy: None,
-            outbound_proxy: None,
-            user: "100".into(),
-            auth_user: None,
-            password: None,
-            realm: None,
-        };
+        let trunk = TrunkConfig::static_peer("t", "127.0.0.1:5060", "100");
         SipLineConfig::new("sip/t", trunk, "127.0.0.1".parse().unwrap(), 5062, rtp)
     }
 
@@ -690,14 +680,9 @@ mod tests {
         assert_eq!(channel_config(&base, 0, 1).unwrap().id.0, "sip/t");
     }
 
-    #[allow(clippy::disallowed_methods)] // a start for the simulated clock
-    fn t0() -> Instant {
-        Instant::now()
-    }
-
     #[test]
     fn new_invites_take_free_channels_and_keep_them() {
-        let t = t0();
+        let t = origin();
         let mut d = Demux::new(2);
         let all_idle = |_: usize| true;
         // Two INVITEs in one batch: two channels, though both read idle.
@@ -741,7 +726,7 @@ mod tests {
 
     #[test]
     fn call_ids_are_forgotten_after_the_linger_unless_claimed() {
-        let t = t0();
+        let t = origin();
         let mut d = Demux::new(2);
         let idle = |_: usize| true;
         assert_eq!(d.route("in", true, t, &idle, &[], false), Owner::Channel(0));
@@ -765,7 +750,7 @@ mod tests {
 
     #[test]
     fn refused_invites_are_tracked_up_to_a_bound() {
-        let t = t0();
+        let t = origin();
         let mut d = Demux::new(1);
         let busy = |_: usize| false;
         for i in 0..MAX_REFUSED_TRACKED + 100 {

@@ -7,11 +7,6 @@ use fax_t30::media::{AudioFrame, FRAME_SAMPLES, SAMPLE_RATE};
 use line_drivers::loopback::{Exchange, ExchangeConfig, Impairments, LineIndex};
 use line_drivers::{CallId, CallProgress, LineCaps, LineEvent, Media, MediaKind, SimClock};
 
-#[allow(clippy::disallowed_methods)] // test harness: the origin of the simulated clock
-pub fn origin() -> Instant {
-    Instant::now()
-}
-
 pub struct Bench {
     pub ex: Exchange,
     pub clock: SimClock,
@@ -21,7 +16,7 @@ impl Bench {
     pub fn new(config: ExchangeConfig) -> Bench {
         Bench {
             ex: Exchange::new(config),
-            clock: SimClock::new(origin()),
+            clock: SimClock::new(test_kit::origin()),
         }
     }
 

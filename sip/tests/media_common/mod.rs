@@ -114,13 +114,6 @@ impl Clock {
     }
 }
 
-pub fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ums-media-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
 pub fn pages(n: u32) -> Vec<BilevelPage> {
     let res = Resolution::Fine;
     (0..n)
@@ -184,10 +177,4 @@ pub fn assert_pages_equal(rx_file: &std::path::Path, src: &[BilevelPage]) {
             i + 1
         );
     }
-}
-
-/// The origin of a simulated clock (only ever offset, never read again).
-#[allow(clippy::disallowed_methods)] // test: origin of the simulated clock
-pub fn epoch() -> Instant {
-    Instant::now()
 }

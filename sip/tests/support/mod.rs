@@ -6,16 +6,12 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use sip::endpoint::{Endpoint, EndpointEvent, Output};
 use sip::transaction::TimerConfig;
+use test_kit::wall;
 use tokio::net::UdpSocket;
-
-#[allow(clippy::disallowed_methods)] // driver shell
-pub fn now() -> Instant {
-    Instant::now()
-}
 
 /// One endpoint on one UDP socket.
 pub struct UdpShell {
@@ -52,7 +48,7 @@ impl UdpShell {
 
     /// Runs until an event arrives (returned) or `limit` passes (None).
     pub async fn next_event(&mut self, limit: Duration) -> Option<EndpointEvent> {
-        let deadline = now() + limit;
+        let deadline = wall() + limit;
         let mut events = Vec::new();
         let mut buf = vec![0u8; 65_536];
         loop {
@@ -60,7 +56,7 @@ impl UdpShell {
             if !events.is_empty() {
                 return Some(events.remove(0));
             }
-            let t = now();
+            let t = wall();
             if t >= deadline {
                 return None;
             }
@@ -69,11 +65,11 @@ impl UdpShell {
             tokio::select! {
                 r = self.sock.recv_from(&mut buf) => {
                     if let Ok((n, from)) = r {
-                        self.ep.handle_datagram(from, &buf[..n], now());
+                        self.ep.handle_datagram(from, &buf[..n], wall());
                     }
                 }
                 _ = tokio::time::sleep(wait) => {
-                    self.ep.handle_timeout(now());
+                    self.ep.handle_timeout(wall());
                 }
             }
         }
@@ -162,7 +158,7 @@ pub fn sipp_on(
 
 /// Waits for a child with a limit; kills it (by its own id) when over.
 pub fn wait_child(mut child: Child, limit: Duration) -> (Option<i32>, String) {
-    let start = now();
+    let start = wall();
     loop {
         if let Ok(Some(status)) = child.try_wait() {
             let mut err = String::new();
@@ -172,21 +168,13 @@ pub fn wait_child(mut child: Child, limit: Duration) -> (Option<i32>, String) {
             }
             return (status.code(), err);
         }
-        if now() - start > limit {
+        if wall() - start > limit {
             let _ = child.kill();
             let _ = child.wait();
             return (None, "timed out".into());
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-}
-
-/// A scratch directory with the helper's name in it.
-pub fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ums-sip-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("scratch dir");
-    d
 }
 
 /// A tshark capture on `lo` with a BPF filter, written to `file`.

@@ -32,12 +32,6 @@ pub fn relay_denied() -> Reply {
     Reply::new(550, Some(EnhancedCode::new(5, 7, 1)), "Relay access denied").unwrap()
 }
 
-/// Where the simulated clock starts. Read once; tests then move time by hand.
-#[allow(clippy::disallowed_methods)]
-pub fn epoch() -> Instant {
-    Instant::now()
-}
-
 pub struct Client {
     pub session: Session,
     pub now: Instant,
@@ -59,7 +53,7 @@ impl Client {
     }
 
     pub fn with_tls(config: SessionConfig, tls: bool) -> Self {
-        let now = epoch();
+        let now = test_kit::origin();
         let session = Session::new(config, peer(tls), now);
         let mut c = Self {
             session,

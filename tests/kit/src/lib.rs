@@ -1,0 +1,30 @@
+//! The test kit: what the tests of every crate in the workspace share, once.
+//!
+//! * [`Scratch`]: a fresh directory for a test, unique per process and call,
+//!   removed when dropped unless the test failed or asked to keep it.
+//! * [`origin`] and [`wall`]: the one place the tests read the real clock,
+//!   as the origin of a simulated clock or as the real-time tick of a test
+//!   that drives real sockets.
+//! * [`Postfix`]: a private Postfix instance on loopback (the customer's
+//!   mail server), and waiting for mail in its Maildirs.
+//!
+//! It depends on none of our crates: they all dev-depend on it, and a
+//! dependency back would give a test two copies of that crate's types. What
+//! needs our types stays beside them (a static-peer SIP trunk is
+//! `sip::trunk::TrunkConfig::static_peer`).
+//!
+//! ```
+//! let dir = test_kit::Scratch::new("doc-example");
+//! std::fs::write(dir.join("hello.txt"), "hi").unwrap();
+//! let t0 = test_kit::origin();
+//! assert!(t0 + std::time::Duration::from_millis(20) > t0);
+//! ```
+#![forbid(unsafe_code)]
+
+mod clock;
+mod postfix;
+mod scratch;
+
+pub use clock::{origin, wall};
+pub use postfix::Postfix;
+pub use scratch::Scratch;
