@@ -218,11 +218,12 @@ impl Renderer {
                     // tell the sender which attachment and why.
                     m.status = Status::Failed;
                     m.status_reason = Some(err.reason.clone());
-                    m.failure_cause = Some(Cause::UnsupportedAttachment);
+                    m.failure_cause = Some(err.cause);
+                    m.failure_attachment = err.attachment.clone();
                     m.completed_at = Some(now);
                     notices.push(self.notifier.rejected(
                         m,
-                        Cause::UnsupportedAttachment,
+                        err.cause,
                         err.attachment.as_deref(),
                         Language::En,
                         now,
@@ -259,8 +260,8 @@ impl Renderer {
             .ok_or_else(|| RenderFailure::new(None, "the message could not be parsed".into()))?;
         let doc = crate::mime::to_document(&mail);
         let options = self.options.read().expect("not poisoned").clone();
-        let rendered = kernel::render::render_mail(&doc, &options)
-            .map_err(|e| RenderFailure::new(e.attachment(), e.to_string()))?;
+        let rendered =
+            kernel::render::render_mail(&doc, &options).map_err(|e| RenderFailure::refused(&e))?;
         let bytes = fax_t30::tiff::write_tiff(&rendered.pages, &Default::default());
         Ok((bytes, rendered.pages.len() as u32))
     }
@@ -288,6 +289,9 @@ impl Renderer {
 struct RenderFailure {
     attachment: Option<String>,
     reason: String,
+    /// What the sender's report says: damaged, a type we do not send, or
+    /// not rendered for another reason.
+    cause: Cause,
 }
 
 impl RenderFailure {
@@ -295,6 +299,15 @@ impl RenderFailure {
         RenderFailure {
             attachment: attachment.map(str::to_string),
             reason,
+            cause: Cause::RenderFailed,
+        }
+    }
+
+    /// The renderer refused the mail: its cause and the file at fault.
+    fn refused(e: &kernel::render::MailRenderError) -> RenderFailure {
+        RenderFailure {
+            cause: e.cause(),
+            ..RenderFailure::new(e.attachment(), e.to_string())
         }
     }
 }
