@@ -340,7 +340,8 @@ pub enum DeadLetterCommand {
 #[derive(Subcommand, Debug)]
 pub enum SimulateCommand {
     /// A fax machine of the simulated network calls one of our lines and
-    /// sends FILE (a fax TIFF, an image or a text file).
+    /// sends FILE (a fax TIFF, or a document the gateway renders: PDF,
+    /// image, text, HTML, Office).
     Fax {
         #[arg(long)]
         from: String,
@@ -755,35 +756,46 @@ fn send(a: SendArgs) -> Result<()> {
     Ok(())
 }
 
-/// FILE as a TIFF-F: a fax TIFF as it is, an image or a text file rendered
-/// the way the mail connector renders attachments.
+/// FILE as a TIFF-F: a fax TIFF as it is; any other document the gateway
+/// renders from a mail (PDF, images, text, HTML, Office where LibreOffice
+/// is installed) rendered here, in the client, exactly as the connector
+/// renders an attachment (no cover), so the gateway's media thread only
+/// sends the pages.
 fn fax_document(path: &Path) -> Result<Vec<u8>> {
-    use fax_t30::codec::Compression;
-    use fax_t30::tiff::TiffPage;
-    use kernel::render::{render_image, render_text, Font, PageSetup};
+    use kernel::render::{render_mail, Attachment, CoverMode, MailDocument, MailRenderError};
     let bytes = read_file(path)?;
-    let name = path.display().to_string();
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     if fax_t30::tiff::read_tiff(&bytes, &name).is_ok_and(|p| !p.is_empty()) {
         return Ok(bytes);
     }
-    let bad = |e: String| ClientError::new(exit::BAD_INPUT, format!("{name}: {e}"));
-    let setup = PageSetup::default();
-    let pages = match content_type(path) {
-        "text/plain" => {
-            let font = Font::system_default().map_err(|e| bad(e.to_string()))?;
-            render_text(&String::from_utf8_lossy(&bytes), &setup, &font, 10.0)
-                .map_err(|e| bad(e.to_string()))?
-        }
-        ct if ct.starts_with("image/") => {
-            render_image(&bytes, &name, &setup).map_err(|e| bad(e.to_string()))?
-        }
-        _ => return Err(bad("give a fax TIFF, an image or a text file".into())),
+    let doc = MailDocument {
+        attachments: vec![Attachment {
+            name,
+            content_type: content_type(path).into(),
+            bytes,
+        }],
+        ..MailDocument::default()
     };
-    let pages: Vec<TiffPage> = pages
-        .iter()
-        .map(|p| TiffPage::from_page(p, Compression::T6))
-        .collect();
-    Ok(fax_t30::tiff::write_tiff(&pages, &Default::default()))
+    let options = kernel::render::RenderOptions {
+        cover: CoverMode::Never,
+        ..Default::default()
+    };
+    let rendered = render_mail(&doc, &options).map_err(|e| {
+        let why = match e {
+            MailRenderError::Empty => format!("{}: nothing to fax in it", path.display()),
+            // "offer.pdf: the file is damaged ...": the file and why, as
+            // in the sender's report.
+            e => format!("cannot fax {e}"),
+        };
+        ClientError::new(exit::BAD_INPUT, why)
+    })?;
+    Ok(fax_t30::tiff::write_tiff(
+        &rendered.pages,
+        &Default::default(),
+    ))
 }
 
 fn simulate_fax(from: &str, to: &str, file: &Path, common: &Common) -> Result<()> {
