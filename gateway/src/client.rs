@@ -266,8 +266,13 @@ pub struct SendArgs {
     pub no_cover: bool,
     #[arg(long)]
     pub subject: Option<String>,
-    /// Documents: fax TIFFs, images (PNG, JPEG, GIF, BMP), text files.
-    #[arg(required = true)]
+    /// The message text, as the text of a mail: printed on the cover page
+    /// (or as the first page, as the gateway's `[render] cover` says).
+    #[arg(long)]
+    pub text: Option<String>,
+    /// Documents: PDF, fax TIFFs, images (PNG, JPEG, GIF, BMP), text,
+    /// HTML (what the gateway renders from a mail).
+    #[arg(required_unless_present = "text")]
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub common: Common,
@@ -660,12 +665,14 @@ fn read_file(path: &Path) -> Result<Vec<u8>> {
         .map_err(|e| ClientError::new(exit::BAD_INPUT, format!("{}: {e}", path.display())))
 }
 
-/// The mail `ums send` submits: the files as attachments, and with
-/// `--cover` a text body that the connector typesets as the first page.
+/// The mail `ums send` submits: the files as attachments, and a text body
+/// that the connector typesets as the first page: the `--cover` block,
+/// then the `--text`.
 fn build_mail(a: &SendArgs, from: Option<&str>, files: &[(String, Vec<u8>, &str)]) -> String {
     use kernel::report::mime::{write_message, Part};
     let now = wall_clock();
     let mut parts = Vec::new();
+    let mut body = String::new();
     if a.cover && !a.no_cover {
         let mut cover = String::from("FAX\n\n");
         cover.push_str(&format!("To:      {}\n", a.to.join(", ")));
@@ -676,11 +683,23 @@ fn build_mail(a: &SendArgs, from: Option<&str>, files: &[(String, Vec<u8>, &str)
         if let Some(s) = &a.subject {
             cover.push_str(&format!("Subject: {s}\n"));
         }
-        cover.push_str("\nDocuments:\n");
+        if !files.is_empty() {
+            cover.push_str("\nDocuments:\n");
+        }
         for (name, _, _) in files {
             cover.push_str(&format!("  {name}\n"));
         }
-        parts.push(Part::text("plain", &cover));
+        body.push_str(&cover);
+    }
+    if let Some(text) = &a.text {
+        if !body.is_empty() {
+            body.push('\n');
+        }
+        body.push_str(text);
+        body.push('\n');
+    }
+    if !body.is_empty() {
+        parts.push(Part::text("plain", &body));
     }
     for (name, bytes, ct) in files {
         parts.push(Part::binary(ct, bytes).attachment(name));
@@ -868,11 +887,12 @@ pub fn next_steps(smtp: std::net::SocketAddr, data: &Path) -> String {
         format!(" --data {}", data.display())
     };
     format!(
-        "\nThe gateway is ready. In a second terminal, send a fax by e-mail:\n\n    \
-         swaks --server {smtp} --from fax@localhost --to 0895551@fax.localhost --body 'Hello by fax'\n\n\
+        "\nThe gateway is ready. In a second terminal, send a fax (a mail from fax@localhost to 0895551@fax.localhost):\n\n    \
+         {ums} send{data_flag} --to 0895551 --text 'Hello by fax'\n\n\
          then look at the journal (in a few seconds the fax is sent):\n\n    \
          {ums} journal{data_flag}\n\n\
-         The virtual fax machine keeps what it got in {}/virtual-network/0895551/.\n",
+         The virtual fax machine keeps what it got in {}/virtual-network/0895551/.\n\
+         Mail clients send the same way: SMTP to {smtp}, from fax@localhost, to 0895551@fax.localhost.\n",
         data.display()
     )
 }
