@@ -868,31 +868,3 @@ fn simulate_sms(from: String, to: String, text: String, common: &Common) -> Resu
     }
     Ok(())
 }
-
-/// What `ums serve` prints once it is ready on the embedded default: the
-/// next two commands to type.
-pub fn next_steps(smtp: std::net::SocketAddr, data: &Path) -> String {
-    let ums = std::env::current_exe()
-        .ok()
-        .and_then(|exe| {
-            let cwd = std::env::current_dir().ok()?;
-            exe.strip_prefix(&cwd)
-                .ok()
-                .map(|p| format!("./{}", p.display()))
-        })
-        .unwrap_or_else(|| "ums".into());
-    let data_flag = if data == serve_data_dir(None) {
-        String::new()
-    } else {
-        format!(" --data {}", data.display())
-    };
-    format!(
-        "\nThe gateway is ready. In a second terminal, send a fax (a mail from fax@localhost to 0895551@fax.localhost):\n\n    \
-         {ums} send{data_flag} --to 0895551 --text 'Hello by fax'\n\n\
-         then look at the journal (in a few seconds the fax is sent):\n\n    \
-         {ums} journal{data_flag}\n\n\
-         The virtual fax machine keeps what it got in {}/virtual-network/0895551/.\n\
-         Mail clients send the same way: SMTP to {smtp}, from fax@localhost, to 0895551@fax.localhost.\n",
-        data.display()
-    )
-}

@@ -17,6 +17,7 @@ pub mod faxloop;
 pub mod journal;
 pub mod log;
 pub mod metrics;
+pub mod ready;
 pub mod render_cmd;
 pub mod sd_notify;
 pub mod serve;
