@@ -653,3 +653,111 @@ fn a_text_mail_and_an_image_become_fax_pages_and_a_pdf_is_refused_by_name() {
         "the sender is told which file"
     );
 }
+
+/// The plain text a mail client shows of `mail` (Python's `email` package
+/// undoes the transfer encoding), and its subject.
+fn client_view(mail: &[u8]) -> (String, String) {
+    use std::io::Write;
+    let script = "import email, email.policy, sys\n\
+m = email.message_from_bytes(sys.stdin.buffer.read(), policy=email.policy.default)\n\
+print(m['Subject'])\n\
+print(''.join(p.get_content() for p in m.walk() if p.get_content_type() == 'text/plain'))\n";
+    let mut child = Command::new("python3")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    child.stdin.take().unwrap().write_all(mail).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let (subject, body) = text.split_once('\n').unwrap();
+    (subject.to_owned(), body.to_owned())
+}
+
+/// Issue 12: a damaged PDF and a file whose bytes are not what its name
+/// says are refused with a notice that names the file and says it is
+/// damaged, and the journal's report says the same (it was `The attachment
+/// "?" is of a type the gateway cannot send.`).
+#[test]
+fn a_damaged_attachment_is_reported_by_name_as_damaged() {
+    let gw = gateway("smtp_damaged", 2861, None);
+    let pdf = gw.dir.join("offer.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4\n%%EOF\n").unwrap();
+    let jpg = gw.dir.join("photo.jpg");
+    std::fs::write(&jpg, b"Dear Sir, this is a letter, not a photo.\n").unwrap();
+    for (to, file, ct) in [
+        ("561@fax.test", &pdf, "application/pdf"),
+        ("562@fax.test", &jpg, "image/jpeg"),
+    ] {
+        let out = swaks(
+            &gw.addr,
+            &[
+                "--from",
+                "anna@example.test",
+                "--to",
+                to,
+                "--attach-type",
+                ct,
+                "--attach",
+                file.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    let store = &gw.running.as_ref().unwrap().store;
+    for _ in 0..1200 {
+        if store.unrendered().unwrap().is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(store.unrendered().unwrap().is_empty(), "rendered in 120 s");
+    let recs: Vec<_> = store.all().map(|r| r.unwrap()).collect();
+    let notices: Vec<(String, String)> = store
+        .pending_mail()
+        .unwrap()
+        .iter()
+        .filter(|m| m.recipients == ["anna@example.test"])
+        .map(|m| client_view(&m.data))
+        .collect();
+    for (number, name) in [("+4989561", "offer.pdf"), ("+4989562", "photo.jpg")] {
+        let rec = recs
+            .iter()
+            .find(|r| r.message.recipient_number.as_deref() == Some(number))
+            .unwrap_or_else(|| panic!("{number}: {recs:?}"));
+        let m = &rec.message;
+        assert_eq!(m.status, kernel::message::Status::Failed);
+        assert_eq!(
+            m.failure_cause,
+            Some(kernel::report::Cause::DamagedAttachment)
+        );
+        let sentence = format!(
+            "The attachment \"{name}\" is damaged or not the kind of file its name or type says."
+        );
+        // The journal (`ums journal show`, `ums status`, `ums send`).
+        let report = gateway::journal::reason_of(m);
+        assert!(report.starts_with(&sentence), "{report}");
+        let shown = gateway::journal::show(rec);
+        assert!(
+            shown.contains(&sentence) && !shown.contains("\"?\""),
+            "{shown}"
+        );
+        // The sender's notice, as a mail client shows it.
+        let (subject, text) = notices
+            .iter()
+            .find(|(subject, _)| subject.contains(number))
+            .unwrap_or_else(|| panic!("no notice for {number}: {notices:?}"));
+        assert!(subject.ends_with("not sent"), "{subject}");
+        assert!(
+            text.contains(&sentence) && !text.contains("cannot send"),
+            "{text}"
+        );
+    }
+}

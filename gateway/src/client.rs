@@ -266,8 +266,13 @@ pub struct SendArgs {
     pub no_cover: bool,
     #[arg(long)]
     pub subject: Option<String>,
-    /// Documents: fax TIFFs, images (PNG, JPEG, GIF, BMP), text files.
-    #[arg(required = true)]
+    /// The message text, as the text of a mail: printed on the cover page
+    /// (or as the first page, as the gateway's `[render] cover` says).
+    #[arg(long)]
+    pub text: Option<String>,
+    /// Documents: PDF, fax TIFFs, images (PNG, JPEG, GIF, BMP), text,
+    /// HTML (what the gateway renders from a mail).
+    #[arg(required_unless_present = "text")]
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub common: Common,
@@ -340,7 +345,8 @@ pub enum DeadLetterCommand {
 #[derive(Subcommand, Debug)]
 pub enum SimulateCommand {
     /// A fax machine of the simulated network calls one of our lines and
-    /// sends FILE (a fax TIFF, an image or a text file).
+    /// sends FILE (a fax TIFF, or a document the gateway renders: PDF,
+    /// image, text, HTML, Office).
     Fax {
         #[arg(long)]
         from: String,
@@ -659,12 +665,14 @@ fn read_file(path: &Path) -> Result<Vec<u8>> {
         .map_err(|e| ClientError::new(exit::BAD_INPUT, format!("{}: {e}", path.display())))
 }
 
-/// The mail `ums send` submits: the files as attachments, and with
-/// `--cover` a text body that the connector typesets as the first page.
+/// The mail `ums send` submits: the files as attachments, and a text body
+/// that the connector typesets as the first page: the `--cover` block,
+/// then the `--text`.
 fn build_mail(a: &SendArgs, from: Option<&str>, files: &[(String, Vec<u8>, &str)]) -> String {
     use kernel::report::mime::{write_message, Part};
     let now = wall_clock();
     let mut parts = Vec::new();
+    let mut body = String::new();
     if a.cover && !a.no_cover {
         let mut cover = String::from("FAX\n\n");
         cover.push_str(&format!("To:      {}\n", a.to.join(", ")));
@@ -675,11 +683,23 @@ fn build_mail(a: &SendArgs, from: Option<&str>, files: &[(String, Vec<u8>, &str)
         if let Some(s) = &a.subject {
             cover.push_str(&format!("Subject: {s}\n"));
         }
-        cover.push_str("\nDocuments:\n");
+        if !files.is_empty() {
+            cover.push_str("\nDocuments:\n");
+        }
         for (name, _, _) in files {
             cover.push_str(&format!("  {name}\n"));
         }
-        parts.push(Part::text("plain", &cover));
+        body.push_str(&cover);
+    }
+    if let Some(text) = &a.text {
+        if !body.is_empty() {
+            body.push('\n');
+        }
+        body.push_str(text);
+        body.push('\n');
+    }
+    if !body.is_empty() {
+        parts.push(Part::text("plain", &body));
     }
     for (name, bytes, ct) in files {
         parts.push(Part::binary(ct, bytes).attachment(name));
@@ -755,35 +775,46 @@ fn send(a: SendArgs) -> Result<()> {
     Ok(())
 }
 
-/// FILE as a TIFF-F: a fax TIFF as it is, an image or a text file rendered
-/// the way the mail connector renders attachments.
+/// FILE as a TIFF-F: a fax TIFF as it is; any other document the gateway
+/// renders from a mail (PDF, images, text, HTML, Office where LibreOffice
+/// is installed) rendered here, in the client, exactly as the connector
+/// renders an attachment (no cover), so the gateway's media thread only
+/// sends the pages.
 fn fax_document(path: &Path) -> Result<Vec<u8>> {
-    use fax_t30::codec::Compression;
-    use fax_t30::tiff::TiffPage;
-    use kernel::render::{render_image, render_text, Font, PageSetup};
+    use kernel::render::{render_mail, Attachment, CoverMode, MailDocument, MailRenderError};
     let bytes = read_file(path)?;
-    let name = path.display().to_string();
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     if fax_t30::tiff::read_tiff(&bytes, &name).is_ok_and(|p| !p.is_empty()) {
         return Ok(bytes);
     }
-    let bad = |e: String| ClientError::new(exit::BAD_INPUT, format!("{name}: {e}"));
-    let setup = PageSetup::default();
-    let pages = match content_type(path) {
-        "text/plain" => {
-            let font = Font::system_default().map_err(|e| bad(e.to_string()))?;
-            render_text(&String::from_utf8_lossy(&bytes), &setup, &font, 10.0)
-                .map_err(|e| bad(e.to_string()))?
-        }
-        ct if ct.starts_with("image/") => {
-            render_image(&bytes, &name, &setup).map_err(|e| bad(e.to_string()))?
-        }
-        _ => return Err(bad("give a fax TIFF, an image or a text file".into())),
+    let doc = MailDocument {
+        attachments: vec![Attachment {
+            name,
+            content_type: content_type(path).into(),
+            bytes,
+        }],
+        ..MailDocument::default()
     };
-    let pages: Vec<TiffPage> = pages
-        .iter()
-        .map(|p| TiffPage::from_page(p, Compression::T6))
-        .collect();
-    Ok(fax_t30::tiff::write_tiff(&pages, &Default::default()))
+    let options = kernel::render::RenderOptions {
+        cover: CoverMode::Never,
+        ..Default::default()
+    };
+    let rendered = render_mail(&doc, &options).map_err(|e| {
+        let why = match e {
+            MailRenderError::Empty => format!("{}: nothing to fax in it", path.display()),
+            // "offer.pdf: the file is damaged ...": the file and why, as
+            // in the sender's report.
+            e => format!("cannot fax {e}"),
+        };
+        ClientError::new(exit::BAD_INPUT, why)
+    })?;
+    Ok(fax_t30::tiff::write_tiff(
+        &rendered.pages,
+        &Default::default(),
+    ))
 }
 
 fn simulate_fax(from: &str, to: &str, file: &Path, common: &Common) -> Result<()> {
@@ -836,31 +867,4 @@ fn simulate_sms(from: String, to: String, text: String, common: &Common) -> Resu
         );
     }
     Ok(())
-}
-
-/// What `ums serve` prints once it is ready on the embedded default: the
-/// next two commands to type.
-pub fn next_steps(smtp: std::net::SocketAddr, data: &Path) -> String {
-    let ums = std::env::current_exe()
-        .ok()
-        .and_then(|exe| {
-            let cwd = std::env::current_dir().ok()?;
-            exe.strip_prefix(&cwd)
-                .ok()
-                .map(|p| format!("./{}", p.display()))
-        })
-        .unwrap_or_else(|| "ums".into());
-    let data_flag = if data == serve_data_dir(None) {
-        String::new()
-    } else {
-        format!(" --data {}", data.display())
-    };
-    format!(
-        "\nThe gateway is ready. In a second terminal, send a fax by e-mail:\n\n    \
-         swaks --server {smtp} --from fax@localhost --to 0895551@fax.localhost --body 'Hello by fax'\n\n\
-         then look at the journal (in a few seconds the fax is sent):\n\n    \
-         {ums} journal{data_flag}\n\n\
-         The virtual fax machine keeps what it got in {}/virtual-network/0895551/.\n",
-        data.display()
-    )
 }

@@ -114,7 +114,7 @@ pub fn reason_of(m: &Message) -> String {
         Some(Cause::Other) | None => detail.unwrap_or("").to_string(),
         Some(c) => {
             // The report's sentence with the code behind it (Q.850, T.30).
-            let human = c.human(Language::En, None, detail);
+            let human = c.human(Language::En, m.failure_attachment.as_deref(), detail);
             match c.entry().diagnostic {
                 "" => human,
                 code => format!("{human} ({code})"),

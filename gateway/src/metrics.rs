@@ -135,7 +135,10 @@ impl Metrics {
             if m.direction == Direction::Outgoing && !m.status.is_final() {
                 queue += 1;
             }
-            if m.failure_cause == Some(Cause::UnsupportedAttachment) {
+            if matches!(
+                m.failure_cause,
+                Some(Cause::UnsupportedAttachment | Cause::DamagedAttachment | Cause::RenderFailed)
+            ) {
                 render_errors += 1;
             }
         }

@@ -188,6 +188,7 @@ pub fn run(args: ServeOptions) -> Result<ExitCode, Box<dyn std::error::Error>> {
         }
     };
     let stop_timeout = setup.options.stop_timeout;
+    let hint = crate::ready::ReadyHint::new(&setup, loaded.file.as_deref());
     let domains: Vec<String> = setup
         .service_domains
         .iter()
@@ -223,7 +224,14 @@ pub fn run(args: ServeOptions) -> Result<ExitCode, Box<dyn std::error::Error>> {
         // The store is open and the listener bound: tell systemd.
         crate::sd_notify::notify("READY=1");
         if std::env::var_os("NOTIFY_SOCKET").is_none() {
-            eprintln!("{}", crate::client::next_steps(running.smtp_addr, &data));
+            eprintln!(
+                "{}",
+                crate::ready::ReadyHint {
+                    smtp: running.smtp_addr,
+                    ..hint
+                }
+                .text()
+            );
         }
         let mut term = signal(SignalKind::terminate())?;
         let mut int = signal(SignalKind::interrupt())?;

@@ -42,11 +42,15 @@ impl Drop for Daemon {
 }
 
 fn serve(data: &Path) -> Daemon {
+    serve_on(data, SMTP_PORT, SINK_PORT)
+}
+
+fn serve_on(data: &Path, smtp_port: u16, sink_port: u16) -> Daemon {
     let child = Command::new(ums())
         .args(["serve", "--data"])
         .arg(data)
-        .args(["--smtp", &format!("127.0.0.1:{SMTP_PORT}")])
-        .args(["--smart-host", &format!("127.0.0.1:{SINK_PORT}")])
+        .args(["--smtp", &format!("127.0.0.1:{smtp_port}")])
+        .args(["--smart-host", &format!("127.0.0.1:{sink_port}")])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -56,7 +60,7 @@ fn serve(data: &Path) -> Daemon {
         data: data.to_path_buf(),
     };
     for _ in 0..400 {
-        if data.join("ums.sock").exists() && TcpStream::connect(("127.0.0.1", SMTP_PORT)).is_ok() {
+        if data.join("ums.sock").exists() && TcpStream::connect(("127.0.0.1", smtp_port)).is_ok() {
             return d;
         }
         std::thread::sleep(Duration::from_millis(50));
@@ -375,4 +379,76 @@ fn client_tools_against_a_running_gateway() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let o = run(&["journal", "show", "999999"], &data);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+}
+
+/// Issue 12: `ums simulate fax` takes a PDF (it said "give a fax TIFF, an
+/// image or a text file"): the client renders it with the gateway's
+/// renderer, and the virtual caller sends its pages to our line. A damaged
+/// PDF is refused before any call, by name, as damaged.
+#[test]
+fn simulate_fax_sends_a_pdf() {
+    let dir = std::env::temp_dir().join("ums-cli-simulate-pdf");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = dir.join("data");
+    let daemon = serve_on(&data, 40412, 40413);
+
+    // Two pages, made by ImageMagick and img2pdf.
+    let mut pngs = Vec::new();
+    for (i, draw) in ["rectangle 100,100 700,500", "circle 400,300 400,550"]
+        .iter()
+        .enumerate()
+    {
+        let png = dir.join(format!("page{i}.png"));
+        let st = Command::new("convert")
+            .args(["-size", "800x600", "xc:white", "-fill", "black"])
+            .args(["-draw", draw])
+            .arg(&png)
+            .status()
+            .expect("ImageMagick");
+        assert!(st.success());
+        pngs.push(png);
+    }
+    let pdf = dir.join("letter.pdf");
+    let st = Command::new("img2pdf")
+        .args(&pngs)
+        .arg("-o")
+        .arg(&pdf)
+        .status()
+        .expect("img2pdf (scripts/setup.sh --test installs it)");
+    assert!(st.success());
+
+    let simulate = |file: &Path| {
+        run(
+            &[
+                "simulate",
+                "fax",
+                "--from",
+                "0301234567",
+                "--to",
+                "102",
+                file.to_str().unwrap(),
+            ],
+            &data,
+        )
+    };
+    let o = simulate(&pdf);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("sent, 2 pages"), "{}", text(&o));
+    let fax_in = wait_for(&data, "the PDF as an incoming fax", 30, |m| {
+        m["direction"] == "Incoming" && m["service"] == "Fax"
+    });
+    assert_eq!(fax_in["recipient_number"], "+49891234102");
+    assert_eq!(fax_in["pages"], 2);
+
+    let broken = dir.join("broken.pdf");
+    std::fs::write(&broken, b"%PDF-1.4\n%%EOF\n").unwrap();
+    let o = simulate(&broken);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("broken.pdf: the file is damaged"),
+        "{}",
+        text(&o)
+    );
+    drop(daemon);
 }

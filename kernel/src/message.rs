@@ -189,6 +189,10 @@ pub struct Message {
     /// The class of the last failure, for the report's status code.
     #[serde(default)]
     pub failure_cause: Option<crate::report::Cause>,
+    /// The attachment a render failure is about (damaged, of a type we do
+    /// not send): the reports and the journal name it.
+    #[serde(default)]
+    pub failure_attachment: Option<String>,
     pub line: Option<String>,
     pub billing_code: Option<String>,
     pub priority: u8,
@@ -263,6 +267,7 @@ impl Message {
             },
             status_reason: None,
             failure_cause: None,
+            failure_attachment: None,
             line: None,
             billing_code: None,
             priority: 5,

@@ -355,6 +355,11 @@ fn failure_notices_for_messages_that_never_got_on_a_line() {
             "5.6.5",
             "The attachment \"budget.xlsx\" could not be converted into fax pages.",
         ),
+        (
+            Cause::DamagedAttachment,
+            "5.6.5",
+            "The attachment \"budget.xlsx\" is damaged or not the kind of file its name or type says.",
+        ),
     ];
     for (cause, status, reason) in cases {
         let mut msg = outgoing_fax(Status::Failed);

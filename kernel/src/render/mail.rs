@@ -20,7 +20,7 @@ use fax_t30::tiff::TiffPage;
 use super::cover::{builtin_template, fill_template, CoverFields, CoverMode};
 use super::office::{is_office_document, office_to_pdf, OfficeConfig};
 use super::{render_image, render_pdf, render_text, Font, PageSetup, RenderError, MAX_PAGES};
-use crate::report::Language;
+use crate::report::{Cause, Language};
 
 /// Monospaced fonts for HTML rendered as text (tables line up).
 pub const MONO_FONT_PATHS: &[&str] = &[
@@ -110,6 +110,24 @@ impl MailRenderError {
         match self {
             MailRenderError::Attachment { name, .. } => Some(name),
             _ => None,
+        }
+    }
+
+    /// The cause the sender's report gives: a damaged file (or one whose
+    /// content is not what its name says), a type we do not send, or a
+    /// document that could not be made into pages for another reason
+    /// (too large, the mail's own text).
+    pub fn cause(&self) -> Cause {
+        match self {
+            MailRenderError::Attachment {
+                error: RenderError::Corrupt { .. },
+                ..
+            } => Cause::DamagedAttachment,
+            MailRenderError::Attachment {
+                error: RenderError::Unsupported { .. },
+                ..
+            } => Cause::UnsupportedAttachment,
+            _ => Cause::RenderFailed,
         }
     }
 
@@ -556,6 +574,33 @@ mod tests {
         let e = render_mail(&mail, &RenderOptions::default()).unwrap_err();
         assert_eq!(e.attachment(), Some("data.zip"));
         assert!(e.to_string().contains("data.zip"), "{e}");
+        assert_eq!(e.cause(), Cause::UnsupportedAttachment);
+    }
+
+    /// Issue 12: a damaged PDF, and files whose bytes are not what their
+    /// names say, are damaged files (not a type we cannot send), named.
+    #[test]
+    fn damaged_files_and_wrong_contents_are_damaged_attachments() {
+        for (name, ct, bytes) in [
+            ("offer.pdf", "application/pdf", &b"%PDF-1.4\n%%EOF\n"[..]),
+            (
+                "offer.pdf",
+                "application/pdf",
+                &b"Dear Sir, this is text.\n"[..],
+            ),
+            ("photo.jpg", "image/jpeg", &b"Dear Sir, this is text.\n"[..]),
+            ("logo.png", "image/png", &b"\x89PNG\r\n\x1a\n cut off"[..]),
+        ] {
+            let mail = MailDocument {
+                attachments: vec![att(name, ct, bytes)],
+                ..MailDocument::default()
+            };
+            let e = render_mail(&mail, &RenderOptions::default()).unwrap_err();
+            assert_eq!(e.attachment(), Some(name), "{e}");
+            assert_eq!(e.cause(), Cause::DamagedAttachment, "{name}: {e}");
+        }
+        let e = render_mail(&MailDocument::default(), &RenderOptions::default()).unwrap_err();
+        assert_eq!(e.cause(), Cause::RenderFailed, "no attachment to blame");
     }
 
     #[test]

@@ -44,6 +44,9 @@ pub enum Cause {
     RenderFailed,
     /// An attachment of a type the gateway cannot render.
     UnsupportedAttachment,
+    /// An attachment that is damaged (truncated, broken inside), or whose
+    /// content is not what its name or type says.
+    DamagedAttachment,
     /// Cancelled by an operator.
     Cancelled,
     /// Anything else: the report shows the message's `status_reason`.
@@ -118,6 +121,9 @@ pub const CAUSES: &[CauseEntry] = &[
     row(Cause::UnsupportedAttachment, "5.6.3", "attachment type not supported",
         "The attachment \"{attachment}\" is of a type the gateway cannot send.",
         "Der Anhang „{attachment}“ hat einen Typ, den das Gateway nicht senden kann."),
+    row(Cause::DamagedAttachment, "5.6.5", "attachment damaged or not what its type says",
+        "The attachment \"{attachment}\" is damaged or not the kind of file its name or type says.",
+        "Der Anhang „{attachment}“ ist beschädigt oder nicht die Art von Datei, die sein Name oder Typ angibt."),
     row(Cause::Cancelled, "5.0.0", "cancelled by an operator",
         "An operator cancelled the message.",
         "Ein Administrator hat die Nachricht abgebrochen."),
@@ -140,7 +146,9 @@ impl Cause {
         self.entry().status.starts_with('4')
     }
 
-    /// The human reason in the user's language.
+    /// The human reason in the user's language. A sentence about an
+    /// attachment needs its name: without one, the message's own reason
+    /// (which names the document where it can) stands instead.
     pub fn human(self, lang: Language, attachment: Option<&str>, reason: Option<&str>) -> String {
         let entry = self.entry();
         let text = if lang == Language::De {
@@ -154,8 +162,12 @@ impl Cause {
             "Unknown error."
         };
         let reason = reason.filter(|r| !r.trim().is_empty()).unwrap_or(unknown);
-        text.replace("{attachment}", attachment.unwrap_or("?"))
-            .replace("{reason}", reason)
+        match attachment.filter(|a| !a.is_empty()) {
+            Some(name) => text.replace("{attachment}", name),
+            None if text.contains("{attachment}") => reason.to_owned(),
+            None => text.to_owned(),
+        }
+        .replace("{reason}", reason)
     }
 }
 
@@ -209,7 +221,8 @@ pub struct Dispatch<'a> {
     /// The line's own words (T.30 result, Q.850 cause); the table's default
     /// diagnostic otherwise.
     pub diagnostic: Option<&'a str>,
-    /// The attachment a render cause is about.
+    /// The attachment a render cause is about ([`Dispatch::new`] takes the
+    /// message's [`failure_attachment`](Message::failure_attachment)).
     pub attachment: Option<&'a str>,
     /// A partial send that was resumed from this page in a later call.
     pub resumed_from_page: Option<u32>,
@@ -235,7 +248,7 @@ impl<'a> Dispatch<'a> {
             message,
             cause,
             diagnostic: None,
-            attachment: None,
+            attachment: message.failure_attachment.as_deref(),
             resumed_from_page: None,
             next_attempt: None,
             original_headers: None,
@@ -490,6 +503,31 @@ mod tests {
             assert_eq!(parts.len(), 3, "{:?}", entry.cause);
             assert!(["2", "4", "5"].contains(&parts[0]));
             assert!(entry.diagnostic.is_ascii());
+        }
+    }
+
+    #[test]
+    fn a_damaged_attachment_is_named_and_called_damaged_in_both_languages() {
+        let c = Cause::DamagedAttachment;
+        assert_eq!(
+            c.human(Language::En, Some("offer.pdf"), None),
+            "The attachment \"offer.pdf\" is damaged or not the kind of file its name or type says."
+        );
+        let de = c.human(Language::De, Some("offer.pdf"), None);
+        assert!(de.contains("„offer.pdf“ ist beschädigt"), "{de}");
+        assert!(!c.is_temporary());
+    }
+
+    #[test]
+    fn an_attachment_sentence_without_the_name_gives_the_reason_instead() {
+        let reason = "offer.pdf: the file is damaged or not a valid PDF (no pages)";
+        for c in [
+            Cause::DamagedAttachment,
+            Cause::UnsupportedAttachment,
+            Cause::RenderFailed,
+        ] {
+            assert_eq!(c.human(Language::En, None, Some(reason)), reason);
+            assert!(!c.human(Language::De, None, None).contains('?'));
         }
     }
 

@@ -111,11 +111,12 @@ impl Renderer {
                     // tell the sender which attachment and why.
                     m.status = Status::Failed;
                     m.status_reason = Some(err.reason.clone());
-                    m.failure_cause = Some(Cause::UnsupportedAttachment);
+                    m.failure_cause = Some(err.cause);
+                    m.failure_attachment = err.attachment.clone();
                     m.completed_at = Some(now);
                     notices.push(self.notifier.rejected(
                         m,
-                        Cause::UnsupportedAttachment,
+                        err.cause,
                         err.attachment.as_deref(),
                         Language::En,
                         now,
@@ -149,8 +150,8 @@ impl Renderer {
         let doc = (self.parse)(data)
             .ok_or_else(|| RenderFailure::new(None, "the message could not be parsed".into()))?;
         let options = crate::lock::read(&self.options).clone();
-        let rendered = crate::render::render_mail(&doc, &options)
-            .map_err(|e| RenderFailure::new(e.attachment(), e.to_string()))?;
+        let rendered =
+            crate::render::render_mail(&doc, &options).map_err(|e| RenderFailure::refused(&e))?;
         let bytes = fax_t30::tiff::write_tiff(&rendered.pages, &Default::default());
         Ok((bytes, rendered.pages.len() as u32))
     }
@@ -178,6 +179,9 @@ impl Renderer {
 struct RenderFailure {
     attachment: Option<String>,
     reason: String,
+    /// What the sender's report says: damaged, a type we do not send, or
+    /// not rendered for another reason.
+    cause: Cause,
 }
 
 impl RenderFailure {
@@ -185,6 +189,15 @@ impl RenderFailure {
         RenderFailure {
             attachment: attachment.map(str::to_string),
             reason,
+            cause: Cause::RenderFailed,
+        }
+    }
+
+    /// The renderer refused the mail: its cause and the file at fault.
+    fn refused(e: &crate::render::MailRenderError) -> RenderFailure {
+        RenderFailure {
+            cause: e.cause(),
+            ..RenderFailure::new(e.attachment(), e.to_string())
         }
     }
 }
