@@ -11,115 +11,32 @@
 
 mod sip_common;
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::time::Duration;
 
 use fax_t30::page::{BilevelPage, PaperSize, Resolution};
-use fax_t30::{Document, FaxOptions, FaxSession, PageSource, T38Options, Transport};
+use fax_t30::{FaxOptions, PageSource};
 use line_drivers::sip::{SipLine, SipLineConfig, T38Policy};
-use line_drivers::{CallId, CallProgress, HangupCause, Line, LineEvent, Media, MediaKind};
-use sip_common::{trunk, LO};
+use line_drivers::{FaxRole, Line, MediaKind};
+use sip_common::{trunk, FaxEnd, LO};
 use test_kit::{wall, Scratch};
 
 const PAIRS: usize = 3;
 const CALLS_PER_PAIR: u32 = 2;
 
-struct Side {
-    line: SipLine,
-    call: Option<CallId>,
-    session: Option<FaxSession>,
-    kinds: Vec<MediaKind>,
-}
-
 struct Pair {
-    a: Side,
-    b: Side,
-    /// Tick the current call ended (both sessions finished).
-    done_at: Option<u64>,
+    a: FaxEnd<SipLine>,
+    b: FaxEnd<SipLine>,
     completed: u32,
     rx: PathBuf,
 }
 
-fn session(sender: bool, kind: MediaKind, page: &[BilevelPage], rx: &Path) -> FaxSession {
-    let transport = match kind {
-        MediaKind::Audio => Transport::Audio,
-        MediaKind::T38 => Transport::T38(T38Options::default()),
-    };
-    let document = if sender {
-        Document::Send(PageSource::Pages {
-            pages: page.to_vec(),
-            spool: rx.with_extension("spool.tif"),
-        })
-    } else {
-        Document::Receive(rx.to_path_buf())
-    };
-    FaxSession::new(
-        &FaxOptions {
-            calling_party: sender,
-            ident: "CONCURRENT".into(),
-            ..Default::default()
-        },
-        transport,
-        document,
-    )
-    .expect("fax session")
-}
-
-/// Events of one side; true when the line reported a hang-up.
-fn events(s: &mut Side, sender: bool, page: &[BilevelPage], rx: &Path, now: Instant) -> bool {
-    let mut hung_up = false;
-    while let Some((c, kind)) = s.line.poll_media_change() {
-        assert_eq!(Some(c), s.call, "media change of the current call");
-        s.kinds.push(kind);
-        s.session = Some(session(sender, kind, page, rx));
+fn options(sender: bool) -> FaxOptions {
+    FaxOptions {
+        calling_party: sender,
+        ident: "CONCURRENT".into(),
+        ..Default::default()
     }
-    while let Some(ev) = s.line.poll_event() {
-        match ev {
-            LineEvent::Incoming { call, .. } => {
-                s.line.answer(call, now).expect("answer");
-                s.call = Some(call);
-                let kind = s.line.media_kind().expect("media after answer");
-                s.kinds.push(kind);
-                s.session = Some(session(false, kind, page, rx));
-            }
-            LineEvent::Progress {
-                progress: CallProgress::Answered,
-                ..
-            } => {
-                let kind = s.line.media_kind().expect("media after answer");
-                s.kinds.push(kind);
-                s.session = Some(session(sender, kind, page, rx));
-            }
-            LineEvent::Progress { .. } => {}
-            LineEvent::Media { media, .. } => {
-                if let Some(f) = s.session.as_mut() {
-                    match media {
-                        Media::Audio(frame) if !f.is_t38() => f.handle_audio(&frame),
-                        Media::T38(p) if f.is_t38() => f.handle_ifp(&p),
-                        _ => {}
-                    }
-                }
-            }
-            LineEvent::HungUp { .. } => hung_up = true,
-        }
-    }
-    hung_up
-}
-
-fn pump(s: &mut Side, now: Instant) {
-    let (Some(call), Some(f)) = (s.call, s.session.as_mut()) else {
-        return;
-    };
-    if f.is_t38() {
-        f.handle_tick();
-        while let Some(p) = f.poll_ifp() {
-            let _ = s.line.send(call, Media::T38(p), now);
-        }
-    } else {
-        let frame = f.poll_audio();
-        let _ = s.line.send(call, Media::Audio(frame), now);
-    }
-    while f.poll_event().is_some() {}
 }
 
 #[test]
@@ -152,18 +69,16 @@ fn concurrent_t38_calls_all_complete_and_redial() {
                 rb,
             );
             b.t38_policy = T38Policy::Immediately;
-            let side = |c: SipLineConfig| Side {
-                line: SipLine::bind(c, t0).expect("bind"),
-                call: None,
-                session: None,
-                kinds: vec![],
-            };
+            let rx = dir.join(format!("rx-{i}.tif"));
             Pair {
-                a: side(a),
-                b: side(b),
-                done_at: None,
+                a: FaxEnd::new(SipLine::bind(a, t0).expect("bind")),
+                b: FaxEnd::receiver(
+                    SipLine::bind(b, t0).expect("bind"),
+                    rx.clone(),
+                    options(false),
+                ),
                 completed: 0,
-                rx: dir.join(format!("rx-{i}.tif")),
+                rx,
             }
         })
         .collect();
@@ -194,26 +109,25 @@ fn concurrent_t38_calls_all_complete_and_redial() {
             p.b.line.tick(now);
             // Pair i dials 0.3 s after pair i - 1 (and again when its
             // previous call is over and both lines are idle).
-            if p.a.call.is_none()
-                && p.done_at.is_none()
+            if p.a.fax.is_none()
                 && p.completed < CALLS_PER_PAIR
                 && k >= 15 * i as u64
+                && p.a.line.is_idle()
                 && p.b.line.is_idle()
             {
-                p.a.call = Some(p.a.line.dial("200", MediaKind::Audio, now).expect("dial"));
-                p.a.kinds.clear();
-                p.b.kinds.clear();
+                let document = PageSource::Pages {
+                    pages: page.clone(),
+                    spool: p.rx.with_extension("spool.tif"),
+                };
+                p.a.dial("200", FaxRole::Send(document), options(true), now);
             }
-            let rx = p.rx.clone();
-            events(&mut p.a, true, &page, &rx, now);
-            let b_hung = events(&mut p.b, false, &page, &rx, now);
-            pump(&mut p.a, now);
-            pump(&mut p.b, now);
-            let finished = p.a.session.as_ref().is_some_and(|f| f.is_finished())
-                && p.b.session.as_ref().is_some_and(|f| f.is_finished());
-            if finished && p.done_at.is_none() {
-                let tx = p.a.session.as_ref().unwrap().outcome().unwrap();
-                let rx_o = p.b.session.as_ref().unwrap().outcome().unwrap();
+            p.a.step(now);
+            p.b.step(now);
+            let over =
+                p.a.end.is_some() && p.b.end.is_some() && p.a.line.is_idle() && p.b.line.is_idle();
+            if over {
+                let tx = p.a.outcome().expect("the sender's outcome");
+                let rx_o = p.b.outcome().expect("the receiver's outcome");
                 assert!(tx.success && rx_o.success, "pair {i}: {tx:?} / {rx_o:?}");
                 assert_eq!(
                     p.a.kinds,
@@ -232,22 +146,10 @@ fn concurrent_t38_calls_all_complete_and_redial() {
                     page[0].data(),
                     "pair {i}: page differs"
                 );
-                p.done_at = Some(k);
-            }
-            // Drain the last frames, hang up, dial again when B is idle.
-            if p.done_at.is_some_and(|d| k == d + 10) {
-                if let Some(c) = p.a.call.take() {
-                    p.a.line.hangup(c, HangupCause::NormalClearing, now);
-                }
-                p.a.session = None;
-            }
-            if b_hung {
-                p.b.call = None;
-                p.b.session = None;
-                if p.done_at.take().is_some() {
-                    p.completed += 1;
-                    let _ = std::fs::remove_file(&p.rx);
-                }
+                p.completed += 1;
+                p.a.reset();
+                p.b.reset();
+                let _ = std::fs::remove_file(&p.rx);
             }
         }
         k += 1;

@@ -19,11 +19,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fax_t30::page::{BilevelPage, PaperSize, Resolution};
-use fax_t30::session::FaxEvent;
-use fax_t30::{Document, FaxOptions, FaxSession, PageSource, T38Options, Transport};
+use fax_t30::{FaxOptions, PageSource};
 use line_drivers::sip::{SipLine, SipLineConfig, T38Policy};
-use line_drivers::{CallId, CallProgress, HangupCause, Line, LineEvent, Media, MediaKind};
-use sip_common::{trunk, LO};
+use line_drivers::{CallProgress, FaxRole, HangupCause, Line, LineEvent, Media, MediaKind};
+use sip_common::{trunk, FaxEnd, LO};
 use test_kit::{wall, Scratch};
 
 /// Sender line "A" (number 4930100) and receiver line "B" (4930200).
@@ -71,18 +70,6 @@ fn pages(dir: &Path) -> (Vec<BilevelPage>, PathBuf) {
     (p, dir.join("tx.tif"))
 }
 
-struct Side {
-    line: SipLine,
-    call: Option<CallId>,
-    session: Option<FaxSession>,
-    sender: bool,
-    /// Sessions started (1 + media changes).
-    sessions: u32,
-    kinds: Vec<MediaKind>,
-    hung_up: Option<HangupCause>,
-    page2_started: bool,
-}
-
 struct Run {
     ecm: bool,
     /// Send a refresh re-INVITE from the sender when page 2 starts.
@@ -93,176 +80,59 @@ struct Run {
     dir: PathBuf,
 }
 
-fn new_session(
-    run: &Run,
-    sender: bool,
-    kind: MediaKind,
-    src: &[BilevelPage],
-    spool: &Path,
-) -> FaxSession {
-    let transport = match kind {
-        MediaKind::Audio => Transport::Audio,
-        MediaKind::T38 => Transport::T38(T38Options::default()),
-    };
-    let document = if sender {
-        Document::Send(PageSource::Pages {
-            pages: src.to_vec(),
-            spool: spool.to_path_buf(),
-        })
-    } else {
-        Document::Receive(run.dir.join("rx.tif"))
-    };
-    FaxSession::new(
-        &FaxOptions {
-            ecm: run.ecm,
-            calling_party: sender,
-            ident: if sender { "SIPLINE A" } else { "SIPLINE B" }.into(),
-            ..Default::default()
-        },
-        transport,
-        document,
-    )
-    .expect("fax session")
+fn options(run: &Run, sender: bool) -> FaxOptions {
+    FaxOptions {
+        ecm: run.ecm,
+        calling_party: sender,
+        ident: if sender { "SIPLINE A" } else { "SIPLINE B" }.into(),
+        ..Default::default()
+    }
 }
 
 struct Outcome {
-    a: Side,
-    b: Side,
+    a: FaxEnd<SipLine>,
+    b: FaxEnd<SipLine>,
     src: Vec<BilevelPage>,
     refreshed: bool,
 }
 
-/// Dials from A to B, faxes, hangs up; returns both sides.
+/// Dials from A to B, faxes (each end's `FaxCall` hangs up when its T.30
+/// is done), and waits until both lines are idle; returns both ends.
 fn fax_call(a: SipLine, b: SipLine, run: &Run, limit: Duration) -> Outcome {
     let (src, spool) = pages(&run.dir);
-    let mut sides = [
-        Side {
-            line: a,
-            call: None,
-            session: None,
-            sender: true,
-            sessions: 0,
-            kinds: vec![],
-            hung_up: None,
-            page2_started: false,
-        },
-        Side {
-            line: b,
-            call: None,
-            session: None,
-            sender: false,
-            sessions: 0,
-            kinds: vec![],
-            hung_up: None,
-            page2_started: false,
-        },
-    ];
+    let mut a = FaxEnd::new(a);
+    a.mute_t38 = run.mute_sender_t38;
+    let mut b = FaxEnd::receiver(b, run.dir.join("rx.tif"), options(run, false));
     let t0 = wall();
+    let document = PageSource::Pages {
+        pages: src.clone(),
+        spool,
+    };
+    a.dial("4930200", FaxRole::Send(document), options(run, true), t0);
     let mut refreshed = false;
-    let call = sides[0]
-        .line
-        .dial("4930200", MediaKind::Audio, t0)
-        .expect("dial");
-    sides[0].call = Some(call);
     let mut k = 0u64;
-    let mut done_at: Option<u64> = None;
     loop {
         let now = t0 + Duration::from_millis(20 * k);
         if let Some(d) = now.checked_duration_since(wall()) {
             std::thread::sleep(d);
         }
         assert!(now - t0 < limit, "fax did not finish in {limit:?}");
-        for s in sides.iter_mut() {
-            s.line.tick(now);
-            while let Some((c, kind)) = s.line.poll_media_change() {
-                assert_eq!(Some(c), s.call);
-                s.kinds.push(kind);
-                s.sessions += 1;
-                s.session = Some(new_session(run, s.sender, kind, &src, &spool));
-            }
-            while let Some(ev) = s.line.poll_event() {
-                match ev {
-                    LineEvent::Incoming {
-                        call,
-                        caller,
-                        called,
-                        media,
-                    } => {
-                        assert_eq!(caller.as_deref(), Some("4930100"));
-                        assert_eq!(called, "4930200");
-                        assert_eq!(media, MediaKind::Audio);
-                        s.call = Some(call);
-                        s.line.answer(call, now).expect("answer");
-                        let kind = s.line.media_kind().expect("media after answer");
-                        s.kinds.push(kind);
-                        s.sessions += 1;
-                        s.session = Some(new_session(run, false, kind, &src, &spool));
-                    }
-                    LineEvent::Progress {
-                        progress: CallProgress::Answered,
-                        ..
-                    } => {
-                        let kind = s.line.media_kind().expect("media after answer");
-                        s.kinds.push(kind);
-                        s.sessions += 1;
-                        s.session = Some(new_session(run, s.sender, kind, &src, &spool));
-                    }
-                    LineEvent::Progress { .. } => {}
-                    LineEvent::Media { media, .. } => {
-                        if let Some(f) = s.session.as_mut() {
-                            match media {
-                                Media::Audio(frame) if !f.is_t38() => f.handle_audio(&frame),
-                                Media::T38(p) if f.is_t38() => f.handle_ifp(&p),
-                                _ => {}
-                            }
-                        }
-                    }
-                    LineEvent::HungUp { cause, .. } => s.hung_up = Some(cause),
-                }
-            }
-            let (Some(call), Some(f)) = (s.call, s.session.as_mut()) else {
-                continue;
-            };
-            if s.hung_up.is_some() {
-                continue;
-            }
-            if f.is_t38() {
-                f.handle_tick();
-                while let Some(p) = f.poll_ifp() {
-                    if !(s.sender && run.mute_sender_t38) {
-                        let _ = s.line.send(call, Media::T38(p), now);
-                    }
-                }
-            } else {
-                let frame = f.poll_audio();
-                let _ = s.line.send(call, Media::Audio(frame), now);
-            }
-            while let Some(e) = f.poll_event() {
-                if let FaxEvent::PageStarted { page: 2 } = e {
-                    s.page2_started = true;
-                }
-            }
-            if s.sender && s.page2_started && run.refresh_on_page2 && !refreshed {
-                refreshed = true;
-                s.line.refresh(call, now).expect("refresh re-INVITE");
-            }
+        a.line.tick(now);
+        b.line.tick(now);
+        a.step(now);
+        b.step(now);
+        if run.refresh_on_page2 && !refreshed && a.page_started(2) && a.end.is_none() {
+            refreshed = true;
+            let call = a.call().expect("the call");
+            a.line.refresh(call, now).expect("refresh re-INVITE");
         }
-        let finished = sides
-            .iter()
-            .all(|s| s.session.as_ref().is_some_and(|f| f.is_finished()));
-        if finished && done_at.is_none() {
-            done_at = Some(k);
-        }
-        // Let the last T.30 frames drain, then hang up from the sender.
-        if done_at.is_some_and(|d| k == d + 25) {
-            sides[0].line.hangup(call, HangupCause::NormalClearing, now);
-        }
-        if done_at.is_some_and(|d| k > d + 25) && sides[1].hung_up.is_some() {
+        if a.end.is_some() && b.end.is_some() && a.line.is_idle() && b.line.is_idle() {
             break;
         }
         k += 1;
     }
-    let [a, b] = sides;
+    assert_eq!(b.number.as_deref(), Some("4930200"), "B's called number");
+    assert_eq!(b.caller.as_deref(), Some("4930100"), "A's number at B");
     Outcome {
         a,
         b,
@@ -272,8 +142,8 @@ fn fax_call(a: SipLine, b: SipLine, run: &Run, limit: Duration) -> Outcome {
 }
 
 fn assert_fax_ok(o: &Outcome, run: &Run) {
-    let tx = o.a.session.as_ref().unwrap().outcome().unwrap();
-    let rx = o.b.session.as_ref().unwrap().outcome().unwrap();
+    let tx = o.a.outcome().expect("the sender's outcome");
+    let rx = o.b.outcome().expect("the receiver's outcome");
     assert!(tx.success, "sender: {tx:?}");
     assert!(rx.success, "receiver: {rx:?}");
     assert_eq!(tx.pages_confirmed, 2);
@@ -290,10 +160,12 @@ fn assert_fax_ok(o: &Outcome, run: &Run) {
             i + 1
         );
     }
-    assert_eq!(
-        o.b.hung_up,
-        Some(HangupCause::NormalClearing),
-        "B heard the BYE"
+    // The end that finished T.30 first hung up; the other heard the BYE.
+    assert!(
+        [o.a.remote_cause, o.b.remote_cause].contains(&Some(HangupCause::NormalClearing)),
+        "a BYE was heard: {:?} / {:?}",
+        o.a.remote_cause,
+        o.b.remote_cause
     );
     assert!(o.a.line.is_idle() && o.b.line.is_idle());
 }

@@ -13,14 +13,13 @@
 
 mod sip_common;
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fax_t30::page::{BilevelPage, PaperSize, Resolution};
-use fax_t30::{Document, FaxOptions, FaxSession, PageSource, T38Options, Transport};
+use fax_t30::{FaxOptions, PageSource};
 use line_drivers::sip::{SharedSipLine, SipLineConfig, SipTrunk, T38Policy};
-use line_drivers::{CallId, CallProgress, HangupCause, Line, LineEvent, Media, MediaKind};
-use sip_common::{trunk, LO};
+use line_drivers::{CallEnd, FaxRole, HangupCause, Line, LineEvent, MediaKind};
+use sip_common::{trunk, FaxEnd, LO};
 use test_kit::{wall, Scratch};
 
 fn pages(seed: u64) -> Vec<BilevelPage> {
@@ -37,124 +36,12 @@ fn pages(seed: u64) -> Vec<BilevelPage> {
         .collect()
 }
 
-/// One channel's side of one call.
-struct Leg {
-    line: SharedSipLine,
-    sender: bool,
-    /// The number this leg's call was placed to / arrived for.
-    number: Option<String>,
-    call: Option<CallId>,
-    session: Option<FaxSession>,
-    hung_up: Option<HangupCause>,
-    kinds: Vec<MediaKind>,
-    rx_file: PathBuf,
-    src: Vec<BilevelPage>,
-    spool: PathBuf,
-}
-
-impl Leg {
-    fn new(line: SharedSipLine, sender: bool, dir: &Path, i: usize) -> Leg {
-        Leg {
-            line,
-            sender,
-            number: None,
-            call: None,
-            session: None,
-            hung_up: None,
-            kinds: Vec::new(),
-            rx_file: dir.join(format!("rx-{i}.tif")),
-            src: Vec::new(),
-            spool: dir.join(format!("spool-{}-{i}", if sender { "a" } else { "b" })),
-        }
-    }
-
-    fn start_session(&mut self, kind: MediaKind) {
-        self.kinds.push(kind);
-        let transport = match kind {
-            MediaKind::Audio => Transport::Audio,
-            MediaKind::T38 => Transport::T38(T38Options::default()),
-        };
-        let document = if self.sender {
-            Document::Send(PageSource::Pages {
-                pages: self.src.clone(),
-                spool: self.spool.clone(),
-            })
-        } else {
-            Document::Receive(self.rx_file.clone())
-        };
-        self.session = Some(
-            FaxSession::new(
-                &FaxOptions {
-                    ecm: true,
-                    calling_party: self.sender,
-                    ident: if self.sender { "TRUNK A" } else { "TRUNK B" }.into(),
-                    ..Default::default()
-                },
-                transport,
-                document,
-            )
-            .expect("fax session"),
-        );
-    }
-
-    /// Handles the line's events and moves one frame of media.
-    fn run(&mut self, now: Instant) {
-        while let Some((c, kind)) = self.line.with(|l| l.poll_media_change()) {
-            assert_eq!(Some(c), self.call, "media change of another call");
-            self.start_session(kind);
-        }
-        while let Some(ev) = self.line.poll_event() {
-            match ev {
-                LineEvent::Incoming { call, called, .. } => {
-                    assert!(self.call.is_none(), "a second call on a busy channel");
-                    self.call = Some(call);
-                    self.number = Some(called);
-                    self.line.answer(call, now).expect("answer");
-                    let kind = self.line.with(|l| l.media_kind()).expect("media");
-                    self.start_session(kind);
-                }
-                LineEvent::Progress {
-                    call,
-                    progress: CallProgress::Answered,
-                } => {
-                    assert_eq!(Some(call), self.call);
-                    let kind = self.line.with(|l| l.media_kind()).expect("media");
-                    self.start_session(kind);
-                }
-                LineEvent::Progress { .. } => {}
-                LineEvent::Media { call, media } => {
-                    assert_eq!(Some(call), self.call, "media of another call");
-                    if let Some(f) = self.session.as_mut() {
-                        match media {
-                            Media::Audio(frame) if !f.is_t38() => f.handle_audio(&frame),
-                            Media::T38(p) if f.is_t38() => f.handle_ifp(&p),
-                            _ => {}
-                        }
-                    }
-                }
-                LineEvent::HungUp { cause, .. } => self.hung_up = Some(cause),
-            }
-        }
-        let (Some(call), Some(f)) = (self.call, self.session.as_mut()) else {
-            return;
-        };
-        if self.hung_up.is_some() {
-            return;
-        }
-        if f.is_t38() {
-            f.handle_tick();
-            while let Some(p) = f.poll_ifp() {
-                let _ = self.line.send(call, Media::T38(p), now);
-            }
-        } else {
-            let frame = f.poll_audio();
-            let _ = self.line.send(call, Media::Audio(frame), now);
-        }
-        while f.poll_event().is_some() {}
-    }
-
-    fn finished(&self) -> bool {
-        self.session.as_ref().is_some_and(|f| f.is_finished())
+fn options(sender: bool) -> FaxOptions {
+    FaxOptions {
+        ecm: true,
+        calling_party: sender,
+        ident: if sender { "TRUNK A" } else { "TRUNK B" }.into(),
+        ..Default::default()
     }
 }
 
@@ -174,33 +61,27 @@ fn two_faxes_at_once_over_one_trunk_and_a_third_call_is_busy() {
     let b_lines = b.lines();
     assert_eq!(a_lines.len(), 3);
     assert_eq!(a_lines[1].id().0, "sip/a/2");
-    let mut legs: Vec<Leg> = a_lines
+    let mut senders: Vec<FaxEnd<SharedSipLine>> = a_lines
         .iter()
         .take(2)
-        .enumerate()
-        .map(|(i, l)| Leg::new(l.clone(), true, &dir, i))
-        .chain(
-            b_lines
-                .iter()
-                .enumerate()
-                .map(|(i, l)| Leg::new(l.clone(), false, &dir, i)),
-        )
+        .map(|l| FaxEnd::new(l.clone()))
+        .collect();
+    let mut receivers: Vec<FaxEnd<SharedSipLine>> = (b_lines.iter().enumerate())
+        .map(|(i, l)| FaxEnd::receiver(l.clone(), dir.join(format!("rx-{i}.tif")), options(false)))
         .collect();
     let numbers = ["4930201", "4930202"];
+    let sources: Vec<Vec<BilevelPage>> = (0..2).map(|i| pages(600 + 100 * i as u64)).collect();
     // Both dialled in the same tick: B reads both INVITEs in one batch.
     for (i, n) in numbers.iter().enumerate() {
-        legs[i].src = pages(600 + 100 * i as u64);
-        legs[i].number = Some(n.to_string());
-        let c = legs[i]
-            .line
-            .dial(n, MediaKind::Audio, t0)
-            .expect("dial on a free channel");
-        legs[i].call = Some(c);
+        let document = PageSource::Pages {
+            pages: sources[i].clone(),
+            spool: dir.join(format!("spool-a-{i}")),
+        };
+        senders[i].dial(n, FaxRole::Send(document), options(true), t0);
     }
     let mut third = a_lines[2].clone();
     let mut third_call = None;
     let mut third_cause = None;
-    let mut done_at: Option<u64> = None;
     let mut k = 0u64;
     loop {
         let now = t0 + Duration::from_millis(20 * k);
@@ -213,16 +94,19 @@ fn two_faxes_at_once_over_one_trunk_and_a_third_call_is_busy() {
         );
         a.tick(now);
         b.tick(now);
-        for leg in legs.iter_mut() {
-            leg.run(now);
+        for leg in senders.iter_mut().chain(receivers.iter_mut()) {
+            leg.step(now);
             // A call that ends before its fax did (refused busy, sent to
             // the wrong channel) fails the test at once.
-            if let Some(cause) = leg.hung_up.filter(|_| !leg.finished()) {
-                panic!("the call to {:?} ended early: {cause:?}", leg.number);
+            match &leg.end {
+                None => {}
+                Some(CallEnd::Fax(o)) if o.success => {}
+                Some(end) => panic!("the call to {:?} ended early: {end:?}", leg.number),
             }
+            assert_eq!(leg.refused, 0, "a second call on a busy channel");
         }
         // Both of B's channels carry a call: a third INVITE is refused.
-        let b_full = legs[2..].iter().all(|l| l.session.is_some());
+        let b_full = receivers.iter().all(|l| l.fax.is_some());
         if b_full && third_call.is_none() && k > 100 {
             third_call = Some(
                 third
@@ -235,16 +119,8 @@ fn two_faxes_at_once_over_one_trunk_and_a_third_call_is_busy() {
                 third_cause = Some(cause);
             }
         }
-        if legs.iter().all(Leg::finished) && done_at.is_none() {
-            done_at = Some(k);
-        }
-        if done_at.is_some_and(|d| k == d + 25) {
-            for leg in legs[..2].iter_mut() {
-                let call = leg.call.expect("call");
-                leg.line.hangup(call, HangupCause::NormalClearing, now);
-            }
-        }
-        if done_at.is_some_and(|d| k > d + 25) && legs[2..].iter().all(|l| l.hung_up.is_some()) {
+        let over = senders.iter().chain(&receivers).all(|l| l.end.is_some());
+        if over && a.is_idle() && b.is_idle() {
             break;
         }
         k += 1;
@@ -256,19 +132,18 @@ fn two_faxes_at_once_over_one_trunk_and_a_third_call_is_busy() {
     );
     assert_eq!(b.stats().busy_refused, 1, "{:?}", b.stats());
     // Each receiving channel got the pages of the call to its number.
-    for rx in &legs[2..] {
+    for (j, rx) in receivers.iter().enumerate() {
         let number = rx.number.clone().expect("called number");
-        let tx = legs[..2]
-            .iter()
-            .find(|l| l.number.as_deref() == Some(number.as_str()))
+        let i = (senders.iter())
+            .position(|l| l.number.as_deref() == Some(number.as_str()))
             .expect("a sender called this number");
-        let t = tx.session.as_ref().unwrap().outcome().unwrap();
-        let r = rx.session.as_ref().unwrap().outcome().unwrap();
+        let t = senders[i].outcome().expect("the sender's outcome");
+        let r = rx.outcome().expect("the receiver's outcome");
         assert!(t.success && r.success, "{number}: {t:?} / {r:?}");
         assert_eq!(t.pages_confirmed, 2);
-        let got = fax_t30::tiff::read_tiff_file(&rx.rx_file).unwrap();
+        let got = fax_t30::tiff::read_tiff_file(dir.join(format!("rx-{j}.tif"))).unwrap();
         assert_eq!(got.len(), 2, "{number}: pages received");
-        for (i, (g, s)) in got.iter().zip(&tx.src).enumerate() {
+        for (i, (g, s)) in got.iter().zip(&sources[i]).enumerate() {
             assert_eq!(
                 g.decode().unwrap().data(),
                 s.data(),
@@ -276,10 +151,15 @@ fn two_faxes_at_once_over_one_trunk_and_a_third_call_is_busy() {
                 i + 1
             );
         }
-        assert_eq!(rx.hung_up, Some(HangupCause::NormalClearing));
+        // Whichever end finished T.30 first hung up: the other heard it.
+        let heard = [senders[i].remote_cause, rx.remote_cause];
+        assert!(
+            heard.contains(&Some(HangupCause::NormalClearing)),
+            "{number}: {heard:?}"
+        );
         assert_eq!(rx.kinds, vec![MediaKind::Audio, MediaKind::T38]);
     }
-    let mut called: Vec<_> = legs[2..]
+    let mut called: Vec<_> = receivers
         .iter()
         .map(|l| l.number.clone().unwrap())
         .collect();
