@@ -1,6 +1,6 @@
 //! The header line on every sent page (issue 5): spandsp prints the date
 //! and time, we give it the sender's text and the page number out of the
-//! total. Two fax sessions back to back over audio; the received pages are
+//! total. A call across the line test bench (`ums fax-loop`); the received pages are
 //! read by tesseract, not by us.
 
 #[path = "render/ocr.rs"]
@@ -9,7 +9,8 @@ mod ocr;
 use std::process::Command;
 
 use fax_t30::page::{PaperSize, Resolution};
-use fax_t30::{Document, FaxOptions, FaxSession, PageSource, Transport};
+use fax_t30::{FaxOptions, PageSource};
+use gateway::faxloop::{run_simulated, CallSetup};
 use kernel::render::{render_text, Font, PageSetup};
 use test_kit::Scratch;
 
@@ -36,34 +37,20 @@ fn send_two_pages(name: &str, res: Resolution) -> Vec<fax_t30::page::BilevelPage
         ident: "RECEIVER".into(),
         ..FaxOptions::default()
     };
-    let mut tx = FaxSession::new(
-        &tx_opts,
-        Transport::Audio,
-        Document::Send(PageSource::Pages {
+    // Across the line test bench (two loopback lines, the one fax pump
+    // on each), as `ums fax-loop` sends.
+    let rx_file = dir.join("rx.tif");
+    let mut setup = CallSetup::new(
+        PageSource::Pages {
             pages,
             spool: dir.join("tx.tif"),
-        }),
-    )
-    .unwrap();
-    let rx_file = dir.join("rx.tif");
-    let mut rx = FaxSession::new(
-        &rx_opts,
-        Transport::Audio,
-        Document::Receive(rx_file.clone()),
-    )
-    .unwrap();
-    for _ in 0..(10 * 60 * 50) {
-        let a = tx.poll_audio();
-        let b = rx.poll_audio();
-        rx.handle_audio(&a);
-        tx.handle_audio(&b);
-        while tx.poll_event().is_some() {}
-        while rx.poll_event().is_some() {}
-        if tx.is_finished() && rx.is_finished() {
-            break;
-        }
-    }
-    let out = tx.outcome().expect("sender finished");
+        },
+        rx_file.clone(),
+    );
+    setup.sender = tx_opts;
+    setup.receiver = rx_opts;
+    let report = run_simulated(setup).expect("the bench call runs");
+    let out = report.sender.expect("sender finished");
     assert!(out.success, "{}", out.summary());
     fax_t30::tiff::read_tiff_file(&rx_file)
         .unwrap()
