@@ -6,13 +6,14 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use kernel::message::Timestamp;
 use kernel::notify::{DeliveryMode, Notifier};
 use kernel::report::{error_notice, ErrorReport, Language, OutgoingMail, ReportConfig};
 use kernel::store::Store;
-use smtp::outbound::{Delivery, OutboundConfig, SmartHost, TlsMode};
+use smtp::outbound::{Delivery, DeliveryEvent, OutboundConfig, SmartHost, TlsMode};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -129,6 +130,23 @@ fn setup(
     (store, delivery, dead, cfg)
 }
 
+/// What the delivery reports, as `<event> <Message-ID>` lines.
+fn record_events(delivery: &mut Delivery) -> Arc<Mutex<Vec<String>>> {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    delivery.on_event(Box::new(move |e| {
+        let (what, mail) = match e {
+            DeliveryEvent::Attempt(m) => ("attempt", m),
+            DeliveryEvent::Delivered(m) => ("delivered", m),
+            DeliveryEvent::Deferred { mail, .. } => ("deferred", mail),
+            DeliveryEvent::Bounced { mail, .. } => ("bounced", mail),
+        };
+        let id = mail.message_id().unwrap_or_default();
+        log.lock().unwrap().push(format!("{what} {id}"));
+    }));
+    seen
+}
+
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -140,6 +158,7 @@ fn rt() -> tokio::runtime::Runtime {
 fn mail_reaches_the_maildir_and_leaves_the_outbox() {
     let pf = Postfix::start("ob-ok", 2631);
     let (store, mut delivery, dead, cfg) = setup("ob_ok", pf.port, "postmaster@example.test");
+    let events = record_events(&mut delivery);
     store
         .enqueue_mail(&notice(&cfg, "anna@example.test", "hello anna"))
         .unwrap();
@@ -149,6 +168,12 @@ fn mail_reaches_the_maildir_and_leaves_the_outbox() {
     let files = pf.wait_mail("anna", 1);
     let text = std::fs::read_to_string(&files[0]).unwrap();
     assert!(text.contains("hello anna"));
+    // Logged by the Message-ID the Maildir copy has.
+    let id = kernel::report::message_id(text.as_bytes()).expect("a Message-ID");
+    assert_eq!(
+        *events.lock().unwrap(),
+        [format!("attempt {id}"), format!("delivered {id}")]
+    );
     assert!(!dead.exists() || std::fs::read_dir(&dead).unwrap().next().is_none());
     assert_eq!(delivery.metrics.delivered, 1);
 }
@@ -157,6 +182,7 @@ fn mail_reaches_the_maildir_and_leaves_the_outbox() {
 fn a_permanent_failure_notifies_the_default_recipient_and_keeps_the_mail() {
     let pf = Postfix::start("ob-perm", 2641);
     let (store, mut delivery, dead, cfg) = setup("ob_perm", pf.port, "postmaster@example.test");
+    let events = record_events(&mut delivery);
     store
         .enqueue_mail(&notice(
             &cfg,
@@ -178,6 +204,16 @@ fn a_permanent_failure_notifies_the_default_recipient_and_keeps_the_mail() {
     );
     assert!(store.pending_mail().unwrap().is_empty());
     assert_eq!(delivery.metrics.bounced, 1);
+    let events = events.lock().unwrap();
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| e.split(' ').next().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["attempt", "bounced", "attempt", "delivered"],
+        "{events:?}"
+    );
 }
 
 #[test]
