@@ -439,6 +439,7 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
         router: Some(router),
         network_dir: setup.data_dir.join("virtual-network"),
         voice: setup.options.voice.clone(),
+        group_limits: Default::default(),
     };
     let ticker = {
         let stop = Arc::clone(&stop);
