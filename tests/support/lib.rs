@@ -2,6 +2,8 @@
 //! running third-party tools with clear failures.
 #![forbid(unsafe_code)]
 
+pub mod crash_load;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
