@@ -528,14 +528,15 @@ fn random_kill_9_under_load_loses_nothing() {
     let mut done = false;
     // A clean run takes about 12 s of CPU here: kill early and often.
     for _ in 0..80 {
-        let after = Duration::from_millis(rng.gen_range(100..1500));
+        let after = Duration::from_millis(rng.gen_range(100..1200));
         if s.run(None, Some(after)) {
             done = true;
             break;
         }
     }
+    // 14 to 22 here; fewer on a much faster machine.
     assert!(
-        s.crashes >= 10,
+        s.crashes >= 5,
         "the test must crash the gateway ({})",
         s.crashes
     );
