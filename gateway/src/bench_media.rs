@@ -174,6 +174,9 @@ pub fn run(cfg: &MediaBench) -> Result<MediaBenchResult, String> {
         router: Some(router),
         network_dir: dir.join("virtual-network"),
         voice: kernel::voice::VoiceSettings::default(),
+        // At most `calls` outgoing at once: the other lines stay free for
+        // the incoming faxes.
+        group_limits: [("default".to_string(), cfg.calls)].into(),
     };
 
     // The media thread: the loop, the phase's lateness, the open jobs.

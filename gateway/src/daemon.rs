@@ -439,6 +439,7 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
         router: Some(router),
         network_dir: setup.data_dir.join("virtual-network"),
         voice: setup.options.voice.clone(),
+        group_limits: Default::default(),
     };
     let ticker = {
         let stop = Arc::clone(&stop);
@@ -574,6 +575,7 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
             },
             notifier.clone(),
         );
+        delivery.on_event(Box::new(log_delivery));
         let metrics = Arc::clone(&metrics);
         tasks.push(tokio::spawn(async move {
             loop {
@@ -604,6 +606,46 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
         calls,
         smtp_stop,
     })
+}
+
+/// One log line per mail that left the outbox or was deferred, with its
+/// Message-ID (what the mail server's log shows for it too).
+fn log_delivery(e: smtp::outbound::DeliveryEvent<'_>) {
+    use smtp::outbound::DeliveryEvent;
+    let about = |m: &kernel::store::QueuedMail| {
+        format!(
+            "outbox mail {} {} ({}) to {}",
+            m.id,
+            m.message_id().unwrap_or_else(|| "<no Message-ID>".into()),
+            m.kind,
+            m.recipients.join(", ")
+        )
+    };
+    match e {
+        DeliveryEvent::Attempt(_) => {}
+        DeliveryEvent::Delivered(m) => {
+            crate::ulog!(Info, "mail-delivered", "{}: delivered", about(m))
+        }
+        DeliveryEvent::Deferred {
+            mail,
+            reason,
+            next_at,
+        } => crate::ulog!(
+            Notice,
+            "mail-deferred",
+            "{}: deferred until {} ({reason})",
+            about(mail),
+            next_at.iso8601()
+        ),
+        DeliveryEvent::Bounced { mail, reason } => {
+            crate::ulog!(
+                Warning,
+                "mail-bounced",
+                "{}: given up ({reason})",
+                about(mail)
+            )
+        }
+    }
 }
 
 /// The media thread's shell around the [`MediaLoop`]: every 20 ms it takes

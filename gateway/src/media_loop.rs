@@ -8,7 +8,8 @@
 //!
 //! The daemon's media thread (`daemon::start`) is a thin shell around it:
 //! the real-time ticker, the watchdog, the metrics. Tests drive the same
-//! type on a simulated clock (`tests/bin/crash_harness.rs`).
+//! type on a simulated clock (`tests/bin/crash_harness.rs`, with the work
+//! pool and outbound delivery around it).
 //!
 //! ```text
 //!   control channel ── Adopt ids · Routing · Trunks · Drain · Request ──▶ handle
@@ -71,6 +72,10 @@ pub struct MediaConfig {
     /// The simulated network's fax machines keep what they get here.
     pub network_dir: PathBuf,
     pub voice: kernel::voice::VoiceSettings,
+    /// At most this many outgoing calls at once per line group (the
+    /// loopback lines are group `default`, a trunk's `trunk:<name>`): lines
+    /// kept free for incoming calls. Empty: no limit.
+    pub group_limits: std::collections::BTreeMap<String, usize>,
 }
 
 /// A SIP trunk on the media thread.
@@ -146,6 +151,7 @@ impl MediaLoop {
             policy: c.retry.clone(),
             ident: c.ident.clone(),
             header: Some(c.header.clone().unwrap_or_else(|| c.ident.clone())),
+            group_limits: c.group_limits.clone(),
             ..RunnerConfig::default()
         };
         let mut runner = Runner::new(store, config, lines, wall)?;

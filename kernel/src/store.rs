@@ -49,6 +49,13 @@ pub struct QueuedMail {
     pub data: Vec<u8>,
 }
 
+impl QueuedMail {
+    /// Its Message-ID (`<id@host>`), if its header has one.
+    pub fn message_id(&self) -> Option<String> {
+        crate::report::message_id(&self.data)
+    }
+}
+
 /// How far the delivery of one outbox mail got: kept in the store so that
 /// a restart neither starts the backoff over nor sends the mail again to
 /// the destinations that already took it.
@@ -417,10 +424,15 @@ impl Store {
     }
 
     /// The mail server took it: forget it (and how far its delivery got).
+    /// Failpoints `before:outbox-remove` (the server has it, the outbox
+    /// still does: it is sent again after a restart) and
+    /// `after:outbox-remove`.
     pub fn remove_mail(&self, id: u64) -> Result<(), StoreError> {
+        self.fail_at("before:outbox-remove");
         self.outbox.remove(id.to_be_bytes())?;
         self.progress.remove(id.to_be_bytes())?;
         self.durable()?;
+        self.fail_at("after:outbox-remove");
         Ok(())
     }
 

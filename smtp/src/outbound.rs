@@ -30,6 +30,10 @@
 //!   ([`MailProgress`]) is kept in the store. A domain that took the mail
 //!   just before a crash, before that was written, gets it again. Domains that refused it are named in one
 //!   notice once no domain is left to retry.
+//!
+//! What happens to each mail (an attempt begins, delivered, deferred,
+//! bounced) goes to an observer ([`Delivery::on_event`]): the daemon logs
+//! it with the mail's Message-ID, the key the mail server logs too.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write;
@@ -119,6 +123,32 @@ pub enum DeliveryError {
     DeadLetter { dir: String, source: std::io::Error },
 }
 
+/// What happened to one outbox mail, as [`Delivery::on_event`] hears it:
+/// what the log says per mail, matched with the mail server's log by the
+/// Message-ID ([`QueuedMail::message_id`]).
+#[derive(Debug, Clone, Copy)]
+pub enum DeliveryEvent<'a> {
+    /// An attempt begins: from here on the mail server may take it.
+    Attempt(&'a QueuedMail),
+    /// Every destination took it, and it has left the outbox (durably).
+    Delivered(&'a QueuedMail),
+    /// Not taken this time; tried again from `next_at`.
+    Deferred {
+        mail: &'a QueuedMail,
+        reason: &'a str,
+        next_at: Timestamp,
+    },
+    /// Given up (refused for good, or attempts used up): it has left the
+    /// outbox, the default recipient is told or it is a dead letter.
+    Bounced {
+        mail: &'a QueuedMail,
+        reason: &'a str,
+    },
+}
+
+/// Hears every [`DeliveryEvent`] (see [`Delivery::on_event`]).
+pub type DeliveryObserver = Box<dyn FnMut(DeliveryEvent<'_>) + Send + Sync>;
+
 /// The destination key of every recipient when there is a smart host.
 const SMART_HOST: &str = "smart host";
 
@@ -140,6 +170,7 @@ pub struct Delivery {
     /// How far each mail got; a cache of the store's [`MailProgress`].
     pending: HashMap<u64, MailProgress>,
     pub metrics: DeliveryMetrics,
+    observer: Option<DeliveryObserver>,
 }
 
 impl Delivery {
@@ -150,6 +181,18 @@ impl Delivery {
             notifier,
             pending: HashMap::new(),
             metrics: DeliveryMetrics::default(),
+            observer: None,
+        }
+    }
+
+    /// Call `observer` with what happens to each mail (the daemon logs it).
+    pub fn on_event(&mut self, observer: DeliveryObserver) {
+        self.observer = Some(observer);
+    }
+
+    fn emit(&mut self, event: DeliveryEvent<'_>) {
+        if let Some(o) = self.observer.as_mut() {
+            o(event);
         }
     }
 
@@ -359,6 +402,7 @@ impl Delivery {
                     p.accepted.iter().cloned().chain(refused).collect()
                 })
                 .unwrap_or_default();
+            self.emit(DeliveryEvent::Attempt(&mail));
             let outcome = match self.send_open(&mail, resolver.as_ref(), &settled).await {
                 Ok(o) => o,
                 Err(reason) => {
@@ -389,6 +433,7 @@ impl Delivery {
                     self.store.remove_mail(mail.id)?;
                     self.pending.remove(&mail.id);
                     self.metrics.delivered += 1;
+                    self.emit(DeliveryEvent::Delivered(&mail));
                 } else {
                     let failed = p.refused.clone();
                     self.bounce_part(&mail, &failed, now)?;
@@ -409,8 +454,15 @@ impl Delivery {
                 let i =
                     (attempts as usize - 1).min(self.config.backoff_secs.len().saturating_sub(1));
                 p.next_at = now.plus_secs(self.config.backoff_secs.get(i).copied().unwrap_or(60));
+                let next_at = p.next_at;
                 self.metrics.deferred += 1;
                 self.store.set_mail_progress(mail.id, p)?;
+                let reasons: Vec<String> = temporary.into_iter().map(|(_, r)| r).collect();
+                self.emit(DeliveryEvent::Deferred {
+                    mail: &mail,
+                    reason: &reasons.join("; "),
+                    next_at,
+                });
             }
         }
         Ok(done)
@@ -482,6 +534,7 @@ impl Delivery {
         }
         self.store.remove_mail(mail.id)?;
         self.pending.remove(&mail.id);
+        self.emit(DeliveryEvent::Bounced { mail, reason });
         Ok(())
     }
 

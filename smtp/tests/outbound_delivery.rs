@@ -5,13 +5,14 @@
 //! unreachable server is retried with backoff.
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use kernel::message::Timestamp;
 use kernel::notify::{DeliveryMode, Notifier};
 use kernel::report::{error_notice, ErrorReport, Language, OutgoingMail, ReportConfig};
 use kernel::store::Store;
-use smtp::outbound::{Delivery, OutboundConfig, SmartHost, TlsMode};
+use smtp::outbound::{Delivery, DeliveryEvent, OutboundConfig, SmartHost, TlsMode};
 use test_kit::{Postfix, Scratch};
 
 fn notice(cfg: &ReportConfig, to: &str, summary: &str) -> OutgoingMail {
@@ -62,6 +63,23 @@ fn setup(
     (dir, store, delivery, dead, cfg)
 }
 
+/// What the delivery reports, as `<event> <Message-ID>` lines.
+fn record_events(delivery: &mut Delivery) -> Arc<Mutex<Vec<String>>> {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    delivery.on_event(Box::new(move |e| {
+        let (what, mail) = match e {
+            DeliveryEvent::Attempt(m) => ("attempt", m),
+            DeliveryEvent::Delivered(m) => ("delivered", m),
+            DeliveryEvent::Deferred { mail, .. } => ("deferred", mail),
+            DeliveryEvent::Bounced { mail, .. } => ("bounced", mail),
+        };
+        let id = mail.message_id().unwrap_or_default();
+        log.lock().unwrap().push(format!("{what} {id}"));
+    }));
+    seen
+}
+
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -74,6 +92,7 @@ fn mail_reaches_the_maildir_and_leaves_the_outbox() {
     let pf = Postfix::start("ob-ok", 2631, 2632);
     let (_dir, store, mut delivery, dead, cfg) =
         setup("ob_ok", pf.smtp_port(), "postmaster@example.test");
+    let events = record_events(&mut delivery);
     store
         .enqueue_mail(&notice(&cfg, "anna@example.test", "hello anna"))
         .unwrap();
@@ -83,6 +102,12 @@ fn mail_reaches_the_maildir_and_leaves_the_outbox() {
     let files = pf.wait_mail("anna", 1, Duration::from_secs(20));
     let text = std::fs::read_to_string(&files[0]).unwrap();
     assert!(text.contains("hello anna"));
+    // Logged by the Message-ID the Maildir copy has.
+    let id = kernel::report::message_id(text.as_bytes()).expect("a Message-ID");
+    assert_eq!(
+        *events.lock().unwrap(),
+        [format!("attempt {id}"), format!("delivered {id}")]
+    );
     assert!(!dead.exists() || std::fs::read_dir(&dead).unwrap().next().is_none());
     assert_eq!(delivery.metrics.delivered, 1);
 }
@@ -92,6 +117,7 @@ fn a_permanent_failure_notifies_the_default_recipient_and_keeps_the_mail() {
     let pf = Postfix::start("ob-perm", 2641, 2642);
     let (_dir, store, mut delivery, dead, cfg) =
         setup("ob_perm", pf.smtp_port(), "postmaster@example.test");
+    let events = record_events(&mut delivery);
     store
         .enqueue_mail(&notice(
             &cfg,
@@ -113,6 +139,16 @@ fn a_permanent_failure_notifies_the_default_recipient_and_keeps_the_mail() {
     );
     assert!(store.pending_mail().unwrap().is_empty());
     assert_eq!(delivery.metrics.bounced, 1);
+    let events = events.lock().unwrap();
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| e.split(' ').next().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["attempt", "bounced", "attempt", "delivered"],
+        "{events:?}"
+    );
 }
 
 #[test]

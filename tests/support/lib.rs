@@ -2,6 +2,8 @@
 //! with clear failures (scratch directories come from `test_kit`).
 #![forbid(unsafe_code)]
 
+pub mod crash_load;
+
 use std::process::Command;
 
 /// Run a tool and return its stdout; panic with its stderr if it fails or

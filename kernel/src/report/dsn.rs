@@ -463,7 +463,7 @@ fn original_headers_part(raw: &[u8]) -> Option<Part> {
 }
 
 /// The Message-ID field of a header block, unfolded.
-fn find_message_id(raw: &[u8]) -> Option<String> {
+pub(super) fn find_message_id(raw: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(raw);
     let mut lines = text
         .lines()
@@ -481,7 +481,7 @@ fn find_message_id(raw: &[u8]) -> Option<String> {
 }
 
 /// `<id@host>` if the value holds a plausible message id, else `None`.
-fn clean_message_id(value: &str) -> Option<String> {
+pub(super) fn clean_message_id(value: &str) -> Option<String> {
     let start = value.find('<')?;
     let end = start + value[start..].find('>')?;
     let inner = &value[start + 1..end];

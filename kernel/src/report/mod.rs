@@ -152,6 +152,14 @@ impl ReportConfig {
     }
 }
 
+/// The Message-ID of a mail (`<id@host>`), from its header block: what
+/// operators match our log lines with the mail server's by.
+pub fn message_id(raw: &[u8]) -> Option<String> {
+    dsn::find_message_id(raw)
+        .as_deref()
+        .and_then(dsn::clean_message_id)
+}
+
 /// A time as users read it in a report (`2026-11-27 20:26:41 UTC`).
 pub fn time_text(t: Timestamp) -> String {
     t.iso8601().replacen('T', " ", 1).replace('Z', " UTC")

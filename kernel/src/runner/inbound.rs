@@ -37,6 +37,24 @@ pub(super) fn receive_file(cfg: &InboundConfig, line: &str, call: CallId) -> Pat
         .join(format!("rx-{}-{}.tif", file_safe(line), call.0))
 }
 
+/// Remove what receptions cut short by a stop left in `spool`
+/// (`rx-<line>-<call>.tif` and its `.partN.tif` files): a fax that
+/// arrived whole was renamed to `<id>.tif` before its record was stored,
+/// and the caller of one cut short sends it again. Run at start, before
+/// any call. Returns how many files went.
+pub(super) fn remove_cut_receptions(spool: &std::path::Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(spool) else {
+        return 0;
+    };
+    let cut = entries.filter_map(Result::ok).filter(|e| {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        name.starts_with("rx-") && name.ends_with(".tif")
+    });
+    cut.filter(|e| std::fs::remove_file(e.path()).is_ok())
+        .count()
+}
+
 /// Answer `call` as a fax receiver. `None`: it could not be answered (the
 /// call is refused).
 #[allow(clippy::too_many_arguments)]
@@ -151,5 +169,33 @@ impl Runner {
         }
         self.store_incoming(m)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A crash mid-reception left its files in the spool for good.
+    #[test]
+    fn receptions_cut_short_are_removed_and_kept_faxes_stay() {
+        let dir = std::env::temp_dir().join(format!("ums-cut-rx-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        for name in [
+            "rx-loop_100-3.tif",
+            "rx-sip_t_1-7.part1.tif",
+            "00000042.tif",
+        ] {
+            std::fs::write(dir.join(name), b"II*\0").unwrap();
+        }
+        assert_eq!(remove_cut_receptions(&dir), 2);
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(left, ["00000042.tif"]);
+        assert_eq!(remove_cut_receptions(&dir.join("missing")), 0);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

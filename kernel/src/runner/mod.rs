@@ -229,8 +229,16 @@ impl Runner {
     }
 
     /// Take incoming calls: answer as a fax receiver, route what arrives.
-    /// Without this, incoming calls are refused as busy.
+    /// Without this, incoming calls are refused as busy. What receptions
+    /// cut short by a stop left in the spool is removed first.
     pub fn with_inbound(mut self, inbound: InboundConfig) -> Runner {
+        let removed = inbound::remove_cut_receptions(&inbound.spool);
+        if removed > 0 {
+            eprintln!(
+                "<5>ums: removed {removed} fax reception(s) cut short by the last stop from {}",
+                inbound.spool.display()
+            );
+        }
         self.inbound = Some(inbound);
         self
     }
