@@ -18,6 +18,9 @@ TEST_PKGS+=(sip-tester tshark)
 TEST_PKGS+=(espeak-ng sox)
 # SIP line tests: baresip calls our voicemail and sends DTMF (peers/sip scripts).
 TEST_PKGS+=(baresip-core)
+# Fax modem tests (issue 13): two iaxmodem soft modems back to back over IAX2 on loopback, with
+# HylaFAX (faxgetty, sendfax, faxq, hfaxd) or efax on the far one (tests/peers/fax).
+TEST_PKGS+=(iaxmodem hylafax-server hylafax-client efax)
 # The test runner gives each test process its own network namespace (scripts/netns-run).
 TEST_PKGS+=(iproute2 util-linux)
 
@@ -44,8 +47,8 @@ if ((${#missing[@]})); then
     echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
     # tshark (media tests decode our RTP/RTCP/UDPTL): no setuid dumpcap.
     echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    apt-get -o DPkg::Lock::Timeout=600 update -qq
+    apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 if ! command -v cargo >/dev/null; then

@@ -1,11 +1,12 @@
-//! The sans-IO fax session: one T.30 party (sender or receiver) over audio
-//! or T.38. No sockets, no clock: time advances with the audio fed in (20 ms
-//! per frame) or with [`FaxSession::handle_tick`] on T.38.
+//! The sans-IO fax session: one T.30 party (sender or receiver) over audio,
+//! T.38 or a modem that modulates itself (Class 1). No sockets, no clock:
+//! time advances with the audio fed in (20 ms per frame) or with
+//! [`FaxSession::handle_tick`] on T.38 and modems.
 //!
 //! ```text
-//!   line driver ──handle_audio / handle_ifp / handle_tick──▶ FaxSession
-//!   line driver ◀──poll_audio / poll_ifp──────────────────── FaxSession
-//!   kernel      ◀──poll_event (phases, pages, result)─────── FaxSession
+//!   line driver ──handle_audio / handle_ifp / handle_modem / handle_tick──▶ FaxSession
+//!   line driver ◀──poll_audio / poll_ifp / poll_modem───────────────────── FaxSession
+//!   kernel      ◀──poll_event (phases, pages, result)───────────────────── FaxSession
 //! ```
 
 use std::collections::VecDeque;
@@ -13,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use crate::g711::Law;
 use crate::media::{AudioFrame, IfpPacket, FRAME_SAMPLES};
+use crate::modem::{ModemReport, ModemRequest};
 use crate::outcome::{CompletionCode, FaxOutcome, ReceivedPage, Role};
 use crate::page::BilevelPage;
 use crate::spandsp::consts::*;
@@ -97,6 +99,10 @@ pub enum Transport {
     Audio,
     /// T.38 IFP packets.
     T38(T38Options),
+    /// A modem that modulates itself (a T.31 Class 1 fax modem): T.30
+    /// frames, carrier changes and image data as [`ModemRequest`]s and
+    /// [`ModemReport`]s (see [`crate::modem`]).
+    Modem,
 }
 
 /// Options of a session. `Default` is a sender-agnostic, capable terminal.
@@ -213,10 +219,11 @@ pub enum FaxEvent {
 pub struct FaxSession {
     engine: Engine,
     role: Role,
-    t38: bool,
+    transport: Transport,
     events: VecDeque<FaxEvent>,
     raw: Vec<RawEvent>,
     ifp_out: VecDeque<IfpPacket>,
+    modem_out: VecDeque<ModemRequest>,
     tx_seq: u16,
     phase: Phase,
     elapsed: u64,
@@ -256,6 +263,7 @@ impl FaxSession {
                     redundancy: [3, 3, 1],
                 },
             )?,
+            Transport::Modem => Engine::new_modem(options.calling_party)?,
         };
         if std::env::var_os("UMS_SPANDSP_LOG").is_some() {
             engine.enable_log();
@@ -331,10 +339,11 @@ impl FaxSession {
         Ok(FaxSession {
             engine,
             role,
-            t38: matches!(transport, Transport::T38(_)),
+            transport,
             events: VecDeque::new(),
             raw: Vec::new(),
             ifp_out: VecDeque::new(),
+            modem_out: VecDeque::new(),
             tx_seq: 0,
             phase: Phase::A,
             elapsed: 0,
@@ -358,7 +367,17 @@ impl FaxSession {
     }
 
     pub fn is_t38(&self) -> bool {
-        self.t38
+        matches!(self.transport, Transport::T38(_))
+    }
+
+    /// True on [`Transport::Modem`].
+    pub fn is_modem(&self) -> bool {
+        self.transport == Transport::Modem
+    }
+
+    /// The transport the session runs on.
+    pub fn transport(&self) -> Transport {
+        self.transport
     }
 
     /// The session has ended (phase E or hang-up): the outcome is final.
@@ -420,14 +439,34 @@ impl FaxSession {
         self.process();
     }
 
-    /// Let 20 ms of media time pass on a T.38 session (timers, paced
-    /// transmission). Audio sessions count time by the frames fed instead.
+    /// Let 20 ms of media time pass on a T.38 or modem session (timers,
+    /// paced transmission). Audio sessions count time by the frames fed
+    /// instead.
     pub fn handle_tick(&mut self) {
-        if self.t38 && self.outcome.is_none() {
-            self.engine.t38_timeout(FRAME_SAMPLES as u32);
-            self.elapsed += FRAME_SAMPLES as u64;
-            self.process();
+        if self.outcome.is_some() {
+            return;
         }
+        match self.transport {
+            Transport::Audio => return,
+            Transport::T38(_) => self.engine.t38_timeout(FRAME_SAMPLES as u32),
+            Transport::Modem => self.engine.timer_update(FRAME_SAMPLES as u32),
+        }
+        self.elapsed += FRAME_SAMPLES as u64;
+        self.process();
+    }
+
+    /// Feed one report of the modem (modem sessions).
+    pub fn handle_modem(&mut self, report: &ModemReport) {
+        if self.outcome.is_some() || !self.is_modem() {
+            return;
+        }
+        self.engine.modem_report(report);
+        self.process();
+    }
+
+    /// The next request to the modem (modem sessions).
+    pub fn poll_modem(&mut self) -> Option<ModemRequest> {
+        self.modem_out.pop_front()
     }
 
     /// The next T.38 packet to send. Packets spandsp wants repeated (for
@@ -461,7 +500,11 @@ impl FaxSession {
     }
 
     fn process(&mut self) {
-        if self.t38 {
+        if self.is_modem() {
+            let requests: Vec<ModemRequest> = self.engine.drain_modem().collect();
+            self.modem_out.extend(requests);
+        }
+        if self.is_t38() {
             for (data, count) in self.engine.drain_ifp().collect::<Vec<_>>() {
                 let seq = self.tx_seq;
                 self.tx_seq = self.tx_seq.wrapping_add(1);

@@ -120,6 +120,7 @@ fn session(sender: bool, kind: MediaKind, doc: &Path, rx: &Path) -> Option<FaxSe
     let transport = match kind {
         MediaKind::Audio => Transport::Audio,
         MediaKind::T38 => Transport::T38(T38Options::default()),
+        MediaKind::Modem => Transport::Modem,
     };
     let document = if sender {
         Document::Send(PageSource::Tiff(doc.to_path_buf()))

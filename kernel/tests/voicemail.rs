@@ -210,6 +210,7 @@ const VOICE_AND_FAX: LineCaps = LineCaps {
     voice: true,
     sms: false,
     dtmf: true,
+    fax_modem: false,
 };
 
 fn voice_line(ex: &SharedExchange, number: &str, caps: LineCaps) -> LineSpec {

@@ -4,8 +4,9 @@
 //!
 //! A [`FaxCall`] binds a T.30 [`FaxSession`] to a call: it takes the
 //! call's line events (media in, the far end's hang-up), moves the
-//! session's output onto the line each tick (a 20 ms audio frame, or the
-//! T.38 timers and the IFP packets due), follows a change of transport in
+//! session's output onto the line each tick (a 20 ms audio frame, the
+//! T.38 timers and the IFP packets due, or a modem line's T.30 timers and
+//! the requests to its modem), follows a change of transport in
 //! the middle of the call (G.711 ↔ T.38 on a SIP trunk) by starting a new
 //! session on the new transport, and hangs up when T.30 is done.
 //!
@@ -117,6 +118,7 @@ fn transport_of(kind: MediaKind) -> Transport {
     match kind {
         MediaKind::Audio => Transport::Audio,
         MediaKind::T38 => Transport::T38(T38Options::default()),
+        MediaKind::Modem => Transport::Modem,
     }
 }
 
@@ -151,7 +153,8 @@ impl FaxCall {
         }
     }
 
-    /// Dial `number` on `line`; T.30 starts when the far end answers.
+    /// Dial `number` on `line` (audio, or a modem's frames on a modem
+    /// line); T.30 starts when the far end answers.
     pub fn dial(
         line: &mut dyn Line,
         number: &str,
@@ -159,8 +162,9 @@ impl FaxCall {
         options: FaxOptions,
         now: Instant,
     ) -> Result<FaxCall, LineError> {
-        let call = line.dial(number, MediaKind::Audio, now)?;
-        Ok(FaxCall::placed(call, MediaKind::Audio, role, options))
+        let kind = line.caps().fax_media();
+        let call = line.dial(number, kind, now)?;
+        Ok(FaxCall::placed(call, kind, role, options))
     }
 
     /// A call the owner placed itself (`kind` of media, the driver's own
@@ -330,8 +334,11 @@ impl FaxCall {
                 };
                 // Media of the other kind (around a switch) is dropped.
                 match media {
-                    Media::Audio(frame) if !s.is_t38() => s.handle_audio(&frame),
+                    Media::Audio(frame) if s.transport() == Transport::Audio => {
+                        s.handle_audio(&frame)
+                    }
                     Media::T38(p) if s.is_t38() => s.handle_ifp(&p),
+                    Media::ModemReport(r) if s.is_modem() => s.handle_modem(&r),
                     _ => {}
                 }
             }
@@ -463,6 +470,11 @@ impl FaxCall {
             s.handle_tick();
             while let Some(p) = s.poll_ifp() {
                 let _ = line.send(self.call, Media::T38(p), now);
+            }
+        } else if s.is_modem() {
+            s.handle_tick();
+            while let Some(r) = s.poll_modem() {
+                let _ = line.send(self.call, Media::ModemRequest(r), now);
             }
         } else {
             let frame = s.poll_audio();

@@ -10,6 +10,7 @@ use std::fmt;
 use std::time::Duration;
 
 use fax_t30::media::{AudioFrame, IfpPacket};
+use fax_t30::modem::{ModemReport, ModemRequest};
 
 use crate::cause::HangupCause;
 use crate::error::LineError;
@@ -52,16 +53,21 @@ pub struct LineCaps {
     pub sms: bool,
     /// Out-of-band DTMF events (RFC 4733, ISDN keypad).
     pub dtmf: bool,
+    /// Fax through a modem that modulates itself (Class 1): our T.30 talks
+    /// to it in frames and image data ([`MediaKind::Modem`]).
+    pub fax_modem: bool,
 }
 
 impl LineCaps {
-    /// Everything.
+    /// Everything a line with audio carries (not a modem's frames: no
+    /// line carries both).
     pub const ALL: LineCaps = LineCaps {
         fax_audio: true,
         t38: true,
         voice: true,
         sms: true,
         dtmf: true,
+        fax_modem: false,
     };
     /// A fax line: audio and T.38, with DTMF.
     pub const FAX: LineCaps = LineCaps {
@@ -70,14 +76,25 @@ impl LineCaps {
         voice: false,
         sms: false,
         dtmf: true,
+        fax_modem: false,
     };
-    /// A fax line without T.38 (analog modem, PSTN).
+    /// A fax line without T.38 (PSTN audio).
     pub const AUDIO_FAX: LineCaps = LineCaps {
         fax_audio: true,
         t38: false,
         voice: false,
         sms: false,
         dtmf: true,
+        fax_modem: false,
+    };
+    /// An analog fax modem (Class 1): fax only, the modem modulates.
+    pub const MODEM_FAX: LineCaps = LineCaps {
+        fax_audio: false,
+        t38: false,
+        voice: false,
+        sms: false,
+        dtmf: false,
+        fax_modem: true,
     };
     /// A voice line.
     pub const VOICE: LineCaps = LineCaps {
@@ -86,6 +103,7 @@ impl LineCaps {
         voice: true,
         sms: false,
         dtmf: true,
+        fax_modem: false,
     };
 
     /// True if the line can carry a call of this kind.
@@ -93,6 +111,23 @@ impl LineCaps {
         match kind {
             MediaKind::Audio => self.fax_audio || self.voice,
             MediaKind::T38 => self.t38,
+            MediaKind::Modem => self.fax_modem,
+        }
+    }
+
+    /// True if the line can send and receive faxes at all.
+    pub fn can_fax(self) -> bool {
+        self.fax_audio || self.t38 || self.fax_modem
+    }
+
+    /// The media a fax call on this line starts with: audio where the line
+    /// carries it (T.38 comes by a switch during the call), else the
+    /// modem's frames.
+    pub fn fax_media(self) -> MediaKind {
+        if self.fax_audio || !self.fax_modem {
+            MediaKind::Audio
+        } else {
+            MediaKind::Modem
         }
     }
 }
@@ -104,6 +139,12 @@ pub enum MediaKind {
     Audio,
     /// T.38 IFP packets.
     T38,
+    /// T.30 frames, carrier changes and image data exchanged with a modem
+    /// that modulates itself (a Class 1 fax modem): the
+    /// [`Media::ModemRequest`]s of our T.30 and the modem's
+    /// [`Media::ModemReport`]s. See `fax_t30::modem` and
+    /// docs/architecture.md ("Modem lines").
+    Modem,
 }
 
 /// A DTMF key press: `0`-`9`, `*`, `#`, `A`-`D`, with how long it was held.
@@ -143,6 +184,12 @@ pub enum Media {
     Audio(AudioFrame),
     /// A T.38 IFP packet (calls of [`MediaKind::T38`]).
     T38(IfpPacket),
+    /// What our T.30 asks of the modem (sent on calls of
+    /// [`MediaKind::Modem`]).
+    ModemRequest(ModemRequest),
+    /// What the modem reports to our T.30 (received on calls of
+    /// [`MediaKind::Modem`]).
+    ModemReport(ModemReport),
     /// A DTMF event (either kind of call, lines with `dtmf`).
     Dtmf(DtmfDigit),
 }

@@ -1,6 +1,7 @@
 //! Safe owner of one spandsp T.30 terminal: `fax_state_t` (T.30 over audio,
-//! with the V.21/V.27ter/V.29/V.17 modems) or `t38_terminal_state_t` (T.30
-//! over T.38 IFP packets).
+//! with the V.21/V.27ter/V.29/V.17 modems), `t38_terminal_state_t` (T.30
+//! over T.38 IFP packets) or a bare `t30_state_t` whose front end is a modem
+//! that modulates itself (Class 1; the hooks are in [`super::front_end`]).
 //!
 //! spandsp reports what happens through C callbacks while it runs inside
 //! `fax_rx`, `fax_tx`, `t38_core_rx_ifp_packet` and
@@ -77,7 +78,7 @@ pub(crate) struct T38Config {
 /// Queue shared with the trampolines. Lives on the heap at a fixed address
 /// (`Box::into_raw`) for as long as the spandsp state that points at it.
 #[derive(Default)]
-struct Shared {
+pub(super) struct Shared {
     /// The T.30 state, for the header update from the phase handlers (null
     /// until the terminal is set up).
     t30: Option<std::ptr::NonNull<sys::t30_state_t>>,
@@ -86,6 +87,8 @@ struct Shared {
     events: Vec<RawEvent>,
     /// T.38 packets to send: (IFP octets, repeat count).
     ifp_out: Vec<(Vec<u8>, u32)>,
+    /// Requests of T.30 to its modem (modem terminals only).
+    pub(super) modem_out: Vec<crate::modem::ModemRequest>,
     log: Option<Vec<String>>,
 }
 
@@ -95,6 +98,8 @@ enum Terminal {
         term: *mut sys::t38_terminal_state_t,
         core: *mut sys::t38_core_state_t,
     },
+    /// A bare T.30 state (`t30_init`) whose front end is a Class 1 modem.
+    Modem,
 }
 
 /// One T.30 terminal. Not `Send`-shared: one thread drives it at a time,
@@ -181,6 +186,51 @@ impl Engine {
         Ok(engine)
     }
 
+    /// A terminal for T.30 over a modem that modulates itself: T.30's
+    /// front-end hooks become [`crate::modem::ModemRequest`]s.
+    pub fn new_modem(calling_party: bool) -> Result<Self, Error> {
+        let shared: *mut Shared = Box::into_raw(Box::default());
+        // SAFETY: t30_init with NULL allocates a state we own (t30_free in
+        // Drop). It calls the handlers at once (t30_restart sets phase A),
+        // so `shared` must be live now: it is, and it outlives the state.
+        let t30 = unsafe { super::front_end::init(calling_party, shared) };
+        if t30.is_null() {
+            // SAFETY: shared came from Box::into_raw above and was not shared.
+            drop(unsafe { Box::from_raw(shared) });
+            return Err(Error::Engine("t30_init failed (out of memory)".into()));
+        }
+        let mut engine = Engine {
+            terminal: Terminal::Modem,
+            t30,
+            shared,
+        };
+        engine.install_handlers();
+        Ok(engine)
+    }
+
+    /// Pass a modem's report to T.30 (modem terminals; ignored otherwise).
+    /// An [`crate::modem::ModemReport::ImageWanted`] is answered with an
+    /// `ImageData` request.
+    pub fn modem_report(&mut self, report: &crate::modem::ModemReport) {
+        if matches!(self.terminal, Terminal::Modem) {
+            // SAFETY: t30 is our live state; its handlers' user data (shared)
+            // is live and not borrowed while spandsp runs.
+            unsafe { super::front_end::report(self.t30, self.shared, report) };
+        }
+    }
+
+    /// Let `samples` of time pass for T.30's timers (modem terminals).
+    pub fn timer_update(&mut self, samples: u32) {
+        if matches!(self.terminal, Terminal::Modem) {
+            // SAFETY: t30 valid; timers may call handlers whose user data is live.
+            unsafe { sys::t30_timer_update(self.t30, samples as c_int) };
+        }
+    }
+
+    pub fn drain_modem(&mut self) -> std::vec::Drain<'_, crate::modem::ModemRequest> {
+        self.shared().modem_out.drain(..)
+    }
+
     fn install_handlers(&mut self) {
         self.shared().t30 = std::ptr::NonNull::new(self.t30);
         let user = self.shared.cast::<c_void>();
@@ -229,6 +279,7 @@ impl Engine {
                     v.push(sys::t38_terminal_get_logging_state(term));
                     v.push(sys::t38_core_get_logging_state(core));
                 }
+                Terminal::Modem => {}
             }
             v
         }
@@ -357,7 +408,7 @@ impl Engine {
             Terminal::Audio(fax) => {
                 unsafe { sys::fax_tx(fax, out.as_mut_ptr(), out.len() as c_int) }.max(0) as usize
             }
-            Terminal::T38 { .. } => 0,
+            Terminal::T38 { .. } | Terminal::Modem => 0,
         }
     }
 
@@ -477,6 +528,9 @@ impl Drop for Engine {
                 Terminal::T38 { term, .. } => {
                     sys::t38_terminal_free(term);
                 }
+                Terminal::Modem => {
+                    sys::t30_free(self.t30);
+                }
             }
             drop(Box::from_raw(self.shared));
         }
@@ -510,7 +564,7 @@ fn c_str(p: *const c_char) -> Option<String> {
 /// `user` must be the `*mut Shared` installed by `Engine`, live and not
 /// otherwise borrowed (spandsp calls back only while we are inside a call
 /// that holds no borrow of it).
-unsafe fn shared_from<'a>(user: *mut c_void) -> &'a mut Shared {
+pub(super) unsafe fn shared_from<'a>(user: *mut c_void) -> &'a mut Shared {
     // SAFETY: guaranteed by the caller.
     unsafe { &mut *user.cast::<Shared>() }
 }

@@ -4,6 +4,8 @@
 
 pub(crate) mod codec;
 pub(crate) mod engine;
+mod front_end;
+pub(crate) mod t31;
 pub(crate) mod tones;
 
 /// spandsp's bit masks, named once for the safe modules.

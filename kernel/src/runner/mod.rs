@@ -563,7 +563,7 @@ impl Runner {
             let Some(i) = self.slots.iter().position(|s| {
                 s.is_free()
                     && s.line.is_available()
-                    && s.line.caps().fax_audio
+                    && s.line.caps().can_fax()
                     && self
                         .config
                         .group_limits

@@ -137,7 +137,9 @@ impl MediaPath {
                 self.stats.t38_sent += 1;
             }
             Media::Dtmf(digit) => self.dtmf_in.push(digit),
-            Media::Audio(_) | Media::T38(_) => {}
+            // No loopback line carries a modem's frames (no line has the
+            // capability, so no such call is set up).
+            Media::Audio(_) | Media::T38(_) | Media::ModemRequest(_) | Media::ModemReport(_) => {}
         }
     }
 
@@ -151,6 +153,7 @@ impl MediaPath {
         match self.kind {
             MediaKind::Audio => self.tick_audio(due),
             MediaKind::T38 => self.tick_t38(due),
+            MediaKind::Modem => {}
         }
         while let Some(&(at, digit)) = self.dtmf_out.front() {
             if at > tick {

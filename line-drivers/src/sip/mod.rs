@@ -586,6 +586,7 @@ impl Line for SipLine {
             voice: true,
             sms: false,
             dtmf: self.cfg.media.telephone_event.is_some(),
+            fax_modem: false,
         }
     }
 
@@ -785,6 +786,9 @@ impl Line for SipLine {
             // restarts its session on the new transport.
             (MediaState::T38(_), Media::Audio(_) | Media::Dtmf(_))
             | (MediaState::Audio(_), Media::T38(_)) => Ok(()),
+            (_, Media::ModemRequest(_) | Media::ModemReport(_)) => {
+                Err(LineError::Unsupported(MediaKind::Modem))
+            }
             (MediaState::None, _) => Ok(()),
         }
     }
