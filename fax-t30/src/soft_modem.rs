@@ -132,7 +132,10 @@ mod tests {
         assert!(classes.contains("0,1,1.0"), "{classes:?}");
         assert!(command(&mut m, "AT+FCLASS=1\r").contains("OK"));
         let rates = command(&mut m, "AT+FTM=?\r");
-        assert!(rates.contains("24,48,72,73,74,96,97,98,121,122,145,146"), "{rates:?}");
+        assert!(
+            rates.contains("24,48,72,73,74,96,97,98,121,122,145,146"),
+            "{rates:?}"
+        );
         command(&mut m, "ATD123\r");
         assert_eq!(m.poll_control(), Some(ModemControl::Call("123".into())));
     }

@@ -8,7 +8,7 @@
 //!   ┌──────────── trait Line (line.rs) + HangupCause (cause.rs) ───────────┐
 //!   │ loopback/  virtual exchange, impairments          ← here now         │
 //!   │ sip/       SIP trunk, RTP G.711, T.38 UDPTL, DTMF ← here (UDP)       │
-//!   │ modem/     Class 1/2 fax, GSM SMS (serial)        ← later            │
+//!   │ modem/     Class 1 fax modems (serial, T.31)      ← here             │
 //!   │ capi/      ISDN CAPI 2.0                          ← later            │
 //!   └──────────────────────────────────────────────────────────────────────┘
 //!                 ▲ tick(now) every 20 ms
@@ -72,6 +72,7 @@ pub mod fax_call;
 pub mod fax_machine;
 pub mod line;
 pub mod loopback;
+pub mod modem;
 pub mod sip;
 
 pub use cause::{CauseClass, HangupCause};

@@ -1,0 +1,618 @@
+//! The Class 1 host front end (ITU-T T.31 §8): our T.30's requests to its
+//! modem ([`ModemRequest`]) as `AT+FTH`/`+FRH`/`+FTM`/`+FRM`/`+FTS`
+//! commands and data, and the modem's answers as [`ModemReport`]s for
+//! T.30. spandsp's `t38_terminal.c` plays the same part for T.38; here the
+//! "packets" are command lines, result codes and DLE-framed data.
+//!
+//! ```text
+//!   FaxSession ─ModemRequest─▶ Class1 ─AT commands, frames, image data─▶ modem
+//!   FaxSession ◀─ModemReport── Class1 ◀─CONNECT, frames, OK/ERROR/NO CARRIER─ modem
+//! ```
+//!
+//! Sans-IO: octets in ([`Class1::handle_input`]), octets out
+//! ([`Class1::take_output`]), time passed in. What T.30 asks is done in
+//! order; a receive T.30 no longer wants is aborted (a character to the
+//! modem) before the next transmission. `+FRH=3` is given again after
+//! `+FCERROR` or a bare `NO CARRIER` for as long as T.30 listens. Image
+//! data goes at the line's bit rate with a small lead (the modem's buffer),
+//! stopped by XOFF. A modem that does not answer a command in time is a
+//! [`Class1Fault`]: the line goes out of service, T.30's own timers end the
+//! call.
+//!
+//! ECM frames at high speed (`+FRM`/`+FTM` with `hdlc`) would need our own
+//! HDLC framing on top; until then modem lines negotiate without ECM.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use fax_t30::modem::{ModemReport, ModemRequest, RxMode, SignalStatus, TxMode};
+
+use super::codec::{self, DceInput, DceLine};
+use super::quirks::Quirks;
+
+/// How long a command may take before the modem counts as not answering
+/// (beyond `+FRH`/`+FRM` waits, which T.30's timers bound).
+pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
+/// The longest a receive may wait for a carrier before we ask again.
+pub const RECEIVE_WAIT: Duration = Duration::from_secs(40);
+/// Image data written ahead of the line rate (the modem's buffer).
+const DATA_LEAD: Duration = Duration::from_millis(400);
+/// The most data asked of T.30 in one go.
+const MAX_CHUNK: usize = 2048;
+/// After a final frame, re-listen if T.30 has not said otherwise by then.
+const REARM_DELAY: Duration = Duration::from_millis(40);
+
+/// The modem broke its side of the protocol or stopped answering.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Class1Fault(pub String);
+
+/// What the modem is doing, as far as we know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Dce {
+    /// Command state, nothing pending.
+    Idle,
+    /// `+FRH=3` or `+FRM=` written; waiting for CONNECT.
+    AwaitRx { hdlc: bool, since: Instant },
+    /// Receiving one HDLC frame (after CONNECT).
+    RxFrame { frame: Vec<u8> },
+    /// The frame ended (`<DLE><ETX>`); waiting for OK (FCS good) or ERROR.
+    RxFrameEnd { frame: Vec<u8> },
+    /// Receiving image (or TCF) data.
+    RxData,
+    /// The data ended (`<DLE><ETX>`); waiting for the final result.
+    RxDataEnd,
+    /// `+FTH=3` or `+FTM=` written; waiting for CONNECT.
+    AwaitTx { hdlc: bool, since: Instant },
+    /// V.21 carrier on; frames may be written.
+    TxHdlc,
+    /// A frame was written; waiting for CONNECT (more may come) or OK
+    /// (the final frame went and the carrier is off).
+    TxFrame { since: Instant },
+    /// High-speed carrier on; image data flows.
+    TxData {
+        since: Instant,
+        sent: u64,
+        bps: u32,
+        asked: bool,
+    },
+    /// The last data went; waiting for OK (carrier off).
+    TxDataEnd { since: Instant },
+    /// `+FTS=` written; waiting for OK.
+    Pause { since: Instant },
+    /// A receive was aborted; waiting for the modem's final result.
+    Aborting { since: Instant },
+}
+
+/// See the module docs.
+#[derive(Debug)]
+pub struct Class1 {
+    quirks: Quirks,
+    dce: Dce,
+    reader: codec::DceReader,
+    /// T.30's requests not yet acted on, in order.
+    pending: VecDeque<ModemRequest>,
+    /// What T.30 listens for now (`None`: nothing).
+    rx_want: Option<RxMode>,
+    /// Re-issue the receive command at this time (after a final frame,
+    /// `+FCERROR`, NO CARRIER).
+    rearm_at: Option<Instant>,
+    /// The DCE sent XOFF.
+    held: bool,
+    out: Vec<u8>,
+    reports: VecDeque<ModemReport>,
+    fault: Option<Class1Fault>,
+    /// T.30 said it is done.
+    done: bool,
+    /// The bit rate of the `+FTM` under way.
+    data_bps: u32,
+    /// When the last receive ended (the turn-round silence counts from it).
+    last_rx_end: Option<Instant>,
+    /// Frames and data blocks exchanged (for logs and tests).
+    pub stats: Class1Stats,
+}
+
+/// Counters of a call's Class 1 traffic.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Class1Stats {
+    pub frames_sent: u32,
+    pub frames_received: u32,
+    pub bad_frames: u32,
+    pub data_sent: u64,
+    pub data_received: u64,
+    pub receive_retries: u32,
+    pub aborts: u32,
+}
+
+impl Class1 {
+    /// A front end for a modem that is in command state.
+    pub fn new(quirks: Quirks) -> Class1 {
+        Class1 {
+            quirks,
+            dce: Dce::Idle,
+            reader: codec::DceReader::new(),
+            pending: VecDeque::new(),
+            rx_want: None,
+            rearm_at: None,
+            held: false,
+            out: Vec::new(),
+            reports: VecDeque::new(),
+            fault: None,
+            done: false,
+            data_bps: 0,
+            last_rx_end: None,
+            stats: Class1Stats::default(),
+        }
+    }
+
+    /// A front end for a modem that answered `ATD` with CONNECT: it
+    /// listens for V.21 frames already (T.31: a calling Class 1 modem goes
+    /// to `+FRH=3` by itself). `rest` is what followed the CONNECT.
+    pub fn after_dial(quirks: Quirks, rest: &[u8]) -> Class1 {
+        let mut c = Class1::new(quirks);
+        c.rx_want = Some(RxMode::V21);
+        c.dce = Dce::RxFrame { frame: Vec::new() };
+        c.reader.set_data_mode(true);
+        c.reports
+            .push_back(ModemReport::HdlcStatus(SignalStatus::CarrierUp));
+        c.reader.push(rest);
+        c
+    }
+
+    /// A front end for a modem that answered `ATA` with CONNECT: it sent
+    /// the answer tone and its V.21 carrier is on (`+FTH=3` by itself).
+    pub fn after_answer(quirks: Quirks, rest: &[u8]) -> Class1 {
+        let mut c = Class1::new(quirks);
+        c.dce = Dce::TxHdlc;
+        c.reader.push(rest);
+        c
+    }
+
+    /// A request of T.30.
+    pub fn handle_request(&mut self, request: ModemRequest, now: Instant) {
+        match request {
+            ModemRequest::ImageData { data, last } => self.image_data(data, last, now),
+            ModemRequest::Done => self.done = true,
+            // Frames are never queued ahead of us: nothing to forget.
+            ModemRequest::HdlcFlush => {}
+            other => self.pending.push_back(other),
+        }
+        self.advance(now);
+    }
+
+    /// Octets from the modem.
+    pub fn handle_input(&mut self, bytes: &[u8], now: Instant) {
+        self.reader.push(bytes);
+        while self.fault.is_none() {
+            let Some(input) = self.reader.next_input() else {
+                break;
+            };
+            self.input(input, now);
+        }
+        self.advance(now);
+    }
+
+    /// Let time pass: command timeouts, paced data, re-listening.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.fault.is_some() {
+            return;
+        }
+        let stuck = match &self.dce {
+            Dce::AwaitTx { since, .. }
+            | Dce::TxFrame { since }
+            | Dce::TxDataEnd { since }
+            | Dce::Pause { since }
+            | Dce::Aborting { since } => now.duration_since(*since) > COMMAND_TIMEOUT * 2,
+            Dce::AwaitRx { since, .. } => now.duration_since(*since) > RECEIVE_WAIT,
+            _ => false,
+        };
+        if stuck {
+            self.fault = Some(Class1Fault(format!(
+                "the modem did not answer in time (waiting in {:?})",
+                self.dce
+            )));
+            return;
+        }
+        if self.rearm_at.is_some_and(|t| t <= now) {
+            self.rearm_at = None;
+        }
+        self.advance(now);
+    }
+
+    /// Octets to write to the modem.
+    pub fn take_output(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.out)
+    }
+
+    /// The next report for T.30.
+    pub fn poll_report(&mut self) -> Option<ModemReport> {
+        self.reports.pop_front()
+    }
+
+    /// The modem broke the protocol or stopped answering.
+    pub fn fault(&self) -> Option<&Class1Fault> {
+        self.fault.as_ref()
+    }
+
+    /// T.30 is done and the modem in command state: the call may be hung up.
+    pub fn is_done(&self) -> bool {
+        self.done && matches!(self.dce, Dce::Idle)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        self.out.extend_from_slice(bytes);
+    }
+
+    fn command(&mut self, body: &str) {
+        self.out.extend_from_slice(&codec::command(body));
+    }
+
+    fn report(&mut self, r: ModemReport) {
+        self.reports.push_back(r);
+    }
+
+    fn protocol_fault(&mut self, what: String) {
+        if self.fault.is_none() {
+            self.fault = Some(Class1Fault(what));
+        }
+    }
+
+    /// Act on T.30's requests as far as the modem's state allows.
+    fn advance(&mut self, now: Instant) {
+        while self.fault.is_none() {
+            let Some(next) = self.pending.front().cloned() else {
+                break;
+            };
+            if !self.try_request(&next, now) {
+                break;
+            }
+            self.pending.pop_front();
+        }
+        if self.fault.is_none() {
+            self.pace_data(now);
+            self.listen(now);
+        }
+    }
+
+    /// Start `request` if the modem can take it now; false: later.
+    fn try_request(&mut self, request: &ModemRequest, now: Instant) -> bool {
+        match request {
+            ModemRequest::Receive(mode) => {
+                self.rx_want = *mode;
+                self.rearm_at = None;
+                match (&self.dce, mode) {
+                    // Listening already (after ATD, or a repeat).
+                    (Dce::AwaitRx { hdlc: true, .. } | Dce::RxFrame { .. }, Some(RxMode::V21)) => {}
+                    (Dce::AwaitRx { .. }, _) => self.abort_receive(now),
+                    _ => {}
+                }
+                true
+            }
+            ModemRequest::Transmit(None) => true,
+            ModemRequest::Transmit(Some(mode)) => self.start_transmit(*mode, now),
+            ModemRequest::SendHdlc(frame) => match self.dce {
+                Dce::TxHdlc => {
+                    let wire = codec::stuff(frame, true);
+                    self.write(&wire);
+                    self.stats.frames_sent += 1;
+                    self.dce = Dce::TxFrame { since: now };
+                    true
+                }
+                Dce::Idle | Dce::TxFrame { .. } | Dce::AwaitTx { .. } => {
+                    // Idle: a frame without a V.21 transmit first (T.30
+                    // always sets one); start it.
+                    if matches!(self.dce, Dce::Idle) {
+                        self.start_transmit(TxMode::V21, now);
+                    }
+                    false
+                }
+                _ => self.stop_receiving_for_transmit(now),
+            },
+            ModemRequest::HdlcEnd => match self.dce {
+                // The final frame ended the carrier already.
+                Dce::Idle => {
+                    self.report(ModemReport::SendStepComplete);
+                    true
+                }
+                Dce::TxHdlc => {
+                    // No final frame came: end the carrier by an empty one.
+                    self.write(&[codec::DLE, codec::ETX]);
+                    self.dce = Dce::TxFrame { since: now };
+                    false
+                }
+                _ => false,
+            },
+            ModemRequest::ImageData { .. } | ModemRequest::Done | ModemRequest::HdlcFlush => true,
+        }
+    }
+
+    /// The modem must leave a receive before it can transmit.
+    fn stop_receiving_for_transmit(&mut self, now: Instant) -> bool {
+        self.rx_want = None;
+        self.rearm_at = None;
+        if matches!(self.dce, Dce::AwaitRx { .. }) {
+            self.abort_receive(now);
+        }
+        false
+    }
+
+    fn start_transmit(&mut self, mode: TxMode, now: Instant) -> bool {
+        match (&self.dce, mode) {
+            // The modem sent the tones itself (ATD, ATA).
+            (_, TxMode::Cng) => true,
+            (_, TxMode::Ced) => {
+                self.report(ModemReport::SendStepComplete);
+                true
+            }
+            // After ATA the V.21 carrier is on already.
+            (Dce::TxHdlc, TxMode::V21) => true,
+            (Dce::TxHdlc, TxMode::Pause { .. }) => {
+                self.report(ModemReport::SendStepComplete);
+                true
+            }
+            (Dce::Idle, TxMode::V21 | TxMode::Fast { .. })
+                if self.last_rx_end.is_some_and(|t| {
+                    now.duration_since(t) < Duration::from_millis(self.quirks.turnaround_ms.into())
+                }) =>
+            {
+                // The turn-round silence after the far end's carrier.
+                false
+            }
+            (Dce::Idle, _) => {
+                self.rx_want = None;
+                self.rearm_at = None;
+                match mode {
+                    TxMode::Pause { ms } => {
+                        let tens = ms.div_ceil(10).clamp(1, 255);
+                        self.command(&format!("+FTS={tens}"));
+                        self.dce = Dce::Pause { since: now };
+                    }
+                    TxMode::V21 => {
+                        self.command("+FTH=3");
+                        self.dce = Dce::AwaitTx {
+                            hdlc: true,
+                            since: now,
+                        };
+                    }
+                    TxMode::Fast { modulation, .. } => {
+                        let Some(code) = modulation.class1_code() else {
+                            self.protocol_fault(format!("no Class 1 code for {modulation:?}"));
+                            return true;
+                        };
+                        self.command(&format!("+FTM={code}"));
+                        self.dce = Dce::AwaitTx {
+                            hdlc: false,
+                            since: now,
+                        };
+                        self.data_bps = modulation.bps;
+                    }
+                    TxMode::Cng | TxMode::Ced => unreachable!("handled above"),
+                }
+                true
+            }
+            (
+                Dce::AwaitRx { .. } | Dce::RxFrame { .. } | Dce::RxData | Dce::RxFrameEnd { .. },
+                _,
+            ) => self.stop_receiving_for_transmit(now),
+            _ => false,
+        }
+    }
+
+    fn abort_receive(&mut self, now: Instant) {
+        if self.quirks.no_receive_abort {
+            // Wait for the modem's own timeout instead.
+            return;
+        }
+        self.stats.aborts += 1;
+        // T.31 §8.3.3: any character aborts a receive waiting for carrier.
+        self.write(&[0x18]);
+        self.dce = Dce::Aborting { since: now };
+    }
+
+    /// Give the receive command T.30 wants, once the modem is free.
+    fn listen(&mut self, now: Instant) {
+        if !matches!(self.dce, Dce::Idle) || !self.pending.is_empty() || self.rearm_at.is_some() {
+            return;
+        }
+        match self.rx_want {
+            Some(RxMode::V21) => {
+                self.command("+FRH=3");
+                self.dce = Dce::AwaitRx {
+                    hdlc: true,
+                    since: now,
+                };
+            }
+            Some(RxMode::Fast { modulation, .. }) => match modulation.class1_code() {
+                Some(code) => {
+                    self.command(&format!("+FRM={code}"));
+                    self.dce = Dce::AwaitRx {
+                        hdlc: false,
+                        since: now,
+                    };
+                }
+                None => self.protocol_fault(format!("no Class 1 code for {modulation:?}")),
+            },
+            None => {}
+        }
+    }
+
+    fn image_data(&mut self, data: Vec<u8>, last: bool, now: Instant) {
+        if let Dce::TxData { sent, asked, .. } = &mut self.dce {
+            *asked = false;
+            *sent += data.len() as u64;
+            self.stats.data_sent += data.len() as u64;
+            let wire = codec::stuff(&data, last);
+            self.out.extend_from_slice(&wire);
+            if last {
+                self.dce = Dce::TxDataEnd { since: now };
+            }
+        }
+    }
+
+    /// Ask T.30 for as much image data as the line takes by now.
+    fn pace_data(&mut self, now: Instant) {
+        if self.held {
+            return;
+        }
+        if let Dce::TxData {
+            since,
+            sent,
+            bps,
+            asked,
+        } = &mut self.dce
+        {
+            if *asked {
+                return;
+            }
+            if now < *since {
+                return;
+            }
+            let elapsed = now.duration_since(*since) + DATA_LEAD;
+            let due = (elapsed.as_millis() as u64 * u64::from(*bps) / 8000).saturating_sub(*sent);
+            if due > 0 {
+                *asked = true;
+                let max = (due as usize).min(MAX_CHUNK);
+                self.reports.push_back(ModemReport::ImageWanted { max });
+            }
+        }
+    }
+
+    fn input(&mut self, input: DceInput, now: Instant) {
+        match input {
+            DceInput::Flow(go) => self.held = !go,
+            DceInput::Overlong => self.protocol_fault("the modem sent an overlong line".into()),
+            DceInput::Data(bytes) => match &mut self.dce {
+                Dce::RxFrame { frame } => {
+                    if frame.len() + bytes.len() > 1024 {
+                        self.protocol_fault("an HDLC frame longer than 1 kB".into());
+                    } else {
+                        frame.extend_from_slice(&bytes);
+                    }
+                }
+                Dce::RxData => {
+                    self.stats.data_received += bytes.len() as u64;
+                    self.report(ModemReport::ImageData(bytes));
+                }
+                _ => {}
+            },
+            DceInput::DataEscape(b) if self.quirks.dle_not_doubled => {
+                self.input(DceInput::Data(vec![codec::DLE, b]), now)
+            }
+            DceInput::DataEscape(_) => {}
+            DceInput::DataEnd => match std::mem::replace(&mut self.dce, Dce::Idle) {
+                Dce::RxFrame { frame } => self.dce = Dce::RxFrameEnd { frame },
+                Dce::RxData => {
+                    // The result (NO CARRIER, OK) follows; the carrier is
+                    // down for T.30 now.
+                    self.report(ModemReport::ImageStatus(SignalStatus::CarrierDown));
+                    self.dce = Dce::RxDataEnd;
+                }
+                other => self.dce = other,
+            },
+            DceInput::Line(line) => self.line(line, now),
+        }
+    }
+
+    fn line(&mut self, line: DceLine, now: Instant) {
+        match (std::mem::replace(&mut self.dce, Dce::Idle), line) {
+            // Unsolicited noise between commands: caller ID, RING echoes.
+            (dce, DceLine::Ring | DceLine::CallerId { .. } | DceLine::Info(_)) => self.dce = dce,
+            (Dce::AwaitRx { hdlc: true, .. }, DceLine::Connect) => {
+                self.reader.set_data_mode(true);
+                self.report(ModemReport::HdlcStatus(SignalStatus::CarrierUp));
+                self.report(ModemReport::HdlcStatus(SignalStatus::FramingOk));
+                self.dce = Dce::RxFrame { frame: Vec::new() };
+            }
+            (Dce::AwaitRx { hdlc: false, .. }, DceLine::Connect) => {
+                self.reader.set_data_mode(true);
+                self.report(ModemReport::ImageStatus(SignalStatus::TrainingSucceeded));
+                self.dce = Dce::RxData;
+            }
+            (Dce::AwaitRx { .. }, DceLine::FcError | DceLine::NoCarrier | DceLine::Error) => {
+                // The wrong carrier, or none: ask again while T.30 listens.
+                self.stats.receive_retries += 1;
+                let wait = 20 + u64::from(self.quirks.fcerror_delay_ms);
+                self.rearm_at = Some(now + Duration::from_millis(wait));
+            }
+            (Dce::RxFrameEnd { frame }, result @ (DceLine::Ok | DceLine::Error)) => {
+                self.frame_received(frame, result == DceLine::Ok, now);
+            }
+            (Dce::RxDataEnd, l) if l.is_final() => self.last_rx_end = Some(now),
+            (Dce::RxData, l) if l.is_final() => {
+                self.last_rx_end = Some(now);
+                self.report(ModemReport::ImageStatus(SignalStatus::CarrierDown));
+            }
+            (Dce::RxFrame { .. } | Dce::RxFrameEnd { .. }, l) if l.is_final() => {
+                // The carrier went in the middle of a frame.
+                self.last_rx_end = Some(now);
+                self.stats.bad_frames += 1;
+                self.reader.set_data_mode(false);
+                self.report(ModemReport::HdlcStatus(SignalStatus::CarrierDown));
+                self.rearm_at = Some(now + Duration::from_millis(20));
+            }
+            (Dce::AwaitTx { hdlc: true, .. }, DceLine::Connect) => self.dce = Dce::TxHdlc,
+            (Dce::AwaitTx { hdlc: false, .. }, DceLine::Connect) => {
+                // Pacing starts when the training is out (some modems say
+                // CONNECT before).
+                let delay = Duration::from_millis(self.quirks.tx_connect_delay_ms.into());
+                self.dce = Dce::TxData {
+                    since: now + delay,
+                    sent: 0,
+                    bps: self.data_bps,
+                    asked: false,
+                }
+            }
+            (Dce::TxFrame { .. }, DceLine::Connect) => {
+                self.dce = Dce::TxHdlc;
+                self.report(ModemReport::SendStepComplete);
+            }
+            (Dce::TxFrame { .. }, DceLine::Ok) => {
+                // The final frame went; the carrier is off.
+                self.report(ModemReport::SendStepComplete);
+            }
+            (Dce::TxDataEnd { .. } | Dce::Pause { .. }, DceLine::Ok) => {
+                self.report(ModemReport::SendStepComplete);
+            }
+            (Dce::Aborting { .. }, l) if l.is_final() => {}
+            (Dce::Aborting { .. }, DceLine::Connect) => {
+                // The carrier came as we aborted: the modem may still
+                // deliver; read and drop it.
+                self.reader.set_data_mode(true);
+                self.dce = Dce::Aborting { since: now };
+            }
+            (dce, DceLine::NoCarrier) if self.done => drop(dce),
+            (dce, other) => {
+                self.protocol_fault(format!("unexpected {other:?} while in {dce:?}"));
+            }
+        }
+    }
+
+    fn frame_received(&mut self, mut frame: Vec<u8>, fcs_ok: bool, now: Instant) {
+        self.last_rx_end = Some(now);
+        // T.31 passes the two FCS octets after the frame.
+        if frame.len() >= 2 {
+            frame.truncate(frame.len() - 2);
+        }
+        if frame.len() < 3 {
+            self.stats.bad_frames += 1;
+            self.rearm_at = Some(now);
+            return;
+        }
+        self.stats.frames_received += 1;
+        if !fcs_ok {
+            self.stats.bad_frames += 1;
+        }
+        let last = frame[1] & 0x10 != 0;
+        self.report(ModemReport::HdlcFrame {
+            frame,
+            crc_ok: fcs_ok,
+        });
+        if last && fcs_ok {
+            self.report(ModemReport::HdlcStatus(SignalStatus::CarrierDown));
+            // T.30 answers now, or listens on: wait a moment to see which.
+            self.rearm_at = Some(now + REARM_DELAY);
+        } else {
+            // More frames follow in this burst.
+            self.rearm_at = None;
+        }
+    }
+}

@@ -1,0 +1,386 @@
+//! A modem line against spandsp's own T.31 Class 1 modem (the modem inside
+//! iaxmodem), in process and on a simulated clock, the way spandsp's
+//! `t31_pseudo_terminal_tests.c` drives it: our driver writes AT commands
+//! and data to the modem, the modem's audio goes to a fax machine on the
+//! "phone line" (a `FaxSession` on audio). Faxes go both ways through the
+//! workspace's one pump (`FaxCall`), as on any other line.
+
+#[path = "sip_common/mod.rs"]
+mod sip_common;
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::io;
+use std::path::Path;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use fax_t30::page::{BilevelPage, PaperSize, Resolution};
+use fax_t30::soft_modem::{CallEvent, ModemControl, SoftModem};
+use fax_t30::{Document, FaxOptions, FaxSession, PageSource, Transport};
+use line_drivers::modem::{ModemLine, ModemLineConfig, ModemLineState, ModemPort};
+use line_drivers::{FaxRole, HangupCause, Line, SimClock};
+use sip_common::FaxEnd;
+
+/// What the far end of the phone line is.
+enum Far {
+    /// A fax machine that answers and receives into the file.
+    Receiver(std::path::PathBuf),
+    /// A fax machine that calls us and sends the document.
+    Sender(PageSource),
+    /// The line is busy.
+    Busy,
+    /// Nobody answers.
+    NoAnswer,
+}
+
+/// The modem and the phone line behind it.
+struct Pstn {
+    modem: SoftModem,
+    far: Far,
+    /// The far fax machine, once the call is up.
+    fax: Option<FaxSession>,
+    /// Octets from our driver not yet taken by the modem (it takes what
+    /// fits its buffer, like a pty with flow control).
+    to_modem: VecDeque<u8>,
+    dialled: Option<String>,
+    answer_at: Option<Instant>,
+    next_ring: Option<Instant>,
+    /// The modem hung up (ATH, or the end of the call).
+    hung_up: bool,
+    /// The modem went silent (a test cuts it off).
+    dead: bool,
+}
+
+impl Pstn {
+    fn new(far: Far) -> Rc<RefCell<Pstn>> {
+        Rc::new(RefCell::new(Pstn {
+            modem: SoftModem::new().expect("t31"),
+            far,
+            fax: None,
+            to_modem: VecDeque::new(),
+            dialled: None,
+            answer_at: None,
+            next_ring: None,
+            hung_up: false,
+            dead: false,
+        }))
+    }
+
+    fn far_session(&self, role: bool) -> FaxSession {
+        let options = FaxOptions {
+            calling_party: role,
+            ecm: false,
+            ident: "FAR END".into(),
+            ..Default::default()
+        };
+        let document = match &self.far {
+            Far::Receiver(file) => Document::Receive(file.clone()),
+            Far::Sender(source) => Document::Send(source.clone()),
+            _ => unreachable!(),
+        };
+        FaxSession::new(&options, Transport::Audio, document).expect("far session")
+    }
+
+    fn tick(&mut self, now: Instant) {
+        if self.dead {
+            self.to_modem.clear();
+            return;
+        }
+        let n = self.modem.free_space().min(self.to_modem.len());
+        let bytes: Vec<u8> = self.to_modem.drain(..n).collect();
+        self.modem.write(&bytes);
+        while let Some(c) = self.modem.poll_control() {
+            match c {
+                ModemControl::Call(number) => {
+                    self.dialled = Some(number);
+                    match self.far {
+                        Far::Receiver(_) => self.answer_at = Some(now + Duration::from_secs(3)),
+                        Far::Busy => self.modem.call_event(CallEvent::Busy),
+                        _ => {}
+                    }
+                }
+                ModemControl::Answer => {
+                    self.next_ring = None;
+                    self.modem.call_event(CallEvent::Answered);
+                    self.fax = Some(self.far_session(true));
+                }
+                ModemControl::Hangup | ModemControl::OnHook => {
+                    self.hung_up = true;
+                    if let Some(f) = self.fax.as_mut() {
+                        f.handle_hangup();
+                    }
+                    self.next_ring = None;
+                }
+                ModemControl::OffHook => {}
+            }
+        }
+        if self.answer_at.is_some_and(|t| t <= now) {
+            self.answer_at = None;
+            self.modem.call_event(CallEvent::Connected);
+            self.fax = Some(self.far_session(false));
+        }
+        if self.dialled.is_some() && matches!(self.far, Far::NoAnswer) {
+            // The network gives up after 60 s of ringing.
+            if self.answer_at.is_none() {
+                self.answer_at = Some(now + Duration::from_secs(3600));
+                self.next_ring = Some(now + Duration::from_secs(60));
+            }
+            if self.next_ring.is_some_and(|t| t <= now) {
+                self.next_ring = None;
+                self.answer_at = None;
+                self.dialled = None;
+                self.modem.call_event(CallEvent::NoAnswer);
+            }
+        } else if self.next_ring.is_some_and(|t| t <= now) {
+            self.modem.call_event(CallEvent::Alerting);
+            self.next_ring = Some(now + Duration::from_secs(5));
+        }
+        let far_audio = match self.fax.as_mut() {
+            Some(f) if !f.is_finished() => f.poll_audio(),
+            _ => [0; fax_t30::media::FRAME_SAMPLES],
+        };
+        self.modem.rx_audio(&far_audio);
+        let audio = self.modem.tx_audio();
+        if let Some(f) = self.fax.as_mut() {
+            if !f.is_finished() {
+                f.handle_audio(&audio);
+                if f.is_finished() {
+                    // The far machine hangs up when T.30 is done.
+                    self.modem.call_event(CallEvent::Hangup);
+                }
+            }
+        }
+    }
+
+    /// A caller rings: RING now and every 5 s, with caller ID.
+    fn ring(&mut self, now: Instant, caller: &str) {
+        self.modem.set_call_info(&[("NMBR", caller)]);
+        self.next_ring = Some(now);
+    }
+}
+
+struct SoftPort(Rc<RefCell<Pstn>>);
+
+impl ModemPort for SoftPort {
+    fn read_available(&mut self, into: &mut Vec<u8>) -> io::Result<()> {
+        let mut p = self.0.borrow_mut();
+        if p.dead {
+            return Ok(());
+        }
+        into.extend(p.modem.take_output());
+        Ok(())
+    }
+
+    fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.0.borrow_mut().to_modem.extend(bytes);
+        Ok(())
+    }
+}
+
+fn line(pstn: &Rc<RefCell<Pstn>>, now: Instant) -> ModemLine {
+    let p = pstn.clone();
+    let cfg = ModemLineConfig {
+        name: "modem/t31".into(),
+        number: "4930100".into(),
+        rings: 2,
+        quirks: None,
+    };
+    ModemLine::open(
+        cfg,
+        Box::new(move || Ok(Box::new(SoftPort(p.clone())) as Box<dyn ModemPort>)),
+        now,
+    )
+}
+
+fn pages(dir: &Path, n: u32, res: Resolution) -> PageSource {
+    let pages = (0..n)
+        .map(|i| {
+            BilevelPage::test_pattern(
+                PaperSize::A4.width(),
+                PaperSize::A4.rows(res),
+                res,
+                700 + u64::from(i),
+            )
+        })
+        .collect();
+    PageSource::Pages {
+        pages,
+        spool: dir.join("tx.tif"),
+    }
+}
+
+struct Bench {
+    clock: SimClock,
+    pstn: Rc<RefCell<Pstn>>,
+    end: FaxEnd<ModemLine>,
+}
+
+impl Bench {
+    fn new(far: Far) -> Bench {
+        let clock = SimClock::new(test_kit::origin());
+        let pstn = Pstn::new(far);
+        let line = line(&pstn, clock.now());
+        let mut b = Bench {
+            clock,
+            pstn,
+            end: FaxEnd::new(line),
+        };
+        b.run_until(Duration::from_secs(5), |b| {
+            *b.end.line.state() == ModemLineState::InService
+        });
+        b
+    }
+
+    fn tick(&mut self) {
+        let now = self.clock.tick();
+        self.pstn.borrow_mut().tick(now);
+        self.end.line.tick(now);
+        self.end.step(now);
+    }
+
+    /// Tick until `done` (true) or `limit` of media time (false).
+    fn run_until(&mut self, limit: Duration, mut done: impl FnMut(&mut Bench) -> bool) -> bool {
+        let start = self.clock.now();
+        while self.clock.now() - start < limit {
+            if done(self) {
+                return true;
+            }
+            self.tick();
+        }
+        false
+    }
+}
+
+#[test]
+fn the_modem_is_set_up_and_identified() {
+    let b = Bench::new(Far::NoAnswer);
+    let id = b.end.line.identity();
+    assert!(id.has_class1(), "{id:?}");
+    assert!(
+        id.tx_rates.contains(&146) && id.rx_rates.contains(&24),
+        "{id:?}"
+    );
+    assert_eq!(b.end.line.quirks().name, "iaxmodem / spandsp t31", "{id:?}");
+    assert!(b.end.line.is_available());
+}
+
+fn send(n: u32, res: Resolution) {
+    let dir = test_kit::Scratch::new("modem-t31-send");
+    let rx = dir.path().join("far.tif");
+    let mut b = Bench::new(Far::Receiver(rx.clone()));
+    let options = FaxOptions {
+        ident: "UMS MODEM".into(),
+        ecm: false,
+        ..Default::default()
+    };
+    let now = b.clock.now();
+    b.end.dial(
+        "4930200",
+        FaxRole::Send(pages(dir.path(), n, res)),
+        options,
+        now,
+    );
+    let ended = b.run_until(Duration::from_secs(60 + 40 * n as u64), |b| {
+        b.end.end.is_some() && b.end.line.is_idle()
+    });
+    assert!(ended, "the call did not end: {:?}", b.end.events);
+    assert_eq!(b.pstn.borrow().dialled.as_deref(), Some("4930200"));
+    let out = b.end.outcome().unwrap_or_else(|| panic!("{:?}", b.end.end));
+    assert!(out.success, "{out:?}");
+    assert_eq!(out.pages_confirmed, n);
+    assert_eq!(out.bit_rate, 14400);
+    let pstn = b.pstn.borrow();
+    let far = pstn
+        .fax
+        .as_ref()
+        .and_then(FaxSession::outcome)
+        .expect("far outcome");
+    assert!(far.success, "{far:?}");
+    assert_eq!(far.received_pages.len(), n as usize);
+    assert_eq!(far.remote_ident.as_deref(), Some("UMS MODEM"));
+    assert!(b.end.line.is_available(), "{:?}", b.end.line.state());
+}
+
+#[test]
+fn sends_one_page_through_t31() {
+    send(1, Resolution::Fine);
+}
+
+#[test]
+fn sends_three_standard_pages_through_t31() {
+    send(3, Resolution::Standard);
+}
+
+#[test]
+fn receives_through_t31() {
+    let dir = test_kit::Scratch::new("modem-t31-recv");
+    let source = pages(dir.path(), 2, Resolution::Fine);
+    let mut b = Bench::new(Far::Sender(source));
+    let rx = dir.path().join("rx.tif");
+    b.end.answer_with = Some((
+        FaxRole::Receive { file: rx.clone() },
+        FaxOptions {
+            ident: "UMS MODEM".into(),
+            ecm: false,
+            ..Default::default()
+        },
+    ));
+    let now = b.clock.now();
+    b.pstn.borrow_mut().ring(now, "4930999");
+    let ended = b.run_until(Duration::from_secs(150), |b| {
+        b.end.end.is_some() && b.end.line.is_idle()
+    });
+    assert!(ended, "the call did not end: {:?}", b.end.events);
+    assert_eq!(b.end.caller.as_deref(), Some("4930999"));
+    assert_eq!(b.end.number.as_deref(), Some("4930100"));
+    let out = b.end.outcome().unwrap_or_else(|| panic!("{:?}", b.end.end));
+    assert!(out.success, "{out:?}");
+    assert_eq!(out.received_pages.len(), 2);
+    assert_eq!(out.remote_ident.as_deref(), Some("FAR END"));
+}
+
+#[test]
+fn busy_is_user_busy() {
+    let mut b = Bench::new(Far::Busy);
+    let dir = test_kit::Scratch::new("modem-t31-busy");
+    let now = b.clock.now();
+    b.end.dial(
+        "4930200",
+        FaxRole::Send(pages(dir.path(), 1, Resolution::Standard)),
+        FaxOptions::default(),
+        now,
+    );
+    assert!(b.run_until(Duration::from_secs(10), |b| b.end.end.is_some()));
+    assert!(
+        matches!(
+            b.end.end,
+            Some(line_drivers::CallEnd::NotConnected(HangupCause::UserBusy))
+        ),
+        "{:?}",
+        b.end.end
+    );
+}
+
+#[test]
+fn no_answer_is_no_answer() {
+    let mut b = Bench::new(Far::NoAnswer);
+    let dir = test_kit::Scratch::new("modem-t31-noanswer");
+    let now = b.clock.now();
+    b.end.dial(
+        "4930200",
+        FaxRole::Send(pages(dir.path(), 1, Resolution::Standard)),
+        FaxOptions::default(),
+        now,
+    );
+    assert!(b.run_until(Duration::from_secs(100), |b| b.end.end.is_some()));
+    assert!(
+        matches!(
+            b.end.end,
+            Some(line_drivers::CallEnd::NotConnected(HangupCause::NoAnswer))
+        ),
+        "{:?}",
+        b.end.end
+    );
+    assert!(b.run_until(Duration::from_secs(5), |b| b.end.line.is_available()));
+}
