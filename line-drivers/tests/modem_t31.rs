@@ -50,6 +50,8 @@ struct Pstn {
     hung_up: bool,
     /// The modem went silent (a test cuts it off).
     dead: bool,
+    /// Off hook: audio flows (iaxmodem feeds its t31 only in a call).
+    in_call: bool,
 }
 
 impl Pstn {
@@ -64,6 +66,7 @@ impl Pstn {
             next_ring: None,
             hung_up: false,
             dead: false,
+            in_call: false,
         }))
     }
 
@@ -93,6 +96,7 @@ impl Pstn {
         while let Some(c) = self.modem.poll_control() {
             match c {
                 ModemControl::Call(number) => {
+                    self.in_call = true;
                     self.dialled = Some(number);
                     match self.far {
                         Far::Receiver(_) => self.answer_at = Some(now + Duration::from_secs(3)),
@@ -101,11 +105,13 @@ impl Pstn {
                     }
                 }
                 ModemControl::Answer => {
+                    self.in_call = true;
                     self.next_ring = None;
                     self.modem.call_event(CallEvent::Answered);
                     self.fax = Some(self.far_session(true));
                 }
                 ModemControl::Hangup | ModemControl::OnHook => {
+                    self.in_call = false;
                     self.hung_up = true;
                     if let Some(f) = self.fax.as_mut() {
                         f.handle_hangup();
@@ -136,6 +142,9 @@ impl Pstn {
             self.modem.call_event(CallEvent::Alerting);
             self.next_ring = Some(now + Duration::from_secs(5));
         }
+        if !self.in_call {
+            return;
+        }
         let far_audio = match self.fax.as_mut() {
             Some(f) if !f.is_finished() => f.poll_audio(),
             _ => [0; fax_t30::media::FRAME_SAMPLES],
@@ -160,6 +169,30 @@ impl Pstn {
     }
 }
 
+/// With `UMS_MODEM_TRACE` set, print what passes the port.
+fn trace(dir: &str, bytes: &[u8]) {
+    if !bytes.is_empty() && std::env::var_os("UMS_MODEM_TRACE").is_some() {
+        let shown: String = bytes
+            .iter()
+            .take(48)
+            .map(|&b| match b {
+                b' '..=b'~' => (b as char).to_string(),
+                b'\r' => "\\r".into(),
+                b'\n' => "\\n".into(),
+                _ => format!("<{b:02x}>"),
+            })
+            .collect();
+        eprintln!(
+            "{dir} {shown}{}",
+            if bytes.len() > 48 {
+                format!(" …({})", bytes.len())
+            } else {
+                String::new()
+            }
+        );
+    }
+}
+
 struct SoftPort(Rc<RefCell<Pstn>>);
 
 impl ModemPort for SoftPort {
@@ -168,11 +201,14 @@ impl ModemPort for SoftPort {
         if p.dead {
             return Ok(());
         }
-        into.extend(p.modem.take_output());
+        let got = p.modem.take_output();
+        trace("<-", &got);
+        into.extend(got);
         Ok(())
     }
 
     fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        trace("->", bytes);
         self.0.borrow_mut().to_modem.extend(bytes);
         Ok(())
     }
@@ -237,6 +273,11 @@ impl Bench {
         self.pstn.borrow_mut().tick(now);
         self.end.line.tick(now);
         self.end.step(now);
+        if let Some(f) = self.end.fax.as_mut() {
+            for l in f.take_log() {
+                eprintln!("t30 {l}");
+            }
+        }
     }
 
     /// Tick until `done` (true) or `limit` of media time (false).
@@ -299,7 +340,9 @@ fn send(n: u32, res: Resolution) {
     assert!(far.success, "{far:?}");
     assert_eq!(far.received_pages.len(), n as usize);
     assert_eq!(far.remote_ident.as_deref(), Some("UMS MODEM"));
-    assert!(b.end.line.is_available(), "{:?}", b.end.line.state());
+    drop(pstn);
+    let back = b.run_until(Duration::from_secs(10), |b| b.end.line.is_available());
+    assert!(back, "{:?}", b.end.line.state());
 }
 
 #[test]

@@ -121,6 +121,8 @@ pub struct Class1Stats {
     pub data_received: u64,
     pub receive_retries: u32,
     pub aborts: u32,
+    /// Final results where none was due (NO CARRIER after a hang-up).
+    pub unexpected: u32,
 }
 
 impl Class1 {
@@ -146,24 +148,22 @@ impl Class1 {
 
     /// A front end for a modem that answered `ATD` with CONNECT: it
     /// listens for V.21 frames already (T.31: a calling Class 1 modem goes
-    /// to `+FRH=3` by itself). `rest` is what followed the CONNECT.
-    pub fn after_dial(quirks: Quirks, rest: &[u8]) -> Class1 {
+    /// to `+FRH=3` by itself).
+    pub fn after_dial(quirks: Quirks) -> Class1 {
         let mut c = Class1::new(quirks);
         c.rx_want = Some(RxMode::V21);
         c.dce = Dce::RxFrame { frame: Vec::new() };
         c.reader.set_data_mode(true);
         c.reports
             .push_back(ModemReport::HdlcStatus(SignalStatus::CarrierUp));
-        c.reader.push(rest);
         c
     }
 
     /// A front end for a modem that answered `ATA` with CONNECT: it sent
     /// the answer tone and its V.21 carrier is on (`+FTH=3` by itself).
-    pub fn after_answer(quirks: Quirks, rest: &[u8]) -> Class1 {
+    pub fn after_answer(quirks: Quirks) -> Class1 {
         let mut c = Class1::new(quirks);
         c.dce = Dce::TxHdlc;
-        c.reader.push(rest);
         c
     }
 
@@ -277,13 +277,15 @@ impl Class1 {
     fn try_request(&mut self, request: &ModemRequest, now: Instant) -> bool {
         match request {
             ModemRequest::Receive(mode) => {
+                let same = self.rx_want == *mode;
                 self.rx_want = *mode;
-                self.rearm_at = None;
                 match (&self.dce, mode) {
-                    // Listening already (after ATD, or a repeat).
+                    // Listening already (after ATD, or T.30 says it again).
                     (Dce::AwaitRx { hdlc: true, .. } | Dce::RxFrame { .. }, Some(RxMode::V21)) => {}
+                    (Dce::AwaitRx { .. } | Dce::RxData, _) if same => {}
                     (Dce::AwaitRx { .. }, _) => self.abort_receive(now),
-                    _ => {}
+                    _ if same => {}
+                    _ => self.rearm_at = None,
                 }
                 true
             }
@@ -579,8 +581,26 @@ impl Class1 {
                 self.reader.set_data_mode(true);
                 self.dce = Dce::Aborting { since: now };
             }
-            (dce, DceLine::NoCarrier) if self.done => drop(dce),
+            // The far end hung up, or the carrier went, while we sent:
+            // T.30 goes on (and finds out by its timers).
+            (
+                Dce::AwaitTx { .. }
+                | Dce::TxFrame { .. }
+                | Dce::TxDataEnd { .. }
+                | Dce::Pause { .. },
+                l,
+            ) if l.is_final() => {
+                self.stats.unexpected += 1;
+                self.report(ModemReport::SendStepComplete);
+            }
+            (Dce::TxHdlc | Dce::TxData { .. }, l) if l.is_final() => {
+                self.stats.unexpected += 1;
+                self.report(ModemReport::SendStepComplete);
+            }
+            (Dce::Idle, l) if l.is_final() => self.stats.unexpected += 1,
             (dce, other) => {
+                // CONNECT where none was asked for: not a Class 1 modem
+                // (or not in the state we think).
                 self.protocol_fault(format!("unexpected {other:?} while in {dce:?}"));
             }
         }

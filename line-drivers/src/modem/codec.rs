@@ -162,6 +162,8 @@ pub struct DceReader {
     data_mode: bool,
     /// A DLE was the last octet of the input so far (data state).
     dle: bool,
+    /// The data state just began: a LF here ends the CONNECT line.
+    skip_lf: bool,
 }
 
 impl DceReader {
@@ -179,6 +181,7 @@ impl DceReader {
     pub fn set_data_mode(&mut self, on: bool) {
         self.data_mode = on;
         self.dle = false;
+        self.skip_lf = on;
     }
 
     /// True while reading data.
@@ -245,6 +248,16 @@ impl DceReader {
 
     fn next_data(&mut self) -> Option<DceInput> {
         let mut out = Vec::new();
+        if self.skip_lf {
+            match self.input.front() {
+                None => return None,
+                Some(b'\n') => {
+                    self.input.pop_front();
+                }
+                Some(_) => {}
+            }
+            self.skip_lf = false;
+        }
         while let Some(&b) = self.input.front() {
             if self.dle {
                 self.dle = false;
@@ -341,9 +354,11 @@ mod tests {
     #[test]
     fn data_state_undoes_dle_stuffing_across_reads() {
         let mut r = DceReader::new();
-        r.push(b"CONNECT\r\n\xff");
+        r.push(b"CONNECT\r");
         assert_eq!(r.next_input(), Some(DceInput::Line(DceLine::Connect)));
         r.set_data_mode(true);
+        assert_eq!(r.next_input(), None);
+        r.push(b"\n\xff");
         r.push(&[0x13, DLE]);
         assert_eq!(r.next_input(), Some(DceInput::Data(vec![0xff, 0x13])));
         assert_eq!(r.next_input(), None);

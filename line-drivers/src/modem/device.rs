@@ -120,6 +120,8 @@ pub struct Device {
     caller: Option<String>,
     /// The answers to the current set-up command.
     answers: Vec<String>,
+    /// T.30's requests made before the modem said CONNECT.
+    early: Vec<ModemRequest>,
 }
 
 /// The set-up script: command, and whether an ERROR is acceptable.
@@ -157,6 +159,7 @@ impl Device {
             identity: Identity::default(),
             caller: None,
             answers: Vec::new(),
+            early: Vec::new(),
         };
         d.probe(now);
         d
@@ -229,8 +232,10 @@ impl Device {
 
     /// A request of our T.30 (during a call).
     pub fn handle_request(&mut self, request: ModemRequest, now: Instant) {
-        if let State::Fax(c) = &mut self.state {
-            c.handle_request(request, now);
+        match &mut self.state {
+            State::Fax(c) => c.handle_request(request, now),
+            State::Dialling { .. } | State::Answering { .. } => self.early.push(request),
+            _ => {}
         }
         self.after_fax(now);
     }
@@ -351,6 +356,7 @@ impl Device {
     }
 
     fn start_hangup(&mut self, cause: Option<HangupCause>, now: Instant) {
+        self.early.clear();
         if let State::Fax(c) = &mut self.state {
             self.out.extend(c.take_output());
         }
@@ -408,7 +414,7 @@ impl Device {
             State::Dialling { .. } => {
                 let cause = match line {
                     DceLine::Connect => {
-                        self.connect(true);
+                        self.connect(true, now);
                         return;
                     }
                     DceLine::Busy => HangupCause::UserBusy,
@@ -422,7 +428,7 @@ impl Device {
                 self.events.push_back(DeviceEvent::HungUp(cause));
             }
             State::Answering { .. } => match line {
-                DceLine::Connect => self.connect(false),
+                DceLine::Connect => self.connect(false, now),
                 l if l.is_final() => {
                     self.state = State::Idle;
                     self.events
@@ -494,17 +500,22 @@ impl Device {
         }
     }
 
-    fn connect(&mut self, dialled: bool) {
+    fn connect(&mut self, dialled: bool, now: Instant) {
         // What followed CONNECT is the front end's (frames already).
         let rest = self.reader.take_raw();
         self.reader.clear();
-        let c = if dialled {
-            Class1::after_dial(self.quirks, &rest)
+        let mut c = if dialled {
+            Class1::after_dial(self.quirks)
         } else {
-            Class1::after_answer(self.quirks, &rest)
+            Class1::after_answer(self.quirks)
         };
-        self.state = State::Fax(Box::new(c));
         self.events.push_back(DeviceEvent::Connected);
+        for r in self.early.drain(..) {
+            c.handle_request(r, now);
+        }
+        c.handle_input(&rest, now);
+        self.state = State::Fax(Box::new(c));
+        self.after_fax(now);
     }
 }
 
