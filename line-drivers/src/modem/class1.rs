@@ -345,8 +345,11 @@ impl Class1 {
                 self.report(ModemReport::SendStepComplete);
                 true
             }
-            // After ATA the V.21 carrier is on already.
-            (Dce::TxHdlc, TxMode::V21) => true,
+            // After ATA the V.21 carrier is on already; or T.30 gave the
+            // frame before it set the mode (we started it for the frame).
+            (Dce::TxHdlc | Dce::TxFrame { .. } | Dce::AwaitTx { hdlc: true, .. }, TxMode::V21) => {
+                true
+            }
             (Dce::TxHdlc, TxMode::Pause { .. }) => {
                 self.report(ModemReport::SendStepComplete);
                 true
@@ -538,9 +541,15 @@ impl Class1 {
             (Dce::RxFrameEnd { frame }, result @ (DceLine::Ok | DceLine::Error)) => {
                 self.frame_received(frame, result == DceLine::Ok, now);
             }
-            (Dce::RxDataEnd, l) if l.is_final() => self.last_rx_end = Some(now),
+            // After high-speed data T.30 listens for V.21 (the post-page
+            // message, or a new DCS after a failed TCF): it says so itself.
+            (Dce::RxDataEnd, l) if l.is_final() => {
+                self.last_rx_end = Some(now);
+                self.rx_want = None;
+            }
             (Dce::RxData, l) if l.is_final() => {
                 self.last_rx_end = Some(now);
+                self.rx_want = None;
                 self.report(ModemReport::ImageStatus(SignalStatus::CarrierDown));
             }
             (Dce::RxFrame { .. } | Dce::RxFrameEnd { .. }, l) if l.is_final() => {

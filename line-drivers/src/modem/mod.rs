@@ -326,7 +326,7 @@ impl Line for ModemLine {
     }
 
     fn send(&mut self, call: CallId, media: Media, now: Instant) -> Result<(), LineError> {
-        if !self.call.is_some_and(|(c, _)| c == call) {
+        if self.call.is_none_or(|(c, _)| c != call) {
             return Err(LineError::NoSuchCall(call));
         }
         match media {
