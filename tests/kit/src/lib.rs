@@ -5,6 +5,8 @@
 //! * [`origin`] and [`wall`]: the one place the tests read the real clock,
 //!   as the origin of a simulated clock or as the real-time tick of a test
 //!   that drives real sockets.
+//! * [`iaxmodem::IaxPair`]: two iaxmodem Class 1 soft modems wired back to
+//!   back over IAX2 on loopback (a phone line with a fax modem at each end).
 //! * [`Postfix`]: a private Postfix instance on loopback (the customer's
 //!   mail server), and waiting for mail in its Maildirs.
 //!
@@ -22,6 +24,7 @@
 #![forbid(unsafe_code)]
 
 mod clock;
+pub mod iaxmodem;
 mod postfix;
 mod scratch;
 

@@ -1,0 +1,214 @@
+//! Our modem driver against fax programs we did not write, over two
+//! iaxmodem soft modems wired back to back (test_kit::iaxmodem): our
+//! `ModemLine` (tokio-serial on modem A's pty) sends to efax and HylaFAX on
+//! modem B and receives from them, in real time. Needs root and the fax
+//! packages (scripts/setup.sh --test).
+
+#[path = "sip_common/mod.rs"]
+mod sip_common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fax_t30::page::{BilevelPage, PaperSize, Resolution};
+use fax_t30::{FaxOptions, PageSource};
+use line_drivers::modem::serial::{SerialPort, SerialSettings};
+use line_drivers::modem::{ModemLine, ModemLineConfig, ModemLineState, ModemPort};
+use line_drivers::{FaxRole, Line};
+use sip_common::FaxEnd;
+use test_kit::iaxmodem::{self, IaxPair};
+use test_kit::{wall, Scratch};
+
+/// Our line on `device`, its port driven by a task on `rt`.
+fn our_line(rt: &tokio::runtime::Runtime, device: &Path) -> ModemLine {
+    let handle = rt.handle().clone();
+    let settings = SerialSettings {
+        path: device.display().to_string(),
+        speed: 115_200,
+        hardware_flow: false,
+    };
+    let cfg = ModemLineConfig {
+        name: "modem/a".into(),
+        number: "4930100".into(),
+        rings: 1,
+        quirks: None,
+    };
+    let opener = Box::new(move || {
+        SerialPort::open(&handle, &settings).map(|p| Box::new(p) as Box<dyn ModemPort>)
+    });
+    ModemLine::open(cfg, opener, wall())
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// Drive `end` in real time (20 ms ticks) until `done` or `limit`.
+fn run(
+    end: &mut FaxEnd<ModemLine>,
+    limit: Duration,
+    mut done: impl FnMut(&mut FaxEnd<ModemLine>) -> bool,
+) -> bool {
+    let t0 = wall();
+    let mut k = 0u64;
+    loop {
+        let now: Instant = t0 + Duration::from_millis(20 * k);
+        if let Some(d) = now.checked_duration_since(wall()) {
+            std::thread::sleep(d);
+        }
+        if done(end) {
+            return true;
+        }
+        if now - t0 > limit {
+            return false;
+        }
+        end.line.tick(now);
+        end.step(now);
+        k += 1;
+    }
+}
+
+fn pages(dir: &Path, n: u32, res: Resolution) -> (Vec<BilevelPage>, PageSource) {
+    let pages: Vec<BilevelPage> = (0..n)
+        .map(|i| {
+            BilevelPage::test_pattern(
+                PaperSize::A4.width(),
+                PaperSize::A4.rows(res),
+                res,
+                900 + u64::from(i),
+            )
+        })
+        .collect();
+    let source = PageSource::Pages {
+        pages: pages.clone(),
+        spool: dir.join("tx.tif"),
+    };
+    (pages, source)
+}
+
+/// A child process stopped when dropped.
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn wait_for_text(file: &Path, text: &str, limit: Duration) -> bool {
+    let t0 = wall();
+    while wall() - t0 < limit {
+        if std::fs::read(file).is_ok_and(|b| String::from_utf8_lossy(&b).contains(text)) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+/// efax answering on `device`, writing pages to `<prefix>.001`, ...
+fn efax_receiver(dir: &Path, device: &Path) -> (Proc, PathBuf) {
+    let log = dir.join("efax-rx.log");
+    let prefix = dir.join("rx");
+    let log_file = std::fs::File::create(&log).expect("log");
+    let child = Command::new("efax")
+        .arg("-d")
+        .arg(device)
+        .args(["-o1", "-iS0=1", "-w", "-l", "+1 555 0002", "-v", "ewinchmr"])
+        .arg("-x")
+        .arg(dir.join("LCK..efax"))
+        .arg("-r")
+        .arg(&prefix)
+        .stdin(Stdio::null())
+        .stdout(log_file.try_clone().expect("log"))
+        .stderr(log_file)
+        .spawn()
+        .expect("efax starts");
+    assert!(
+        wait_for_text(&log, "waiting for activity", Duration::from_secs(15)),
+        "efax did not start: {log:?}"
+    );
+    (Proc(child), prefix)
+}
+
+/// Pages in a TIFF file, by libtiff's tiffinfo.
+fn tiff_pages(file: &Path) -> Vec<u32> {
+    let out = Command::new("tiffinfo")
+        .arg(file)
+        .output()
+        .expect("tiffinfo");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("Image Width: "))
+        .filter_map(|l| l.split("Image Length: ").nth(1))
+        .filter_map(|n| n.trim().parse().ok())
+        .collect()
+}
+
+fn skip() -> bool {
+    if iaxmodem::available() {
+        return false;
+    }
+    eprintln!("skipped: needs root and iaxmodem (scripts/setup.sh --test)");
+    true
+}
+
+#[test]
+fn ums_sends_to_efax() {
+    if skip() {
+        return;
+    }
+    let dir = Scratch::new("modem-efax-tx");
+    let pair = IaxPair::start([4571, 4572], "root:root");
+    let (_efax, prefix) = efax_receiver(dir.path(), &pair.devices[1]);
+    let rt = runtime();
+    let mut end = FaxEnd::new(our_line(&rt, &pair.devices[0]));
+    assert!(
+        run(&mut end, Duration::from_secs(10), |e| *e.line.state()
+            == ModemLineState::InService),
+        "{:?}",
+        end.line.state()
+    );
+    assert_eq!(end.line.quirks().name, "iaxmodem / spandsp t31");
+    let n = 2;
+    let (src, source) = pages(dir.path(), n, Resolution::Fine);
+    let options = FaxOptions {
+        ident: "+49 30 100".into(),
+        ecm: false,
+        ..Default::default()
+    };
+    end.dial(
+        &pair.ports[1].to_string(),
+        FaxRole::Send(source),
+        options,
+        wall(),
+    );
+    let ended = run(&mut end, Duration::from_secs(180), |e| e.end.is_some());
+    assert!(ended, "no end: {:?}", end.events);
+    let out = end
+        .outcome()
+        .unwrap_or_else(|| panic!("{:?}", end.end))
+        .clone();
+    assert!(out.success, "{out:?}");
+    assert_eq!(out.pages_confirmed, n);
+    // efax writes one file per page.
+    let mut rows = Vec::new();
+    for i in 1..=n {
+        let f = PathBuf::from(format!("{}.{i:03}", prefix.display()));
+        rows.extend(tiff_pages(&f));
+    }
+    assert_eq!(
+        rows,
+        src.iter().map(|p| p.rows).collect::<Vec<_>>(),
+        "rows of efax's pages"
+    );
+    assert!(run(&mut end, Duration::from_secs(15), |e| e
+        .line
+        .is_available()));
+}
