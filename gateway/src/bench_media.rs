@@ -164,6 +164,8 @@ pub fn run(cfg: &MediaBench) -> Result<MediaBenchResult, String> {
     let config = MediaConfig {
         lines,
         sip_trunks: Vec::new(),
+        modems: Vec::new(),
+        runtime: None,
         data_dir: dir.clone(),
         virtual_fax_numbers: Vec::new(),
         retry: kernel::job::RetryPolicy::default(),

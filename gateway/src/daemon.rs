@@ -91,6 +91,9 @@ pub struct SetupOptions {
     /// SIP trunks (`[[trunk]]`), each `channels` lines, next to the
     /// loopback lines.
     pub sip_trunks: Vec<line_drivers::sip::SipTrunkConfig>,
+    /// Class 1 fax modems (`[[modem]]`), one line each (read at start; a
+    /// reload does not change them).
+    pub modems: Vec<line_drivers::modem::ModemSpec>,
 }
 
 impl Default for SetupOptions {
@@ -112,6 +115,7 @@ impl Default for SetupOptions {
             render: kernel::render::RenderOptions::default(),
             voice: kernel::voice::VoiceSettings::default(),
             sip_trunks: Vec::new(),
+            modems: Vec::new(),
         }
     }
 }
@@ -429,6 +433,8 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
     let config = MediaConfig {
         lines: setup.lines.clone(),
         sip_trunks: setup.options.sip_trunks.clone(),
+        modems: setup.options.modems.clone(),
+        runtime: tokio::runtime::Handle::try_current().ok(),
         data_dir: setup.data_dir.clone(),
         virtual_fax_numbers: setup.virtual_fax_numbers.clone(),
         retry: setup.retry.clone(),

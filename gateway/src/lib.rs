@@ -19,6 +19,7 @@ pub mod journal;
 pub mod log;
 pub mod media_loop;
 pub mod metrics;
+pub mod modem_probe;
 pub mod ready;
 pub mod render_cmd;
 pub mod sd_notify;

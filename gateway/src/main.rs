@@ -42,8 +42,31 @@ enum Command {
     Render(gateway::render_cmd::RenderArgs),
     /// Check a configuration file without starting (exit 0: valid, 1: not).
     CheckConfig(CheckConfigArgs),
+    /// Fax modems (Class 1, serial).
+    #[command(subcommand)]
+    Modem(ModemCommand),
     #[command(flatten)]
     Client(gateway::client::ClientCommand),
+}
+
+#[derive(Subcommand)]
+enum ModemCommand {
+    /// Set a modem up as a line would and print its identity, classes,
+    /// rates and the quirks in force (exit 1: it does not answer as a
+    /// Class 1 fax modem).
+    Probe(ModemProbeArgs),
+}
+
+#[derive(Args)]
+struct ModemProbeArgs {
+    /// The device, e.g. /dev/ums/fax-0.
+    device: String,
+    /// DTE speed, bit/s.
+    #[arg(long, default_value_t = 115_200)]
+    speed: u32,
+    /// No RTS/CTS (a pty, or a modem that uses XON/XOFF).
+    #[arg(long)]
+    no_flow_control: bool,
 }
 
 #[derive(Args)]
@@ -252,6 +275,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve(args),
         Command::Render(args) => Ok(gateway::render_cmd::run(&args)),
         Command::CheckConfig(args) => check_config(args),
+        Command::Modem(ModemCommand::Probe(args)) => modem_probe(args),
         Command::Client(cmd) => return gateway::client::run(cmd),
     };
     match result {
@@ -264,6 +288,19 @@ fn main() -> ExitCode {
 }
 
 type CliResult = Result<ExitCode, Box<dyn std::error::Error>>;
+
+fn modem_probe(args: ModemProbeArgs) -> CliResult {
+    match gateway::modem_probe::probe(&args.device, args.speed, !args.no_flow_control) {
+        Ok(text) => {
+            print!("{text}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("ums modem probe: {e}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
 
 fn fax_loop(args: FaxLoopArgs) -> CliResult {
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;

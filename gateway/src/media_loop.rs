@@ -31,6 +31,7 @@ use kernel::numbering::NumberingPlan;
 use kernel::routing::Router;
 use kernel::runner::{InboundConfig, LineSpec, Runner, RunnerConfig};
 use kernel::store::{Store, StoreError};
+use line_drivers::modem::{ModemSpec, SharedModemLine};
 use line_drivers::sip::{SipTrunk, SipTrunkConfig};
 
 use crate::daemon::StartError;
@@ -57,6 +58,10 @@ pub struct MediaConfig {
     pub lines: Vec<String>,
     /// Bound first (a port in use stops the start).
     pub sip_trunks: Vec<SipTrunkConfig>,
+    /// Class 1 fax modems (`[[modem]]`); their ports are driven by tasks
+    /// on `runtime` (without one, none is opened).
+    pub modems: Vec<ModemSpec>,
+    pub runtime: Option<tokio::runtime::Handle>,
     /// Where trunks keep their T.38 memory.
     pub data_dir: PathBuf,
     /// Numbers with a virtual fax machine from the start.
@@ -97,6 +102,8 @@ pub struct MediaLoop {
     sip: Vec<RunningTrunk>,
     /// Trunks of a reload waiting for the trunk of the same name to end.
     sip_pending: Vec<SipTrunkConfig>,
+    /// The modem lines, ticked before the runner.
+    modems: Vec<SharedModemLine>,
     data_dir: PathBuf,
     /// The forms of the site's base number (the simulated caller's
     /// `--to`).
@@ -147,6 +154,17 @@ impl MediaLoop {
             });
             lines.extend(specs);
         }
+        let mut modems = Vec::new();
+        if let Some(rt) = &c.runtime {
+            for spec in &c.modems {
+                let line = SharedModemLine::new(spec.open(rt.clone(), media_now));
+                modems.push(line.clone());
+                lines.push(LineSpec {
+                    line: Box::new(line),
+                    group: spec.group.clone(),
+                });
+            }
+        }
         let config = RunnerConfig {
             policy: c.retry.clone(),
             ident: c.ident.clone(),
@@ -170,6 +188,7 @@ impl MediaLoop {
             runner,
             sip,
             sip_pending: Vec::new(),
+            modems,
             data_dir: c.data_dir.clone(),
             base_forms: crate::simnet::base_forms(&c.plan),
             handoff,
@@ -210,6 +229,9 @@ impl MediaLoop {
         self.swap_trunks(now);
         for t in &self.sip {
             t.trunk.tick(now);
+        }
+        for m in &self.modems {
+            m.tick(now);
         }
         let r = self.runner.tick(now, wall);
         self.hand_over();

@@ -34,10 +34,55 @@ fn our_line(rt: &tokio::runtime::Runtime, device: &Path) -> ModemLine {
         rings: 1,
         quirks: None,
     };
+    let trace = std::env::var_os("UMS_MODEM_TRACE").is_some();
     let opener = Box::new(move || {
-        SerialPort::open(&handle, &settings).map(|p| Box::new(p) as Box<dyn ModemPort>)
+        SerialPort::open(&handle, &settings).map(|p| {
+            if trace {
+                Box::new(Traced(p, wall())) as Box<dyn ModemPort>
+            } else {
+                Box::new(p) as Box<dyn ModemPort>
+            }
+        })
     });
     ModemLine::open(cfg, opener, wall())
+}
+
+/// A port that prints what passes (`UMS_MODEM_TRACE`), with the time.
+struct Traced<P>(P, Instant);
+
+impl<P: ModemPort> Traced<P> {
+    fn show(&self, dir: &str, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        let shown: String = bytes
+            .iter()
+            .take(40)
+            .map(|&b| match b {
+                b' '..=b'~' => (b as char).to_string(),
+                _ => format!("<{b:02x}>"),
+            })
+            .collect();
+        eprintln!(
+            "{:8.3} {dir} {shown} ({})",
+            (wall() - self.1).as_secs_f64(),
+            bytes.len()
+        );
+    }
+}
+
+impl<P: ModemPort> ModemPort for Traced<P> {
+    fn read_available(&mut self, into: &mut Vec<u8>) -> std::io::Result<()> {
+        let n = into.len();
+        let r = self.0.read_available(into);
+        self.show("<-", &into[n..]);
+        r
+    }
+
+    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.show("->", bytes);
+        self.0.write_all(bytes)
+    }
 }
 
 fn runtime() -> tokio::runtime::Runtime {

@@ -73,7 +73,7 @@ impl Pstn {
     fn far_session(&self, role: bool) -> FaxSession {
         let options = FaxOptions {
             calling_party: role,
-            ecm: false,
+            ecm: true,
             ident: "FAR END".into(),
             ..Default::default()
         };
@@ -306,13 +306,15 @@ fn the_modem_is_set_up_and_identified() {
     assert!(b.end.line.is_available());
 }
 
-fn send(n: u32, res: Resolution) {
+/// `ecm`: what the job asks for; a modem line runs without (no HDLC
+/// framing of ours over +FTM yet), so the fax goes either way.
+fn send(n: u32, res: Resolution, ecm: bool) {
     let dir = test_kit::Scratch::new("modem-t31-send");
     let rx = dir.path().join("far.tif");
     let mut b = Bench::new(Far::Receiver(rx.clone()));
     let options = FaxOptions {
         ident: "UMS MODEM".into(),
-        ecm: false,
+        ecm,
         ..Default::default()
     };
     let now = b.clock.now();
@@ -347,12 +349,12 @@ fn send(n: u32, res: Resolution) {
 
 #[test]
 fn sends_one_page_through_t31() {
-    send(1, Resolution::Fine);
+    send(1, Resolution::Fine, false);
 }
 
 #[test]
 fn sends_three_standard_pages_through_t31() {
-    send(3, Resolution::Standard);
+    send(3, Resolution::Standard, true);
 }
 
 #[test]

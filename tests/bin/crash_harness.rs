@@ -474,6 +474,8 @@ fn media_config(a: &Args, spool: &Path) -> MediaConfig {
     ];
     let router = Router::new(plan.clone(), directory, rules).expect("routing");
     MediaConfig {
+        modems: Vec::new(),
+        runtime: None,
         lines: LINES.iter().map(|n| n.to_string()).collect(),
         sip_trunks: Vec::new(),
         data_dir: a.dir.clone(),

@@ -232,6 +232,7 @@ impl Loaded {
     fn check(&self) -> Result<(), (KeyPath, String)> {
         let c = &self.config;
         self.check_trunks()?;
+        self.check_modems()?;
         let n = &c.numbering;
         let cc = &n.country_code.0;
         let valid_cc = kernel::numbering::split_country_code(&format!("{cc}0000000"))
@@ -736,6 +737,7 @@ impl Loaded {
                 render: reload.render,
                 voice: self.voice(),
                 sip_trunks: self.sip_trunks(),
+                modems: self.modems(),
             },
         })
     }
@@ -922,6 +924,115 @@ impl Loaded {
             ports.push((ip, first, last, i));
         }
         Ok(())
+    }
+
+    fn check_modems(&self) -> Result<(), (KeyPath, String)> {
+        let modems = &self.config.modems;
+        for (i, m) in modems.iter().enumerate() {
+            let n = i.to_string();
+            let at = |key: &str| path(&["modem", &n, key]);
+            let name_ok = !m.name.is_empty()
+                && m.name.len() <= 64
+                && m.name
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch));
+            if !name_ok {
+                return Err((
+                    at("name"),
+                    format!(
+                        "'{}': a modem name is 1 to 64 letters, digits, '-', '_' or '.'",
+                        m.name
+                    ),
+                ));
+            }
+            if modems[..i].iter().any(|o| o.name == m.name) {
+                return Err((at("name"), format!("modem '{}' appears twice", m.name)));
+            }
+            if modems[..i].iter().any(|o| o.device == m.device) {
+                return Err((
+                    at("device"),
+                    format!("{} is another modem's device", m.device.display()),
+                ));
+            }
+            if !(1..=20).contains(&m.rings) {
+                return Err((
+                    at("rings"),
+                    format!("{}: answer after 1 to 20 rings", m.rings),
+                ));
+            }
+            if line_drivers::line::check_number(&m.number).is_err() {
+                return Err((
+                    at("number"),
+                    format!("'{}' is not a phone number", m.number),
+                ));
+            }
+            if let Some(q) = &m.quirks {
+                if q.reset.as_deref().is_some_and(|r| r != "Z" && r != "&F") {
+                    return Err((
+                        path(&["modem", &n, "quirks", "reset"]),
+                        "reset is \"Z\" or \"&F\"".into(),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// One modem line per `[[modem]]`.
+    pub fn modems(&self) -> Vec<line_drivers::modem::ModemSpec> {
+        use line_drivers::modem::serial::SerialSettings;
+        use line_drivers::modem::{ModemLineConfig, ModemSpec, Quirks};
+        self.config
+            .modems
+            .iter()
+            .map(|m| {
+                let quirks = m.quirks.as_ref().map(|q| {
+                    let mut k = Quirks {
+                        name: "configured",
+                        ..Quirks::SAFE
+                    };
+                    if let Some(v) = q.turnaround_ms {
+                        k.turnaround_ms = v;
+                    }
+                    if let Some(v) = q.tx_connect_delay_ms {
+                        k.tx_connect_delay_ms = v;
+                    }
+                    if let Some(v) = q.dle_not_doubled {
+                        k.dle_not_doubled = v;
+                    }
+                    if let Some(v) = q.fcerror_delay_ms {
+                        k.fcerror_delay_ms = v;
+                    }
+                    if let Some(v) = q.no_receive_abort {
+                        k.no_receive_abort = v;
+                    }
+                    if q.reset.as_deref() == Some("&F") {
+                        k.reset = "&F";
+                    }
+                    k.caller_id = match q.caller_id.as_deref() {
+                        Some("+VCID=1") => Some("+VCID=1"),
+                        Some("#CID=1") => Some("#CID=1"),
+                        Some(_) => None,
+                        None => k.caller_id,
+                    };
+                    k
+                });
+                ModemSpec {
+                    line: ModemLineConfig {
+                        name: format!("modem/{}", m.name),
+                        number: m.number.clone(),
+                        rings: m.rings,
+                        quirks,
+                    },
+                    serial: SerialSettings {
+                        path: m.device.display().to_string(),
+                        speed: m.speed,
+                        hardware_flow: m.flow_control == schema::FlowControlConf::RtsCts,
+                    },
+                    group: m.group.clone(),
+                }
+            })
+            .collect()
     }
 
     /// One SIP trunk (of `channels` lines) per `[[trunk]]`.

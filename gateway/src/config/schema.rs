@@ -29,6 +29,9 @@ pub struct Config {
     /// SIP trunks (issue 7): each a SIP line of the gateway.
     #[serde(rename = "trunk")]
     pub trunks: Vec<TrunkConf>,
+    /// Analog fax modems on serial ports (issue 13): each a line.
+    #[serde(rename = "modem")]
+    pub modems: Vec<ModemConf>,
     pub smtp: SmtpConf,
     pub delivery: DeliveryConf,
     pub retry: RetryConf,
@@ -654,6 +657,70 @@ pub struct TrunkConf {
     /// tone is heard; off: stay on G.711 unless the peer asks.
     #[serde(default = "yes")]
     pub t38_preferred: bool,
+}
+
+/// One Class 1 fax modem (`[[modem]]`): a serial device, one line.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModemConf {
+    /// Name in logs and the journal's line (`modem/<name>`).
+    pub name: String,
+    /// The device, e.g. `/dev/ums/fax-0` (our udev rules make the link).
+    pub device: PathBuf,
+    /// DTE speed, bit/s.
+    #[serde(default = "default_modem_speed")]
+    pub speed: u32,
+    /// `rts-cts` (hardware) or `none` (XON/XOFF in band, as on a pty).
+    #[serde(default)]
+    pub flow_control: FlowControlConf,
+    /// RINGs before we answer (1 to 20).
+    #[serde(default = "default_rings")]
+    pub rings: u32,
+    /// The number this line answers for: incoming faxes are routed by it
+    /// (an analog line has no DID).
+    pub number: String,
+    /// Line group: outgoing faxes take a free modem of a group.
+    #[serde(default = "default_modem_group")]
+    pub group: String,
+    /// Knobs that replace the quirk table's entry for this modem.
+    #[serde(default)]
+    pub quirks: Option<QuirksConf>,
+}
+
+/// Flow control on a modem's serial line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FlowControlConf {
+    #[default]
+    RtsCts,
+    None,
+}
+
+/// A modem's quirks, set by hand (line-drivers/README.md explains each).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct QuirksConf {
+    pub turnaround_ms: Option<u16>,
+    pub tx_connect_delay_ms: Option<u16>,
+    pub dle_not_doubled: Option<bool>,
+    pub fcerror_delay_ms: Option<u16>,
+    pub no_receive_abort: Option<bool>,
+    /// `Z` or `&F`.
+    pub reset: Option<String>,
+    /// `+VCID=1`, `#CID=1`, or "" for none.
+    pub caller_id: Option<String>,
+}
+
+fn default_modem_speed() -> u32 {
+    115_200
+}
+
+fn default_rings() -> u32 {
+    2
+}
+
+fn default_modem_group() -> String {
+    "modem".into()
 }
 
 fn default_channels() -> usize {

@@ -354,3 +354,91 @@ impl Line for ModemLine {
         self.state == ModemLineState::InService && self.device.is_idle()
     }
 }
+
+/// A modem line shared between the runner (which drives it as a
+/// [`Line`]) and the media loop (which ticks it), like a SIP trunk's
+/// channels: both on the media thread.
+#[derive(Clone)]
+pub struct SharedModemLine {
+    inner: std::rc::Rc<std::cell::RefCell<ModemLine>>,
+    id: LineId,
+}
+
+impl SharedModemLine {
+    /// Share `line`.
+    pub fn new(line: ModemLine) -> SharedModemLine {
+        SharedModemLine {
+            id: line.id().clone(),
+            inner: std::rc::Rc::new(std::cell::RefCell::new(line)),
+        }
+    }
+
+    /// Run the line (see [`ModemLine::tick`]).
+    pub fn tick(&self, now: Instant) {
+        self.inner.borrow_mut().tick(now);
+    }
+
+    /// The line's state, identity and quirks (`ums status`).
+    pub fn with<R>(&self, f: impl FnOnce(&ModemLine) -> R) -> R {
+        f(&self.inner.borrow())
+    }
+}
+
+impl Line for SharedModemLine {
+    fn id(&self) -> &LineId {
+        &self.id
+    }
+
+    fn caps(&self) -> LineCaps {
+        LineCaps::MODEM_FAX
+    }
+
+    fn dial(&mut self, number: &str, media: MediaKind, now: Instant) -> Result<CallId, LineError> {
+        self.inner.borrow_mut().dial(number, media, now)
+    }
+
+    fn answer(&mut self, call: CallId, now: Instant) -> Result<(), LineError> {
+        self.inner.borrow_mut().answer(call, now)
+    }
+
+    fn hangup(&mut self, call: CallId, cause: HangupCause, now: Instant) {
+        self.inner.borrow_mut().hangup(call, cause, now)
+    }
+
+    fn send(&mut self, call: CallId, media: Media, now: Instant) -> Result<(), LineError> {
+        self.inner.borrow_mut().send(call, media, now)
+    }
+
+    fn poll_event(&mut self) -> Option<LineEvent> {
+        self.inner.borrow_mut().poll_event()
+    }
+
+    fn is_idle(&self) -> bool {
+        self.inner.borrow().is_idle()
+    }
+
+    fn is_available(&self) -> bool {
+        self.inner.borrow().is_available()
+    }
+}
+
+/// One `[[modem]]` of the configuration: the line, its device and group.
+#[derive(Debug, Clone)]
+pub struct ModemSpec {
+    pub line: ModemLineConfig,
+    pub serial: serial::SerialSettings,
+    /// The line group (outgoing faxes take a free line of a group).
+    pub group: String,
+}
+
+impl ModemSpec {
+    /// Open the line, its port driven by a task on `runtime`. A device that
+    /// cannot be opened leaves the line out of service, retried later.
+    pub fn open(&self, runtime: tokio::runtime::Handle, now: Instant) -> ModemLine {
+        let settings = self.serial.clone();
+        let opener: PortOpener = Box::new(move || {
+            serial::SerialPort::open(&runtime, &settings).map(|p| Box::new(p) as Box<dyn ModemPort>)
+        });
+        ModemLine::open(self.line.clone(), opener, now)
+    }
+}
