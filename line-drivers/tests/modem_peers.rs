@@ -257,3 +257,84 @@ fn ums_sends_to_efax() {
         .line
         .is_available()));
 }
+
+#[test]
+fn efax_sends_to_ums() {
+    if skip() {
+        return;
+    }
+    let dir = Scratch::new("modem-efax-rx");
+    let pair = IaxPair::start([4573, 4574], "root:root");
+    let rt = runtime();
+    let mut end = FaxEnd::new(our_line(&rt, &pair.devices[1]));
+    let rx = dir.path().join("rx.tif");
+    end.answer_with = Some((
+        FaxRole::Receive { file: rx.clone() },
+        FaxOptions {
+            ident: "+49 30 100".into(),
+            ..Default::default()
+        },
+    ));
+    assert!(
+        run(&mut end, Duration::from_secs(10), |e| *e.line.state()
+            == ModemLineState::InService),
+        "{:?}",
+        end.line.state()
+    );
+    // Two single-page TIFF-G3 files made by Ghostscript, as efax wants them.
+    let ps = dir.path().join("doc.ps");
+    std::fs::write(
+        &ps,
+        "%!PS\n1 1 2 { /pg exch def /Helvetica findfont 24 scalefont setfont \
+         72 700 moveto (efax to ums, page ) show pg 3 string cvs show \
+         4 setlinewidth 72 100 moveto 540 580 lineto stroke showpage } for\n",
+    )
+    .unwrap();
+    let gs = Command::new("gs")
+        .args([
+            "-q",
+            "-dSAFER",
+            "-sDEVICE=tiffg3",
+            "-r204x196",
+            "-g1728x2156",
+            "-o",
+        ])
+        .arg(dir.path().join("doc-%03d.tif"))
+        .arg(&ps)
+        .status()
+        .expect("ghostscript");
+    assert!(gs.success());
+    let log = dir.path().join("efax-tx.log");
+    let log_file = std::fs::File::create(&log).unwrap();
+    let mut efax = Command::new("efax");
+    efax.arg("-d")
+        .arg(&pair.devices[0])
+        .args(["-o1", "-l", "+1 555 0001", "-v", "ewinchmr"])
+        .arg("-x")
+        .arg(dir.path().join("LCK..efax"))
+        .args(["-t", &pair.ports[1].to_string()])
+        .arg(dir.path().join("doc-001.tif"))
+        .arg(dir.path().join("doc-002.tif"))
+        .stdin(Stdio::null())
+        .stdout(log_file.try_clone().unwrap())
+        .stderr(log_file);
+    let mut sender = Proc(efax.spawn().expect("efax"));
+    let ended = run(&mut end, Duration::from_secs(180), |e| e.end.is_some());
+    assert!(ended, "no call ended: {:?}", end.events);
+    let out = end
+        .outcome()
+        .unwrap_or_else(|| panic!("{:?}", end.end))
+        .clone();
+    eprintln!("{out:?}");
+    assert!(out.success, "{out:?}");
+    assert_eq!(out.received_pages.len(), 2, "{out:?}");
+    assert_eq!(out.remote_ident.as_deref(), Some("+1 555 0001"));
+    assert_eq!(end.number.as_deref(), Some("4930100"));
+    assert_eq!(tiff_pages(&rx), vec![2156, 2156]);
+    let status = sender.0.wait().expect("efax exits");
+    assert!(
+        status.success(),
+        "efax: {}",
+        std::fs::read_to_string(&log).unwrap_or_default()
+    );
+}

@@ -52,6 +52,12 @@ struct Pstn {
     dead: bool,
     /// Off hook: audio flows (iaxmodem feeds its t31 only in a call).
     in_call: bool,
+    /// The device sends noise instead of answers.
+    garbage: bool,
+    /// The device is gone (USB unplugged): reads fail, it cannot be opened.
+    unplugged: bool,
+    /// Times the line opened the device.
+    opened: u32,
 }
 
 impl Pstn {
@@ -67,6 +73,9 @@ impl Pstn {
             hung_up: false,
             dead: false,
             in_call: false,
+            garbage: false,
+            unplugged: false,
+            opened: 0,
         }))
     }
 
@@ -198,6 +207,14 @@ struct SoftPort(Rc<RefCell<Pstn>>);
 impl ModemPort for SoftPort {
     fn read_available(&mut self, into: &mut Vec<u8>) -> io::Result<()> {
         let mut p = self.0.borrow_mut();
+        if p.unplugged {
+            return Err(io::Error::from(io::ErrorKind::BrokenPipe));
+        }
+        if p.garbage {
+            let _ = p.modem.take_output();
+            into.extend((0..40u8).map(|i| i.wrapping_mul(37) | 0x80));
+            return Ok(());
+        }
         if p.dead {
             return Ok(());
         }
@@ -222,11 +239,14 @@ fn line(pstn: &Rc<RefCell<Pstn>>, now: Instant) -> ModemLine {
         rings: 2,
         quirks: None,
     };
-    ModemLine::open(
-        cfg,
-        Box::new(move || Ok(Box::new(SoftPort(p.clone())) as Box<dyn ModemPort>)),
-        now,
-    )
+    let opener = move || {
+        if p.borrow().unplugged {
+            return Err(io::Error::from(io::ErrorKind::NotFound));
+        }
+        p.borrow_mut().opened += 1;
+        Ok(Box::new(SoftPort(p.clone())) as Box<dyn ModemPort>)
+    };
+    ModemLine::open(cfg, Box::new(opener), now)
 }
 
 fn pages(dir: &Path, n: u32, res: Resolution) -> PageSource {
@@ -428,4 +448,71 @@ fn no_answer_is_no_answer() {
         b.end.end
     );
     assert!(b.run_until(Duration::from_secs(5), |b| b.end.line.is_available()));
+}
+
+fn out_of_service(b: &mut Bench) -> bool {
+    matches!(b.end.line.state(), ModemLineState::OutOfService { .. })
+}
+
+#[test]
+fn a_silent_modem_goes_out_of_service_and_comes_back() {
+    let mut b = Bench::new(Far::NoAnswer);
+    b.pstn.borrow_mut().dead = true;
+    // The idle check (AT every 30 s) finds it.
+    assert!(b.run_until(Duration::from_secs(40), out_of_service));
+    assert!(!b.end.line.is_available());
+    let ModemLineState::OutOfService { reason } = b.end.line.state() else {
+        unreachable!()
+    };
+    assert!(reason.contains("does not answer"), "{reason}");
+    // Still silent: the re-probes fail, the line stays out.
+    assert!(!b.run_until(Duration::from_secs(30), |b| b.end.line.is_available()));
+    b.pstn.borrow_mut().dead = false;
+    assert!(b.run_until(Duration::from_secs(15), |b| b.end.line.is_available()));
+    assert_eq!(b.end.line.outages, 1);
+}
+
+#[test]
+fn a_modem_that_answers_garbage_goes_out_of_service() {
+    let mut b = Bench::new(Far::NoAnswer);
+    b.pstn.borrow_mut().garbage = true;
+    assert!(b.run_until(Duration::from_secs(5), out_of_service));
+    let ModemLineState::OutOfService { reason } = b.end.line.state() else {
+        unreachable!()
+    };
+    assert!(reason.contains("garbage"), "{reason}");
+    b.pstn.borrow_mut().garbage = false;
+    assert!(b.run_until(Duration::from_secs(15), |b| b.end.line.is_available()));
+}
+
+#[test]
+fn an_unplugged_modem_is_reopened_when_it_returns() {
+    let mut b = Bench::new(Far::NoAnswer);
+    assert_eq!(b.pstn.borrow().opened, 1);
+    b.pstn.borrow_mut().unplugged = true;
+    assert!(b.run_until(Duration::from_secs(1), out_of_service));
+    assert!(!b.run_until(Duration::from_secs(25), |b| b.end.line.is_available()));
+    b.pstn.borrow_mut().unplugged = false;
+    assert!(b.run_until(Duration::from_secs(15), |b| b.end.line.is_available()));
+    assert_eq!(b.pstn.borrow().opened, 2);
+}
+
+#[test]
+fn a_modem_that_dies_in_a_call_ends_it_as_out_of_order() {
+    let dir = test_kit::Scratch::new("modem-t31-dies");
+    let mut b = Bench::new(Far::Receiver(dir.path().join("far.tif")));
+    let now = b.clock.now();
+    b.end.dial(
+        "4930200",
+        FaxRole::Send(pages(dir.path(), 2, Resolution::Standard)),
+        FaxOptions::default(),
+        now,
+    );
+    assert!(b.run_until(Duration::from_secs(60), |b| b.end.page_started(1)));
+    b.pstn.borrow_mut().dead = true;
+    assert!(b.run_until(Duration::from_secs(90), |b| b.end.end.is_some()));
+    assert!(out_of_service(&mut b), "{:?}", b.end.line.state());
+    assert_eq!(b.end.remote_cause, Some(HangupCause::NetworkOutOfOrder));
+    let out = b.end.outcome().expect("T.30 ran");
+    assert!(!out.success && out.pages_confirmed == 0, "{out:?}");
 }

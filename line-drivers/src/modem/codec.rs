@@ -225,9 +225,10 @@ impl DceReader {
                 XOFF => return Some(DceInput::Flow(false)),
                 b'\r' | b'\n' => {
                     if self.overlong {
+                        // The rest of the overlong line ends here.
                         self.overlong = false;
                         self.line.clear();
-                        return Some(DceInput::Overlong);
+                        continue;
                     }
                     if self.line.is_empty() {
                         continue;
@@ -239,7 +240,11 @@ impl DceReader {
                     }
                     return Some(DceInput::Line(DceLine::parse(&text)));
                 }
-                _ if self.line.len() >= MAX_LINE => self.overlong = true,
+                _ if self.overlong => {}
+                _ if self.line.len() >= MAX_LINE => {
+                    self.overlong = true;
+                    return Some(DceInput::Overlong);
+                }
                 _ => self.line.push(b),
             }
         }
@@ -342,13 +347,11 @@ mod tests {
     fn overlong_lines_are_cut() {
         let mut r = DceReader::new();
         r.push(&vec![b'x'; MAX_LINE * 3]);
+        assert_eq!(r.next_input(), Some(DceInput::Overlong));
         assert_eq!(r.next_input(), None);
         assert!(r.buffered() <= MAX_LINE);
-        r.push(b"\r\nOK\r\n");
-        assert_eq!(
-            all(&mut r),
-            vec![DceInput::Overlong, DceInput::Line(DceLine::Ok)]
-        );
+        r.push(b"xx\r\nOK\r\n");
+        assert_eq!(all(&mut r), vec![DceInput::Line(DceLine::Ok)]);
     }
 
     #[test]

@@ -32,6 +32,9 @@ const ANSWER_TIMEOUT: Duration = Duration::from_secs(15);
 const RING_GAP: Duration = Duration::from_secs(8);
 /// How long hanging up may take before we say the modem is gone.
 const HANGUP_TIMEOUT: Duration = Duration::from_secs(5);
+/// An idle modem that has said nothing for this long is asked `AT`; no
+/// OK within [`SETUP_TIMEOUT`] and the line goes out of service.
+pub const HEALTH_EVERY: Duration = Duration::from_secs(30);
 
 /// What a modem told about itself (`ums modem probe`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -122,6 +125,10 @@ pub struct Device {
     answers: Vec<String>,
     /// T.30's requests made before the modem said CONNECT.
     early: Vec<ModemRequest>,
+    /// When the modem last sent anything.
+    last_heard: Instant,
+    /// An idle check (`AT`) is out since.
+    check_sent: Option<Instant>,
 }
 
 /// The set-up script: command, and whether an ERROR is acceptable.
@@ -160,6 +167,8 @@ impl Device {
             caller: None,
             answers: Vec::new(),
             early: Vec::new(),
+            last_heard: now,
+            check_sent: None,
         };
         d.probe(now);
         d
@@ -168,6 +177,8 @@ impl Device {
     /// (Re-)run the set-up: after the device was (re)opened.
     pub fn probe(&mut self, now: Instant) {
         self.reader.clear();
+        self.check_sent = None;
+        self.last_heard = now;
         self.identity = Identity::default();
         self.answers.clear();
         // A CAN and a CR end whatever the modem was doing (data, a half
@@ -206,6 +217,7 @@ impl Device {
         if !matches!(self.state, State::Idle) {
             return false;
         }
+        self.check_sent = None;
         self.out
             .extend_from_slice(&codec::command(&format!("DT{dial_string}")));
         self.state = State::Dialling { since: now };
@@ -217,6 +229,7 @@ impl Device {
         if !matches!(self.state, State::Ringing { .. }) {
             return false;
         }
+        self.check_sent = None;
         self.out.extend_from_slice(&codec::command("A"));
         self.state = State::Answering { since: now };
         true
@@ -297,6 +310,17 @@ impl Device {
                 c.handle_timeout(now);
                 self.after_fax(now);
             }
+            State::Idle => match self.check_sent {
+                Some(t) if late(&t, SETUP_TIMEOUT) => {
+                    self.check_sent = None;
+                    self.fail("the modem does not answer AT".into(), now)
+                }
+                None if late(&self.last_heard, HEALTH_EVERY) => {
+                    self.out.extend_from_slice(&codec::command(""));
+                    self.check_sent = Some(now);
+                }
+                _ => {}
+            },
             _ => {}
         }
     }
@@ -369,6 +393,13 @@ impl Device {
     }
 
     fn input(&mut self, input: DceInput, now: Instant) {
+        // Result codes show the modem is alive; text that is none (noise,
+        // a babbling device) does not.
+        if let DceInput::Line(l) = &input {
+            if !matches!(l, DceLine::Info(_)) {
+                self.last_heard = now;
+            }
+        }
         let DceInput::Line(line) = input else {
             if matches!(input, DceInput::Overlong) && !matches!(self.state, State::HangingUp { .. })
             {
@@ -382,6 +413,7 @@ impl Device {
                 self.setup_line(step, line, now);
             }
             State::Idle | State::Ringing { .. } => match line {
+                DceLine::Ok | DceLine::Error => self.check_sent = None,
                 DceLine::CallerId { field, value } if field == "NMBR" => {
                     self.caller = Some(value).filter(|v| !v.is_empty() && v != "O" && v != "P")
                 }

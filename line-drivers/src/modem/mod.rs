@@ -195,7 +195,8 @@ impl ModemLine {
     }
 
     fn out_of_service(&mut self, reason: String, now: Instant) {
-        if !matches!(self.state, ModemLineState::OutOfService { .. }) {
+        // Counted once per outage (failed re-probes are the same one).
+        if self.state == ModemLineState::InService {
             self.outages += 1;
         }
         self.port = None;
