@@ -357,11 +357,13 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
     // the control socket's requests.
     let (control_tx, control_rx) = mpsc::channel::<MediaControl>();
     let calls = Arc::new(AtomicUsize::new(0));
-    let metrics = Arc::new(crate::metrics::Metrics::new(
-        store.clone(),
-        dead_letter_dir.clone(),
-        &setup.lines,
-    ));
+    let modem_names: Vec<String> = (setup.options.modems.iter())
+        .map(|m| m.line.name.clone())
+        .collect();
+    let metrics = Arc::new(
+        crate::metrics::Metrics::new(store.clone(), dead_letter_dir.clone(), &setup.lines)
+            .with_modems(&modem_names),
+    );
     // The SMTP port first: a port in use stops the start before anything
     // runs. Nobody is answered until the media loop runs (below).
     let listener = tokio::net::TcpListener::bind(setup.smtp_listen)
@@ -710,6 +712,7 @@ fn media_shell(
             crate::ulog!(Info, "calls", "{busy} call(s) in progress");
         }
         metrics.set_lines_busy(ml.lines_busy());
+        metrics.set_modems(ml.modems_in_service().map(|(_, up)| up));
         ControlFlow::Continue(())
     }
 }

@@ -31,8 +31,9 @@ use kernel::numbering::NumberingPlan;
 use kernel::routing::Router;
 use kernel::runner::{InboundConfig, LineSpec, Runner, RunnerConfig};
 use kernel::store::{Store, StoreError};
-use line_drivers::modem::{ModemSpec, SharedModemLine};
+use line_drivers::modem::{ModemLineState, ModemSpec, SharedModemLine};
 use line_drivers::sip::{SipTrunk, SipTrunkConfig};
+use line_drivers::Line;
 
 use crate::daemon::StartError;
 use crate::simnet::{MediaRequest, SimNet};
@@ -102,8 +103,9 @@ pub struct MediaLoop {
     sip: Vec<RunningTrunk>,
     /// Trunks of a reload waiting for the trunk of the same name to end.
     sip_pending: Vec<SipTrunkConfig>,
-    /// The modem lines, ticked before the runner.
-    modems: Vec<SharedModemLine>,
+    /// The modem lines, ticked before the runner, with the state each
+    /// had at the last tick (a change is logged).
+    modems: Vec<(SharedModemLine, ModemLineState)>,
     data_dir: PathBuf,
     /// The forms of the site's base number (the simulated caller's
     /// `--to`).
@@ -158,7 +160,7 @@ impl MediaLoop {
         if let Some(rt) = &c.runtime {
             for spec in &c.modems {
                 let line = SharedModemLine::new(spec.open(rt.clone(), media_now));
-                modems.push(line.clone());
+                modems.push((line.clone(), ModemLineState::Probing));
                 lines.push(LineSpec {
                     line: Box::new(line),
                     group: spec.group.clone(),
@@ -230,8 +232,13 @@ impl MediaLoop {
         for t in &self.sip {
             t.trunk.tick(now);
         }
-        for m in &self.modems {
+        for (m, seen) in &mut self.modems {
             m.tick(now);
+            let state = m.with(|l| l.state().clone());
+            if state != *seen {
+                log_modem(m, &state);
+                *seen = state;
+            }
         }
         let r = self.runner.tick(now, wall);
         self.hand_over();
@@ -242,6 +249,11 @@ impl MediaLoop {
         for h in self.runner.take_handoffs() {
             (self.handoff)(h.id());
         }
+    }
+
+    /// Each modem line's name and whether it is in service (metrics).
+    pub fn modems_in_service(&self) -> impl Iterator<Item = (String, bool)> + '_ {
+        (self.modems.iter()).map(|(m, s)| (m.id().to_string(), *s == ModemLineState::InService))
     }
 
     /// Calls in progress on our lines.
@@ -381,4 +393,31 @@ fn trunk_lines(t: &SipTrunk) -> Vec<LineSpec> {
             group: format!("trunk:{name}"),
         })
         .collect()
+}
+
+/// A modem line came into service or went out of it.
+fn log_modem(m: &SharedModemLine, state: &ModemLineState) {
+    match state {
+        ModemLineState::InService => m.with(|l| {
+            let id = l.identity();
+            crate::ulog!(
+                Notice,
+                "modem-in-service",
+                "line {} in service: {} {} {}, quirks: {}",
+                l.id(),
+                id.manufacturer,
+                id.model,
+                id.revision,
+                l.quirks().name
+            )
+        }),
+        ModemLineState::OutOfService { reason } => crate::ulog!(
+            Warning,
+            "modem-out-of-service",
+            "line {} out of service: {reason} (probed again every {} s)",
+            m.id(),
+            line_drivers::modem::REPROBE_EVERY.as_secs()
+        ),
+        ModemLineState::Probing => {}
+    }
 }

@@ -46,6 +46,8 @@ pub struct Metrics {
     store: Store,
     dead_letter_dir: PathBuf,
     lines: Vec<(String, AtomicBool)>,
+    /// Modem lines (`[[modem]]`): in service or not.
+    modems: Vec<(String, AtomicBool)>,
     /// Per bucket (not cumulative), the last one is +Inf.
     lateness_buckets: [AtomicU64; LATENESS_BUCKETS_US.len() + 1],
     lateness_sum_us: AtomicU64,
@@ -76,6 +78,7 @@ impl Metrics {
                 .iter()
                 .map(|l| (l.clone(), AtomicBool::new(false)))
                 .collect(),
+            modems: Vec::new(),
             lateness_buckets: Default::default(),
             lateness_sum_us: AtomicU64::new(0),
             lateness_max_us: AtomicU64::new(0),
@@ -103,6 +106,21 @@ impl Metrics {
     /// Whether a call is on each line, in the order given to [`Metrics::new`].
     pub fn set_lines_busy(&self, busy: impl Iterator<Item = bool>) {
         for ((_, flag), b) in self.lines.iter().zip(busy) {
+            flag.store(b, Ordering::Relaxed);
+        }
+    }
+
+    /// The modem lines' names, in the order [`Metrics::set_modems`] gives.
+    pub fn with_modems(mut self, names: &[String]) -> Metrics {
+        self.modems = (names.iter())
+            .map(|n| (n.clone(), AtomicBool::new(false)))
+            .collect();
+        self
+    }
+
+    /// Whether each modem line is in service.
+    pub fn set_modems(&self, in_service: impl Iterator<Item = bool>) {
+        for ((_, flag), b) in self.modems.iter().zip(in_service) {
             flag.store(b, Ordering::Relaxed);
         }
     }
@@ -255,6 +273,22 @@ impl Metrics {
                 escape_label(line),
                 u8::from(busy.load(Ordering::Relaxed))
             );
+        }
+        if !self.modems.is_empty() {
+            head(
+                &mut o,
+                "ums_modem_in_service",
+                "gauge",
+                "Modem lines: 1 in service, 0 out of service (or being probed).",
+            );
+            for (line, up) in &self.modems {
+                let _ = writeln!(
+                    o,
+                    "ums_modem_in_service{{line=\"{}\"}} {}",
+                    escape_label(line),
+                    u8::from(up.load(Ordering::Relaxed))
+                );
+            }
         }
         head(
             &mut o,

@@ -75,6 +75,26 @@ pub fn check_config(file: &Path) -> ExitCode {
                     }
                 );
             }
+            for m in &c.modems {
+                println!(
+                    "  modem {}: {} at {} bit/s ({}), answers {} after {} rings, group {}{}",
+                    m.name,
+                    m.device.display(),
+                    m.speed,
+                    match m.flow_control {
+                        crate::config::schema::FlowControlConf::RtsCts => "RTS/CTS",
+                        crate::config::schema::FlowControlConf::None => "no flow control",
+                    },
+                    m.number,
+                    m.rings,
+                    m.group,
+                    if m.quirks.is_some() {
+                        ", quirks set by hand"
+                    } else {
+                        ""
+                    }
+                );
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {

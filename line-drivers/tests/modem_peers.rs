@@ -281,6 +281,8 @@ fn efax_sends_to_ums() {
         "{:?}",
         end.line.state()
     );
+    // Our set-up reset modem B (ATZ): it refuses calls for 5 s.
+    std::thread::sleep(iaxmodem::BUSY_OUT_AFTER_RESET);
     // Two single-page TIFF-G3 files made by Ghostscript, as efax wants them.
     let ps = dir.path().join("doc.ps");
     std::fs::write(
@@ -330,6 +332,11 @@ fn efax_sends_to_ums() {
     assert_eq!(out.received_pages.len(), 2, "{out:?}");
     assert_eq!(out.remote_ident.as_deref(), Some("+1 555 0001"));
     assert_eq!(end.number.as_deref(), Some("4930100"));
+    // iaxmodem A's caller id (its cidnumber) came with the RING.
+    assert_eq!(
+        end.caller.as_deref(),
+        Some(pair.ports[0].to_string().as_str())
+    );
     assert_eq!(tiff_pages(&rx), vec![2156, 2156]);
     let status = sender.0.wait().expect("efax exits");
     assert!(
@@ -337,4 +344,135 @@ fn efax_sends_to_ums() {
         "efax: {}",
         std::fs::read_to_string(&log).unwrap_or_default()
     );
+}
+
+/// A private HylaFAX spool for `devices` (tests/peers/fax/hylafax-spool.sh).
+fn hylafax_spool(dir: &Path, devices: &[&Path]) -> PathBuf {
+    let hf = dir.join("hf");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/peers/fax/hylafax-spool.sh");
+    let status = Command::new("bash")
+        .arg(script)
+        .arg(&hf)
+        .args(devices)
+        .status()
+        .expect("hylafax-spool.sh");
+    assert!(status.success(), "hylafax-spool.sh failed");
+    hf
+}
+
+/// HylaFAX's name for a device: its path with `/` as `_`.
+fn devid(device: &Path) -> String {
+    device.display().to_string().replace('/', "_")
+}
+
+/// faxgetty on `device`, idle and ready (it answers calls as a receiver).
+fn faxgetty(hf: &Path, device: &Path) -> Proc {
+    let out = std::fs::File::create(hf.join(format!("faxgetty{}.out", devid(device)))).unwrap();
+    let child = Command::new("faxgetty")
+        .arg("-q")
+        .arg(hf)
+        .arg(device)
+        .stdin(Stdio::null())
+        .stdout(out.try_clone().unwrap())
+        .stderr(out)
+        .spawn()
+        .expect("faxgetty");
+    let status = hf.join("status").join(devid(device));
+    assert!(
+        wait_for_text(&status, "Running and idle", Duration::from_secs(20)),
+        "faxgetty on {device:?} not ready"
+    );
+    Proc(child)
+}
+
+/// libtiff's own comparison of two files' pixels (tags ignored).
+fn same_pixels(a: &Path, b: &Path) -> Result<(), String> {
+    let out = Command::new("tiffcmp")
+        .arg("-t")
+        .arg(a)
+        .arg(b)
+        .output()
+        .expect("tiffcmp");
+    if out.status.success() && out.stdout.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "tiffcmp: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+fn ums_sends_to_hylafax(n: u32, res: Resolution, ports: [u16; 2]) {
+    if skip() {
+        return;
+    }
+    let dir = Scratch::new("modem-hylafax-rx");
+    let pair = IaxPair::start(ports, "uucp:uucp");
+    let hf = hylafax_spool(dir.path(), &[&pair.devices[1]]);
+    let _getty = faxgetty(&hf, &pair.devices[1]);
+    // faxgetty reset modem B (ATZ): it refuses calls for 5 s.
+    std::thread::sleep(iaxmodem::BUSY_OUT_AFTER_RESET);
+    let rt = runtime();
+    let mut end = FaxEnd::new(our_line(&rt, &pair.devices[0]));
+    assert!(
+        run(&mut end, Duration::from_secs(10), |e| *e.line.state()
+            == ModemLineState::InService),
+        "{:?}",
+        end.line.state()
+    );
+    let (src, source) = pages(dir.path(), n, res);
+    let options = FaxOptions {
+        ident: "+49 30 100".into(),
+        ..Default::default()
+    };
+    let t0 = wall();
+    end.dial(
+        &pair.ports[1].to_string(),
+        FaxRole::Send(source),
+        options,
+        t0,
+    );
+    let ended = run(&mut end, Duration::from_secs(90 + 60 * u64::from(n)), |e| {
+        e.end.is_some()
+    });
+    assert!(ended, "no end: {:?}", end.events);
+    let out = end
+        .outcome()
+        .unwrap_or_else(|| panic!("{:?}", end.end))
+        .clone();
+    eprintln!("call {:.1} s: {out:?}", (wall() - t0).as_secs_f64());
+    assert!(out.success, "{out:?}");
+    assert_eq!(out.pages_confirmed, n);
+    assert_eq!(out.remote_ident.as_deref(), Some("HylaFAX-1"));
+    // HylaFAX logs the call and keeps the fax in recvq.
+    let xfer = hf.join("log/xferfaxlog");
+    assert!(
+        wait_for_text(&xfer, "\tRECV\t", Duration::from_secs(20)),
+        "no RECV in xferfaxlog"
+    );
+    let got: Vec<PathBuf> = std::fs::read_dir(hf.join("recvq"))
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "tif"))
+        .collect();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(
+        tiff_pages(&got[0]),
+        src.iter().map(|p| p.rows).collect::<Vec<_>>(),
+        "rows of HylaFAX's pages"
+    );
+    // Without ECM on a clean line: every row as we sent it.
+    same_pixels(&dir.path().join("tx.tif"), &got[0]).unwrap();
+}
+
+#[test]
+fn ums_sends_one_fine_page_to_hylafax() {
+    ums_sends_to_hylafax(1, Resolution::Fine, [4575, 4576]);
+}
+
+#[test]
+fn ums_sends_three_standard_pages_to_hylafax() {
+    ums_sends_to_hylafax(3, Resolution::Standard, [4577, 4578]);
 }

@@ -967,6 +967,13 @@ impl Loaded {
                 ));
             }
             if let Some(q) = &m.quirks {
+                let cid = q.caller_id.as_deref();
+                if cid.is_some_and(|c| !["", "+VCID=1", "#CID=1"].contains(&c)) {
+                    return Err((
+                        path(&["modem", &n, "quirks", "caller_id"]),
+                        "caller_id is \"+VCID=1\", \"#CID=1\" or \"\" (none)".into(),
+                    ));
+                }
                 if q.reset.as_deref().is_some_and(|r| r != "Z" && r != "&F") {
                     return Err((
                         path(&["modem", &n, "quirks", "reset"]),

@@ -9,6 +9,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+/// How long an iaxmodem refuses calls after its DTE reset it (`ATZ` hangs
+/// up, and a hang-up busies the line out for 5 s: the caller gets NO
+/// DIALTONE). A test waits this long after the receiving side's set-up.
+pub const BUSY_OUT_AFTER_RESET: Duration = Duration::from_secs(6);
+
 /// A running pair; dropping it stops both modems (only the processes it
 /// started).
 pub struct IaxPair {
