@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use fax_t30::page::{BilevelPage, PaperSize, Resolution};
 use fax_t30::soft_modem::{CallEvent, ModemControl, SoftModem};
-use fax_t30::{Document, FaxOptions, FaxSession, PageSource, Transport};
+use fax_t30::{Document, FaxEvent, FaxOptions, FaxSession, PageSource, Transport};
 use line_drivers::modem::{ModemLine, ModemLineConfig, ModemLineState, ModemPort};
 use line_drivers::{FaxRole, HangupCause, Line, SimClock};
 use sip_common::FaxEnd;
@@ -58,6 +58,9 @@ struct Pstn {
     unplugged: bool,
     /// Times the line opened the device.
     opened: u32,
+    /// The far end hangs up 3 s into this page.
+    cut_at_page: Option<u32>,
+    cut_at: Option<Instant>,
 }
 
 impl Pstn {
@@ -76,6 +79,8 @@ impl Pstn {
             garbage: false,
             unplugged: false,
             opened: 0,
+            cut_at_page: None,
+            cut_at: None,
         }))
     }
 
@@ -163,7 +168,19 @@ impl Pstn {
         if let Some(f) = self.fax.as_mut() {
             if !f.is_finished() {
                 f.handle_audio(&audio);
-                if f.is_finished() {
+                let page_starts = std::iter::from_fn(|| f.poll_event()).any(|e| {
+                    matches!(e, FaxEvent::PageStarted { page } if Some(page) == self.cut_at_page)
+                });
+                if page_starts {
+                    self.cut_at = Some(now + Duration::from_secs(3));
+                }
+                if self.cut_at.is_some_and(|t| t <= now) {
+                    self.cut_at = None;
+                    // The far end hangs up in the middle of the page.
+                    f.handle_hangup();
+                    self.in_call = false;
+                    self.modem.call_event(CallEvent::Hangup);
+                } else if f.is_finished() {
                     // The far machine hangs up when T.30 is done.
                     self.modem.call_event(CallEvent::Hangup);
                 }
@@ -515,4 +532,49 @@ fn a_modem_that_dies_in_a_call_ends_it_as_out_of_order() {
     assert_eq!(b.end.remote_cause, Some(HangupCause::NetworkOutOfOrder));
     let out = b.end.outcome().expect("T.30 ran");
     assert!(!out.success && out.pages_confirmed == 0, "{out:?}");
+}
+
+#[test]
+fn a_receiver_that_hangs_up_in_page_3_of_5_confirmed_2() {
+    let dir = test_kit::Scratch::new("modem-t31-cut-tx");
+    let mut b = Bench::new(Far::Receiver(dir.path().join("far.tif")));
+    b.pstn.borrow_mut().cut_at_page = Some(3);
+    let now = b.clock.now();
+    b.end.dial(
+        "4930200",
+        FaxRole::Send(pages(dir.path(), 5, Resolution::Standard)),
+        FaxOptions::default(),
+        now,
+    );
+    assert!(b.run_until(Duration::from_secs(300), |b| b.end.end.is_some()));
+    let out = b.end.outcome().expect("T.30 ran").clone();
+    assert!(!out.success, "{out:?}");
+    // The sender reports the pages confirmed: the job goes on from page 3.
+    assert_eq!(out.pages_confirmed, 2, "{out:?}");
+    assert!(b.end.page_started(3) && !b.end.page_started(4));
+    // The line is fine and takes the next call.
+    assert!(b.run_until(Duration::from_secs(15), |b| b.end.line.is_available()));
+}
+
+#[test]
+fn a_sender_that_hangs_up_in_page_3_of_5_leaves_pages_1_and_2() {
+    let dir = test_kit::Scratch::new("modem-t31-cut-rx");
+    let source = pages(dir.path(), 5, Resolution::Standard);
+    let mut b = Bench::new(Far::Sender(source));
+    b.pstn.borrow_mut().cut_at_page = Some(3);
+    let rx = dir.path().join("rx.tif");
+    b.end.answer_with = Some((FaxRole::Receive { file: rx.clone() }, FaxOptions::default()));
+    let now = b.clock.now();
+    b.pstn.borrow_mut().ring(now, "4930999");
+    assert!(b.run_until(Duration::from_secs(300), |b| b.end.end.is_some()));
+    let out = b.end.outcome().expect("T.30 ran").clone();
+    assert!(!out.success, "{out:?}");
+    let whole: Vec<u32> = (out.received_pages.iter())
+        .filter(|p| !p.partial)
+        .map(|p| p.number)
+        .collect();
+    assert_eq!(whole, vec![1, 2], "{out:?}");
+    let kept = fax_t30::tiff::read_tiff_file(&rx).expect("pages 1-2 kept");
+    assert!(kept.len() >= 2, "{} pages in the file", kept.len());
+    assert!(b.run_until(Duration::from_secs(15), |b| b.end.line.is_available()));
 }

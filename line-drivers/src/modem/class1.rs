@@ -107,6 +107,10 @@ pub struct Class1 {
     data_bps: u32,
     /// When the last receive ended (the turn-round silence counts from it).
     last_rx_end: Option<Instant>,
+    /// ERRORs to +F commands since the last CONNECT.
+    errors_in_row: u32,
+    /// The call is gone (see [`Class1::is_call_lost`]).
+    call_lost: bool,
     /// Frames and data blocks exchanged (for logs and tests).
     pub stats: Class1Stats,
 }
@@ -142,6 +146,8 @@ impl Class1 {
             done: false,
             data_bps: 0,
             last_rx_end: None,
+            errors_in_row: 0,
+            call_lost: false,
             stats: Class1Stats::default(),
         }
     }
@@ -231,6 +237,13 @@ impl Class1 {
     /// The modem broke the protocol or stopped answering.
     pub fn fault(&self) -> Option<&Class1Fault> {
         self.fault.as_ref()
+    }
+
+    /// The modem dropped the call (the far end hung up): ERROR to every
+    /// +F command, or NO CARRIER while we send. T.30 is told by the
+    /// line's hang-up.
+    pub fn is_call_lost(&self) -> bool {
+        self.call_lost
     }
 
     /// T.30 is done and the modem in command state: the call may be hung up.
@@ -518,6 +531,19 @@ impl Class1 {
     }
 
     fn line(&mut self, line: DceLine, now: Instant) {
+        // ERROR to +F commands, again and again, or NO CARRIER while we
+        // send: the modem is on hook, the far end hung up.
+        match (&self.dce, &line) {
+            (_, DceLine::Connect) => self.errors_in_row = 0,
+            (Dce::AwaitRx { .. } | Dce::AwaitTx { .. }, DceLine::Error) => {
+                self.errors_in_row += 1;
+                if self.errors_in_row >= 3 {
+                    self.call_lost = true;
+                }
+            }
+            (Dce::TxHdlc | Dce::TxData { .. }, DceLine::NoCarrier) => self.call_lost = true,
+            _ => {}
+        }
         match (std::mem::replace(&mut self.dce, Dce::Idle), line) {
             // Unsolicited noise between commands: caller ID, RING echoes.
             (dce, DceLine::Ring | DceLine::CallerId { .. } | DceLine::Info(_)) => self.dce = dce,

@@ -374,6 +374,9 @@ impl Device {
         }
         if let Some(fault) = c.fault().cloned() {
             self.fail(format!("Class 1: {}", fault.0), now);
+        } else if c.is_call_lost() {
+            // The far end hung up (a remote hang-up is normal clearing).
+            self.start_hangup(Some(HangupCause::NormalClearing), now);
         } else if c.is_done() {
             self.start_hangup(None, now);
         }
