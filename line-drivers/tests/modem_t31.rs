@@ -9,262 +9,16 @@
 mod sip_common;
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
-use std::io;
 use std::path::Path;
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use fax_t30::page::{BilevelPage, PaperSize, Resolution};
-use fax_t30::soft_modem::{CallEvent, ModemControl, SoftModem};
-use fax_t30::{Document, FaxEvent, FaxOptions, FaxSession, PageSource, Transport};
-use line_drivers::modem::{ModemLine, ModemLineConfig, ModemLineState, ModemPort};
+use fax_t30::{FaxOptions, FaxSession, PageSource};
+use line_drivers::modem::soft::{self, Far, Pstn};
+use line_drivers::modem::{ModemLine, ModemLineConfig, ModemLineState};
 use line_drivers::{FaxRole, HangupCause, Line, SimClock};
 use sip_common::FaxEnd;
-
-/// What the far end of the phone line is.
-enum Far {
-    /// A fax machine that answers and receives into the file.
-    Receiver(std::path::PathBuf),
-    /// A fax machine that calls us and sends the document.
-    Sender(PageSource),
-    /// The line is busy.
-    Busy,
-    /// Nobody answers.
-    NoAnswer,
-}
-
-/// The modem and the phone line behind it.
-struct Pstn {
-    modem: SoftModem,
-    far: Far,
-    /// The far fax machine, once the call is up.
-    fax: Option<FaxSession>,
-    /// Octets from our driver not yet taken by the modem (it takes what
-    /// fits its buffer, like a pty with flow control).
-    to_modem: VecDeque<u8>,
-    dialled: Option<String>,
-    answer_at: Option<Instant>,
-    next_ring: Option<Instant>,
-    /// The modem hung up (ATH, or the end of the call).
-    hung_up: bool,
-    /// The modem went silent (a test cuts it off).
-    dead: bool,
-    /// Off hook: audio flows (iaxmodem feeds its t31 only in a call).
-    in_call: bool,
-    /// The device sends noise instead of answers.
-    garbage: bool,
-    /// The device is gone (USB unplugged): reads fail, it cannot be opened.
-    unplugged: bool,
-    /// Times the line opened the device.
-    opened: u32,
-    /// The far end hangs up 3 s into this page.
-    cut_at_page: Option<u32>,
-    cut_at: Option<Instant>,
-}
-
-impl Pstn {
-    fn new(far: Far) -> Rc<RefCell<Pstn>> {
-        Rc::new(RefCell::new(Pstn {
-            modem: SoftModem::new().expect("t31"),
-            far,
-            fax: None,
-            to_modem: VecDeque::new(),
-            dialled: None,
-            answer_at: None,
-            next_ring: None,
-            hung_up: false,
-            dead: false,
-            in_call: false,
-            garbage: false,
-            unplugged: false,
-            opened: 0,
-            cut_at_page: None,
-            cut_at: None,
-        }))
-    }
-
-    fn far_session(&self, role: bool) -> FaxSession {
-        let options = FaxOptions {
-            calling_party: role,
-            ecm: true,
-            ident: "FAR END".into(),
-            ..Default::default()
-        };
-        let document = match &self.far {
-            Far::Receiver(file) => Document::Receive(file.clone()),
-            Far::Sender(source) => Document::Send(source.clone()),
-            _ => unreachable!(),
-        };
-        FaxSession::new(&options, Transport::Audio, document).expect("far session")
-    }
-
-    fn tick(&mut self, now: Instant) {
-        if self.dead {
-            self.to_modem.clear();
-            return;
-        }
-        let n = self.modem.free_space().min(self.to_modem.len());
-        let bytes: Vec<u8> = self.to_modem.drain(..n).collect();
-        self.modem.write(&bytes);
-        while let Some(c) = self.modem.poll_control() {
-            match c {
-                ModemControl::Call(number) => {
-                    self.in_call = true;
-                    self.dialled = Some(number);
-                    match self.far {
-                        Far::Receiver(_) => self.answer_at = Some(now + Duration::from_secs(3)),
-                        Far::Busy => self.modem.call_event(CallEvent::Busy),
-                        _ => {}
-                    }
-                }
-                ModemControl::Answer => {
-                    self.in_call = true;
-                    self.next_ring = None;
-                    self.modem.call_event(CallEvent::Answered);
-                    self.fax = Some(self.far_session(true));
-                }
-                ModemControl::Hangup | ModemControl::OnHook => {
-                    self.in_call = false;
-                    self.hung_up = true;
-                    if let Some(f) = self.fax.as_mut() {
-                        f.handle_hangup();
-                    }
-                    self.next_ring = None;
-                }
-                ModemControl::OffHook => {}
-            }
-        }
-        if self.answer_at.is_some_and(|t| t <= now) {
-            self.answer_at = None;
-            self.modem.call_event(CallEvent::Connected);
-            self.fax = Some(self.far_session(false));
-        }
-        if self.dialled.is_some() && matches!(self.far, Far::NoAnswer) {
-            // The network gives up after 60 s of ringing.
-            if self.answer_at.is_none() {
-                self.answer_at = Some(now + Duration::from_secs(3600));
-                self.next_ring = Some(now + Duration::from_secs(60));
-            }
-            if self.next_ring.is_some_and(|t| t <= now) {
-                self.next_ring = None;
-                self.answer_at = None;
-                self.dialled = None;
-                self.modem.call_event(CallEvent::NoAnswer);
-            }
-        } else if self.next_ring.is_some_and(|t| t <= now) {
-            self.modem.call_event(CallEvent::Alerting);
-            self.next_ring = Some(now + Duration::from_secs(5));
-        }
-        if !self.in_call {
-            return;
-        }
-        let far_audio = match self.fax.as_mut() {
-            Some(f) if !f.is_finished() => f.poll_audio(),
-            _ => [0; fax_t30::media::FRAME_SAMPLES],
-        };
-        self.modem.rx_audio(&far_audio);
-        let audio = self.modem.tx_audio();
-        if let Some(f) = self.fax.as_mut() {
-            if !f.is_finished() {
-                f.handle_audio(&audio);
-                let page_starts = std::iter::from_fn(|| f.poll_event()).any(|e| {
-                    matches!(e, FaxEvent::PageStarted { page } if Some(page) == self.cut_at_page)
-                });
-                if page_starts {
-                    self.cut_at = Some(now + Duration::from_secs(3));
-                }
-                if self.cut_at.is_some_and(|t| t <= now) {
-                    self.cut_at = None;
-                    // The far end hangs up in the middle of the page.
-                    f.handle_hangup();
-                    self.in_call = false;
-                    self.modem.call_event(CallEvent::Hangup);
-                } else if f.is_finished() {
-                    // The far machine hangs up when T.30 is done.
-                    self.modem.call_event(CallEvent::Hangup);
-                }
-            }
-        }
-    }
-
-    /// A caller rings: RING now and every 5 s, with caller ID.
-    fn ring(&mut self, now: Instant, caller: &str) {
-        self.modem.set_call_info(&[("NMBR", caller)]);
-        self.next_ring = Some(now);
-    }
-}
-
-/// With `UMS_MODEM_TRACE` set, print what passes the port.
-fn trace(dir: &str, bytes: &[u8]) {
-    if !bytes.is_empty() && std::env::var_os("UMS_MODEM_TRACE").is_some() {
-        let shown: String = bytes
-            .iter()
-            .take(48)
-            .map(|&b| match b {
-                b' '..=b'~' => (b as char).to_string(),
-                b'\r' => "\\r".into(),
-                b'\n' => "\\n".into(),
-                _ => format!("<{b:02x}>"),
-            })
-            .collect();
-        eprintln!(
-            "{dir} {shown}{}",
-            if bytes.len() > 48 {
-                format!(" …({})", bytes.len())
-            } else {
-                String::new()
-            }
-        );
-    }
-}
-
-struct SoftPort(Rc<RefCell<Pstn>>);
-
-impl ModemPort for SoftPort {
-    fn read_available(&mut self, into: &mut Vec<u8>) -> io::Result<()> {
-        let mut p = self.0.borrow_mut();
-        if p.unplugged {
-            return Err(io::Error::from(io::ErrorKind::BrokenPipe));
-        }
-        if p.garbage {
-            let _ = p.modem.take_output();
-            into.extend((0..40u8).map(|i| i.wrapping_mul(37) | 0x80));
-            return Ok(());
-        }
-        if p.dead {
-            return Ok(());
-        }
-        let got = p.modem.take_output();
-        trace("<-", &got);
-        into.extend(got);
-        Ok(())
-    }
-
-    fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
-        trace("->", bytes);
-        self.0.borrow_mut().to_modem.extend(bytes);
-        Ok(())
-    }
-}
-
-fn line(pstn: &Rc<RefCell<Pstn>>, now: Instant) -> ModemLine {
-    let p = pstn.clone();
-    let cfg = ModemLineConfig {
-        name: "modem/t31".into(),
-        number: "4930100".into(),
-        rings: 2,
-        quirks: None,
-    };
-    let opener = move || {
-        if p.borrow().unplugged {
-            return Err(io::Error::from(io::ErrorKind::NotFound));
-        }
-        p.borrow_mut().opened += 1;
-        Ok(Box::new(SoftPort(p.clone())) as Box<dyn ModemPort>)
-    };
-    ModemLine::open(cfg, Box::new(opener), now)
-}
 
 fn pages(dir: &Path, n: u32, res: Resolution) -> PageSource {
     let pages = (0..n)
@@ -293,7 +47,14 @@ impl Bench {
     fn new(far: Far) -> Bench {
         let clock = SimClock::new(test_kit::origin());
         let pstn = Pstn::new(far);
-        let line = line(&pstn, clock.now());
+        pstn.borrow_mut().trace = std::env::var_os("UMS_MODEM_TRACE").is_some();
+        let cfg = ModemLineConfig {
+            name: "modem/t31".into(),
+            number: "4930100".into(),
+            rings: 2,
+            quirks: None,
+        };
+        let line = soft::line(&pstn, cfg, clock.now());
         let mut b = Bench {
             clock,
             pstn,

@@ -571,11 +571,11 @@ impl Class1 {
             // message, or a new DCS after a failed TCF): it says so itself.
             (Dce::RxDataEnd, l) if l.is_final() => {
                 self.last_rx_end = Some(now);
-                self.rx_want = None;
+                self.stop_fast_listening();
             }
             (Dce::RxData, l) if l.is_final() => {
                 self.last_rx_end = Some(now);
-                self.rx_want = None;
+                self.stop_fast_listening();
                 self.report(ModemReport::ImageStatus(SignalStatus::CarrierDown));
             }
             (Dce::RxFrame { .. } | Dce::RxFrameEnd { .. }, l) if l.is_final() => {
@@ -638,6 +638,15 @@ impl Class1 {
                 // (or not in the state we think).
                 self.protocol_fault(format!("unexpected {other:?} while in {dce:?}"));
             }
+        }
+    }
+
+    /// The high-speed carrier ended: no `+FRM` again by itself. (A V.21
+    /// receive T.30 asked for meanwhile, seeing the end of the page in
+    /// the data, stays.)
+    fn stop_fast_listening(&mut self) {
+        if matches!(self.rx_want, Some(RxMode::Fast { .. })) {
+            self.rx_want = None;
         }
     }
 

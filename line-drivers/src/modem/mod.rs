@@ -26,6 +26,7 @@ pub mod codec;
 pub mod device;
 pub mod quirks;
 pub mod serial;
+pub mod soft;
 
 use std::collections::VecDeque;
 use std::io;
