@@ -481,3 +481,155 @@ fn ums_sends_one_fine_page_to_hylafax() {
 fn ums_sends_three_standard_pages_to_hylafax() {
     ums_sends_to_hylafax(3, Resolution::Standard, [4577, 4578]);
 }
+
+/// CPU seconds (user + system) of process `pid` and its reaped children.
+fn cpu_of(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the ")" of the command name: utime is 14th overall.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0.0))
+        .collect();
+    let ticks = 100.0; // USER_HZ
+    f.get(11..15).map_or(0.0, |v| v.iter().sum::<f64>() / ticks)
+}
+
+/// Our own CPU seconds (this test process: the line, its port task and T.30).
+fn own_cpu() -> f64 {
+    cpu_of(std::process::id())
+}
+
+/// The pid of the iaxmodem running `modem{name}.cfg` of `pair`.
+fn iaxmodem_pid(pair: &IaxPair, name: &str) -> u32 {
+    let cfg = format!("{}/modem{name}.cfg", pair.dir().display());
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        if String::from_utf8_lossy(&cmd).contains(&cfg) {
+            return pid;
+        }
+    }
+    panic!("no iaxmodem for {cfg}");
+}
+
+/// The benchmark of docs/benchmarks.md ("Class 1 modems"): the same 3-page
+/// fax over the same iaxmodem pair, ums → HylaFAX, then HylaFAX → HylaFAX;
+/// call duration and CPU per call. `cargo nextest run -p line-drivers
+/// --test modem_peers bench_against_hylafax --run-ignored only --no-capture`.
+#[test]
+#[ignore = "benchmark, about 4 minutes"]
+fn bench_against_hylafax() {
+    if skip() {
+        return;
+    }
+    let dir = Scratch::new("modem-bench");
+    let pair = IaxPair::start([4581, 4582], "uucp:uucp");
+    let hf = hylafax_spool(dir.path(), &[&pair.devices[0], &pair.devices[1]]);
+    let _getty_b = faxgetty(&hf, &pair.devices[1]);
+    std::thread::sleep(iaxmodem::BUSY_OUT_AFTER_RESET);
+    let iax_a = iaxmodem_pid(&pair, "A");
+
+    // ums → HylaFAX.
+    let (_, source) = pages(dir.path(), 3, Resolution::Standard);
+    let ours = {
+        let rt = runtime();
+        let mut end = FaxEnd::new(our_line(&rt, &pair.devices[0]));
+        assert!(run(&mut end, Duration::from_secs(10), |e| *e.line.state()
+            == ModemLineState::InService));
+        let (cpu0, iax0, t0) = (own_cpu(), cpu_of(iax_a), wall());
+        end.dial(
+            &pair.ports[1].to_string(),
+            FaxRole::Send(source),
+            FaxOptions::default(),
+            t0,
+        );
+        assert!(run(&mut end, Duration::from_secs(400), |e| e.end.is_some()));
+        let secs = (wall() - t0).as_secs_f64();
+        let out = end.outcome().expect("T.30 ran").clone();
+        assert!(out.success && out.pages_confirmed == 3, "{out:?}");
+        assert!(run(&mut end, Duration::from_secs(10), |e| e
+            .line
+            .is_available()));
+        (secs, own_cpu() - cpu0, cpu_of(iax_a) - iax0)
+    };
+    std::thread::sleep(iaxmodem::BUSY_OUT_AFTER_RESET);
+
+    // HylaFAX → HylaFAX, same document, same pair.
+    let port = 4589;
+    let faxq = Proc(
+        Command::new("faxq")
+            .args(["-D", "-q"])
+            .arg(&hf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("faxq"),
+    );
+    let _hfaxd = Proc(
+        Command::new("hfaxd")
+            .args(["-d", "-q"])
+            .arg(&hf)
+            .args(["-l", "127.0.0.1", "-i", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("hfaxd"),
+    );
+    let getty_a = faxgetty(&hf, &pair.devices[0]);
+    std::thread::sleep(iaxmodem::BUSY_OUT_AFTER_RESET);
+    let (hyla_cpu0, iax0, t0) = (
+        cpu_of(faxq.0.id()) + cpu_of(getty_a.0.id()),
+        cpu_of(iax_a),
+        wall(),
+    );
+    let out = Command::new("sendfax")
+        .arg("-h")
+        .arg(format!("{}@127.0.0.1:{port}", devid(&pair.devices[0])))
+        .args(["-n", "-N", "-l", "-d", &pair.ports[1].to_string()])
+        .arg(dir.path().join("tx.tif"))
+        .output()
+        .expect("sendfax");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.contains("request id is"),
+        "sendfax: {text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let xfer = hf.join("log/xferfaxlog");
+    assert!(
+        wait_for_text(&xfer, "\tSEND\t", Duration::from_secs(400)),
+        "HylaFAX did not send"
+    );
+    let secs = (wall() - t0).as_secs_f64();
+    std::thread::sleep(Duration::from_secs(2));
+    let hyla_cpu = cpu_of(faxq.0.id()) + cpu_of(getty_a.0.id()) - hyla_cpu0;
+    let hyla_iax = cpu_of(iax_a) - iax0;
+    let log = std::fs::read_to_string(&xfer).unwrap();
+    let send = log
+        .lines()
+        .find(|l| l.contains("\tSEND\t"))
+        .unwrap()
+        .to_string();
+    let f: Vec<&str> = send.split('\t').collect();
+    eprintln!("xferfaxlog SEND: {send}");
+    eprintln!(
+        "ums → HylaFAX:     call {:.1} s, our CPU {:.2} s, iaxmodem A CPU {:.2} s (ratio {:.3})",
+        ours.0,
+        ours.1,
+        ours.2,
+        ours.1 / ours.2.max(0.01)
+    );
+    eprintln!(
+        "HylaFAX → HylaFAX: submit to logged {:.1} s, xferfaxlog pages {} jobtime {} conntime {}, \
+         HylaFAX CPU (faxq+faxsend+faxgetty) {:.2} s, iaxmodem A CPU {:.2} s",
+        secs,
+        f.get(10).unwrap_or(&"?"),
+        f.get(11).unwrap_or(&"?"),
+        f.get(12).unwrap_or(&"?"),
+        hyla_cpu,
+        hyla_iax
+    );
+}
