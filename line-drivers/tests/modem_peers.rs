@@ -470,6 +470,9 @@ fn ums_sends_to_hylafax(n: u32, res: Resolution, ports: [u16; 2]) {
     );
     // Without ECM on a clean line: every row as we sent it.
     same_pixels(&dir.path().join("tx.tif"), &got[0]).unwrap();
+    // The line hung up cleanly and takes the next call.
+    let back = run(&mut end, Duration::from_secs(20), |e| e.line.is_available());
+    assert!(back, "{:?}", end.line.state());
 }
 
 #[test]
@@ -550,9 +553,8 @@ fn bench_against_hylafax() {
         let secs = (wall() - t0).as_secs_f64();
         let out = end.outcome().expect("T.30 ran").clone();
         assert!(out.success && out.pages_confirmed == 3, "{out:?}");
-        assert!(run(&mut end, Duration::from_secs(10), |e| e
-            .line
-            .is_available()));
+        let back = run(&mut end, Duration::from_secs(20), |e| e.line.is_available());
+        assert!(back, "{:?}", end.line.state());
         (secs, own_cpu() - cpu0, cpu_of(iax_a) - iax0)
     };
     std::thread::sleep(iaxmodem::BUSY_OUT_AFTER_RESET);

@@ -583,7 +583,8 @@ impl Runner {
 pub struct LineState {
     pub line: String,
     pub group: String,
-    /// `idle`, `sending`, `receiving` or `voice`.
+    /// `idle`, `unavailable` (no new calls: a modem out of service, a
+    /// SIP trunk held down), `sending`, `receiving` or `voice`.
     pub state: String,
     /// The outgoing message on the line.
     pub message: Option<MessageId>,
@@ -608,6 +609,10 @@ impl Runner {
                     since: None,
                 };
                 match &slot.state {
+                    // A modem out of service, a SIP trunk held down.
+                    CallState::Idle if !slot.line.is_available() => {
+                        st.state = "unavailable".into();
+                    }
                     CallState::Idle => {}
                     CallState::Sending(s) => {
                         st.state = "sending".into();

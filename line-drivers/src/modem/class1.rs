@@ -212,10 +212,10 @@ impl Class1 {
             _ => false,
         };
         if stuck {
-            self.fault = Some(Class1Fault(format!(
-                "the modem did not answer in time (waiting in {:?})",
-                self.dce
-            )));
+            // The modem went quiet in a call: the far end may have hung up
+            // (iaxmodem says nothing then) or the modem died. Either way
+            // the call is over; whether the modem is, the hang-up shows.
+            self.call_lost = true;
             return;
         }
         if self.rearm_at.is_some_and(|t| t <= now) {
@@ -246,9 +246,10 @@ impl Class1 {
         self.call_lost
     }
 
-    /// T.30 is done and the modem in command state: the call may be hung up.
+    /// T.30 is done: the call may be hung up (a final pause or a result
+    /// still outstanding does not matter any more).
     pub fn is_done(&self) -> bool {
-        self.done && matches!(self.dce, Dce::Idle)
+        self.done
     }
 
     fn write(&mut self, bytes: &[u8]) {
