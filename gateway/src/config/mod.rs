@@ -468,10 +468,10 @@ impl Loaded {
                 return Err((p, format!("number {n} is used twice on the exchange")));
             }
         }
-        if c.lines.numbers.is_empty() && c.trunks.is_empty() {
+        if c.lines.numbers.is_empty() && c.trunks.is_empty() && c.modems.is_empty() {
             return Err((
                 path(&["lines", "numbers"]),
-                "no lines: give at least one line number or a [[trunk]]".into(),
+                "no lines: give at least one line number, a [[trunk]] or a [[modem]]".into(),
             ));
         }
         Router::new(self.plan(), self.directory(), self.rules()).map_err(|e| self.place(e))?;
