@@ -7,6 +7,8 @@
 //!   that drives real sockets.
 //! * [`Postfix`]: a private Postfix instance on loopback (the customer's
 //!   mail server), and waiting for mail in its Maildirs.
+//! * [`fuzz`]: the seeds of a fuzz target and random mutations of them,
+//!   for the tests that replay a corpus through the target's checks.
 //!
 //! It depends on none of our crates: they all dev-depend on it, and a
 //! dependency back would give a test two copies of that crate's types. What
@@ -22,6 +24,7 @@
 #![forbid(unsafe_code)]
 
 mod clock;
+pub mod fuzz;
 mod postfix;
 mod scratch;
 
