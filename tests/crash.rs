@@ -34,9 +34,6 @@
 //! scenario's data directory is kept under `target/test-scratch/` only
 //! when a check failed.
 
-#[path = "crash/postfix.rs"]
-mod postfix;
-
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -46,12 +43,12 @@ use kernel::job::{Final, JobState};
 use kernel::message::{Direction, Service, Status};
 use kernel::store::Store;
 use mail_parser::{MessageParser, MimeHeaders};
-use postfix::Postfix;
 use rand::{Rng, SeedableRng};
 use system_tests::crash_load::{
     fax_caller, mailboxes, site_plan, sms_text, stored_number, DOMAIN, FAX_MAILBOX, POSTMASTER,
     SMS_MAILBOX,
 };
+use test_kit::Postfix;
 
 /// Postfix's port (each test has a network namespace of its own).
 const SMTP_PORT: u16 = 2525;
@@ -439,7 +436,8 @@ fn pages_at(dir: &Path) -> u32 {
 
 /// Each scenario: its failpoints, one per run, then runs until done.
 fn crash_at_each(test: &str, load: Load, scenarios: &[&[&str]]) {
-    let pf = Postfix::start(test, SMTP_PORT, &mailboxes(load.out));
+    // Nothing is relayed to a gateway here (port 9: discard).
+    let pf = Postfix::start_with_users(test, SMTP_PORT, 9, &mailboxes(load.out));
     let mut done = Vec::new();
     for points in scenarios {
         let mut s = Scenario::new(&format!("{test}-{}", points.join("+")), load);
@@ -531,7 +529,7 @@ fn random_kill_9_under_load_loses_nothing() {
         sms_in: 50,
         pages: 1,
     };
-    let pf = Postfix::start("load", SMTP_PORT, &mailboxes(load.out));
+    let pf = Postfix::start_with_users("load", SMTP_PORT, 9, &mailboxes(load.out));
     let mut s = Scenario::new("random-kill-9", load);
     let mut rng = rand::rngs::SmallRng::seed_from_u64(0x5eed);
     #[allow(clippy::disallowed_methods)] // test: the figure for the report

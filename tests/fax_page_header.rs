@@ -59,6 +59,8 @@ fn send_two_pages(name: &str, res: Resolution) -> Vec<fax_t30::page::BilevelPage
         .collect()
 }
 
+const HEADER_CHARS: &str = "0123456789-:/ ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
 fn today_utc() -> String {
     let out = Command::new("date")
         .args(["-u", "+%-d-%b"])
@@ -97,7 +99,8 @@ fn check_headers(name: &str, res: Resolution) {
     for (i, page) in got.iter().enumerate() {
         let pgm = dir.join(format!("header-{i}.pgm"));
         header_pgm(page, &pgm);
-        let text = ocr::tesseract(&pgm, 7, 100);
+        // A header holds digits, letters, '-', ':', '/' and blanks only.
+        let text = ocr::tesseract(&pgm, 7, 100, Some(HEADER_CHARS));
         eprintln!("page {}: header OCR: {text:?}", i + 1);
         let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
         // spandsp's font draws '/' as a flat diagonal that tesseract reads

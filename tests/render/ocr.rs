@@ -39,19 +39,24 @@ pub fn write_pgm(page: &BilevelPage, rows: std::ops::Range<u32>, zoom: u32, path
     std::fs::write(path, out).expect("write PGM");
 }
 
-/// tesseract's text of an image file (`psm` = page segmentation mode).
-pub fn tesseract(image: &Path, psm: u32, dpi: u32) -> String {
-    let out = Command::new("tesseract")
-        .arg(image)
-        .arg("stdout")
-        .args([
-            "--psm",
-            &psm.to_string(),
-            "--dpi",
-            &dpi.to_string(),
-            "-l",
-            "eng",
-        ])
+/// tesseract's text of an image file (`psm` = page segmentation mode),
+/// read as characters of `charset` only when one is given (a bitmap font
+/// whose '7' tesseract otherwise reads as '?').
+pub fn tesseract(image: &Path, psm: u32, dpi: u32, charset: Option<&str>) -> String {
+    let mut cmd = Command::new("tesseract");
+    cmd.arg(image).arg("stdout").args([
+        "--psm",
+        &psm.to_string(),
+        "--dpi",
+        &dpi.to_string(),
+        "-l",
+        "eng",
+    ]);
+    if let Some(chars) = charset {
+        cmd.arg("-c")
+            .arg(format!("tessedit_char_whitelist={chars}"));
+    }
+    let out = cmd
         .output()
         .expect("tesseract (scripts/setup.sh --test installs tesseract-ocr)");
     assert!(
@@ -66,7 +71,7 @@ pub fn tesseract(image: &Path, psm: u32, dpi: u32) -> String {
 pub fn ocr_page(page: &BilevelPage, scratch: &Path, tag: &str) -> String {
     let path = scratch.join(format!("{tag}.pgm"));
     write_pgm(page, 0..page.rows, 2, &path);
-    tesseract(&path, 3, 2 * u32::from(page.resolution.x_dpi()))
+    tesseract(&path, 3, 2 * u32::from(page.resolution.x_dpi()), None)
 }
 
 /// Words of a text for comparison: letters and digits (umlauts kept),

@@ -29,6 +29,17 @@ impl Postfix {
     /// Starts the instance and returns once smtpd answers with its banner;
     /// panics with the script's output if it does not.
     pub fn start(name: &str, smtp_port: u16, gateway_port: u16) -> Postfix {
+        Postfix::start_with_users(name, smtp_port, gateway_port, &[])
+    }
+
+    /// [`Postfix::start`] with a Maildir for each of `users` `@example.test`
+    /// too (beyond the standard ones).
+    pub fn start_with_users(
+        name: &str,
+        smtp_port: u16,
+        gateway_port: u16,
+        users: &[String],
+    ) -> Postfix {
         // The guard exists before the start, so even a half-started instance
         // is stopped. Postfix's Unix socket paths must stay short: start.sh
         // refuses a directory path over 70 characters.
@@ -41,6 +52,7 @@ impl Postfix {
             .arg(postfix.dir())
             .arg(smtp_port.to_string())
             .arg(gateway_port.to_string())
+            .env("UMS_POSTFIX_USERS", users.join(" "))
             .output()
             .expect("bash runs");
         assert!(
@@ -89,6 +101,75 @@ impl Postfix {
             .map(PathBuf::from)
             .collect()
     }
+}
+
+impl Postfix {
+    /// The mails delivered to `user@example.test` (its Maildir's `new` and
+    /// `cur`), with their bytes.
+    pub fn mails(&self, user: &str) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut out = Vec::new();
+        for sub in ["new", "cur"] {
+            let Ok(dir) = std::fs::read_dir(self.maildir(user).join(sub)) else {
+                continue;
+            };
+            for entry in dir.filter_map(Result::ok) {
+                let bytes = std::fs::read(entry.path()).expect("mail readable");
+                out.push((entry.path(), bytes));
+            }
+        }
+        out
+    }
+
+    /// Messages in Postfix's queue (not yet in a Maildir, or deferred).
+    pub fn queued(&self) -> usize {
+        ["incoming", "active", "deferred", "hold", "maildrop"]
+            .iter()
+            .map(|q| count_files(&self.dir.join("spool").join(q)))
+            .sum()
+    }
+
+    /// Waits until Postfix has delivered everything it took (its queue
+    /// empty for half a second); panics after `limit` with the log's end.
+    pub fn wait_delivered(&self, limit: Duration) {
+        let start = crate::wall();
+        let mut empty_since = None;
+        loop {
+            let elapsed = crate::wall() - start;
+            if self.queued() == 0 {
+                let since = *empty_since.get_or_insert(elapsed);
+                if elapsed - since >= Duration::from_millis(500) {
+                    return;
+                }
+            } else {
+                empty_since = None;
+            }
+            if elapsed > limit {
+                let log =
+                    std::fs::read_to_string(self.dir.join("log/postfix.log")).unwrap_or_default();
+                let tail: Vec<&str> = log.lines().rev().take(20).collect();
+                panic!(
+                    "Postfix still holds {} messages after {limit:?}:\n{}",
+                    self.queued(),
+                    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+fn count_files(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => count_files(&e.path()),
+            Ok(_) => 1,
+            Err(_) => 0,
+        })
+        .sum()
 }
 
 impl Drop for Postfix {
