@@ -1,4 +1,4 @@
-//! Checks of the `html` and `image` fuzz targets, shared with
+//! Checks of the `html`, `image` and `pdf` fuzz targets, shared with
 //! kernel/tests/fuzz_seeds.rs (the seed replay on a stable toolchain).
 //! Each panics on a finding.
 //!
@@ -10,10 +10,13 @@
 //!   caps are refused before decoding (the campaign runs this target with a
 //!   malloc limit a little above the decoder's allowance, so a bomb that
 //!   gets past the header checks is a crash).
+//! - PDF: as images (pages of the set-up's size, at most `MAX_PAGES`, a
+//!   refusal names the file); a panic inside the PDF interpreter is caught
+//!   by the renderer and is a refusal, not a finding of ours.
 
 use fax_t30::page::{PaperSize, Resolution};
 use kernel::render::mail::html_to_text;
-use kernel::render::{render_image, PageSetup, RenderError, MAX_PAGES};
+use kernel::render::{render_image, render_pdf, PageSetup, RenderError, MAX_PAGES};
 
 /// Most text `html_to_text` may make of `len` bytes of HTML laid out in
 /// `columns` columns.
@@ -41,13 +44,8 @@ const NAMES: [&str; 8] = [
     "a.png", "b.jpg", "c.gif", "d.bmp", "e.tif", "f", "g.jpeg", "h.PNG",
 ];
 
-/// The first byte picks the file name (its extension is the fallback
-/// format), the paper and the resolution; the rest is the file.
-pub fn check_image(data: &[u8]) {
-    let Some((&c, bytes)) = data.split_first() else {
-        return;
-    };
-    let name = NAMES[usize::from(c & 7)];
+/// Bit 3 of a selector byte picks the paper, bits 4-5 the resolution.
+pub fn setup(c: u8) -> PageSetup {
     let paper = if c & 8 == 0 {
         PaperSize::A4
     } else {
@@ -58,8 +56,35 @@ pub fn check_image(data: &[u8]) {
         1 => Resolution::Fine,
         _ => Resolution::Superfine,
     };
-    let setup = PageSetup::new(paper, res);
-    match render_image(bytes, name, &setup) {
+    PageSetup::new(paper, res)
+}
+
+/// The first byte picks the file name (its extension is the fallback
+/// format), the paper and the resolution; the rest is the file.
+pub fn check_image(data: &[u8]) {
+    let Some((&c, bytes)) = data.split_first() else {
+        return;
+    };
+    let name = NAMES[usize::from(c & 7)];
+    let setup = setup(c);
+    check_pages(render_image(bytes, name, &setup), name, &setup);
+}
+
+/// The first byte picks the paper and the resolution; the rest is the PDF.
+pub fn check_pdf(data: &[u8]) {
+    let Some((&c, bytes)) = data.split_first() else {
+        return;
+    };
+    let setup = setup(c);
+    check_pages(render_pdf(bytes, "fuzz.pdf", &setup), "fuzz.pdf", &setup);
+}
+
+fn check_pages(
+    result: Result<Vec<fax_t30::page::BilevelPage>, RenderError>,
+    name: &str,
+    setup: &PageSetup,
+) {
+    match result {
         Ok(pages) => {
             assert!((1..=MAX_PAGES).contains(&pages.len()), "{}", pages.len());
             for p in &pages {
@@ -71,6 +96,6 @@ pub fn check_image(data: &[u8]) {
             | RenderError::Unsupported { name: n, .. }
             | RenderError::TooLarge { name: n, .. },
         ) => assert_eq!(n, name),
-        Err(e) => panic!("render_image: unexpected error {e:?}"),
+        Err(e) => panic!("render: unexpected error {e:?}"),
     }
 }

@@ -1,6 +1,6 @@
 //! Replays the seed corpora of the kernel's fuzz targets (fuzz/corpus/wav,
-//! html and image, written by fuzz/make_wav_corpus.py and
-//! make_mail_corpus.py) through the targets' own checks on a stable
+//! html, image and pdf, written by fuzz/make_wav_corpus.py,
+//! make_mail_corpus.py and make_pdf_corpus.py) through the targets' own checks on a stable
 //! toolchain, pins what broken and hostile seeds give, and runs random
 //! mutations of the seeds through the same checks.
 
@@ -109,6 +109,46 @@ fn image_seeds_pass_the_fuzz_checks_and_bombs_are_refused_early() {
 }
 
 #[test]
+fn pdf_seeds_pass_the_fuzz_checks_and_bombs_are_refused_before_drawing() {
+    for (name, data) in seeds("pdf", 12) {
+        render_checks::check_pdf(&data);
+        let setup = render_checks::setup(data[0]);
+        let r = kernel::render::render_pdf(&data[1..], "seed.pdf", &setup);
+        let reason = |r: &Result<_, RenderError>| match r {
+            Err(e) => e.to_string(),
+            Ok(_) => String::new(),
+        };
+        let why = reason(&r);
+        match name.as_str() {
+            "bomb-flate-257mib" => assert!(
+                matches!(r, Err(RenderError::TooLarge { .. })) && why.contains("unpack"),
+                "{name}: {why}"
+            ),
+            "bomb-page-20000pt" | "bomb-1001-pages" => {
+                assert!(
+                    matches!(r, Err(RenderError::TooLarge { .. })),
+                    "{name}: {r:?}"
+                )
+            }
+            "bad-truncated" => assert!(why.contains("%%EOF"), "{name}: {why}"),
+            "bad-no-header" => assert!(why.contains("%PDF-"), "{name}: {why}"),
+            "bad-user-password" => assert!(why.contains("password"), "{name}: {why}"),
+            n if n.starts_with("bad-") => {
+                assert!(
+                    matches!(r, Err(RenderError::Corrupt { .. })),
+                    "{name}: {r:?}"
+                )
+            }
+            _ => {
+                let pages = r.unwrap_or_else(|e| panic!("{name}: {e}"));
+                assert_eq!(pages.len(), 1, "{name}");
+                assert!(pages[0].black_pixels() > 1000, "{name}: a blank page");
+            }
+        }
+    }
+}
+
+#[test]
 fn mutated_kernel_seeds_pass_the_fuzz_checks() {
     let riff: &[&[u8]] = &[b"RIFF", b"fmt ", b"data", b"\xff\xff\xff\xff", b"\x01\x00"];
     mutate_seeds(&seeds("wav", 15), rounds(100), riff, |b| {
@@ -135,5 +175,15 @@ fn mutated_kernel_seeds_pass_the_fuzz_checks() {
     ];
     mutate_seeds(&seeds("image", 20), rounds(4), magic, |b| {
         render_checks::check_image(b)
+    });
+    let pdf: &[&[u8]] = &[
+        b"%%EOF",
+        b" 0 R",
+        b"/Count 9999",
+        b"stream\n",
+        b"/Filter /FlateDecode",
+    ];
+    mutate_seeds(&seeds("pdf", 12), rounds(4), pdf, |b| {
+        render_checks::check_pdf(b)
     });
 }
