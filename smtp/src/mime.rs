@@ -20,9 +20,18 @@ use mail_parser::{Addr, Address, Message, MessagePart, MimeHeaders, PartType};
 /// Parse a raw message (`ums render --eml`) into the renderer's view;
 /// `None` when it is not a message at all.
 pub fn parse_document(raw: &[u8]) -> Option<MailDocument> {
-    mail_parser::MessageParser::default()
-        .parse(raw)
-        .map(|m| to_document(&m))
+    parse(raw).map(|m| to_document(&m))
+}
+
+/// mail-parser on bytes from strangers: `None` when it finds no message,
+/// or when it panics. mail-parser 0.11.9 has a `debug_assert!` that a
+/// crafted multipart reaches (found by the `mime` fuzz target, seed
+/// `regress-mail-parser-part-id`): a debug build would lose the SMTP
+/// session or a render worker to it; here the mail is just unparseable.
+pub fn parse(raw: &[u8]) -> Option<Message<'_>> {
+    std::panic::catch_unwind(|| mail_parser::MessageParser::default().parse(raw))
+        .ok()
+        .flatten()
 }
 
 /// The renderer's view of `mail`.
