@@ -41,7 +41,10 @@ for t in "${targets[@]}"; do
     work=campaign/$t
     mkdir -p "$work" "artifacts/$t"
     seeds=$(find "corpus/$t" -type f 2>/dev/null | wc -l)
-    before=$(find "artifacts/$t" -type f | wc -l)
+    # Crashes, leaks, timeouts and out-of-memory; slow-unit-* (over 10 s,
+    # under -timeout) are listed apart.
+    findings() { find "artifacts/$t" -type f ! -name 'slow-unit-*' | wc -l; }
+    before=$(findings)
     # A decoder may hold 512 MiB (kernel::render::image): an allocation
     # above that is a bomb the header checks missed.
     limits=(-rss_limit_mb=2048 -malloc_limit_mb=2048)
@@ -58,7 +61,8 @@ for t in "${targets[@]}"; do
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
     cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
     found=$(find "$work" -type f | wc -l)
-    after=$(find "artifacts/$t" -type f | wc -l)
+    after=$(findings)
+    slow=$(grep -c '^Slowest unit' "$log" || true)
     if ((after > before)); then
         findings="$((after - before)) in fuzz/artifacts/$t (exit $rc)"
     elif ((rc != 0)); then
@@ -66,6 +70,7 @@ for t in "${targets[@]}"; do
     else
         findings=none
     fi
+    ((slow > 0)) && findings="$findings; slowest unit $(sed -n 's/^Slowest unit: \([0-9]* s\).*/\1/p' "$log" | tail -1)"
     echo "| $t | $secs | ${execs:-?} | ${rate:-?} | ${cov:-?} | $seeds + $found | $findings |" >>"$table"
 done
 
