@@ -387,7 +387,7 @@ fn bench_channels(args: ChannelsArgs) -> CliResult {
             t.report.lateness.p50().as_secs_f64() * 1e3,
             t.report.lateness.p99().as_secs_f64() * 1e3,
             t.report.lateness.max().as_secs_f64() * 1e3,
-            t.report.overruns,
+            t.report.late_ticks(),
             t.completed,
             t.failed,
             if t.passed(cfg.lateness_limit) { "pass" } else { "late" }
