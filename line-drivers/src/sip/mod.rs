@@ -72,7 +72,7 @@ use sip::auth::Credentials;
 use sip::call::OutgoingInvite;
 use sip::dialog::{new_request, Dialog, LocalParty};
 use sip::endpoint::{Endpoint, Output, TxId};
-use sip::media::jitter::JitterConfig;
+use sip::media::jitter::{JitterConfig, JitterStats};
 use sip::sdp::offer_answer::{self, LocalCaps, LocalMedia};
 use sip::sdp::t38::{SwitchAction, T38Switch};
 use sip::sdp::SessionDescription;
@@ -169,13 +169,31 @@ impl SipLineConfig {
             t38_policy: T38Policy::OnFaxTone,
             t38_packet_timeout: Duration::from_secs(4),
             called_from: CalledFrom::RequestUri,
-            jitter: JitterConfig::default(),
+            jitter: line_jitter(),
             udptl_hold: Duration::from_millis(150),
             keepalive: None,
             hold_down: Duration::from_secs(60),
             t38_memory_file: None,
             seed: u64::from(sip_port) << 16 | u64::from(rtp_port),
         }
+    }
+}
+
+/// The playout delay a SIP line starts a call's audio with: more than a
+/// stall of the far end's media loop (VMs stall for 20–100 ms now and
+/// then), plus a frame and the margin. A far end that stalls catches up by
+/// sending what it missed at once; with a shorter delay those packets come
+/// after their samples were due, the buffer fills the gap with silence and
+/// raises its delay by more silence, in the middle of a page. Fax lives
+/// well with the delay (T.30 waits seconds for an answer).
+pub const LINE_PLAYOUT_DELAY: Duration = Duration::from_millis(150);
+
+/// The jitter buffer settings of [`SipLineConfig::new`]: the `sip` crate's
+/// defaults with [`LINE_PLAYOUT_DELAY`].
+pub fn line_jitter() -> JitterConfig {
+    JitterConfig {
+        initial_delay: LINE_PLAYOUT_DELAY,
+        ..JitterConfig::default()
     }
 }
 
@@ -408,6 +426,15 @@ impl SipLine {
             MediaState::Audio(_) => Some(MediaKind::Audio),
             MediaState::T38(_) => Some(MediaKind::T38),
             MediaState::None => None,
+        }
+    }
+
+    /// The counters of the current call's jitter buffer (None: no call, or
+    /// its media is not audio).
+    pub fn jitter_stats(&self) -> Option<JitterStats> {
+        match &self.call.as_ref()?.media {
+            MediaState::Audio(a) => Some(a.jitter.stats()),
+            _ => None,
         }
     }
 

@@ -31,6 +31,18 @@ pub const FRAME: usize = SAMPLES_PER_PACKET as usize;
 const RING: usize = 1 << 15;
 /// Window of the minimum-transit tracker.
 const BASE_WINDOW: Duration = Duration::from_secs(8);
+/// A packet more than this (in samples) earlier than the fastest transit
+/// tracked is "early": see [`EARLY_RUN`].
+const EARLY_SLACK: f64 = FRAME as f64 / 2.0;
+/// Early packets lower the base only after this many in a row (half a
+/// second of 20 ms packets): then the path or the sender's clock really
+/// changed. A shorter run is our own doing: after a stall of the media
+/// loop, the missed ticks run back to back and the first of them reads
+/// every packet that queued in the socket meanwhile, at that tick's
+/// deadline, so those packets look early by up to the stall. Taken as the
+/// new base, they would make the next 8 s look late (resampling) and the
+/// return of the base a step of delay (silence in the middle of a page).
+const EARLY_RUN: u32 = 25;
 
 /// Settings of a [`JitterBuffer`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -84,6 +96,9 @@ pub struct JitterStats {
     pub delay_steps: u64,
     /// Timeline restarts (new source, timestamp jump).
     pub restarts: u64,
+    /// Packets earlier than the base by more than half a frame, in a run
+    /// too short to move the base (read late by a stalled media loop).
+    pub early: u64,
 }
 
 /// The jitter buffer of one received voice stream. See the module docs.
@@ -105,6 +120,8 @@ pub struct JitterBuffer {
     /// sliding minimum.
     base: VecDeque<(f64, f64)>,
     min_transit_seen: f64,
+    /// Early packets in a row (see [`EARLY_RUN`]).
+    early_run: u32,
     max_spread: f64,
     /// Target delay in samples beyond the minimum transit.
     target: f64,
@@ -128,6 +145,7 @@ impl JitterBuffer {
             started: false,
             base: VecDeque::new(),
             min_transit_seen: f64::INFINITY,
+            early_run: 0,
             max_spread: 0.0,
             target,
             ratio: 1.0,
@@ -170,6 +188,7 @@ impl JitterBuffer {
         self.started = false;
         self.base.clear();
         self.min_transit_seen = f64::INFINITY;
+        self.early_run = 0;
         self.ratio = 1.0;
         self.in_gap = false;
         self.stats.restarts += 1;
@@ -232,6 +251,15 @@ impl JitterBuffer {
 
     fn note_transit(&mut self, t: f64, ext: f64) {
         let transit = t - ext;
+        if !self.base.is_empty() && transit < self.base_transit() - EARLY_SLACK {
+            self.early_run += 1;
+            if self.early_run < EARLY_RUN {
+                self.stats.early += 1;
+                return;
+            }
+        } else {
+            self.early_run = 0;
+        }
         while let Some(&(_, tr)) = self.base.back() {
             if tr >= transit {
                 self.base.pop_back();
