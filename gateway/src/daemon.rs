@@ -609,6 +609,11 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
             st.swap_trunks();
             for t in &st.sip {
                 t.trunk.tick(now);
+                // A channel out of service (ports taken at bind, a socket
+                // failed or flooded): the trunk's others carry on.
+                while let Some(f) = t.trunk.poll_fault() {
+                    crate::ulog!(Err, "sip-channel-out-of-service", "{f}");
+                }
             }
             let wall = wall_clock();
             while let Ok(request) = media_rx.try_recv() {
