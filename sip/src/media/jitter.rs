@@ -175,7 +175,10 @@ impl JitterBuffer {
 
     fn local(&mut self, now: Instant) -> f64 {
         let epoch = *self.epoch.get_or_insert(now);
-        now.saturating_duration_since(epoch).as_nanos() as f64 * 8e-6
+        // Divided, not multiplied by 8e-6 (not exact in binary): a time on
+        // the 125 µs sample grid gives a whole number of samples, so a
+        // buffer that never needs to resample plays whole samples.
+        now.saturating_duration_since(epoch).as_nanos() as f64 / 125_000.0
     }
 
     /// Start a new timeline (new SSRC): what is buffered is dropped, the
@@ -240,11 +243,18 @@ impl JitterBuffer {
         }
         self.max_ext = self.max_ext.max(ext);
         self.stats.packets += 1;
-        for (i, s) in samples.iter().enumerate() {
-            let p = ext + i as i64;
-            let k = slot(p);
-            self.samples[k] = *s;
-            self.owner[k] = p;
+        // At most two runs of the ring (it wraps once at most: a packet
+        // holds less than a quarter of it).
+        let start = slot(ext);
+        let head = samples.len().min(RING - start);
+        for (run, at, from) in [
+            (&samples[..head], start, ext),
+            (&samples[head..], 0, ext + head as i64),
+        ] {
+            self.samples[at..at + run.len()].copy_from_slice(run);
+            for (o, p) in self.owner[at..at + run.len()].iter_mut().zip(from..) {
+                *o = p;
+            }
         }
         self.note_transit(t, ext as f64);
     }
@@ -322,6 +332,22 @@ impl JitterBuffer {
             self.cfg.max_steer_ppm * 1e-6,
         );
         self.ratio = 1.0 + steer;
+        if insert == 0 && self.ratio == 1.0 && self.read_pos.fract() == 0.0 {
+            // Nothing to resample: whole samples as they came (the usual
+            // case between our own lines; the same output as below).
+            let p0 = self.read_pos as i64;
+            for (o, p) in out.iter_mut().zip(p0..) {
+                let k = slot(p);
+                *o = if self.owner[k] == p {
+                    self.in_gap = false;
+                    self.samples[k]
+                } else {
+                    self.gap_sample(p)
+                };
+            }
+            self.read_pos += FRAME as f64;
+            return;
+        }
         for (i, o) in out.iter_mut().enumerate() {
             if i < insert {
                 *o = 0;
@@ -346,21 +372,24 @@ impl JitterBuffer {
                     a
                 }
                 (None, Some(b)) => b,
-                (None, None) => {
-                    if !self.in_gap {
-                        self.in_gap = true;
-                        // Only count gaps inside the stream, not the
-                        // initial wait for the first packet.
-                        if (p0 as i64) < self.max_ext {
-                            self.stats.gaps += 1;
-                        }
-                    }
-                    self.stats.filled_samples += 1;
-                    0
-                }
+                (None, None) => self.gap_sample(p0 as i64),
             };
             self.read_pos += self.ratio;
         }
+    }
+
+    /// A missing sample at `p`: silence, counted.
+    fn gap_sample(&mut self, p: i64) -> i16 {
+        if !self.in_gap {
+            self.in_gap = true;
+            // Only count gaps inside the stream, not the initial wait for
+            // the first packet.
+            if p < self.max_ext {
+                self.stats.gaps += 1;
+            }
+        }
+        self.stats.filled_samples += 1;
+        0
     }
 
     fn sample(&self, p: i64) -> Option<i16> {
@@ -369,8 +398,11 @@ impl JitterBuffer {
     }
 }
 
+const _: () = assert!(RING.is_power_of_two());
+
+/// The ring slot of sample position `p` (`p mod RING`, negative too).
 fn slot(p: i64) -> usize {
-    p.rem_euclid(RING as i64) as usize
+    (p as u64 & (RING as u64 - 1)) as usize
 }
 
 fn dur_samples(d: Duration) -> f64 {
