@@ -35,6 +35,9 @@ pub struct SipBench {
     pub sip_port: u16,
     pub rtp_port: u16,
     pub work_dir: PathBuf,
+    /// A failpoint: the media thread sleeps this long (`.1`) once per
+    /// step, this far (`.0`) into it, as a stalled host would stall it.
+    pub stall: Option<(Duration, Duration)>,
 }
 
 /// One real-time step. `report` covers the whole step, the first second
@@ -62,6 +65,12 @@ pub struct SipTrial {
     /// time it covered: the load-independent cost of the calls.
     pub cpu_secs: f64,
     pub media_secs: f64,
+    /// Pairs whose lines could not be bound (a port taken), with why:
+    /// left out of the step; the others ran.
+    pub out_of_service: Vec<String>,
+    /// Ticks the injected stall made late (caught up after it), not
+    /// counted as late frames.
+    pub stalled_ticks: u64,
 }
 
 impl SipTrial {
@@ -76,7 +85,11 @@ impl SipTrial {
     /// fewer than the fastest call's pace allows (a stalled call). A step
     /// shorter than one call cannot show this and fails.
     pub fn passed(&self) -> bool {
-        self.late_frames == 0 && self.faxes_failed == 0 && self.faxes_ok > 0 && self.stalled == 0
+        self.late_frames == 0
+            && self.faxes_failed == 0
+            && self.faxes_ok > 0
+            && self.stalled == 0
+            && self.out_of_service.is_empty()
     }
 }
 
@@ -192,6 +205,8 @@ fn events(s: &mut Side, sender: bool, doc: &Path, rx: &Path, now: Instant) -> bo
 
 struct Workload {
     pairs: Vec<Pair>,
+    /// Pairs that could not bind their ports, and why.
+    out_of_service: Vec<String>,
     doc: PathBuf,
     dir: PathBuf,
     tick: u64,
@@ -214,6 +229,7 @@ impl Workload {
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let lo = IpAddr::V4(Ipv4Addr::LOCALHOST);
         let mut pairs = Vec::with_capacity(calls);
+        let mut out_of_service = Vec::new();
         for i in 0..calls {
             let sa = cfg.sip_port + 2 * i as u16;
             let sb = sa + 1;
@@ -228,18 +244,33 @@ impl Workload {
                 b.media.t38 = None;
                 b.t38_policy = T38Policy::Never;
             }
+            // A pair whose ports are taken is left out (and reported);
+            // the other calls run.
             let bind = |c: SipLineConfig| {
                 let port = c.sip_bind.port();
-                SipLine::bind(c, now).map_err(|e| format!("SIP line on port {port}: {e}"))
+                SipLine::bind(c, now).map_err(|e| {
+                    let cause = std::error::Error::source(&e).map(|c| format!(": {c}"));
+                    format!(
+                        "pair {i} (SIP port {port}): {e}{}",
+                        cause.unwrap_or_default()
+                    )
+                })
+            };
+            let (a, b) = match (bind(a), bind(b)) {
+                (Ok(a), Ok(b)) => (a, b),
+                (Err(e), _) | (_, Err(e)) => {
+                    out_of_service.push(e);
+                    continue;
+                }
             };
             pairs.push(Pair {
                 a: Side {
-                    line: bind(a)?,
+                    line: a,
                     call: None,
                     session: None,
                 },
                 b: Side {
-                    line: bind(b)?,
+                    line: b,
                     call: None,
                     session: None,
                 },
@@ -254,6 +285,7 @@ impl Workload {
         }
         Ok(Workload {
             pairs,
+            out_of_service,
             doc: doc.to_path_buf(),
             dir,
             tick: 0,
@@ -394,6 +426,8 @@ struct Done {
     stalled: u64,
     fastest: f64,
     failures: Vec<String>,
+    out_of_service: Vec<String>,
+    stalled_ticks: u64,
 }
 
 #[allow(clippy::disallowed_methods)] // driver shell: the media clock the lines start on
@@ -413,6 +447,14 @@ pub fn run_trial(cfg: &SipBench, doc: &Path, calls: usize) -> Result<SipTrial, S
         let mut n = 0u64;
         let mut late = 0u64;
         let mut cpu0 = std::time::Duration::ZERO;
+        // The injected stall: at which tick, how long; the ticks it makes
+        // late are counted apart.
+        let stall = cfg2.stall.map(|(after, len)| {
+            let at = (after.as_millis() / FRAME_DURATION.as_millis()) as u64;
+            let late_ticks = len.as_millis().div_ceil(FRAME_DURATION.as_millis()) as u64;
+            (at, len, at + 1..=at + late_ticks)
+        });
+        let mut stalled_ticks = 0u64;
         move |now| {
             let Ok(work) = w.as_mut() else {
                 let e = w.as_ref().err().cloned().unwrap_or_default();
@@ -422,8 +464,14 @@ pub fn run_trial(cfg: &SipBench, doc: &Path, calls: usize) -> Result<SipTrial, S
             // Lateness of this tick: woken after its deadline by more
             // than a frame means a late media frame. The first second
             // (sockets bound, first INVITEs) is not counted.
-            if n >= 50 && media_clock().saturating_duration_since(now) > LATE {
+            if stall.as_ref().is_some_and(|(_, _, r)| r.contains(&n)) {
+                stalled_ticks += 1;
+            } else if n >= 50 && media_clock().saturating_duration_since(now) > LATE {
                 late += 1;
+            }
+            if let Some((_, len, _)) = stall.as_ref().filter(|(at, _, _)| *at == n) {
+                // Failpoint: the host stalls the media thread.
+                std::thread::sleep(*len);
             }
             if n == 50 {
                 cpu0 = crate::bench::thread_cpu_time();
@@ -446,6 +494,8 @@ pub fn run_trial(cfg: &SipBench, doc: &Path, calls: usize) -> Result<SipTrial, S
                     stalled,
                     fastest,
                     failures: std::mem::take(&mut work.failures),
+                    out_of_service: std::mem::take(&mut work.out_of_service),
+                    stalled_ticks,
                 }));
                 let _ = std::fs::remove_dir_all(&work.dir);
                 ControlFlow::Break(())
@@ -471,6 +521,8 @@ pub fn run_trial(cfg: &SipBench, doc: &Path, calls: usize) -> Result<SipTrial, S
         failures: d.failures,
         cpu_secs: d.cpu,
         media_secs: d.media,
+        out_of_service: d.out_of_service,
+        stalled_ticks: d.stalled_ticks,
     })
 }
 
