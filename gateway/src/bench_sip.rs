@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use fax_t30::media::FRAME_DURATION;
 use fax_t30::{Document, FaxOptions, FaxSession, PageSource, T38Options, Transport};
-use line_drivers::clock::{MediaTicker, TickerReport};
+use line_drivers::clock::{LatenessStats, MediaTicker, TickerReport};
 use line_drivers::sip::{SipLine, SipLineConfig, T38Policy, TrunkConfig, TrunkMode};
 use line_drivers::{CallId, CallProgress, HangupCause, Line, LineEvent, Media, MediaKind};
 
@@ -46,7 +46,11 @@ pub struct SipBench {
 pub struct SipTrial {
     pub calls: usize,
     pub report: TickerReport,
-    /// Ticks late by more than 20 ms.
+    /// Tick lateness after the first second (the injected stall's ticks
+    /// left out): what the pass rule looks at.
+    pub lateness: LatenessStats,
+    /// Ticks late by more than 20 ms (run late and caught up: no media
+    /// is lost, the far end's jitter buffer holds 150 ms).
     pub late_frames: u64,
     pub faxes_ok: u64,
     pub faxes_failed: u64,
@@ -80,12 +84,17 @@ impl SipTrial {
         self.calls as f64 * self.media_secs / self.cpu_secs.max(1e-9)
     }
 
-    /// No late media frame (after the first second), no failed fax, and
-    /// every call moved: at least one fax completed and no pair completed
-    /// fewer than the fastest call's pace allows (a stalled call). A step
-    /// shorter than one call cannot show this and fails.
+    /// The thread kept up (the loopback engine's rule: p99 tick lateness
+    /// under 2 ms after the first second, no deadline skipped), no fax
+    /// failed, and every call moved: at least one fax completed and no
+    /// pair completed fewer than the fastest call's pace allows (a stalled
+    /// call). A step shorter than one call cannot show this and fails.
+    /// A tick late by more than a frame is caught up (no media lost): the
+    /// host stalls now and then, which the faxes must survive, not the
+    /// pass rule.
     pub fn passed(&self) -> bool {
-        self.late_frames == 0
+        self.report.overruns == 0
+            && self.lateness.p99() < LATENESS_LIMIT
             && self.faxes_failed == 0
             && self.faxes_ok > 0
             && self.stalled == 0
@@ -94,6 +103,9 @@ impl SipTrial {
 }
 
 const LATE: Duration = Duration::from_millis(20);
+
+/// p99 tick lateness a passing step stays under (as `bench channels`).
+pub const LATENESS_LIMIT: Duration = Duration::from_millis(2);
 
 struct Side {
     line: SipLine,
@@ -428,6 +440,7 @@ struct Done {
     failures: Vec<String>,
     out_of_service: Vec<String>,
     stalled_ticks: u64,
+    lateness: LatenessStats,
 }
 
 #[allow(clippy::disallowed_methods)] // driver shell: the media clock the lines start on
@@ -455,6 +468,7 @@ pub fn run_trial(cfg: &SipBench, doc: &Path, calls: usize) -> Result<SipTrial, S
             (at, len, at + 1..=at + late_ticks)
         });
         let mut stalled_ticks = 0u64;
+        let mut lateness = LatenessStats::default();
         move |now| {
             let Ok(work) = w.as_mut() else {
                 let e = w.as_ref().err().cloned().unwrap_or_default();
@@ -466,8 +480,12 @@ pub fn run_trial(cfg: &SipBench, doc: &Path, calls: usize) -> Result<SipTrial, S
             // (sockets bound, first INVITEs) is not counted.
             if stall.as_ref().is_some_and(|(_, _, r)| r.contains(&n)) {
                 stalled_ticks += 1;
-            } else if n >= 50 && media_clock().saturating_duration_since(now) > LATE {
-                late += 1;
+            } else if n >= 50 {
+                let l = media_clock().saturating_duration_since(now);
+                lateness.record(l);
+                if l > LATE {
+                    late += 1;
+                }
             }
             if let Some((_, len, _)) = stall.as_ref().filter(|(at, _, _)| *at == n) {
                 // Failpoint: the host stalls the media thread.
@@ -496,6 +514,7 @@ pub fn run_trial(cfg: &SipBench, doc: &Path, calls: usize) -> Result<SipTrial, S
                     failures: std::mem::take(&mut work.failures),
                     out_of_service: std::mem::take(&mut work.out_of_service),
                     stalled_ticks,
+                    lateness: std::mem::take(&mut lateness),
                 }));
                 let _ = std::fs::remove_dir_all(&work.dir);
                 ControlFlow::Break(())
@@ -512,6 +531,7 @@ pub fn run_trial(cfg: &SipBench, doc: &Path, calls: usize) -> Result<SipTrial, S
         calls,
         report,
         late_frames: d.late,
+        lateness: d.lateness,
         faxes_ok: d.ok,
         faxes_failed: d.failed,
         t38_calls: d.t38,
