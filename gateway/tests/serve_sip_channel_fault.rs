@@ -1,8 +1,7 @@
 //! A media port of a trunk held by another program (issue 12): `ums serve`
 //! starts anyway, says which channel is out of service and why in one log
 //! line, and the trunk (its other channel) answers on its SIP address.
-//! Before, the trunk's bind failed and with it the media thread: no line
-//! at all.
+//! Before, the trunk's bind failed and `ums serve` did not start at all.
 //!
 //! Ports: SMTP 41230-41231, SIP 5150-5153, RTP/UDPTL 21500-21515.
 
