@@ -6,8 +6,10 @@
 //! so a received fax goes to TIFF and PDF without being re-encoded.
 //!
 //! The reader is for untrusted files: every offset and size is checked,
-//! widths, lengths and page counts are capped, IFD loops are caught, and
-//! anything it cannot use is an [`Error::BadTiff`], never a panic.
+//! widths, lengths and page counts are capped, IFD loops are caught, no
+//! byte of the file may serve as strip data twice (pages that share a
+//! strip would let a small file claim many times its size), and anything
+//! it cannot use is an [`Error::BadTiff`], never a panic.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -345,7 +347,10 @@ pub fn read_tiff(bytes: &[u8], name_for_errors: &str) -> Result<Vec<TiffPage>, E
     let file = TiffFile::new(bytes, name_for_errors)?;
     let mut pages = Vec::new();
     let mut seen = HashSet::new();
-    let mut strips_left = MAX_STRIPS;
+    let mut budget = Budget {
+        strips: MAX_STRIPS,
+        bytes: bytes.len(),
+    };
     let mut offset = file.u32_at(4)?;
     while offset != 0 {
         if !seen.insert(offset) {
@@ -355,7 +360,7 @@ pub fn read_tiff(bytes: &[u8], name_for_errors: &str) -> Result<Vec<TiffPage>, E
             return Err(file.bad(format!("more than {MAX_PAGES} IFDs")));
         }
         let ifd = file.ifd(offset)?;
-        if let Some(page) = file.page(&ifd, pages.len() + 1, &mut strips_left)? {
+        if let Some(page) = file.page(&ifd, pages.len() + 1, &mut budget)? {
             pages.push(page);
         }
         offset = ifd.next;
@@ -364,6 +369,14 @@ pub fn read_tiff(bytes: &[u8], name_for_errors: &str) -> Result<Vec<TiffPage>, E
         return Err(file.bad("no pages".into()));
     }
     Ok(pages)
+}
+
+/// What the pages still to be read may use: strips (each is decoded on its
+/// own) and strip bytes (strips never overlap in a sound file, so together
+/// they hold at most the file).
+struct Budget {
+    strips: usize,
+    bytes: usize,
 }
 
 /// A parsed IFD: its entries and the offset of the next one.
@@ -520,7 +533,7 @@ impl<'a> TiffFile<'a> {
         &self,
         ifd: &Ifd,
         number: usize,
-        strips_left: &mut usize,
+        budget: &mut Budget,
     ) -> Result<Option<TiffPage>, Error> {
         let find = |t: u16| ifd.entries.iter().find(|e| e.tag == t);
         let first = |t: u16| -> Result<Option<u32>, Error> {
@@ -602,7 +615,8 @@ impl<'a> TiffFile<'a> {
             .unwrap_or(u32::MAX)
             .clamp(1, rows);
         let strips = rows.div_ceil(rows_per_strip) as usize;
-        *strips_left = strips_left
+        budget.strips = budget
+            .strips
             .checked_sub(strips)
             .ok_or_else(|| bad(format!("more than {MAX_STRIPS} strips in the file")))?;
         if offsets.len() < strips || counts.len() < strips {
@@ -617,6 +631,13 @@ impl<'a> TiffFile<'a> {
             let data = self.slice(off as usize, len as usize).map_err(|_| {
                 bad(format!(
                     "strip {i} ({len} bytes at {off}) lies past the end of the file"
+                ))
+            })?;
+            budget.bytes = budget.bytes.checked_sub(data.len()).ok_or_else(|| {
+                bad(format!(
+                    "strip {i} ({len} bytes at {off}) reuses bytes of other strips \
+                     (the strips claim more than the file's {} bytes)",
+                    self.bytes.len()
                 ))
             })?;
             strip_data.push(data);

@@ -19,6 +19,7 @@ use serde_json::Value;
 
 use crate::control::{Request, SOCKET};
 use crate::journal::{self, JournalFilter};
+use crate::{out, outln};
 
 /// Exit codes of the client tools (also in `ums --help` and the README).
 pub mod exit {
@@ -416,7 +417,7 @@ fn dispatch(cmd: ClientCommand) -> Result<()> {
 }
 
 fn print_json(v: &impl serde::Serialize) {
-    println!(
+    outln!(
         "{}",
         serde_json::to_string_pretty(v).expect("values serialise")
     );
@@ -449,9 +450,9 @@ fn journal_list(a: &JournalArgs) -> Result<()> {
     if a.common.json {
         print_json(&records);
     } else if records.is_empty() {
-        println!("no messages");
+        outln!("no messages");
     } else {
-        print!("{}", journal::table(&records));
+        out!("{}", journal::table(&records));
     }
     Ok(())
 }
@@ -471,7 +472,7 @@ fn show(id: u64, common: &Common) -> Result<()> {
     if common.json {
         print_json(&record);
     } else {
-        print!("{}", journal::show(&record));
+        out!("{}", journal::show(&record));
     }
     Ok(())
 }
@@ -487,12 +488,12 @@ fn status(common: &Common) -> Result<()> {
         .map_err(|e| ClientError::new(exit::INTERNAL, format!("bad answer: {e}")))?;
     let s: journal::StatusSummary = serde_json::from_value(v["status"].clone())
         .map_err(|e| ClientError::new(exit::INTERNAL, format!("bad answer: {e}")))?;
-    println!(
+    outln!(
         "gateway  running (pid {}), data {}",
         v["pid"],
         v["data"].as_str().unwrap_or("?")
     );
-    println!();
+    outln!();
     let mut rows = vec![["LINE".to_string(), "STATE".into(), "CALL".into()]];
     for l in &lines {
         let call = match l.state.as_str() {
@@ -517,17 +518,20 @@ fn status(common: &Common) -> Result<()> {
         };
         rows.push([l.line.clone(), l.state.clone(), call]);
     }
-    print!("{}", journal::align(&rows));
-    println!();
-    println!(
+    out!("{}", journal::align(&rows));
+    outln!();
+    outln!(
         "queue    {} waiting, {} retrying, {} on a line ({} messages in the journal)",
-        s.queued, s.retrying, s.sending, s.messages
+        s.queued,
+        s.retrying,
+        s.sending,
+        s.messages
     );
-    println!("dead letters  {}", s.dead_letters);
+    outln!("dead letters  {}", s.dead_letters);
     if s.last_errors.is_empty() {
-        println!("last errors   none");
+        outln!("last errors   none");
     } else {
-        println!("last errors");
+        outln!("last errors");
         let rows: Vec<[String; 4]> = s
             .last_errors
             .iter()
@@ -540,7 +544,7 @@ fn status(common: &Common) -> Result<()> {
                 ]
             })
             .collect();
-        print!("{}", journal::align(&rows));
+        out!("{}", journal::align(&rows));
     }
     Ok(())
 }
@@ -556,7 +560,7 @@ fn remove(id: u64, delete: bool, common: &Common) -> Result<()> {
     if common.json {
         print_json(&v);
     } else {
-        println!(
+        outln!(
             "{}  {}",
             MessageId(id),
             v["status"].as_str().unwrap_or("done")
@@ -580,7 +584,7 @@ fn deadletter_list(common: &Common) -> Result<()> {
         return Ok(());
     }
     if letters.is_empty() {
-        println!("no dead letters");
+        outln!("no dead letters");
         return Ok(());
     }
     let mut rows = vec![[
@@ -599,7 +603,7 @@ fn deadletter_list(common: &Common) -> Result<()> {
             cut(&l.reason, 60),
         ]);
     }
-    print!("{}", journal::align(&rows));
+    out!("{}", journal::align(&rows));
     Ok(())
 }
 
@@ -632,10 +636,10 @@ fn deadletter_retry(ids: Vec<String>, all: bool, common: &Common) -> Result<()> 
     if common.json {
         print_json(&done);
     } else if done.is_empty() {
-        println!("no dead letters");
+        outln!("no dead letters");
     } else {
         for id in done {
-            println!("{id}  back in the outbox");
+            outln!("{id}  back in the outbox");
         }
     }
     Ok(())
@@ -753,13 +757,13 @@ fn send(a: SendArgs) -> Result<()> {
         failed |= m.status == kernel::message::Status::Failed;
         if !a.common.json {
             match m.status {
-                kernel::message::Status::Failed => println!(
+                kernel::message::Status::Failed => outln!(
                     "{}  to {}  refused: {}",
                     m.id,
                     journal::number_of(m),
                     journal::reason_of(m)
                 ),
-                _ => println!(
+                _ => outln!(
                     "{}  to {}  queued, {} page{}",
                     m.id,
                     journal::number_of(m),
@@ -832,7 +836,7 @@ fn simulate_fax(from: &str, to: &str, file: &Path, common: &Common) -> Result<()
     if common.json {
         print_json(&fax);
     } else {
-        println!(
+        outln!(
             "{} called {} on {}: {}, {} page{} ({})",
             from,
             to,
@@ -843,7 +847,7 @@ fn simulate_fax(from: &str, to: &str, file: &Path, common: &Common) -> Result<()
             fax.result
         );
         if fax.success {
-            println!("see it with: ums journal --service fax");
+            outln!("see it with: ums journal --service fax");
         }
     }
     if fax.success {
@@ -859,7 +863,7 @@ fn simulate_sms(from: String, to: String, text: String, common: &Common) -> Resu
     if common.json {
         print_json(&v);
     } else {
-        println!(
+        outln!(
             "SMS received as message {}; see it with: ums journal --service sms",
             v["id"]
                 .as_u64()

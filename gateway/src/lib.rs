@@ -25,3 +25,4 @@ pub mod render_cmd;
 pub mod sd_notify;
 pub mod serve;
 pub mod simnet;
+pub mod stdout;

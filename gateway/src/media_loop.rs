@@ -231,6 +231,11 @@ impl MediaLoop {
         self.swap_trunks(now);
         for t in &self.sip {
             t.trunk.tick(now);
+            // A channel out of service (ports taken at bind, a socket failed
+            // or flooded): one log line; the trunk's others carry on.
+            while let Some(f) = t.trunk.poll_fault() {
+                crate::ulog!(Err, "sip-channel-out-of-service", "{f}");
+            }
         }
         for (m, seen) in &mut self.modems {
             m.tick(now);

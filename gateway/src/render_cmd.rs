@@ -21,6 +21,8 @@ use kernel::render::{
 };
 use kernel::report::Language;
 
+use crate::outln;
+
 /// Exit code: a document cannot be rendered.
 pub const EXIT_RENDER_ERROR: u8 = 3;
 /// Exit code: a file could not be read or written.
@@ -97,7 +99,7 @@ impl std::fmt::Display for RenderCmdError {
 pub fn run(args: &RenderArgs) -> ExitCode {
     match render(args) {
         Ok(summary) => {
-            println!("{summary}");
+            outln!("{summary}");
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::ulog;
+use crate::{outln, ulog};
 
 /// `ums serve`'s flags.
 #[derive(Debug, Clone, Default)]
@@ -40,11 +40,11 @@ pub fn check_config(file: &Path) -> ExitCode {
     match crate::config::Loaded::from_file(file) {
         Ok(loaded) => {
             let c = &loaded.config;
-            println!("{}: ok", file.display());
+            outln!("{}: ok", file.display());
             for w in loaded.warnings() {
-                println!("  warning: {w}");
+                outln!("  warning: {w}");
             }
-            println!(
+            outln!(
                 "  smtp {} ({}), {} users, {} routing rules, {} lines",
                 c.smtp.listen,
                 c.smtp.hostname,
@@ -57,7 +57,7 @@ pub fn check_config(file: &Path) -> ExitCode {
                     (Some(r), _) => format!("registers to {r} as {}", t.user),
                     (None, p) => format!("static peer {}", p.as_deref().unwrap_or("")),
                 };
-                println!(
+                outln!(
                     "  trunk {}: {to}, SIP on {} ({}), RTP {}-{}, {} channels, T.38 {}",
                     t.name,
                     t.listen,
@@ -118,6 +118,40 @@ pub fn data_dir(arg: Option<PathBuf>) -> PathBuf {
         Some(state) if arg.is_none() && std::env::var_os("UMS_DATA").is_none() => state,
         _ => crate::client::serve_data_dir(arg),
     }
+}
+
+/// Make `data` the gateway's own, whatever umask it was started with:
+/// received faxes, voicemail, mail and the store are for no other user.
+/// The umask becomes at least 077 (files 0600, directories 0700), a new
+/// data directory is made 0700, and one that others may read loses those
+/// bits (the group's too, unless it is systemd's `StateDirectory`, whose
+/// mode the unit sets). Says so when it had to take bits away.
+fn private_data_dir(data: &Path) -> std::io::Result<Option<String>> {
+    use nix::sys::stat::{umask, Mode};
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    let old = umask(Mode::from_bits_truncate(0o077));
+    umask(old | Mode::from_bits_truncate(0o077));
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(data)?;
+    let mode = std::fs::metadata(data)?.permissions().mode() & 0o7777;
+    let systemds = std::env::var_os("STATE_DIRECTORY")
+        .and_then(|v| v.to_str()?.split(':').next().map(PathBuf::from))
+        .is_some_and(|s| s == data);
+    let private = if systemds {
+        mode & !0o007
+    } else {
+        mode & !0o077
+    };
+    if private == mode {
+        return Ok(None);
+    }
+    std::fs::set_permissions(data, std::fs::Permissions::from_mode(private))?;
+    Ok(Some(format!(
+        "data directory {} was mode {mode:o}, now {private:o}: what it holds is the gateway's alone",
+        data.display()
+    )))
 }
 
 /// The configuration `serve` runs: the file, or the embedded default with
@@ -191,14 +225,18 @@ pub fn run(args: ServeOptions) -> Result<ExitCode, Box<dyn std::error::Error>> {
         ulog!(Warning, "config-warning", "{w}");
     }
     let data = data_dir(args.data.clone());
-    if let Err(e) = std::fs::create_dir_all(&data) {
-        ulog!(
-            Err,
-            "data-dir-failed",
-            "data directory {}: {e}",
-            data.display()
-        );
-        return Ok(ExitCode::from(EXIT_START));
+    match private_data_dir(&data) {
+        Ok(Some(tightened)) => ulog!(Warning, "data-dir-mode", "{tightened}"),
+        Ok(None) => {}
+        Err(e) => {
+            ulog!(
+                Err,
+                "data-dir-failed",
+                "data directory {}: {e}",
+                data.display()
+            );
+            return Ok(ExitCode::from(EXIT_START));
+        }
     }
     let setup = match loaded.setup(&data) {
         Ok(s) => s,

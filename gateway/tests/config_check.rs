@@ -269,3 +269,36 @@ fn a_world_readable_file_with_passwords_is_valid_but_warned_about() {
         );
     }
 }
+
+#[test]
+fn rtp_ports_in_the_kernels_ephemeral_range_are_warned_about() {
+    // Issue 12: a port the kernel may hand to any outgoing socket.
+    let (lo, hi) = {
+        let r = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").unwrap();
+        let v: Vec<u16> = r.split_whitespace().map(|p| p.parse().unwrap()).collect();
+        (v[0], v[1])
+    };
+    let dir = Scratch::new("ephemeral");
+    let file = dir.join("ums.toml");
+    let trunk = |ports: (u32, u32)| {
+        format!(
+            "[[trunk]]\nname = \"pbx\"\npeer = \"192.0.2.10\"\nuser = \"100\"\n\
+             listen = \"192.0.2.20:5060\"\nrtp_ports = [{}, {}]\n",
+            ports.0, ports.1
+        )
+    };
+    let inside = ((u32::from(lo) + 100) & !1, u32::from(lo) + 199);
+    let below = (u32::from(lo) - 200, u32::from(lo) - 101);
+    assert!(u32::from(hi) > inside.1);
+    for (ports, warned) in [(inside, true), (below, false)] {
+        std::fs::write(&file, trunk(ports)).unwrap();
+        let out = run(&["check-config", "--config", file.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        let t = text(&out);
+        assert_eq!(
+            t.contains("warning: trunk[0].rtp_ports") && t.contains("ephemeral"),
+            warned,
+            "{ports:?}: {t}"
+        );
+    }
+}

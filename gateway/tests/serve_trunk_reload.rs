@@ -259,11 +259,11 @@ fn sighup_adds_removes_and_replaces_trunks_without_cutting_a_call() {
 /// name and the reason (trunks are bound on the media thread; the start
 /// waits for them).
 #[test]
-fn a_trunk_port_in_use_stops_the_start() {
-    let dir = Scratch::new("trunk-port-in-use");
+fn a_trunk_sip_port_in_use_stops_the_start() {
+    let dir = Scratch::new("trunk-sip-port-in-use");
     let file = dir.join("a.toml");
-    // Channel 2's RTP port (21240 + 4) is taken.
-    let _taken = UdpSocket::bind("127.0.0.1:21244").unwrap();
+    // The trunk's signalling address is taken: the trunk cannot work.
+    let _taken = UdpSocket::bind("127.0.0.1:5113").unwrap();
     std::fs::write(
         &file,
         head(41222, "a", "4989111") + &trunk("busy-ports", "4989111", 5113, 5199, 21240, 60),
@@ -288,6 +288,42 @@ fn a_trunk_port_in_use_stops_the_start() {
         .find(|l| l.contains("msgid=start-failed"))
         .unwrap_or_else(|| panic!("{log}"));
     assert!(line.contains("SIP trunk busy-ports"), "{log}");
-    assert!(line.contains("RTP socket"), "{log}");
+    assert!(line.contains("SIP socket"), "{log}");
     assert!(!listening(41222), "nothing left serving");
+}
+
+#[test]
+fn a_trunk_media_port_in_use_takes_one_channel_out_of_service() {
+    // Issue 12: this stopped the start (exit 2) before; a media port that
+    // another socket holds now costs that channel only.
+    let dir = Scratch::new("trunk-port-in-use");
+    let file = dir.join("a.toml");
+    // Channel 2's RTP port (21240 + 4) is taken.
+    let _taken = UdpSocket::bind("127.0.0.1:21244").unwrap();
+    std::fs::write(
+        &file,
+        head(41222, "a", "4989111") + &trunk("busy-ports", "4989111", 5113, 5199, 21240, 60),
+    )
+    .unwrap();
+    let data = dir.join("data");
+    let log = dir.join("serve.log");
+    let mut child = serve_config(&file, &data, &log, 41222);
+    let found = wait_log(
+        &log,
+        0,
+        &[
+            "msgid=sip-channel-out-of-service",
+            "sip/busy-ports/2",
+            "RTP port 21244",
+        ],
+        20,
+    );
+    let answers = answers_options(5113, 1);
+    signal(&child, "TERM");
+    let status = wait_exit(&mut child, 30);
+    let log = read(&log);
+    assert!(found, "{log}");
+    assert!(answers, "the trunk answers on its SIP address: {log}");
+    assert!(!log.contains("msgid=start-failed"), "{log}");
+    assert!(status.is_some_and(|s| s.success()), "{log}");
 }

@@ -478,6 +478,81 @@ fn incoming_fax_carries_pdf_and_tiff_byte_for_byte() {
 }
 
 #[test]
+fn incoming_fax_preview_is_related_to_the_html_report_and_the_text_is_unchanged() {
+    use kernel::render::{page_png, PageSetup, PREVIEW_WIDTH};
+    let setup = PageSetup::new(
+        fax_t30::page::PaperSize::A4,
+        fax_t30::page::Resolution::Fine,
+    );
+    let png = page_png(&setup.blank_page(), PREVIEW_WIDTH);
+    let msg = incoming(Service::Fax);
+    let pdf = blob(b"%PDF-1.4\n", 100);
+    for language in [Language::En, Language::De] {
+        let inc = Incoming {
+            message: &msg,
+            media: Media::Fax {
+                pdf: Some(&pdf),
+                tiff: None,
+            },
+            language,
+            now: T0,
+        };
+        let with = python(&kernel::report::incoming_mail_with_preview(
+            &cfg(),
+            &inc,
+            Some(&png),
+        ));
+        let without = python(&incoming_mail(&cfg(), &inc));
+        assert_eq!(
+            py_text(&with, "text/plain"),
+            py_text(&without, "text/plain")
+        );
+        let types: Vec<&str> = with["parts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["type"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            types,
+            [
+                "multipart/mixed",
+                "multipart/alternative",
+                "text/plain",
+                "multipart/related",
+                "text/html",
+                "image/png",
+                "application/pdf"
+            ]
+        );
+        assert_eq!(
+            py_part(&with, "multipart/related")["params"]["type"],
+            "text/html"
+        );
+        let image = py_part(&with, "image/png");
+        assert_eq!(image["disposition"], "inline");
+        assert_eq!(image["filename"], "fax-00000042-page1.png");
+        assert_eq!(image["b64"], mime::base64(&png));
+        let cid = image["headers"]["Content-ID"].as_str().unwrap();
+        assert_eq!(cid, "<fax-00000042-page1@ums.example.com>");
+        let html = py_text(&with, "text/html");
+        let alt = match language {
+            Language::En => "Page 1 of the fax",
+            Language::De => "Seite 1 des Faxes",
+        };
+        let img = format!(
+            "<img src=\"cid:fax-00000042-page1@ums.example.com\" alt=\"{alt}\" width=\"{PREVIEW_WIDTH}\" height=\"828\""
+        );
+        assert!(html.contains(&img), "{html}");
+        // Under the report, before the closing words.
+        let at = html.find("<img").unwrap();
+        assert!(html.find("</table>").unwrap() < at && at < html.find("<small>").unwrap());
+        // Without a preview, the HTML is a part of its own and has no image.
+        assert!(!py_text(&without, "text/html").contains("<img"));
+    }
+}
+
+#[test]
 fn incoming_fax_report_in_the_body_in_english_and_german() {
     let mut msg = incoming(Service::Fax);
     msg.unrouted = true;

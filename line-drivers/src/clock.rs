@@ -176,10 +176,92 @@ impl LatenessStats {
 pub struct TickerReport {
     /// Ticks run (closure calls).
     pub ticks: u64,
-    /// Deadlines skipped because a tick ran over by a whole period or more.
+    /// Deadlines skipped: the thread was further behind than the catch-up
+    /// allowance (see [`TickSchedule`]), so their ticks never ran.
     pub overruns: u64,
+    /// Ticks run back to back to catch up: their deadline had passed by a
+    /// whole period or more when they started (a stall of the thread).
+    pub caught_up: u64,
     /// Wakeup time minus scheduled deadline, per tick.
     pub lateness: LatenessStats,
+}
+
+impl TickerReport {
+    /// Ticks that started a whole period or more after their deadline,
+    /// caught up or skipped: what a real-time trial counts as overruns.
+    pub fn late_ticks(&self) -> u64 {
+        self.overruns + self.caught_up
+    }
+}
+
+/// How late a tick may run and still be run: a stall of the media thread
+/// shorter than this is caught up by running the missed ticks back to
+/// back, so media time keeps pace with the real clock (VMs stall for
+/// 20–100 ms now and then). Beyond it the missed deadlines are skipped, so
+/// an overloaded thread does not burst for ever.
+pub const DEFAULT_CATCH_UP: Duration = Duration::from_millis(200);
+
+/// The deadlines of a tick thread, sans-IO: the real-time ticker and the
+/// simulated-clock tests share it, so a test of a stall sees exactly what
+/// the ticker would do.
+///
+/// After each tick, [`TickSchedule::after_tick`] gets the time the tick
+/// ended. The next deadline is one period on, even when it has already
+/// passed (the thread was stalled): ticks then run back to back, each with
+/// its own deadline as `now`. Only when the thread is `period + catch_up`
+/// or more behind are whole periods skipped, down to less than that.
+/// With `catch_up` zero, every tick later than a whole period is skipped.
+#[derive(Debug, Clone)]
+pub struct TickSchedule {
+    period: Duration,
+    catch_up: Duration,
+    next: Instant,
+}
+
+/// What [`TickSchedule::after_tick`] decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NextTick {
+    /// The next tick's deadline (the `now` it gets).
+    pub deadline: Instant,
+    /// Deadlines skipped before it.
+    pub skipped: u64,
+    /// The next tick will start a whole period or more after its deadline.
+    pub behind: bool,
+}
+
+impl TickSchedule {
+    /// The first deadline is `first`.
+    pub fn new(first: Instant, period: Duration, catch_up: Duration) -> TickSchedule {
+        assert!(!period.is_zero(), "tick period must be positive");
+        TickSchedule {
+            period,
+            catch_up,
+            next: first,
+        }
+    }
+
+    /// The deadline of the next tick.
+    pub fn deadline(&self) -> Instant {
+        self.next
+    }
+
+    /// The tick whose deadline was [`TickSchedule::deadline`] ended at
+    /// `now`: the next deadline.
+    pub fn after_tick(&mut self, now: Instant) -> NextTick {
+        self.next += self.period;
+        let behind = now.saturating_duration_since(self.next);
+        let limit = self.period + self.catch_up;
+        let mut skipped = 0;
+        if behind >= limit {
+            skipped = ((behind - limit).as_nanos() / self.period.as_nanos()) as u64 + 1;
+            self.next += self.period * skipped as u32;
+        }
+        NextTick {
+            deadline: self.next,
+            skipped,
+            behind: now.saturating_duration_since(self.next) >= self.period,
+        }
+    }
 }
 
 /// A running real-time tick thread. Dropping the handle stops it too.
@@ -196,9 +278,11 @@ impl MediaTicker {
     /// the media clock has no jitter. The closure stops the ticker by
     /// returning `ControlFlow::Break(())`.
     ///
-    /// If a tick ends a whole period or more after the next deadline, the
-    /// missed deadlines are skipped (counted as overruns) instead of being
-    /// run in a burst.
+    /// If the thread falls behind (a tick ran long, or the host stalled),
+    /// the missed ticks run back to back, each with its own deadline, as
+    /// long as the thread is less than [`DEFAULT_CATCH_UP`] behind; beyond
+    /// that the missed deadlines are skipped (counted as overruns) instead
+    /// of being run in a burst. See [`TickSchedule`].
     pub fn spawn<F>(period: Duration, on_tick: F) -> std::io::Result<MediaTicker>
     where
         F: FnMut(Instant) -> ControlFlow<()> + Send + 'static,
@@ -214,6 +298,20 @@ impl MediaTicker {
         I: FnOnce() -> F + Send + 'static,
         F: FnMut(Instant) -> ControlFlow<()> + 'static,
     {
+        MediaTicker::spawn_catching_up(period, DEFAULT_CATCH_UP, init)
+    }
+
+    /// Like [`MediaTicker::spawn_with`] with a catch-up allowance of its
+    /// own (zero: every tick later than a whole period is skipped).
+    pub fn spawn_catching_up<I, F>(
+        period: Duration,
+        catch_up: Duration,
+        init: I,
+    ) -> std::io::Result<MediaTicker>
+    where
+        I: FnOnce() -> F + Send + 'static,
+        F: FnMut(Instant) -> ControlFlow<()> + 'static,
+    {
         assert!(!period.is_zero(), "tick period must be positive");
         let stop = Arc::new(AtomicBool::new(false));
         let ticks = Arc::new(AtomicU64::new(0));
@@ -222,7 +320,7 @@ impl MediaTicker {
             .spawn({
                 let stop = Arc::clone(&stop);
                 let ticks = Arc::clone(&ticks);
-                move || run_ticker(period, init(), &stop, &ticks)
+                move || run_ticker(period, catch_up, init(), &stop, &ticks)
             })?;
         Ok(MediaTicker {
             stop,
@@ -274,6 +372,7 @@ fn real_now() -> Instant {
 
 fn run_ticker<F>(
     period: Duration,
+    catch_up: Duration,
     mut on_tick: F,
     stop: &AtomicBool,
     ticks: &AtomicU64,
@@ -284,31 +383,29 @@ where
     let mut report = TickerReport {
         ticks: 0,
         overruns: 0,
+        caught_up: 0,
         lateness: LatenessStats::default(),
     };
-    let mut deadline = real_now() + period;
+    let mut schedule = TickSchedule::new(real_now() + period, period, catch_up);
     while !stop.load(Ordering::Relaxed) {
+        let deadline = schedule.deadline();
         let now = real_now();
         if deadline > now {
             std::thread::sleep(deadline - now);
         }
         let woke = real_now();
-        report
-            .lateness
-            .record(woke.saturating_duration_since(deadline));
+        let late = woke.saturating_duration_since(deadline);
+        report.lateness.record(late);
+        if late >= period {
+            report.caught_up += 1;
+        }
         let flow = on_tick(deadline);
         report.ticks += 1;
         ticks.store(report.ticks, Ordering::Relaxed);
         if flow.is_break() {
             break;
         }
-        deadline += period;
-        let behind = real_now().saturating_duration_since(deadline);
-        if behind >= period {
-            let skip = (behind.as_nanos() / period.as_nanos()) as u32;
-            deadline += period * skip;
-            report.overruns += u64::from(skip);
-        }
+        report.overruns += schedule.after_tick(real_now()).skipped;
     }
     report
 }
@@ -350,6 +447,48 @@ mod tests {
         assert_eq!(s.p99(), Duration::ZERO);
         assert_eq!(s.mean(), Duration::ZERO);
         assert_eq!(s.late_count(Duration::ZERO), 0);
+    }
+
+    #[test]
+    fn a_stall_within_the_allowance_is_caught_up_tick_by_tick() {
+        let t0 = test_kit::origin();
+        let p = Duration::from_millis(20);
+        let mut s = TickSchedule::new(t0, p, Duration::from_millis(200));
+        // On time: the next deadline is one period on, not behind.
+        let n = s.after_tick(t0 + Duration::from_millis(3));
+        assert_eq!((n.deadline, n.skipped, n.behind), (t0 + p, 0, false));
+        // The tick at 20 ms stalls for 100 ms: the deadlines 40..120 ms
+        // are all run, back to back, none skipped.
+        let end = t0 + Duration::from_millis(125);
+        let mut run = vec![];
+        let mut n = s.after_tick(end);
+        while n.deadline < end {
+            assert_eq!(n.skipped, 0);
+            run.push(n.deadline - t0);
+            n = s.after_tick(end + Duration::from_micros(100) * run.len() as u32);
+        }
+        let ms: Vec<u128> = run.iter().map(|d| d.as_millis()).collect();
+        assert_eq!(ms, [40, 60, 80, 100, 120]);
+        assert_eq!(n.deadline - t0, Duration::from_millis(140));
+    }
+
+    #[test]
+    fn beyond_the_allowance_whole_periods_are_skipped() {
+        let t0 = test_kit::origin();
+        let p = Duration::from_millis(20);
+        let mut s = TickSchedule::new(t0, p, Duration::from_millis(200));
+        // A tick ends 1 s late: 40 ms behind is kept, the rest skipped.
+        let end = t0 + Duration::from_millis(1010);
+        let n = s.after_tick(end);
+        assert!(n.behind);
+        assert!(end - n.deadline < p + Duration::from_millis(200));
+        assert!(end - n.deadline >= Duration::from_millis(200));
+        assert_eq!(n.skipped, ((n.deadline - t0).as_millis() / 20 - 1) as u64);
+        // Without an allowance, as before: less than a period behind.
+        let mut s = TickSchedule::new(t0, p, Duration::ZERO);
+        let n = s.after_tick(t0 + Duration::from_millis(85));
+        assert_eq!((n.deadline - t0, n.skipped), (Duration::from_millis(80), 3));
+        assert!(!n.behind);
     }
 
     #[test]

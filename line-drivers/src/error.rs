@@ -35,6 +35,10 @@ pub enum LineError {
     /// Another line already has this number (configuration error).
     #[error("number {0:?} is already assigned to a line")]
     NumberInUse(String),
+    /// The line is out of service (its media ports could not be bound, or
+    /// a socket failed); the reason says which.
+    #[error("the line is out of service: {0}")]
+    OutOfService(String),
     /// The device or socket under a driver failed.
     #[error("line I/O error")]
     Io(#[from] std::io::Error),

@@ -45,20 +45,23 @@ fn fifty_ticks_on_the_20_ms_grid() {
 
 #[test]
 fn an_overrunning_tick_skips_ahead_instead_of_bursting() {
+    // Without a catch-up allowance (see the next test for the default).
     let period = Duration::from_millis(5);
     let (tx, rx) = mpsc::channel();
     let mut n = 0;
-    let ticker = MediaTicker::spawn(period, move |deadline| {
-        n += 1;
-        tx.send(deadline).unwrap();
-        if n == 3 {
-            // Overrun by more than two whole periods.
-            std::thread::sleep(period * 4);
-        }
-        if n == 10 {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
+    let ticker = MediaTicker::spawn_catching_up(period, Duration::ZERO, move || {
+        move |deadline| {
+            n += 1;
+            tx.send(deadline).unwrap();
+            if n == 3 {
+                // Overrun by more than two whole periods.
+                std::thread::sleep(period * 4);
+            }
+            if n == 10 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
         }
     })
     .unwrap();
@@ -76,6 +79,40 @@ fn an_overrunning_tick_skips_ahead_instead_of_bursting() {
     );
     let total: u128 = steps.iter().sum();
     assert_eq!(total as u64, 9 + report.overruns);
+}
+
+#[test]
+fn a_stall_within_the_allowance_is_caught_up_back_to_back() {
+    // The host stalls the thread for 4 periods: the missed ticks run at
+    // once, each with its own deadline, so media time keeps pace with the
+    // clock (no deadline skipped, no frame of media lost).
+    let period = Duration::from_millis(5);
+    let (tx, rx) = mpsc::channel();
+    let mut n = 0;
+    let ticker = MediaTicker::spawn_catching_up(period, Duration::from_secs(1), move || {
+        move |deadline| {
+            n += 1;
+            tx.send(deadline).unwrap();
+            if n == 3 {
+                std::thread::sleep(period * 4);
+            }
+            if n == 10 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        }
+    })
+    .unwrap();
+    let report = ticker.join();
+    let deadlines: Vec<_> = rx.iter().collect();
+    assert_eq!(report.ticks, 10);
+    assert_eq!(report.overruns, 0, "nothing skipped");
+    for w in deadlines.windows(2) {
+        assert_eq!(w[1] - w[0], period, "every deadline is run");
+    }
+    assert!(report.caught_up >= 3, "caught up {}", report.caught_up);
+    assert_eq!(report.late_ticks(), report.caught_up);
 }
 
 #[test]

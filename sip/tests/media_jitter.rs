@@ -360,3 +360,76 @@ fn gaps_are_filled_only_at_their_deadline_and_counted() {
         jb.target_delay()
     );
 }
+
+/// A 1 kHz tone (linear samples) of `FRAME` samples, frame `k`.
+fn tone_frame(k: u64) -> [i16; FRAME] {
+    let mut f = [0i16; FRAME];
+    for (i, s) in f.iter_mut().enumerate() {
+        let n = k * FRAME as u64 + i as u64;
+        *s = ((n as f64 * 2.0 * std::f64::consts::PI * 1000.0 / 8000.0).sin() * 8000.0) as i16;
+    }
+    f
+}
+
+/// A sender and a receiver on the same 20 ms grid; a packet is read one
+/// tick after it was sent. Frame `k`'s packet carries timestamp
+/// `k * FRAME + shift(k)`. At tick `stall_at` the receiver's loop stalls
+/// for `stall` ticks, then catches up as the media ticker does: the missed
+/// ticks run back to back, each with its own deadline as `now`; the first
+/// of them reads every packet that queued meanwhile, so all but the first
+/// look early. Returns the buffer and what it played.
+fn receiver_stall(
+    stall_at: u64,
+    stall: u64,
+    frames: u64,
+    shift: impl Fn(u64) -> u32,
+) -> (JitterBuffer, Vec<i16>) {
+    let epoch = origin();
+    let at = |k: u64| epoch + Duration::from_millis(20 * k);
+    let mut jb = JitterBuffer::new(JitterConfig::default());
+    let mut out = Vec::new();
+    for k in 1..frames {
+        let read = if k == stall_at + 1 {
+            stall_at..stall_at + stall
+        } else if k > stall_at + 1 && k <= stall_at + stall {
+            0..0
+        } else {
+            k - 1..k
+        };
+        for f in read {
+            let ts = (f * FRAME as u64) as u32 + shift(f);
+            jb.push(at(k), f as u16, ts, &tone_frame(f));
+        }
+        let mut frame = [0i16; FRAME];
+        jb.pull(at(k), &mut frame);
+        out.extend_from_slice(&frame);
+    }
+    (jb, out)
+}
+
+#[test]
+fn packets_read_late_by_a_stalled_loop_do_not_move_the_delay() {
+    // 100 ms stall 20 s in: 4 of the 5 packets that queued look 20 to 80
+    // ms early. Before issue 12 they lowered the base: resampling for 8 s
+    // (which V.17 does not survive), then silence when the base came back.
+    let (jb, out) = receiver_stall(1000, 5, 2500, |_| 0);
+    let st = jb.stats();
+    assert_eq!(st.early, 4, "{st:?}");
+    assert_eq!(st.gaps, 0, "{st:?}");
+    assert_eq!(st.delay_steps, 0, "{st:?}");
+    assert_eq!(jb.ratio(), 1.0, "no resampling");
+    // What plays is the tone itself, sample for sample, at one delay.
+    let start = out.iter().position(|s| *s != 0).expect("the tone plays");
+    let tone: Vec<i16> = (0..2500).flat_map(tone_frame).collect();
+    let played = &out[start..];
+    let first = tone.iter().position(|s| *s == played[0]).unwrap();
+    assert_eq!(played, &tone[first..first + played.len()]);
+}
+
+#[test]
+fn a_lasting_run_of_early_packets_moves_the_base() {
+    // The sender's timeline jumps 40 ms ahead and stays there (a real
+    // change, not a stall of ours): after the hold the base follows.
+    let (jb, _) = receiver_stall(u64::MAX - 1, 0, 1500, |f| if f >= 700 { 320 } else { 0 });
+    assert_eq!(jb.stats().early, 24, "{:?}", jb.stats());
+}

@@ -8,6 +8,11 @@
 //! an HTML body shows inline (`cid:` references) belong to the HTML and are
 //! dropped with it; a forwarded message (message/rfc822) is attached as its
 //! text.
+//!
+//! Attachment names come from strangers and are shown to people (the
+//! sender's error notice, the journal in a terminal): [`attachment_name`]
+//! keeps the last path component, drops control and bidirectional-override
+//! characters and caps the length, keeping the extension.
 
 use kernel::render::{Attachment, MailDocument};
 use mail_parser::{Addr, Address, Message, MessagePart, MimeHeaders, PartType};
@@ -15,9 +20,18 @@ use mail_parser::{Addr, Address, Message, MessagePart, MimeHeaders, PartType};
 /// Parse a raw message (`ums render --eml`) into the renderer's view;
 /// `None` when it is not a message at all.
 pub fn parse_document(raw: &[u8]) -> Option<MailDocument> {
-    mail_parser::MessageParser::default()
-        .parse(raw)
-        .map(|m| to_document(&m))
+    parse(raw).map(|m| to_document(&m))
+}
+
+/// mail-parser on bytes from strangers: `None` when it finds no message,
+/// or when it panics. mail-parser 0.11.9 has a `debug_assert!` that a
+/// crafted multipart reaches (found by the `mime` fuzz target, seed
+/// `regress-mail-parser-part-id`): a debug build would lose the SMTP
+/// session or a render worker to it; here the mail is just unparseable.
+pub fn parse(raw: &[u8]) -> Option<Message<'_>> {
+    std::panic::catch_unwind(|| mail_parser::MessageParser::default().parse(raw))
+        .ok()
+        .flatten()
 }
 
 /// The renderer's view of `mail`.
@@ -56,10 +70,7 @@ pub fn to_document(mail: &Message<'_>) -> MailDocument {
         if inline_image(part) {
             continue;
         }
-        let name = part
-            .attachment_name()
-            .map(str::to_owned)
-            .unwrap_or_else(|| format!("attachment {}", n + 1));
+        let name = attachment_name(part.attachment_name(), n + 1);
         let attachment = match &part.body {
             // Already decoded into UTF-8 by mail-parser.
             PartType::Text(t) | PartType::Html(t) => Attachment {
@@ -97,6 +108,48 @@ pub fn to_document(mail: &Message<'_>) -> MailDocument {
         html_body,
         attachments,
     }
+}
+
+/// Longest attachment name kept, in characters.
+pub const MAX_NAME_CHARS: usize = 200;
+
+/// The name of the `n`th attachment as people may be shown it: the last
+/// component of what the sender gave (`C:\scans\a.pdf` is `a.pdf`), control
+/// characters as spaces, bidirectional overrides and isolates dropped
+/// (`\u{202e}fdp.exe` would show as `exe.pdf`), blanks collapsed, at most
+/// [`MAX_NAME_CHARS`] characters with the extension kept; `attachment <n>`
+/// when nothing is left.
+pub fn attachment_name(raw: Option<&str>, n: usize) -> String {
+    let last = raw.unwrap_or("").rsplit(['/', '\\']).next().unwrap_or("");
+    let shown: String = last
+        .chars()
+        .filter(|c| !is_bidi_control(*c))
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let mut name = shown.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.chars().count() > MAX_NAME_CHARS {
+        let ext = name
+            .rsplit_once('.')
+            .map(|(_, e)| e)
+            .filter(|e| !e.is_empty() && e.chars().count() <= 10)
+            .map(|e| format!(".{e}"))
+            .unwrap_or_default();
+        let head: String = name
+            .chars()
+            .take(MAX_NAME_CHARS - ext.chars().count())
+            .collect();
+        name = format!("{}{ext}", head.trim_end());
+    }
+    if name.is_empty() {
+        format!("attachment {n}")
+    } else {
+        name
+    }
+}
+
+/// Unicode's bidirectional marks, embeddings, overrides and isolates.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// `type/subtype` of a part, lower case.
@@ -192,6 +245,27 @@ Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n\
         );
         assert_eq!(text.trim(), "Grüße");
         assert_eq!(doc.attachments[1].bytes, b"%PDF-1.4\n");
+    }
+
+    #[test]
+    fn attachment_names_are_made_showable() {
+        assert_eq!(attachment_name(Some("report.pdf"), 1), "report.pdf");
+        assert_eq!(attachment_name(Some("C:\\scans\\a.pdf"), 1), "a.pdf");
+        assert_eq!(attachment_name(Some("../../etc/passwd"), 1), "passwd");
+        assert_eq!(
+            attachment_name(Some("\u{1b}[31mred\r\n\tname.pdf"), 1),
+            "[31mred name.pdf"
+        );
+        assert_eq!(
+            attachment_name(Some("invoice\u{202e}fdp.exe"), 1),
+            "invoicefdp.exe"
+        );
+        assert_eq!(attachment_name(Some(" \u{7}\u{85} "), 3), "attachment 3");
+        assert_eq!(attachment_name(None, 2), "attachment 2");
+        let long = format!("{}.pdf", "x".repeat(500));
+        let cut = attachment_name(Some(&long), 1);
+        assert_eq!(cut.chars().count(), MAX_NAME_CHARS);
+        assert!(cut.ends_with("xx.pdf"));
     }
 
     #[test]

@@ -26,7 +26,6 @@ use kernel::message::{MessageId, Service, Timestamp};
 use kernel::notify::Notifier;
 use kernel::report::Language;
 use kernel::store::{Record, Store};
-use mail_parser::MessageParser;
 
 use crate::engine::{DataVerdict, Envelope, PeerInfo, Verdict};
 use crate::server::Policy;
@@ -144,7 +143,7 @@ impl Policy for GatewayPolicy {
 
     fn message(&self, envelope: &Envelope, data: Vec<u8>) -> DataVerdict {
         let now = (self.clock)();
-        let Some(mail) = MessageParser::default().parse(&data) else {
+        let Some(mail) = crate::mime::parse(&data) else {
             return DataVerdict::Reject(reply(554, "5.6.0", "the message could not be parsed"));
         };
         let from_header = mail

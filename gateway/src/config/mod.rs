@@ -13,6 +13,7 @@
 //! on a fresh machine: everything on loopback, local-store mode.
 
 mod locate;
+pub mod ports;
 pub mod schema;
 pub mod templates;
 
@@ -160,6 +161,21 @@ impl Loaded {
                     "smtp.allowed_networks: {}/0 lets everyone send faxes without AUTH",
                     n.0.addr
                 ));
+            }
+        }
+        if let Some(eph) = ports::EphemeralPorts::of_this_host() {
+            for (i, t) in c.trunks.iter().enumerate() {
+                let [first, last] = t.rtp_ports;
+                if let Some((a, b)) = eph.unreserved_overlap(first, last) {
+                    w.push(format!(
+                        "trunk[{i}].rtp_ports: [{first}, {last}] overlaps the kernel's ephemeral \
+                         ports {}-{} (net.ipv4.ip_local_port_range) in {a}-{b}: any outgoing \
+                         connection or DNS query may hold one of them, and the channel on it is \
+                         then out of service; move the range below {} or reserve it \
+                         (net.ipv4.ip_local_reserved_ports)",
+                        eph.range.0, eph.range.1, eph.range.0
+                    ));
+                }
             }
         }
         w

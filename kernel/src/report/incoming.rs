@@ -5,12 +5,16 @@
 //! multipart/mixed                       (fax, voice)
 //! ├─ multipart/alternative              report: from, to, pages, time, ...
 //! │  ├─ text/plain
-//! │  └─ text/html
+//! │  └─ multipart/related               (a fax with its first-page preview, RFC 2387)
+//! │     ├─ text/html                    the report, then <img src="cid:...">
+//! │     └─ image/png (inline)           fax-00000042-page1.png, Content-ID
 //! ├─ application/pdf                    fax-00000042.pdf
-//! ├─ image/png (inline)                 fax-00000042-page1.png (first page preview)
 //! ├─ image/tiff; application=faxbw      fax-00000042.tif  (RFC 3949)
 //! └─ audio/wav                          voice-00000042.wav (Content-Duration, RFC 3938)
 //! ```
+//!
+//! Without a preview the HTML report is a plain `text/html` part. A reader
+//! that shows text only picks `text/plain` and never meets the image.
 //!
 //! An SMS is only the `multipart/alternative`, its text quoted at the top.
 //! `From` is the gateway's sender with the caller's number as display name;
@@ -53,9 +57,9 @@ pub fn incoming_mail(cfg: &ReportConfig, inc: &Incoming) -> OutgoingMail {
     incoming_mail_with_preview(cfg, inc, None)
 }
 
-/// [`incoming_mail`] with, for a fax, a PNG preview of its first page as
-/// an inline `image/png` part after the PDF (for mail clients that show
-/// inline images in the message).
+/// [`incoming_mail`] with, for a fax, a PNG preview of its first page
+/// shown in the HTML report (`cid:` to an inline part beside it, in a
+/// `multipart/related`); the text report is the same as without it.
 pub fn incoming_mail_with_preview(
     cfg: &ReportConfig,
     inc: &Incoming,
@@ -66,7 +70,7 @@ pub fn incoming_mail_with_preview(
     let id = msg.id.to_string();
 
     let mut attachments: Vec<Part> = Vec::new();
-    let mut inline: Option<Part> = None;
+    let mut inline: Option<(Part, String, u32, u32)> = None;
     let mut names: Vec<String> = Vec::new();
     let mut attach = |part: Part, name: String| {
         attachments.push(part.attachment(&name));
@@ -80,14 +84,18 @@ pub fn incoming_mail_with_preview(
                     format!("fax-{id}.pdf"),
                 );
             }
-            if let Some(png) = preview_png {
+            if let Some((png, (width, height))) =
+                preview_png.and_then(|png| Some((png, png_size(png)?)))
+            {
                 let name = format!("fax-{id}-page1.png");
-                inline = Some(
-                    Part::binary(&format!("image/png; name=\"{name}\""), png).header(
+                let cid = format!("fax-{id}-page1@{}", cfg.host);
+                let part = Part::binary(&format!("image/png; name=\"{name}\""), png)
+                    .header("Content-ID", &format!("<{cid}>"))
+                    .header(
                         "Content-Disposition",
                         &format!("inline; filename=\"{name}\""),
-                    ),
-                );
+                    );
+                inline = Some((part, cid, width, height));
             }
             if let Some(tiff) = tiff {
                 attach(
@@ -114,7 +122,19 @@ pub fn incoming_mail_with_preview(
     if !names.is_empty() {
         vars.set("attachments", names.join(", "));
     }
-    let text = templates::render_with(&cfg.templates, template, lang, &vars);
+    let mut text = templates::render_with(&cfg.templates, template, lang, &vars);
+    if let Some((_, cid, width, height)) = &inline {
+        let alt = match lang {
+            Language::En => "Page 1 of the fax",
+            Language::De => "Seite 1 des Faxes",
+        };
+        text = text.with_figure(&templates::Figure {
+            src: &format!("cid:{cid}"),
+            alt,
+            width: *width,
+            height: *height,
+        });
+    }
 
     let mailbox = msg
         .recipient_address
@@ -142,23 +162,21 @@ pub fn incoming_mail_with_preview(
         headers.push(("Reply-To".into(), Mailbox::new(None, &reply_to).to_header()));
     }
 
+    let html = Part::text("html", &text.html);
+    let html = match inline {
+        Some((png, ..)) => Part::multipart("related", "type=\"text/html\"", vec![html, png]),
+        None => html,
+    };
     let report = Part::multipart(
         "alternative",
         "",
-        vec![
-            Part::text("plain", &text.plain),
-            Part::text("html", &text.html),
-        ],
+        vec![Part::text("plain", &text.plain), html],
     );
-    let body = if attachments.is_empty() && inline.is_none() {
+    let body = if attachments.is_empty() {
         report
     } else {
         let mut parts = vec![report];
         parts.extend(attachments);
-        if let Some(png) = inline {
-            // Right after the PDF.
-            parts.insert(2.min(parts.len()), png);
-        }
         Part::multipart("mixed", "", parts)
     };
     OutgoingMail {
@@ -167,6 +185,15 @@ pub fn incoming_mail_with_preview(
         data: mime::write_message(&headers, &body, &id),
         kind,
     }
+}
+
+/// Width and height of a PNG, from its IHDR chunk.
+fn png_size(png: &[u8]) -> Option<(u32, u32)> {
+    if png.len() < 24 || !png.starts_with(b"\x89PNG\r\n\x1a\n") || &png[12..16] != b"IHDR" {
+        return None;
+    }
+    let be = |i: usize| u32::from_be_bytes([png[i], png[i + 1], png[i + 2], png[i + 3]]);
+    Some((be(16), be(20)))
 }
 
 /// `<number>@<domain>` for a caller id that is a dialable number (`+` and

@@ -369,6 +369,39 @@ pub struct Rendered {
     pub subject: String,
     pub plain: String,
     pub html: String,
+    /// Where in `html` a figure goes: after the report's table, before the
+    /// closing words.
+    figure_at: usize,
+}
+
+/// An image shown in the HTML body under the report (a fax's first page).
+#[derive(Debug, Clone, Copy)]
+pub struct Figure<'a> {
+    /// The image's URL (`cid:...` for a part of the same mail).
+    pub src: &'a str,
+    /// What a reader that shows no images says instead.
+    pub alt: &'a str,
+    /// The image's size in pixels, so the layout does not jump when it loads.
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Rendered {
+    /// The HTML body with `figure` under the report table (the text body
+    /// stays as it is: it has no place for an image).
+    pub fn with_figure(mut self, figure: &Figure) -> Rendered {
+        let img = format!(
+            "<p><img src=\"{}\" alt=\"{}\" width=\"{}\" height=\"{}\" \
+             style=\"max-width: 100%; height: auto; border: 1px solid #999\"></p>\n",
+            escape_html(figure.src),
+            escape_html(figure.alt),
+            figure.width,
+            figure.height
+        );
+        self.html.insert_str(self.figure_at, &img);
+        self.figure_at += img.len();
+        self
+    }
 }
 
 /// Substitutes placeholders. A placeholder without a value makes it `None`
@@ -489,14 +522,17 @@ pub fn render_with(
             escape_html(label)
         ));
     }
+    html.push_str("</table>\n");
+    let figure_at = html.len();
     html.push_str(&format!(
-        "</table>\n<p><small>{}</small></p>\n</body>\n</html>\n",
+        "<p><small>{}</small></p>\n</body>\n</html>\n",
         text(tpl.outro, true)
     ));
     Rendered {
         subject,
         plain,
         html,
+        figure_at,
     }
 }
 

@@ -14,6 +14,7 @@ use sip::media::rtp::{Received, RtpReceiver, RtpSender, G711};
 use sip::media::udptl::{self, UdptlReceiver, UdptlSender};
 use sip::sdp::offer_answer::{AudioCodec, Negotiated};
 
+use super::sockets::{self, MediaSockets, Read};
 use super::{addr, Call, CallState, SipLine, T38Policy};
 use crate::line::{DtmfDigit, LineEvent, Media, MediaKind};
 
@@ -144,8 +145,44 @@ impl SipLine {
     }
 
     pub(super) fn read_media(&mut self, now: Instant) {
+        let Some(socks) = self.socks.take() else {
+            return;
+        };
+        let ready = self.trunk.borrow().media_ready(self.index);
+        let (rtp_n, t38_n, failed) = self.read_sockets(&socks, ready, now);
+        self.socks = Some(socks);
+        let flood = self.socks.as_mut().and_then(|s| s.note_tick(rtp_n, t38_n));
+        if let Some(reason) = failed.or(flood) {
+            self.go_out_of_service(reason, now);
+            return;
+        }
+        self.poll_received(now);
+    }
+
+    /// Reads both sockets (at most the per-tick limit each); returns the
+    /// datagrams read from each and a failure, if one failed.
+    fn read_sockets(
+        &mut self,
+        socks: &MediaSockets,
+        (rtp_ready, t38_ready): (bool, bool),
+        now: Instant,
+    ) -> (usize, usize, Option<String>) {
         let mut cng_call = None;
-        while let Ok((n, _from)) = self.rtp_sock.recv_from(&mut self.buf) {
+        let mut rtp_n = 0;
+        let mut failed = None;
+        loop {
+            if !rtp_ready {
+                break;
+            }
+            let n = match sockets::read(&socks.rtp, "RTP", &mut self.buf, rtp_n) {
+                Read::Datagram(n, _from) => n,
+                Read::Done => break,
+                Read::Failed(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            };
+            rtp_n += 1;
             self.stats.rtp_in += 1;
             let Some(Call {
                 id,
@@ -205,7 +242,17 @@ impl SipLine {
             self.stats.cng_heard += 1;
             self.request_t38(id, now);
         }
-        while let Ok((n, _from)) = self.t38_sock.recv_from(&mut self.buf) {
+        let mut t38_n = 0;
+        while t38_ready && failed.is_none() {
+            let n = match sockets::read(&socks.t38, "UDPTL", &mut self.buf, t38_n) {
+                Read::Datagram(n, _from) => n,
+                Read::Done => break,
+                Read::Failed(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            };
+            t38_n += 1;
             self.stats.udptl_in += 1;
             let Some(Call {
                 media: MediaState::T38(t),
@@ -218,6 +265,12 @@ impl SipLine {
             t.rx.receive(&self.buf[..n], now);
             switch.handle_t38_packet();
         }
+        (rtp_n, t38_n, failed)
+    }
+
+    /// Moves what the receivers hold (UDPTL in order, expired DTMF) to
+    /// the owner's events.
+    fn poll_received(&mut self, now: Instant) {
         if let Some(Call {
             id,
             media: MediaState::T38(t),

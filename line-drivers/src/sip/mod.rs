@@ -41,13 +41,17 @@
 
 pub mod cause;
 mod media;
+mod readiness;
 mod shared;
 mod signalling;
+pub mod sockets;
 pub mod transport;
 pub mod trunk;
 
 use media::MediaState;
 pub use shared::SharedSipLine;
+pub use sockets::ChannelFault;
+use sockets::MediaSockets;
 
 pub use transport::SipTransport;
 use trunk::TrunkShared;
@@ -63,7 +67,7 @@ pub use sip::trunk::{TrunkConfig, TrunkMode};
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -72,7 +76,7 @@ use sip::auth::Credentials;
 use sip::call::OutgoingInvite;
 use sip::dialog::{new_request, Dialog, LocalParty};
 use sip::endpoint::{Endpoint, Output, TxId};
-use sip::media::jitter::JitterConfig;
+use sip::media::jitter::{JitterConfig, JitterStats};
 use sip::sdp::offer_answer::{self, LocalCaps, LocalMedia};
 use sip::sdp::t38::{SwitchAction, T38Switch};
 use sip::sdp::SessionDescription;
@@ -169,13 +173,31 @@ impl SipLineConfig {
             t38_policy: T38Policy::OnFaxTone,
             t38_packet_timeout: Duration::from_secs(4),
             called_from: CalledFrom::RequestUri,
-            jitter: JitterConfig::default(),
+            jitter: line_jitter(),
             udptl_hold: Duration::from_millis(150),
             keepalive: None,
             hold_down: Duration::from_secs(60),
             t38_memory_file: None,
             seed: u64::from(sip_port) << 16 | u64::from(rtp_port),
         }
+    }
+}
+
+/// The playout delay a SIP line starts a call's audio with: more than a
+/// stall of the far end's media loop (VMs stall for 20–100 ms now and
+/// then), plus a frame and the margin. A far end that stalls catches up by
+/// sending what it missed at once; with a shorter delay those packets come
+/// after their samples were due, the buffer fills the gap with silence and
+/// raises its delay by more silence, in the middle of a page. Fax lives
+/// well with the delay (T.30 waits seconds for an answer).
+pub const LINE_PLAYOUT_DELAY: Duration = Duration::from_millis(150);
+
+/// The jitter buffer settings of [`SipLineConfig::new`]: the `sip` crate's
+/// defaults with [`LINE_PLAYOUT_DELAY`].
+pub fn line_jitter() -> JitterConfig {
+    JitterConfig {
+        initial_delay: LINE_PLAYOUT_DELAY,
+        ..JitterConfig::default()
     }
 }
 
@@ -270,8 +292,13 @@ pub struct SipLine {
     index: usize,
     /// A lone line: its `tick` also runs the trunk.
     drives_trunk: bool,
-    rtp_sock: UdpSocket,
-    t38_sock: UdpSocket,
+    /// The RTP and UDPTL sockets (None: out of service, see `fault`).
+    socks: Option<MediaSockets>,
+    /// Why the channel is out of service (its ports could not be bound,
+    /// or a socket failed or was flooded): it takes no calls.
+    fault: Option<String>,
+    /// `fault` was handed out by `take_new_fault`.
+    fault_reported: bool,
     peer: SocketAddr,
     local: LocalParty,
     endpoint: Endpoint,
@@ -283,7 +310,12 @@ pub struct SipLine {
     stats: SipLineStats,
     buf: Vec<u8>,
     last_now: Instant,
+    /// When the current call's Call-ID was last claimed.
+    claimed_at: Option<Instant>,
 }
+
+/// How often a channel refreshes its call's Call-ID in the trunk's table.
+const CLAIM_REFRESH: Duration = Duration::from_secs(1);
 
 fn io_err(what: &str, e: std::io::Error) -> LineError {
     LineError::Io(std::io::Error::new(e.kind(), format!("{what}: {e}")))
@@ -300,39 +332,45 @@ fn addr(host: &str, port: u16) -> Option<SocketAddr> {
 impl SipLine {
     /// Binds the sockets of a lone line (a trunk of one channel: its
     /// `tick` runs the trunk too). The trunk's next hop must resolve now.
+    /// A media port that cannot be bound is an error here (a lone line has
+    /// no other channel to carry on).
     pub fn bind(cfg: SipLineConfig, now: Instant) -> Result<SipLine, LineError> {
+        let socks = MediaSockets::bind(cfg.sip_bind.ip(), cfg.rtp_port, cfg.t38_port)?;
         let shared = Rc::new(RefCell::new(TrunkShared::bind(&cfg, now)?));
-        SipLine::channel(cfg, 0, shared, true, now)
+        Ok(SipLine::channel(cfg, 0, shared, true, Ok(socks), now))
     }
 
-    /// Channel `index` of a trunk: binds its media ports.
+    /// Channel `index` of a trunk, with its media sockets or why they
+    /// could not be bound (then it is out of service from the start).
     pub(crate) fn channel(
         cfg: SipLineConfig,
         index: usize,
         trunk: Rc<RefCell<TrunkShared>>,
         drives_trunk: bool,
+        socks: Result<MediaSockets, String>,
         now: Instant,
-    ) -> Result<SipLine, LineError> {
-        let ip = cfg.sip_bind.ip();
-        let rtp_sock = UdpSocket::bind((ip, cfg.rtp_port)).map_err(|e| io_err("RTP socket", e))?;
-        let t38_sock =
-            UdpSocket::bind((ip, cfg.t38_port)).map_err(|e| io_err("UDPTL socket", e))?;
-        for s in [&rtp_sock, &t38_sock] {
-            s.set_nonblocking(true).map_err(|e| io_err("socket", e))?;
-        }
+    ) -> SipLine {
         let (peer, local) = {
             let t = trunk.borrow();
             (t.peer, t.local.clone())
         };
-        Ok(SipLine {
+        let (socks, fault) = match socks {
+            Ok(s) => {
+                trunk.borrow_mut().register_media(index, &s);
+                (Some(s), None)
+            }
+            Err(e) => (None, Some(e)),
+        };
+        SipLine {
             ids: IdGen::new(cfg.seed),
             endpoint: Endpoint::new(cfg.transport.is_reliable(), TimerConfig::default()),
             cfg,
             trunk,
             index,
             drives_trunk,
-            rtp_sock,
-            t38_sock,
+            socks,
+            fault,
+            fault_reported: false,
             peer,
             local,
             call: None,
@@ -342,7 +380,44 @@ impl SipLine {
             stats: SipLineStats::default(),
             buf: vec![0; 65_536],
             last_now: now,
+            claimed_at: None,
+        }
+    }
+
+    /// Why the channel is out of service (None: in service).
+    pub fn fault(&self) -> Option<ChannelFault> {
+        self.fault.as_ref().map(|reason| ChannelFault {
+            line: self.cfg.id.clone(),
+            reason: reason.clone(),
         })
+    }
+
+    /// The fault, the first time it is asked for (to log it once).
+    pub fn take_new_fault(&mut self) -> Option<ChannelFault> {
+        if self.fault_reported {
+            return None;
+        }
+        let f = self.fault()?;
+        self.fault_reported = true;
+        Some(f)
+    }
+
+    /// Takes the channel out of service: its sockets are closed and its
+    /// call, if any, ends (BYE, or 503 to a call still ringing in) with
+    /// a temporary failure.
+    pub(super) fn go_out_of_service(&mut self, reason: String, now: Instant) {
+        if self.fault.is_some() {
+            return;
+        }
+        self.fault = Some(reason);
+        self.socks = None;
+        if let Some(id) = self.call.as_ref().map(|c| c.id) {
+            self.hangup(id, HangupCause::TemporaryFailure, now);
+            self.events.push_back(LineEvent::HungUp {
+                call: id,
+                cause: HangupCause::TemporaryFailure,
+            });
+        }
     }
 
     /// Whether the trunk's registration holds at `now` (None: the trunk
@@ -368,15 +443,21 @@ impl SipLine {
         self.trunk.borrow().trunk_up()
     }
 
-    /// See [`Line::is_available`]: keep-alives answered, registered (if
-    /// the trunk registers) and not held down after a trunk failure.
+    /// See [`Line::is_available`]: in service, keep-alives answered,
+    /// registered (if the trunk registers) and not held down after a
+    /// trunk failure.
     pub fn is_available_at(&self, now: Instant) -> bool {
-        self.trunk.borrow().is_available_at(now)
+        self.fault.is_none() && self.trunk.borrow().is_available_at(now)
     }
 
     /// No call on this channel.
     pub(crate) fn is_idle_channel(&self) -> bool {
         self.call.is_none()
+    }
+
+    /// No call and in service: a new INVITE may go here.
+    pub(crate) fn takes_calls(&self) -> bool {
+        self.call.is_none() && self.fault.is_none()
     }
 
     /// A message the trunk routed to this channel.
@@ -408,6 +489,15 @@ impl SipLine {
             MediaState::Audio(_) => Some(MediaKind::Audio),
             MediaState::T38(_) => Some(MediaKind::T38),
             MediaState::None => None,
+        }
+    }
+
+    /// The counters of the current call's jitter buffer (None: no call, or
+    /// its media is not audio).
+    pub fn jitter_stats(&self) -> Option<JitterStats> {
+        match &self.call.as_ref()?.media {
+            MediaState::Audio(a) => Some(a.jitter.stats()),
+            _ => None,
         }
     }
 
@@ -457,7 +547,8 @@ impl SipLine {
     /// runs the channel's part).
     pub fn tick(&mut self, now: Instant) {
         if self.drives_trunk {
-            let idle = self.call.is_none();
+            self.trunk.borrow_mut().poll_ready();
+            let idle = self.takes_calls();
             let routed = self
                 .trunk
                 .borrow_mut()
@@ -480,10 +571,19 @@ impl SipLine {
             self.endpoint.handle_timeout(now);
         }
         self.drain_endpoint(now);
+        // Keeps the call's Call-ID with this channel (it is claimed when
+        // the call starts; a refresh a second is plenty against the 32 s
+        // linger, and spares hashing it every tick).
         if let Some(c) = &self.call {
-            self.trunk
-                .borrow_mut()
-                .claim(&c.sip_call_id, self.index, now);
+            if self
+                .claimed_at
+                .is_none_or(|t| now.saturating_duration_since(t) >= CLAIM_REFRESH)
+            {
+                self.claimed_at = Some(now);
+                self.trunk
+                    .borrow_mut()
+                    .claim(&c.sip_call_id, self.index, now);
+            }
         }
         self.read_media(now);
         self.switch_timers(now);
@@ -594,6 +694,9 @@ impl Line for SipLine {
         check_number(number)?;
         if self.call.is_some() {
             return Err(LineError::LineBusy);
+        }
+        if let Some(f) = &self.fault {
+            return Err(LineError::OutOfService(f.clone()));
         }
         self.last_now = now;
         let id = CallId(self.next_call);
@@ -751,10 +854,13 @@ impl Line for SipLine {
         };
         match (&mut c.media, media) {
             (MediaState::Audio(a), Media::Audio(frame)) => {
+                let Some(socks) = self.socks.as_ref() else {
+                    return Ok(());
+                };
                 if let Some(d) = a.dtmf_tx.as_mut() {
                     if let Some(pkts) = d.frame(&mut a.tx, now) {
                         for p in pkts {
-                            let _ = self.rtp_sock.send_to(&p, a.remote);
+                            let _ = socks.rtp.send_to(&p, a.remote);
                         }
                         return Ok(());
                     }
@@ -762,7 +868,7 @@ impl Line for SipLine {
                 let mut codes = [0u8; FRAME_SAMPLES];
                 a.law.encode_into(&frame, &mut codes);
                 let pkt = a.tx.voice(&codes, now);
-                let _ = self.rtp_sock.send_to(&pkt, a.remote);
+                let _ = socks.rtp.send_to(&pkt, a.remote);
                 Ok(())
             }
             (MediaState::Audio(a), Media::Dtmf(d)) => match a.dtmf_tx.as_mut() {
@@ -779,7 +885,9 @@ impl Line for SipLine {
                 let dg =
                     t.tx.encode(p.seq, &p.data)
                         .map_err(|e| driver_err(format!("UDPTL: {e}")))?;
-                let _ = self.t38_sock.send_to(&dg, t.remote);
+                if let Some(socks) = self.socks.as_ref() {
+                    let _ = socks.t38.send_to(&dg, t.remote);
+                }
                 Ok(())
             }
             // Media of the other kind around a switch: dropped, the owner

@@ -121,6 +121,16 @@ impl SipLine {
     }
 
     pub(super) fn handle_invite(&mut self, tx: TxId, req: Request, from: SocketAddr) {
+        if self.call.is_none() && self.fault.is_some() {
+            // Out of service (no media sockets): the caller tries elsewhere.
+            let tag = self.ids.tag();
+            if let Ok(resp) =
+                wire::response_to(&req, 503, "Service Unavailable", Some(&tag)).build_response()
+            {
+                let _ = self.endpoint.respond(tx, &resp, self.endpoint_time());
+            }
+            return;
+        }
         if self.call.is_some() {
             if let Ok(resp) =
                 wire::response_to(&req, 486, "Busy Here", Some(&self.ids.tag())).build_response()

@@ -96,6 +96,14 @@ impl SipSocket {
         })
     }
 
+    /// The UDP socket (None over TCP).
+    pub fn udp(&self) -> Option<&UdpSocket> {
+        match self {
+            SipSocket::Udp(s) => Some(s),
+            SipSocket::Tcp { .. } => None,
+        }
+    }
+
     /// Number of open TCP connections (0 on UDP).
     pub fn connections(&self) -> usize {
         match self {

@@ -37,8 +37,12 @@ use sip::transaction::TimerConfig;
 use sip::wire::{self, IdGen};
 use sip::{Request, SipMessage};
 
+use super::readiness::{self, Readiness};
+use super::sockets::MediaSockets;
 use super::transport::{Arrived, SipSocket};
-use super::{addr, driver_err, io_err, SharedSipLine, SipLine, SipLineConfig, SipTransport};
+use super::{
+    addr, driver_err, io_err, ChannelFault, SharedSipLine, SipLine, SipLineConfig, SipTransport,
+};
 use crate::error::LineError;
 use crate::line::LineId;
 
@@ -211,6 +215,8 @@ pub(crate) struct TrunkShared {
     pub(crate) stats: TrunkStats,
     buf: Vec<u8>,
     last_now: Instant,
+    /// Which of the trunk's UDP sockets have something to read this tick.
+    readiness: Readiness,
 }
 
 impl TrunkShared {
@@ -242,6 +248,10 @@ impl TrunkShared {
         let keepalive = cfg
             .keepalive
             .map(|every| KeepAlive::new(every, KEEPALIVE_MISSES, now));
+        let mut ready = Readiness::new();
+        if let Some(udp) = sock.udp() {
+            ready.add(udp, readiness::SIP);
+        }
         Ok(TrunkShared {
             endpoint: Endpoint::new(cfg.transport.is_reliable(), TimerConfig::default()),
             ids: IdGen::new(cfg.seed ^ 0x7472_756e_6b00),
@@ -261,7 +271,27 @@ impl TrunkShared {
             stats: TrunkStats::default(),
             buf: vec![0; 65_536],
             last_now: now,
+            readiness: ready,
         })
+    }
+
+    /// Asks once which sockets have something to read (start of a tick).
+    pub(crate) fn poll_ready(&mut self) {
+        self.readiness.poll();
+    }
+
+    /// Watches channel `i`'s media sockets.
+    pub(crate) fn register_media(&mut self, i: usize, socks: &MediaSockets) {
+        let (rtp, t38) = readiness::media_tokens(i);
+        self.readiness.add(&socks.rtp, rtp);
+        self.readiness.add(&socks.t38, t38);
+    }
+
+    /// Whether channel `i`'s RTP and UDPTL sockets had something to read
+    /// at this tick's poll.
+    pub(crate) fn media_ready(&self, i: usize) -> (bool, bool) {
+        let (rtp, t38) = readiness::media_tokens(i);
+        (self.readiness.is_ready(rtp), self.readiness.is_ready(t38))
     }
 
     /// Remembers what worked towards `number`; a change is written to the
@@ -330,8 +360,13 @@ impl TrunkShared {
         idle: &dyn Fn(usize) -> bool,
     ) -> Vec<(usize, SocketAddr, SipMessage)> {
         self.last_now = now;
+        let quiet = self.sock.udp().is_some() && !self.readiness.is_ready(readiness::SIP);
         let mut buf = std::mem::take(&mut self.buf);
-        let arrived = self.sock.receive(&mut buf);
+        let arrived = if quiet {
+            Vec::new()
+        } else {
+            self.sock.receive(&mut buf)
+        };
         self.buf = buf;
         let mut routed: Vec<(usize, SocketAddr, SipMessage)> = Vec::new();
         for got in arrived {
@@ -534,6 +569,9 @@ impl SipTrunk {
     /// Binds the trunk's signalling address and each channel's media ports
     /// (channel `i`: RTP `rtp_port + 4 i`, UDPTL `t38_port + 4 i`). With
     /// more than one channel, channel `i`'s line is named `<id>/<i + 1>`.
+    /// A channel whose ports cannot be bound is out of service (see
+    /// [`SipTrunk::poll_fault`]); the others work. Only the signalling
+    /// address, or no channel at all, is an error.
     pub fn bind(cfg: SipLineConfig, channels: usize, now: Instant) -> Result<SipTrunk, LineError> {
         if channels == 0 {
             return Err(driver_err("a trunk needs at least one channel"));
@@ -544,7 +582,9 @@ impl SipTrunk {
         let mut lines = Vec::with_capacity(channels);
         for i in 0..channels {
             let c = channel_config(&cfg, i, channels)?;
-            let line = SipLine::channel(c, i, Rc::clone(&shared), false, now)?;
+            let socks = MediaSockets::bind(c.sip_bind.ip(), c.rtp_port, c.t38_port)
+                .map_err(|e| e.to_string());
+            let line = SipLine::channel(c, i, Rc::clone(&shared), false, socks, now);
             lines.push(SharedSipLine::new(line));
         }
         Ok(SipTrunk {
@@ -572,10 +612,11 @@ impl SipTrunk {
     /// its channel, runs registration and keep-alive, then ticks every
     /// channel (timers, media). Call every 20 ms.
     pub fn tick(&self, now: Instant) {
+        self.shared.borrow_mut().poll_ready();
         let idle: Vec<bool> = self
             .channels
             .iter()
-            .map(|c| c.with(|l| l.is_idle_channel()))
+            .map(|c| c.with(|l| l.takes_calls()))
             .collect();
         let routed = self
             .shared
@@ -591,6 +632,23 @@ impl SipTrunk {
             c.with(|l| l.tick_channel(now));
         }
         self.shared.borrow_mut().flush();
+    }
+
+    /// The next channel that went out of service and was not reported
+    /// yet (those that could not bind their ports first): one log line
+    /// each.
+    pub fn poll_fault(&self) -> Option<ChannelFault> {
+        self.channels
+            .iter()
+            .find_map(|c| c.with(|l| l.take_new_fault()))
+    }
+
+    /// The channels out of service now.
+    pub fn faults(&self) -> Vec<ChannelFault> {
+        self.channels
+            .iter()
+            .filter_map(|c| c.with(|l| l.fault()))
+            .collect()
     }
 
     /// No channel has a call.

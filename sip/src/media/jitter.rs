@@ -31,6 +31,18 @@ pub const FRAME: usize = SAMPLES_PER_PACKET as usize;
 const RING: usize = 1 << 15;
 /// Window of the minimum-transit tracker.
 const BASE_WINDOW: Duration = Duration::from_secs(8);
+/// A packet more than this (in samples) earlier than the fastest transit
+/// tracked is "early": see [`EARLY_RUN`].
+const EARLY_SLACK: f64 = FRAME as f64 / 2.0;
+/// Early packets lower the base only after this many in a row (half a
+/// second of 20 ms packets): then the path or the sender's clock really
+/// changed. A shorter run is our own doing: after a stall of the media
+/// loop, the missed ticks run back to back and the first of them reads
+/// every packet that queued in the socket meanwhile, at that tick's
+/// deadline, so those packets look early by up to the stall. Taken as the
+/// new base, they would make the next 8 s look late (resampling) and the
+/// return of the base a step of delay (silence in the middle of a page).
+const EARLY_RUN: u32 = 25;
 
 /// Settings of a [`JitterBuffer`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -84,6 +96,9 @@ pub struct JitterStats {
     pub delay_steps: u64,
     /// Timeline restarts (new source, timestamp jump).
     pub restarts: u64,
+    /// Packets earlier than the base by more than half a frame, in a run
+    /// too short to move the base (read late by a stalled media loop).
+    pub early: u64,
 }
 
 /// The jitter buffer of one received voice stream. See the module docs.
@@ -105,6 +120,8 @@ pub struct JitterBuffer {
     /// sliding minimum.
     base: VecDeque<(f64, f64)>,
     min_transit_seen: f64,
+    /// Early packets in a row (see [`EARLY_RUN`]).
+    early_run: u32,
     max_spread: f64,
     /// Target delay in samples beyond the minimum transit.
     target: f64,
@@ -128,6 +145,7 @@ impl JitterBuffer {
             started: false,
             base: VecDeque::new(),
             min_transit_seen: f64::INFINITY,
+            early_run: 0,
             max_spread: 0.0,
             target,
             ratio: 1.0,
@@ -157,7 +175,10 @@ impl JitterBuffer {
 
     fn local(&mut self, now: Instant) -> f64 {
         let epoch = *self.epoch.get_or_insert(now);
-        now.saturating_duration_since(epoch).as_nanos() as f64 * 8e-6
+        // Divided, not multiplied by 8e-6 (not exact in binary): a time on
+        // the 125 µs sample grid gives a whole number of samples, so a
+        // buffer that never needs to resample plays whole samples.
+        now.saturating_duration_since(epoch).as_nanos() as f64 / 125_000.0
     }
 
     /// Start a new timeline (new SSRC): what is buffered is dropped, the
@@ -170,6 +191,7 @@ impl JitterBuffer {
         self.started = false;
         self.base.clear();
         self.min_transit_seen = f64::INFINITY;
+        self.early_run = 0;
         self.ratio = 1.0;
         self.in_gap = false;
         self.stats.restarts += 1;
@@ -221,17 +243,33 @@ impl JitterBuffer {
         }
         self.max_ext = self.max_ext.max(ext);
         self.stats.packets += 1;
-        for (i, s) in samples.iter().enumerate() {
-            let p = ext + i as i64;
-            let k = slot(p);
-            self.samples[k] = *s;
-            self.owner[k] = p;
+        // At most two runs of the ring (it wraps once at most: a packet
+        // holds less than a quarter of it).
+        let start = slot(ext);
+        let head = samples.len().min(RING - start);
+        for (run, at, from) in [
+            (&samples[..head], start, ext),
+            (&samples[head..], 0, ext + head as i64),
+        ] {
+            self.samples[at..at + run.len()].copy_from_slice(run);
+            for (o, p) in self.owner[at..at + run.len()].iter_mut().zip(from..) {
+                *o = p;
+            }
         }
         self.note_transit(t, ext as f64);
     }
 
     fn note_transit(&mut self, t: f64, ext: f64) {
         let transit = t - ext;
+        if !self.base.is_empty() && transit < self.base_transit() - EARLY_SLACK {
+            self.early_run += 1;
+            if self.early_run < EARLY_RUN {
+                self.stats.early += 1;
+                return;
+            }
+        } else {
+            self.early_run = 0;
+        }
         while let Some(&(_, tr)) = self.base.back() {
             if tr >= transit {
                 self.base.pop_back();
@@ -294,6 +332,22 @@ impl JitterBuffer {
             self.cfg.max_steer_ppm * 1e-6,
         );
         self.ratio = 1.0 + steer;
+        if insert == 0 && self.ratio == 1.0 && self.read_pos.fract() == 0.0 {
+            // Nothing to resample: whole samples as they came (the usual
+            // case between our own lines; the same output as below).
+            let p0 = self.read_pos as i64;
+            for (o, p) in out.iter_mut().zip(p0..) {
+                let k = slot(p);
+                *o = if self.owner[k] == p {
+                    self.in_gap = false;
+                    self.samples[k]
+                } else {
+                    self.gap_sample(p)
+                };
+            }
+            self.read_pos += FRAME as f64;
+            return;
+        }
         for (i, o) in out.iter_mut().enumerate() {
             if i < insert {
                 *o = 0;
@@ -318,21 +372,24 @@ impl JitterBuffer {
                     a
                 }
                 (None, Some(b)) => b,
-                (None, None) => {
-                    if !self.in_gap {
-                        self.in_gap = true;
-                        // Only count gaps inside the stream, not the
-                        // initial wait for the first packet.
-                        if (p0 as i64) < self.max_ext {
-                            self.stats.gaps += 1;
-                        }
-                    }
-                    self.stats.filled_samples += 1;
-                    0
-                }
+                (None, None) => self.gap_sample(p0 as i64),
             };
             self.read_pos += self.ratio;
         }
+    }
+
+    /// A missing sample at `p`: silence, counted.
+    fn gap_sample(&mut self, p: i64) -> i16 {
+        if !self.in_gap {
+            self.in_gap = true;
+            // Only count gaps inside the stream, not the initial wait for
+            // the first packet.
+            if p < self.max_ext {
+                self.stats.gaps += 1;
+            }
+        }
+        self.stats.filled_samples += 1;
+        0
     }
 
     fn sample(&self, p: i64) -> Option<i16> {
@@ -341,8 +398,11 @@ impl JitterBuffer {
     }
 }
 
+const _: () = assert!(RING.is_power_of_two());
+
+/// The ring slot of sample position `p` (`p mod RING`, negative too).
 fn slot(p: i64) -> usize {
-    p.rem_euclid(RING as i64) as usize
+    (p as u64 & (RING as u64 - 1)) as usize
 }
 
 fn dur_samples(d: Duration) -> f64 {

@@ -9,6 +9,8 @@
 //!   back over IAX2 on loopback (a phone line with a fax modem at each end).
 //! * [`Postfix`]: a private Postfix instance on loopback (the customer's
 //!   mail server), and waiting for mail in its Maildirs.
+//! * [`fuzz`]: the seeds of a fuzz target and random mutations of them,
+//!   for the tests that replay a corpus through the target's checks.
 //!
 //! It depends on none of our crates: they all dev-depend on it, and a
 //! dependency back would give a test two copies of that crate's types. What
@@ -24,6 +26,7 @@
 #![forbid(unsafe_code)]
 
 mod clock;
+pub mod fuzz;
 pub mod iaxmodem;
 mod postfix;
 mod scratch;
