@@ -6,10 +6,11 @@
 //! completes and no pair stalls. The figure is set against the loopback
 //! fax engine's (`ums bench channels`'s search) measured in the same run.
 //!
-//! Each call: a SipLine dials its partner (real UDP, SIP, RTP or UDPTL),
-//! the partner answers, both run the workspace's fax pump ([`FaxCall`]:
-//! audio, or T.38 after the partner's immediate re-INVITE), 2 fine A4
-//! pages, hang-up, and the pair dials again.
+//! Each call: a channel of a calling trunk dials the answering trunk (real
+//! UDP, SIP, RTP or UDPTL; trunks of 32 channels, as a provider's trunk
+//! carries calls), a free channel there answers, both run the workspace's
+//! fax pump ([`FaxCall`]: audio, or T.38 after the answerer's immediate
+//! re-INVITE), 2 fine A4 pages, hang-up, and the channel dials again.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::ops::ControlFlow;
@@ -19,7 +20,7 @@ use std::time::{Duration, Instant};
 use fax_t30::media::FRAME_DURATION;
 use fax_t30::{FaxOptions, PageSource};
 use line_drivers::clock::{LatenessStats, MediaTicker, TickerReport};
-use line_drivers::sip::{SipLine, SipLineConfig, T38Policy, TrunkConfig};
+use line_drivers::sip::{SharedSipLine, SipLineConfig, SipTrunk, T38Policy, TrunkConfig};
 use line_drivers::{
     CallEnd, FaxCall, FaxCallEvent, FaxRole, HangupCause, Line, LineEvent, MediaKind,
 };
@@ -110,16 +111,17 @@ const LATE: Duration = Duration::from_millis(20);
 /// p99 tick lateness a passing step stays under (as `bench channels`).
 pub const LATENESS_LIMIT: Duration = Duration::from_millis(2);
 
-/// One end of a pair: its line and the workspace's fax pump on the call.
+/// One end of a call: its trunk channel and the workspace's fax pump on
+/// the call.
 struct Side {
-    line: SipLine,
+    line: SharedSipLine,
     fax: Option<FaxCall>,
     /// How the fax call ended, once it has.
     end: Option<CallEnd>,
 }
 
 impl Side {
-    fn new(line: SipLine) -> Side {
+    fn new(line: SharedSipLine) -> Side {
         Side {
             line,
             fax: None,
@@ -184,9 +186,9 @@ fn options() -> FaxOptions {
     }
 }
 
+/// A calling channel: it sends a fax, and again once the call is over.
 struct Pair {
     a: Side,
-    b: Side,
     start_tick: u64,
     /// Tick of the pair's first dial.
     first_start: u64,
@@ -197,9 +199,17 @@ struct Pair {
     completed: u64,
 }
 
+/// Calls per trunk: the calling trunk has this many channels, and so has
+/// the answering one.
+const CHANNELS: usize = 32;
+
 struct Workload {
+    /// (calling trunk, answering trunk).
+    trunks: Vec<(SipTrunk, SipTrunk)>,
     pairs: Vec<Pair>,
-    /// Pairs that could not bind their ports, and why.
+    /// The answering channels, with the file each receives into.
+    receivers: Vec<(Side, PathBuf)>,
+    /// Trunks and channels that could not bind their ports, and why.
     out_of_service: Vec<String>,
     doc: PathBuf,
     dir: PathBuf,
@@ -218,24 +228,33 @@ struct Workload {
 const REDIAL_TICKS: u64 = 60;
 
 impl Workload {
+    /// `calls` calls over trunks of [`CHANNELS`] channels, as a provider's
+    /// trunk carries them (one SIP socket and one readiness poll per
+    /// trunk). Trunk pair `j`: SIP ports `sip_port + 2j` (calling) and
+    /// `+ 1` (answering); RTP from `rtp_port + 8 CHANNELS j`, 4 ports per
+    /// channel, the answering trunk's after the calling one's: 8 ports
+    /// per call, as many as a pair of lone lines took.
     fn new(cfg: &SipBench, calls: usize, doc: &Path, now: Instant) -> Result<Workload, String> {
         let dir = cfg.work_dir.join(format!("sip-{calls}"));
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let lo = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        let mut trunks = Vec::new();
         let mut pairs = Vec::with_capacity(calls);
+        let mut receivers = Vec::with_capacity(calls);
         let mut out_of_service = Vec::new();
-        for i in 0..calls {
-            let sa = cfg.sip_port + 2 * i as u16;
+        for j in 0..calls.div_ceil(CHANNELS) {
+            let n = CHANNELS.min(calls - j * CHANNELS);
+            let sa = cfg.sip_port + 2 * j as u16;
             let sb = sa + 1;
-            let ra = cfg.rtp_port + 8 * i as u16;
-            let rb = ra + 4;
+            let ra = cfg.rtp_port + (8 * CHANNELS * j) as u16;
+            let rb = ra + (4 * CHANNELS) as u16;
             let peer = |p: u16| format!("127.0.0.1:{p}");
             let (ta, tb) = (
                 TrunkConfig::static_peer(format!("bench-{sb}"), peer(sb), "100"),
                 TrunkConfig::static_peer(format!("bench-{sa}"), peer(sa), "200"),
             );
-            let mut a = SipLineConfig::new(&format!("sip/a{i}"), ta, lo, sa, ra);
-            let mut b = SipLineConfig::new(&format!("sip/b{i}"), tb, lo, sb, rb);
+            let mut a = SipLineConfig::new(&format!("sip/a{j}"), ta, lo, sa, ra);
+            let mut b = SipLineConfig::new(&format!("sip/b{j}"), tb, lo, sb, rb);
             if cfg.t38 {
                 b.t38_policy = T38Policy::Immediately;
             } else {
@@ -243,14 +262,15 @@ impl Workload {
                 b.media.t38 = None;
                 b.t38_policy = T38Policy::Never;
             }
-            // A pair whose ports are taken is left out (and reported);
-            // the other calls run.
+            // A trunk whose SIP port is taken is left out with its calls
+            // (and reported); the other calls run. A channel whose media
+            // port is taken is out of service alone.
             let bind = |c: SipLineConfig| {
                 let port = c.sip_bind.port();
-                SipLine::bind(c, now).map_err(|e| {
+                SipTrunk::bind(c, n, now).map_err(|e| {
                     let cause = std::error::Error::source(&e).map(|c| format!(": {c}"));
                     format!(
-                        "pair {i} (SIP port {port}): {e}{}",
+                        "trunk pair {j} (SIP port {port}, {n} calls): {e}{}",
                         cause.unwrap_or_default()
                     )
                 })
@@ -262,20 +282,35 @@ impl Workload {
                     continue;
                 }
             };
-            pairs.push(Pair {
-                a: Side::new(a),
-                b: Side::new(b),
-                // Spread the starts over 10 s so the T.30 phases interleave.
-                start_tick: (i as u64 * 37) % 500,
-                first_start: (i as u64 * 37) % 500,
-                began: 0,
-                done_at: None,
-                t38_seen: false,
-                completed: 0,
-            });
+            for f in a.faults().into_iter().chain(b.faults()) {
+                out_of_service.push(f.to_string());
+            }
+            for (c, line) in a.lines().into_iter().enumerate() {
+                if !line.is_available() {
+                    continue;
+                }
+                let i = (j * CHANNELS + c) as u64;
+                pairs.push(Pair {
+                    a: Side::new(line),
+                    // Spread the starts over 10 s so the T.30 phases
+                    // interleave.
+                    start_tick: (i * 37) % 500,
+                    first_start: (i * 37) % 500,
+                    began: 0,
+                    done_at: None,
+                    t38_seen: false,
+                    completed: 0,
+                });
+            }
+            for (c, line) in b.lines().into_iter().enumerate() {
+                receivers.push((Side::new(line), dir.join(format!("rx-{j}-{c}.tif"))));
+            }
+            trunks.push((a, b));
         }
         Ok(Workload {
+            trunks,
             pairs,
+            receivers,
             out_of_service,
             doc: doc.to_path_buf(),
             dir,
@@ -290,10 +325,18 @@ impl Workload {
 
     fn tick(&mut self, now: Instant) {
         let t = self.tick;
+        for (a, b) in &self.trunks {
+            a.tick(now);
+            b.tick(now);
+        }
+        for (side, rx) in &mut self.receivers {
+            side.step(Some(rx), now);
+            // The call is over: the channel takes the next one.
+            if side.end.is_some() {
+                side.fax = None;
+            }
+        }
         for (i, p) in self.pairs.iter_mut().enumerate() {
-            let rx = self.dir.join(format!("rx-{i}.tif"));
-            p.a.line.tick(now);
-            p.b.line.tick(now);
             if p.a.fax.is_none() && p.done_at.is_none() && t >= p.start_tick {
                 let role = FaxRole::Send(PageSource::Tiff(self.doc.clone()));
                 if let Ok(f) = FaxCall::dial(&mut p.a.line, "200", role, options(), now) {
@@ -304,8 +347,7 @@ impl Workload {
                 }
             }
             p.a.step(None, now);
-            p.b.step(Some(&rx), now);
-            p.t38_seen |= p.a.line.media_kind() == Some(MediaKind::T38);
+            p.t38_seen |= p.a.line.with(|l| l.media_kind()) == Some(MediaKind::T38);
             // A call stuck for 3 minutes (2 pages take well under one)
             // is cut; its end is counted as a failure.
             let stuck = p.a.end.is_none() && t > p.began + 9_000;
@@ -328,10 +370,9 @@ impl Workload {
                     let why = if stuck { "stuck" } else { "ended" };
                     if self.failures.len() < 8 {
                         self.failures.push(format!(
-                            "pair {i} {why} after {:.1} s: sender {}, receiver {}",
+                            "call {i} {why} after {:.1} s: sender {}",
                             (t - p.began) as f64 * FRAME_DURATION.as_secs_f64(),
                             p.a.describe(),
-                            p.b.describe()
                         ));
                     }
                 }
@@ -339,13 +380,8 @@ impl Workload {
                     self.t38_calls += 1;
                 }
             }
-            // The receiver's call is over: it takes the next one.
-            if p.b.end.is_some() {
-                p.b.fax = None;
-            }
-            // Dial again 0.7 s after the end, once both lines are idle.
-            let idle = p.a.line.is_idle() && p.b.line.is_idle();
-            if p.done_at.is_some_and(|d| t >= d + 35) && idle {
+            // Dial again 0.7 s after the end, once the channel is idle.
+            if p.done_at.is_some_and(|d| t >= d + 35) && p.a.line.is_idle() {
                 p.a.fax = None;
                 p.done_at = None;
                 p.start_tick = t;
