@@ -522,7 +522,8 @@ fn bench_sip(args: SipBenchArgs) -> CliResult {
                 outln!(
                     "  warning: {what} ports {a}-{b} are in the kernel's ephemeral range {}-{}: \
                      another socket may hold one (that pair is then left out)",
-                    eph.range.0, eph.range.1
+                    eph.range.0,
+                    eph.range.1
                 );
             }
         }
@@ -660,7 +661,9 @@ fn bench_smtp(args: SmtpArgs) -> CliResult {
     };
     outln!(
         "bench smtp: {} messages of {} kB, {} sessions (smtp-source, one connection per message)",
-        b.messages, b.size_kb, b.sessions
+        b.messages,
+        b.size_kb,
+        b.sessions
     );
     let r = gateway::bench_smtp::run(&b)?;
     outln!(
@@ -673,7 +676,9 @@ fn bench_smtp(args: SmtpArgs) -> CliResult {
     );
     outln!(
         "render     {} of {} fax mails rendered, the last {:.1} s after the last 250 (render pool)",
-        r.rendered, b.messages, r.render_drain_secs
+        r.rendered,
+        b.messages,
+        r.render_drain_secs
     );
     let ratio = r.gateway_rate / r.postfix_rate;
     outln!(
