@@ -759,6 +759,29 @@ impl Loaded {
     }
 }
 
+/// A `[[trunk]]` or `[[modem]]` name (`kind`): 1 to 64 letters, digits,
+/// '-', '_' or '.', and none of the `earlier` sections' of that kind.
+fn check_line_name<'a>(
+    kind: &str,
+    name: &str,
+    mut earlier: impl Iterator<Item = &'a String>,
+) -> Result<(), String> {
+    let name_ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch));
+    if !name_ok {
+        return Err(format!(
+            "'{name}': a {kind} name is 1 to 64 letters, digits, '-', '_' or '.'"
+        ));
+    }
+    if earlier.any(|o| o == name) {
+        return Err(format!("{kind} '{name}' appears twice"));
+    }
+    Ok(())
+}
+
 impl Loaded {
     /// The `[[trunk]]` sections: what serde cannot say.
     fn check_trunks(&self) -> Result<(), (KeyPath, String)> {
@@ -767,23 +790,8 @@ impl Loaded {
         for (i, t) in trunks.iter().enumerate() {
             let n = i.to_string();
             let at = |key: &str| path(&["trunk", &n, key]);
-            let name_ok = !t.name.is_empty()
-                && t.name.len() <= 64
-                && t.name
-                    .chars()
-                    .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch));
-            if !name_ok {
-                return Err((
-                    at("name"),
-                    format!(
-                        "'{}': a trunk name is 1 to 64 letters, digits, '-', '_' or '.'",
-                        t.name
-                    ),
-                ));
-            }
-            if trunks[..i].iter().any(|o| o.name == t.name) {
-                return Err((at("name"), format!("trunk '{}' appears twice", t.name)));
-            }
+            check_line_name("trunk", &t.name, trunks[..i].iter().map(|o| &o.name))
+                .map_err(|e| (at("name"), e))?;
             match (&t.registrar, &t.peer) {
                 (Some(_), Some(_)) => {
                     return Err((
@@ -947,23 +955,8 @@ impl Loaded {
         for (i, m) in modems.iter().enumerate() {
             let n = i.to_string();
             let at = |key: &str| path(&["modem", &n, key]);
-            let name_ok = !m.name.is_empty()
-                && m.name.len() <= 64
-                && m.name
-                    .chars()
-                    .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch));
-            if !name_ok {
-                return Err((
-                    at("name"),
-                    format!(
-                        "'{}': a modem name is 1 to 64 letters, digits, '-', '_' or '.'",
-                        m.name
-                    ),
-                ));
-            }
-            if modems[..i].iter().any(|o| o.name == m.name) {
-                return Err((at("name"), format!("modem '{}' appears twice", m.name)));
-            }
+            check_line_name("modem", &m.name, modems[..i].iter().map(|o| &o.name))
+                .map_err(|e| (at("name"), e))?;
             if modems[..i].iter().any(|o| o.device == m.device) {
                 return Err((
                     at("device"),
