@@ -273,9 +273,9 @@ impl FaxSession {
         if let Some(tz) = &options.header_tz {
             engine.set_header_tz(tz)?;
         }
-        // A Class 1 modem carries ECM frames only with HDLC framing of our
-        // own over +FTM/+FRM, which the modem front end does not do yet.
-        engine.set_ecm(options.ecm && transport != Transport::Modem);
+        // On a Class 1 modem the ECM frames go over +FTM/+FRM with HDLC
+        // framing of ours (line-drivers' modem::hdlc).
+        engine.set_ecm(options.ecm);
         engine.set_supported_modems(options.max_rate.modems());
         engine.set_supported_compressions(COMPRESSION_T4_1D | COMPRESSION_T4_2D | COMPRESSION_T6);
         let mut res = RES_STANDARD | RES_FINE;

@@ -104,8 +104,7 @@ fn the_modem_is_set_up_and_identified() {
     assert!(b.end.line.is_available());
 }
 
-/// `ecm`: what the job asks for; a modem line runs without (no HDLC
-/// framing of ours over +FTM yet), so the fax goes either way.
+/// `ecm`: with error correction (our HDLC framing over `+FTM`) or without.
 fn send(n: u32, res: Resolution, ecm: bool) {
     let dir = test_kit::Scratch::new("modem-t31-send");
     let rx = dir.path().join("far.tif");
@@ -131,6 +130,7 @@ fn send(n: u32, res: Resolution, ecm: bool) {
     assert!(out.success, "{out:?}");
     assert_eq!(out.pages_confirmed, n);
     assert_eq!(out.bit_rate, 14400);
+    assert_eq!(out.ecm, ecm, "{out:?}");
     let pstn = b.pstn.borrow();
     let far = pstn
         .fax
@@ -140,6 +140,7 @@ fn send(n: u32, res: Resolution, ecm: bool) {
     assert!(far.success, "{far:?}");
     assert_eq!(far.received_pages.len(), n as usize);
     assert_eq!(far.remote_ident.as_deref(), Some("UMS MODEM"));
+    assert_eq!(far.ecm, ecm, "{far:?}");
     drop(pstn);
     let back = b.run_until(Duration::from_secs(10), |b| b.end.line.is_available());
     assert!(back, "{:?}", b.end.line.state());
@@ -156,7 +157,23 @@ fn sends_three_standard_pages_through_t31() {
 }
 
 #[test]
+fn sends_ten_fine_pages_with_ecm_through_t31() {
+    send(10, Resolution::Fine, true);
+}
+
+#[test]
 fn receives_through_t31() {
+    receive(false);
+}
+
+#[test]
+fn receives_with_ecm_through_t31() {
+    receive(true);
+}
+
+/// Two fine pages from the far fax machine, with or without `ecm` (our
+/// HDLC deframing of the `+FRM` data).
+fn receive(ecm: bool) {
     let dir = test_kit::Scratch::new("modem-t31-recv");
     let source = pages(dir.path(), 2, Resolution::Fine);
     let mut b = Bench::new(Far::Sender(source));
@@ -165,7 +182,7 @@ fn receives_through_t31() {
         FaxRole::Receive { file: rx.clone() },
         FaxOptions {
             ident: "UMS MODEM".into(),
-            ecm: false,
+            ecm,
             ..Default::default()
         },
     ));
@@ -181,6 +198,7 @@ fn receives_through_t31() {
     assert!(out.success, "{out:?}");
     assert_eq!(out.received_pages.len(), 2);
     assert_eq!(out.remote_ident.as_deref(), Some("FAR END"));
+    assert_eq!(out.ecm, ecm, "{out:?}");
 }
 
 #[test]

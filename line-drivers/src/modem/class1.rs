@@ -19,8 +19,8 @@
 //! [`Class1Fault`]: the line goes out of service, T.30's own timers end the
 //! call.
 //!
-//! ECM frames at high speed (`+FRM`/`+FTM` with `hdlc`) would need our own
-//! HDLC framing on top; until then modem lines negotiate without ECM.
+//! ECM frames at high speed go over plain `+FTM`/`+FRM` with our own HDLC
+//! framing ([`super::hdlc`]): a Class 1 modem frames only V.21 itself.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -28,6 +28,7 @@ use std::time::{Duration, Instant};
 use fax_t30::modem::{ModemReport, ModemRequest, RxMode, SignalStatus, TxMode};
 
 use super::codec::{self, DceInput, DceLine};
+use super::hdlc::{Deframer, Framer};
 use super::quirks::Quirks;
 
 /// How long a command may take before the modem counts as not answering
@@ -41,6 +42,12 @@ const DATA_LEAD: Duration = Duration::from_millis(400);
 const MAX_CHUNK: usize = 2048;
 /// After a final frame, re-listen if T.30 has not said otherwise by then.
 const REARM_DELAY: Duration = Duration::from_millis(40);
+/// How long a frame waits for T.30 to say which carrier it goes on.
+const ORPHAN_FRAME_WAIT: Duration = Duration::from_millis(10);
+/// Flags before the first ECM frame, in ms of the line's rate.
+const ECM_PREAMBLE_MS: u32 = 100;
+/// Flags after the last ECM frame, before the carrier ends.
+const ECM_TRAILER_FLAGS: usize = 4;
 
 /// The modem broke its side of the protocol or stopped answering.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,6 +118,18 @@ pub struct Class1 {
     errors_in_row: u32,
     /// The call is gone (see [`Class1::is_call_lost`]).
     call_lost: bool,
+    /// The `+FTM`/`+FRM` under way carries ECM frames (HDLC of ours).
+    fast_hdlc: bool,
+    /// Our HDLC framing of the ECM frames of a `+FTM`.
+    framer: Option<Framer>,
+    /// An ECM frame was written; T.30 hears it went once the line's rate
+    /// has taken it (less the lead).
+    frame_step_due: bool,
+    /// ECM frames in the data of a `+FRM`.
+    deframer: Option<Deframer>,
+    /// Since when a frame waits with no carrier asked for (see
+    /// [`Class1::hoist_carrier`]).
+    orphan_frame_since: Option<Instant>,
     /// Frames and data blocks exchanged (for logs and tests).
     pub stats: Class1Stats,
 }
@@ -148,6 +167,11 @@ impl Class1 {
             last_rx_end: None,
             errors_in_row: 0,
             call_lost: false,
+            fast_hdlc: false,
+            framer: None,
+            frame_step_due: false,
+            deframer: None,
+            orphan_frame_since: None,
             stats: Class1Stats::default(),
         }
     }
@@ -182,7 +206,30 @@ impl Class1 {
             ModemRequest::HdlcFlush => {}
             other => self.pending.push_back(other),
         }
+        self.hoist_carrier();
         self.advance(now);
+    }
+
+    /// T.30 queues its answer to a received message before the carrier
+    /// it goes on (it sets the carrier when the far end's drops): the
+    /// carrier goes first, V.21 or ECM's high-speed one.
+    fn hoist_carrier(&mut self) {
+        if !matches!(self.dce, Dce::Idle)
+            || !matches!(self.pending.front(), Some(ModemRequest::SendHdlc(_)))
+        {
+            return;
+        }
+        let carrier = self
+            .pending
+            .iter()
+            .position(|r| matches!(r, ModemRequest::Transmit(Some(_)) | ModemRequest::HdlcEnd));
+        if let Some(i) = carrier {
+            if matches!(self.pending[i], ModemRequest::Transmit(Some(_))) {
+                if let Some(t) = self.pending.remove(i) {
+                    self.pending.push_front(t);
+                }
+            }
+        }
     }
 
     /// Octets from the modem.
@@ -306,6 +353,10 @@ impl Class1 {
             ModemRequest::Transmit(None) => true,
             ModemRequest::Transmit(Some(mode)) => self.start_transmit(*mode, now),
             ModemRequest::SendHdlc(frame) => match self.dce {
+                Dce::TxData { .. } if self.framer.is_some() => {
+                    self.send_ecm_frame(frame);
+                    true
+                }
                 Dce::TxHdlc => {
                     let wire = codec::stuff(frame, true);
                     self.write(&wire);
@@ -313,17 +364,25 @@ impl Class1 {
                     self.dce = Dce::TxFrame { since: now };
                     true
                 }
-                Dce::Idle | Dce::TxFrame { .. } | Dce::AwaitTx { .. } => {
-                    // Idle: a frame without a V.21 transmit first (T.30
-                    // always sets one); start it.
-                    if matches!(self.dce, Dce::Idle) {
+                Dce::Idle => {
+                    // A frame with no carrier asked for: T.30 sets it in a
+                    // moment (see hoist_carrier); if it has not by the
+                    // next tick, the frame goes at V.21.
+                    let since = *self.orphan_frame_since.get_or_insert(now);
+                    if now.duration_since(since) >= ORPHAN_FRAME_WAIT {
+                        self.orphan_frame_since = None;
                         self.start_transmit(TxMode::V21, now);
                     }
                     false
                 }
+                Dce::TxFrame { .. } | Dce::AwaitTx { .. } => false,
                 _ => self.stop_receiving_for_transmit(now),
             },
             ModemRequest::HdlcEnd => match self.dce {
+                Dce::TxData { .. } if self.framer.is_some() => {
+                    self.end_ecm_carrier(now);
+                    true
+                }
                 // The final frame ended the carrier already.
                 Dce::Idle => {
                     self.report(ModemReport::SendStepComplete);
@@ -379,6 +438,7 @@ impl Class1 {
             (Dce::Idle, _) => {
                 self.rx_want = None;
                 self.rearm_at = None;
+                self.orphan_frame_since = None;
                 match mode {
                     TxMode::Pause { ms } => {
                         let tens = ms.div_ceil(10).clamp(1, 255);
@@ -392,11 +452,12 @@ impl Class1 {
                             since: now,
                         };
                     }
-                    TxMode::Fast { modulation, .. } => {
+                    TxMode::Fast { modulation, hdlc } => {
                         let Some(code) = modulation.class1_code() else {
                             self.protocol_fault(format!("no Class 1 code for {modulation:?}"));
                             return true;
                         };
+                        self.fast_hdlc = hdlc;
                         self.command(&format!("+FTM={code}"));
                         self.dce = Dce::AwaitTx {
                             hdlc: false,
@@ -440,8 +501,9 @@ impl Class1 {
                     since: now,
                 };
             }
-            Some(RxMode::Fast { modulation, .. }) => match modulation.class1_code() {
+            Some(RxMode::Fast { modulation, hdlc }) => match modulation.class1_code() {
                 Some(code) => {
+                    self.fast_hdlc = hdlc;
                     self.command(&format!("+FRM={code}"));
                     self.dce = Dce::AwaitRx {
                         hdlc: false,
@@ -467,7 +529,8 @@ impl Class1 {
         }
     }
 
-    /// Ask T.30 for as much image data as the line takes by now.
+    /// Ask T.30 for as much image data as the line takes by now (or, with
+    /// ECM, tell it the last frame went).
     fn pace_data(&mut self, now: Instant) {
         if self.held {
             return;
@@ -479,19 +542,87 @@ impl Class1 {
             asked,
         } = &mut self.dce
         {
-            if *asked {
-                return;
-            }
-            if now < *since {
+            if *asked || now < *since {
                 return;
             }
             let elapsed = now.duration_since(*since) + DATA_LEAD;
             let due = (elapsed.as_millis() as u64 * u64::from(*bps) / 8000).saturating_sub(*sent);
+            if self.framer.is_some() {
+                if self.frame_step_due && due > 0 {
+                    self.frame_step_due = false;
+                    self.reports.push_back(ModemReport::SendStepComplete);
+                }
+                return;
+            }
             if due > 0 {
                 *asked = true;
                 let max = (due as usize).min(MAX_CHUNK);
                 self.reports.push_back(ModemReport::ImageWanted { max });
             }
+        }
+    }
+
+    /// One ECM frame onto the `+FTM` carrier.
+    fn send_ecm_frame(&mut self, frame: &[u8]) {
+        let Some(framer) = self.framer.as_mut() else {
+            return;
+        };
+        framer.frame(frame);
+        let wire = framer.take();
+        if let Dce::TxData { sent, .. } = &mut self.dce {
+            *sent += wire.len() as u64;
+        }
+        self.stats.frames_sent += 1;
+        self.stats.data_sent += wire.len() as u64;
+        let wire = codec::stuff(&wire, false);
+        self.write(&wire);
+        self.frame_step_due = true;
+    }
+
+    /// The last ECM frame went: closing flags, then the carrier ends.
+    fn end_ecm_carrier(&mut self, now: Instant) {
+        let Some(mut framer) = self.framer.take() else {
+            return;
+        };
+        framer.finish(ECM_TRAILER_FLAGS);
+        let wire = codec::stuff(&framer.take(), true);
+        self.write(&wire);
+        self.frame_step_due = false;
+        self.dce = Dce::TxDataEnd { since: now };
+    }
+
+    /// ECM frames found in `bytes` (the data of a `+FRM`), to T.30.
+    fn ecm_data(&mut self, bytes: &[u8]) {
+        let Some(deframer) = self.deframer.as_mut() else {
+            return;
+        };
+        let framing_before = deframer.flags_seen() > 0;
+        deframer.push(bytes);
+        let framing_now = deframer.flags_seen() > 0;
+        let frames = deframer.take_frames();
+        self.stats.data_received += bytes.len() as u64;
+        if framing_now && !framing_before {
+            self.report(ModemReport::HdlcStatus(SignalStatus::FramingOk));
+        }
+        for f in frames {
+            self.stats.frames_received += 1;
+            if !f.fcs_ok {
+                self.stats.bad_frames += 1;
+            }
+            self.report(ModemReport::HdlcFrame {
+                frame: f.frame,
+                crc_ok: f.fcs_ok,
+            });
+        }
+    }
+
+    /// The high-speed carrier ended: T.30 hears it as the end of the image
+    /// data, or of the ECM frames.
+    fn fast_carrier_down(&mut self) {
+        if self.deframer.take().is_some() {
+            self.report(ModemReport::HdlcStatus(SignalStatus::CarrierDown));
+        } else {
+            self.report(ModemReport::ImageStatus(SignalStatus::CarrierDown));
         }
     }
 
@@ -507,6 +638,7 @@ impl Class1 {
                         frame.extend_from_slice(&bytes);
                     }
                 }
+                Dce::RxData if self.deframer.is_some() => self.ecm_data(&bytes),
                 Dce::RxData => {
                     self.stats.data_received += bytes.len() as u64;
                     self.report(ModemReport::ImageData(bytes));
@@ -522,7 +654,7 @@ impl Class1 {
                 Dce::RxData => {
                     // The result (NO CARRIER, OK) follows; the carrier is
                     // down for T.30 now.
-                    self.report(ModemReport::ImageStatus(SignalStatus::CarrierDown));
+                    self.fast_carrier_down();
                     self.dce = Dce::RxDataEnd;
                 }
                 other => self.dce = other,
@@ -554,6 +686,13 @@ impl Class1 {
                 self.report(ModemReport::HdlcStatus(SignalStatus::FramingOk));
                 self.dce = Dce::RxFrame { frame: Vec::new() };
             }
+            (Dce::AwaitRx { hdlc: false, .. }, DceLine::Connect) if self.fast_hdlc => {
+                self.reader.set_data_mode(true);
+                self.deframer = Some(Deframer::new());
+                self.report(ModemReport::HdlcStatus(SignalStatus::CarrierUp));
+                self.report(ModemReport::HdlcStatus(SignalStatus::TrainingSucceeded));
+                self.dce = Dce::RxData;
+            }
             (Dce::AwaitRx { hdlc: false, .. }, DceLine::Connect) => {
                 self.reader.set_data_mode(true);
                 self.report(ModemReport::ImageStatus(SignalStatus::TrainingSucceeded));
@@ -577,7 +716,7 @@ impl Class1 {
             (Dce::RxData, l) if l.is_final() => {
                 self.last_rx_end = Some(now);
                 self.stop_fast_listening();
-                self.report(ModemReport::ImageStatus(SignalStatus::CarrierDown));
+                self.fast_carrier_down();
             }
             (Dce::RxFrame { .. } | Dce::RxFrameEnd { .. }, l) if l.is_final() => {
                 // The carrier went in the middle of a frame.
@@ -592,9 +731,22 @@ impl Class1 {
                 // Pacing starts when the training is out (some modems say
                 // CONNECT before).
                 let delay = Duration::from_millis(self.quirks.tx_connect_delay_ms.into());
+                let mut sent = 0;
+                if self.fast_hdlc {
+                    // ECM: flags first, then T.30's frames.
+                    let mut framer = Framer::new();
+                    let n = self.data_bps * ECM_PREAMBLE_MS / 8000;
+                    framer.flags(n.max(1) as usize);
+                    let wire = framer.take();
+                    sent = wire.len() as u64;
+                    self.write(&wire);
+                    // T.30 has given its first frame already (it waits
+                    // in `pending`).
+                    self.framer = Some(framer);
+                }
                 self.dce = Dce::TxData {
                     since: now + delay,
-                    sent: 0,
+                    sent,
                     bps: self.data_bps,
                     asked: false,
                 }

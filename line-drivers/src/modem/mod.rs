@@ -7,6 +7,7 @@
 //!                   device.rs: set-up, call control ──┤ sans-IO, time passed in
 //!                   class1.rs: T.30 ⇄ AT+FTH/FRH/FTM/FRM
 //!                   codec.rs:  V.250 lines, DLE framing
+//!                   hdlc.rs:   HDLC framing of ECM frames over +FTM/+FRM
 //!                   quirks.rs: the per-modem table
 //! ```
 //!
@@ -24,6 +25,7 @@
 pub mod class1;
 pub mod codec;
 pub mod device;
+pub mod hdlc;
 pub mod quirks;
 pub mod serial;
 pub mod soft;
