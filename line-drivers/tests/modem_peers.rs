@@ -745,3 +745,105 @@ fn bench_against_hylafax() {
         hyla_iax
     );
 }
+
+/// ums dials modem B and the call ends before it connects; the cause.
+fn dial_unconnected(ports: [u16; 2]) -> line_drivers::CallEnd {
+    let dir = Scratch::new("modem-unconnected");
+    let pair = IaxPair::start(ports, "root:root");
+    // Modem B's pty held open, as by a fax program that does not answer.
+    let _b = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&pair.devices[1])
+        .expect("modem B's pty");
+    let rt = runtime();
+    let mut end = FaxEnd::new(our_line(&rt, &pair.devices[0]));
+    assert!(
+        run(&mut end, Duration::from_secs(10), |e| *e.line.state()
+            == ModemLineState::InService),
+        "{:?}",
+        end.line.state()
+    );
+    // Our set-up reset modem A (ATZ): it refuses to dial for 5 s.
+    std::thread::sleep(iaxmodem::BUSY_OUT_AFTER_RESET);
+    let (_, source) = pages(dir.path(), 1, Resolution::Standard);
+    end.dial(
+        &pair.ports[1].to_string(),
+        FaxRole::Send(source),
+        FaxOptions::default(),
+        wall(),
+    );
+    let ended = run(&mut end, Duration::from_secs(150), |e| e.end.is_some());
+    assert!(ended, "no end: {:?}", end.events);
+    // The line is free again for the retry.
+    let back = run(&mut end, Duration::from_secs(20), |e| e.line.is_available());
+    assert!(back, "{:?}", end.line.state());
+    end.end.clone().expect("ended")
+}
+
+/// Modem B rings and nobody answers: iaxmodem A says NO ANSWER, the job hears
+/// "no answer". (Busy cannot be had from an iaxmodem pair: `ATH1` on B
+/// makes it call A, and A then answers our ATD with NO DIALTONE.)
+#[test]
+fn a_far_modem_that_rings_unanswered_is_no_answer() {
+    if skip() {
+        return;
+    }
+    let end = dial_unconnected([4595, 4596]);
+    assert!(
+        matches!(
+            end,
+            line_drivers::CallEnd::NotConnected(line_drivers::HangupCause::NoAnswer)
+        ),
+        "{end:?}"
+    );
+}
+
+/// efax receiving 5 pages is killed in page 3 (its modem drops the call,
+/// as a far end hanging up): our sender ends failed with pages 1 and 2
+/// confirmed, the page to go on from for the retry.
+#[test]
+fn a_far_end_that_hangs_up_in_page_3_of_5_leaves_2_confirmed() {
+    if skip() {
+        return;
+    }
+    let dir = Scratch::new("modem-efax-cut");
+    let pair = IaxPair::start([4597, 4598], "root:root");
+    let (efax, _prefix) = efax_receiver(dir.path(), &pair.devices[1]);
+    let mut efax = Some(efax);
+    let rt = runtime();
+    let mut end = FaxEnd::new(our_line(&rt, &pair.devices[0]));
+    assert!(run(&mut end, Duration::from_secs(10), |e| *e.line.state()
+        == ModemLineState::InService));
+    let (_, source) = pages(dir.path(), 5, Resolution::Standard);
+    let options = FaxOptions {
+        ecm: false,
+        ..Default::default()
+    };
+    end.dial(
+        &pair.ports[1].to_string(),
+        FaxRole::Send(source),
+        options,
+        wall(),
+    );
+    let in_page_3 = run(&mut end, Duration::from_secs(240), |e| {
+        e.events
+            .iter()
+            .any(|ev| matches!(ev, fax_t30::FaxEvent::PageStarted { page: 3 }))
+            || e.end.is_some()
+    });
+    assert!(in_page_3 && end.end.is_none(), "{:?}", end.events);
+    std::thread::sleep(Duration::from_secs(2));
+    drop(efax.take());
+    let ended = run(&mut end, Duration::from_secs(120), |e| e.end.is_some());
+    assert!(ended, "no end: {:?}", end.events);
+    let out = end
+        .outcome()
+        .unwrap_or_else(|| panic!("{:?}", end.end))
+        .clone();
+    assert!(!out.success, "{out:?}");
+    assert_eq!(out.pages_confirmed, 2, "{out:?}");
+    assert_eq!(out.pages_total, Some(5), "{out:?}");
+    let back = run(&mut end, Duration::from_secs(30), |e| e.line.is_available());
+    assert!(back, "{:?}", end.line.state());
+}
