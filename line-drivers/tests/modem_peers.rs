@@ -847,3 +847,108 @@ fn a_far_end_that_hangs_up_in_page_3_of_5_leaves_2_confirmed() {
     let back = run(&mut end, Duration::from_secs(30), |e| e.line.is_available());
     assert!(back, "{:?}", end.line.state());
 }
+
+/// A fake modem on a real pty, driven by the test: it answers the set-up
+/// like a Class 1 modem, then babbles (a stream of 8-bit noise, no line
+/// end), then answers again. Our line on the pty's far side, through
+/// tokio-serial as in the daemon, goes out of service with the reason and
+/// comes back by itself.
+#[test]
+fn a_modem_on_a_pty_that_babbles_goes_out_of_service_and_comes_back() {
+    use nix::fcntl::OFlag;
+    use nix::pty::{grantpt, posix_openpt, ptsname_r, unlockpt};
+    use std::io::{Read, Write};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    let master = posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY).expect("pty");
+    grantpt(&master).expect("grantpt");
+    unlockpt(&master).expect("unlockpt");
+    let slave = PathBuf::from(ptsname_r(&master).expect("ptsname"));
+    let babble = Arc::new(AtomicBool::new(false));
+    let stop = Arc::new(AtomicBool::new(false));
+    let fake = {
+        let (babble, stop) = (babble.clone(), stop.clone());
+        let mut master = master;
+        std::thread::spawn(move || {
+            let mut line = Vec::new();
+            let mut buf = [0u8; 256];
+            while !stop.load(Ordering::SeqCst) {
+                let n = match master.read(&mut buf) {
+                    Ok(n) if n > 0 => n,
+                    // No slave side open (the line closed the port to
+                    // re-probe it): the master keeps the device alive.
+                    _ => {
+                        std::thread::sleep(Duration::from_millis(20));
+                        continue;
+                    }
+                };
+                for &b in &buf[..n] {
+                    if b != b'\r' {
+                        line.push(b);
+                        continue;
+                    }
+                    let cmd = String::from_utf8_lossy(&line).to_ascii_uppercase();
+                    line.clear();
+                    // A modem answers command lines only (the driver's
+                    // CAN before ATZ is none).
+                    let Some(at) = cmd.find("AT") else {
+                        continue;
+                    };
+                    let cmd = cmd[at..].to_string();
+                    let reply: Vec<u8> = if babble.load(Ordering::SeqCst) {
+                        (0..600u32)
+                            .map(|i| (i.wrapping_mul(37) as u8) | 0x80)
+                            .collect()
+                    } else {
+                        let info = match cmd.trim() {
+                            "ATI" | "ATI0" => "FAKE PTY MODEM\r\n",
+                            "AT+FMI?" => "Fake\r\n",
+                            "AT+FMM?" => "PTY\r\n",
+                            "AT+FMR?" => "1.0\r\n",
+                            "AT+FCLASS=?" => "0,1\r\n",
+                            "AT+FTM=?" | "AT+FRM=?" => "24,48,72,96,145,146\r\n",
+                            _ => "",
+                        };
+                        format!("\r\n{info}OK\r\n").into_bytes()
+                    };
+                    if master.write_all(&reply).is_err() {
+                        return;
+                    }
+                }
+            }
+        })
+    };
+    let rt = runtime();
+    let mut end = FaxEnd::new(our_line(&rt, &slave));
+    assert!(
+        run(&mut end, Duration::from_secs(10), |e| e.line.is_available()),
+        "{:?}",
+        end.line.state()
+    );
+    assert!(
+        end.line.identity().has_class1(),
+        "{:?}",
+        end.line.identity()
+    );
+    babble.store(true, Ordering::SeqCst);
+    // The idle check (an AT every 30 s) hears the noise.
+    let out = run(&mut end, Duration::from_secs(45), |e| {
+        matches!(e.line.state(), ModemLineState::OutOfService { .. })
+    });
+    assert!(out, "{:?}", end.line.state());
+    let ModemLineState::OutOfService { reason } = end.line.state().clone() else {
+        unreachable!()
+    };
+    assert!(reason.contains("garbage"), "{reason}");
+    assert!(!end.line.is_available());
+    babble.store(false, Ordering::SeqCst);
+    // Re-probed every 10 s: back in service, one outage counted.
+    let back = run(&mut end, Duration::from_secs(25), |e| e.line.is_available());
+    assert!(back, "{:?}", end.line.state());
+    assert_eq!(end.line.outages, 1);
+    stop.store(true, Ordering::SeqCst);
+    drop(end);
+    drop(rt);
+    let _ = fake.join();
+}
