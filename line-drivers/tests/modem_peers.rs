@@ -119,6 +119,41 @@ fn run(
     }
 }
 
+/// Our line on `device`, set up and in service.
+fn in_service(rt: &tokio::runtime::Runtime, device: &Path) -> FaxEnd<ModemLine> {
+    let mut end = FaxEnd::new(our_line(rt, device));
+    assert!(
+        run(&mut end, Duration::from_secs(10), |e| *e.line.state()
+            == ModemLineState::InService),
+        "{:?}",
+        end.line.state()
+    );
+    end
+}
+
+/// Our line on `device`, in service and answering calls as a receiver
+/// into `rx`.
+fn receiver(rt: &tokio::runtime::Runtime, device: &Path, rx: &Path) -> FaxEnd<ModemLine> {
+    let mut end = in_service(rt, device);
+    end.answer_with = Some((
+        FaxRole::Receive {
+            file: rx.to_path_buf(),
+        },
+        FaxOptions {
+            ident: "+49 30 100".into(),
+            ..Default::default()
+        },
+    ));
+    end
+}
+
+/// How T.30 ended the call `end` made or took.
+fn outcome(end: &FaxEnd<ModemLine>) -> fax_t30::FaxOutcome {
+    end.outcome()
+        .unwrap_or_else(|| panic!("{:?}", end.end))
+        .clone()
+}
+
 fn pages(dir: &Path, n: u32, res: Resolution) -> (Vec<BilevelPage>, PageSource) {
     let pages: Vec<BilevelPage> = (0..n)
         .map(|i| {
@@ -214,13 +249,7 @@ fn ums_sends_to_efax() {
     let pair = IaxPair::start([4571, 4572], "root:root");
     let (_efax, prefix) = efax_receiver(dir.path(), &pair.devices[1]);
     let rt = runtime();
-    let mut end = FaxEnd::new(our_line(&rt, &pair.devices[0]));
-    assert!(
-        run(&mut end, Duration::from_secs(10), |e| *e.line.state()
-            == ModemLineState::InService),
-        "{:?}",
-        end.line.state()
-    );
+    let mut end = in_service(&rt, &pair.devices[0]);
     assert_eq!(end.line.quirks().name, "iaxmodem / spandsp t31");
     let n = 2;
     let (src, source) = pages(dir.path(), n, Resolution::Fine);
@@ -237,10 +266,7 @@ fn ums_sends_to_efax() {
     );
     let ended = run(&mut end, Duration::from_secs(180), |e| e.end.is_some());
     assert!(ended, "no end: {:?}", end.events);
-    let out = end
-        .outcome()
-        .unwrap_or_else(|| panic!("{:?}", end.end))
-        .clone();
+    let out = outcome(&end);
     assert!(out.success, "{out:?}");
     assert_eq!(out.pages_confirmed, n);
     // efax writes one file per page.
@@ -267,21 +293,8 @@ fn efax_sends_to_ums() {
     let dir = Scratch::new("modem-efax-rx");
     let pair = IaxPair::start([4573, 4574], "root:root");
     let rt = runtime();
-    let mut end = FaxEnd::new(our_line(&rt, &pair.devices[1]));
     let rx = dir.path().join("rx.tif");
-    end.answer_with = Some((
-        FaxRole::Receive { file: rx.clone() },
-        FaxOptions {
-            ident: "+49 30 100".into(),
-            ..Default::default()
-        },
-    ));
-    assert!(
-        run(&mut end, Duration::from_secs(10), |e| *e.line.state()
-            == ModemLineState::InService),
-        "{:?}",
-        end.line.state()
-    );
+    let mut end = receiver(&rt, &pair.devices[1], &rx);
     // Our set-up reset modem B (ATZ): it refuses calls for 5 s.
     std::thread::sleep(iaxmodem::BUSY_OUT_AFTER_RESET);
     // Two single-page TIFF-G3 files made by Ghostscript, as efax wants them.
@@ -324,10 +337,7 @@ fn efax_sends_to_ums() {
     let mut sender = Proc(efax.spawn().expect("efax"));
     let ended = run(&mut end, Duration::from_secs(180), |e| e.end.is_some());
     assert!(ended, "no call ended: {:?}", end.events);
-    let out = end
-        .outcome()
-        .unwrap_or_else(|| panic!("{:?}", end.end))
-        .clone();
+    let out = outcome(&end);
     eprintln!("{out:?}");
     assert!(out.success, "{out:?}");
     assert_eq!(out.received_pages.len(), 2, "{out:?}");
@@ -422,13 +432,7 @@ fn ums_sends_to_hylafax(n: u32, res: Resolution, ecm: bool, max_rate: MaxRate, p
     // faxgetty reset modem B (ATZ): it refuses calls for 5 s.
     std::thread::sleep(iaxmodem::BUSY_OUT_AFTER_RESET);
     let rt = runtime();
-    let mut end = FaxEnd::new(our_line(&rt, &pair.devices[0]));
-    assert!(
-        run(&mut end, Duration::from_secs(10), |e| *e.line.state()
-            == ModemLineState::InService),
-        "{:?}",
-        end.line.state()
-    );
+    let mut end = in_service(&rt, &pair.devices[0]);
     let (src, source) = pages(dir.path(), n, res);
     let options = FaxOptions {
         ident: "+49 30 100".into(),
@@ -447,10 +451,7 @@ fn ums_sends_to_hylafax(n: u32, res: Resolution, ecm: bool, max_rate: MaxRate, p
         e.end.is_some()
     });
     assert!(ended, "no end: {:?}", end.events);
-    let out = end
-        .outcome()
-        .unwrap_or_else(|| panic!("{:?}", end.end))
-        .clone();
+    let out = outcome(&end);
     eprintln!("call {:.1} s: {out:?}", (wall() - t0).as_secs_f64());
     assert!(out.success, "{out:?}");
     assert_eq!(out.pages_confirmed, n);
@@ -559,21 +560,8 @@ fn hylafax_sends_to_ums_with_ecm() {
     let pair = IaxPair::start([4585, 4586], "uucp:uucp");
     let hf = hylafax_spool(dir.path(), &[&pair.devices[0]]);
     let rt = runtime();
-    let mut end = FaxEnd::new(our_line(&rt, &pair.devices[1]));
     let rx = dir.path().join("rx.tif");
-    end.answer_with = Some((
-        FaxRole::Receive { file: rx.clone() },
-        FaxOptions {
-            ident: "+49 30 100".into(),
-            ..Default::default()
-        },
-    ));
-    assert!(
-        run(&mut end, Duration::from_secs(10), |e| *e.line.state()
-            == ModemLineState::InService),
-        "{:?}",
-        end.line.state()
-    );
+    let mut end = receiver(&rt, &pair.devices[1], &rx);
     let port = 4591;
     let _hylafax = hylafax_sender(&hf, &pair.devices[0], port);
     // Both modems were reset (ATZ): each refuses calls for 5 s.
@@ -588,10 +576,7 @@ fn hylafax_sends_to_ums_with_ecm() {
     sendfax(&pair.devices[0], port, pair.ports[1], &["-l"], &doc);
     let ended = run(&mut end, Duration::from_secs(300), |e| e.end.is_some());
     assert!(ended, "no call ended: {:?}", end.events);
-    let out = end
-        .outcome()
-        .unwrap_or_else(|| panic!("{:?}", end.end))
-        .clone();
+    let out = outcome(&end);
     eprintln!("{out:?}");
     assert!(out.success, "{out:?}");
     assert!(out.ecm, "{out:?}");
@@ -674,9 +659,7 @@ fn bench_against_hylafax() {
     let (_, source) = pages(dir.path(), 3, Resolution::Standard);
     let ours = {
         let rt = runtime();
-        let mut end = FaxEnd::new(our_line(&rt, &pair.devices[0]));
-        assert!(run(&mut end, Duration::from_secs(10), |e| *e.line.state()
-            == ModemLineState::InService));
+        let mut end = in_service(&rt, &pair.devices[0]);
         let (cpu0, iax0, t0) = (own_cpu(), cpu_of(iax_a), wall());
         end.dial(
             &pair.ports[1].to_string(),
@@ -757,13 +740,7 @@ fn dial_unconnected(ports: [u16; 2]) -> line_drivers::CallEnd {
         .open(&pair.devices[1])
         .expect("modem B's pty");
     let rt = runtime();
-    let mut end = FaxEnd::new(our_line(&rt, &pair.devices[0]));
-    assert!(
-        run(&mut end, Duration::from_secs(10), |e| *e.line.state()
-            == ModemLineState::InService),
-        "{:?}",
-        end.line.state()
-    );
+    let mut end = in_service(&rt, &pair.devices[0]);
     // Our set-up reset modem A (ATZ): it refuses to dial for 5 s.
     std::thread::sleep(iaxmodem::BUSY_OUT_AFTER_RESET);
     let (_, source) = pages(dir.path(), 1, Resolution::Standard);
@@ -810,11 +787,8 @@ fn a_far_end_that_hangs_up_in_page_3_of_5_leaves_2_confirmed() {
     let dir = Scratch::new("modem-efax-cut");
     let pair = IaxPair::start([4597, 4598], "root:root");
     let (efax, _prefix) = efax_receiver(dir.path(), &pair.devices[1]);
-    let mut efax = Some(efax);
     let rt = runtime();
-    let mut end = FaxEnd::new(our_line(&rt, &pair.devices[0]));
-    assert!(run(&mut end, Duration::from_secs(10), |e| *e.line.state()
-        == ModemLineState::InService));
+    let mut end = in_service(&rt, &pair.devices[0]);
     let (_, source) = pages(dir.path(), 5, Resolution::Standard);
     let options = FaxOptions {
         ecm: false,
@@ -834,13 +808,10 @@ fn a_far_end_that_hangs_up_in_page_3_of_5_leaves_2_confirmed() {
     });
     assert!(in_page_3 && end.end.is_none(), "{:?}", end.events);
     std::thread::sleep(Duration::from_secs(2));
-    drop(efax.take());
+    drop(efax);
     let ended = run(&mut end, Duration::from_secs(120), |e| e.end.is_some());
     assert!(ended, "no end: {:?}", end.events);
-    let out = end
-        .outcome()
-        .unwrap_or_else(|| panic!("{:?}", end.end))
-        .clone();
+    let out = outcome(&end);
     assert!(!out.success, "{out:?}");
     assert_eq!(out.pages_confirmed, 2, "{out:?}");
     assert_eq!(out.pages_total, Some(5), "{out:?}");

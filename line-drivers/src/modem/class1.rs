@@ -58,8 +58,13 @@ pub struct Class1Fault(pub String);
 enum Dce {
     /// Command state, nothing pending.
     Idle,
-    /// `+FRH=3` or `+FRM=` written; waiting for CONNECT.
-    AwaitRx { hdlc: bool, since: Instant },
+    /// `+FRH=3` (`hdlc`) or `+FRM=` (with ECM frames in it: `ecm`)
+    /// written; waiting for CONNECT.
+    AwaitRx {
+        hdlc: bool,
+        ecm: bool,
+        since: Instant,
+    },
     /// Receiving one HDLC frame (after CONNECT).
     RxFrame { frame: Vec<u8> },
     /// The frame ended (`<DLE><ETX>`); waiting for OK (FCS good) or ERROR.
@@ -68,8 +73,13 @@ enum Dce {
     RxData,
     /// The data ended (`<DLE><ETX>`); waiting for the final result.
     RxDataEnd,
-    /// `+FTH=3` or `+FTM=` written; waiting for CONNECT.
-    AwaitTx { hdlc: bool, since: Instant },
+    /// `+FTH=3` (`hdlc`) or `+FTM=` (with ECM frames in it: `ecm`)
+    /// written; waiting for CONNECT.
+    AwaitTx {
+        hdlc: bool,
+        ecm: bool,
+        since: Instant,
+    },
     /// V.21 carrier on; frames may be written.
     TxHdlc,
     /// A frame was written; waiting for CONNECT (more may come) or OK
@@ -118,8 +128,6 @@ pub struct Class1 {
     errors_in_row: u32,
     /// The call is gone (see [`Class1::is_call_lost`]).
     call_lost: bool,
-    /// The `+FTM`/`+FRM` under way carries ECM frames (HDLC of ours).
-    fast_hdlc: bool,
     /// Our HDLC framing of the ECM frames of a `+FTM`.
     framer: Option<Framer>,
     /// An ECM frame was written; T.30 hears it went once the line's rate
@@ -167,7 +175,6 @@ impl Class1 {
             last_rx_end: None,
             errors_in_row: 0,
             call_lost: false,
-            fast_hdlc: false,
             framer: None,
             frame_step_due: false,
             deframer: None,
@@ -449,6 +456,7 @@ impl Class1 {
                         self.command("+FTH=3");
                         self.dce = Dce::AwaitTx {
                             hdlc: true,
+                            ecm: false,
                             since: now,
                         };
                     }
@@ -457,10 +465,10 @@ impl Class1 {
                             self.protocol_fault(format!("no Class 1 code for {modulation:?}"));
                             return true;
                         };
-                        self.fast_hdlc = hdlc;
                         self.command(&format!("+FTM={code}"));
                         self.dce = Dce::AwaitTx {
                             hdlc: false,
+                            ecm: hdlc,
                             since: now,
                         };
                         self.data_bps = modulation.bps;
@@ -498,15 +506,16 @@ impl Class1 {
                 self.command("+FRH=3");
                 self.dce = Dce::AwaitRx {
                     hdlc: true,
+                    ecm: false,
                     since: now,
                 };
             }
             Some(RxMode::Fast { modulation, hdlc }) => match modulation.class1_code() {
                 Some(code) => {
-                    self.fast_hdlc = hdlc;
                     self.command(&format!("+FRM={code}"));
                     self.dce = Dce::AwaitRx {
                         hdlc: false,
+                        ecm: hdlc,
                         since: now,
                     };
                 }
@@ -686,7 +695,7 @@ impl Class1 {
                 self.report(ModemReport::HdlcStatus(SignalStatus::FramingOk));
                 self.dce = Dce::RxFrame { frame: Vec::new() };
             }
-            (Dce::AwaitRx { hdlc: false, .. }, DceLine::Connect) if self.fast_hdlc => {
+            (Dce::AwaitRx { ecm: true, .. }, DceLine::Connect) => {
                 self.reader.set_data_mode(true);
                 self.deframer = Some(Deframer::new());
                 self.report(ModemReport::HdlcStatus(SignalStatus::CarrierUp));
@@ -727,12 +736,17 @@ impl Class1 {
                 self.rearm_at = Some(now + Duration::from_millis(20));
             }
             (Dce::AwaitTx { hdlc: true, .. }, DceLine::Connect) => self.dce = Dce::TxHdlc,
-            (Dce::AwaitTx { hdlc: false, .. }, DceLine::Connect) => {
+            (
+                Dce::AwaitTx {
+                    hdlc: false, ecm, ..
+                },
+                DceLine::Connect,
+            ) => {
                 // Pacing starts when the training is out (some modems say
                 // CONNECT before).
                 let delay = Duration::from_millis(self.quirks.tx_connect_delay_ms.into());
                 let mut sent = 0;
-                if self.fast_hdlc {
+                if ecm {
                     // ECM: flags first, then T.30's frames.
                     let mut framer = Framer::new();
                     let n = self.data_bps * ECM_PREAMBLE_MS / 8000;
