@@ -433,3 +433,76 @@ fn a_lasting_run_of_early_packets_moves_the_base() {
     let (jb, _) = receiver_stall(u64::MAX - 1, 0, 1500, |f| if f >= 700 { 320 } else { 0 });
     assert_eq!(jb.stats().early, 24, "{:?}", jb.stats());
 }
+
+/// Frames of `packets` packets (20 ms apart from `t0`, timestamps from
+/// `ts0`) carrying the value `k + 1` in every sample of packet `k`, all
+/// but the packets `lost`; returns what the buffer played, frame by frame.
+fn numbered_run(
+    jb: &mut JitterBuffer,
+    t0: std::time::Instant,
+    ts0: u32,
+    packets: u64,
+    lost: &[u64],
+) -> Vec<[i16; FRAME]> {
+    let mut played = Vec::new();
+    for k in 0..packets {
+        let now = t0 + Duration::from_millis(20 * k);
+        if !lost.contains(&k) {
+            let ts = ts0.wrapping_add((k * FRAME as u64) as u32);
+            jb.push(now, k as u16, ts, &[k as i16 + 1; FRAME]);
+        }
+        let mut out = [0i16; FRAME];
+        jb.pull(now, &mut out);
+        played.push(out);
+    }
+    played
+}
+
+/// The values played after the buffer started, one per frame (0: a frame
+/// of silence; a frame mixing two values fails the test).
+fn frame_values(played: &[[i16; FRAME]]) -> Vec<i16> {
+    let start = played
+        .iter()
+        .position(|f| f[0] != 0)
+        .expect("playout started");
+    played[start..]
+        .iter()
+        .map(|f| {
+            assert!(
+                f.iter().all(|&s| s == f[0]),
+                "a frame plays one packet: {f:?}"
+            );
+            f[0]
+        })
+        .collect()
+}
+
+#[test]
+fn a_lost_packet_plays_silence_in_every_lap_of_the_ring_and_after_a_restart() {
+    // 12 s (three laps of the 4 s ring) across the wrap of the 32-bit RTP
+    // timestamp, packets lost in the second and third lap: each plays as
+    // one frame of silence, not what the slot held a lap before.
+    let mut jb = JitterBuffer::new(JitterConfig::default());
+    let t0 = origin();
+    let lost = [250, 430, 520];
+    let played = numbered_run(&mut jb, t0, u32::MAX - 40_000, 600, &lost);
+    let values = frame_values(&played);
+    let first = values[0] - 1;
+    let expected: Vec<i16> = (first..first + values.len() as i16)
+        .map(|k| if lost.contains(&(k as u64)) { 0 } else { k + 1 })
+        .collect();
+    assert_eq!(values, expected);
+    assert_eq!(jb.stats().gaps, 3, "{:?}", jb.stats());
+
+    // A new source on the same timestamps: its lost packet is silence, not
+    // the old timeline's sample at that position.
+    jb.restart();
+    let t1 = t0 + Duration::from_secs(13);
+    let played = numbered_run(&mut jb, t1, u32::MAX - 40_000, 300, &[200]);
+    let values = frame_values(&played);
+    let first = values[0] - 1;
+    let expected: Vec<i16> = (first..first + values.len() as i16)
+        .map(|k| if k == 200 { 0 } else { k + 1 })
+        .collect();
+    assert_eq!(values, expected);
+}

@@ -28,7 +28,8 @@ use super::rtp::SAMPLES_PER_PACKET;
 /// Samples in one output frame (20 ms at 8 kHz).
 pub const FRAME: usize = SAMPLES_PER_PACKET as usize;
 /// Ring capacity in samples (4 s): more than the delay cap plus jitter.
-const RING: usize = 1 << 15;
+const RING_BITS: u32 = 15;
+const RING: usize = 1 << RING_BITS;
 /// Window of the minimum-transit tracker.
 const BASE_WINDOW: Duration = Duration::from_secs(8);
 /// A packet more than this (in samples) earlier than the fastest transit
@@ -105,9 +106,8 @@ pub struct JitterStats {
 #[derive(Debug, Clone)]
 pub struct JitterBuffer {
     cfg: JitterConfig,
-    samples: Vec<i16>,
-    /// Extended timestamp held by each ring slot (`i64::MIN`: empty).
-    owner: Vec<i64>,
+    /// The ring: each slot's sample with the lap of the position it holds.
+    ring: Vec<Slot>,
     epoch: Option<Instant>,
     /// Local time of the first packet of the timeline.
     first_arrival: Option<f64>,
@@ -135,8 +135,7 @@ impl JitterBuffer {
         let target = dur_samples(cfg.initial_delay).min(dur_samples(cfg.max_delay));
         JitterBuffer {
             cfg,
-            samples: vec![0; RING],
-            owner: vec![i64::MIN; RING],
+            ring: vec![Slot::default(); RING],
             epoch: None,
             first_arrival: None,
             last_ts: None,
@@ -184,7 +183,7 @@ impl JitterBuffer {
     /// Start a new timeline (new SSRC): what is buffered is dropped, the
     /// delay learnt so far is kept.
     pub fn restart(&mut self) {
-        self.owner.fill(i64::MIN);
+        // The ring empties at the timeline's first packet (`push`).
         self.last_ts = None;
         self.first_arrival = None;
         self.max_ext = i64::MIN;
@@ -205,7 +204,14 @@ impl JitterBuffer {
         }
         let t = self.local(now);
         let ext = match self.last_ts {
-            None => timestamp as i64,
+            None => {
+                // A new timeline: every slot empty for it (a lap half the
+                // tag range away from its first packet's: 36 hours of
+                // stream from it).
+                let empty = lap(timestamp as i64) ^ 0x8000;
+                self.ring.iter_mut().for_each(|s| s.lap = empty);
+                timestamp as i64
+            }
             Some((last, last_ext)) => last_ext + timestamp.wrapping_sub(last) as i32 as i64,
         };
         // A jump of more than 10 s either way is a new timeline.
@@ -219,7 +225,7 @@ impl JitterBuffer {
         if self.started && (end as f64) <= self.read_pos.floor() {
             // Already played (or filled). A copy of a played packet is a
             // duplicate; otherwise the packet is late.
-            if self.owner[slot(ext)] == ext {
+            if self.holds(ext) {
                 self.stats.duplicates += 1;
             } else {
                 self.stats.late += 1;
@@ -227,7 +233,7 @@ impl JitterBuffer {
             self.note_transit(t, ext as f64);
             return;
         }
-        if self.owner[slot(ext)] == ext {
+        if self.holds(ext) {
             self.stats.duplicates += 1;
             return;
         }
@@ -244,16 +250,16 @@ impl JitterBuffer {
         self.max_ext = self.max_ext.max(ext);
         self.stats.packets += 1;
         // At most two runs of the ring (it wraps once at most: a packet
-        // holds less than a quarter of it).
+        // holds less than a quarter of it); each run lies in one lap.
         let start = slot(ext);
         let head = samples.len().min(RING - start);
         for (run, at, from) in [
             (&samples[..head], start, ext),
             (&samples[head..], 0, ext + head as i64),
         ] {
-            self.samples[at..at + run.len()].copy_from_slice(run);
-            for (o, p) in self.owner[at..at + run.len()].iter_mut().zip(from..) {
-                *o = p;
+            let lap = lap(from);
+            for (s, &sample) in self.ring[at..at + run.len()].iter_mut().zip(run) {
+                *s = Slot { sample, lap };
             }
         }
         self.note_transit(t, ext as f64);
@@ -336,14 +342,27 @@ impl JitterBuffer {
             // Nothing to resample: whole samples as they came (the usual
             // case between our own lines; the same output as below).
             let p0 = self.read_pos as i64;
-            for (o, p) in out.iter_mut().zip(p0..) {
-                let k = slot(p);
-                *o = if self.owner[k] == p {
-                    self.in_gap = false;
-                    self.samples[k]
-                } else {
-                    self.gap_sample(p)
-                };
+            let k0 = slot(p0);
+            let whole = self.ring.get(k0..k0 + FRAME).filter(|run| {
+                let l = lap(p0);
+                run.iter().all(|s| s.lap == l)
+            });
+            if let Some(run) = whole {
+                // Every sample present, in one lap: a plain copy.
+                for (o, s) in out.iter_mut().zip(run) {
+                    *o = s.sample;
+                }
+                self.in_gap = false;
+            } else {
+                for (o, p) in out.iter_mut().zip(p0..) {
+                    *o = match self.sample(p) {
+                        Some(s) => {
+                            self.in_gap = false;
+                            s
+                        }
+                        None => self.gap_sample(p),
+                    };
+                }
             }
             self.read_pos += FRAME as f64;
             return;
@@ -354,13 +373,13 @@ impl JitterBuffer {
         // as the general loop below, which handles gaps).
         let first = self.read_pos.floor() as i64;
         let last = (self.read_pos + self.ratio * (FRAME - 1) as f64).floor() as i64 + 2;
-        if insert == 0 && (first..=last).all(|p| self.owner[slot(p)] == p) {
+        if insert == 0 && (first..=last).all(|p| self.holds(p)) {
             self.in_gap = false;
             for o in out.iter_mut() {
                 let p0 = self.read_pos.floor();
                 let frac = self.read_pos - p0;
-                let a = f64::from(self.samples[slot(p0 as i64)]);
-                let b = f64::from(self.samples[slot(p0 as i64 + 1)]);
+                let a = f64::from(self.ring[slot(p0 as i64)].sample);
+                let b = f64::from(self.ring[slot(p0 as i64 + 1)].sample);
                 *o = (a + (b - a) * frac).round() as i16;
                 self.read_pos += self.ratio;
             }
@@ -411,9 +430,32 @@ impl JitterBuffer {
     }
 
     fn sample(&self, p: i64) -> Option<i16> {
-        let k = slot(p);
-        (self.owner[k] == p).then(|| self.samples[k])
+        let s = self.ring[slot(p)];
+        (s.lap == lap(p)).then_some(s.sample)
     }
+
+    /// The ring holds the sample of position `p`.
+    fn holds(&self, p: i64) -> bool {
+        self.ring[slot(p)].lap == lap(p)
+    }
+}
+
+/// One ring slot: a sample and the lap of the position it holds (the
+/// position is its slot plus `lap * RING`; the lap is kept to 16 bits, so
+/// a slot could be mistaken for one 65536 laps, 73 hours, older: every
+/// slot of a stream is written once per lap of 4 s, and a timeline starts
+/// with every slot half the tag range away from it). One array of 4 bytes
+/// a sample: a packet and a frame touch 10 cache lines, not the 25 of a
+/// 64-bit position per sample beside the samples.
+#[derive(Debug, Clone, Copy, Default)]
+struct Slot {
+    sample: i16,
+    lap: u16,
+}
+
+/// The lap of position `p` (its ring round), truncated to 16 bits.
+fn lap(p: i64) -> u16 {
+    (p >> RING_BITS) as u16
 }
 
 const _: () = assert!(RING.is_power_of_two());
