@@ -5,8 +5,13 @@
 //! number goes out through the modem and efax receives it. `ums status`
 //! shows the modem line; the metrics say it is in service.
 //!
-//! Needs root, iaxmodem, efax (scripts/setup.sh --test). Ports: SMTP 41230,
-//! metrics 41231, IAX 4583-4584.
+//! And in mail mode: HylaFAX's `sendfax` on modem A to the gateway on
+//! modem B; the fax reaches the recipient's Maildir through the test's
+//! Postfix as a mail with its PDF, and the journal has it delivered.
+//!
+//! Needs root, iaxmodem, efax, HylaFAX, Postfix (scripts/setup.sh --test).
+//! Ports: SMTP 41230 and 41232, metrics 41231, Postfix 41233, hfaxd 4599,
+//! IAX 4583-4584 and 4593-4594.
 
 mod serve_harness;
 
@@ -16,7 +21,8 @@ use std::time::Duration;
 
 use serve_harness::*;
 use test_kit::iaxmodem::{self, IaxPair};
-use test_kit::Scratch;
+use test_kit::{efax, hylafax};
+use test_kit::{Postfix, Scratch};
 
 fn journal(data: &Path) -> Vec<serde_json::Value> {
     let o = ums()
@@ -86,57 +92,9 @@ fn efax_faxes_the_gateway_through_a_modem_and_back() {
     std::thread::sleep(iaxmodem::BUSY_OUT_AFTER_RESET);
 
     // efax on A sends two pages to B.
-    let ps = dir.join("doc.ps");
-    std::fs::write(
-        &ps,
-        "%!PS\n1 1 2 { /pg exch def /Helvetica findfont 24 scalefont setfont \
-         72 700 moveto (efax to ums serve, page ) show pg 3 string cvs show \
-         4 setlinewidth 72 100 moveto 540 580 lineto stroke showpage } for\n",
-    )
-    .unwrap();
-    let gs = Command::new("gs")
-        .args([
-            "-q",
-            "-dSAFER",
-            "-sDEVICE=tiffg3",
-            "-r204x196",
-            "-g1728x2156",
-            "-o",
-        ])
-        .arg(dir.join("doc-%03d.tif"))
-        .arg(&ps)
-        .status()
-        .expect("ghostscript");
-    assert!(gs.success());
-    let efax_log = dir.join("efax-tx.log");
-    let f = std::fs::File::create(&efax_log).unwrap();
-    let tx = Command::new("efax")
-        .arg("-d")
-        .arg(&pair.devices[0])
-        .args(["-o1", "-l", "+1 555 0001", "-v", "ewinchmr"])
-        .arg("-x")
-        .arg(dir.join("LCK..a"))
-        .args(["-t", "4584"])
-        .arg(dir.join("doc-001.tif"))
-        .arg(dir.join("doc-002.tif"))
-        .stdin(Stdio::null())
-        .stdout(f.try_clone().unwrap())
-        .stderr(f)
-        .spawn()
-        .expect("efax");
-    procs.0.push(tx);
-    let mut incoming = Vec::new();
-    for _ in 0..360 {
-        incoming = journal(&data)
-            .iter()
-            .map(|r| r["message"].clone())
-            .filter(|m| m["direction"] == "Incoming" && m["service"] == "Fax")
-            .collect();
-        if !incoming.is_empty() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    }
+    let files = efax::ghostscript_pages(&dir, 2, "efax to ums serve");
+    let (mut efax_tx, efax_log) = efax::sender(&dir, &pair, &files);
+    let incoming = incoming_faxes(&data, 180);
     assert_eq!(incoming.len(), 1, "{}\n{}", read(&log), read(&efax_log));
     let m = &incoming[0];
     assert_eq!(m["line"], "modem/b", "{m:#}");
@@ -151,10 +109,8 @@ fn efax_faxes_the_gateway_through_a_modem_and_back() {
     let doc = m["document"].as_str().expect("the fax is kept");
     let pages = fax_t30::tiff::read_tiff_file(doc).expect("a readable TIFF");
     assert_eq!(pages.len(), 2);
-    let efax_tx = procs.0.pop().unwrap();
-    let mut efax_tx = Killed(vec![efax_tx]);
     assert!(
-        wait_exit(&mut efax_tx.0[0], 60).is_some_and(|s| s.success()),
+        wait_exit(&mut efax_tx.0, 60).is_some_and(|s| s.success()),
         "{}",
         read(&efax_log)
     );
@@ -212,4 +168,124 @@ fn efax_faxes_the_gateway_through_a_modem_and_back() {
         signal(c, "TERM");
         assert!(wait_exit(c, 30).is_some_and(|s| s.success()));
     }
+}
+
+/// The incoming faxes of the journal of `data`, once there are any (up to
+/// `secs`).
+fn incoming_faxes(data: &Path, secs: u64) -> Vec<serde_json::Value> {
+    let mut incoming = Vec::new();
+    for _ in 0..secs * 2 {
+        incoming = journal(data)
+            .iter()
+            .map(|r| r["message"].clone())
+            .filter(|m| m["direction"] == "Incoming" && m["service"] == "Fax")
+            .collect();
+        if !incoming.is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    incoming
+}
+
+/// The PDF attachments of the mail in `file` (Python's email package
+/// decodes the MIME), written to `dir`; their paths.
+fn pdf_attachments(file: &Path, dir: &Path) -> Vec<std::path::PathBuf> {
+    let script = "import email,sys,pathlib\n\
+        m=email.message_from_bytes(pathlib.Path(sys.argv[1]).read_bytes())\n\
+        for i,p in enumerate(m.walk()):\n\
+        \x20if p.get_content_type()=='application/pdf':\n\
+        \x20\x20o=pathlib.Path(sys.argv[2])/f'att-{i}.pdf'\n\
+        \x20\x20o.write_bytes(p.get_payload(decode=True))\n\
+        \x20\x20print(o)\n";
+    std::fs::create_dir_all(dir).unwrap();
+    let o = Command::new("python3")
+        .args(["-c", script])
+        .arg(file)
+        .arg(dir)
+        .output()
+        .expect("python3");
+    assert!(o.status.success(), "{}", text(&o));
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(std::path::PathBuf::from)
+        .collect()
+}
+
+/// Pages of a PDF by poppler's pdfinfo.
+fn pdf_pages(pdf: &Path) -> u32 {
+    let o = Command::new("pdfinfo").arg(pdf).output().expect("pdfinfo");
+    assert!(o.status.success(), "{}", text(&o));
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("pdfinfo prints Pages")
+}
+
+#[test]
+fn hylafax_faxes_the_gateway_in_mail_mode_and_the_fax_arrives_as_mail() {
+    if !iaxmodem::available() || !Path::new("/usr/sbin/faxq").exists() {
+        eprintln!("skipped: needs root, iaxmodem and HylaFAX (scripts/setup.sh --test)");
+        return;
+    }
+    let dir = Scratch::new("serve-modem-mail");
+    let pair = IaxPair::start([4593, 4594], "uucp:uucp");
+    let (smtp, relay, hfaxd) = (41232, 41233, 4599);
+    let postfix = Postfix::start("modem-mail", relay, smtp);
+    let file = dir.join("ums.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "[smtp]\nlisten = \"127.0.0.1:{smtp}\"\nhostname = \"b.example.test\"\n\
+             fax_domains = [\"fax.test\"]\nallowed_networks = [\"127.0.0.0/8\"]\n\n\
+             [smtp.smart_host]\nhost = \"127.0.0.1\"\nport = {relay}\ntls = \"none\"\n\n\
+             [delivery]\nmode = \"mail\"\n\n\
+             [directory]\ndefault_recipient = \"anna@example.test\"\n\n\
+             [lines]\nnumbers = []\nident = \"+49 30 100\"\n\n\
+             [[user]]\nid = \"anna\"\nemail = \"anna@example.test\"\n\n\
+             [[modem]]\nname = \"b\"\ndevice = \"{}\"\nflow_control = \"none\"\nrings = 1\n\
+             number = \"4930100\"\n",
+            pair.devices[1].display()
+        ),
+    )
+    .unwrap();
+    let out = run(&["check-config", "--config", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let data = dir.join("data");
+    let log = dir.join("ums.log");
+    let _gw = Killed(vec![serve_config(&file, &data, &log, smtp)]);
+    assert!(
+        wait_log(&log, 0, &["modem-in-service", "modem/b"], 20),
+        "{}",
+        read(&log)
+    );
+    let hf = hylafax::spool(&dir, &[&pair.devices[0]]);
+    let _hylafax = hylafax::sender(&hf, &pair.devices[0], hfaxd);
+    // Both modems were reset: each refuses calls for 5 s.
+    std::thread::sleep(iaxmodem::BUSY_OUT_AFTER_RESET);
+    let doc = dir.join("hylafax-doc.tif");
+    let pages: Vec<_> = gateway::document::demo_pages(2, fax_t30::page::Resolution::Fine)
+        .iter()
+        .map(|p| fax_t30::tiff::TiffPage::from_page(p, fax_t30::codec::Compression::T4OneD))
+        .collect();
+    fax_t30::tiff::write_tiff_file(&doc, &pages, &Default::default()).unwrap();
+    hylafax::sendfax(&pair.devices[0], hfaxd, pair.ports[1], &["-m"], &doc);
+
+    let mails = postfix.wait_mail("anna", 1, Duration::from_secs(300));
+    let mail = std::fs::read_to_string(&mails[0]).unwrap();
+    assert!(mail.contains("Message-Context: fax-message"), "{mail}");
+    assert!(mail.contains("HylaFAX-1"), "the sender's ident: {mail}");
+    let pdfs = pdf_attachments(&mails[0], &dir.join("pdfs"));
+    assert_eq!(pdfs.len(), 1, "{mail}");
+    assert_eq!(pdf_pages(&pdfs[0]), 2);
+    let incoming = incoming_faxes(&data, 30);
+    assert_eq!(incoming.len(), 1, "{}", read(&log));
+    let m = &incoming[0];
+    assert_eq!(m["line"], "modem/b", "{m:#}");
+    assert_eq!(m["pages"], 2, "{m:#}");
+    assert!(
+        wait_for(30, || incoming_faxes(&data, 1)[0]["status"] == "Delivered"),
+        "{m:#}"
+    );
 }

@@ -8,7 +8,7 @@
 mod sip_common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fax_t30::page::{BilevelPage, PaperSize, Resolution};
@@ -19,6 +19,7 @@ use line_drivers::modem::{ModemLine, ModemLineConfig, ModemLineState, ModemPort}
 use line_drivers::{FaxRole, Line};
 use sip_common::FaxEnd;
 use test_kit::iaxmodem::{self, IaxPair};
+use test_kit::{efax, hylafax, wait_for_text, Proc};
 use test_kit::{wall, Scratch};
 
 /// Our line on `device`, its port driven by a task on `rt`.
@@ -172,27 +173,6 @@ fn pages(dir: &Path, n: u32, res: Resolution) -> (Vec<BilevelPage>, PageSource) 
     (pages, source)
 }
 
-/// A child process stopped when dropped.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn wait_for_text(file: &Path, text: &str, limit: Duration) -> bool {
-    let t0 = wall();
-    while wall() - t0 < limit {
-        if std::fs::read(file).is_ok_and(|b| String::from_utf8_lossy(&b).contains(text)) {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    false
-}
-
 /// efax answering on `device`, writing pages to `<prefix>.001`, ...
 fn efax_receiver(dir: &Path, device: &Path) -> (Proc, PathBuf) {
     let log = dir.join("efax-rx.log");
@@ -297,44 +277,8 @@ fn efax_sends_to_ums() {
     let mut end = receiver(&rt, &pair.devices[1], &rx);
     // Our set-up reset modem B (ATZ): it refuses calls for 5 s.
     std::thread::sleep(iaxmodem::BUSY_OUT_AFTER_RESET);
-    // Two single-page TIFF-G3 files made by Ghostscript, as efax wants them.
-    let ps = dir.path().join("doc.ps");
-    std::fs::write(
-        &ps,
-        "%!PS\n1 1 2 { /pg exch def /Helvetica findfont 24 scalefont setfont \
-         72 700 moveto (efax to ums, page ) show pg 3 string cvs show \
-         4 setlinewidth 72 100 moveto 540 580 lineto stroke showpage } for\n",
-    )
-    .unwrap();
-    let gs = Command::new("gs")
-        .args([
-            "-q",
-            "-dSAFER",
-            "-sDEVICE=tiffg3",
-            "-r204x196",
-            "-g1728x2156",
-            "-o",
-        ])
-        .arg(dir.path().join("doc-%03d.tif"))
-        .arg(&ps)
-        .status()
-        .expect("ghostscript");
-    assert!(gs.success());
-    let log = dir.path().join("efax-tx.log");
-    let log_file = std::fs::File::create(&log).unwrap();
-    let mut efax = Command::new("efax");
-    efax.arg("-d")
-        .arg(&pair.devices[0])
-        .args(["-o1", "-l", "+1 555 0001", "-v", "ewinchmr"])
-        .arg("-x")
-        .arg(dir.path().join("LCK..efax"))
-        .args(["-t", &pair.ports[1].to_string()])
-        .arg(dir.path().join("doc-001.tif"))
-        .arg(dir.path().join("doc-002.tif"))
-        .stdin(Stdio::null())
-        .stdout(log_file.try_clone().unwrap())
-        .stderr(log_file);
-    let mut sender = Proc(efax.spawn().expect("efax"));
+    let files = efax::ghostscript_pages(dir.path(), 2, "efax to ums");
+    let (mut sender, log) = efax::sender(dir.path(), &pair, &files);
     let ended = run(&mut end, Duration::from_secs(180), |e| e.end.is_some());
     assert!(ended, "no call ended: {:?}", end.events);
     let out = outcome(&end);
@@ -360,43 +304,45 @@ fn efax_sends_to_ums() {
     );
 }
 
-/// A private HylaFAX spool for `devices` (tests/peers/fax/hylafax-spool.sh).
-fn hylafax_spool(dir: &Path, devices: &[&Path]) -> PathBuf {
-    let hf = dir.join("hf");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/peers/fax/hylafax-spool.sh");
-    let status = Command::new("bash")
-        .arg(script)
-        .arg(&hf)
-        .args(devices)
-        .status()
-        .expect("hylafax-spool.sh");
-    assert!(status.success(), "hylafax-spool.sh failed");
-    hf
-}
-
-/// HylaFAX's name for a device: its path with `/` as `_`.
-fn devid(device: &Path) -> String {
-    device.display().to_string().replace('/', "_")
-}
-
-/// faxgetty on `device`, idle and ready (it answers calls as a receiver).
-fn faxgetty(hf: &Path, device: &Path) -> Proc {
-    let out = std::fs::File::create(hf.join(format!("faxgetty{}.out", devid(device)))).unwrap();
-    let child = Command::new("faxgetty")
-        .arg("-q")
-        .arg(hf)
-        .arg(device)
-        .stdin(Stdio::null())
-        .stdout(out.try_clone().unwrap())
-        .stderr(out)
-        .spawn()
-        .expect("faxgetty");
-    let status = hf.join("status").join(devid(device));
+/// efax sending 5 pages to us is killed in page 3 (its modem drops the
+/// call, as a far end hanging up): our receiver ends failed, keeps pages 1
+/// and 2 in its file and says how many it has; the line takes calls again.
+#[test]
+fn a_far_sender_that_hangs_up_in_page_3_of_5_leaves_us_2_pages() {
+    if skip() {
+        return;
+    }
+    let dir = Scratch::new("modem-efax-rx-cut");
+    let pair = IaxPair::start([4587, 4588], "root:root");
+    let rt = runtime();
+    let rx = dir.path().join("rx.tif");
+    let mut end = receiver(&rt, &pair.devices[1], &rx);
+    std::thread::sleep(iaxmodem::BUSY_OUT_AFTER_RESET);
+    let files = efax::ghostscript_pages(dir.path(), 5, "cut in page 3");
+    let (sender, log) = efax::sender(dir.path(), &pair, &files);
+    let in_page_3 = run(&mut end, Duration::from_secs(240), |e| {
+        e.events
+            .iter()
+            .any(|ev| matches!(ev, fax_t30::FaxEvent::PageStarted { page: 3 }))
+            || e.end.is_some()
+    });
     assert!(
-        wait_for_text(&status, "Running and idle", Duration::from_secs(20)),
-        "faxgetty on {device:?} not ready"
+        in_page_3 && end.end.is_none(),
+        "{:?}\n{}",
+        end.events,
+        std::fs::read_to_string(&log).unwrap_or_default()
     );
-    Proc(child)
+    std::thread::sleep(Duration::from_secs(3));
+    drop(sender);
+    let ended = run(&mut end, Duration::from_secs(120), |e| e.end.is_some());
+    assert!(ended, "no end: {:?}", end.events);
+    let out = outcome(&end);
+    eprintln!("{out:?}");
+    assert!(!out.success, "{out:?}");
+    assert_eq!(out.received_pages.len(), 2, "{out:?}");
+    assert_eq!(tiff_pages(&rx).len(), 2, "the file keeps pages 1 and 2");
+    let back = run(&mut end, Duration::from_secs(30), |e| e.line.is_available());
+    assert!(back, "{:?}", end.line.state());
 }
 
 /// libtiff's own comparison of two files' pixels (tags ignored).
@@ -427,8 +373,8 @@ fn ums_sends_to_hylafax(n: u32, res: Resolution, ecm: bool, max_rate: MaxRate, p
     }
     let dir = Scratch::new("modem-hylafax-rx");
     let pair = IaxPair::start(ports, "uucp:uucp");
-    let hf = hylafax_spool(dir.path(), &[&pair.devices[1]]);
-    let _getty = faxgetty(&hf, &pair.devices[1]);
+    let hf = hylafax::spool(dir.path(), &[&pair.devices[1]]);
+    let _getty = hylafax::faxgetty(&hf, &pair.devices[1]);
     // faxgetty reset modem B (ATZ): it refuses calls for 5 s.
     std::thread::sleep(iaxmodem::BUSY_OUT_AFTER_RESET);
     let rt = runtime();
@@ -501,53 +447,6 @@ fn ums_sends_two_fine_pages_to_hylafax_at_9600_with_ecm() {
     ums_sends_to_hylafax(2, Resolution::Fine, true, MaxRate::V29, [4579, 4580]);
 }
 
-/// HylaFAX as a sender on `device`: faxq, hfaxd on 127.0.0.1:`port` and
-/// faxgetty, ready for `sendfax`.
-fn hylafax_sender(hf: &Path, device: &Path, port: u16) -> [Proc; 3] {
-    let faxq = Proc(
-        Command::new("faxq")
-            .args(["-D", "-q"])
-            .arg(hf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("faxq"),
-    );
-    let hfaxd = Proc(
-        Command::new("hfaxd")
-            .args(["-d", "-q"])
-            .arg(hf)
-            .args(["-l", "127.0.0.1", "-i", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("hfaxd"),
-    );
-    let getty = faxgetty(hf, device);
-    [faxq, hfaxd, getty]
-}
-
-/// `sendfax` of `file` to `number` through the HylaFAX of
-/// [`hylafax_sender`]; `args`: sendfax's options (resolution, rate).
-fn sendfax(device: &Path, port: u16, number: u16, args: &[&str], file: &Path) {
-    let out = Command::new("sendfax")
-        .arg("-h")
-        .arg(format!("{}@127.0.0.1:{port}", devid(device)))
-        .args(["-n", "-N"])
-        // sendfax takes its options before the destination.
-        .args(args)
-        .args(["-d", &number.to_string()])
-        .arg(file)
-        .output()
-        .expect("sendfax");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        text.contains("request id is"),
-        "sendfax: {text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// HylaFAX's `sendfax` (faxq, faxsend, its own Class 1 T.30 with ECM) to
 /// our line answering on modem B: 3 standard pages of our test pattern,
 /// compared row by row below HylaFAX's tag line.
@@ -558,12 +457,12 @@ fn hylafax_sends_to_ums_with_ecm() {
     }
     let dir = Scratch::new("modem-hylafax-tx");
     let pair = IaxPair::start([4585, 4586], "uucp:uucp");
-    let hf = hylafax_spool(dir.path(), &[&pair.devices[0]]);
+    let hf = hylafax::spool(dir.path(), &[&pair.devices[0]]);
     let rt = runtime();
     let rx = dir.path().join("rx.tif");
     let mut end = receiver(&rt, &pair.devices[1], &rx);
     let port = 4591;
-    let _hylafax = hylafax_sender(&hf, &pair.devices[0], port);
+    let _hylafax = hylafax::sender(&hf, &pair.devices[0], port);
     // Both modems were reset (ATZ): each refuses calls for 5 s.
     std::thread::sleep(iaxmodem::BUSY_OUT_AFTER_RESET);
     let (src, _) = pages(dir.path(), 3, Resolution::Standard);
@@ -573,7 +472,7 @@ fn hylafax_sends_to_ums_with_ecm() {
         .map(|p| TiffPage::from_page(p, fax_t30::codec::Compression::T4OneD))
         .collect();
     fax_t30::tiff::write_tiff_file(&doc, &tiff, &Default::default()).unwrap();
-    sendfax(&pair.devices[0], port, pair.ports[1], &["-l"], &doc);
+    hylafax::sendfax(&pair.devices[0], port, pair.ports[1], &["-l"], &doc);
     let ended = run(&mut end, Duration::from_secs(300), |e| e.end.is_some());
     assert!(ended, "no call ended: {:?}", end.events);
     let out = outcome(&end);
@@ -650,8 +549,8 @@ fn bench_against_hylafax() {
     }
     let dir = Scratch::new("modem-bench");
     let pair = IaxPair::start([4581, 4582], "uucp:uucp");
-    let hf = hylafax_spool(dir.path(), &[&pair.devices[0], &pair.devices[1]]);
-    let _getty_b = faxgetty(&hf, &pair.devices[1]);
+    let hf = hylafax::spool(dir.path(), &[&pair.devices[0], &pair.devices[1]]);
+    let _getty_b = hylafax::faxgetty(&hf, &pair.devices[1]);
     std::thread::sleep(iaxmodem::BUSY_OUT_AFTER_RESET);
     let iax_a = iaxmodem_pid(&pair, "A");
 
@@ -679,14 +578,14 @@ fn bench_against_hylafax() {
 
     // HylaFAX → HylaFAX, same document, same pair.
     let port = 4589;
-    let [faxq, _hfaxd, getty_a] = hylafax_sender(&hf, &pair.devices[0], port);
+    let [faxq, _hfaxd, getty_a] = hylafax::sender(&hf, &pair.devices[0], port);
     std::thread::sleep(iaxmodem::BUSY_OUT_AFTER_RESET);
     let (hyla_cpu0, iax0, t0) = (
         cpu_of(faxq.0.id()) + cpu_of(getty_a.0.id()),
         cpu_of(iax_a),
         wall(),
     );
-    sendfax(
+    hylafax::sendfax(
         &pair.devices[0],
         port,
         pair.ports[1],
@@ -821,25 +720,30 @@ fn a_far_end_that_hangs_up_in_page_3_of_5_leaves_2_confirmed() {
 
 /// A fake modem on a real pty, driven by the test: it answers the set-up
 /// like a Class 1 modem, then babbles (a stream of 8-bit noise, no line
-/// end), then answers again. Our line on the pty's far side, through
-/// tokio-serial as in the daemon, goes out of service with the reason and
+/// end), then answers again, then goes silent (reads, answers nothing),
+/// then answers again. Our line on the pty's far side, through tokio-serial
+/// as in the daemon, goes out of service with the reason each time and
 /// comes back by itself.
 #[test]
-fn a_modem_on_a_pty_that_babbles_goes_out_of_service_and_comes_back() {
+fn a_modem_on_a_pty_that_babbles_or_goes_silent_is_out_of_service_and_comes_back() {
     use nix::fcntl::OFlag;
     use nix::pty::{grantpt, posix_openpt, ptsname_r, unlockpt};
     use std::io::{Read, Write};
-    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
     use std::sync::Arc;
+    // What the fake modem does with a command line.
+    const ANSWERS: u8 = 0;
+    const BABBLES: u8 = 1;
+    const SILENT: u8 = 2;
 
     let master = posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY).expect("pty");
     grantpt(&master).expect("grantpt");
     unlockpt(&master).expect("unlockpt");
     let slave = PathBuf::from(ptsname_r(&master).expect("ptsname"));
-    let babble = Arc::new(AtomicBool::new(false));
+    let mode = Arc::new(AtomicU8::new(ANSWERS));
     let stop = Arc::new(AtomicBool::new(false));
     let fake = {
-        let (babble, stop) = (babble.clone(), stop.clone());
+        let (mode, stop) = (mode.clone(), stop.clone());
         let mut master = master;
         std::thread::spawn(move || {
             let mut line = Vec::new();
@@ -867,21 +771,23 @@ fn a_modem_on_a_pty_that_babbles_goes_out_of_service_and_comes_back() {
                         continue;
                     };
                     let cmd = cmd[at..].to_string();
-                    let reply: Vec<u8> = if babble.load(Ordering::SeqCst) {
-                        (0..600u32)
+                    let reply: Vec<u8> = match mode.load(Ordering::SeqCst) {
+                        SILENT => continue,
+                        BABBLES => (0..600u32)
                             .map(|i| (i.wrapping_mul(37) as u8) | 0x80)
-                            .collect()
-                    } else {
-                        let info = match cmd.trim() {
-                            "ATI" | "ATI0" => "FAKE PTY MODEM\r\n",
-                            "AT+FMI?" => "Fake\r\n",
-                            "AT+FMM?" => "PTY\r\n",
-                            "AT+FMR?" => "1.0\r\n",
-                            "AT+FCLASS=?" => "0,1\r\n",
-                            "AT+FTM=?" | "AT+FRM=?" => "24,48,72,96,145,146\r\n",
-                            _ => "",
-                        };
-                        format!("\r\n{info}OK\r\n").into_bytes()
+                            .collect(),
+                        _ => {
+                            let info = match cmd.trim() {
+                                "ATI" | "ATI0" => "FAKE PTY MODEM\r\n",
+                                "AT+FMI?" => "Fake\r\n",
+                                "AT+FMM?" => "PTY\r\n",
+                                "AT+FMR?" => "1.0\r\n",
+                                "AT+FCLASS=?" => "0,1\r\n",
+                                "AT+FTM=?" | "AT+FRM=?" => "24,48,72,96,145,146\r\n",
+                                _ => "",
+                            };
+                            format!("\r\n{info}OK\r\n").into_bytes()
+                        }
                     };
                     if master.write_all(&reply).is_err() {
                         return;
@@ -902,22 +808,27 @@ fn a_modem_on_a_pty_that_babbles_goes_out_of_service_and_comes_back() {
         "{:?}",
         end.line.identity()
     );
-    babble.store(true, Ordering::SeqCst);
-    // The idle check (an AT every 30 s) hears the noise.
-    let out = run(&mut end, Duration::from_secs(45), |e| {
-        matches!(e.line.state(), ModemLineState::OutOfService { .. })
-    });
-    assert!(out, "{:?}", end.line.state());
-    let ModemLineState::OutOfService { reason } = end.line.state().clone() else {
-        unreachable!()
-    };
-    assert!(reason.contains("garbage"), "{reason}");
-    assert!(!end.line.is_available());
-    babble.store(false, Ordering::SeqCst);
-    // Re-probed every 10 s: back in service, one outage counted.
-    let back = run(&mut end, Duration::from_secs(25), |e| e.line.is_available());
-    assert!(back, "{:?}", end.line.state());
-    assert_eq!(end.line.outages, 1);
+    // The idle check (an AT every 30 s) hears the noise, then nothing;
+    // re-probed every 10 s, the line is back once the modem answers.
+    for (n, (fault, why)) in [(BABBLES, "garbage"), (SILENT, "does not answer")]
+        .into_iter()
+        .enumerate()
+    {
+        mode.store(fault, Ordering::SeqCst);
+        let out = run(&mut end, Duration::from_secs(50), |e| {
+            matches!(e.line.state(), ModemLineState::OutOfService { .. })
+        });
+        assert!(out, "{:?}", end.line.state());
+        let ModemLineState::OutOfService { reason } = end.line.state().clone() else {
+            unreachable!()
+        };
+        assert!(reason.contains(why), "{reason}");
+        assert!(!end.line.is_available());
+        mode.store(ANSWERS, Ordering::SeqCst);
+        let back = run(&mut end, Duration::from_secs(25), |e| e.line.is_available());
+        assert!(back, "{:?}", end.line.state());
+        assert_eq!(end.line.outages, n as u32 + 1);
+    }
     stop.store(true, Ordering::SeqCst);
     drop(end);
     drop(rt);

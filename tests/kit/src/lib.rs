@@ -7,6 +7,8 @@
 //!   that drives real sockets.
 //! * [`iaxmodem::IaxPair`]: two iaxmodem Class 1 soft modems wired back to
 //!   back over IAX2 on loopback (a phone line with a fax modem at each end).
+//! * [`efax`] and [`hylafax`]: efax (with Ghostscript's pages) and HylaFAX (faxgetty, faxq, hfaxd, sendfax) on a private
+//!   spool, on one modem of such a pair.
 //! * [`Postfix`]: a private Postfix instance on loopback (the customer's
 //!   mail server), and waiting for mail in its Maildirs.
 //! * [`fuzz`]: the seeds of a fuzz target and random mutations of them,
@@ -26,11 +28,15 @@
 #![forbid(unsafe_code)]
 
 mod clock;
+pub mod efax;
 pub mod fuzz;
+pub mod hylafax;
 pub mod iaxmodem;
 mod postfix;
+mod process;
 mod scratch;
 
 pub use clock::{origin, wall};
 pub use postfix::Postfix;
+pub use process::{wait_for_text, Proc};
 pub use scratch::Scratch;
