@@ -121,10 +121,29 @@ fn send(n: u32, res: Resolution, ecm: bool) {
         options,
         now,
     );
+    // When the far machine finished (it hangs up then).
+    let mut far_done = None;
     let ended = b.run_until(Duration::from_secs(60 + 40 * n as u64), |b| {
+        let done = b
+            .pstn
+            .borrow()
+            .fax
+            .as_ref()
+            .is_some_and(FaxSession::is_finished);
+        if done && far_done.is_none() {
+            far_done = Some(b.clock.now());
+        }
         b.end.end.is_some() && b.end.line.is_idle()
     });
     assert!(ended, "the call did not end: {:?}", b.end.events);
+    // After our DCN the line hangs up at once (no silence waited for on a
+    // modem that no longer answers: that took 10 s).
+    let far_done = far_done.expect("the far machine finished");
+    let hangup = b.clock.now() - far_done;
+    assert!(
+        hangup < Duration::from_secs(2),
+        "hung up {hangup:?} after the far end"
+    );
     assert_eq!(b.pstn.borrow().dialled.as_deref(), Some("4930200"));
     let out = b.end.outcome().unwrap_or_else(|| panic!("{:?}", b.end.end));
     assert!(out.success, "{out:?}");

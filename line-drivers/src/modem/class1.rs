@@ -34,6 +34,9 @@ use super::quirks::Quirks;
 /// How long a command may take before the modem counts as not answering
 /// (beyond `+FRH`/`+FRM` waits, which T.30's timers bound).
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// T.30's FCF of DCN (disconnect), without the X bit.
+const T30_DCN: u8 = 0xFA;
 /// The longest a receive may wait for a carrier before we ask again.
 pub const RECEIVE_WAIT: Duration = Duration::from_secs(40);
 /// Image data written ahead of the line rate (the modem's buffer).
@@ -133,6 +136,10 @@ pub struct Class1 {
     /// An ECM frame was written; T.30 hears it went once the line's rate
     /// has taken it (less the lead).
     frame_step_due: bool,
+    /// We sent DCN: the call is over, nothing more goes on the line (the
+    /// silence T.30 asks for after it is not waited for: iaxmodem answers
+    /// no `+FTS` once the far end hung up, which cost 10 s a call).
+    dcn_sent: bool,
     /// ECM frames in the data of a `+FRM`.
     deframer: Option<Deframer>,
     /// Since when a frame waits with no carrier asked for (see
@@ -177,6 +184,7 @@ impl Class1 {
             call_lost: false,
             framer: None,
             frame_step_due: false,
+            dcn_sent: false,
             deframer: None,
             orphan_frame_since: None,
             stats: Class1Stats::default(),
@@ -368,6 +376,9 @@ impl Class1 {
                     let wire = codec::stuff(frame, true);
                     self.write(&wire);
                     self.stats.frames_sent += 1;
+                    // Address, control, then the FCF (its low bit is the
+                    // sender's X bit).
+                    self.dcn_sent |= frame.get(2).is_some_and(|f| f & 0xFE == T30_DCN);
                     self.dce = Dce::TxFrame { since: now };
                     true
                 }
@@ -419,6 +430,11 @@ impl Class1 {
 
     fn start_transmit(&mut self, mode: TxMode, now: Instant) -> bool {
         match (&self.dce, mode) {
+            // After our DCN the line is hung up, not kept silent.
+            (_, TxMode::Pause { .. }) if self.dcn_sent => {
+                self.report(ModemReport::SendStepComplete);
+                true
+            }
             // The modem sent the tones itself (ATD, ATA).
             (_, TxMode::Cng) => true,
             (_, TxMode::Ced) => {

@@ -56,9 +56,15 @@ pub struct Pstn {
     /// The far end hangs up 3 s into this page.
     pub cut_at_page: Option<u32>,
     pub cut_at: Option<Instant>,
+    /// The far machine finished T.30 and hangs up at this time.
+    pub far_hangup_at: Option<Instant>,
     /// Print what passes the port.
     pub trace: bool,
 }
+
+/// How long a far fax machine takes to hang up after its T.30 ended (a
+/// fax program closing the call: HylaFAX's faxgetty, about a second).
+const FAR_HANGUP_DELAY: Duration = Duration::from_millis(500);
 
 impl Pstn {
     /// A modem whose line leads to `far`.
@@ -79,6 +85,7 @@ impl Pstn {
             opened: 0,
             cut_at_page: None,
             cut_at: None,
+            far_hangup_at: None,
             trace: false,
         }))
     }
@@ -156,6 +163,13 @@ impl Pstn {
             self.modem.call_event(CallEvent::Alerting);
             self.next_ring = Some(now + Duration::from_secs(5));
         }
+        if self.far_hangup_at.is_some_and(|t| t <= now) {
+            self.far_hangup_at = None;
+            // No more audio on the line from here: a `+FTS` under way
+            // never ends (iaxmodem feeds its t31 only in a call).
+            self.modem.call_event(CallEvent::Hangup);
+            self.in_call = false;
+        }
         if !self.in_call {
             return;
         }
@@ -180,9 +194,9 @@ impl Pstn {
                     f.handle_hangup();
                     self.in_call = false;
                     self.modem.call_event(CallEvent::Hangup);
-                } else if f.is_finished() {
-                    // The far machine hangs up when T.30 is done.
-                    self.modem.call_event(CallEvent::Hangup);
+                } else if f.is_finished() && self.far_hangup_at.is_none() {
+                    // The far machine hangs up a moment after T.30 is done.
+                    self.far_hangup_at = Some(now + FAR_HANGUP_DELAY);
                 }
             }
         }
