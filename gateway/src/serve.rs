@@ -75,9 +75,16 @@ pub fn check_config(file: &Path) -> ExitCode {
                     }
                 );
             }
+            let plan = loaded.plan();
             for m in &c.modems {
+                // The number as routing sees it (the numbering plan
+                // applied): what [[route]] patterns and users' numbers
+                // must match.
+                let called = plan
+                    .normalize_called(&m.number, None)
+                    .map_or_else(|| "not a number".to_string(), |n| n.to_string());
                 println!(
-                    "  modem {}: {} at {} bit/s ({}), answers {} after {} rings, group {}{}",
+                    "  modem {}: {} at {} bit/s ({}), answers {} ({called}) after {} rings, group {}{}",
                     m.name,
                     m.device.display(),
                     m.speed,

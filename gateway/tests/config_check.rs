@@ -302,3 +302,23 @@ fn rtp_ports_in_the_kernels_ephemeral_range_are_warned_about() {
         );
     }
 }
+
+#[test]
+fn check_config_shows_the_number_a_modem_answers_for_as_routing_sees_it() {
+    // Munich's numbering plan: a local number gets the area code, a
+    // national one the country code; routing matches these forms.
+    let dir = Scratch::new("config-modem-number");
+    let file = dir.join("ums.toml");
+    std::fs::write(
+        &file,
+        "[numbering]\ncountry_code = \"49\"\narea_code = \"89\"\n\n\
+         [[modem]]\nname = \"a\"\ndevice = \"/dev/ttyUSB0\"\nnumber = \"4930100\"\n\n\
+         [[modem]]\nname = \"b\"\ndevice = \"/dev/ttyUSB1\"\nnumber = \"030100\"\n",
+    )
+    .unwrap();
+    let out = run(&["check-config", "--config", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let t = text(&out);
+    assert!(t.contains("answers 4930100 (+49894930100)"), "{t}");
+    assert!(t.contains("answers 030100 (+4930100)"), "{t}");
+}
