@@ -115,6 +115,10 @@ pub enum TxMode {
     Fast { modulation: Modulation, hdlc: bool },
 }
 
+/// T.30's FCF of DCN (disconnect) as spandsp compares it (the X bit masked
+/// off): a front end sees it in the frames of [`ModemRequest::SendHdlc`].
+pub const FCF_DCN: u8 = crate::spandsp::consts::FCF_DCN;
+
 /// What our T.30 engine asks of the modem (spandsp's T.30 front-end hooks).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ModemRequest {

@@ -22,7 +22,7 @@ use std::time::Duration;
 use serve_harness::*;
 use test_kit::iaxmodem::{self, IaxPair};
 use test_kit::{efax, hylafax};
-use test_kit::{Postfix, Scratch};
+use test_kit::{Postfix, Proc, Scratch};
 
 fn journal(data: &Path) -> Vec<serde_json::Value> {
     let o = ums()
@@ -32,17 +32,6 @@ fn journal(data: &Path) -> Vec<serde_json::Value> {
         .expect("ums journal");
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     serde_json::from_slice(&o.stdout).expect("journal --json is JSON")
-}
-
-struct Killed(Vec<std::process::Child>);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        for c in &mut self.0 {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
 }
 
 #[test]
@@ -76,7 +65,7 @@ fn efax_faxes_the_gateway_through_a_modem_and_back() {
     let data = dir.join("data");
     let log = dir.join("ums.log");
     let gw = serve_config(&file, &data, &log, smtp);
-    let mut procs = Killed(vec![gw]);
+    let mut procs = vec![Proc(gw)];
     assert!(
         wait_log(&log, 0, &["modem-in-service", "modem/b"], 20),
         "{}",
@@ -131,7 +120,7 @@ fn efax_faxes_the_gateway_through_a_modem_and_back() {
         .stderr(f)
         .spawn()
         .expect("efax");
-    procs.0.push(rx);
+    procs.push(Proc(rx));
     assert!(wait_for(15, || read(&rx_log).contains("waiting for activity")));
     std::thread::sleep(iaxmodem::BUSY_OUT_AFTER_RESET);
     let doc = document(&dir, 1);
@@ -164,7 +153,7 @@ fn efax_faxes_the_gateway_through_a_modem_and_back() {
         read(&rx_log)
     );
 
-    for c in procs.0.iter_mut().take(1) {
+    for Proc(c) in procs.iter_mut().take(1) {
         signal(c, "TERM");
         assert!(wait_exit(c, 30).is_some_and(|s| s.success()));
     }
@@ -254,7 +243,7 @@ fn hylafax_faxes_the_gateway_in_mail_mode_and_the_fax_arrives_as_mail() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let data = dir.join("data");
     let log = dir.join("ums.log");
-    let _gw = Killed(vec![serve_config(&file, &data, &log, smtp)]);
+    let _gw = Proc(serve_config(&file, &data, &log, smtp));
     assert!(
         wait_log(&log, 0, &["modem-in-service", "modem/b"], 20),
         "{}",

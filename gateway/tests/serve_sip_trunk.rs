@@ -17,7 +17,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use serve_harness::*;
-use test_kit::Scratch;
+use test_kit::{Proc, Scratch};
 
 struct Ports {
     smtp: (u16, u16),
@@ -45,18 +45,6 @@ fn config(
          [retry]\nintervals_secs = [5]\n",
         rtp + 7
     )
-}
-
-/// The gateways, killed if the test fails half-way (ports are reused).
-struct Killed(Vec<std::process::Child>);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        for c in &mut self.0 {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
 }
 
 fn journal(data: &Path) -> Vec<serde_json::Value> {
@@ -141,7 +129,7 @@ fn fax_between_gateways(transport: &str, p: Ports) {
         ],
         &b_log,
     );
-    let mut gateways = Killed(vec![a, b]);
+    let mut gateways = vec![Proc(a), Proc(b)];
     assert!(wait_for(30, || listening(a_smtp)), "{}", read(&a_log));
     assert!(wait_for(30, || listening(b_smtp)), "{}", read(&b_log));
 
@@ -243,7 +231,7 @@ fn fax_between_gateways(transport: &str, p: Ports) {
         assert_eq!(Some(pages.len() as u64), m["pages"].as_u64());
     }
 
-    for c in &mut gateways.0 {
+    for Proc(c) in &mut gateways {
         signal(c, "TERM");
         assert!(wait_exit(c, 30).is_some_and(|s| s.success()));
     }

@@ -15,7 +15,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use serve_harness::*;
-use test_kit::Scratch;
+use test_kit::{Proc, Scratch};
 
 const A_SMTP: u16 = 41220;
 const B_SMTP: u16 = 41221;
@@ -86,18 +86,6 @@ fn journal(data: &Path) -> Vec<serde_json::Value> {
     serde_json::from_slice(&o.stdout).expect("journal --json is JSON")
 }
 
-/// The gateways, killed if the test fails half-way.
-struct Killed(Vec<std::process::Child>);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        for c in &mut self.0 {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
 #[test]
 fn sighup_adds_removes_and_replaces_trunks_without_cutting_a_call() {
     let dir = Scratch::new("trunk-reload");
@@ -114,7 +102,7 @@ fn sighup_adds_removes_and_replaces_trunks_without_cutting_a_call() {
     let (a_log, b_log) = (dir.join("a.log"), dir.join("b.log"));
     let a = serve_config(&a_file, &a_data, &a_log, A_SMTP);
     let b = serve_config(&b_file, &b_data, &b_log, B_SMTP);
-    let mut gateways = Killed(vec![a, b]);
+    let mut gateways = vec![Proc(a), Proc(b)];
     assert!(answers_options(A_SIP, 1), "to-b is up: {}", read(&a_log));
     assert!(
         !answers_options(SPARE_SIP, 2),
@@ -142,7 +130,7 @@ fn sighup_adds_removes_and_replaces_trunks_without_cutting_a_call() {
         head(A_SMTP, "a", "4989111") + &trunk("spare", "4989111", SPARE_SIP, 5199, 21220, 60);
     std::fs::write(&a_file, &a_after).unwrap();
     let mark = log_lines(&a_log);
-    signal(&gateways.0[0], "HUP");
+    signal(&gateways[0].0, "HUP");
     assert!(
         wait_log(&a_log, mark, &["msgid=trunk-retiring", "to-b"], 10),
         "{}",
@@ -222,7 +210,7 @@ fn sighup_adds_removes_and_replaces_trunks_without_cutting_a_call() {
         head(A_SMTP, "a", "4989111") + &trunk("spare", "4989111", SPARE_SIP, 5199, 21220, 30);
     std::fs::write(&a_file, &a_changed).unwrap();
     let mark = log_lines(&a_log);
-    signal(&gateways.0[0], "HUP");
+    signal(&gateways[0].0, "HUP");
     assert!(
         wait_log(&a_log, mark, &["msgid=trunk-stopped", "spare"], 10),
         "{}",
@@ -237,7 +225,7 @@ fn sighup_adds_removes_and_replaces_trunks_without_cutting_a_call() {
 
     // An unchanged file on SIGHUP touches no trunk.
     let mark = log_lines(&a_log);
-    signal(&gateways.0[0], "HUP");
+    signal(&gateways[0].0, "HUP");
     assert!(wait_log(&a_log, mark, &["msgid=reloaded"], 10));
     std::thread::sleep(Duration::from_millis(500));
     assert!(
@@ -249,7 +237,7 @@ fn sighup_adds_removes_and_replaces_trunks_without_cutting_a_call() {
         read(&a_log)
     );
 
-    for c in &mut gateways.0 {
+    for Proc(c) in &mut gateways {
         signal(c, "TERM");
         assert!(wait_exit(c, 30).is_some_and(|s| s.success()));
     }

@@ -34,9 +34,6 @@ use super::quirks::Quirks;
 /// How long a command may take before the modem counts as not answering
 /// (beyond `+FRH`/`+FRM` waits, which T.30's timers bound).
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// T.30's FCF of DCN (disconnect), without the X bit.
-const T30_DCN: u8 = 0xFA;
 /// The longest a receive may wait for a carrier before we ask again.
 pub const RECEIVE_WAIT: Duration = Duration::from_secs(40);
 /// Image data written ahead of the line rate (the modem's buffer).
@@ -378,7 +375,9 @@ impl Class1 {
                     self.stats.frames_sent += 1;
                     // Address, control, then the FCF (its low bit is the
                     // sender's X bit).
-                    self.dcn_sent |= frame.get(2).is_some_and(|f| f & 0xFE == T30_DCN);
+                    self.dcn_sent |= frame
+                        .get(2)
+                        .is_some_and(|f| f & 0xFE == fax_t30::modem::FCF_DCN);
                     self.dce = Dce::TxFrame { since: now };
                     true
                 }
