@@ -156,15 +156,13 @@ fn outcome(end: &FaxEnd<ModemLine>) -> fax_t30::FaxOutcome {
 }
 
 fn pages(dir: &Path, n: u32, res: Resolution) -> (Vec<BilevelPage>, PageSource) {
+    pages_of(dir, n, res, PaperSize::A4.rows(res))
+}
+
+/// `n` pages of our test pattern, `rows` long each.
+fn pages_of(dir: &Path, n: u32, res: Resolution, rows: u32) -> (Vec<BilevelPage>, PageSource) {
     let pages: Vec<BilevelPage> = (0..n)
-        .map(|i| {
-            BilevelPage::test_pattern(
-                PaperSize::A4.width(),
-                PaperSize::A4.rows(res),
-                res,
-                900 + u64::from(i),
-            )
-        })
+        .map(|i| BilevelPage::test_pattern(PaperSize::A4.width(), rows, res, 900 + u64::from(i)))
         .collect();
     let source = PageSource::Pages {
         pages: pages.clone(),
@@ -366,8 +364,14 @@ fn same_pixels(a: &Path, b: &Path) -> Result<(), String> {
     }
 }
 
-/// `n` pages at `res`, with or without ECM, at V.17 (14400) or V.29 (9600).
-fn ums_sends_to_hylafax(n: u32, res: Resolution, ecm: bool, max_rate: MaxRate, ports: [u16; 2]) {
+/// `n` pages at `res`, `rows` long, with or without ECM, at V.17 (14400)
+/// or V.29 (9600).
+fn ums_sends_to_hylafax(
+    (n, res, rows): (u32, Resolution, u32),
+    ecm: bool,
+    max_rate: MaxRate,
+    ports: [u16; 2],
+) {
     if skip() {
         return;
     }
@@ -379,7 +383,7 @@ fn ums_sends_to_hylafax(n: u32, res: Resolution, ecm: bool, max_rate: MaxRate, p
     std::thread::sleep(iaxmodem::BUSY_OUT_AFTER_RESET);
     let rt = runtime();
     let mut end = in_service(&rt, &pair.devices[0]);
-    let (src, source) = pages(dir.path(), n, res);
+    let (src, source) = pages_of(dir.path(), n, res, rows);
     let options = FaxOptions {
         ident: "+49 30 100".into(),
         ecm,
@@ -434,17 +438,36 @@ fn ums_sends_to_hylafax(n: u32, res: Resolution, ecm: bool, max_rate: MaxRate, p
 
 #[test]
 fn ums_sends_one_fine_page_to_hylafax() {
-    ums_sends_to_hylafax(1, Resolution::Fine, false, MaxRate::V17, [4575, 4576]);
+    let doc = (1, Resolution::Fine, PaperSize::A4.rows(Resolution::Fine));
+    ums_sends_to_hylafax(doc, false, MaxRate::V17, [4575, 4576]);
 }
 
 #[test]
 fn ums_sends_three_standard_pages_to_hylafax_with_ecm() {
-    ums_sends_to_hylafax(3, Resolution::Standard, true, MaxRate::V17, [4577, 4578]);
+    let doc = (
+        3,
+        Resolution::Standard,
+        PaperSize::A4.rows(Resolution::Standard),
+    );
+    ums_sends_to_hylafax(doc, true, MaxRate::V17, [4577, 4578]);
 }
 
 #[test]
 fn ums_sends_two_fine_pages_to_hylafax_at_9600_with_ecm() {
-    ums_sends_to_hylafax(2, Resolution::Fine, true, MaxRate::V29, [4579, 4580]);
+    let doc = (2, Resolution::Fine, PaperSize::A4.rows(Resolution::Fine));
+    ums_sends_to_hylafax(doc, true, MaxRate::V29, [4579, 4580]);
+}
+
+/// Ten pages without ECM, each an eighth of A4 long (ten page ends, the
+/// data of one and a quarter pages: a minute on the line, not five).
+#[test]
+fn ums_sends_ten_short_standard_pages_to_hylafax() {
+    let doc = (
+        10,
+        Resolution::Standard,
+        PaperSize::A4.rows(Resolution::Standard) / 8,
+    );
+    ums_sends_to_hylafax(doc, false, MaxRate::V17, [4603, 4604]);
 }
 
 /// HylaFAX's `sendfax` (faxq, faxsend, its own Class 1 T.30 with ECM) to
@@ -628,16 +651,49 @@ fn bench_against_hylafax() {
     );
 }
 
+/// What the program on modem B does when it rings.
+#[derive(Clone, Copy)]
+enum FarEnd {
+    /// Holds the port open and lets it ring.
+    LetsItRing,
+    /// Hangs up (`ATH0`) at the first RING, as a subscriber who rejects
+    /// the call: iaxmodem B ends the IAX call and A, still dialling,
+    /// reports BUSY (PEERS.md).
+    RejectsAtFirstRing,
+}
+
 /// ums dials modem B and the call ends before it connects; the cause.
-fn dial_unconnected(ports: [u16; 2]) -> line_drivers::CallEnd {
+fn dial_unconnected(ports: [u16; 2], far: FarEnd) -> line_drivers::CallEnd {
+    use std::io::{Read, Write};
     let dir = Scratch::new("modem-unconnected");
     let pair = IaxPair::start(ports, "root:root");
-    // Modem B's pty held open, as by a fax program that does not answer.
-    let _b = std::fs::OpenOptions::new()
+    // Modem B's pty held open, as by a fax program.
+    let b = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .open(&pair.devices[1])
         .expect("modem B's pty");
+    let mut raw = nix::sys::termios::tcgetattr(&b).expect("termios");
+    nix::sys::termios::cfmakeraw(&mut raw);
+    nix::sys::termios::tcsetattr(&b, nix::sys::termios::SetArg::TCSANOW, &raw).expect("raw");
+    let rejected = match far {
+        FarEnd::LetsItRing => None,
+        FarEnd::RejectsAtFirstRing => {
+            let mut b = b.try_clone().expect("pty");
+            Some(std::thread::spawn(move || {
+                let mut heard = Vec::new();
+                let mut buf = [0u8; 256];
+                while let Ok(n @ 1..) = b.read(&mut buf) {
+                    heard.extend_from_slice(&buf[..n]);
+                    if heard.windows(4).any(|w| w == b"RING") {
+                        b.write_all(b"ATH0\r").expect("ATH0 to modem B");
+                        return true;
+                    }
+                }
+                false
+            }))
+        }
+    };
     let rt = runtime();
     let mut end = in_service(&rt, &pair.devices[0]);
     // Our set-up reset modem A (ATZ): it refuses to dial for 5 s.
@@ -651,6 +707,10 @@ fn dial_unconnected(ports: [u16; 2]) -> line_drivers::CallEnd {
     );
     let ended = run(&mut end, Duration::from_secs(150), |e| e.end.is_some());
     assert!(ended, "no end: {:?}", end.events);
+    if let Some(rejected) = rejected {
+        drop(b);
+        assert!(rejected.join().expect("modem B's reader"), "B never rang");
+    }
     // The line is free again for the retry.
     let back = run(&mut end, Duration::from_secs(20), |e| e.line.is_available());
     assert!(back, "{:?}", end.line.state());
@@ -658,18 +718,34 @@ fn dial_unconnected(ports: [u16; 2]) -> line_drivers::CallEnd {
 }
 
 /// Modem B rings and nobody answers: iaxmodem A says NO ANSWER, the job hears
-/// "no answer". (Busy cannot be had from an iaxmodem pair: `ATH1` on B
-/// makes it call A, and A then answers our ATD with NO DIALTONE.)
+/// "no answer".
 #[test]
 fn a_far_modem_that_rings_unanswered_is_no_answer() {
     if skip() {
         return;
     }
-    let end = dial_unconnected([4595, 4596]);
+    let end = dial_unconnected([4595, 4596], FarEnd::LetsItRing);
     assert!(
         matches!(
             end,
             line_drivers::CallEnd::NotConnected(line_drivers::HangupCause::NoAnswer)
+        ),
+        "{end:?}"
+    );
+}
+
+/// The far end rejects the call while it rings: BUSY from modem A, the job
+/// hears "user busy" (retried later by the kernel's policy for it).
+#[test]
+fn a_far_end_that_rejects_the_ringing_call_is_user_busy() {
+    if skip() {
+        return;
+    }
+    let end = dial_unconnected([4601, 4602], FarEnd::RejectsAtFirstRing);
+    assert!(
+        matches!(
+            end,
+            line_drivers::CallEnd::NotConnected(line_drivers::HangupCause::UserBusy)
         ),
         "{end:?}"
     );
