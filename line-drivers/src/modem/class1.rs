@@ -37,9 +37,14 @@ pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
 /// The longest a receive may wait for a carrier before we ask again.
 pub const RECEIVE_WAIT: Duration = Duration::from_secs(40);
 /// Image data written ahead of the line rate (the modem's buffer).
-const DATA_LEAD: Duration = Duration::from_millis(400);
+const DATA_LEAD: Duration = Duration::from_millis(600);
 /// The most data asked of T.30 in one go.
 const MAX_CHUNK: usize = 2048;
+/// Image data (or ECM frames) is asked for once this much of the lead has
+/// gone, and then up to the lead at once: a write to the modem every
+/// 400 ms, not one per tick or frame (each costs a system call and a wake
+/// of the modem's side), with the modem never less than 140 ms ahead.
+const DATA_REFILL: Duration = Duration::from_millis(400);
 /// After a final frame, re-listen if T.30 has not said otherwise by then.
 const REARM_DELAY: Duration = Duration::from_millis(40);
 /// How long a frame waits for T.30 to say which carrier it goes on.
@@ -133,6 +138,11 @@ pub struct Class1 {
     /// An ECM frame was written; T.30 hears it went once the line's rate
     /// has taken it (less the lead).
     frame_step_due: bool,
+    /// Asking T.30 for ECM frames until the lead is full again (see
+    /// [`DATA_REFILL`]).
+    refilling: bool,
+    /// The framed ECM frames of this refill, written together at its end.
+    ecm_batch: Vec<u8>,
     /// We sent DCN: the call is over, nothing more goes on the line (the
     /// silence T.30 asks for after it is not waited for: iaxmodem answers
     /// no `+FTS` once the far end hung up, which cost 10 s a call).
@@ -181,6 +191,8 @@ impl Class1 {
             call_lost: false,
             framer: None,
             frame_step_due: false,
+            refilling: false,
+            ecm_batch: Vec::new(),
             dcn_sent: false,
             deframer: None,
             orphan_frame_since: None,
@@ -571,14 +583,21 @@ impl Class1 {
             }
             let elapsed = now.duration_since(*since) + DATA_LEAD;
             let due = (elapsed.as_millis() as u64 * u64::from(*bps) / 8000).saturating_sub(*sent);
+            let refill = (DATA_REFILL.as_millis() as u64 * u64::from(*bps) / 8000).max(1);
             if self.framer.is_some() {
-                if self.frame_step_due && due > 0 {
-                    self.frame_step_due = false;
-                    self.reports.push_back(ModemReport::SendStepComplete);
+                self.refilling |= due >= refill;
+                if self.refilling && self.frame_step_due {
+                    if due > 0 {
+                        self.frame_step_due = false;
+                        self.reports.push_back(ModemReport::SendStepComplete);
+                    } else {
+                        self.refilling = false;
+                        self.write_ecm_batch();
+                    }
                 }
                 return;
             }
-            if due > 0 {
+            if due >= refill {
                 *asked = true;
                 let max = (due as usize).min(MAX_CHUNK);
                 self.reports.push_back(ModemReport::ImageWanted { max });
@@ -598,9 +617,19 @@ impl Class1 {
         }
         self.stats.frames_sent += 1;
         self.stats.data_sent += wire.len() as u64;
-        let wire = codec::stuff(&wire, false);
-        self.write(&wire);
+        self.ecm_batch
+            .extend_from_slice(&codec::stuff(&wire, false));
+        if !self.refilling {
+            self.write_ecm_batch();
+        }
         self.frame_step_due = true;
+    }
+
+    fn write_ecm_batch(&mut self) {
+        let batch = std::mem::take(&mut self.ecm_batch);
+        self.write(&batch);
+        self.ecm_batch = batch;
+        self.ecm_batch.clear();
     }
 
     /// The last ECM frame went: closing flags, then the carrier ends.
@@ -609,6 +638,8 @@ impl Class1 {
             return;
         };
         framer.finish(ECM_TRAILER_FLAGS);
+        self.write_ecm_batch();
+        self.refilling = false;
         let wire = codec::stuff(&framer.take(), true);
         self.write(&wire);
         self.frame_step_due = false;
@@ -772,6 +803,8 @@ impl Class1 {
                     // T.30 has given its first frame already (it waits
                     // in `pending`).
                     self.framer = Some(framer);
+                    self.ecm_batch.clear();
+                    self.refilling = true;
                 }
                 self.dce = Dce::TxData {
                     since: now + delay,

@@ -21,19 +21,41 @@ pub const MAX_FRAME: usize = 1024;
 /// the FCS.
 const MIN_FRAME: usize = 5;
 
-/// CRC-16/X.25 over `data`, starting from `crc` (`0xFFFF` for a new frame).
-fn crc16(mut crc: u16, data: &[u8]) -> u16 {
-    for &b in data {
-        crc ^= u16::from(b);
-        for _ in 0..8 {
+/// CRC-16/X.25 of each octet value (reflected polynomial 0x8408).
+const CRC_TABLE: [u16; 256] = {
+    let mut t = [0u16; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut crc = i as u16;
+        let mut k = 0;
+        while k < 8 {
             crc = if crc & 1 != 0 {
                 (crc >> 1) ^ 0x8408
             } else {
                 crc >> 1
             };
+            k += 1;
         }
+        t[i] = crc;
+        i += 1;
+    }
+    t
+};
+
+/// CRC-16/X.25 over `data`, starting from `crc` (`0xFFFF` for a new frame).
+fn crc16(mut crc: u16, data: &[u8]) -> u16 {
+    for &b in data {
+        crc = (crc >> 8) ^ CRC_TABLE[usize::from((crc as u8) ^ b)];
     }
     crc
+}
+
+/// True if `octet`, sent LSB first after `ones` ones, needs no inserted
+/// zero: no run of five ones inside it or across its start.
+fn needs_no_stuffing(ones: u32, octet: u8) -> bool {
+    let o = u32::from(octet);
+    let run5 = o & (o >> 1) & (o >> 2) & (o >> 3) & (o >> 4);
+    run5 == 0 && ones + octet.trailing_ones() < 5
 }
 
 /// What the CRC of a frame and its own FCS leaves when both are intact.
@@ -66,6 +88,15 @@ impl Framer {
     }
 
     fn data_octet(&mut self, octet: u8) {
+        // Most octets go as they are, eight bits at once.
+        if needs_no_stuffing(self.ones, octet) {
+            self.acc |= u32::from(octet) << self.nbits;
+            self.out.push(self.acc as u8);
+            self.acc >>= 8;
+            // The ones the octet ends with (it has a zero: no run of five).
+            self.ones = octet.leading_ones();
+            return;
+        }
         for i in 0..8 {
             let bit = u32::from(octet >> i) & 1;
             self.bit(bit);
@@ -253,6 +284,42 @@ mod tests {
     fn the_fcs_is_crc16_x25() {
         // The check value of CRC-16/X.25 (reflected, init and xorout 0xFFFF).
         assert_eq!(!crc16(0xFFFF, b"123456789"), 0x906E);
+    }
+
+    /// Zero insertion one bit at a time, as T.30 reads it: the framer's
+    /// eight-bit shortcut must give the same line bits for every octet
+    /// after every run of ones it can follow.
+    #[test]
+    fn whole_octets_are_stuffed_as_bit_by_bit() {
+        for ones in 0..5u32 {
+            for octet in 0..=255u8 {
+                // Reference: the bits (LSB first) with a 0 after five 1s.
+                let mut want = Vec::new();
+                let mut run = ones;
+                for i in 0..8 {
+                    let bit = (octet >> i) & 1;
+                    want.push(bit);
+                    run = if bit == 1 { run + 1 } else { 0 };
+                    if run == 5 {
+                        want.push(0);
+                        run = 0;
+                    }
+                }
+                let mut f = Framer {
+                    ones,
+                    ..Framer::default()
+                };
+                f.data_octet(octet);
+                let mut got: Vec<u8> = f
+                    .out
+                    .iter()
+                    .flat_map(|b| (0..8).map(move |i| (b >> i) & 1))
+                    .collect();
+                got.extend((0..f.nbits).map(|i| (f.acc >> i) as u8 & 1));
+                assert_eq!(got, want, "octet {octet:#04x} after {ones} ones");
+                assert_eq!(f.ones, run, "ones after {octet:#04x} after {ones}");
+            }
+        }
     }
 
     #[test]

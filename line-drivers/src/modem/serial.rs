@@ -1,14 +1,21 @@
 //! The byte pipe to a real device: tokio-serial, one task per device.
 //!
 //! The task reads the port and passes what came to the line over a
-//! channel; it writes what the line queued. The line (on the media
-//! thread) never blocks on the device. When the device goes away (USB
-//! unplugged, the pty's other side closed) the task ends and the next
-//! read reports the error: the line goes out of service and reopens the
-//! device later.
+//! channel. Writes go straight to the device from the line's thread
+//! through a second, non-blocking handle (a tty takes a few KiB at once:
+//! no wake of the task per write, the cost a modem line pays 50 times a
+//! second otherwise); what the device cannot take at once goes to the
+//! task, which writes it as the device drains, and later writes queue
+//! behind it. The line (on the media thread) never blocks on the device.
+//! When the device goes away (USB unplugged, the pty's other side closed)
+//! the task ends and the next read reports the error: the line goes out
+//! of service and reopens the device later.
 
 use std::io;
+use std::os::unix::fs::OpenOptionsExt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc as std_mpsc;
+use std::sync::Arc;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::runtime::Handle;
@@ -33,6 +40,10 @@ pub struct SerialSettings {
 pub struct SerialPort {
     rx: std_mpsc::Receiver<io::Result<Vec<u8>>>,
     tx: mpsc::UnboundedSender<Vec<u8>>,
+    /// The device again, non-blocking, for writes from the line's thread.
+    direct: std::fs::File,
+    /// Octets handed to the task and not yet written by it.
+    queued: Arc<AtomicUsize>,
     failed: Option<io::Error>,
 }
 
@@ -49,10 +60,15 @@ impl SerialPort {
             .flow_control(flow)
             .open_native_async()
             .map_err(io::Error::other)?;
-        #[cfg(unix)]
         port.set_exclusive(false).map_err(io::Error::other)?;
+        let direct = std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+            .open(&settings.path)?;
         let (in_tx, rx) = std_mpsc::channel();
         let (tx, mut out_rx) = mpsc::unbounded_channel::<Vec<u8>>();
+        let queued = Arc::new(AtomicUsize::new(0));
+        let written = queued.clone();
         runtime.spawn(async move {
             let mut buf = vec![0u8; 4096];
             loop {
@@ -78,6 +94,7 @@ impl SerialPort {
                                 let _ = in_tx.send(Err(e));
                                 break;
                             }
+                            written.fetch_sub(bytes.len(), Ordering::AcqRel);
                         }
                         // The line dropped the port.
                         None => break,
@@ -88,6 +105,8 @@ impl SerialPort {
         Ok(SerialPort {
             rx,
             tx,
+            direct,
+            queued,
             failed: None,
         })
     }
@@ -115,8 +134,26 @@ impl ModemPort for SerialPort {
     }
 
     fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        let mut rest = bytes;
+        // Straight to the device unless earlier octets still wait in the
+        // task (they go first).
+        if self.queued.load(Ordering::Acquire) == 0 {
+            while !rest.is_empty() {
+                match io::Write::write(&mut self.direct, rest) {
+                    Ok(0) => break,
+                    Ok(n) => rest = &rest[n..],
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) => return Err(e),
+                }
+            }
+            if rest.is_empty() {
+                return Ok(());
+            }
+        }
+        self.queued.fetch_add(rest.len(), Ordering::AcqRel);
         self.tx
-            .send(bytes.to_vec())
+            .send(rest.to_vec())
             .map_err(|_| io::Error::from(io::ErrorKind::BrokenPipe))
     }
 }

@@ -5,8 +5,11 @@
 //! the IAX2 called number). Needs root (iaxmodem refuses otherwise) and the
 //! `iaxmodem` package (scripts/setup.sh --test).
 
+use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long an iaxmodem refuses calls after its DTE reset it (`ATZ` hangs
@@ -23,6 +26,101 @@ pub struct IaxPair {
     pub devices: [PathBuf; 2],
     /// The UDP ports (A, B); B's port is also "its number".
     pub ports: [u16; 2],
+    /// The noisy line between them, if any.
+    line: Option<NoisyLine>,
+}
+
+/// A noisy analog line in the calls from A to B: a relay on loopback
+/// between the modems that adds bursts of white noise to A's audio. Only
+/// long carriers are hit — a packet (20 ms) from [`NoisyLine::QUIET_FOR`]
+/// into a carrier on, then every [`NoisyLine::EVERY`]th — so the V.21
+/// control frames and the training check (TCF, 1.5 s) pass clean and the
+/// noise falls on page data, as the clicks of a bad line do.
+pub struct NoisyLine {
+    stop: Arc<AtomicBool>,
+    bursts: Arc<AtomicU32>,
+    relay: Option<std::thread::JoinHandle<()>>,
+}
+
+impl NoisyLine {
+    /// Packets (20 ms each) into a carrier before the first burst.
+    pub const QUIET_FOR: u32 = 150;
+    /// Packets between two bursts.
+    pub const EVERY: u32 = 25;
+    /// Signal to noise ratio of a burst, dB: V.21 (300 bit/s) and V.29
+    /// stand it, V.17 at 14400 does not.
+    pub const SNR_DB: f64 = 12.0;
+
+    /// Relay on `port` between A (`a`) and B (`b`).
+    fn start(port: u16, a: u16, b: u16) -> NoisyLine {
+        let sock = UdpSocket::bind(("127.0.0.1", port)).expect("noisy line's port");
+        sock.set_read_timeout(Some(Duration::from_millis(100)))
+            .expect("timeout");
+        let stop = Arc::new(AtomicBool::new(false));
+        let bursts = Arc::new(AtomicU32::new(0));
+        let relay = {
+            let (stop, bursts) = (stop.clone(), bursts.clone());
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 2048];
+                let mut carrier = 0u32;
+                let mut seed = 0x2545_F491_u32;
+                while !stop.load(Ordering::SeqCst) {
+                    let Ok((n, from)) = sock.recv_from(&mut buf) else {
+                        continue;
+                    };
+                    let to = if from.port() == b { a } else { b };
+                    let pkt = &mut buf[..n];
+                    // A mini frame (F bit clear) of A's: 4 octets of
+                    // header, then 16-bit big-endian samples (slinear).
+                    if to == b && n > 4 && pkt[0] & 0x80 == 0 {
+                        let samples = &mut pkt[4..];
+                        let power = samples
+                            .chunks_exact(2)
+                            .map(|c| f64::from(i16::from_be_bytes([c[0], c[1]])).powi(2))
+                            .sum::<f64>()
+                            / (samples.len() / 2).max(1) as f64;
+                        carrier = if power > 100.0 * 100.0 {
+                            carrier + 1
+                        } else {
+                            0
+                        };
+                        if carrier >= Self::QUIET_FOR
+                            && (carrier - Self::QUIET_FOR).is_multiple_of(Self::EVERY)
+                        {
+                            let noise_rms = power.sqrt() / 10f64.powf(Self::SNR_DB / 20.0);
+                            for c in samples.chunks_exact_mut(2) {
+                                // Uniform noise of that RMS (amplitude √3·rms).
+                                seed ^= seed << 13;
+                                seed ^= seed >> 17;
+                                seed ^= seed << 5;
+                                let u = f64::from(seed) / f64::from(u32::MAX) * 2.0 - 1.0;
+                                let x = f64::from(i16::from_be_bytes([c[0], c[1]]))
+                                    + u * noise_rms * 3f64.sqrt();
+                                let x = x.clamp(-32768.0, 32767.0) as i16;
+                                c.copy_from_slice(&x.to_be_bytes());
+                            }
+                            bursts.fetch_add(1, Ordering::SeqCst);
+                        }
+                    }
+                    let _ = sock.send_to(pkt, ("127.0.0.1", to));
+                }
+            })
+        };
+        NoisyLine {
+            stop,
+            bursts,
+            relay: Some(relay),
+        }
+    }
+}
+
+impl Drop for NoisyLine {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(r) = self.relay.take() {
+            let _ = r.join();
+        }
+    }
 }
 
 /// True if the pair can run here (root, iaxmodem installed).
@@ -38,6 +136,23 @@ impl IaxPair {
     /// Start modems A and B on `ports` (free UDP ports on loopback);
     /// `owner` of the ptys, e.g. `root:root` or `uucp:uucp` for HylaFAX.
     pub fn start(ports: [u16; 2], owner: &str) -> IaxPair {
+        IaxPair::start_on(ports, owner, None)
+    }
+
+    /// A pair whose calls from A to B go over a [`NoisyLine`] relayed on
+    /// UDP port `relay`.
+    pub fn start_noisy(ports: [u16; 2], relay: u16, owner: &str) -> IaxPair {
+        IaxPair::start_on(ports, owner, Some(relay))
+    }
+
+    /// Noise bursts the noisy line has put on A's audio so far.
+    pub fn noise_bursts(&self) -> u32 {
+        self.line
+            .as_ref()
+            .map_or(0, |l| l.bursts.load(Ordering::SeqCst))
+    }
+
+    fn start_on(ports: [u16; 2], owner: &str, relay: Option<u16>) -> IaxPair {
         // iaxmodem keeps device names in 64 characters: a short directory.
         let dir = PathBuf::from(format!("/tmp/iax{}-{}", std::process::id(), ports[0]));
         let _ = std::fs::remove_dir_all(&dir);
@@ -47,9 +162,15 @@ impl IaxPair {
             dir,
             children: Vec::new(),
             ports,
+            line: relay.map(|r| NoisyLine::start(r, ports[0], ports[1])),
         };
         for (i, name) in ["A", "B"].iter().enumerate() {
+            // A reaches B through the noisy line, if there is one.
             let (port, peer) = (ports[i], ports[1 - i]);
+            let peer = match relay {
+                Some(r) if i == 0 => r,
+                _ => peer,
+            };
             let cfg = pair.dir.join(format!("modem{name}.cfg"));
             std::fs::write(
                 &cfg,
