@@ -626,9 +626,7 @@ impl Class1 {
     }
 
     fn write_ecm_batch(&mut self) {
-        let batch = std::mem::take(&mut self.ecm_batch);
-        self.write(&batch);
-        self.ecm_batch = batch;
+        self.out.extend_from_slice(&self.ecm_batch);
         self.ecm_batch.clear();
     }
 
