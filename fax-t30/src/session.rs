@@ -445,15 +445,22 @@ impl FaxSession {
     /// paced transmission). Audio sessions count time by the frames fed
     /// instead.
     pub fn handle_tick(&mut self) {
-        if self.outcome.is_some() {
+        self.handle_elapsed(FRAME_SAMPLES as u32);
+    }
+
+    /// Let `samples` (8 kHz) of media time pass at once on a T.38 or modem
+    /// session: a modem line's T.30 needs its timers (seconds long) run
+    /// only every so often and before each report, not every 20 ms.
+    pub fn handle_elapsed(&mut self, samples: u32) {
+        if self.outcome.is_some() || samples == 0 {
             return;
         }
         match self.transport {
             Transport::Audio => return,
-            Transport::T38(_) => self.engine.t38_timeout(FRAME_SAMPLES as u32),
-            Transport::Modem => self.engine.timer_update(FRAME_SAMPLES as u32),
+            Transport::T38(_) => self.engine.t38_timeout(samples),
+            Transport::Modem => self.engine.timer_update(samples),
         }
-        self.elapsed += FRAME_SAMPLES as u64;
+        self.elapsed += u64::from(samples);
         self.process();
     }
 
@@ -464,6 +471,11 @@ impl FaxSession {
         }
         self.engine.modem_report(report);
         self.process();
+    }
+
+    /// True if requests, packets or events wait to be polled.
+    pub fn has_output(&self) -> bool {
+        !(self.modem_out.is_empty() && self.ifp_out.is_empty() && self.events.is_empty())
     }
 
     /// The next request to the modem (modem sessions).

@@ -29,7 +29,7 @@
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use fax_t30::{
     Document, FaxEvent, FaxOptions, FaxOutcome, FaxSession, PageSource, T38Options, Transport,
@@ -112,7 +112,19 @@ pub struct FaxCall {
     remote_cause: Option<HangupCause>,
     events: VecDeque<FaxCallEvent>,
     ended: bool,
+    /// Modem sessions: when T.30's timers last ran, and next run (see
+    /// [`MODEM_TIMERS_EVERY`]).
+    clocked: Option<Instant>,
+    timers_due: Option<Instant>,
+    /// Modem sessions: nothing to do before this unless the line has news
+    /// (see [`FaxCall::step`]).
+    quiet_until: Option<Instant>,
 }
+
+/// A modem session's T.30 timers run every 100 ms (and before each report
+/// of the modem), not every tick: they are seconds long, and a modem call
+/// is mostly ticks with nothing else to do.
+const MODEM_TIMERS_EVERY: Duration = Duration::from_millis(100);
 
 fn transport_of(kind: MediaKind) -> Transport {
     match kind {
@@ -150,6 +162,9 @@ impl FaxCall {
             remote_cause: None,
             events: VecDeque::new(),
             ended: false,
+            clocked: None,
+            timers_due: None,
+            quiet_until: None,
         }
     }
 
@@ -277,7 +292,15 @@ impl FaxCall {
     /// One tick of the call: take this call's media changes and events
     /// from `line` (every other event goes to `other`, in order), then move
     /// the session's output onto the line, and hang up once T.30 is done.
+    ///
+    /// A modem call with nothing due (no news from the line, T.30's timers
+    /// not due, nothing of T.30's waiting) returns at once: most of its
+    /// ticks are such, and a tick that touches nothing costs nothing.
     pub fn step(&mut self, line: &mut dyn Line, now: Instant, mut other: impl FnMut(LineEvent)) {
+        if self.quiet_until.is_some_and(|t| now < t) && !line.has_news() {
+            return;
+        }
+        self.quiet_until = None;
         while let Some((call, kind)) = line.poll_media_change() {
             if call == self.call {
                 self.handle_media_change(kind, line, now);
@@ -285,18 +308,31 @@ impl FaxCall {
         }
         while let Some(ev) = line.poll_event() {
             if ev.call() == self.call && !self.ended {
-                self.handle_event(ev);
+                self.handle_event(ev, now);
             } else {
                 other(ev);
             }
         }
         self.pump_out(line, now);
         self.collect(line, now);
+        self.quiet_until = self.timers_due.filter(|_| self.is_quiet());
+    }
+
+    /// A modem call in progress with nothing of T.30's waiting to go out.
+    fn is_quiet(&self) -> bool {
+        !self.line_done
+            && !self.pending_hangup
+            && !self.ended
+            && self
+                .session
+                .as_ref()
+                .is_some_and(|s| s.is_modem() && !s.is_finished() && !s.has_output())
     }
 
     /// End the call now (an operator's cancel, a scripted cut): the line is
     /// hung up with `cause` and T.30 concludes as on a dropped call.
     pub fn hang_up(&mut self, line: &mut dyn Line, cause: HangupCause, now: Instant) {
+        self.quiet_until = None;
         if !self.line_done {
             line.hangup(self.call, cause, now);
             self.line_done = true;
@@ -314,7 +350,7 @@ impl FaxCall {
         self.events.pop_front()
     }
 
-    fn handle_event(&mut self, ev: LineEvent) {
+    fn handle_event(&mut self, ev: LineEvent, now: Instant) {
         match ev {
             LineEvent::Progress {
                 progress: CallProgress::Answered,
@@ -338,7 +374,11 @@ impl FaxCall {
                         s.handle_audio(&frame)
                     }
                     Media::T38(p) if s.is_t38() => s.handle_ifp(&p),
-                    Media::ModemReport(r) if s.is_modem() => s.handle_modem(&r),
+                    Media::ModemReport(r) if s.is_modem() => {
+                        // The time before the report passes first.
+                        clock_modem(s, &mut self.clocked, now);
+                        s.handle_modem(&r)
+                    }
                     _ => {}
                 }
             }
@@ -472,7 +512,10 @@ impl FaxCall {
                 let _ = line.send(self.call, Media::T38(p), now);
             }
         } else if s.is_modem() {
-            s.handle_tick();
+            if self.timers_due.is_none_or(|t| t <= now) {
+                clock_modem(s, &mut self.clocked, now);
+                self.timers_due = Some(now + MODEM_TIMERS_EVERY);
+            }
             while let Some(r) = s.poll_modem() {
                 let _ = line.send(self.call, Media::ModemRequest(r), now);
             }
@@ -534,6 +577,15 @@ impl FaxCall {
 
 /// Joins the pages of the part files (and of `last`, if it has pages) into
 /// `last`. A part that cannot be read is skipped: what can be kept is kept.
+/// Run a modem session's T.30 timers for the time since they last ran.
+fn clock_modem(s: &mut FaxSession, clocked: &mut Option<Instant>, now: Instant) {
+    let since = clocked.unwrap_or(now);
+    // 8 samples a millisecond; what is left of a sample counts next time.
+    let samples = (now.saturating_duration_since(since).as_micros() / 125).min(u32::MAX.into());
+    *clocked = Some(since + Duration::from_micros(samples as u64 * 125));
+    s.handle_elapsed(samples as u32);
+}
+
 fn join_parts(parts: &[(PathBuf, u32)], last: &Path, last_has_pages: bool) {
     let mut pages = Vec::new();
     for (p, _) in parts {

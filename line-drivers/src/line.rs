@@ -315,6 +315,14 @@ pub trait Line {
     fn poll_media_change(&mut self) -> Option<(CallId, MediaKind)> {
         None
     }
+
+    /// False only if [`poll_event`](Self::poll_event) and
+    /// [`poll_media_change`](Self::poll_media_change) have nothing now: a
+    /// pump with nothing else due may then skip the tick (a modem call's
+    /// quiet ticks). Lines that cannot tell cheaply keep the default.
+    fn has_news(&self) -> bool {
+        true
+    }
 }
 
 /// Validate a dial string: 1..=[`MAX_NUMBER_LEN`] characters of `0-9`, `*`,

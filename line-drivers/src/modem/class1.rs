@@ -295,6 +295,62 @@ impl Class1 {
         self.advance(now);
     }
 
+    /// When [`handle_timeout`](Self::handle_timeout) next has work: a
+    /// command's time-out, the turn-round silence, a re-listen, the next
+    /// batch of paced data. `None`: only the modem's octets or a request of
+    /// T.30 move the front end on. A time in the past: now.
+    pub fn poll_at(&self) -> Option<Instant> {
+        if self.fault.is_some() || self.call_lost {
+            return None;
+        }
+        let state = match &self.dce {
+            Dce::AwaitTx { since, .. }
+            | Dce::TxFrame { since }
+            | Dce::TxDataEnd { since }
+            | Dce::Pause { since }
+            | Dce::Aborting { since } => Some(*since + COMMAND_TIMEOUT * 2),
+            Dce::AwaitRx { since, .. } => Some(*since + RECEIVE_WAIT),
+            Dce::TxData { .. } => self.pace_at(),
+            _ => None,
+        };
+        let turnaround = self
+            .last_rx_end
+            .filter(|_| !self.pending.is_empty())
+            .map(|t| t + Duration::from_millis(self.quirks.turnaround_ms.into()));
+        let orphan = self.orphan_frame_since.map(|t| t + ORPHAN_FRAME_WAIT);
+        [state, self.rearm_at, turnaround, orphan]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// When [`pace_data`](Self::pace_data) next asks T.30 for data (or
+    /// starts an ECM refill).
+    fn pace_at(&self) -> Option<Instant> {
+        let Dce::TxData {
+            since,
+            sent,
+            bps,
+            asked,
+        } = &self.dce
+        else {
+            return None;
+        };
+        if self.held || *asked || *bps == 0 {
+            return None;
+        }
+        if self.framer.is_some() && self.refilling {
+            // Refilling: each frame T.30 gives moves it on.
+            return self.frame_step_due.then_some(*since);
+        }
+        // due >= refill once the elapsed whole milliseconds (plus the
+        // lead) carry sent + refill octets.
+        let refill = (DATA_REFILL.as_millis() as u64 * u64::from(*bps) / 8000).max(1);
+        let ms = (sent + refill) * 8000;
+        let ms = ms.div_ceil(u64::from(*bps));
+        Some(*since + Duration::from_millis(ms).saturating_sub(DATA_LEAD))
+    }
+
     /// Octets to write to the modem.
     pub fn take_output(&mut self) -> Vec<u8> {
         std::mem::take(&mut self.out)

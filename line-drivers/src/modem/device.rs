@@ -325,6 +325,25 @@ impl Device {
         }
     }
 
+    /// When [`handle_timeout`](Self::handle_timeout) next has work
+    /// (`None`: only octets, a request or a call command move the modem
+    /// on).
+    pub fn poll_at(&self) -> Option<Instant> {
+        match &self.state {
+            State::Setup { since, .. } => Some(*since + SETUP_TIMEOUT),
+            State::Dialling { since } => Some(*since + DIAL_TIMEOUT),
+            State::Answering { since } => Some(*since + ANSWER_TIMEOUT),
+            State::Ringing { last, .. } => Some(*last + RING_GAP),
+            State::HangingUp { since, .. } => Some(*since + HANGUP_TIMEOUT),
+            State::Fax(c) => c.poll_at(),
+            State::Idle => Some(match self.check_sent {
+                Some(t) => t + SETUP_TIMEOUT,
+                None => self.last_heard + HEALTH_EVERY,
+            }),
+            State::OutOfService => None,
+        }
+    }
+
     /// Octets for the device.
     pub fn take_output(&mut self) -> Vec<u8> {
         if let State::Fax(c) = &mut self.state {

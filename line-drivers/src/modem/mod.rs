@@ -45,6 +45,10 @@ pub use quirks::Quirks;
 /// How often a line out of service tries its device again.
 pub const REPROBE_EVERY: Duration = Duration::from_secs(10);
 
+/// The longest a line in service goes without running its timers, if the
+/// modem says nothing and no deadline comes sooner.
+const TIMERS_AT_LEAST_EVERY: Duration = Duration::from_millis(500);
+
 /// A byte pipe to a modem. Reads never block.
 pub trait ModemPort {
     /// Append what the device has sent since the last call.
@@ -102,6 +106,10 @@ pub struct ModemLine {
     next_call: u64,
     events: VecDeque<LineEvent>,
     buf: Vec<u8>,
+    /// The device's timers have nothing to do before this, unless the
+    /// modem speaks or the line is asked something (`None`: run them at
+    /// the next tick).
+    wake_at: Option<Instant>,
     /// Times the line went out of service.
     pub outages: u32,
 }
@@ -123,6 +131,7 @@ impl ModemLine {
             next_call: 1,
             events: VecDeque::new(),
             buf: Vec::new(),
+            wake_at: None,
             outages: 0,
         };
         match port {
@@ -155,7 +164,10 @@ impl ModemLine {
         &self.cfg.number
     }
 
-    /// Run the line: read the device, the timers, write. Every 20 ms.
+    /// Run the line: read the device, the timers, write. Every 20 ms; a
+    /// tick with nothing from the modem and no deadline due only looks at
+    /// the port (most ticks of a call: a page is seconds of data written
+    /// in 400 ms batches, T.30's timers are seconds long).
     pub fn tick(&mut self, now: Instant) {
         if self.port.is_none() {
             if self.reprobe_at.is_some_and(|t| t <= now) {
@@ -168,6 +180,9 @@ impl ModemLine {
             .port
             .as_mut()
             .map_or(Ok(()), |p| p.read_available(&mut self.buf));
+        if self.buf.is_empty() && read.is_ok() && self.wake_at.is_some_and(|t| now < t) {
+            return;
+        }
         if !self.buf.is_empty() {
             let bytes = std::mem::take(&mut self.buf);
             self.device.handle_input(&bytes, now);
@@ -178,6 +193,8 @@ impl ModemLine {
         }
         self.device.handle_timeout(now);
         self.flush(now);
+        let latest = now + TIMERS_AT_LEAST_EVERY;
+        self.wake_at = Some(self.device.poll_at().map_or(latest, |t| t.min(latest)));
     }
 
     fn reopen(&mut self, now: Instant) {
@@ -207,8 +224,10 @@ impl ModemLine {
         self.state = ModemLineState::OutOfService { reason };
     }
 
-    /// Write what the device has for the modem; move its events.
+    /// Write what the device has for the modem; move its events. The
+    /// device's deadlines may have moved: its timers run at the next tick.
     fn flush(&mut self, now: Instant) {
+        self.wake_at = None;
         let out = self.device.take_output();
         if !out.is_empty() {
             if let Some(p) = self.port.as_mut() {
@@ -357,6 +376,10 @@ impl Line for ModemLine {
     fn is_available(&self) -> bool {
         self.state == ModemLineState::InService && self.device.is_idle()
     }
+
+    fn has_news(&self) -> bool {
+        !self.events.is_empty()
+    }
 }
 
 /// A modem line shared between the runner (which drives it as a
@@ -423,6 +446,10 @@ impl Line for SharedModemLine {
 
     fn is_available(&self) -> bool {
         self.inner.borrow().is_available()
+    }
+
+    fn has_news(&self) -> bool {
+        self.inner.borrow().has_news()
     }
 }
 

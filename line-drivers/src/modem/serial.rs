@@ -13,7 +13,7 @@
 
 use std::io;
 use std::os::unix::fs::OpenOptionsExt;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc as std_mpsc;
 use std::sync::Arc;
 
@@ -44,6 +44,9 @@ pub struct SerialPort {
     direct: std::fs::File,
     /// Octets handed to the task and not yet written by it.
     queued: Arc<AtomicUsize>,
+    /// The task passed something on since the line last looked: a quiet
+    /// tick reads this flag, not the channel.
+    news: Arc<AtomicBool>,
     failed: Option<io::Error>,
 }
 
@@ -69,29 +72,37 @@ impl SerialPort {
         let (tx, mut out_rx) = mpsc::unbounded_channel::<Vec<u8>>();
         let queued = Arc::new(AtomicUsize::new(0));
         let written = queued.clone();
+        let news = Arc::new(AtomicBool::new(false));
+        let told = news.clone();
+        let told_end = news.clone();
+        let tell = move |m: io::Result<Vec<u8>>| {
+            let sent = in_tx.send(m).is_ok();
+            told.store(true, Ordering::Release);
+            sent
+        };
         runtime.spawn(async move {
             let mut buf = vec![0u8; 4096];
             loop {
                 tokio::select! {
                     read = port.read(&mut buf) => match read {
                         Ok(0) => {
-                            let _ = in_tx.send(Err(io::Error::from(io::ErrorKind::UnexpectedEof)));
+                            tell(Err(io::Error::from(io::ErrorKind::UnexpectedEof)));
                             break;
                         }
                         Ok(n) => {
-                            if in_tx.send(Ok(buf[..n].to_vec())).is_err() {
+                            if !tell(Ok(buf[..n].to_vec())) {
                                 break;
                             }
                         }
                         Err(e) => {
-                            let _ = in_tx.send(Err(e));
+                            tell(Err(e));
                             break;
                         }
                     },
                     out = out_rx.recv() => match out {
                         Some(bytes) => {
                             if let Err(e) = port.write_all(&bytes).await {
-                                let _ = in_tx.send(Err(e));
+                                tell(Err(e));
                                 break;
                             }
                             written.fetch_sub(bytes.len(), Ordering::AcqRel);
@@ -101,12 +112,15 @@ impl SerialPort {
                     },
                 }
             }
+            // The channel's end (the task gone) is news too.
+            told_end.store(true, Ordering::Release);
         });
         Ok(SerialPort {
             rx,
             tx,
             direct,
             queued,
+            news,
             failed: None,
         })
     }
@@ -117,6 +131,12 @@ impl ModemPort for SerialPort {
         if let Some(e) = &self.failed {
             return Err(io::Error::new(e.kind(), e.to_string()));
         }
+        if !self.news.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        // Cleared before the channel is read: what comes meanwhile sets it
+        // again.
+        self.news.store(false, Ordering::Release);
         loop {
             match self.rx.try_recv() {
                 Ok(Ok(bytes)) => into.extend_from_slice(&bytes),
