@@ -1,0 +1,860 @@
+//! The browser's pages: plain HTML forms (they work without JavaScript),
+//! each POST checked against the session's CSRF token (403 without it).
+
+use std::collections::HashMap;
+use std::fmt::Write;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use kernel::message::{Direction, Message, Service, Status};
+use kernel::store::Record;
+
+use super::actions::{self, ActionError};
+use super::html::{csrf_field, esc, page, url_component, Viewer};
+use super::query::{self, FilterQuery};
+use super::{auth, Role, WebContext, WebUser, COOKIE};
+
+type Ctx = State<Arc<WebContext>>;
+
+pub fn routes() -> Router<Arc<WebContext>> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/journal") }))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/journal", get(journal))
+        .route("/journal/status", get(journal_status))
+        .route("/messages/{id}", get(message))
+        .route("/messages/{id}/pages/{n}", get(page_image))
+        .route("/messages/{id}/document", get(document))
+        .route("/messages/{id}/audio", get(audio))
+        .route("/messages/{id}/cancel", post(cancel))
+        .route("/messages/{id}/delete", post(delete))
+        .route("/messages/{id}/resend", post(resend))
+        .route("/tokens", get(tokens).post(token_create))
+        .route("/tokens/{id}/revoke", post(token_revoke))
+        .route("/audit", get(audit))
+}
+
+/// The client's address (when the server passed it).
+pub fn peer(ext: &axum::http::Extensions) -> Option<SocketAddr> {
+    ext.get::<axum::extract::ConnectInfo<super::ClientAddr>>()
+        .map(|c| c.0 .0)
+}
+
+/// A logged-in browser: the user, the session and its CSRF token.
+pub struct Browser {
+    pub user: WebUser,
+    pub sid: String,
+    pub csrf: String,
+    pub peer: Option<SocketAddr>,
+}
+
+impl Browser {
+    fn viewer(&self) -> Viewer<'_> {
+        Viewer {
+            name: &self.user.name,
+            role: self.user.role.name(),
+            csrf: &self.csrf,
+            admin: self.user.role == Role::Admin,
+        }
+    }
+
+    /// The form's CSRF field matches the session's.
+    fn checked(&self, ctx: &WebContext, form: &HashMap<String, String>) -> Result<(), Response> {
+        match form.get("csrf") {
+            Some(t) if ctx.accounts.csrf_ok(&self.sid, t) => Ok(()),
+            _ => Err(forbidden(
+                "The form has no valid CSRF token. Reload the page and try again.",
+            )),
+        }
+    }
+}
+
+impl FromRequestParts<Arc<WebContext>> for Browser {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        ctx: &Arc<WebContext>,
+    ) -> Result<Self, Self::Rejection> {
+        match super::session_user(ctx, &parts.headers) {
+            Some((user, sid)) => Ok(Browser {
+                csrf: ctx.accounts.csrf(&sid),
+                user,
+                sid,
+                peer: peer(&parts.extensions),
+            }),
+            None => {
+                let back = parts
+                    .uri
+                    .path_and_query()
+                    .map_or("/journal", |p| p.as_str());
+                Err(Redirect::to(&format!("/login?next={}", url_component(back))).into_response())
+            }
+        }
+    }
+}
+
+fn forbidden(text: &str) -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        Html(page(
+            "Forbidden",
+            None,
+            &format!("<p class=\"error\">{}</p>", esc(text)),
+        )),
+    )
+        .into_response()
+}
+
+fn error_page(b: &Browser, e: ActionError) -> Response {
+    let (status, text) = match e {
+        ActionError::NotFound => (StatusCode::NOT_FOUND, "No such message.".to_string()),
+        ActionError::Conflict(t) => (StatusCode::CONFLICT, t),
+        ActionError::Forbidden(t) => (StatusCode::FORBIDDEN, t),
+        ActionError::BadRequest(t) => (StatusCode::BAD_REQUEST, t),
+        ActionError::Unavailable(t) => (StatusCode::SERVICE_UNAVAILABLE, t),
+        ActionError::Internal(t) => (StatusCode::INTERNAL_SERVER_ERROR, t),
+    };
+    let body = format!(
+        "<p class=\"error\">{}</p><p><a href=\"/journal\">Back to the journal</a></p>",
+        esc(&text)
+    );
+    (status, Html(page("Error", Some(&b.viewer()), &body))).into_response()
+}
+
+/// A safe place to go after the login: a path of ours, never a URL.
+fn local_next(next: Option<&String>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.clone(),
+        _ => "/journal".into(),
+    }
+}
+
+async fn login_form(Query(q): Query<HashMap<String, String>>) -> Response {
+    Html(login_page(&local_next(q.get("next")), None)).into_response()
+}
+
+fn login_page(next: &str, error: Option<&str>) -> String {
+    let err = error.map_or(String::new(), |e| {
+        format!("<p class=\"error\">{}</p>", esc(e))
+    });
+    page(
+        "Log in",
+        None,
+        &format!(
+            "<h1>Log in</h1>{err}<form method=\"post\" action=\"/login\" class=\"filters\">\
+             <input type=\"hidden\" name=\"next\" value=\"{}\">\
+             <label>User <input name=\"user\" autocomplete=\"username\" required autofocus></label>\
+             <label>Password <input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>\
+             <button>Log in</button></form>",
+            esc(next)
+        ),
+    )
+}
+
+/// The login form's POST. No CSRF token exists before a session; the
+/// session cookie is `SameSite=Strict`, so a login from a foreign form
+/// gives the attacker nothing it could use.
+async fn login(
+    State(ctx): Ctx,
+    ext: axum::http::Extensions,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let peer = peer(&ext);
+    let next = local_next(form.get("next"));
+    let name = form.get("user").map(|s| s.trim()).unwrap_or_default();
+    let password = form.get("password").map(String::as_str).unwrap_or_default();
+    // A user logs in with the directory id or the mail address.
+    let user = kernel::lock::read(&ctx.users)
+        .iter()
+        .find(|u| u.id == name || u.email.eq_ignore_ascii_case(name))
+        .cloned();
+    let id = user.as_ref().map_or(name.to_string(), |u| u.id.clone());
+    let now = ctx.now();
+    let accounts = ctx.accounts.clone();
+    let authenticator = ctx.authenticator.clone();
+    let (id2, pw) = (id.clone(), password.to_string());
+    let outcome =
+        tokio::task::spawn_blocking(move || accounts.login_with(&*authenticator, &id2, &pw, now))
+            .await
+            .unwrap_or(Err(auth::LoginError::Wrong));
+    match (outcome, user) {
+        (Ok(()), Some(u)) => {
+            let Ok(sid) = ctx
+                .accounts
+                .new_session(&u.id, now, ctx.settings.session_secs)
+            else {
+                return (StatusCode::INTERNAL_SERVER_ERROR, "session store failed").into_response();
+            };
+            ctx.audit(&u.id, "login", None, peer);
+            let cookie = format!(
+                "{COOKIE}={sid}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+                ctx.settings.session_secs,
+                if ctx.settings.secure_cookies {
+                    "; Secure"
+                } else {
+                    ""
+                }
+            );
+            let mut r = Redirect::to(&next).into_response();
+            r.headers_mut().insert(
+                header::SET_COOKIE,
+                header::HeaderValue::from_str(&cookie).expect("cookie is ASCII"),
+            );
+            r
+        }
+        (Err(auth::LoginError::Locked(until)), _) => {
+            ctx.audit(&id, "login-locked", None, peer);
+            let secs = now.secs_until(until).max(1);
+            let mut r = (
+                StatusCode::TOO_MANY_REQUESTS,
+                Html(login_page(
+                    &next,
+                    Some(&format!("Too many wrong passwords. Try again in {secs} s.")),
+                )),
+            )
+                .into_response();
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
+            r
+        }
+        _ => {
+            ctx.audit(&id, "login-failed", None, peer);
+            (
+                StatusCode::UNAUTHORIZED,
+                Html(login_page(&next, Some("Wrong user or password."))),
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn logout(
+    State(ctx): Ctx,
+    b: Browser,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if let Err(r) = b.checked(&ctx, &form) {
+        return r;
+    }
+    ctx.accounts.end_session(&b.sid);
+    let mut r = Redirect::to("/login").into_response();
+    r.headers_mut().insert(
+        header::SET_COOKIE,
+        header::HeaderValue::from_static(
+            "ums_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
+        ),
+    );
+    r
+}
+
+fn select(name: &str, current: Option<&str>, options: &[(&str, &str)]) -> String {
+    let mut s = format!("<select name=\"{name}\">");
+    for (value, label) in options {
+        let sel = if current == Some(*value) {
+            " selected"
+        } else {
+            ""
+        };
+        let _ = write!(
+            s,
+            "<option value=\"{}\"{sel}>{}</option>",
+            esc(value),
+            esc(label)
+        );
+    }
+    s.push_str("</select>");
+    s
+}
+
+fn direction_label(d: Direction) -> &'static str {
+    match d {
+        Direction::Outgoing => "out",
+        Direction::Incoming => "in",
+    }
+}
+
+/// The subject, else the SMS text or the remote ident, cut to a line.
+fn note(m: &Message) -> String {
+    let s = (m.subject.as_deref())
+        .or(m.text.as_deref())
+        .or(m.remote_station_id.as_deref())
+        .unwrap_or("");
+    if s.chars().count() > 80 {
+        let mut t: String = s.chars().take(79).collect();
+        t.push('…');
+        t
+    } else {
+        s.to_string()
+    }
+}
+
+fn pages_label(m: &Message) -> String {
+    match (m.service, m.direction) {
+        (Service::Fax, Direction::Outgoing) => format!("{}/{}", m.pages_sent, m.pages),
+        (Service::Fax, Direction::Incoming) => m.pages.to_string(),
+        _ => "–".into(),
+    }
+}
+
+/// The filter's query string without the cursor.
+fn filter_query(q: &FilterQuery) -> String {
+    let mut parts = Vec::new();
+    for (k, v) in [
+        ("direction", &q.direction),
+        ("service", &q.service),
+        ("status", &q.status),
+        ("number", &q.number),
+        ("from", &q.from),
+        ("to", &q.to),
+        ("q", &q.q),
+    ] {
+        if let Some(v) = v.as_deref().filter(|v| !v.trim().is_empty()) {
+            parts.push(format!("{k}={}", url_component(v)));
+        }
+    }
+    if let Some(l) = q.limit {
+        parts.push(format!("limit={l}"));
+    }
+    parts.join("&")
+}
+
+async fn journal(State(ctx): Ctx, b: Browser, Query(q): Query<FilterQuery>) -> Response {
+    let filter = match q.check() {
+        Ok(f) => f,
+        Err(e) => return error_page(&b, ActionError::BadRequest(e)),
+    };
+    let vis = b.user.visibility();
+    let store = ctx.store.clone();
+    let result = tokio::task::spawn_blocking(move || query::page(&store, &filter, &vis)).await;
+    let p = match result {
+        Ok(Ok(p)) => p,
+        Ok(Err(e)) => return error_page(&b, ActionError::Internal(e.to_string())),
+        Err(e) => return error_page(&b, ActionError::Internal(e.to_string())),
+    };
+    let v = |o: &Option<String>| o.as_deref().unwrap_or("").to_string();
+    let mut statuses = vec![("", "any status")];
+    statuses.extend(
+        query::STATUSES
+            .iter()
+            .map(|s| (query::status_name(*s), query::status_name(*s))),
+    );
+    let mut body =
+        String::from("<h1>Journal</h1><form method=\"get\" action=\"/journal\" class=\"filters\">");
+    let _ = write!(
+        body,
+        "<label>Direction {}</label><label>Service {}</label><label>Status {}</label>\
+         <label>Number <input name=\"number\" value=\"{}\" size=\"12\" inputmode=\"tel\"></label>\
+         <label>From <input name=\"from\" type=\"date\" value=\"{}\"></label>\
+         <label>To <input name=\"to\" type=\"date\" value=\"{}\"></label>\
+         <label>Text <input name=\"q\" value=\"{}\" placeholder=\"subject, ident\"></label>\
+         <button>Filter</button> <a href=\"/journal\">Clear</a></form>",
+        select(
+            "direction",
+            q.direction.as_deref(),
+            &[("", "in and out"), ("in", "in"), ("out", "out")]
+        ),
+        select(
+            "service",
+            q.service.as_deref(),
+            &[
+                ("", "all"),
+                ("fax", "fax"),
+                ("voice", "voice"),
+                ("sms", "SMS")
+            ]
+        ),
+        select("status", q.status.as_deref(), &statuses),
+        esc(&v(&q.number)),
+        esc(&v(&q.from)),
+        esc(&v(&q.to)),
+        esc(&v(&q.q)),
+    );
+    if p.records.is_empty() {
+        body.push_str("<p class=\"muted\">No messages.</p>");
+    } else {
+        body.push_str(
+            "<table><thead><tr><th>Time (UTC)</th><th></th><th>Service</th><th>Number</th>\
+             <th class=\"hide-narrow\">Subject</th><th>Pages</th><th>Status</th></tr></thead><tbody>",
+        );
+        for r in &p.records {
+            let m = &r.message;
+            let name = ctx.name_of(m).map_or(String::new(), |n| {
+                format!("<br><span class=\"muted\">{}</span>", esc(&n))
+            });
+            let status = query::status_name(m.status);
+            let _ = write!(
+                body,
+                "<tr data-id=\"{id}\"><td><a href=\"/messages/{id}\">{}</a></td><td>{}</td><td>{}</td>\
+                 <td>{}{name}</td><td class=\"hide-narrow\">{}</td><td>{}</td>\
+                 <td class=\"status status-{status}\">{status}</td></tr>",
+                esc(&crate::journal::short_time(m.created_at)),
+                direction_label(m.direction),
+                m.service.name(),
+                esc(&crate::journal::number_of(m)),
+                esc(&note(m)),
+                esc(&pages_label(m)),
+                id = m.id.0,
+            );
+        }
+        body.push_str("</tbody></table>");
+    }
+    if let Some(next) = &p.next {
+        let fq = filter_query(&q);
+        let _ = write!(
+            body,
+            "<p><a rel=\"next\" href=\"/journal?{}{}after={}\">Older messages →</a></p>",
+            esc(&fq),
+            if fq.is_empty() { "" } else { "&amp;" },
+            esc(next)
+        );
+    }
+    Html(page("Journal", Some(&b.viewer()), &body)).into_response()
+}
+
+/// `{id: status}` for the rows the page shows (the live update).
+async fn journal_status(
+    State(ctx): Ctx,
+    b: Browser,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let mut out = serde_json::Map::new();
+    let ids = q.get("ids").map(String::as_str).unwrap_or("");
+    for id in ids
+        .split(',')
+        .take(200)
+        .filter_map(|s| s.parse::<u64>().ok())
+    {
+        if let Ok(r) = actions::visible(&ctx, &b.user, id) {
+            let m = &r.message;
+            let mut s = query::status_name(m.status).to_string();
+            if m.status == Status::Sending && m.pages > 0 {
+                s = format!(
+                    "sending page {}/{}",
+                    (m.pages_sent + 1).min(m.pages),
+                    m.pages
+                );
+            }
+            out.insert(id.to_string(), s.into());
+        }
+    }
+    axum::Json(serde_json::Value::Object(out)).into_response()
+}
+
+fn field(body: &mut String, label: &str, value: Option<&str>) {
+    if let Some(v) = value.filter(|v| !v.is_empty()) {
+        let _ = write!(body, "<dt>{}</dt><dd>{}</dd>", esc(label), esc(v));
+    }
+}
+
+/// The report in words: what happened, in the sentence the report mail has.
+pub fn report_words(r: &Record) -> String {
+    let m = &r.message;
+    let who = crate::journal::number_of(m);
+    let what = match m.service {
+        Service::Fax => format!("fax of {} page(s)", m.pages),
+        Service::Voice => "voice message".into(),
+        Service::Sms => "SMS".into(),
+    };
+    let head = match (m.direction, m.status) {
+        (Direction::Outgoing, Status::Sent) => {
+            format!("The {what} to {who} was sent: every page was confirmed.")
+        }
+        (Direction::Outgoing, Status::Failed) => format!("The {what} to {who} could not be sent."),
+        (Direction::Outgoing, Status::Cancelled) => format!("The {what} to {who} was cancelled."),
+        (Direction::Outgoing, Status::Deleted) => format!("The {what} to {who} was deleted."),
+        (Direction::Outgoing, Status::Retrying) => {
+            format!("The {what} to {who} will be tried again.")
+        }
+        (Direction::Outgoing, Status::Sending) => format!("The {what} to {who} is being sent now."),
+        (Direction::Outgoing, _) => format!("The {what} to {who} is waiting for a line."),
+        (Direction::Incoming, _) => format!("A {what} from {who} was received."),
+    };
+    let reason = crate::journal::reason_of(m);
+    if reason.is_empty() {
+        head
+    } else {
+        format!("{head} {reason}")
+    }
+}
+
+fn audit_view(ctx: &WebContext, b: &Browser, action: &str, id: u64) {
+    ctx.audit(&b.user.id, action, Some(id.to_string()), b.peer);
+}
+
+async fn message(State(ctx): Ctx, b: Browser, Path(id): Path<u64>) -> Response {
+    let r = match actions::visible(&ctx, &b.user, id) {
+        Ok(r) => r,
+        Err(e) => return error_page(&b, e),
+    };
+    audit_view(&ctx, &b, "view", id);
+    let m = &r.message;
+    let status = query::status_name(m.status);
+    let mut body = format!(
+        "<h1>{} {} {}</h1><p class=\"report status-{status}\">{}</p><dl>",
+        m.service.name(),
+        direction_label(m.direction),
+        m.id,
+        esc(&report_words(&r))
+    );
+    field(&mut body, "Status", Some(status));
+    field(&mut body, "Number", Some(&crate::journal::number_of(m)));
+    field(&mut body, "User", ctx.name_of(m).as_deref());
+    field(&mut body, "From", m.sender_address.as_deref());
+    field(&mut body, "To", m.recipient_address.as_deref());
+    field(&mut body, "Subject", m.subject.as_deref());
+    field(&mut body, "Remote ident", m.remote_station_id.as_deref());
+    field(
+        &mut body,
+        "Created",
+        Some(&crate::journal::short_time(m.created_at)),
+    );
+    field(
+        &mut body,
+        "Completed",
+        m.completed_at.map(crate::journal::short_time).as_deref(),
+    );
+    if m.service == Service::Fax {
+        field(&mut body, "Pages", Some(&pages_label(m)));
+    }
+    if m.transmit_speed > 0 {
+        field(
+            &mut body,
+            "Rate",
+            Some(&format!("{} bit/s", m.transmit_speed)),
+        );
+    }
+    field(&mut body, "Line", m.line.as_deref());
+    field(&mut body, "Attempts", Some(&m.attempts.to_string()));
+    if let Some(j) = &r.job {
+        field(&mut body, "Last failure", j.last_reason.as_deref());
+    }
+    field(&mut body, "File", m.failure_attachment.as_deref());
+    body.push_str("</dl>");
+    if let Some(t) = &m.text {
+        let _ = write!(body, "<h2>Text</h2><pre class=\"sms\">{}</pre>", esc(t));
+    }
+    if m.document.is_some() {
+        match m.service {
+            Service::Fax => {
+                body.push_str("<h2>Pages</h2><div class=\"pages\">");
+                for n in 1..=m.pages.max(if m.pages == 0 { 0 } else { 1 }) {
+                    let _ = write!(
+                        body,
+                        "<a href=\"/messages/{id}/pages/{n}?width=1200\"><img loading=\"lazy\" \
+                         alt=\"page {n}\" src=\"/messages/{id}/pages/{n}\"></a>"
+                    );
+                }
+                let _ = write!(
+                    body,
+                    "</div><p><a href=\"/messages/{id}/document\" download>Download the PDF</a></p>"
+                );
+            }
+            Service::Voice => {
+                let _ = write!(
+                    body,
+                    "<h2>Recording</h2><audio controls preload=\"none\" src=\"/messages/{id}/audio\"></audio>"
+                );
+            }
+            Service::Sms => {}
+        }
+    }
+    if m.direction == Direction::Outgoing {
+        let csrf = csrf_field(&b.csrf);
+        body.push_str("<div class=\"actions\">");
+        if !m.status.is_final() {
+            let _ = write!(
+                body,
+                "<form method=\"post\" action=\"/messages/{id}/cancel\">{csrf}<button>Cancel</button></form>\
+                 <form method=\"post\" action=\"/messages/{id}/delete\">{csrf}<button class=\"danger\">Delete</button></form>"
+            );
+        }
+        let _ = write!(
+            body,
+            "<form method=\"post\" action=\"/messages/{id}/resend\">{csrf}\
+             <input name=\"number\" placeholder=\"{}\" inputmode=\"tel\" size=\"16\"> \
+             <button>Send again</button></form>",
+            esc(m.recipient_number.as_deref().unwrap_or("same number"))
+        );
+        body.push_str("</div>");
+    }
+    Html(page(&format!("Message {}", m.id), Some(&b.viewer()), &body)).into_response()
+}
+
+fn binary(content_type: &'static str, bytes: Vec<u8>, filename: Option<String>) -> Response {
+    let mut r = ([(header::CONTENT_TYPE, content_type)], bytes).into_response();
+    if let Some(f) = filename {
+        if let Ok(v) = header::HeaderValue::from_str(&format!("attachment; filename=\"{f}\"")) {
+            r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+        }
+    }
+    r
+}
+
+pub fn width_of(q: &HashMap<String, String>) -> u32 {
+    q.get("width")
+        .and_then(|w| w.parse().ok())
+        .unwrap_or(360u32)
+        .clamp(60, 1728)
+}
+
+async fn page_image(
+    State(ctx): Ctx,
+    b: Browser,
+    Path((id, n)): Path<(u64, u32)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let path = match actions::visible(&ctx, &b.user, id).and_then(|r| actions::spool_file(&ctx, &r))
+    {
+        Ok(p) => p,
+        Err(e) => return error_page(&b, e),
+    };
+    match actions::page_png(path, n, width_of(&q)).await {
+        Ok(png) => binary("image/png", png, None),
+        Err(e) => error_page(&b, e),
+    }
+}
+
+async fn document(State(ctx): Ctx, b: Browser, Path(id): Path<u64>) -> Response {
+    let (r, path) = match actions::visible(&ctx, &b.user, id)
+        .and_then(|r| actions::spool_file(&ctx, &r).map(|p| (r, p)))
+    {
+        Ok(x) => x,
+        Err(e) => return error_page(&b, e),
+    };
+    match actions::pdf(path, &r).await {
+        Ok(pdf) => {
+            audit_view(&ctx, &b, "download", id);
+            binary(
+                "application/pdf",
+                pdf,
+                Some(format!("fax-{}.pdf", r.message.id)),
+            )
+        }
+        Err(e) => error_page(&b, e),
+    }
+}
+
+async fn audio(State(ctx): Ctx, b: Browser, Path(id): Path<u64>) -> Response {
+    let result = actions::visible(&ctx, &b.user, id).and_then(|r| {
+        let p = actions::spool_file(&ctx, &r)?;
+        actions::wav(&p, &r)
+    });
+    match result {
+        Ok(wav) => {
+            audit_view(&ctx, &b, "download", id);
+            binary("audio/wav", wav, None)
+        }
+        Err(e) => error_page(&b, e),
+    }
+}
+
+async fn cancel(
+    State(ctx): Ctx,
+    b: Browser,
+    Path(id): Path<u64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    remove(ctx, b, id, form, false).await
+}
+
+async fn delete(
+    State(ctx): Ctx,
+    b: Browser,
+    Path(id): Path<u64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    remove(ctx, b, id, form, true).await
+}
+
+async fn remove(
+    ctx: Arc<WebContext>,
+    b: Browser,
+    id: u64,
+    form: HashMap<String, String>,
+    delete: bool,
+) -> Response {
+    if let Err(r) = b.checked(&ctx, &form) {
+        return r;
+    }
+    match actions::remove(&ctx, &b.user, id, delete).await {
+        Ok(_) => {
+            audit_view(&ctx, &b, if delete { "delete" } else { "cancel" }, id);
+            Redirect::to(&format!("/messages/{id}")).into_response()
+        }
+        Err(e) => error_page(&b, e),
+    }
+}
+
+async fn resend(
+    State(ctx): Ctx,
+    b: Browser,
+    Path(id): Path<u64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if let Err(r) = b.checked(&ctx, &form) {
+        return r;
+    }
+    match actions::resend(&ctx, &b.user, id, form.get("number").cloned()).await {
+        Ok(r) => {
+            audit_view(&ctx, &b, "resend", id);
+            Redirect::to(&format!("/messages/{}", r.message.id.0)).into_response()
+        }
+        Err(e) => error_page(&b, e),
+    }
+}
+
+async fn tokens(State(ctx): Ctx, b: Browser) -> Response {
+    let list = ctx.accounts.tokens(Some(&b.user.id));
+    let mut body = String::from("<h1>API tokens</h1>");
+    body.push_str(&token_table(&list, &b.csrf));
+    let _ = write!(
+        body,
+        "<h2>New token</h2><form method=\"post\" action=\"/tokens\" class=\"filters\">{}\
+         <label>Name <input name=\"name\" required></label>\
+         <label>Scopes <input name=\"scopes\" value=\"read\" placeholder=\"read,send,manage\"></label>\
+         <label>Valid for days <input name=\"days\" type=\"number\" min=\"1\" value=\"90\"></label>\
+         <button>Create</button></form>",
+        csrf_field(&b.csrf)
+    );
+    Html(page("API tokens", Some(&b.viewer()), &body)).into_response()
+}
+
+fn token_table(list: &[auth::ApiToken], csrf: &str) -> String {
+    if list.is_empty() {
+        return "<p class=\"muted\">No tokens.</p>".into();
+    }
+    let mut s = String::from(
+        "<table><thead><tr><th>Name</th><th>Scopes</th><th>Expires</th><th>Last used</th><th></th></tr></thead><tbody>",
+    );
+    for t in list {
+        let scopes: Vec<&str> = t
+            .scopes
+            .iter()
+            .map(|s| match s {
+                auth::Scope::Read => "read",
+                auth::Scope::Send => "send",
+                auth::Scope::Manage => "manage",
+            })
+            .collect();
+        let action = if t.revoked {
+            "revoked".to_string()
+        } else {
+            format!(
+                "<form method=\"post\" action=\"/tokens/{}/revoke\">{}<button class=\"danger\">Revoke</button></form>",
+                esc(&t.id),
+                csrf_field(csrf)
+            )
+        };
+        let _ = write!(
+            s,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{action}</td></tr>",
+            esc(&t.name),
+            scopes.join(", "),
+            t.expires.map_or("never".into(), crate::journal::short_time),
+            t.last_used
+                .map_or("never".into(), crate::journal::short_time),
+        );
+    }
+    s.push_str("</tbody></table>");
+    s
+}
+
+async fn token_create(
+    State(ctx): Ctx,
+    b: Browser,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if let Err(r) = b.checked(&ctx, &form) {
+        return r;
+    }
+    let name = form.get("name").map(|s| s.trim()).unwrap_or("token");
+    let mut scopes = Vec::new();
+    for s in form
+        .get("scopes")
+        .map(String::as_str)
+        .unwrap_or("read")
+        .split(',')
+    {
+        match auth::Scope::parse(s) {
+            Some(sc) if !scopes.contains(&sc) => scopes.push(sc),
+            Some(_) => {}
+            None => {
+                return error_page(
+                    &b,
+                    ActionError::BadRequest(format!("'{s}' is not a scope: read, send or manage")),
+                )
+            }
+        }
+    }
+    let now = ctx.now();
+    let expires = form
+        .get("days")
+        .and_then(|d| d.trim().parse::<u64>().ok())
+        .map(|d| now.plus_secs(d.min(3650) * 86_400));
+    match ctx
+        .accounts
+        .create_token(&b.user.id, name, scopes, expires, now)
+    {
+        Ok((t, secret)) => {
+            ctx.audit(&b.user.id, "token-created", Some(t.id.clone()), b.peer);
+            let body = format!(
+                "<h1>Token created</h1><p>Copy it now: it is shown only once.</p>\
+                 <pre class=\"sms\" id=\"token\">{}</pre><p><a href=\"/tokens\">Back</a></p>",
+                esc(&secret)
+            );
+            Html(page("Token created", Some(&b.viewer()), &body)).into_response()
+        }
+        Err(e) => error_page(&b, ActionError::Internal(e.to_string())),
+    }
+}
+
+async fn token_revoke(
+    State(ctx): Ctx,
+    b: Browser,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if let Err(r) = b.checked(&ctx, &form) {
+        return r;
+    }
+    let owner = (b.user.role != Role::Admin).then_some(b.user.id.as_str());
+    match ctx.accounts.revoke(&id, owner) {
+        Ok(true) => {
+            ctx.audit(&b.user.id, "token-revoked", Some(id), b.peer);
+            Redirect::to("/tokens").into_response()
+        }
+        Ok(false) => error_page(&b, ActionError::NotFound),
+        Err(e) => error_page(&b, ActionError::Internal(e.to_string())),
+    }
+}
+
+async fn audit(State(ctx): Ctx, b: Browser, headers: HeaderMap) -> Response {
+    let _ = headers;
+    if b.user.role != Role::Admin {
+        return forbidden("The audit log is for administrators.");
+    }
+    let mut body = String::from(
+        "<h1>Audit log</h1><table><thead><tr><th>When (UTC)</th><th>User</th><th>Action</th><th>Object</th><th>From</th></tr></thead><tbody>",
+    );
+    for e in ctx.audit.newest(500) {
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&e.at.iso8601()),
+            esc(&e.user),
+            esc(&e.action),
+            esc(e.object.as_deref().unwrap_or("")),
+            esc(e.from.as_deref().unwrap_or(""))
+        );
+    }
+    body.push_str("</tbody></table>");
+    Html(page("Audit log", Some(&b.viewer()), &body)).into_response()
+}
