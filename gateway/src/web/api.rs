@@ -391,8 +391,12 @@ async fn send(State(ctx): Ctx, c: Caller, mut form: Multipart) -> Response {
             StatusCode::PAYLOAD_TOO_LARGE,
             "Upload too large",
             &format!(
-                "the upload is larger than the limit of {} MiB (web.upload_limit_mb)",
-                limit >> 20
+                "the upload is larger than the limit of {} (web.upload_limit_mb); nothing was sent",
+                if limit >= 1 << 20 {
+                    format!("{} MiB", limit >> 20)
+                } else {
+                    format!("{} KiB", limit >> 10)
+                }
             ),
         )
     };

@@ -263,6 +263,9 @@ pub fn router(ctx: Arc<WebContext>) -> Router {
         .route("/assets/live.js", get(js))
         .merge(pages::routes())
         .nest("/api/v1", api::routes(limit))
+        .layer(axum::middleware::map_response(|r: Response| async move {
+            secure_headers(r)
+        }))
         .with_state(ctx)
 }
 
