@@ -262,3 +262,75 @@ fn a_configured_web_port_in_use_stops_the_start() {
         read(&log)
     );
 }
+
+/// `curl ARGS` (tests that need TLS use curl as the client).
+fn curl(args: &[&str]) -> String {
+    let out = std::process::Command::new("curl")
+        .args(["-s", "-k", "--max-time", "5"])
+        .args(args)
+        .output()
+        .expect("curl");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn on_tls_the_cookie_is_secure_and_a_stalled_handshake_holds_nobody_up() {
+    let dir = test_kit::Scratch::new("serve-web-tls");
+    let config = dir.path().join("ums.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[smtp]\nlisten = \"127.0.0.1:{}\"\n\n[web]\nlisten = \"127.0.0.1:{}\"\ntls = \"on\"\n\n\
+             [[user]]\nid = \"ops\"\nemail = \"ops@localhost\"\nrole = \"operator\"\n",
+            SMTP + 2,
+            WEB + 2
+        ),
+    )
+    .unwrap();
+    let log = dir.path().join("serve.log");
+    let data = dir.subdir("data");
+    let _serve = Proc(spawn(
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+        ],
+        &log,
+    ));
+    assert!(wait_for(30, || listening(WEB + 2)), "{}", read(&log));
+    let base = format!("https://127.0.0.1:{}", WEB + 2);
+    // A client that connects and says nothing.
+    let _stalled = TcpStream::connect(("127.0.0.1", WEB + 2)).unwrap();
+    assert_eq!(curl(&[&format!("{base}/health")]), "ok\n");
+    // Plain HTTP on the TLS port gets nothing.
+    assert_eq!(curl(&[&format!("http://127.0.0.1:{}/health", WEB + 2)]), "");
+    let mut passwd = serve_harness::ums()
+        .args(["passwd", "ops", "--data", data.to_str().unwrap()])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    passwd
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"secret pass 1\n")
+        .unwrap();
+    assert!(passwd.wait().unwrap().success());
+    let head = curl(&[
+        "-D",
+        "-",
+        "-o",
+        "/dev/null",
+        "-d",
+        "user=ops&password=secret%20pass%201",
+        &format!("{base}/login"),
+    ]);
+    let cookie = head
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
+        .unwrap_or_else(|| panic!("no cookie: {head}"));
+    for flag in ["HttpOnly", "SameSite=Strict", "Secure"] {
+        assert!(cookie.contains(flag), "{cookie}");
+    }
+}

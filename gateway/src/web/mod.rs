@@ -336,11 +336,7 @@ pub async fn serve(
     router: Router,
     tls: Option<Arc<rustls::ServerConfig>>,
 ) {
-    let app = router
-        .layer(axum::middleware::map_response(|r: Response| async move {
-            secure_headers(r)
-        }))
-        .into_make_service_with_connect_info::<ClientAddr>();
+    let app = router.into_make_service_with_connect_info::<ClientAddr>();
     match tls {
         None => {
             let _ = axum::serve(listener, app).await;
@@ -349,14 +345,30 @@ pub async fn serve(
             let mut cfg = (*cfg).clone();
             cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
             let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(cfg));
-            let _ = axum::serve(
-                TlsListener {
-                    inner: listener,
-                    acceptor,
-                },
-                app,
-            )
-            .await;
+            let (tx, rx) = tokio::sync::mpsc::channel(64);
+            let local = listener.local_addr();
+            // Handshakes run in tasks of their own: a client that stalls in
+            // its handshake holds up nobody else.
+            let handshakes = tokio::spawn(async move {
+                loop {
+                    let Ok((tcp, addr)) = listener.accept().await else {
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        continue;
+                    };
+                    let (acceptor, tx) = (acceptor.clone(), tx.clone());
+                    tokio::spawn(async move {
+                        let hs = tokio::time::timeout(
+                            std::time::Duration::from_secs(10),
+                            acceptor.accept(tcp),
+                        );
+                        if let Ok(Ok(tls)) = hs.await {
+                            let _ = tx.send((tls, addr)).await;
+                        }
+                    });
+                }
+            });
+            let _ = axum::serve(TlsListener { ready: rx, local }, app).await;
+            handshakes.abort();
         }
     }
 }
@@ -383,33 +395,30 @@ impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, TlsL
     }
 }
 
-/// A TCP listener whose connections are TLS sessions (a failed handshake
-/// is dropped and the next connection taken).
+/// TLS sessions whose handshakes are done, as axum's listener.
 pub struct TlsListener {
-    inner: tokio::net::TcpListener,
-    acceptor: tokio_rustls::TlsAcceptor,
+    ready: tokio::sync::mpsc::Receiver<(TlsStream, SocketAddr)>,
+    local: std::io::Result<SocketAddr>,
 }
 
+type TlsStream = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+
 impl axum::serve::Listener for TlsListener {
-    type Io = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+    type Io = TlsStream;
     type Addr = SocketAddr;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        loop {
-            let Ok((tcp, addr)) = self.inner.accept().await else {
-                continue;
-            };
-            let handshake = tokio::time::timeout(
-                std::time::Duration::from_secs(10),
-                self.acceptor.accept(tcp),
-            );
-            if let Ok(Ok(tls)) = handshake.await {
-                return (tls, addr);
-            }
+        match self.ready.recv().await {
+            Some(conn) => conn,
+            // The accepting task ended (the server stops): wait for ever.
+            None => std::future::pending().await,
         }
     }
 
     fn local_addr(&self) -> std::io::Result<Self::Addr> {
-        self.inner.local_addr()
+        match &self.local {
+            Ok(a) => Ok(*a),
+            Err(e) => Err(std::io::Error::new(e.kind(), e.to_string())),
+        }
     }
 }
