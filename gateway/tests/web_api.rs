@@ -316,11 +316,37 @@ async fn an_oversize_upload_is_cut_at_the_limit_with_413() {
             small.into_bytes(),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.text());
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.text());
     assert!(a.json()["detail"]
         .as_str()
         .unwrap()
-        .contains("renders nothing"));
+        .contains("nothing to send"));
+    assert!(web.submitted.lock().unwrap().is_empty());
+    let a = web
+        .post_multipart(
+            "/api/v1/messages",
+            &[("authorization", &auth)],
+            &[
+                ("to", None, b"030 1111, 030 2222"),
+                ("cover", None, b"Hello"),
+                ("file", Some("../../etc/x.pdf"), b"%PDF-1.4"),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
+    let v = a.json();
+    assert_eq!(v["messages"].as_array().unwrap().len(), 2);
+    assert_eq!(v["messages"][1]["number"], "+49302222");
+    let sent = web.submitted.lock().unwrap();
+    let (from, to, mail) = &sent[0];
+    assert_eq!(from, "alice@example.com");
+    assert_eq!(to, &["0301111@fax.example.com", "0302222@fax.example.com"]);
+    let mail = String::from_utf8_lossy(mail);
+    assert!(mail.contains("x.pdf"), "{mail}");
+    assert!(
+        !mail.contains("etc/x"),
+        "the file name without its path: {mail}"
+    );
 }
 
 #[tokio::test]

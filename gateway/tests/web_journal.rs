@@ -480,3 +480,153 @@ async fn health_answers_without_a_login() {
         .await;
     assert!(css.text().contains("prefers-color-scheme: dark"));
 }
+
+#[tokio::test]
+async fn the_send_form_needs_its_token_and_keeps_to_the_limit() {
+    let web = Web::with_settings(
+        "web-send",
+        gateway::web::WebSettings {
+            upload_limit: 32 << 10,
+            ..Default::default()
+        },
+    );
+    let alice = web.login("alice").await;
+    let form = web.get("/send", &alice).await.text();
+    assert!(form.contains("enctype=\"multipart/form-data\"") && form.contains(&alice.csrf));
+    let cookie = [("cookie", alice.cookie.as_str())];
+    // Without the token: refused, nothing submitted.
+    let a = web
+        .post_multipart(
+            "/send",
+            &cookie,
+            &[("to", None, b"0301111"), ("cover", None, b"Hi")],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    // Too large: cut with a clear message.
+    let big = vec![b'A'; 100 << 10];
+    let a = web
+        .post_multipart(
+            "/send",
+            &cookie,
+            &[
+                ("csrf", None, alice.csrf.as_bytes()),
+                ("to", None, b"0301111"),
+                ("file", Some("big.pdf"), &big),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        a.text().contains("larger than the limit of 32 KiB"),
+        "{}",
+        a.text()
+    );
+    assert!(web.submitted.lock().unwrap().is_empty());
+    // A refused number is shown as text, nothing queued.
+    let a = web
+        .post_multipart(
+            "/send",
+            &cookie,
+            &[
+                ("csrf", None, alice.csrf.as_bytes()),
+                ("to", None, b"<b>x</b>"),
+                ("cover", None, b"Hi"),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.text());
+    assert!(!a.text().contains("<b>x</b>"));
+    assert_eq!(web.store.len(), 0);
+    // And a good one is queued as alice.
+    let a = web
+        .post_multipart(
+            "/send",
+            &cookie,
+            &[
+                ("csrf", None, alice.csrf.as_bytes()),
+                ("to", None, b"0301111"),
+                ("subject", None, b"Order"),
+                ("cover", None, b"Please find attached"),
+                ("file", Some("order.pdf"), b"%PDF-1.4 tiny"),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    assert!(a.text().contains("+49301111"));
+    let sent = web.submitted.lock().unwrap();
+    let mail = String::from_utf8_lossy(&sent.last().unwrap().2).into_owned();
+    assert!(
+        mail.contains("Subject: Order") && mail.contains("Please find attached"),
+        "{mail}"
+    );
+    assert!(mail.contains("order.pdf"));
+    assert_eq!(web.store.len(), 1);
+    let r = web.store.newest_first(None).next().unwrap().unwrap().1;
+    assert_eq!(r.message.user.as_deref(), Some("alice"));
+}
+
+#[tokio::test]
+async fn live_status_answers_only_for_visible_rows() {
+    let web = Web::start("web-live");
+    let mine = web.add(web.outgoing_fax("alice", "+49301111", 3, T0));
+    let theirs = web.add(web.outgoing_fax("bob", "+49302222", 1, T0));
+    let alice = web.login("alice").await;
+    let v: serde_json::Value = serde_json::from_slice(
+        &web.get(&format!("/journal/status?ids={mine},{theirs},77"), &alice)
+            .await
+            .body,
+    )
+    .unwrap();
+    assert_eq!(v, serde_json::json!({ mine.to_string(): "queued" }));
+    let mut r = web
+        .store
+        .get(kernel::message::MessageId(mine))
+        .unwrap()
+        .unwrap();
+    r.message.status = Status::Sending;
+    r.message.pages_sent = 1;
+    web.store.update(&r, "test").unwrap();
+    let v: serde_json::Value = serde_json::from_slice(
+        &web.get(&format!("/journal/status?ids={mine}"), &alice)
+            .await
+            .body,
+    )
+    .unwrap();
+    assert_eq!(v[mine.to_string()], "sending page 2/3");
+}
+
+#[tokio::test]
+async fn lines_and_dead_letters_are_for_operators() {
+    let web = Web::start("web-operator");
+    let dl = web.dir.path().join("dead-letter");
+    std::fs::create_dir_all(&dl).unwrap();
+    let alice = web.login("alice").await;
+    assert_eq!(
+        web.get("/dead-letters", &alice).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        web.get("/lines", &alice).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let page = web.get("/journal", &alice).await.text();
+    assert!(!page.contains("href=\"/lines\""));
+    let olga = web.login("olga").await;
+    let page = web.get("/dead-letters", &olga).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text().contains("every notice was delivered"));
+    assert!(web
+        .get("/journal", &olga)
+        .await
+        .text()
+        .contains("href=\"/dead-letters\""));
+    let a = web
+        .post_form(
+            "/dead-letters/retry",
+            Some(&olga.cookie),
+            &[("csrf", &olga.csrf), ("id", "../../x")],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+}

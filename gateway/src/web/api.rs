@@ -378,105 +378,40 @@ async fn dead_letters(State(ctx): Ctx, c: Caller) -> Response {
     }
 }
 
-/// `POST /api/v1/messages`, multipart: `to` (repeatable), `subject`,
-/// `cover` (text on a first page), `file` (repeatable). Goes through the
-/// SMTP connector's policy as `ums send` does.
-async fn send(State(ctx): Ctx, c: Caller, mut form: Multipart) -> Response {
+/// `POST /api/v1/messages`, multipart: `to` (repeatable, or comma
+/// separated), `subject`, `cover` (text on a first page), `file`
+/// (repeatable). Goes through the SMTP connector's policy as `ums send`
+/// does.
+async fn send(State(ctx): Ctx, c: Caller, form: Multipart) -> Response {
     if let Err(r) = c.needs(Scope::Send) {
         return r;
     }
-    let limit = ctx.settings.upload_limit;
-    let too_big = || {
-        problem(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Upload too large",
-            &format!(
-                "the upload is larger than the limit of {} (web.upload_limit_mb); nothing was sent",
-                if limit >= 1 << 20 {
-                    format!("{} MiB", limit >> 20)
-                } else {
-                    format!("{} KiB", limit >> 10)
-                }
-            ),
-        )
-    };
-    let mut to = Vec::new();
-    let mut subject = None;
-    let mut cover = None;
-    let mut files: Vec<(String, Vec<u8>, String)> = Vec::new();
-    loop {
-        let field = match form.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return too_big(),
-            Err(e) => return problem(StatusCode::BAD_REQUEST, "Bad form", &e.body_text()),
-        };
-        let name = field.name().unwrap_or("").to_string();
-        let file_name = field.file_name().map(str::to_string);
-        let ct = field
-            .content_type()
-            .unwrap_or("application/octet-stream")
-            .to_string();
-        let bytes = match field.bytes().await {
-            Ok(b) => b,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return too_big(),
-            Err(e) => return problem(StatusCode::BAD_REQUEST, "Bad form", &e.body_text()),
-        };
-        let text = || String::from_utf8_lossy(&bytes).trim().to_string();
-        match name.as_str() {
-            "to" => to.extend(
-                text()
-                    .split(',')
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty()),
-            ),
-            "subject" => subject = Some(text()),
-            "cover" => cover = Some(text()),
-            "file" => files.push((
-                sanitize_name(file_name.as_deref().unwrap_or("document")),
-                bytes.to_vec(),
-                ct,
-            )),
-            _ => {}
+    let form = match super::send::read_form(form).await {
+        Ok(f) => f,
+        Err(super::send::FormError::TooLarge) => {
+            return problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Upload too large",
+                &super::send::too_large_text(ctx.settings.upload_limit),
+            )
         }
-    }
-    if to.is_empty() {
-        return problem(
-            StatusCode::BAD_REQUEST,
-            "No recipient",
-            "give at least one 'to' number",
-        );
-    }
-    let to: Vec<String> = to
-        .iter()
-        .map(|t| match (&ctx.fax_domain, t.contains('@')) {
-            (Some(d), false) => format!("{}@{d}", t.split_whitespace().collect::<String>()),
-            _ => t.clone(),
-        })
-        .collect();
-    let mail = build_mail(
-        &c.user.email,
-        &to,
-        subject.as_deref(),
-        cover.as_deref(),
-        &files,
-        ctx.now(),
-    );
-    let Some(out) = ctx.outgoing.clone() else {
-        return from_action(ActionError::Unavailable("sending is not available".into()));
+        Err(super::send::FormError::Bad(t)) => {
+            return problem(StatusCode::BAD_REQUEST, "Bad form", &t)
+        }
     };
-    let from = c.user.email.clone();
-    let result = tokio::task::spawn_blocking(move || out.submit(&from, &to, mail)).await;
-    match result {
-        Ok(Ok(records)) => {
+    match super::send::submit(&ctx, &c.user, form).await {
+        Ok(records) => {
             for r in &records {
                 c.audit(&ctx, "send", Some(r.message.id.0));
             }
             let items: Vec<MessageView> = records.iter().map(|r| view(&ctx, r)).collect();
             (StatusCode::CREATED, Json(json!({"messages": items}))).into_response()
         }
-        Ok(Err(e)) => problem(StatusCode::UNPROCESSABLE_ENTITY, "Not accepted", &e),
-        Err(e) => from_action(ActionError::Internal(e.to_string())),
+        Err(ActionError::BadRequest(t)) => problem(StatusCode::BAD_REQUEST, "Bad request", &t),
+        Err(ActionError::Conflict(t)) => {
+            problem(StatusCode::UNPROCESSABLE_ENTITY, "Not accepted", &t)
+        }
+        Err(e) => from_action(e),
     }
 }
 

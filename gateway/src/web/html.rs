@@ -43,6 +43,7 @@ pub struct Viewer<'a> {
     pub role: &'a str,
     pub csrf: &'a str,
     pub admin: bool,
+    pub operator: bool,
 }
 
 /// The frame: header with the user and the log-out form, then `body`
@@ -52,11 +53,17 @@ pub fn page(title: &str, viewer: Option<&Viewer<'_>>, body: &str) -> String {
     if let Some(v) = viewer {
         let _ = write!(
             nav,
-            "<nav><a href=\"/journal\">Journal</a> <a href=\"/tokens\">API tokens</a>{}\
+            "<nav><a href=\"/journal\">Journal</a> <a href=\"/send\">Send</a>{}\
+             <a href=\"/tokens\">API tokens</a>{}\
              <span class=\"who\">{} ({})</span>\
              <form method=\"post\" action=\"/logout\" class=\"inline\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
              <button>Log out</button></form></nav>",
+            if v.operator {
+                " <a href=\"/lines\">Lines</a> <a href=\"/dead-letters\">Dead letters</a>"
+            } else {
+                ""
+            },
             if v.admin {
                 " <a href=\"/audit\">Audit log</a>"
             } else {

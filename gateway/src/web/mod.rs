@@ -21,9 +21,11 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod html;
+pub mod operator;
 pub mod outgoing;
 pub mod pages;
 pub mod query;
+pub mod send;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -261,7 +263,7 @@ pub fn router(ctx: Arc<WebContext>) -> Router {
         .route("/health/ready", get(ready))
         .route("/assets/style.css", get(css))
         .route("/assets/live.js", get(js))
-        .merge(pages::routes())
+        .merge(pages::routes().layer(axum::extract::DefaultBodyLimit::max(limit)))
         .nest("/api/v1", api::routes(limit))
         .layer(axum::middleware::map_response(|r: Response| async move {
             secure_headers(r)

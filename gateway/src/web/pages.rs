@@ -39,6 +39,16 @@ pub fn routes() -> Router<Arc<WebContext>> {
         .route("/tokens", get(tokens).post(token_create))
         .route("/tokens/{id}/revoke", post(token_revoke))
         .route("/audit", get(audit))
+        .route(
+            "/send",
+            get(super::send::send_page).post(super::send::send_post),
+        )
+        .route("/lines", get(super::operator::lines))
+        .route("/dead-letters", get(super::operator::dead_letters))
+        .route(
+            "/dead-letters/retry",
+            post(super::operator::dead_letter_retry),
+        )
 }
 
 /// The client's address (when the server passed it).
@@ -56,17 +66,22 @@ pub struct Browser {
 }
 
 impl Browser {
-    fn viewer(&self) -> Viewer<'_> {
+    pub fn viewer(&self) -> Viewer<'_> {
         Viewer {
             name: &self.user.name,
             role: self.user.role.name(),
             csrf: &self.csrf,
             admin: self.user.role == Role::Admin,
+            operator: self.user.role >= Role::Operator,
         }
     }
 
     /// The form's CSRF field matches the session's.
-    fn checked(&self, ctx: &WebContext, form: &HashMap<String, String>) -> Result<(), Response> {
+    pub fn checked(
+        &self,
+        ctx: &WebContext,
+        form: &HashMap<String, String>,
+    ) -> Result<(), Response> {
         match form.get("csrf") {
             Some(t) if ctx.accounts.csrf_ok(&self.sid, t) => Ok(()),
             _ => Err(forbidden(
@@ -101,7 +116,7 @@ impl FromRequestParts<Arc<WebContext>> for Browser {
     }
 }
 
-fn forbidden(text: &str) -> Response {
+pub fn forbidden(text: &str) -> Response {
     (
         StatusCode::FORBIDDEN,
         Html(page(

@@ -25,6 +25,9 @@ use tower::ServiceExt;
 pub const T0: Timestamp = Timestamp(1_795_811_201_000);
 pub const PASSWORD: &str = "correct horse battery";
 
+/// Mails submitted for sending: (from, to, the mail).
+pub type Submitted = Arc<Mutex<Vec<(String, Vec<String>, Vec<u8>)>>>;
+
 pub struct Answer {
     pub status: StatusCode,
     pub headers: axum::http::HeaderMap,
@@ -63,12 +66,15 @@ pub struct Web {
     pub clock: Arc<AtomicU64>,
     /// What the stand-in media thread was asked: (id, delete).
     pub removed: Arc<Mutex<Vec<(u64, bool)>>>,
+    /// Mails submitted for sending: (from, to, the mail).
+    pub submitted: Submitted,
 }
 
 struct TestOutgoing {
     acceptor: Mutex<Acceptor>,
     store: Store,
     clock: Arc<AtomicU64>,
+    submitted: Submitted,
 }
 
 impl Outgoing for TestOutgoing {
@@ -83,8 +89,31 @@ impl Outgoing for TestOutgoing {
         )
     }
 
-    fn submit(&self, _from: &str, _to: &[String], _mail: Vec<u8>) -> Result<Vec<Record>, String> {
-        Err("the test gateway renders nothing".into())
+    /// Records the mail and queues one message per recipient through
+    /// the acceptor (no rendering: one page).
+    fn submit(&self, from: &str, to: &[String], mail: Vec<u8>) -> Result<Vec<Record>, String> {
+        self.submitted
+            .lock()
+            .unwrap()
+            .push((from.to_string(), to.to_vec(), mail));
+        let now = Timestamp(self.clock.load(Ordering::SeqCst));
+        let mut out = Vec::new();
+        for rcpt in to {
+            let req = kernel::accept::AcceptRequest {
+                envelope_sender: from.to_string(),
+                from_header: Some(from.to_string()),
+                rcpt: rcpt.clone(),
+                pages: 1,
+                ..Default::default()
+            };
+            let id = self.store.next_id().unwrap();
+            match kernel::lock::lock(&self.acceptor).accept(&req, id, now) {
+                kernel::accept::Accepted::Queued(r) => out.push(r),
+                kernel::accept::Accepted::Rejected { refusal, .. } => return Err(refusal.text),
+            }
+        }
+        self.store.insert_batch(&out).map_err(|e| e.to_string())?;
+        Ok(out)
     }
 }
 
@@ -149,6 +178,7 @@ impl Web {
         )
         .expect("context");
         let plan = NumberingPlan::germany("89", "123456");
+        let submitted = Arc::new(Mutex::new(Vec::new()));
         ctx.outgoing = Some(Arc::new(TestOutgoing {
             acceptor: Mutex::new(Acceptor::new(
                 plan.clone(),
@@ -159,7 +189,9 @@ impl Web {
             )),
             store: store.clone(),
             clock: Arc::clone(&clock),
+            submitted: Arc::clone(&submitted),
         }));
+        ctx.fax_domain = Some("fax.example.com".into());
         let (tx, rx) = mpsc::channel::<MediaControl>();
         let removed = Arc::new(Mutex::new(Vec::new()));
         let seen = Arc::clone(&removed);
@@ -191,6 +223,7 @@ impl Web {
             ctx,
             clock,
             removed,
+            submitted,
         }
     }
 
@@ -310,6 +343,33 @@ impl Web {
             .and_then(|s| s.split('<').next())
             .expect("the token is shown")
             .to_string()
+    }
+
+    /// A multipart POST: `fields` (name, file name, bytes).
+    pub async fn post_multipart(
+        &self,
+        uri: &str,
+        headers: &[(&str, &str)],
+        fields: &[(&str, Option<&str>, &[u8])],
+    ) -> Answer {
+        let b = "TeStBoUnDaRy";
+        let mut body = Vec::new();
+        for (name, file, bytes) in fields {
+            body.extend(
+                format!("--{b}\r\nContent-Disposition: form-data; name=\"{name}\"").bytes(),
+            );
+            if let Some(f) = file {
+                body.extend(format!("; filename=\"{f}\"\r\nContent-Type: application/pdf").bytes());
+            }
+            body.extend(b"\r\n\r\n");
+            body.extend_from_slice(bytes);
+            body.extend(b"\r\n");
+        }
+        body.extend(format!("--{b}--\r\n").bytes());
+        let ct = format!("multipart/form-data; boundary={b}");
+        let mut h = headers.to_vec();
+        h.push(("content-type", &ct));
+        self.request(Method::POST, uri, &h, body).await
     }
 
     pub async fn api(&self, method: Method, uri: &str, token: &str) -> Answer {
