@@ -21,11 +21,13 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod html;
+pub mod login;
 pub mod operator;
 pub mod outgoing;
 pub mod pages;
 pub mod query;
 pub mod send;
+pub mod tokens;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

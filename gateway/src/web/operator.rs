@@ -124,3 +124,26 @@ pub async fn dead_letter_retry(
             .into_response(),
     }
 }
+
+/// The audit log, newest first (admins).
+pub async fn audit(State(ctx): State<Arc<WebContext>>, b: Browser) -> Response {
+    if b.user.role != Role::Admin {
+        return forbidden("The audit log is for administrators.");
+    }
+    let mut body = String::from(
+        "<h1>Audit log</h1><table><thead><tr><th>When (UTC)</th><th>User</th><th>Action</th><th>Object</th><th>From</th></tr></thead><tbody>",
+    );
+    for e in ctx.audit.newest(500) {
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&e.at.iso8601()),
+            esc(&e.user),
+            esc(&e.action),
+            esc(e.object.as_deref().unwrap_or("")),
+            esc(e.from.as_deref().unwrap_or(""))
+        );
+    }
+    body.push_str("</tbody></table>");
+    Html(page("Audit log", Some(&b.viewer()), &body)).into_response()
+}

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -18,15 +18,18 @@ use kernel::store::Record;
 use super::actions::{self, ActionError};
 use super::html::{csrf_field, esc, page, url_component, Viewer};
 use super::query::{self, FilterQuery};
-use super::{auth, Role, WebContext, WebUser, COOKIE};
+use super::{Role, WebContext, WebUser};
 
 type Ctx = State<Arc<WebContext>>;
 
 pub fn routes() -> Router<Arc<WebContext>> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/journal") }))
-        .route("/login", get(login_form).post(login))
-        .route("/logout", post(logout))
+        .route(
+            "/login",
+            get(super::login::login_form).post(super::login::login),
+        )
+        .route("/logout", post(super::login::logout))
         .route("/journal", get(journal))
         .route("/journal/status", get(journal_status))
         .route("/messages/{id}", get(message))
@@ -36,9 +39,12 @@ pub fn routes() -> Router<Arc<WebContext>> {
         .route("/messages/{id}/cancel", post(cancel))
         .route("/messages/{id}/delete", post(delete))
         .route("/messages/{id}/resend", post(resend))
-        .route("/tokens", get(tokens).post(token_create))
-        .route("/tokens/{id}/revoke", post(token_revoke))
-        .route("/audit", get(audit))
+        .route(
+            "/tokens",
+            get(super::tokens::tokens).post(super::tokens::token_create),
+        )
+        .route("/tokens/{id}/revoke", post(super::tokens::token_revoke))
+        .route("/audit", get(super::operator::audit))
         .route(
             "/send",
             get(super::send::send_page).post(super::send::send_post),
@@ -128,7 +134,7 @@ pub fn forbidden(text: &str) -> Response {
         .into_response()
 }
 
-fn error_page(b: &Browser, e: ActionError) -> Response {
+pub fn error_page(b: &Browser, e: ActionError) -> Response {
     let (status, text) = match e {
         ActionError::NotFound => (StatusCode::NOT_FOUND, "No such message.".to_string()),
         ActionError::Conflict(t) => (StatusCode::CONFLICT, t),
@@ -142,132 +148,6 @@ fn error_page(b: &Browser, e: ActionError) -> Response {
         esc(&text)
     );
     (status, Html(page("Error", Some(&b.viewer()), &body))).into_response()
-}
-
-/// A safe place to go after the login: a path of ours, never a URL.
-fn local_next(next: Option<&String>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.clone(),
-        _ => "/journal".into(),
-    }
-}
-
-async fn login_form(Query(q): Query<HashMap<String, String>>) -> Response {
-    Html(login_page(&local_next(q.get("next")), None)).into_response()
-}
-
-fn login_page(next: &str, error: Option<&str>) -> String {
-    let err = error.map_or(String::new(), |e| {
-        format!("<p class=\"error\">{}</p>", esc(e))
-    });
-    page(
-        "Log in",
-        None,
-        &format!(
-            "<h1>Log in</h1>{err}<form method=\"post\" action=\"/login\" class=\"filters\">\
-             <input type=\"hidden\" name=\"next\" value=\"{}\">\
-             <label>User <input name=\"user\" autocomplete=\"username\" required autofocus></label>\
-             <label>Password <input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>\
-             <button>Log in</button></form>",
-            esc(next)
-        ),
-    )
-}
-
-/// The login form's POST. No CSRF token exists before a session; the
-/// session cookie is `SameSite=Strict`, so a login from a foreign form
-/// gives the attacker nothing it could use.
-async fn login(
-    State(ctx): Ctx,
-    ext: axum::http::Extensions,
-    Form(form): Form<HashMap<String, String>>,
-) -> Response {
-    let peer = peer(&ext);
-    let next = local_next(form.get("next"));
-    let name = form.get("user").map(|s| s.trim()).unwrap_or_default();
-    let password = form.get("password").map(String::as_str).unwrap_or_default();
-    // A user logs in with the directory id or the mail address.
-    let user = kernel::lock::read(&ctx.users)
-        .iter()
-        .find(|u| u.id == name || u.email.eq_ignore_ascii_case(name))
-        .cloned();
-    let id = user.as_ref().map_or(name.to_string(), |u| u.id.clone());
-    let now = ctx.now();
-    let accounts = ctx.accounts.clone();
-    let authenticator = ctx.authenticator.clone();
-    let (id2, pw) = (id.clone(), password.to_string());
-    let outcome =
-        tokio::task::spawn_blocking(move || accounts.login_with(&*authenticator, &id2, &pw, now))
-            .await
-            .unwrap_or(Err(auth::LoginError::Wrong));
-    match (outcome, user) {
-        (Ok(()), Some(u)) => {
-            let Ok(sid) = ctx
-                .accounts
-                .new_session(&u.id, now, ctx.settings.session_secs)
-            else {
-                return (StatusCode::INTERNAL_SERVER_ERROR, "session store failed").into_response();
-            };
-            ctx.audit(&u.id, "login", None, peer);
-            let cookie = format!(
-                "{COOKIE}={sid}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
-                ctx.settings.session_secs,
-                if ctx.settings.secure_cookies {
-                    "; Secure"
-                } else {
-                    ""
-                }
-            );
-            let mut r = Redirect::to(&next).into_response();
-            r.headers_mut().insert(
-                header::SET_COOKIE,
-                header::HeaderValue::from_str(&cookie).expect("cookie is ASCII"),
-            );
-            r
-        }
-        (Err(auth::LoginError::Locked(until)), _) => {
-            ctx.audit(&id, "login-locked", None, peer);
-            let secs = now.secs_until(until).max(1);
-            let mut r = (
-                StatusCode::TOO_MANY_REQUESTS,
-                Html(login_page(
-                    &next,
-                    Some(&format!("Too many wrong passwords. Try again in {secs} s.")),
-                )),
-            )
-                .into_response();
-            r.headers_mut()
-                .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
-            r
-        }
-        _ => {
-            ctx.audit(&id, "login-failed", None, peer);
-            (
-                StatusCode::UNAUTHORIZED,
-                Html(login_page(&next, Some("Wrong user or password."))),
-            )
-                .into_response()
-        }
-    }
-}
-
-async fn logout(
-    State(ctx): Ctx,
-    b: Browser,
-    Form(form): Form<HashMap<String, String>>,
-) -> Response {
-    if let Err(r) = b.checked(&ctx, &form) {
-        return r;
-    }
-    ctx.accounts.end_session(&b.sid);
-    let mut r = Redirect::to("/login").into_response();
-    r.headers_mut().insert(
-        header::SET_COOKIE,
-        header::HeaderValue::from_static(
-            "ums_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
-        ),
-    );
-    r
 }
 
 fn select(name: &str, current: Option<&str>, options: &[(&str, &str)]) -> String {
@@ -560,7 +440,7 @@ async fn message(State(ctx): Ctx, b: Browser, Path(id): Path<u64>) -> Response {
         match m.service {
             Service::Fax => {
                 body.push_str("<h2>Pages</h2><div class=\"pages\">");
-                for n in 1..=m.pages.max(if m.pages == 0 { 0 } else { 1 }) {
+                for n in 1..=m.pages {
                     let _ = write!(
                         body,
                         "<a href=\"/messages/{id}/pages/{n}?width=1200\"><img loading=\"lazy\" \
@@ -724,152 +604,4 @@ async fn resend(
         }
         Err(e) => error_page(&b, e),
     }
-}
-
-async fn tokens(State(ctx): Ctx, b: Browser) -> Response {
-    let list = ctx.accounts.tokens(Some(&b.user.id));
-    let mut body = String::from("<h1>API tokens</h1>");
-    body.push_str(&token_table(&list, &b.csrf));
-    let _ = write!(
-        body,
-        "<h2>New token</h2><form method=\"post\" action=\"/tokens\" class=\"filters\">{}\
-         <label>Name <input name=\"name\" required></label>\
-         <label>Scopes <input name=\"scopes\" value=\"read\" placeholder=\"read,send,manage\"></label>\
-         <label>Valid for days <input name=\"days\" type=\"number\" min=\"1\" value=\"90\"></label>\
-         <button>Create</button></form>",
-        csrf_field(&b.csrf)
-    );
-    Html(page("API tokens", Some(&b.viewer()), &body)).into_response()
-}
-
-fn token_table(list: &[auth::ApiToken], csrf: &str) -> String {
-    if list.is_empty() {
-        return "<p class=\"muted\">No tokens.</p>".into();
-    }
-    let mut s = String::from(
-        "<table><thead><tr><th>Name</th><th>Scopes</th><th>Expires</th><th>Last used</th><th></th></tr></thead><tbody>",
-    );
-    for t in list {
-        let scopes: Vec<&str> = t
-            .scopes
-            .iter()
-            .map(|s| match s {
-                auth::Scope::Read => "read",
-                auth::Scope::Send => "send",
-                auth::Scope::Manage => "manage",
-            })
-            .collect();
-        let action = if t.revoked {
-            "revoked".to_string()
-        } else {
-            format!(
-                "<form method=\"post\" action=\"/tokens/{}/revoke\">{}<button class=\"danger\">Revoke</button></form>",
-                esc(&t.id),
-                csrf_field(csrf)
-            )
-        };
-        let _ = write!(
-            s,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{action}</td></tr>",
-            esc(&t.name),
-            scopes.join(", "),
-            t.expires.map_or("never".into(), crate::journal::short_time),
-            t.last_used
-                .map_or("never".into(), crate::journal::short_time),
-        );
-    }
-    s.push_str("</tbody></table>");
-    s
-}
-
-async fn token_create(
-    State(ctx): Ctx,
-    b: Browser,
-    Form(form): Form<HashMap<String, String>>,
-) -> Response {
-    if let Err(r) = b.checked(&ctx, &form) {
-        return r;
-    }
-    let name = form.get("name").map(|s| s.trim()).unwrap_or("token");
-    let mut scopes = Vec::new();
-    for s in form
-        .get("scopes")
-        .map(String::as_str)
-        .unwrap_or("read")
-        .split(',')
-    {
-        match auth::Scope::parse(s) {
-            Some(sc) if !scopes.contains(&sc) => scopes.push(sc),
-            Some(_) => {}
-            None => {
-                return error_page(
-                    &b,
-                    ActionError::BadRequest(format!("'{s}' is not a scope: read, send or manage")),
-                )
-            }
-        }
-    }
-    let now = ctx.now();
-    let expires = form
-        .get("days")
-        .and_then(|d| d.trim().parse::<u64>().ok())
-        .map(|d| now.plus_secs(d.min(3650) * 86_400));
-    match ctx
-        .accounts
-        .create_token(&b.user.id, name, scopes, expires, now)
-    {
-        Ok((t, secret)) => {
-            ctx.audit(&b.user.id, "token-created", Some(t.id.clone()), b.peer);
-            let body = format!(
-                "<h1>Token created</h1><p>Copy it now: it is shown only once.</p>\
-                 <pre class=\"sms\" id=\"token\">{}</pre><p><a href=\"/tokens\">Back</a></p>",
-                esc(&secret)
-            );
-            Html(page("Token created", Some(&b.viewer()), &body)).into_response()
-        }
-        Err(e) => error_page(&b, ActionError::Internal(e.to_string())),
-    }
-}
-
-async fn token_revoke(
-    State(ctx): Ctx,
-    b: Browser,
-    Path(id): Path<String>,
-    Form(form): Form<HashMap<String, String>>,
-) -> Response {
-    if let Err(r) = b.checked(&ctx, &form) {
-        return r;
-    }
-    let owner = (b.user.role != Role::Admin).then_some(b.user.id.as_str());
-    match ctx.accounts.revoke(&id, owner) {
-        Ok(true) => {
-            ctx.audit(&b.user.id, "token-revoked", Some(id), b.peer);
-            Redirect::to("/tokens").into_response()
-        }
-        Ok(false) => error_page(&b, ActionError::NotFound),
-        Err(e) => error_page(&b, ActionError::Internal(e.to_string())),
-    }
-}
-
-async fn audit(State(ctx): Ctx, b: Browser, headers: HeaderMap) -> Response {
-    let _ = headers;
-    if b.user.role != Role::Admin {
-        return forbidden("The audit log is for administrators.");
-    }
-    let mut body = String::from(
-        "<h1>Audit log</h1><table><thead><tr><th>When (UTC)</th><th>User</th><th>Action</th><th>Object</th><th>From</th></tr></thead><tbody>",
-    );
-    for e in ctx.audit.newest(500) {
-        let _ = write!(
-            body,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&e.at.iso8601()),
-            esc(&e.user),
-            esc(&e.action),
-            esc(e.object.as_deref().unwrap_or("")),
-            esc(e.from.as_deref().unwrap_or(""))
-        );
-    }
-    body.push_str("</tbody></table>");
-    Html(page("Audit log", Some(&b.viewer()), &body)).into_response()
 }
