@@ -630,3 +630,98 @@ async fn lines_and_dead_letters_are_for_operators() {
         .await;
     assert_eq!(a.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_preview_shows_every_page_before_anything_is_queued() {
+    let web = Web::start("web-preview");
+    let alice = web.login("alice").await;
+    let cookie = [("cookie", alice.cookie.as_str())];
+    // A render error is shown on the form; nothing is queued.
+    let a = web
+        .post_multipart(
+            "/send",
+            &cookie,
+            &[
+                ("csrf", None, alice.csrf.as_bytes()),
+                ("action", None, b"preview"),
+                ("to", None, b"0301111"),
+                ("file", Some("broken<i>.pdf"), b"%PDF-1.4 this is no PDF"),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.text());
+    assert!(a.text().contains("broken&lt;i&gt;.pdf"), "{}", a.text());
+    assert!(web.submitted.lock().unwrap().is_empty());
+    // A good one: its pages as the renderer makes them.
+    let a = web
+        .post_multipart(
+            "/send",
+            &cookie,
+            &[
+                ("csrf", None, alice.csrf.as_bytes()),
+                ("action", None, b"preview"),
+                ("to", None, b"0301111"),
+                ("cover", None, b"Please call me back about the order."),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    let t = a.text();
+    assert!(t.contains("1 page(s) to 0301111@fax.example.com"), "{t}");
+    let key = t
+        .split("src=\"/send/preview/")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .expect("a page image")
+        .to_string();
+    let png = web.get(&format!("/send/preview/{key}/1"), &alice).await;
+    assert_eq!(png.status, StatusCode::OK);
+    assert!(png.body.starts_with(b"\x89PNG"));
+    assert!(
+        web.submitted.lock().unwrap().is_empty(),
+        "a preview sends nothing"
+    );
+    // Another user cannot see or send it.
+    let bob = web.login("bob").await;
+    assert_eq!(
+        web.get(&format!("/send/preview/{key}/1"), &bob)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let a = web
+        .post_form(
+            &format!("/send/preview/{key}"),
+            Some(&bob.cookie),
+            &[("csrf", &bob.csrf)],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    // Without the token: refused.
+    let a = web
+        .post_form(&format!("/send/preview/{key}"), Some(&alice.cookie), &[])
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    // "Send these pages".
+    let a = web
+        .post_form(
+            &format!("/send/preview/{key}"),
+            Some(&alice.cookie),
+            &[("csrf", &alice.csrf)],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    let sent = web.submitted.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1);
+    assert!(String::from_utf8_lossy(&sent[0].2).contains("Please call me back"));
+    assert_eq!(web.store.len(), 1);
+    // Once only.
+    let a = web
+        .post_form(
+            &format!("/send/preview/{key}"),
+            Some(&alice.cookie),
+            &[("csrf", &alice.csrf)],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+}

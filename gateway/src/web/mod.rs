@@ -91,6 +91,11 @@ pub trait Outgoing: Send + Sync {
     /// A mail built for `to` from `from`, through the same policy as a
     /// mail or `ums send`: rendered, checked and stored. Blocking.
     fn submit(&self, from: &str, to: &[String], mail: Vec<u8>) -> Result<Vec<Record>, String>;
+    /// The pages `mail` would be sent as (the render pool's renderer and
+    /// `[render]` options); nothing is stored. Blocking.
+    fn render(&self, mail: &[u8]) -> Result<Vec<fax_t30::tiff::TiffPage>, String> {
+        send::render(mail, &kernel::render::RenderOptions::default())
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -141,6 +146,8 @@ pub struct WebContext {
     pub clock: Box<dyn Fn() -> Timestamp + Send + Sync>,
     /// `ums send`'s domain for a bare number.
     pub fax_domain: Option<String>,
+    /// Rendered but not yet sent (the send form's preview), by key.
+    pub previews: std::sync::Mutex<std::collections::HashMap<String, send::Preview>>,
 }
 
 impl WebContext {
@@ -188,6 +195,7 @@ impl WebContext {
             settings,
             clock,
             fax_domain: None,
+            previews: Default::default(),
         })
     }
 

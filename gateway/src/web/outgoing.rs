@@ -29,6 +29,11 @@ impl super::Outgoing for GatewayOutgoing {
     fn submit(&self, from: &str, to: &[String], mail: Vec<u8>) -> Result<Vec<Record>, String> {
         crate::control::submit(&self.policy, &self.store, from, to, mail).map_err(|(_, e)| e)
     }
+
+    fn render(&self, mail: &[u8]) -> Result<Vec<fax_t30::tiff::TiffPage>, String> {
+        let options = kernel::lock::read(&self.policy.render).clone();
+        super::send::render(mail, &options)
+    }
 }
 
 /// Resend through `acceptor`: a queued record is stored durably, then the

@@ -49,6 +49,8 @@ pub fn routes() -> Router<Arc<WebContext>> {
             "/send",
             get(super::send::send_page).post(super::send::send_post),
         )
+        .route("/send/preview/{key}/{n}", get(super::send::preview_png))
+        .route("/send/preview/{key}", post(super::send::preview_send))
         .route("/lines", get(super::operator::lines))
         .route("/dead-letters", get(super::operator::dead_letters))
         .route(
