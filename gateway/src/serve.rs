@@ -58,6 +58,17 @@ pub fn check_config(file: &Path) -> ExitCode {
                 c.routes.len(),
                 c.lines.numbers.len()
             );
+            if let Some(w) = loaded.web() {
+                outln!(
+                    "  web journal on {}://{} ({} users with a role above user)",
+                    if w.tls { "https" } else { "http" },
+                    w.listen,
+                    w.users
+                        .iter()
+                        .filter(|u| u.role > crate::web::Role::User)
+                        .count()
+                );
+            }
             for t in &c.trunks {
                 let to = match (&t.registrar, &t.peer) {
                     (Some(r), _) => format!("registers to {r} as {}", t.user),
