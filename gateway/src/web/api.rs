@@ -36,10 +36,19 @@ pub fn routes(upload_limit: usize) -> Router<Arc<WebContext>> {
         .route("/messages/{id}/resend", post(resend))
         .route("/lines", get(lines))
         .route("/dead-letters", get(dead_letters))
+        .route("/openapi.json", get(openapi))
         .fallback(|| async { problem(StatusCode::NOT_FOUND, "Not found", "No such API resource.") })
         // The multipart reader stops at the limit (413); a bit of room
         // for the form's own parts.
         .layer(DefaultBodyLimit::max(upload_limit))
+}
+
+/// The OpenAPI 3.1 document of this API (`tests/web_openapi.rs` checks
+/// it against the routes here).
+pub const OPENAPI: &str = include_str!("assets/openapi.json");
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
 }
 
 /// An RFC 9457 problem.
