@@ -68,3 +68,28 @@ async fn the_openapi_document_matches_the_routes() {
         assert!(!v[r.as_str().unwrap()].is_null(), "required {r} is null");
     }
 }
+
+/// openapi-spec-validator (Python, where installed) accepts the document.
+#[test]
+fn the_openapi_document_validates() {
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/src/web/assets/openapi.json");
+    let script = "import json,sys\nfrom openapi_spec_validator import validate\nvalidate(json.load(open(sys.argv[1])))\nprint('valid')";
+    let mut tried = Vec::new();
+    for py in ["python3.11", "python3"] {
+        let Ok(out) = std::process::Command::new(py)
+            .args(["-c", script, file])
+            .output()
+        else {
+            continue;
+        };
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        if err.contains("No module named 'openapi_spec_validator'") {
+            tried.push(py);
+            continue;
+        }
+        assert!(out.status.success(), "{py}: {err}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "valid");
+        return;
+    }
+    eprintln!("openapi-spec-validator not installed ({tried:?}): not checked");
+}
