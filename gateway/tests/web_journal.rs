@@ -406,9 +406,14 @@ async fn wrong_passwords_lock_out_with_backoff() {
         web.login_as("alice", "wrong").await.status,
         StatusCode::UNAUTHORIZED
     );
-    // Unknown users get the same answer as a wrong password.
-    let a = web.login_as("mallory", "x").await;
-    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    // Unknown users get the same answer as a wrong password, and leave
+    // no lockout record behind.
+    let (_, locks) = web.ctx.accounts.stored();
+    for i in 0..5 {
+        let a = web.login_as(&format!("mallory{i}"), "x").await;
+        assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(web.ctx.accounts.stored().1, locks);
     let log = web.ctx.audit.newest(100);
     assert!(log.iter().filter(|e| e.action == "login-failed").count() >= 3);
 }
@@ -443,8 +448,13 @@ async fn sessions_survive_a_restart_and_expire() {
         },
     );
     assert_eq!(web.get("/journal", &s).await.status, StatusCode::OK);
+    let _never_used_again = web.login("olga").await;
     web.advance_secs(601);
     assert_eq!(web.get("/journal", &s).await.status, StatusCode::SEE_OTHER);
+    // Expired sessions are swept at the next login.
+    web.advance_secs(1);
+    let _ = web.login("bob").await;
+    assert_eq!(web.ctx.accounts.stored().0, 1);
 }
 
 #[tokio::test]

@@ -244,6 +244,7 @@ impl Accounts {
         now: Timestamp,
         lifetime_secs: u64,
     ) -> Result<String, StoreError> {
+        self.sweep_sessions(now);
         let sid = hex(&random_bytes());
         let s = Session {
             user: user.to_string(),
@@ -252,6 +253,23 @@ impl Accounts {
         self.sessions.insert(sha256_hex(&sid), json(&s))?;
         self.store.commit()?;
         Ok(sid)
+    }
+
+    /// Forget expired sessions (at each login: the tree holds only live
+    /// ones and those of the last lifetime).
+    fn sweep_sessions(&self, now: Timestamp) {
+        let expired: Vec<sled::IVec> = (self.sessions.iter().flatten())
+            .filter(|(_, v)| decode::<Session>(v).is_none_or(|s| s.expires <= now))
+            .map(|(k, _)| k)
+            .collect();
+        for k in expired {
+            let _ = self.sessions.remove(k);
+        }
+    }
+
+    /// The number of stored sessions and lockout records (tests).
+    pub fn stored(&self) -> (usize, usize) {
+        (self.sessions.len(), self.lockout.len())
     }
 
     /// The session behind a cookie value, if it exists and has not expired.

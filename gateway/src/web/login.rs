@@ -63,15 +63,26 @@ pub async fn login(
         .iter()
         .find(|u| u.id == name || u.email.eq_ignore_ascii_case(name))
         .cloned();
-    let id = user.as_ref().map_or(name.to_string(), |u| u.id.clone());
+    // A name the directory does not have leaves nothing in the store
+    // (no lockout record a stranger could fill it with) and costs the
+    // same password check; the log keeps its first 64 characters.
+    let id = user
+        .as_ref()
+        .map_or_else(|| name.chars().take(64).collect(), |u| u.id.clone());
     let now = ctx.now();
     let accounts = ctx.accounts.clone();
     let authenticator = ctx.authenticator.clone();
-    let (id2, pw) = (id.clone(), password.to_string());
-    let outcome =
-        tokio::task::spawn_blocking(move || accounts.login_with(&*authenticator, &id2, &pw, now))
-            .await
-            .unwrap_or(Err(auth::LoginError::Wrong));
+    let (id2, pw, known) = (id.clone(), password.to_string(), user.is_some());
+    let outcome = tokio::task::spawn_blocking(move || {
+        if known {
+            accounts.login_with(&*authenticator, &id2, &pw, now)
+        } else {
+            let _ = authenticator.verify("", &pw);
+            Err(auth::LoginError::Wrong)
+        }
+    })
+    .await
+    .unwrap_or(Err(auth::LoginError::Wrong));
     match (outcome, user) {
         (Ok(()), Some(u)) => {
             let Ok(sid) = ctx
