@@ -735,3 +735,33 @@ async fn a_preview_shows_every_page_before_anything_is_queued() {
         .await;
     assert_eq!(a.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_german_user_reads_german_pages() {
+    let web = Web::start("web-german");
+    let mut users = web_harness::users();
+    users[0].language = kernel::report::Language::De;
+    web.ctx.set_users(users);
+    let id = web.add(web.outgoing_fax("alice", "+49301111", 1, T0));
+    let alice = web.login("alice").await;
+    let page = web.get("/journal", &alice).await.text();
+    assert!(page.contains("<html lang=\"de\">"), "{page}");
+    for word in ["Abmelden", "Richtung", "ein und aus", "Betreff", "Seiten"] {
+        assert!(page.contains(word), "{word}: {page}");
+    }
+    let page = web.get(&format!("/messages/{id}"), &alice).await.text();
+    for word in [
+        "PDF herunterladen",
+        "Erneut senden",
+        "Abbrechen",
+        "<dt>Nummer</dt>",
+    ] {
+        assert!(page.contains(word), "{word}: {page}");
+    }
+    // Bob keeps English.
+    let bob = web.login("bob").await;
+    let page = web.get("/journal", &bob).await.text();
+    assert!(page.contains("<html lang=\"en\">") && page.contains("Log out"));
+    let missing = web.get("/messages/999", &alice).await.text();
+    assert!(missing.contains("Keine solche Nachricht."));
+}

@@ -716,6 +716,7 @@ impl Loaded {
                         schema::RoleConf::Operator => Role::Operator,
                         schema::RoleConf::Admin => Role::Admin,
                     },
+                    language: u.language,
                 })
                 .collect(),
             required: self.file.is_some(),

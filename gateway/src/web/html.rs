@@ -44,42 +44,55 @@ pub struct Viewer<'a> {
     pub csrf: &'a str,
     pub admin: bool,
     pub operator: bool,
+    pub lang: kernel::report::Language,
 }
 
 /// The frame: header with the user and the log-out form, then `body`
 /// (already HTML).
 pub fn page(title: &str, viewer: Option<&Viewer<'_>>, body: &str) -> String {
+    use super::i18n::tr;
     let mut nav = String::new();
+    let lang = viewer.map_or(kernel::report::Language::En, |v| v.lang);
     if let Some(v) = viewer {
+        let t = |en| tr(v.lang, en);
         let _ = write!(
             nav,
-            "<nav><a href=\"/journal\">Journal</a> <a href=\"/send\">Send</a>{}\
-             <a href=\"/tokens\">API tokens</a>{}\
+            "<nav><a href=\"/journal\">{}</a> <a href=\"/send\">{}</a>{}\
+             <a href=\"/tokens\">{}</a>{}\
              <span class=\"who\">{} ({})</span>\
              <form method=\"post\" action=\"/logout\" class=\"inline\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-             <button>Log out</button></form></nav>",
+             <button>{}</button></form></nav>",
+            t("Journal"),
+            t("Send"),
             if v.operator {
-                " <a href=\"/lines\">Lines</a> <a href=\"/dead-letters\">Dead letters</a>"
+                format!(
+                    " <a href=\"/lines\">{}</a> <a href=\"/dead-letters\">{}</a>",
+                    t("Lines"),
+                    t("Dead letters")
+                )
             } else {
-                ""
+                String::new()
             },
+            t("API tokens"),
             if v.admin {
-                " <a href=\"/audit\">Audit log</a>"
+                format!(" <a href=\"/audit\">{}</a>", t("Audit log"))
             } else {
-                ""
+                String::new()
             },
             esc(v.name),
             esc(v.role),
-            esc(v.csrf)
+            esc(v.csrf),
+            t("Log out")
         );
     }
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+        "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{} · ums</title><link rel=\"stylesheet\" href=\"/assets/style.css\"></head>\
          <body><header><a class=\"brand\" href=\"/journal\">ums</a>{nav}</header>\
          <main>{body}</main><script src=\"/assets/live.js\"></script></body></html>\n",
+        super::i18n::code(lang),
         esc(title)
     )
 }

@@ -21,6 +21,7 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod html;
+pub mod i18n;
 pub mod login;
 pub mod operator;
 pub mod outgoing;
@@ -67,6 +68,8 @@ pub struct WebUser {
     pub email: String,
     pub name: String,
     pub role: Role,
+    /// The pages' language.
+    pub language: kernel::report::Language,
 }
 
 impl WebUser {

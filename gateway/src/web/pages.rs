@@ -17,6 +17,7 @@ use kernel::store::Record;
 
 use super::actions::{self, ActionError};
 use super::html::{csrf_field, esc, page, url_component, Viewer};
+use super::i18n::tr;
 use super::query::{self, FilterQuery};
 use super::{Role, WebContext, WebUser};
 
@@ -81,6 +82,7 @@ impl Browser {
             csrf: &self.csrf,
             admin: self.user.role == Role::Admin,
             operator: self.user.role >= Role::Operator,
+            lang: self.user.language,
         }
     }
 
@@ -138,7 +140,10 @@ pub fn forbidden(text: &str) -> Response {
 
 pub fn error_page(b: &Browser, e: ActionError) -> Response {
     let (status, text) = match e {
-        ActionError::NotFound => (StatusCode::NOT_FOUND, "No such message.".to_string()),
+        ActionError::NotFound => (
+            StatusCode::NOT_FOUND,
+            tr(b.user.language, "No such message.").to_string(),
+        ),
         ActionError::Conflict(t) => (StatusCode::CONFLICT, t),
         ActionError::Forbidden(t) => (StatusCode::FORBIDDEN, t),
         ActionError::BadRequest(t) => (StatusCode::BAD_REQUEST, t),
@@ -146,8 +151,9 @@ pub fn error_page(b: &Browser, e: ActionError) -> Response {
         ActionError::Internal(t) => (StatusCode::INTERNAL_SERVER_ERROR, t),
     };
     let body = format!(
-        "<p class=\"error\">{}</p><p><a href=\"/journal\">Back to the journal</a></p>",
-        esc(&text)
+        "<p class=\"error\">{}</p><p><a href=\"/journal\">{}</a></p>",
+        esc(&text),
+        tr(b.user.language, "Back to the journal")
     );
     (status, Html(page("Error", Some(&b.viewer()), &body))).into_response()
 }
@@ -237,49 +243,70 @@ async fn journal(State(ctx): Ctx, b: Browser, Query(q): Query<FilterQuery>) -> R
         Err(e) => return error_page(&b, ActionError::Internal(e.to_string())),
     };
     let v = |o: &Option<String>| o.as_deref().unwrap_or("").to_string();
-    let mut statuses = vec![("", "any status")];
+    let l = b.user.language;
+    let t = |en| tr(l, en);
+    let mut statuses = vec![("", t("any status"))];
     statuses.extend(
         query::STATUSES
             .iter()
             .map(|s| (query::status_name(*s), query::status_name(*s))),
     );
-    let mut body =
-        String::from("<h1>Journal</h1><form method=\"get\" action=\"/journal\" class=\"filters\">");
+    let mut body = format!(
+        "<h1>{}</h1><form method=\"get\" action=\"/journal\" class=\"filters\">",
+        t("Journal")
+    );
     let _ = write!(
         body,
-        "<label>Direction {}</label><label>Service {}</label><label>Status {}</label>\
-         <label>Number <input name=\"number\" value=\"{}\" size=\"12\" inputmode=\"tel\"></label>\
-         <label>From <input name=\"from\" type=\"date\" value=\"{}\"></label>\
-         <label>To <input name=\"to\" type=\"date\" value=\"{}\"></label>\
-         <label>Text <input name=\"q\" value=\"{}\" placeholder=\"subject, ident\"></label>\
-         <button>Filter</button> <a href=\"/journal\">Clear</a></form>",
+        "<label>{} {}</label><label>{} {}</label><label>{} {}</label>\
+         <label>{} <input name=\"number\" value=\"{}\" size=\"12\" inputmode=\"tel\"></label>\
+         <label>{} <input name=\"from\" type=\"date\" value=\"{}\"></label>\
+         <label>{} <input name=\"to\" type=\"date\" value=\"{}\"></label>\
+         <label>{} <input name=\"q\" value=\"{}\" placeholder=\"{}\"></label>\
+         <button>{}</button> <a href=\"/journal\">{}</a></form>",
+        t("Direction"),
         select(
             "direction",
             q.direction.as_deref(),
-            &[("", "in and out"), ("in", "in"), ("out", "out")]
+            &[("", t("in and out")), ("in", t("in")), ("out", t("out"))]
         ),
+        t("Service"),
         select(
             "service",
             q.service.as_deref(),
             &[
-                ("", "all"),
+                ("", t("all")),
                 ("fax", "fax"),
                 ("voice", "voice"),
                 ("sms", "SMS")
             ]
         ),
+        t("Status"),
         select("status", q.status.as_deref(), &statuses),
+        t("Number"),
         esc(&v(&q.number)),
+        t("From"),
         esc(&v(&q.from)),
+        t("To"),
         esc(&v(&q.to)),
+        t("Text"),
         esc(&v(&q.q)),
+        t("subject, ident"),
+        t("Filter"),
+        t("Clear"),
     );
     if p.records.is_empty() {
-        body.push_str("<p class=\"muted\">No messages.</p>");
+        let _ = write!(body, "<p class=\"muted\">{}</p>", t("No messages."));
     } else {
-        body.push_str(
-            "<table><thead><tr><th>Time (UTC)</th><th></th><th>Service</th><th>Number</th>\
-             <th class=\"hide-narrow\">Subject</th><th>Pages</th><th>Status</th></tr></thead><tbody>",
+        let _ = write!(
+            body,
+            "<table><thead><tr><th>{}</th><th></th><th>{}</th><th>{}</th>\
+             <th class=\"hide-narrow\">{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+            t("Time (UTC)"),
+            t("Service"),
+            t("Number"),
+            t("Subject"),
+            t("Pages"),
+            t("Status")
         );
         for r in &p.records {
             let m = &r.message;
@@ -307,13 +334,14 @@ async fn journal(State(ctx): Ctx, b: Browser, Query(q): Query<FilterQuery>) -> R
         let fq = filter_query(&q);
         let _ = write!(
             body,
-            "<p><a rel=\"next\" href=\"/journal?{}{}after={}\">Older messages →</a></p>",
+            "<p><a rel=\"next\" href=\"/journal?{}{}after={}\">{}</a></p>",
             esc(&fq),
             if fq.is_empty() { "" } else { "&amp;" },
-            esc(next)
+            esc(next),
+            t("Older messages →")
         );
     }
-    Html(page("Journal", Some(&b.viewer()), &body)).into_response()
+    Html(page(t("Journal"), Some(&b.viewer()), &body)).into_response()
 }
 
 /// `{id: status}` for the rows the page shows (the live update).
@@ -392,6 +420,8 @@ async fn message(State(ctx): Ctx, b: Browser, Path(id): Path<u64>) -> Response {
         Err(e) => return error_page(&b, e),
     };
     audit_view(&ctx, &b, "view", id);
+    let l = b.user.language;
+    let t = |en| tr(l, en);
     let m = &r.message;
     let status = query::status_name(m.status);
     let mut body = format!(
@@ -401,39 +431,39 @@ async fn message(State(ctx): Ctx, b: Browser, Path(id): Path<u64>) -> Response {
         m.id,
         esc(&report_words(&r))
     );
-    field(&mut body, "Status", Some(status));
-    field(&mut body, "Number", Some(&crate::journal::number_of(m)));
-    field(&mut body, "User", ctx.name_of(m).as_deref());
-    field(&mut body, "From", m.sender_address.as_deref());
-    field(&mut body, "To", m.recipient_address.as_deref());
-    field(&mut body, "Subject", m.subject.as_deref());
-    field(&mut body, "Remote ident", m.remote_station_id.as_deref());
+    field(&mut body, t("Status"), Some(status));
+    field(&mut body, t("Number"), Some(&crate::journal::number_of(m)));
+    field(&mut body, t("User"), ctx.name_of(m).as_deref());
+    field(&mut body, t("From"), m.sender_address.as_deref());
+    field(&mut body, t("To"), m.recipient_address.as_deref());
+    field(&mut body, t("Subject"), m.subject.as_deref());
+    field(&mut body, t("Remote ident"), m.remote_station_id.as_deref());
     field(
         &mut body,
-        "Created",
+        t("Created"),
         Some(&crate::journal::short_time(m.created_at)),
     );
     field(
         &mut body,
-        "Completed",
+        t("Completed"),
         m.completed_at.map(crate::journal::short_time).as_deref(),
     );
     if m.service == Service::Fax {
-        field(&mut body, "Pages", Some(&pages_label(m)));
+        field(&mut body, t("Pages"), Some(&pages_label(m)));
     }
     if m.transmit_speed > 0 {
         field(
             &mut body,
-            "Rate",
+            t("Rate"),
             Some(&format!("{} bit/s", m.transmit_speed)),
         );
     }
-    field(&mut body, "Line", m.line.as_deref());
-    field(&mut body, "Attempts", Some(&m.attempts.to_string()));
+    field(&mut body, t("Line"), m.line.as_deref());
+    field(&mut body, t("Attempts"), Some(&m.attempts.to_string()));
     if let Some(j) = &r.job {
-        field(&mut body, "Last failure", j.last_reason.as_deref());
+        field(&mut body, t("Last failure"), j.last_reason.as_deref());
     }
-    field(&mut body, "File", m.failure_attachment.as_deref());
+    field(&mut body, t("File"), m.failure_attachment.as_deref());
     body.push_str("</dl>");
     if let Some(t) = &m.text {
         let _ = write!(body, "<h2>Text</h2><pre class=\"sms\">{}</pre>", esc(t));
@@ -451,13 +481,15 @@ async fn message(State(ctx): Ctx, b: Browser, Path(id): Path<u64>) -> Response {
                 }
                 let _ = write!(
                     body,
-                    "</div><p><a href=\"/messages/{id}/document\" download>Download the PDF</a></p>"
+                    "</div><p><a href=\"/messages/{id}/document\" download>{}</a></p>",
+                    t("Download the PDF")
                 );
             }
             Service::Voice => {
                 let _ = write!(
                     body,
-                    "<h2>Recording</h2><audio controls preload=\"none\" src=\"/messages/{id}/audio\"></audio>"
+                    "<h2>{}</h2><audio controls preload=\"none\" src=\"/messages/{id}/audio\"></audio>",
+                    t("Recording")
                 );
             }
             Service::Sms => {}
@@ -469,16 +501,19 @@ async fn message(State(ctx): Ctx, b: Browser, Path(id): Path<u64>) -> Response {
         if !m.status.is_final() {
             let _ = write!(
                 body,
-                "<form method=\"post\" action=\"/messages/{id}/cancel\">{csrf}<button>Cancel</button></form>\
-                 <form method=\"post\" action=\"/messages/{id}/delete\">{csrf}<button class=\"danger\">Delete</button></form>"
+                "<form method=\"post\" action=\"/messages/{id}/cancel\">{csrf}<button>{}</button></form>\
+                 <form method=\"post\" action=\"/messages/{id}/delete\">{csrf}<button class=\"danger\">{}</button></form>",
+                t("Cancel"),
+                t("Delete")
             );
         }
         let _ = write!(
             body,
             "<form method=\"post\" action=\"/messages/{id}/resend\">{csrf}\
              <input name=\"number\" placeholder=\"{}\" inputmode=\"tel\" size=\"16\"> \
-             <button>Send again</button></form>",
-            esc(m.recipient_number.as_deref().unwrap_or("same number"))
+             <button>{}</button></form>",
+            esc(m.recipient_number.as_deref().unwrap_or(t("same number"))),
+            t("Send again")
         );
         body.push_str("</div>");
     }

@@ -123,6 +123,7 @@ pub fn users() -> Vec<WebUser> {
         email: format!("{id}@example.com"),
         name: format!("{id} name"),
         role,
+        language: Default::default(),
     };
     vec![
         u("alice", Role::User),
