@@ -765,3 +765,55 @@ async fn a_german_user_reads_german_pages() {
     let missing = web.get("/messages/999", &alice).await.text();
     assert!(missing.contains("Keine solche Nachricht."));
 }
+
+#[tokio::test]
+async fn rows_change_state_over_server_sent_events() {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let web = Web::start("web-sse");
+    let mine = web.add(web.outgoing_fax("alice", "+49301111", 3, T0));
+    let theirs = web.add(web.outgoing_fax("bob", "+49302222", 1, T0));
+    let alice = web.login("alice").await;
+    let req = axum::http::Request::get(format!("/journal/events?ids={mine},{theirs}"))
+        .header("cookie", &alice.cookie)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let resp = web.router.clone().oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["content-type"], "text/event-stream");
+    let mut body = resp.into_body();
+    let mut next_event = async || loop {
+        let frame = tokio::time::timeout(std::time::Duration::from_secs(5), body.frame())
+            .await
+            .expect("an event within 5 s")
+            .expect("the stream goes on")
+            .unwrap();
+        if let Ok(data) = frame.into_data() {
+            let text = String::from_utf8_lossy(&data).into_owned();
+            if text.contains("event: status") {
+                return text;
+            }
+        }
+    };
+    let first = next_event().await;
+    assert!(first.contains(&format!("\"{mine}\":\"queued\"")), "{first}");
+    assert!(
+        !first.contains(&theirs.to_string()),
+        "bob's row leaks: {first}"
+    );
+    let mut r = web
+        .store
+        .get(kernel::message::MessageId(mine))
+        .unwrap()
+        .unwrap();
+    r.message.status = Status::Sending;
+    r.message.pages_sent = 2;
+    web.store.update(&r, "test").unwrap();
+    let second = next_event().await;
+    assert!(second.contains("sending page 3/3"), "{second}");
+    r.message.status = Status::Sent;
+    r.message.pages_sent = 3;
+    web.store.update(&r, "test").unwrap();
+    let third = next_event().await;
+    assert!(third.contains(&format!("\"{mine}\":\"sent\"")), "{third}");
+}

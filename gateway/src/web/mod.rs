@@ -22,6 +22,7 @@ pub mod audit;
 pub mod auth;
 pub mod html;
 pub mod i18n;
+pub mod live;
 pub mod login;
 pub mod operator;
 pub mod outgoing;

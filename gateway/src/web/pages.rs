@@ -32,7 +32,8 @@ pub fn routes() -> Router<Arc<WebContext>> {
         )
         .route("/logout", post(super::login::logout))
         .route("/journal", get(journal))
-        .route("/journal/status", get(journal_status))
+        .route("/journal/status", get(super::live::journal_status))
+        .route("/journal/events", get(super::live::journal_events))
         .route("/messages/{id}", get(message))
         .route("/messages/{id}/pages/{n}", get(page_image))
         .route("/messages/{id}/document", get(document))
@@ -342,35 +343,6 @@ async fn journal(State(ctx): Ctx, b: Browser, Query(q): Query<FilterQuery>) -> R
         );
     }
     Html(page(t("Journal"), Some(&b.viewer()), &body)).into_response()
-}
-
-/// `{id: status}` for the rows the page shows (the live update).
-async fn journal_status(
-    State(ctx): Ctx,
-    b: Browser,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let mut out = serde_json::Map::new();
-    let ids = q.get("ids").map(String::as_str).unwrap_or("");
-    for id in ids
-        .split(',')
-        .take(200)
-        .filter_map(|s| s.parse::<u64>().ok())
-    {
-        if let Ok(r) = actions::visible(&ctx, &b.user, id) {
-            let m = &r.message;
-            let mut s = query::status_name(m.status).to_string();
-            if m.status == Status::Sending && m.pages > 0 {
-                s = format!(
-                    "sending page {}/{}",
-                    (m.pages_sent + 1).min(m.pages),
-                    m.pages
-                );
-            }
-            out.insert(id.to_string(), s.into());
-        }
-    }
-    axum::Json(serde_json::Value::Object(out)).into_response()
 }
 
 fn field(body: &mut String, label: &str, value: Option<&str>) {
