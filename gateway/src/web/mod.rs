@@ -383,9 +383,19 @@ pub async fn serve(
                     });
                 }
             });
+            // Ends with this future, also when its task is aborted (a stop).
+            let _handshakes = AbortOnDrop(handshakes);
             let _ = axum::serve(TlsListener { ready: rx, local }, app).await;
-            handshakes.abort();
         }
+    }
+}
+
+/// Aborts its task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
