@@ -238,6 +238,9 @@ pub enum ClientCommand {
     Send(SendArgs),
     /// Lines, queue and recent errors of the running gateway.
     Status(StatusArgs),
+    /// Set a user's web journal password (read from stdin, or asked for
+    /// on a terminal). The user is a `[[user]]` id.
+    Passwd(PasswdArgs),
     /// The journal: every message with its status.
     Journal(JournalArgs),
     /// Cancel or delete an outgoing message.
@@ -249,6 +252,14 @@ pub enum ClientCommand {
     /// Make the simulated phone network send something in.
     #[command(subcommand)]
     Simulate(SimulateCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct PasswdArgs {
+    /// The user's id in the directory (e.g. admin).
+    pub user: String,
+    #[command(flatten)]
+    pub common: Common,
 }
 
 #[derive(Args, Debug)]
@@ -385,6 +396,7 @@ fn dispatch(cmd: ClientCommand) -> Result<()> {
     match cmd {
         ClientCommand::Send(a) => send(a),
         ClientCommand::Status(a) => status(&a.common),
+        ClientCommand::Passwd(a) => passwd(&a),
         ClientCommand::Journal(a) => match a.show {
             Some(JournalShow::Show { id, common }) => {
                 let common = Common {
@@ -414,6 +426,75 @@ fn dispatch(cmd: ClientCommand) -> Result<()> {
             common,
         }) => simulate_sms(from, to, text, &common),
     }
+}
+
+/// The new password: one line of stdin (a terminal is asked twice,
+/// without echo).
+fn read_password() -> Result<String> {
+    use std::io::{BufRead, IsTerminal};
+    let stdin = std::io::stdin();
+    let bad = |e: std::io::Error| ClientError::new(exit::BAD_INPUT, format!("stdin: {e}"));
+    let tty = stdin.is_terminal();
+    let echo = |on: bool| {
+        if let Ok(mut t) = nix::sys::termios::tcgetattr(std::io::stdin()) {
+            t.local_flags.set(nix::sys::termios::LocalFlags::ECHO, on);
+            let _ = nix::sys::termios::tcsetattr(
+                std::io::stdin(),
+                nix::sys::termios::SetArg::TCSANOW,
+                &t,
+            );
+        }
+    };
+    let line = |prompt: &str| -> Result<String> {
+        if tty {
+            eprint!("{prompt}");
+            echo(false);
+        }
+        let mut l = String::new();
+        let r = stdin.lock().read_line(&mut l);
+        if tty {
+            echo(true);
+            eprintln!();
+        }
+        r.map_err(bad)?;
+        Ok(l.trim_end_matches(['\r', '\n']).to_string())
+    };
+    let p = line("New password: ")?;
+    if tty && line("Again: ")? != p {
+        return Err(ClientError::new(exit::BAD_INPUT, "the passwords differ"));
+    }
+    if p.chars().count() < 8 {
+        return Err(ClientError::new(
+            exit::BAD_INPUT,
+            "a password has at least 8 characters",
+        ));
+    }
+    Ok(p)
+}
+
+/// `ums passwd USER`: through the running gateway (it knows the
+/// directory), else straight into the store.
+fn passwd(a: &PasswdArgs) -> Result<()> {
+    let data = data_dir(a.common.data.clone());
+    let password = read_password()?;
+    match Connection::open(&data)? {
+        Some(mut c) => {
+            c.ask(&Request::Passwd {
+                user: a.user.clone(),
+                password,
+            })?;
+        }
+        None => {
+            let store = open_store(&data)?;
+            let accounts = crate::web::auth::Accounts::open(&store)
+                .map_err(|e| ClientError::new(exit::INTERNAL, e.to_string()))?;
+            accounts
+                .set_password(&a.user, &password)
+                .map_err(|e| ClientError::new(exit::INTERNAL, e.to_string()))?;
+        }
+    }
+    outln!("password of {} set", a.user);
+    Ok(())
 }
 
 fn print_json(v: &impl serde::Serialize) {

@@ -60,6 +60,11 @@ pub enum Request {
         id: u64,
     },
     DeadLetterList,
+    /// Set a web journal password (`ums passwd`).
+    Passwd {
+        user: String,
+        password: String,
+    },
     DeadLetterRetry {
         ids: Vec<String>,
     },
@@ -86,6 +91,8 @@ pub struct ControlContext {
     pub default_from: Option<String>,
     /// The fax service domain: `ums send --to 5551` means `5551@<it>`.
     pub fax_domain: Option<String>,
+    /// The web journal's accounts and users, when it runs.
+    pub web: Option<Arc<crate::web::WebContext>>,
 }
 
 /// Bind the socket and serve it on the current tokio runtime.
@@ -248,6 +255,23 @@ async fn handle_inner(req: Request, ctx: &ControlContext, by: &str) -> Result<Va
                 Err(e) => Err(error(exit::INTERNAL, e)),
             }
         }
+        Request::Passwd { user, password } => {
+            let Some(web) = &ctx.web else {
+                return Err(error(
+                    exit::FAILED,
+                    "the web journal is off ([web] in the configuration)",
+                ));
+            };
+            if web.user(&user).is_none() {
+                return Err(error(exit::FAILED, format!("no [[user]] with id '{user}'")));
+            }
+            let accounts = web.accounts.clone();
+            tokio::task::spawn_blocking(move || accounts.set_password(&user, &password))
+                .await
+                .map_err(|e| error(exit::INTERNAL, e.to_string()))?
+                .map_err(store_err)?;
+            Ok(json!({"ok": true}))
+        }
         Request::DeadLetterList => {
             let letters = crate::deadletter::list(&ctx.data_dir.join("dead-letter"))
                 .map_err(|e| error(exit::INTERNAL, e))?;
@@ -309,22 +333,12 @@ async fn send(
     to: Vec<String>,
     mail: String,
 ) -> Result<Value, Value> {
-    use smtp::engine::{Envelope, PeerInfo};
-    use smtp::server::Policy;
-    use smtp::wire::address::{parse_forward_path, parse_reverse_path};
     let Some(from) = from.or_else(|| ctx.default_from.clone()) else {
         return Err(error(
             exit::BAD_INPUT,
             "give --from: the gateway has no users",
         ));
     };
-    let peer = PeerInfo {
-        ip: std::net::Ipv4Addr::LOCALHOST.into(),
-        tls: false,
-    };
-    let (mail_from, _) = parse_reverse_path(&format!("<{from}>"))
-        .map_err(|e| error(exit::BAD_INPUT, format!("--from {from}: {e}")))?;
-    let mut recipients = Vec::new();
     let to: Vec<String> = to
         .iter()
         .map(|t| match (&ctx.fax_domain, t.contains('@')) {
@@ -332,13 +346,46 @@ async fn send(
             _ => t.clone(),
         })
         .collect();
-    for t in &to {
+    let policy = Arc::clone(&ctx.policy);
+    let store = ctx.store.clone();
+    let submitted =
+        tokio::task::spawn_blocking(move || submit(&policy, &store, &from, &to, mail.into_bytes()))
+            .await
+            .map_err(|e| error(exit::INTERNAL, e.to_string()))?;
+    match submitted {
+        Ok(records) => Ok(json!({"ok": true, "records": records})),
+        Err((code, text)) => Err(error(code, text)),
+    }
+}
+
+/// A mail from `from` to the addresses `to`, through the SMTP connector's
+/// policy as if it had come in by SMTP from the local host; waits (up to
+/// 10 min) until the fax is rendered or refused, and returns its records
+/// (one per recipient). Blocking: `ums send` and the web's send use it.
+/// Errors carry the client's exit code.
+pub fn submit(
+    policy: &GatewayPolicy,
+    store: &Store,
+    from: &str,
+    to: &[String],
+    mail: Vec<u8>,
+) -> Result<Vec<kernel::store::Record>, (u8, String)> {
+    use smtp::engine::{Envelope, PeerInfo};
+    use smtp::server::Policy;
+    use smtp::wire::address::{parse_forward_path, parse_reverse_path};
+    let peer = PeerInfo {
+        ip: std::net::Ipv4Addr::LOCALHOST.into(),
+        tls: false,
+    };
+    let (mail_from, _) = parse_reverse_path(&format!("<{from}>"))
+        .map_err(|e| (exit::BAD_INPUT, format!("--from {from}: {e}")))?;
+    let mut recipients = Vec::new();
+    for t in to {
         let (addr, _) = parse_forward_path(&format!("<{t}>"))
-            .map_err(|e| error(exit::BAD_INPUT, format!("--to {t}: {e}")))?;
-        if let smtp::engine::Verdict::Reject(reply) =
-            ctx.policy.rcpt_to(&peer, None, &mail_from, &addr)
+            .map_err(|e| (exit::BAD_INPUT, format!("--to {t}: {e}")))?;
+        if let smtp::engine::Verdict::Reject(reply) = policy.rcpt_to(&peer, None, &mail_from, &addr)
         {
-            return Err(error(
+            return Err((
                 exit::FAILED,
                 format!("{t}: {}", reply.to_string().trim_end()),
             ));
@@ -356,11 +403,7 @@ async fn send(
         mail_params: Default::default(),
         recipients,
     };
-    let policy = Arc::clone(&ctx.policy);
-    let verdict = tokio::task::spawn_blocking(move || policy.message(&envelope, mail.into_bytes()))
-        .await
-        .map_err(|e| error(exit::INTERNAL, e.to_string()))?;
-    match verdict {
+    match policy.message(&envelope, mail) {
         smtp::engine::DataVerdict::Accept(queue_id) => {
             let first: u64 = queue_id.parse().unwrap_or(0);
             // The records of this mail: one per recipient, from `first` on.
@@ -370,7 +413,7 @@ async fn send(
             for _ in 0..SEND_RENDER_WAIT_POLLS {
                 records.clear();
                 for id in first..first + to.len() as u64 * 4 {
-                    if let Ok(Some(r)) = ctx.store.get(MessageId(id)) {
+                    if let Ok(Some(r)) = store.get(MessageId(id)) {
                         records.push(r);
                         if records.len() == to.len() {
                             break;
@@ -380,15 +423,15 @@ async fn send(
                 if records.iter().all(|r| r.message.raw_mail.is_none()) {
                     break;
                 }
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                std::thread::sleep(std::time::Duration::from_millis(50));
             }
-            Ok(json!({"ok": true, "records": records}))
+            Ok(records)
         }
         smtp::engine::DataVerdict::Reject(reply) => {
-            Err(error(exit::FAILED, reply.to_string().trim_end()))
+            Err((exit::FAILED, reply.to_string().trim_end().to_string()))
         }
         smtp::engine::DataVerdict::TempFail(reply) => {
-            Err(error(exit::INTERNAL, reply.to_string().trim_end()))
+            Err((exit::INTERNAL, reply.to_string().trim_end().to_string()))
         }
     }
 }

@@ -94,6 +94,8 @@ pub struct SetupOptions {
     /// Class 1 fax modems (`[[modem]]`), one line each (read at start; a
     /// reload does not change them).
     pub modems: Vec<line_drivers::modem::ModemSpec>,
+    /// The web journal and REST API (`[web]`); `None`: off.
+    pub web: Option<crate::web::WebSetup>,
 }
 
 impl Default for SetupOptions {
@@ -116,6 +118,7 @@ impl Default for SetupOptions {
             voice: kernel::voice::VoiceSettings::default(),
             sip_trunks: Vec::new(),
             modems: Vec::new(),
+            web: None,
         }
     }
 }
@@ -182,6 +185,10 @@ pub struct Running {
     pub smtp_addr: SocketAddr,
     /// Where the metrics listener is bound, if it is on.
     pub metrics_addr: Option<SocketAddr>,
+    /// Where the web journal listens, if it is on.
+    pub web_addr: Option<SocketAddr>,
+    /// The web journal's state (users, accounts), if it is on.
+    pub web: Option<Arc<crate::web::WebContext>>,
     pub store: Store,
     stop: Arc<AtomicBool>,
     ticker: Option<MediaTicker>,
@@ -328,6 +335,10 @@ pub enum StartError {
     Tls(#[from] smtp::tls::TlsError),
     #[error("metrics listener on {0}: {1}")]
     Metrics(SocketAddr, std::io::Error),
+    #[error("web listener on {0}: {1}")]
+    Web(SocketAddr, std::io::Error),
+    #[error("web journal: {0}")]
+    WebStore(kernel::store::StoreError),
     #[error("SIP trunk {0}: {1}")]
     Trunk(String, String),
 }
@@ -547,6 +558,52 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
         None => None,
     };
 
+    // The web journal and REST API.
+    let fax_domain = (setup.service_domains.iter())
+        .find(|(_, s)| *s == Service::Fax)
+        .map(|(d, _)| d.clone());
+    let (web_addr, web) = match &setup.options.web {
+        Some(w) => match tokio::net::TcpListener::bind(w.listen).await {
+            Ok(l) => {
+                let bound = l.local_addr().map_err(|e| StartError::Web(w.listen, e))?;
+                let mut ctx = crate::web::WebContext::new(
+                    store.clone(),
+                    spool.clone(),
+                    dead_letter_dir.clone(),
+                    w.users.clone(),
+                    w.settings.clone(),
+                    Box::new(wall_clock),
+                )
+                .map_err(StartError::WebStore)?;
+                ctx.media = Some(control_tx.clone());
+                ctx.fax_domain = fax_domain.clone();
+                ctx.outgoing = Some(Arc::new(crate::web::outgoing::GatewayOutgoing {
+                    policy: Arc::clone(&policy),
+                    store: store.clone(),
+                }));
+                let ctx = Arc::new(ctx);
+                let tls = if w.tls { setup.tls.clone() } else { None };
+                tasks.push(tokio::spawn(crate::web::serve(
+                    l,
+                    crate::web::router(Arc::clone(&ctx)),
+                    tls,
+                )));
+                (Some(bound), Some(ctx))
+            }
+            Err(e) if w.required => return Err(StartError::Web(w.listen, e)),
+            Err(e) => {
+                crate::ulog!(
+                    Warning,
+                    "web-off",
+                    "web journal not started: {}: {e} (set [web] listen, or --web ADDR)",
+                    w.listen
+                );
+                (None, None)
+            }
+        },
+        None => (None, None),
+    };
+
     // The control socket of the client tools (`ums status`, `ums send`, ...).
     tasks.push(
         crate::control::start(crate::control::ControlContext {
@@ -555,11 +612,8 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
             policy: Arc::clone(&policy),
             media: control_tx.clone(),
             default_from: setup.directory.users.first().map(|u| u.email.clone()),
-            fax_domain: setup
-                .service_domains
-                .iter()
-                .find(|(_, s)| *s == Service::Fax)
-                .map(|(d, _)| d.clone()),
+            fax_domain: fax_domain.clone(),
+            web: web.clone(),
         })
         .map_err(|e| StartError::Control(setup.data_dir.join(crate::control::SOCKET), e))?,
     );
@@ -603,6 +657,8 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
     Ok(Running {
         smtp_addr,
         metrics_addr,
+        web_addr,
+        web,
         store,
         stop,
         ticker: Some(ticker),

@@ -26,3 +26,4 @@ pub mod sd_notify;
 pub mod serve;
 pub mod simnet;
 pub mod stdout;
+pub mod web;

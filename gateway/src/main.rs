@@ -102,6 +102,9 @@ struct ServeArgs {
     /// off without it.
     #[arg(long)]
     metrics: Option<std::net::SocketAddr>,
+    /// The web journal's address (overrides [web] listen), or `off`.
+    #[arg(long)]
+    web: Option<String>,
 }
 
 #[derive(Args)]
@@ -731,7 +734,15 @@ fn check_config(args: CheckConfigArgs) -> CliResult {
 }
 
 fn serve(args: ServeArgs) -> CliResult {
+    let web = match args.web.as_deref() {
+        None => None,
+        Some("off") => Some(None),
+        Some(a) => Some(Some(a.parse().map_err(|_| {
+            format!("--web {a}: give an address (127.0.0.1:8025) or off")
+        })?)),
+    };
     gateway::serve::run(gateway::serve::ServeOptions {
+        web,
         config: args.config,
         data: args.data,
         smtp: args.smtp,

@@ -26,7 +26,13 @@ pub struct ServeOptions {
     pub smart_host: Option<String>,
     /// Overrides `metrics.listen`.
     pub metrics: Option<std::net::SocketAddr>,
+    /// `--web ADDR` (`Some(Some)`) or `--web off` (`Some(None)`):
+    /// overrides `[web] listen`.
+    pub web: Option<Option<std::net::SocketAddr>>,
 }
+
+/// The embedded default's web administrator.
+pub const ADMIN: &str = "admin";
 
 /// `ums serve` exits with this when it cannot start (data directory,
 /// port in use), as every `ums` command on an error.
@@ -52,6 +58,17 @@ pub fn check_config(file: &Path) -> ExitCode {
                 c.routes.len(),
                 c.lines.numbers.len()
             );
+            if let Some(w) = loaded.web() {
+                outln!(
+                    "  web journal on {}://{} ({} users with a role above user)",
+                    if w.tls { "https" } else { "http" },
+                    w.listen,
+                    w.users
+                        .iter()
+                        .filter(|u| u.role > crate::web::Role::User)
+                        .count()
+                );
+            }
             for t in &c.trunks {
                 let to = match (&t.registrar, &t.peer) {
                     (Some(r), _) => format!("registers to {r} as {}", t.user),
@@ -189,8 +206,25 @@ fn serve_config(args: &ServeOptions) -> Result<crate::config::Loaded, crate::con
                     fax_header: None,
                     language: Default::default(),
                     groups: Vec::new(),
+                    role: Default::default(),
                 })
                 .collect();
+            // The web journal's administrator; `serve` gives it a first
+            // password and prints it once.
+            l.config.users.push(UserConf {
+                id: ADMIN.into(),
+                email: format!("{ADMIN}@localhost"),
+                name: "Administrator".into(),
+                fax_numbers: Vec::new(),
+                voice_numbers: Vec::new(),
+                sms_numbers: Vec::new(),
+                permissions: PermissionsConf::default(),
+                sender_number: None,
+                fax_header: None,
+                language: Default::default(),
+                groups: Vec::new(),
+                role: crate::config::schema::RoleConf::Admin,
+            });
             l
         }
     };
@@ -199,6 +233,15 @@ fn serve_config(args: &ServeOptions) -> Result<crate::config::Loaded, crate::con
     }
     if let Some(listen) = args.metrics {
         loaded.config.metrics.listen = Some(listen);
+    }
+    match args.web {
+        Some(Some(listen)) => {
+            let mut w = loaded.config.web.clone().unwrap_or_default();
+            w.listen = listen;
+            loaded.config.web = Some(w);
+        }
+        Some(None) => loaded.config.web = None,
+        None => {}
     }
     if let Some(hp) = &args.smart_host {
         let bad = || crate::config::ConfigError {
@@ -286,6 +329,11 @@ pub fn run(args: ServeOptions) -> Result<ExitCode, Box<dyn std::error::Error>> {
         if let Some(addr) = running.metrics_addr {
             ulog!(Info, "metrics", "metrics on http://{addr}/metrics");
         }
+        if let (Some(addr), Some(web)) = (running.web_addr, &running.web) {
+            let scheme = if web.settings.secure_cookies { "https" } else { "http" };
+            ulog!(Info, "web", "web journal on {scheme}://{addr}/");
+            first_admin_password(web, scheme, addr);
+        }
         // The store is open and the listener bound: tell systemd.
         crate::sd_notify::notify("READY=1");
         if std::env::var_os("NOTIFY_SOCKET").is_none() {
@@ -331,6 +379,22 @@ pub fn run(args: ServeOptions) -> Result<ExitCode, Box<dyn std::error::Error>> {
     Ok(code)
 }
 
+/// The embedded default's `admin` without a password gets one, printed
+/// once on stderr (stored only as its argon2 hash).
+fn first_admin_password(web: &crate::web::WebContext, scheme: &str, addr: std::net::SocketAddr) {
+    if web.user(ADMIN).is_none() || web.accounts.has_password(ADMIN).unwrap_or(true) {
+        return;
+    }
+    let password = crate::web::auth::new_password();
+    match web.accounts.set_password(ADMIN, &password) {
+        Ok(()) => eprintln!(
+            "web journal: {scheme}://{addr}/  user {ADMIN}  password {password}\n\
+             (shown only now; change it with `ums passwd {ADMIN}`)"
+        ),
+        Err(e) => ulog!(Err, "web", "cannot store the admin password: {e}"),
+    }
+}
+
 /// SIGHUP: read the file again and swap routing, users and SMTP policy. An
 /// invalid file changes nothing.
 fn reload(args: &ServeOptions, running: &crate::daemon::Running) {
@@ -353,6 +417,9 @@ fn reload(args: &ServeOptions, running: &crate::daemon::Running) {
             return;
         }
     };
+    if let (Some(web), Some(w)) = (&running.web, loaded.web()) {
+        web.set_users(w.users);
+    }
     let r = loaded.reload();
     let (users, rules, templates) = (r.directory.users.len(), r.rules.len(), r.templates.len());
     match running.reload(r) {

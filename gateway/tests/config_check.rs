@@ -125,6 +125,27 @@ const BAD: &[(&str, &str, usize, &str, &str)] = &[
         "smtp.auth_user[0].password",
         "at least 12 characters",
     ),
+    (
+        "web-clear-text-beyond-loopback",
+        "[web]\nlisten = \"0.0.0.0:8025\"\ntls = \"off\"\n",
+        3,
+        "web.tls",
+        "logins and sessions would cross the network in clear text",
+    ),
+    (
+        "web-upload-limit",
+        "[web]\nupload_limit_mb = 0\n",
+        2,
+        "web.upload_limit_mb",
+        "the upload limit is 1 to 1024 MiB",
+    ),
+    (
+        "web-role",
+        "[[user]]\nid = \"anna\"\nemail = \"anna@example.test\"\nrole = \"root\"\n",
+        4,
+        "user[0].role",
+        "unknown variant `root`",
+    ),
 ];
 
 #[test]

@@ -354,6 +354,44 @@ impl Acceptor {
         }
     }
 
+    /// A new message with the pages of an outgoing `original` (its
+    /// document as it was rendered, not rendered again), to its recipient
+    /// or to `number` instead; checked like a new mail from the same
+    /// sender (recipient, permissions, dialling policy, rate limit).
+    pub fn resend(
+        &mut self,
+        original: &Message,
+        number: Option<&str>,
+        id: MessageId,
+        now: Timestamp,
+    ) -> Accepted {
+        let written = original
+            .recipient_address
+            .as_deref()
+            .or(original.original_recipient.as_deref())
+            .unwrap_or_default();
+        let rcpt = match number {
+            Some(n) => {
+                let domain = written.rsplit_once('@').map_or("", |(_, d)| d);
+                format!("{}@{domain}", n.trim())
+            }
+            None => written.to_string(),
+        };
+        let req = AcceptRequest {
+            envelope_sender: original.envelope_sender.clone().unwrap_or_default(),
+            from_header: original.sender_address.clone(),
+            rcpt,
+            subject: original.subject.clone(),
+            document: original.document.clone(),
+            pages: original.pages,
+            text: original.text.clone(),
+            priority: original.priority,
+            send_at: None,
+            billing_code: original.billing_code.clone(),
+        };
+        self.accept(&req, id, now)
+    }
+
     /// Fills the message field by field as each check passes.
     fn check(
         &mut self,

@@ -74,6 +74,9 @@ pub struct MailProgress {
 pub struct Store {
     db: sled::Db,
     records: sled::Tree,
+    /// The journal's index: one key per record, newest first (see
+    /// [`journal_key`]); kept in the same transaction as the record.
+    by_time: sled::Tree,
     outbox: sled::Tree,
     progress: sled::Tree,
     failpoint: Option<(String, u64)>,
@@ -115,6 +118,10 @@ impl Store {
             path: dir.display().to_string(),
             source,
         })?;
+        let by_time = db.open_tree("by-time").map_err(|source| StoreError::Open {
+            path: dir.display().to_string(),
+            source,
+        })?;
         let outbox = db.open_tree("outbox").map_err(|source| StoreError::Open {
             path: dir.display().to_string(),
             source,
@@ -131,9 +138,27 @@ impl Store {
                 Some((name, n)) => (name.to_string(), n.parse().unwrap_or(1)),
                 None => (v, 1),
             });
+        // A store written before the index existed: build it once. From
+        // then on every record write carries its index key in the same
+        // transaction, and records are never removed, so the two agree.
+        if by_time.is_empty() && !records.is_empty() {
+            let mut batch = sled::Batch::default();
+            for kv in records.iter() {
+                let (k, v) = kv.map_err(|source| StoreError::Open {
+                    path: dir.display().to_string(),
+                    source,
+                })?;
+                let id = u64::from_be_bytes(k.as_ref().try_into().unwrap_or([0; 8]));
+                let r = decode(id, &v)?;
+                batch.insert(&journal_key(&r)[..], &[][..]);
+            }
+            by_time.apply_batch(batch)?;
+            db.flush()?;
+        }
         Ok(Store {
             db,
             records,
+            by_time,
             outbox,
             progress,
             failpoint,
@@ -252,14 +277,18 @@ impl Store {
             .map(|r| (key(r.message.id), encode(r)))
             .collect();
         let encoded: Vec<Vec<u8>> = mails.iter().map(encode_mail).collect();
-        (&self.records, &self.outbox)
-            .transaction(|(records, outbox)| {
+        let index: Vec<[u8; 16]> = records.iter().map(journal_key).collect();
+        (&self.records, &self.outbox, &self.by_time)
+            .transaction(|(records, outbox, by_time)| {
                 for mail in &encoded {
                     let id = records.generate_id()?;
                     outbox.insert(&id.to_be_bytes(), mail.as_slice())?;
                 }
                 for (k, v) in &values {
                     records.insert(k, v.as_slice())?;
+                }
+                for k in &index {
+                    by_time.insert(&k[..], &[][..])?;
                 }
                 Ok::<(), ConflictableTransactionError<()>>(())
             })
@@ -269,6 +298,74 @@ impl Store {
                     "store transaction aborted".into(),
                 )),
             })
+    }
+
+    /// Write `records` and their journal index keys in one transaction
+    /// (not yet flushed). The key depends only on the creation time and the
+    /// id, which never change, so rewriting it is idempotent.
+    fn write_indexed(&self, records: &[Record]) -> Result<(), StoreError> {
+        use sled::transaction::{ConflictableTransactionError, TransactionError};
+        use sled::Transactional;
+        let values: Vec<([u8; 8], Vec<u8>, [u8; 16])> = records
+            .iter()
+            .map(|r| (key(r.message.id), encode(r), journal_key(r)))
+            .collect();
+        (&self.records, &self.by_time)
+            .transaction(|(records, by_time)| {
+                for (k, v, i) in &values {
+                    records.insert(k, v.as_slice())?;
+                    by_time.insert(&i[..], &[][..])?;
+                }
+                Ok::<(), ConflictableTransactionError<()>>(())
+            })
+            .map_err(|e| match e {
+                TransactionError::Storage(e) => StoreError::Write(e),
+                TransactionError::Abort(()) => StoreError::Write(sled::Error::ReportableBug(
+                    "store transaction aborted".into(),
+                )),
+            })
+    }
+
+    /// Records newest first (by creation time, then id), starting after
+    /// the journal key `after` (keyset paging: the key of the last record
+    /// of the previous page, see [`journal_key`]). Walks the index, so the
+    /// first page costs the same with 10 or 100 000 records.
+    pub fn newest_first(
+        &self,
+        after: Option<[u8; 16]>,
+    ) -> impl Iterator<Item = Result<([u8; 16], Record), StoreError>> + '_ {
+        use std::ops::Bound;
+        let start = match after {
+            Some(k) => Bound::Excluded(k.to_vec()),
+            None => Bound::Unbounded,
+        };
+        self.by_time
+            .range::<Vec<u8>, _>((start, Bound::Unbounded))
+            .filter_map(move |kv| {
+                let k = match kv {
+                    Ok((k, _)) => k,
+                    Err(e) => return Some(Err(StoreError::Write(e))),
+                };
+                let jk: [u8; 16] = k.as_ref().try_into().ok()?;
+                let id = !u64::from_be_bytes(jk[8..].try_into().ok()?);
+                match self.get(MessageId(id)) {
+                    Ok(Some(r)) => Some(Ok((jk, r))),
+                    Ok(None) => None,
+                    Err(e) => Some(Err(e)),
+                }
+            })
+    }
+
+    /// A tree of the same database for a neighbour's own durable state
+    /// (the web journal's accounts, sessions, tokens, audit log). Writes
+    /// to it become durable with [`Store::commit`].
+    pub fn side_tree(&self, name: &str) -> Result<sled::Tree, StoreError> {
+        Ok(self.db.open_tree(format!("side-{name}"))?)
+    }
+
+    /// Make every write this thread has done durable (group commit).
+    pub fn commit(&self) -> Result<(), StoreError> {
+        self.durable()
     }
 
     /// A fresh message id, unique across restarts (sled persists the
@@ -286,12 +383,8 @@ impl Store {
     /// [`Store::insert_batch`] with its failpoints named
     /// `before:<transition>` and `after:<transition>` (e.g. `Received`).
     pub fn insert_as(&self, records: &[Record], transition: &str) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
-        for r in records {
-            batch.insert(&key(r.message.id), encode(r));
-        }
         self.fail_at(&format!("before:{transition}"));
-        self.records.apply_batch(batch)?;
+        self.write_indexed(records)?;
         self.durable()?;
         self.fail_at(&format!("after:{transition}"));
         Ok(())
@@ -300,8 +393,7 @@ impl Store {
     /// Store one state change durably. `transition` names it for failpoints.
     pub fn update(&self, record: &Record, transition: &str) -> Result<(), StoreError> {
         self.fail_at(&format!("before:{transition}"));
-        self.records
-            .insert(key(record.message.id), encode(record))?;
+        self.write_indexed(std::slice::from_ref(record))?;
         self.durable()?;
         self.fail_at(&format!("after:{transition}"));
         Ok(())
@@ -474,6 +566,15 @@ pub struct Recovery {
 
 fn is_unrendered(r: &Record) -> bool {
     r.message.raw_mail.is_some() && r.job.is_none() && !r.message.status.is_final()
+}
+
+/// A record's key in the journal index: creation time and id, both
+/// inverted so that sled's ascending order is newest first.
+pub fn journal_key(r: &Record) -> [u8; 16] {
+    let mut k = [0u8; 16];
+    k[..8].copy_from_slice(&(!r.message.created_at.0).to_be_bytes());
+    k[8..].copy_from_slice(&(!r.message.id.0).to_be_bytes());
+    k
 }
 
 fn key(id: MessageId) -> [u8; 8] {

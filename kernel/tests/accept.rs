@@ -610,3 +610,40 @@ fn an_allowed_sender_domain_maps_its_senders_to_a_directory_user() {
     ));
     assert_refusal(&r, RefusalKind::UnknownSender, 550, "5.7.1");
 }
+
+#[test]
+fn a_resend_keeps_the_pages_and_checks_the_new_number_like_a_mail() {
+    let mut a = acceptor_with_limit(2, 3600);
+    let first = queued(a.accept(
+        &request("anna@example.com", "030 1111@fax.example.com"),
+        MessageId(1),
+        T0,
+    ));
+    let m = &first.message;
+    // The same number: a new message with the same document and pages.
+    let again = queued(a.resend(m, None, MessageId(2), T0.plus_secs(60)));
+    assert_eq!(again.message.id, MessageId(2));
+    assert_eq!(again.message.recipient_number, m.recipient_number);
+    assert_eq!(again.message.document, m.document);
+    assert_eq!(again.message.pages, 3);
+    assert_eq!(again.message.user.as_deref(), Some("anna"));
+    assert_eq!(again.message.subject, m.subject);
+    assert_eq!(again.message.created_at, T0.plus_secs(60));
+    assert_eq!(again.job.as_ref().unwrap().pages_total, 3);
+    // The sender's permissions hold for a corrected number: anna may not
+    // dial abroad.
+    let abroad = refused(a.resend(m, Some("+1 212 555 0100"), MessageId(3), T0));
+    assert_eq!(abroad.kind, RefusalKind::NotPermitted);
+    // And the rate limit counts resends (two in the window: the first
+    // mail and one resend).
+    let limited = refused(a.resend(m, Some("030 2222"), MessageId(4), T0.plus_secs(61)));
+    assert_eq!(limited.kind, RefusalKind::RateLimited);
+    // A corrected number keeps the service domain.
+    let mut b = acceptor();
+    let fixed = queued(b.resend(m, Some("030 2222"), MessageId(5), T0));
+    assert_eq!(fixed.message.recipient_number.as_deref(), Some("+49302222"));
+    assert_eq!(
+        fixed.message.recipient_address.as_deref(),
+        Some("+49302222@fax.example.com")
+    );
+}

@@ -82,7 +82,10 @@ impl Loaded {
     /// The embedded default: what `ums serve` runs without a file.
     pub fn embedded() -> Loaded {
         Loaded {
-            config: Config::default(),
+            config: Config {
+                web: Some(schema::WebConf::default()),
+                ..Config::default()
+            },
             file: None,
             text: String::new(),
             templates: Vec::new(),
@@ -272,6 +275,30 @@ impl Loaded {
                 return Err((
                     path(&["numbering", "internal_length"]),
                     format!("{d} digits: an extension has 1 to 8"),
+                ));
+            }
+        }
+        if let Some(w) = &c.web {
+            if w.tls == schema::WebTlsConf::Off && !w.listen.ip().is_loopback() {
+                return Err((
+                    path(&["web", "tls"]),
+                    format!(
+                        "off while listening on {}: logins and sessions would cross the network \
+                         in clear text; use tls = \"auto\" (the SMTP certificate) or listen on 127.0.0.1",
+                        w.listen
+                    ),
+                ));
+            }
+            if w.session_hours == 0 || w.session_hours > 24 * 90 {
+                return Err((
+                    path(&["web", "session_hours"]),
+                    format!("{}: a session lasts 1 to 2160 hours", w.session_hours),
+                ));
+            }
+            if w.upload_limit_mb == 0 || w.upload_limit_mb > 1024 {
+                return Err((
+                    path(&["web", "upload_limit_mb"]),
+                    format!("{}: the upload limit is 1 to 1024 MiB", w.upload_limit_mb),
                 ));
             }
         }
@@ -658,6 +685,44 @@ impl Loaded {
         }
     }
 
+    /// The `[web]` section as the daemon starts it (`None`: off).
+    pub fn web(&self) -> Option<crate::web::WebSetup> {
+        use crate::web::{Role, WebSettings, WebSetup, WebUser};
+        let w = self.config.web.as_ref()?;
+        let tls = match w.tls {
+            schema::WebTlsConf::On => true,
+            schema::WebTlsConf::Off => false,
+            schema::WebTlsConf::Auto => !w.listen.ip().is_loopback(),
+        };
+        Some(WebSetup {
+            listen: w.listen,
+            settings: WebSettings {
+                session_secs: w.session_hours * 3600,
+                upload_limit: w.upload_limit_mb << 20,
+                secure_cookies: tls,
+            },
+            tls,
+            users: (self.config.users.iter())
+                .map(|u| WebUser {
+                    id: u.id.clone(),
+                    email: u.email.clone(),
+                    name: if u.name.is_empty() {
+                        u.email.clone()
+                    } else {
+                        u.name.clone()
+                    },
+                    role: match u.role {
+                        schema::RoleConf::User => Role::User,
+                        schema::RoleConf::Operator => Role::Operator,
+                        schema::RoleConf::Admin => Role::Admin,
+                    },
+                    language: u.language,
+                })
+                .collect(),
+            required: self.file.is_some(),
+        })
+    }
+
     /// Everything the gateway needs, with the data directory: the TLS
     /// certificate (a self-signed one is made there if none is configured).
     pub fn setup(&self, data_dir: &Path) -> Result<GatewaySetup, ConfigError> {
@@ -754,6 +819,7 @@ impl Loaded {
                 voice: self.voice(),
                 sip_trunks: self.sip_trunks(),
                 modems: self.modems(),
+                web: self.web(),
             },
         })
     }

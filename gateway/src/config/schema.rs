@@ -37,6 +37,8 @@ pub struct Config {
     pub retry: RetryConf,
     pub reports: ReportsConf,
     pub metrics: MetricsConf,
+    /// Off unless the section is there (the embedded default has it).
+    pub web: Option<WebConf>,
     pub daemon: DaemonConf,
     pub render: RenderConf,
     pub voice: VoiceConf,
@@ -207,6 +209,9 @@ pub struct UserConf {
     pub language: Language,
     #[serde(default)]
     pub groups: Vec<String>,
+    /// In the web journal: `user`, `operator` or `admin`.
+    #[serde(default)]
+    pub role: RoleConf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -463,6 +468,53 @@ impl Default for ReportsConf {
 pub struct MetricsConf {
     /// Prometheus endpoint; off unless set.
     pub listen: Option<SocketAddr>,
+}
+
+/// The web journal and REST API (issue 14).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebConf {
+    pub listen: SocketAddr,
+    /// How long a login lasts.
+    pub session_hours: u64,
+    /// The largest upload (`send` with files), in MiB.
+    pub upload_limit_mb: usize,
+    /// TLS with the SMTP connector's certificate: `auto` (on beyond
+    /// loopback), `on`, or `off` (only on loopback: a login must not cross
+    /// a network in clear text).
+    pub tls: WebTlsConf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WebTlsConf {
+    Auto,
+    On,
+    Off,
+}
+
+impl Default for WebConf {
+    fn default() -> Self {
+        WebConf {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8025)),
+            session_hours: 12,
+            upload_limit_mb: 32,
+            tls: WebTlsConf::Auto,
+        }
+    }
+}
+
+/// What a user may do in the web journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleConf {
+    /// Their own messages.
+    #[default]
+    User,
+    /// Every message, the lines, the queue, dead letters.
+    Operator,
+    /// And users' tokens and the audit log.
+    Admin,
 }
 
 #[derive(Debug, Clone, Deserialize)]

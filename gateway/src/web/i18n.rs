@@ -1,0 +1,82 @@
+//! The pages' words in the user's language (`[[user]] language`): English
+//! is the key, German the translation; a word without one stays English.
+//! What the API answers stays English (programs read it).
+
+use kernel::report::Language;
+
+/// `en` in `lang`.
+pub fn tr(lang: Language, en: &'static str) -> &'static str {
+    if lang != Language::De {
+        return en;
+    }
+    match en {
+        "Journal" => "Journal",
+        "Send" => "Senden",
+        "Lines" => "Leitungen",
+        "Dead letters" => "Unzustellbare",
+        "API tokens" => "API-Schlüssel",
+        "Audit log" => "Protokoll",
+        "Log out" => "Abmelden",
+        "Log in" => "Anmelden",
+        "User" => "Benutzer",
+        "Password" => "Passwort",
+        "Direction" => "Richtung",
+        "Service" => "Dienst",
+        "Status" => "Status",
+        "Number" => "Nummer",
+        "From" => "Von",
+        "To" => "An",
+        "Text" => "Text",
+        "subject, ident" => "Betreff, Kennung",
+        "Filter" => "Filtern",
+        "Clear" => "Zurücksetzen",
+        "in and out" => "ein und aus",
+        "in" => "ein",
+        "out" => "aus",
+        "all" => "alle",
+        "any status" => "jeder Status",
+        "No messages." => "Keine Nachrichten.",
+        "Time (UTC)" => "Zeit (UTC)",
+        "Subject" => "Betreff",
+        "Pages" => "Seiten",
+        "Older messages →" => "Ältere Nachrichten →",
+        "Remote ident" => "Gegenstelle",
+        "Created" => "Erstellt",
+        "Completed" => "Abgeschlossen",
+        "Rate" => "Rate",
+        "Line" => "Leitung",
+        "Attempts" => "Versuche",
+        "Last failure" => "Letzter Fehler",
+        "File" => "Datei",
+        "Download the PDF" => "PDF herunterladen",
+        "Recording" => "Aufnahme",
+        "Cancel" => "Abbrechen",
+        "Delete" => "Löschen",
+        "Send again" => "Erneut senden",
+        "same number" => "gleiche Nummer",
+        "Wrong user or password." => "Benutzer oder Passwort falsch.",
+        "No such message." => "Keine solche Nachricht.",
+        "Back to the journal" => "Zurück zum Journal",
+        _ => en,
+    }
+}
+
+/// The `lang` attribute of a page.
+pub fn code(lang: Language) -> &'static str {
+    match lang {
+        Language::De => "de",
+        _ => "en",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn german_where_there_is_a_word_english_otherwise() {
+        assert_eq!(tr(Language::De, "Log out"), "Abmelden");
+        assert_eq!(tr(Language::En, "Log out"), "Log out");
+        assert_eq!(tr(Language::De, "no such key"), "no such key");
+    }
+}
