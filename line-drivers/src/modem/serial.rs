@@ -10,6 +10,13 @@
 //! When the device goes away (USB unplugged, the pty's other side closed)
 //! the task ends and the next read reports the error: the line goes out
 //! of service and reopens the device later.
+//!
+//! The device is opened and set up by tokio-serial (speed, flow control,
+//! raw mode) and watched for **readable** only: a tty tells every open
+//! handle it is writable each time the modem drains what we wrote, and
+//! tokio-serial's stream, which waits on both, woke the task's thread for
+//! each of those — most of the port's CPU in a call. The rare backlog is
+//! written as the tty takes it, polled every few milliseconds.
 
 use std::io;
 use std::os::unix::fs::OpenOptionsExt;
@@ -17,10 +24,18 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc as std_mpsc;
 use std::sync::Arc;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use std::os::fd::{AsFd, AsRawFd};
+use std::time::Duration;
+
+use nix::fcntl::{fcntl, FcntlArg, OFlag};
+use tokio::io::unix::AsyncFd;
+use tokio::io::Interest;
 use tokio::runtime::Handle;
 use tokio::sync::mpsc;
-use tokio_serial::{FlowControl, SerialPortBuilderExt};
+use tokio_serial::FlowControl;
+
+/// How often the task tries again a write the tty did not take.
+const BACKLOG_POLL: Duration = Duration::from_millis(5);
 
 use super::ModemPort;
 
@@ -59,11 +74,17 @@ impl SerialPort {
         } else {
             FlowControl::None
         };
-        let mut port = tokio_serial::new(&settings.path, settings.speed)
+        let mut tty = tokio_serial::new(&settings.path, settings.speed)
             .flow_control(flow)
-            .open_native_async()
+            .open_native()
             .map_err(io::Error::other)?;
-        port.set_exclusive(false).map_err(io::Error::other)?;
+        tty.set_exclusive(false).map_err(io::Error::other)?;
+        fcntl(tty.as_raw_fd(), FcntlArg::F_SETFL(OFlag::O_NONBLOCK))?;
+        // As tokio-serial registers its own (`AsyncFd::new`), but for
+        // readable only; the port owns its descriptor as long as the
+        // AsyncFd lives, which is what the deprecation asks of the caller.
+        #[allow(deprecated)]
+        let mut port = AsyncFd::with_interest(tty, Interest::READABLE)?;
         let direct = std::fs::OpenOptions::new()
             .write(true)
             .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
@@ -84,7 +105,7 @@ impl SerialPort {
             let mut buf = vec![0u8; 4096];
             loop {
                 tokio::select! {
-                    read = port.read(&mut buf) => match read {
+                    read = read_some(&mut port, &mut buf) => match read {
                         Ok(0) => {
                             tell(Err(io::Error::from(io::ErrorKind::UnexpectedEof)));
                             break;
@@ -101,7 +122,7 @@ impl SerialPort {
                     },
                     out = out_rx.recv() => match out {
                         Some(bytes) => {
-                            if let Err(e) = port.write_all(&bytes).await {
+                            if let Err(e) = write_all(&port, &bytes).await {
                                 tell(Err(e));
                                 break;
                             }
@@ -124,6 +145,37 @@ impl SerialPort {
             failed: None,
         })
     }
+}
+
+/// Read what the device has, once it has something.
+/// (The descriptor itself, not the port's `Read`, which polls with its
+/// time-out first and says "timed out" where a non-blocking read says
+/// "would block".)
+async fn read_some<T: AsRawFd>(port: &mut AsyncFd<T>, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        let mut ready = port.readable_mut().await?;
+        match ready.try_io(|tty| Ok(nix::unistd::read(tty.as_raw_fd(), buf)?)) {
+            Ok(read) => return read,
+            // Not readable after all: wait again.
+            Err(_) => continue,
+        }
+    }
+}
+
+/// Write `bytes` to the non-blocking tty as it takes them.
+async fn write_all(tty: &impl AsFd, mut bytes: &[u8]) -> io::Result<()> {
+    while !bytes.is_empty() {
+        match nix::unistd::write(tty, bytes).map_err(io::Error::from) {
+            Ok(0) => return Err(io::Error::from(io::ErrorKind::WriteZero)),
+            Ok(n) => bytes = &bytes[n..],
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                tokio::time::sleep(BACKLOG_POLL).await
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 impl ModemPort for SerialPort {
