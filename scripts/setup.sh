@@ -14,8 +14,9 @@ TEST_PKGS=(libtiff-tools poppler-utils ghostscript postfix swaks libnet-ssleay-p
 TEST_PKGS+=(groff-base groff qpdf img2pdf pngcheck libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui)
 # SIP peers: SIPp (registrar/trunk scenarios) and tshark (independent SIP/SDP/RTP/UDPTL dissector).
 TEST_PKGS+=(sip-tester tshark)
-# What a person sees: headless Chromium renders the incoming-fax mail's HTML (an MHTML document).
-TEST_PKGS+=(chromium)
+# What a person sees: headless Chromium renders the incoming-fax mail's HTML (an MHTML document),
+# and drives the web journal over WebDriver (chromedriver) in gateway/tests/web_browser.rs.
+TEST_PKGS+=(chromium chromium-driver)
 # Voicemail tests: espeak-ng speaks the callers' messages, sox converts and measures WAVs.
 TEST_PKGS+=(espeak-ng sox)
 # SIP line tests: baresip calls our voicemail and sends DTMF (peers/sip scripts).
