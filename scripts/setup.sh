@@ -9,13 +9,16 @@ BUILD_PKGS=(build-essential pkg-config clang libclang-dev libtiff-dev libjpeg-de
 # Tests: independent decoders of what we produce (libtiff's tools, poppler)
 # and Ghostscript to make test documents.
 TEST_PKGS=(libtiff-tools poppler-utils ghostscript postfix swaks libnet-ssleay-perl dnsmasq-base tesseract-ocr tesseract-ocr-eng imagemagick udev python3-prometheus-client debootstrap lintian)
+# The API client generated from the OpenAPI document (gateway/tests/web_api_client.rs): a venv of its own.
+TEST_PKGS+=(python3-venv)
 # Render corpus and PDF tests: groff, qpdf, img2pdf, pngcheck make and check documents; LibreOffice
 # renders Office attachments (and makes the corpus's Office files).
 TEST_PKGS+=(groff-base groff qpdf img2pdf pngcheck libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui)
 # SIP peers: SIPp (registrar/trunk scenarios) and tshark (independent SIP/SDP/RTP/UDPTL dissector).
 TEST_PKGS+=(sip-tester tshark)
-# What a person sees: headless Chromium renders the incoming-fax mail's HTML (an MHTML document).
-TEST_PKGS+=(chromium)
+# What a person sees: headless Chromium renders the incoming-fax mail's HTML (an MHTML document),
+# and drives the web journal over WebDriver (chromedriver) in gateway/tests/web_browser.rs.
+TEST_PKGS+=(chromium chromium-driver)
 # Voicemail tests: espeak-ng speaks the callers' messages, sox converts and measures WAVs.
 TEST_PKGS+=(espeak-ng sox)
 # SIP line tests: baresip calls our voicemail and sends DTMF (peers/sip scripts).
@@ -60,6 +63,15 @@ fi
 if ! command -v cargo >/dev/null; then
     echo "setup: no Rust toolchain found. Install Rust 1.92 or newer with rustup, then run this again." >&2
     exit 1
+fi
+
+# The API client generated from the served OpenAPI document (gateway/tests/web_api_client.rs):
+# openapi-python-client (and the document's validator) in a venv of their own, pinned.
+API_VENV=/opt/ums-test-python
+if [[ "${1:-}" == "--test" ]] && ! "$API_VENV/bin/python" -c 'import openapi_python_client, openapi_spec_validator' 2>/dev/null; then
+    echo "setup: installing openapi-python-client in $API_VENV" >&2
+    python3 -m venv "$API_VENV"
+    "$API_VENV/bin/pip" install -q --disable-pip-version-check openapi-python-client==0.29.1 openapi-spec-validator==0.9.0
 fi
 
 # The test suite runs under cargo-nextest: one process per test, many in

@@ -124,6 +124,16 @@ fn delivered(store: &Store) -> (usize, u32) {
 
 /// Run both phases. See the module docs.
 pub fn run(cfg: &MediaBench) -> Result<MediaBenchResult, String> {
+    run_with(cfg, None)
+}
+
+/// Phase two's load instead of the incoming faxes (`ums bench web`: browsers
+/// following the journal live): started with the store once phase one is
+/// over, kept for `cfg.alone`, stopped when what it returns is dropped.
+pub type Beside<'a> = &'a dyn Fn(&Store) -> Result<Box<dyn std::any::Any>, String>;
+
+/// [`run`], with `beside` as phase two's load when given.
+pub fn run_with(cfg: &MediaBench, beside: Option<Beside>) -> Result<MediaBenchResult, String> {
     let dir = &cfg.work_dir;
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let spool = dir.join("spool");
@@ -276,6 +286,32 @@ pub fn run(cfg: &MediaBench) -> Result<MediaBenchResult, String> {
     let alone_elapsed = waited;
 
     phase.store(2, Ordering::SeqCst);
+    if let Some(start) = beside {
+        let load = start(&store)?;
+        let mut waited = Duration::ZERO;
+        while waited < cfg.alone {
+            std::thread::sleep(step);
+            waited += step;
+            top_up(&store)?;
+        }
+        drop(load);
+        phase.store(3, Ordering::SeqCst);
+        let _ = ticker.join();
+        let [alone, with] = kernel::lock::lock(&stats).clone();
+        return Ok(MediaBenchResult {
+            alone: Phase {
+                lateness: alone,
+                elapsed: alone_elapsed,
+            },
+            with_deliveries: Phase {
+                lateness: with,
+                elapsed: waited,
+            },
+            delivered: 0,
+            pages_delivered: 0,
+            calls_completed: 0,
+        });
+    }
     for (i, to) in answer_lines.iter().enumerate() {
         let (reply, _) = tokio::sync::oneshot::channel();
         let request = MediaRequest::SimulateFax {

@@ -8,6 +8,7 @@ pub mod bench_media;
 pub mod bench_render;
 pub mod bench_sip;
 pub mod bench_smtp;
+pub mod bench_web;
 pub mod client;
 pub mod config;
 pub mod control;

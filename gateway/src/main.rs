@@ -178,6 +178,29 @@ enum BenchCommand {
     /// received and delivered as mail with previews, against the same calls
     /// alone, in the same run (the daemon's media loop and work pool).
     Media(MediaBenchArgs),
+    /// The web journal: a filtered page of 50 over 100 000 messages against
+    /// a raw read of the same records, and the media loop's tick lateness
+    /// with 0 and 20 browsers following live rows, in the same run.
+    Web(WebBenchArgs),
+}
+
+#[derive(Args)]
+struct WebBenchArgs {
+    /// Messages in the journal's store.
+    #[arg(long, default_value_t = 100_000)]
+    messages: u64,
+    /// Journal pages asked.
+    #[arg(long, default_value_t = 200)]
+    samples: usize,
+    /// Browsers following live rows.
+    #[arg(long, default_value_t = 20)]
+    followers: usize,
+    /// Outgoing fax calls kept in progress in the live part.
+    #[arg(long, default_value_t = 32)]
+    calls: usize,
+    /// Seconds of each live phase (0 followers, then the followers).
+    #[arg(long, default_value_t = 60)]
+    phase_secs: u64,
 }
 
 #[derive(Args)]
@@ -289,6 +312,7 @@ fn main() -> ExitCode {
         Command::Bench(BenchCommand::Render(args)) => bench_render(args),
         Command::Bench(BenchCommand::Sip(args)) => bench_sip(args),
         Command::Bench(BenchCommand::Media(args)) => bench_media(args),
+        Command::Bench(BenchCommand::Web(args)) => bench_web(args),
         Command::Serve(args) => serve(args),
         Command::Render(args) => Ok(gateway::render_cmd::run(&args)),
         Command::CheckConfig(args) => check_config(args),
@@ -669,6 +693,30 @@ fn bench_media(args: MediaBenchArgs) -> CliResult {
         )
         .into());
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench_web(args: WebBenchArgs) -> CliResult {
+    let work_dir = std::env::temp_dir().join(format!("ums-bench-web-{}", std::process::id()));
+    let cfg = gateway::bench_web::WebBench {
+        messages: args.messages,
+        samples: args.samples,
+        followers: args.followers,
+        media: gateway::bench_media::MediaBench {
+            calls: args.calls,
+            faxes: 0,
+            pages: 0,
+            alone: std::time::Duration::from_secs(args.phase_secs),
+            limit: std::time::Duration::from_secs(args.phase_secs),
+            work_dir: work_dir.join("live"),
+        },
+        work_dir: work_dir.clone(),
+    };
+    let r =
+        gateway::bench_web::journal(&cfg).and_then(|j| Ok((j, gateway::bench_web::live(&cfg)?)));
+    let _ = std::fs::remove_dir_all(&work_dir);
+    let (j, l) = r?;
+    out!("{}", gateway::bench_web::report(&cfg, &j, &l));
     Ok(ExitCode::SUCCESS)
 }
 
