@@ -351,6 +351,45 @@ fn field(body: &mut String, label: &str, value: Option<&str>) {
     }
 }
 
+/// Every attempt the record keeps, with its line, number, cause and code.
+fn attempts_table(
+    body: &mut String,
+    m: &kernel::message::Message,
+    t: impl Fn(&'static str) -> &'static str,
+) {
+    if m.attempt_log.is_empty() {
+        return;
+    }
+    let _ = write!(
+        body,
+        "<h2>{}</h2><table class=\"attempts\"><thead><tr><th>#</th><th>{}</th><th>{}</th>\
+         <th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        t("Attempts"),
+        t("Time (UTC)"),
+        t("Line"),
+        t("Dialled"),
+        t("Pages"),
+        t("Outcome"),
+        t("Code")
+    );
+    for a in &m.attempt_log {
+        let outcome = a.outcome.as_deref().unwrap_or(t("in progress"));
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}/{}</td><td>{}</td><td>{}</td></tr>",
+            a.number,
+            esc(&crate::journal::short_time(a.started_at)),
+            esc(&a.line),
+            esc(a.dialled.as_deref().unwrap_or("")),
+            a.pages_confirmed,
+            m.pages,
+            esc(outcome),
+            esc(a.code.as_deref().unwrap_or(""))
+        );
+    }
+    body.push_str("</tbody></table>");
+}
+
 /// The report in words: what happened, in the sentence the report mail has.
 pub fn report_words(r: &Record) -> String {
     let m = &r.message;
@@ -437,6 +476,7 @@ async fn message(State(ctx): Ctx, b: Browser, Path(id): Path<u64>) -> Response {
     }
     field(&mut body, t("File"), m.failure_attachment.as_deref());
     body.push_str("</dl>");
+    attempts_table(&mut body, m, t);
     if let Some(t) = &m.text {
         let _ = write!(body, "<h2>Text</h2><pre class=\"sms\">{}</pre>", esc(t));
     }

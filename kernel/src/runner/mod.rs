@@ -397,6 +397,22 @@ impl Runner {
                 }
             }
         };
+        match (&event, &job.state, &next.state) {
+            (JobEvent::Start { line }, _, JobState::Active { first_page, .. }) => {
+                m.begin_attempt(next.attempts, line, *first_page, now)
+            }
+            (JobEvent::AttemptEnded(r), ..) => m.end_attempt(r, now),
+            (JobEvent::Recover, JobState::Active { .. }, JobState::Waiting { .. }) => {
+                m.interrupt_attempt("the gateway restarted during the call", now)
+            }
+            (JobEvent::Cancel { by }, JobState::Active { .. }, _) => {
+                m.interrupt_attempt(&format!("cancelled by {by}"), now)
+            }
+            (JobEvent::Delete { by }, JobState::Active { .. }, _) => {
+                m.interrupt_attempt(&format!("deleted by {by}"), now)
+            }
+            _ => {}
+        }
         if let JobEvent::AttemptEnded(r) = &event {
             m.failure_cause = if r.failure.is_some() { r.cause } else { None };
             m.transmit_speed = r.bit_rate;

@@ -131,7 +131,9 @@ fn attempt_result(
             } else {
                 FailureKind::Temporary
             };
-            failure(kind, cause.text().to_string(), 0, cause_of_hangup(cause))
+            let mut r = failure(kind, cause.text().to_string(), 0, cause_of_hangup(cause));
+            r.code = Some(format!("Q.850 {}", cause.q850()));
+            r
         }
         CallEnd::Failed(e) => failure(
             FailureKind::Permanent,
@@ -151,6 +153,7 @@ fn attempt_result(
                 remote_id: o.remote_ident.clone(),
                 duration_secs,
                 cause: Some(cause_of_t30(o.code)),
+                code: Some(format!("T.30 {} ({})", o.code.0, o.code.name())),
             }
         }
     };
@@ -171,6 +174,7 @@ pub(super) fn failure(
         remote_id: None,
         duration_secs: 0,
         cause: Some(cause),
+        code: None,
     }
 }
 
