@@ -27,3 +27,4 @@ pub mod serve;
 pub mod simnet;
 pub mod stdout;
 pub mod web;
+pub mod webhook;
