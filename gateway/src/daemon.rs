@@ -96,6 +96,8 @@ pub struct SetupOptions {
     pub modems: Vec<line_drivers::modem::ModemSpec>,
     /// The web journal and REST API (`[web]`); `None`: off.
     pub web: Option<crate::web::WebSetup>,
+    /// Webhooks (`[web] webhook`, `[[user]] webhook`); `None`: none.
+    pub webhooks: Option<crate::webhook::WebhookSettings>,
 }
 
 impl Default for SetupOptions {
@@ -119,6 +121,7 @@ impl Default for SetupOptions {
             sip_trunks: Vec::new(),
             modems: Vec::new(),
             web: None,
+            webhooks: None,
         }
     }
 }
@@ -358,6 +361,11 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
     std::fs::create_dir_all(&dead_letter_dir)
         .map_err(|e| StartError::DataDir(dead_letter_dir.clone(), e))?;
     let store = Store::open(&setup.data_dir.join("store"))?;
+    // The status feed is on before the media loop writes anything.
+    let webhooks = match setup.options.webhooks.clone() {
+        Some(w) => Some(crate::webhook::Webhooks::open(&store, w).map_err(StartError::WebStore)?),
+        None => None,
+    };
     let notifier = Notifier::new(setup.report.clone(), setup.mode);
     let router = Router::new(
         setup.plan.clone(),
@@ -650,6 +658,18 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
                     dead_letters: m.dead_letters,
                 });
                 tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }));
+    }
+
+    // Webhooks: status changes to their URLs, from the store's queue.
+    if let Some(hooks) = webhooks {
+        tasks.push(tokio::spawn(async move {
+            loop {
+                if let Err(e) = hooks.deliver_due(wall_clock()).await {
+                    crate::ulog!(Err, "webhook-store", "webhooks: {e}");
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
             }
         }));
     }

@@ -207,6 +207,8 @@ fn serve_config(args: &ServeOptions) -> Result<crate::config::Loaded, crate::con
                     language: Default::default(),
                     groups: Vec::new(),
                     role: Default::default(),
+                    webhook: None,
+                    webhook_secret: None,
                 })
                 .collect();
             // The web journal's administrator; `serve` gives it a first
@@ -224,6 +226,8 @@ fn serve_config(args: &ServeOptions) -> Result<crate::config::Loaded, crate::con
                 language: Default::default(),
                 groups: Vec::new(),
                 role: crate::config::schema::RoleConf::Admin,
+                webhook: None,
+                webhook_secret: None,
             });
             l
         }

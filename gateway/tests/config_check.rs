@@ -140,6 +140,27 @@ const BAD: &[(&str, &str, usize, &str, &str)] = &[
         "the upload limit is 1 to 1024 MiB",
     ),
     (
+        "webhook-without-secret",
+        "[web]\nwebhook = \"http://127.0.0.1:9000/hook\"\n",
+        2,
+        "web.webhook",
+        "needs webhook_secret",
+    ),
+    (
+        "webhook-not-http",
+        "[web]\nwebhook_secret = \"k\"\nwebhook = \"ftp://example.test/\"\n",
+        3,
+        "web.webhook",
+        "starts with http:// or https://",
+    ),
+    (
+        "user-webhook-without-secret",
+        "[web]\n[[user]]\nid = \"anna\"\nemail = \"anna@example.test\"\nwebhook = \"https://hooks.example.test/anna\"\n",
+        5,
+        "user[0].webhook",
+        "needs webhook_secret",
+    ),
+    (
         "web-role",
         "[[user]]\nid = \"anna\"\nemail = \"anna@example.test\"\nrole = \"root\"\n",
         4,

@@ -261,3 +261,63 @@ fn the_backoff_doubles_up_to_its_cap() {
     let waits: Vec<u64> = (1..=6).map(|n| s.backoff_after(n)).collect();
     assert_eq!(waits, vec![10, 20, 40, 80, 100, 100]);
 }
+
+#[test]
+fn the_configuration_gives_the_global_hook_and_each_users() {
+    let text = r#"
+[web]
+webhook = "https://crm.example.test/ums"
+webhook_secret = "global key"
+webhook_attempts = 4
+webhook_backoff_secs = 30
+
+[[user]]
+id = "anna"
+email = "anna@example.test"
+webhook = "http://127.0.0.1:9000/anna"
+
+[[user]]
+id = "ben"
+email = "ben@example.test"
+webhook = "http://127.0.0.1:9000/ben"
+webhook_secret = "ben's key"
+
+[[user]]
+id = "cleo"
+email = "cleo@example.test"
+"#;
+    let loaded = gateway::config::Loaded::parse(text, "hooks.toml").unwrap();
+    let w = loaded.webhooks().unwrap();
+    assert_eq!((w.max_attempts, w.backoff_secs), (4, 30));
+    let t: Vec<(&str, &str, &str, Option<&str>)> = (w.targets.iter())
+        .map(|t| {
+            (
+                t.name.as_str(),
+                t.url.as_str(),
+                t.secret.as_str(),
+                t.owner.as_ref().map(|o| o.email.as_str()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        t,
+        vec![
+            ("global", "https://crm.example.test/ums", "global key", None),
+            (
+                "user:anna",
+                "http://127.0.0.1:9000/anna",
+                "global key",
+                Some("anna@example.test")
+            ),
+            (
+                "user:ben",
+                "http://127.0.0.1:9000/ben",
+                "ben's key",
+                Some("ben@example.test")
+            ),
+        ]
+    );
+    // No hook configured: none started, the store's feed stays off.
+    let plain = gateway::config::Loaded::parse("[web]\n", "plain.toml").unwrap();
+    assert!(plain.webhooks().is_none());
+}
