@@ -39,25 +39,111 @@ pub async fn lines(State(ctx): State<Arc<WebContext>>, b: Browser) -> Response {
             .into_response();
     };
     let mut body = String::from(
-        "<h1>Lines</h1><table><thead><tr><th>Line</th><th>Group</th><th>State</th>\
-         <th>Message</th><th>Remote</th><th>Since (UTC)</th></tr></thead><tbody>",
+        "<h1>Lines</h1><table class=\"lines\"><thead><tr><th>Line</th><th>Group</th><th>State</th>\
+         <th>Message</th><th>Remote</th><th>Since (UTC)</th><th>Medium</th><th>T.30 phase</th>\
+         <th>Rate</th><th>ECM</th><th>Page</th><th></th></tr></thead><tbody>",
     );
     for l in &lines {
         let msg = l.message.map_or(String::new(), |id| {
             format!("<a href=\"/messages/{}\">{id}</a>", id.0)
         });
+        let rate = if l.bit_rate > 0 {
+            format!("{} bit/s", l.bit_rate)
+        } else {
+            String::new()
+        };
+        let ecm = match (l.bit_rate > 0, l.ecm) {
+            (false, _) => "",
+            (true, true) => "on",
+            (true, false) => "off",
+        };
+        let page = match (l.page, l.pages) {
+            (0, _) => String::new(),
+            (n, 0) => n.to_string(),
+            (n, m) => format!("{n}/{m}"),
+        };
+        let hangup = if l.state == "idle" || l.state == "unavailable" {
+            String::new()
+        } else {
+            format!(
+                "<form method=\"post\" action=\"/lines/hangup\">{}<input type=\"hidden\" \
+                 name=\"line\" value=\"{}\"><button>Hang up</button></form>",
+                csrf_field(&b.csrf),
+                esc(&l.line)
+            )
+        };
         let _ = write!(
             body,
-            "<tr><td>{}</td><td>{}</td><td class=\"status\">{}</td><td>{msg}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td class=\"status\">{}</td><td>{msg}</td><td>{}</td><td>{}</td>\
+             <td>{}</td><td>{}</td><td>{rate}</td><td>{ecm}</td><td>{page}</td><td>{hangup}</td></tr>",
             esc(&l.line),
             esc(&l.group),
             esc(&l.state),
             esc(l.remote.as_deref().unwrap_or("")),
             l.since.map_or(String::new(), crate::journal::short_time),
+            esc(l.medium.as_deref().unwrap_or("")),
+            esc(l.phase.as_deref().unwrap_or("")),
         );
     }
     body.push_str("</tbody></table>");
     Html(page("Lines", Some(&b.viewer()), &body)).into_response()
+}
+
+/// An operator hangs up the call on a line (the form's `line`).
+pub async fn line_hangup(
+    State(ctx): State<Arc<WebContext>>,
+    b: Browser,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if let Err(r) = b.checked(&ctx, &form) {
+        return r;
+    }
+    if b.user.role < Role::Operator {
+        return forbidden("The lines are for operators.");
+    }
+    let Some(line) = form.get("line").filter(|l| !l.is_empty()) else {
+        return (StatusCode::BAD_REQUEST, "which line?").into_response();
+    };
+    let Some(media) = &ctx.media else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the media thread is not running",
+        )
+            .into_response();
+    };
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let sent = media
+        .send(crate::media_loop::MediaControl::Request(
+            crate::simnet::MediaRequest::HangUp {
+                line: line.clone(),
+                by: b.user.id.clone(),
+                reply: tx,
+            },
+        ))
+        .is_ok();
+    match if sent { rx.await.ok() } else { None } {
+        Some(true) => {
+            ctx.audit(&b.user.id, "hang-up", Some(line.clone()), b.peer);
+            Redirect::to("/lines").into_response()
+        }
+        Some(false) => (
+            StatusCode::CONFLICT,
+            Html(page(
+                "Lines",
+                Some(&b.viewer()),
+                &format!(
+                    "<p class=\"error\">No call on {} to hang up.</p><p><a href=\"/lines\">Lines</a></p>",
+                    esc(line)
+                ),
+            )),
+        )
+            .into_response(),
+        None => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the media thread has stopped",
+        )
+            .into_response(),
+    }
 }
 
 pub async fn dead_letters(State(ctx): State<Arc<WebContext>>, b: Browser) -> Response {

@@ -54,6 +54,7 @@ pub fn routes() -> Router<Arc<WebContext>> {
         .route("/send/preview/{key}/{n}", get(super::send::preview_png))
         .route("/send/preview/{key}", post(super::send::preview_send))
         .route("/lines", get(super::operator::lines))
+        .route("/lines/hangup", post(super::operator::line_hangup))
         .route("/dead-letters", get(super::operator::dead_letters))
         .route(
             "/dead-letters/retry",

@@ -19,6 +19,7 @@ pub(super) struct Sending {
     pub id: MessageId,
     pub fax: FaxCall,
     pub started: Timestamp,
+    pub progress: super::progress::CallProgress,
 }
 
 /// A sender's fax options for `rec`: the sending user's header, else the
@@ -72,6 +73,7 @@ impl Runner {
                     id,
                     fax,
                     started: now,
+                    progress: Default::default(),
                 });
                 Ok(())
             }
@@ -97,6 +99,7 @@ impl Runner {
         let mut confirmed = Vec::new();
         let mut ended = None;
         while let Some(ev) = s.fax.poll_event() {
+            s.progress.handle(&ev);
             match ev {
                 FaxCallEvent::Fax(FaxEvent::PageConfirmed { page, .. }) => confirmed.push(page),
                 FaxCallEvent::Ended(end) => {
