@@ -583,6 +583,7 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
                     Box::new(wall_clock),
                 )
                 .map_err(StartError::WebStore)?;
+                ctx.set_zones(w.zones.clone());
                 ctx.media = Some(control_tx.clone());
                 ctx.fax_domain = fax_domain.clone();
                 ctx.outgoing = Some(Arc::new(crate::web::outgoing::GatewayOutgoing {

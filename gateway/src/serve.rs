@@ -209,6 +209,7 @@ fn serve_config(args: &ServeOptions) -> Result<crate::config::Loaded, crate::con
                     role: Default::default(),
                     webhook: None,
                     webhook_secret: None,
+                    timezone: None,
                 })
                 .collect();
             // The web journal's administrator; `serve` gives it a first
@@ -228,6 +229,7 @@ fn serve_config(args: &ServeOptions) -> Result<crate::config::Loaded, crate::con
                 role: crate::config::schema::RoleConf::Admin,
                 webhook: None,
                 webhook_secret: None,
+                timezone: None,
             });
             l
         }
@@ -423,6 +425,7 @@ fn reload(args: &ServeOptions, running: &crate::daemon::Running) {
     };
     if let (Some(web), Some(w)) = (&running.web, loaded.web()) {
         web.set_users(w.users);
+        web.set_zones(w.zones);
     }
     let r = loaded.reload();
     let (users, rules, templates) = (r.directory.users.len(), r.rules.len(), r.templates.len());

@@ -161,6 +161,13 @@ const BAD: &[(&str, &str, usize, &str, &str)] = &[
         "needs webhook_secret",
     ),
     (
+        "user-timezone",
+        "[web]\n[[user]]\nid = \"anna\"\nemail = \"anna@example.test\"\ntimezone = \"Mars/Olympus\"\n",
+        5,
+        "user[0].timezone",
+        "time zone Mars/Olympus",
+    ),
+    (
         "web-role",
         "[[user]]\nid = \"anna\"\nemail = \"anna@example.test\"\nrole = \"root\"\n",
         4,

@@ -720,6 +720,12 @@ impl Loaded {
                     language: u.language,
                 })
                 .collect(),
+            zones: (self.config.users.iter())
+                .filter_map(|u| {
+                    let z = crate::web::zone::Zone::load(u.timezone.as_deref()?).ok()?;
+                    Some((u.id.clone(), std::sync::Arc::new(z)))
+                })
+                .collect(),
             required: self.file.is_some(),
         })
     }
@@ -878,6 +884,10 @@ impl Loaded {
             ));
         }
         for (i, u) in self.config.users.iter().enumerate() {
+            if let Some(tz) = &u.timezone {
+                crate::web::zone::Zone::load(tz)
+                    .map_err(|e| (path(&["user", &i.to_string(), "timezone"]), e))?;
+            }
             let Some(url) = &u.webhook else { continue };
             let at = |k: &str| path(&["user", &i.to_string(), k]);
             url_ok(url).map_err(|e| (at("webhook"), format!("{url}: {e}")))?;

@@ -216,6 +216,9 @@ pub struct UserConf {
     /// signed with `webhook_secret`, else `[web] webhook_secret`).
     pub webhook: Option<String>,
     pub webhook_secret: Option<String>,
+    /// The zone the web journal shows the user's times in (an IANA name
+    /// of the system's tz database, e.g. `Europe/Berlin`); UTC if unset.
+    pub timezone: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -36,7 +36,7 @@ pub fn tr(lang: Language, en: &'static str) -> &'static str {
         "all" => "alle",
         "any status" => "jeder Status",
         "No messages." => "Keine Nachrichten.",
-        "Time (UTC)" => "Zeit (UTC)",
+        "Time" => "Zeit",
         "Subject" => "Betreff",
         "Pages" => "Seiten",
         "Older messages →" => "Ältere Nachrichten →",

@@ -38,10 +38,11 @@ pub async fn lines(State(ctx): State<Arc<WebContext>>, b: Browser) -> Response {
         )
             .into_response();
     };
-    let mut body = String::from(
+    let mut body = format!(
         "<h1>Lines</h1><table class=\"lines\"><thead><tr><th>Line</th><th>Group</th><th>State</th>\
-         <th>Message</th><th>Remote</th><th>Since (UTC)</th><th>Medium</th><th>T.30 phase</th>\
+         <th>Message</th><th>Remote</th><th>Since ({})</th><th>Medium</th><th>T.30 phase</th>\
          <th>Rate</th><th>ECM</th><th>Page</th><th></th></tr></thead><tbody>",
+        esc(&ctx.zone_name(&b.user.id))
     );
     for l in &lines {
         let msg = l.message.map_or(String::new(), |id| {
@@ -80,7 +81,8 @@ pub async fn lines(State(ctx): State<Arc<WebContext>>, b: Browser) -> Response {
             esc(&l.group),
             esc(&l.state),
             esc(l.remote.as_deref().unwrap_or("")),
-            l.since.map_or(String::new(), crate::journal::short_time),
+            l.since
+                .map_or(String::new(), |t| ctx.local_time(&b.user.id, t)),
             esc(l.medium.as_deref().unwrap_or("")),
             esc(l.phase.as_deref().unwrap_or("")),
         );

@@ -301,9 +301,10 @@ async fn journal(State(ctx): Ctx, b: Browser, Query(q): Query<FilterQuery>) -> R
     } else {
         let _ = write!(
             body,
-            "<table><thead><tr><th>{}</th><th></th><th>{}</th><th>{}</th>\
+            "<table><thead><tr><th>{} ({})</th><th></th><th>{}</th><th>{}</th>\
              <th class=\"hide-narrow\">{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-            t("Time (UTC)"),
+            t("Time"),
+            esc(&ctx.zone_name(&b.user.id)),
             t("Service"),
             t("Number"),
             t("Subject"),
@@ -321,7 +322,7 @@ async fn journal(State(ctx): Ctx, b: Browser, Query(q): Query<FilterQuery>) -> R
                 "<tr data-id=\"{id}\"><td><a href=\"/messages/{id}\">{}</a></td><td>{}</td><td>{}</td>\
                  <td>{}{name}</td><td class=\"hide-narrow\">{}</td><td>{}</td>\
                  <td class=\"status status-{status}\">{status}</td></tr>",
-                esc(&crate::journal::short_time(m.created_at)),
+                esc(&ctx.local_time(&b.user.id, m.created_at)),
                 direction_label(m.direction),
                 m.service.name(),
                 esc(&crate::journal::number_of(m)),
@@ -357,6 +358,7 @@ fn attempts_table(
     body: &mut String,
     m: &kernel::message::Message,
     t: impl Fn(&'static str) -> &'static str,
+    time: impl Fn(kernel::message::Timestamp) -> String,
 ) {
     if m.attempt_log.is_empty() {
         return;
@@ -366,7 +368,7 @@ fn attempts_table(
         "<h2>{}</h2><table class=\"attempts\"><thead><tr><th>#</th><th>{}</th><th>{}</th>\
          <th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
         t("Attempts"),
-        t("Time (UTC)"),
+        t("Time"),
         t("Line"),
         t("Dialled"),
         t("Pages"),
@@ -379,7 +381,7 @@ fn attempts_table(
             body,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}/{}</td><td>{}</td><td>{}</td></tr>",
             a.number,
-            esc(&crate::journal::short_time(a.started_at)),
+            esc(&time(a.started_at)),
             esc(&a.line),
             esc(a.dialled.as_deref().unwrap_or("")),
             a.pages_confirmed,
@@ -453,12 +455,14 @@ async fn message(State(ctx): Ctx, b: Browser, Path(id): Path<u64>) -> Response {
     field(
         &mut body,
         t("Created"),
-        Some(&crate::journal::short_time(m.created_at)),
+        Some(&ctx.local_time(&b.user.id, m.created_at)),
     );
     field(
         &mut body,
         t("Completed"),
-        m.completed_at.map(crate::journal::short_time).as_deref(),
+        m.completed_at
+            .map(|c| ctx.local_time(&b.user.id, c))
+            .as_deref(),
     );
     if m.service == Service::Fax {
         field(&mut body, t("Pages"), Some(&pages_label(m)));
@@ -477,7 +481,7 @@ async fn message(State(ctx): Ctx, b: Browser, Path(id): Path<u64>) -> Response {
     }
     field(&mut body, t("File"), m.failure_attachment.as_deref());
     body.push_str("</dl>");
-    attempts_table(&mut body, m, t);
+    attempts_table(&mut body, m, t, |at| ctx.local_time(&b.user.id, at));
     if let Some(t) = &m.text {
         let _ = write!(body, "<h2>Text</h2><pre class=\"sms\">{}</pre>", esc(t));
     }
