@@ -171,7 +171,11 @@ pub async fn dead_letters(State(ctx): State<Arc<WebContext>>, b: Browser) -> Res
                  <input type=\"hidden\" name=\"id\" value=\"{}\"><button>Retry</button></form></td></tr>",
                 crate::journal::short_time(kernel::message::Timestamp(l.written * 1000)),
                 esc(&l.recipients.join(", ")),
-                esc(&l.subject),
+                format_args!(
+                    "<a href=\"/dead-letters/{}\">{}</a>",
+                    super::html::url_component(&l.id),
+                    esc(if l.subject.is_empty() { "(no subject)" } else { &l.subject })
+                ),
                 esc(&l.reason),
                 csrf_field(&b.csrf),
                 esc(&l.id),
@@ -179,6 +183,60 @@ pub async fn dead_letters(State(ctx): State<Arc<WebContext>>, b: Browser) -> Res
         }
         body.push_str("</tbody></table>");
     }
+    Html(page("Dead letters", Some(&b.viewer()), &body)).into_response()
+}
+
+/// One dead letter: why, to whom, and the mail as it was (as text).
+pub async fn dead_letter(
+    State(ctx): State<Arc<WebContext>>,
+    b: Browser,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    if b.user.role < Role::Operator {
+        return forbidden("Dead letters are for operators.");
+    }
+    let dir = ctx.dead_letter_dir.clone();
+    let found = tokio::task::spawn_blocking(move || crate::deadletter::show(&dir, &id)).await;
+    let (l, text, cut) = match found {
+        Ok(Ok(Some(v))) => v,
+        Ok(Ok(None)) => {
+            return (
+                StatusCode::NOT_FOUND,
+                Html(page(
+                    "Dead letters",
+                    Some(&b.viewer()),
+                    "<p class=\"error\">No such dead letter.</p>",
+                )),
+            )
+                .into_response()
+        }
+        Ok(Err(e)) => return (StatusCode::INTERNAL_SERVER_ERROR, e).into_response(),
+        Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    };
+    ctx.audit(&b.user.id, "dead-letter-view", Some(l.id.clone()), b.peer);
+    let mut body = format!(
+        "<h1>Dead letter {}</h1><dl><dt>Why</dt><dd>{}</dd><dt>From</dt><dd>{}</dd>\
+         <dt>To</dt><dd>{}</dd><dt>Subject</dt><dd>{}</dd><dt>Written</dt><dd>{}</dd></dl>\
+         <form method=\"post\" action=\"/dead-letters/retry\">{}<input type=\"hidden\" name=\"id\" \
+         value=\"{}\"><button>Retry</button></form><h2>The mail</h2><pre class=\"mail\">{}</pre>",
+        esc(&l.id),
+        esc(&l.reason),
+        esc(&l.envelope_from),
+        esc(&l.recipients.join(", ")),
+        esc(&l.subject),
+        esc(&ctx.local_time(&b.user.id, kernel::message::Timestamp(l.written * 1000))),
+        csrf_field(&b.csrf),
+        esc(&l.id),
+        esc(&text),
+    );
+    if cut {
+        let _ = write!(
+            body,
+            "<p class=\"muted\">Cut at {} KiB.</p>",
+            crate::deadletter::SHOW_LIMIT / 1024
+        );
+    }
+    body.push_str("<p><a href=\"/dead-letters\">Dead letters</a></p>");
     Html(page("Dead letters", Some(&b.viewer()), &body)).into_response()
 }
 

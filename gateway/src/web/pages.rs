@@ -56,6 +56,7 @@ pub fn routes() -> Router<Arc<WebContext>> {
         .route("/lines", get(super::operator::lines))
         .route("/lines/hangup", post(super::operator::line_hangup))
         .route("/dead-letters", get(super::operator::dead_letters))
+        .route("/dead-letters/{id}", get(super::operator::dead_letter))
         .route(
             "/dead-letters/retry",
             post(super::operator::dead_letter_retry),
