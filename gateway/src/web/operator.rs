@@ -11,6 +11,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 
 use super::html::{csrf_field, esc, page};
+use super::i18n::tr;
 use super::pages::{forbidden, Browser};
 use super::{Role, WebContext};
 
@@ -38,12 +39,21 @@ pub async fn lines(State(ctx): State<Arc<WebContext>>, b: Browser) -> Response {
         )
             .into_response();
     };
-    let mut body = format!(
-        "<h1>Lines</h1><table class=\"lines\"><thead><tr><th>Line</th><th>Group</th><th>State</th>\
-         <th>Message</th><th>Remote</th><th>Since ({})</th><th>Medium</th><th>T.30 phase</th>\
-         <th>Rate</th><th>ECM</th><th>Page</th><th></th></tr></thead><tbody>",
+    let t = |en| tr(b.user.language, en);
+    let mut body = format!("<h1>{}</h1><table class=\"lines\"><thead><tr>", t("Lines"));
+    for head in ["Line", "Group", "State", "Message", "Remote"] {
+        let _ = write!(body, "<th>{}</th>", t(head));
+    }
+    let _ = write!(
+        body,
+        "<th>{} ({})</th>",
+        t("Since"),
         esc(&ctx.zone_name(&b.user.id))
     );
+    for head in ["Medium", "T.30 phase", "Rate", "ECM", "Page"] {
+        let _ = write!(body, "<th>{}</th>", t(head));
+    }
+    body.push_str("<th></th></tr></thead><tbody>");
     for l in &lines {
         let msg = l.message.map_or(String::new(), |id| {
             format!("<a href=\"/messages/{}\">{id}</a>", id.0)
@@ -68,9 +78,10 @@ pub async fn lines(State(ctx): State<Arc<WebContext>>, b: Browser) -> Response {
         } else {
             format!(
                 "<form method=\"post\" action=\"/lines/hangup\">{}<input type=\"hidden\" \
-                 name=\"line\" value=\"{}\"><button>Hang up</button></form>",
+                 name=\"line\" value=\"{}\"><button>{}</button></form>",
                 csrf_field(&b.csrf),
-                esc(&l.line)
+                esc(&l.line),
+                t("Hang up")
             )
         };
         let _ = write!(
@@ -156,19 +167,29 @@ pub async fn dead_letters(State(ctx): State<Arc<WebContext>>, b: Browser) -> Res
         Ok(l) => l,
         Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e).into_response(),
     };
-    let mut body = String::from("<h1>Dead letters</h1>");
+    let t = |en| tr(b.user.language, en);
+    let mut body = format!("<h1>{}</h1>", t("Dead letters"));
     if list.is_empty() {
-        body.push_str("<p class=\"muted\">None: every notice was delivered.</p>");
+        let _ = write!(
+            body,
+            "<p class=\"muted\">{}</p>",
+            t("None: every notice was delivered.")
+        );
     } else {
-        body.push_str(
-            "<table><thead><tr><th>Written (UTC)</th><th>To</th><th>Subject</th><th>Why</th><th></th></tr></thead><tbody>",
+        let _ = write!(
+            body,
+            "<table><thead><tr><th>{} (UTC)</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>",
+            t("Written"),
+            t("To"),
+            t("Subject"),
+            t("Why"),
         );
         for l in &list {
             let _ = write!(
                 body,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>\
                  <form method=\"post\" action=\"/dead-letters/retry\">{}\
-                 <input type=\"hidden\" name=\"id\" value=\"{}\"><button>Retry</button></form></td></tr>",
+                 <input type=\"hidden\" name=\"id\" value=\"{}\"><button>{}</button></form></td></tr>",
                 crate::journal::short_time(kernel::message::Timestamp(l.written * 1000)),
                 esc(&l.recipients.join(", ")),
                 format_args!(
@@ -179,6 +200,7 @@ pub async fn dead_letters(State(ctx): State<Arc<WebContext>>, b: Browser) -> Res
                 esc(&l.reason),
                 csrf_field(&b.csrf),
                 esc(&l.id),
+                t("Retry"),
             );
         }
         body.push_str("</tbody></table>");
