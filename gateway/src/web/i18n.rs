@@ -50,6 +50,22 @@ pub fn tr(lang: Language, en: &'static str) -> &'static str {
         "Outcome" => "Ergebnis",
         "Code" => "Code",
         "in progress" => "läuft",
+        "Users" => "Benutzer",
+        "Role" => "Rolle",
+        "Language" => "Sprache",
+        "Zone" => "Zeitzone",
+        "New password" => "Neues Passwort",
+        "set" => "gesetzt",
+        "none" => "keins",
+        "Expires" => "Läuft ab",
+        "Last used" => "Zuletzt benutzt",
+        "Revoke" => "Widerrufen",
+        "revoked" => "widerrufen",
+        "never" => "nie",
+        "No tokens." => "Keine Schlüssel.",
+        "Give it to the user now: it is shown only once." => {
+            "Jetzt dem Benutzer geben: es wird nur einmal gezeigt."
+        }
         "Send a fax" => "Fax senden",
         "Numbers" => "Nummern",
         "Cover text" => "Deckblatt-Text",

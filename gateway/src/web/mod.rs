@@ -17,6 +17,7 @@
 //! script are `include_str!`ed, nothing is fetched at run time.
 
 pub mod actions;
+pub mod admin;
 pub mod api;
 pub mod audit;
 pub mod auth;

@@ -47,6 +47,11 @@ pub fn routes() -> Router<Arc<WebContext>> {
         )
         .route("/tokens/{id}/revoke", post(super::tokens::token_revoke))
         .route("/audit", get(super::operator::audit))
+        .route("/admin/users", get(super::admin::users))
+        .route(
+            "/admin/users/{id}/password",
+            post(super::admin::new_password),
+        )
         .route(
             "/send",
             get(super::send::send_page).post(super::send::send_post),
