@@ -313,6 +313,12 @@ pub fn run(args: ServeOptions) -> Result<ExitCode, Box<dyn std::error::Error>> {
         .build()?;
     let code = rt.block_on(async move {
         use tokio::signal::unix::{signal, SignalKind};
+        // The handlers first: a SIGTERM during the start (the first admin
+        // password's argon2 hash takes a while on a loaded machine) waits
+        // for the loop below instead of killing the process mid-start.
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        let mut hup = signal(SignalKind::hangup())?;
         let running = match crate::daemon::start(setup).await {
             Ok(r) => r,
             Err(e) => {
@@ -352,9 +358,6 @@ pub fn run(args: ServeOptions) -> Result<ExitCode, Box<dyn std::error::Error>> {
                 .text()
             );
         }
-        let mut term = signal(SignalKind::terminate())?;
-        let mut int = signal(SignalKind::interrupt())?;
-        let mut hup = signal(SignalKind::hangup())?;
         let how = loop {
             tokio::select! {
                 _ = int.recv() => break "SIGINT",
