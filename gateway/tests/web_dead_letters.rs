@@ -65,3 +65,74 @@ async fn an_operator_reads_a_dead_letter_as_text() {
     let audit = web.get("/audit", &adam).await.text();
     assert!(audit.contains("dead-letter-view"), "{audit}");
 }
+
+#[tokio::test]
+async fn webhooks_given_up_are_listed_and_retried_by_operators() {
+    use gateway::webhook::{Target, WebhookSettings, Webhooks};
+    let web = Web::start("web-dead-webhooks");
+    let hooks = Webhooks::open(
+        &web.store,
+        WebhookSettings {
+            targets: vec![Target {
+                name: "global".into(),
+                url: "http://127.0.0.1:9/<gone>".into(),
+                secret: "k".into(),
+                owner: None,
+            }],
+            max_attempts: 1,
+            ..WebhookSettings::default()
+        },
+    )
+    .unwrap();
+    let id = web.add(web.outgoing_fax("alice", "+49301111", 1, web_harness::T0));
+    let pass = hooks.deliver_due(web_harness::T0).await.unwrap();
+    assert_eq!(pass.dead, 1);
+
+    let olga = web.login("olga").await;
+    let page = web.get("/dead-letters", &olga).await.text();
+    assert!(page.contains("Webhooks given up"), "{page}");
+    assert!(page.contains("http://127.0.0.1:9/&lt;gone&gt;"), "{page}");
+    assert!(page.contains(&format!("{id} queued")), "{page}");
+    let key = page
+        .split("name=\"key\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    let alice = web.login("alice").await;
+    let a = web
+        .post_form(
+            "/webhooks/retry",
+            Some(&alice.cookie),
+            &[("csrf", &alice.csrf), ("key", &key)],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    let a = web
+        .post_form("/webhooks/retry", Some(&olga.cookie), &[("key", &key)])
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "no CSRF token");
+    let a = web
+        .post_form(
+            "/webhooks/retry",
+            Some(&olga.cookie),
+            &[("csrf", &olga.csrf), ("key", "00ff")],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    let a = web
+        .post_form(
+            "/webhooks/retry",
+            Some(&olga.cookie),
+            &[("csrf", &olga.csrf), ("key", &key)],
+        )
+        .await;
+    assert!(a.status.is_redirection(), "{:?}", a.status);
+    let d = hooks.deliveries().unwrap();
+    assert!(!d[0].1.dead && d[0].1.attempts == 0, "{d:?}");
+    assert!(!web
+        .get("/dead-letters", &olga)
+        .await
+        .text()
+        .contains("Webhooks given up"));
+}

@@ -51,6 +51,7 @@ pub fn tr(lang: Language, en: &'static str) -> &'static str {
         "Code" => "Code",
         "in progress" => "läuft",
         "Users" => "Benutzer",
+        "Webhooks given up" => "Aufgegebene Webhooks",
         "Role" => "Rolle",
         "Language" => "Sprache",
         "Zone" => "Zeitzone",

@@ -205,6 +205,7 @@ pub async fn dead_letters(State(ctx): State<Arc<WebContext>>, b: Browser) -> Res
         }
         body.push_str("</tbody></table>");
     }
+    dead_webhooks(&ctx, &b, &mut body);
     Html(page("Dead letters", Some(&b.viewer()), &body)).into_response()
 }
 
@@ -260,6 +261,69 @@ pub async fn dead_letter(
     }
     body.push_str("<p><a href=\"/dead-letters\">Dead letters</a></p>");
     Html(page("Dead letters", Some(&b.viewer()), &body)).into_response()
+}
+
+/// The webhook deliveries given up, with a retry each.
+fn dead_webhooks(ctx: &WebContext, b: &Browser, body: &mut String) {
+    let t = |en| tr(b.user.language, en);
+    let Ok(dead) = crate::webhook::dead(&ctx.store) else {
+        return;
+    };
+    if dead.is_empty() {
+        return;
+    }
+    let _ = write!(
+        body,
+        "<h2>{}</h2><table class=\"webhooks\"><thead><tr><th>URL</th><th>{}</th><th>{}</th>\
+         <th>{}</th><th></th></tr></thead><tbody>",
+        t("Webhooks given up"),
+        t("Status"),
+        t("Attempts"),
+        t("Why"),
+    );
+    for (key, d) in &dead {
+        let status = serde_json::from_str::<serde_json::Value>(&d.body)
+            .ok()
+            .map(|v| format!("{} {}", v["id"], v["status"].as_str().unwrap_or("")))
+            .unwrap_or_default();
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><form method=\"post\" \
+             action=\"/webhooks/retry\">{}<input type=\"hidden\" name=\"key\" value=\"{}\">\
+             <button>{}</button></form></td></tr>",
+            esc(&d.url),
+            esc(&status),
+            d.attempts,
+            esc(d.last_error.as_deref().unwrap_or("")),
+            csrf_field(&b.csrf),
+            esc(key),
+            t("Retry"),
+        );
+    }
+    body.push_str("</tbody></table>");
+}
+
+/// An operator sends a webhook delivery given up once more.
+pub async fn webhook_retry(
+    State(ctx): State<Arc<WebContext>>,
+    b: Browser,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if let Err(r) = b.checked(&ctx, &form) {
+        return r;
+    }
+    if b.user.role < Role::Operator {
+        return forbidden("Dead letters are for operators.");
+    }
+    let key = form.get("key").cloned().unwrap_or_default();
+    match crate::webhook::revive(&ctx.store, &key, ctx.now()) {
+        Ok(true) => {
+            ctx.audit(&b.user.id, "webhook-retry", Some(key), b.peer);
+            Redirect::to("/dead-letters").into_response()
+        }
+        Ok(false) => (StatusCode::NOT_FOUND, "no such webhook delivery given up").into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
 }
 
 pub async fn dead_letter_retry(

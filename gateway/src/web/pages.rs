@@ -62,6 +62,7 @@ pub fn routes() -> Router<Arc<WebContext>> {
         .route("/lines/hangup", post(super::operator::line_hangup))
         .route("/dead-letters", get(super::operator::dead_letters))
         .route("/dead-letters/{id}", get(super::operator::dead_letter))
+        .route("/webhooks/retry", post(super::operator::webhook_retry))
         .route(
             "/dead-letters/retry",
             post(super::operator::dead_letter_retry),

@@ -294,3 +294,52 @@ impl Webhooks {
         Ok(pass)
     }
 }
+
+/// The deliveries given up (for operators): (key as hex, delivery).
+pub fn dead(store: &Store) -> Result<Vec<(String, Delivery)>, StoreError> {
+    let tree = store.side_tree("webhooks")?;
+    let mut out = Vec::new();
+    for kv in tree.iter() {
+        let (k, v) = kv?;
+        if let Ok(d) = serde_json::from_slice::<Delivery>(&v) {
+            if d.dead {
+                out.push((crate::web::auth::hex(&k), d));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Give a delivery given up its attempts back, due at `now` (an
+/// operator's retry). `false`: no such dead delivery.
+pub fn revive(store: &Store, key_hex: &str, now: Timestamp) -> Result<bool, StoreError> {
+    let tree = store.side_tree("webhooks")?;
+    let Some(key) = unhex(key_hex) else {
+        return Ok(false);
+    };
+    let Some(v) = tree.get(&key)? else {
+        return Ok(false);
+    };
+    let Ok(mut d) = serde_json::from_slice::<Delivery>(&v) else {
+        return Ok(false);
+    };
+    if !d.dead {
+        return Ok(false);
+    }
+    d.dead = false;
+    d.attempts = 0;
+    d.next_at = now;
+    tree.insert(&key, serde_json::to_vec(&d).expect("json"))?;
+    store.commit()?;
+    Ok(true)
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) || s.len() > 512 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
