@@ -124,7 +124,8 @@ pub struct Pass {
     pub dead: usize,
 }
 
-/// The webhook queue over a store.
+/// The webhook queue over a store (cheap to clone: sled handles).
+#[derive(Clone)]
 pub struct Webhooks {
     store: Store,
     tree: sled::Tree,
@@ -216,9 +217,15 @@ impl Webhooks {
     }
 
     /// Take new events, then post every delivery that is due at `now`.
+    /// The events' take and the flush run on the blocking pool, the posts
+    /// on the runtime.
     pub async fn deliver_due(&self, now: Timestamp) -> Result<Pass, StoreError> {
+        let this = self.clone();
+        let events = tokio::task::spawn_blocking(move || this.take_events(now))
+            .await
+            .map_err(|e| StoreError::Write(sled::Error::ReportableBug(e.to_string())))??;
         let mut pass = Pass {
-            events: self.take_events(now)?,
+            events,
             ..Pass::default()
         };
         for (k, mut d) in self.deliveries()? {
@@ -290,7 +297,12 @@ impl Webhooks {
             self.tree
                 .insert(&k, serde_json::to_vec(&d).expect("json"))?;
         }
-        self.store.commit()?;
+        if pass.delivered + pass.failed + pass.dead > 0 {
+            let store = self.store.clone();
+            tokio::task::spawn_blocking(move || store.commit())
+                .await
+                .map_err(|e| StoreError::Write(sled::Error::ReportableBug(e.to_string())))??;
+        }
         Ok(pass)
     }
 }
