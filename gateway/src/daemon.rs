@@ -192,6 +192,8 @@ pub struct Running {
     pub web_addr: Option<SocketAddr>,
     /// The web journal's state (users, accounts), if it is on.
     pub web: Option<Arc<crate::web::WebContext>>,
+    /// The webhook queue, if webhooks were configured at the start.
+    pub webhooks: Option<crate::webhook::Webhooks>,
     pub store: Store,
     stop: Arc<AtomicBool>,
     ticker: Option<MediaTicker>,
@@ -664,7 +666,7 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
     }
 
     // Webhooks: status changes to their URLs, from the store's queue.
-    if let Some(hooks) = webhooks {
+    if let Some(hooks) = webhooks.clone() {
         tasks.push(tokio::spawn(async move {
             loop {
                 if let Err(e) = hooks.deliver_due(wall_clock()).await {
@@ -680,6 +682,7 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
         metrics_addr,
         web_addr,
         web,
+        webhooks,
         store,
         stop,
         ticker: Some(ticker),

@@ -430,6 +430,18 @@ fn reload(args: &ServeOptions, running: &crate::daemon::Running) {
         web.set_users(w.users);
         web.set_zones(w.zones);
     }
+    // New webhook URLs and secrets; webhooks first configured by this
+    // reload need a restart (the store's status feed starts with the
+    // gateway).
+    if let Some(hooks) = &running.webhooks {
+        hooks.set_settings(loaded.webhooks().unwrap_or_default());
+    } else if loaded.webhooks().is_some() {
+        ulog!(
+            Warning,
+            "webhooks-need-restart",
+            "SIGHUP: webhooks were added; they start with the next restart"
+        );
+    }
     let r = loaded.reload();
     let (users, rules, templates) = (r.directory.users.len(), r.rules.len(), r.templates.len());
     match running.reload(r) {

@@ -321,3 +321,28 @@ email = "cleo@example.test"
     let plain = gateway::config::Loaded::parse("[web]\n", "plain.toml").unwrap();
     assert!(plain.webhooks().is_none());
 }
+
+#[tokio::test]
+async fn a_reload_moves_pending_posts_to_the_new_url_and_drops_removed_hooks() {
+    let dir = test_kit::Scratch::new("webhooks-reload");
+    let old = receiver(usize::MAX).await;
+    let new = receiver(0).await;
+    let store = Store::open(&dir.join("store")).unwrap();
+    let hooks = Webhooks::open(&store, settings(vec![global(&old.url)])).unwrap();
+    store.insert_batch(&[fax(1, "alice")]).unwrap();
+    assert_eq!(hooks.deliver_due(T0).await.unwrap().failed, 1);
+    // The URL changes (a reload): the pending post goes to the new one.
+    hooks.set_settings(settings(vec![global(&new.url)]));
+    let pass = hooks.deliver_due(T0.plus_secs(10)).await.unwrap();
+    assert_eq!(pass.delivered, 1);
+    assert_eq!(new.posts.lock().unwrap().len(), 1);
+    assert!(new.posts.lock().unwrap()[0].verifies);
+    // The hook is removed: what is pending is dropped, nothing posted.
+    store.insert_batch(&[fax(2, "alice")]).unwrap();
+    hooks.set_settings(WebhookSettings::default());
+    let pass = hooks.deliver_due(T0.plus_secs(20)).await.unwrap();
+    assert_eq!((pass.events, pass.delivered, pass.failed), (1, 0, 0));
+    assert!(hooks.deliveries().unwrap().is_empty());
+    assert_eq!(old.posts.lock().unwrap().len(), 1);
+    assert_eq!(new.posts.lock().unwrap().len(), 1);
+}

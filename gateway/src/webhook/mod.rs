@@ -129,7 +129,9 @@ pub struct Pass {
 pub struct Webhooks {
     store: Store,
     tree: sled::Tree,
-    settings: WebhookSettings,
+    /// Swapped by a reload (URLs, secrets, attempts); a pass works with
+    /// the settings it started with.
+    settings: std::sync::Arc<std::sync::RwLock<WebhookSettings>>,
 }
 
 fn key(event: u64, target: &str) -> Vec<u8> {
@@ -167,13 +169,24 @@ impl Webhooks {
         Ok(Webhooks {
             tree: store.side_tree("webhooks")?,
             store: store.clone(),
-            settings,
+            settings: std::sync::Arc::new(std::sync::RwLock::new(settings)),
         })
+    }
+
+    /// New settings (a reload). Deliveries to a target no longer there
+    /// are dropped at their next turn, with a log line.
+    pub fn set_settings(&self, settings: WebhookSettings) {
+        *kernel::lock::write(&self.settings) = settings;
+    }
+
+    fn settings(&self) -> WebhookSettings {
+        kernel::lock::read(&self.settings).clone()
     }
 
     /// Turn the store's status events into deliveries (one per URL that
     /// wants it), each event exactly once. Blocking (sled, a flush).
     pub fn take_events(&self, now: Timestamp) -> Result<usize, StoreError> {
+        let settings = self.settings();
         let mut n = 0;
         loop {
             let events = self.store.status_events(256)?;
@@ -181,7 +194,7 @@ impl Webhooks {
                 break;
             }
             for (id, e) in &events {
-                let entries: Vec<(Vec<u8>, Vec<u8>)> = (self.settings.targets.iter())
+                let entries: Vec<(Vec<u8>, Vec<u8>)> = (settings.targets.iter())
                     .filter(|t| t.wants(e))
                     .map(|t| {
                         let d = Delivery {
@@ -228,11 +241,12 @@ impl Webhooks {
             events,
             ..Pass::default()
         };
+        let settings = self.settings();
         for (k, mut d) in self.deliveries()? {
             if d.dead || d.next_at > now {
                 continue;
             }
-            let Some(target) = self.settings.targets.iter().find(|t| t.name == d.target) else {
+            let Some(target) = settings.targets.iter().find(|t| t.name == d.target) else {
                 // The hook was removed from the configuration: nobody to tell.
                 crate::ulog!(
                     Warning,
@@ -243,6 +257,7 @@ impl Webhooks {
                 self.tree.remove(&k)?;
                 continue;
             };
+            d.url = target.url.clone();
             let result = match http::Url::parse(&target.url) {
                 Ok(url) => {
                     let ts = now.0 / 1000;
@@ -255,7 +270,7 @@ impl Webhooks {
                         ),
                         (sign::DELIVERY_HEADER, format!("{event}-{}", d.target)),
                     ];
-                    http::post(&url, &headers, d.body.as_bytes(), self.settings.timeout).await
+                    http::post(&url, &headers, d.body.as_bytes(), settings.timeout).await
                 }
                 Err(e) => Err(e),
             };
@@ -270,7 +285,7 @@ impl Webhooks {
                 Err(e) => d.last_error = Some(e),
             }
             let why = d.last_error.clone().unwrap_or_default();
-            if d.attempts >= self.settings.max_attempts {
+            if d.attempts >= settings.max_attempts {
                 d.dead = true;
                 pass.dead += 1;
                 crate::ulog!(
@@ -282,7 +297,7 @@ impl Webhooks {
                     d.attempts
                 );
             } else {
-                d.next_at = now.plus_secs(self.settings.backoff_after(d.attempts));
+                d.next_at = now.plus_secs(settings.backoff_after(d.attempts));
                 pass.failed += 1;
                 crate::ulog!(
                     Warning,
