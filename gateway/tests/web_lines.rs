@@ -108,3 +108,54 @@ async fn the_api_gives_each_lines_progress() {
         (Some(2), Some(3))
     );
 }
+
+#[tokio::test]
+async fn an_operators_token_hangs_up_through_the_api() {
+    let web = Web::start("api-hangup");
+    let post = |token: String, body: &'static str| {
+        let web = &web;
+        async move {
+            let auth = format!("Bearer {token}");
+            let mut h = vec![("authorization", auth.as_str())];
+            if !body.is_empty() {
+                h.push(("content-type", "application/json"));
+            }
+            web.request(
+                axum::http::Method::POST,
+                "/api/v1/lines/hangup",
+                &h,
+                body.as_bytes().to_vec(),
+            )
+            .await
+        }
+    };
+    let line = r#"{"line": "sip/pbx/1"}"#;
+    let read = web.token("olga", "read", "30").await;
+    assert_eq!(
+        post(read, line).await.status,
+        StatusCode::FORBIDDEN,
+        "scope"
+    );
+    let alices = web.token("alice", "manage", "30").await;
+    assert_eq!(
+        post(alices, line).await.status,
+        StatusCode::FORBIDDEN,
+        "role"
+    );
+    assert!(web.hung_up.lock().unwrap().is_empty());
+    let manage = web.token("olga", "manage", "30").await;
+    assert_eq!(
+        post(manage.clone(), "").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    let a = post(manage.clone(), r#"{"line": "loop/100"}"#).await;
+    assert_eq!(a.status, StatusCode::CONFLICT);
+    assert_eq!(a.content_type(), "application/problem+json");
+    let a = post(manage, line).await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert_eq!(a.json()["hung_up"], true);
+    assert_eq!(
+        *web.hung_up.lock().unwrap(),
+        vec![("sip/pbx/1".to_string(), "olga".to_string())]
+    );
+}

@@ -35,6 +35,7 @@ pub fn routes(upload_limit: usize) -> Router<Arc<WebContext>> {
         .route("/messages/{id}/delete", post(delete))
         .route("/messages/{id}/resend", post(resend))
         .route("/lines", get(lines))
+        .route("/lines/hangup", post(hang_up))
         .route("/dead-letters", get(dead_letters))
         .route("/openapi.json", get(openapi))
         .fallback(|| async { problem(StatusCode::NOT_FOUND, "Not found", "No such API resource.") })
@@ -417,6 +418,66 @@ async fn lines(State(ctx): Ctx, c: Caller) -> Response {
         .is_ok();
     match (sent, rx.await) {
         (true, Ok(lines)) => Json(json!({"lines": lines})).into_response(),
+        _ => from_action(ActionError::Unavailable(
+            "the media thread has stopped".into(),
+        )),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct HangUpBody {
+    line: String,
+}
+
+/// An operator's token (scope manage) hangs up the call on a line.
+async fn hang_up(State(ctx): Ctx, c: Caller, body: Option<Json<HangUpBody>>) -> Response {
+    if let Err(r) = c.needs(Scope::Manage) {
+        return r;
+    }
+    if c.user.role < super::Role::Operator {
+        return problem(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "the lines are for operators",
+        );
+    }
+    let Some(Json(HangUpBody { line })) = body else {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "Bad request",
+            "give the line: {\"line\": \"loop/100\"}",
+        );
+    };
+    let Some(media) = &ctx.media else {
+        return from_action(ActionError::Unavailable(
+            "the media thread is not running".into(),
+        ));
+    };
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let sent = media
+        .send(crate::media_loop::MediaControl::Request(
+            crate::simnet::MediaRequest::HangUp {
+                line: line.clone(),
+                by: c.user.id.clone(),
+                reply: tx,
+            },
+        ))
+        .is_ok();
+    match (sent, rx.await) {
+        (true, Ok(true)) => {
+            ctx.audit(
+                &format!("{} (token {})", c.user.id, c.token),
+                "hang-up",
+                Some(line.clone()),
+                c.peer,
+            );
+            Json(json!({"line": line, "hung_up": true})).into_response()
+        }
+        (true, Ok(false)) => problem(
+            StatusCode::CONFLICT,
+            "No call",
+            &format!("no call on {line} to hang up"),
+        ),
         _ => from_action(ActionError::Unavailable(
             "the media thread has stopped".into(),
         )),
