@@ -597,6 +597,23 @@ fn status(common: &Common) -> Result<()> {
             ),
             _ => String::new(),
         };
+        // A fax call's progress: medium, T.30 phase, rate, page n/m.
+        let mut call = call;
+        if let Some(m) = &l.medium {
+            call.push_str(&format!(", {m}"));
+            if let Some(p) = &l.phase {
+                call.push_str(&format!(", phase {p}"));
+            }
+            if l.bit_rate > 0 {
+                let ecm = if l.ecm { " ECM" } else { "" };
+                call.push_str(&format!(", {} bit/s{ecm}", l.bit_rate));
+            }
+            match (l.page, l.pages) {
+                (0, _) => {}
+                (n, 0) => call.push_str(&format!(", page {n}")),
+                (n, m) => call.push_str(&format!(", page {n}/{m}")),
+            }
+        }
         rows.push([l.line.clone(), l.state.clone(), call]);
     }
     out!("{}", journal::align(&rows));

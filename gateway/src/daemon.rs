@@ -96,6 +96,8 @@ pub struct SetupOptions {
     pub modems: Vec<line_drivers::modem::ModemSpec>,
     /// The web journal and REST API (`[web]`); `None`: off.
     pub web: Option<crate::web::WebSetup>,
+    /// Webhooks (`[web] webhook`, `[[user]] webhook`); `None`: none.
+    pub webhooks: Option<crate::webhook::WebhookSettings>,
 }
 
 impl Default for SetupOptions {
@@ -119,6 +121,7 @@ impl Default for SetupOptions {
             sip_trunks: Vec::new(),
             modems: Vec::new(),
             web: None,
+            webhooks: None,
         }
     }
 }
@@ -189,6 +192,8 @@ pub struct Running {
     pub web_addr: Option<SocketAddr>,
     /// The web journal's state (users, accounts), if it is on.
     pub web: Option<Arc<crate::web::WebContext>>,
+    /// The webhook queue, if webhooks were configured at the start.
+    pub webhooks: Option<crate::webhook::Webhooks>,
     pub store: Store,
     stop: Arc<AtomicBool>,
     ticker: Option<MediaTicker>,
@@ -358,6 +363,11 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
     std::fs::create_dir_all(&dead_letter_dir)
         .map_err(|e| StartError::DataDir(dead_letter_dir.clone(), e))?;
     let store = Store::open(&setup.data_dir.join("store"))?;
+    // The status feed is on before the media loop writes anything.
+    let webhooks = match setup.options.webhooks.clone() {
+        Some(w) => Some(crate::webhook::Webhooks::open(&store, w).map_err(StartError::WebStore)?),
+        None => None,
+    };
     let notifier = Notifier::new(setup.report.clone(), setup.mode);
     let router = Router::new(
         setup.plan.clone(),
@@ -575,6 +585,7 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
                     Box::new(wall_clock),
                 )
                 .map_err(StartError::WebStore)?;
+                ctx.set_zones(w.zones.clone());
                 ctx.media = Some(control_tx.clone());
                 ctx.fax_domain = fax_domain.clone();
                 ctx.outgoing = Some(Arc::new(crate::web::outgoing::GatewayOutgoing {
@@ -654,11 +665,24 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
         }));
     }
 
+    // Webhooks: status changes to their URLs, from the store's queue.
+    if let Some(hooks) = webhooks.clone() {
+        tasks.push(tokio::spawn(async move {
+            loop {
+                if let Err(e) = hooks.deliver_due(wall_clock()).await {
+                    crate::ulog!(Err, "webhook-store", "webhooks: {e}");
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }));
+    }
+
     Ok(Running {
         smtp_addr,
         metrics_addr,
         web_addr,
         web,
+        webhooks,
         store,
         stop,
         ticker: Some(ticker),

@@ -105,6 +105,23 @@ pub fn list(dir: &Path) -> Result<Vec<DeadLetter>, String> {
     Ok(out)
 }
 
+/// The most of a dead letter's mail [`show`] gives.
+pub const SHOW_LIMIT: usize = 512 * 1024;
+
+/// Dead letter `id` (one [`list`] names: nothing else is opened) and its
+/// mail as it was, as text (invalid UTF-8 replaced), cut at
+/// [`SHOW_LIMIT`] bytes (`true`: it was cut).
+pub fn show(dir: &Path, id: &str) -> Result<Option<(DeadLetter, String, bool)>, String> {
+    let Some(letter) = list(dir)?.into_iter().find(|l| l.id == id) else {
+        return Ok(None);
+    };
+    let (letter, data) = read(Path::new(&letter.path))?;
+    let mail = original(&data);
+    let cut = mail.len() > SHOW_LIMIT;
+    let text = String::from_utf8_lossy(&mail[..mail.len().min(SHOW_LIMIT)]).into_owned();
+    Ok(Some((letter, text, cut)))
+}
+
 /// The mail without the three `X-UMS-` lines the dead-letter writer put
 /// in front of it.
 fn original(data: &[u8]) -> &[u8] {

@@ -28,3 +28,4 @@ pub mod serve;
 pub mod simnet;
 pub mod stdout;
 pub mod web;
+pub mod webhook;

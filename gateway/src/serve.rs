@@ -207,6 +207,9 @@ fn serve_config(args: &ServeOptions) -> Result<crate::config::Loaded, crate::con
                     language: Default::default(),
                     groups: Vec::new(),
                     role: Default::default(),
+                    webhook: None,
+                    webhook_secret: None,
+                    timezone: None,
                 })
                 .collect();
             // The web journal's administrator; `serve` gives it a first
@@ -224,6 +227,9 @@ fn serve_config(args: &ServeOptions) -> Result<crate::config::Loaded, crate::con
                 language: Default::default(),
                 groups: Vec::new(),
                 role: crate::config::schema::RoleConf::Admin,
+                webhook: None,
+                webhook_secret: None,
+                timezone: None,
             });
             l
         }
@@ -307,6 +313,12 @@ pub fn run(args: ServeOptions) -> Result<ExitCode, Box<dyn std::error::Error>> {
         .build()?;
     let code = rt.block_on(async move {
         use tokio::signal::unix::{signal, SignalKind};
+        // The handlers first: a SIGTERM during the start (the first admin
+        // password's argon2 hash takes a while on a loaded machine) waits
+        // for the loop below instead of killing the process mid-start.
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        let mut hup = signal(SignalKind::hangup())?;
         let running = match crate::daemon::start(setup).await {
             Ok(r) => r,
             Err(e) => {
@@ -346,9 +358,6 @@ pub fn run(args: ServeOptions) -> Result<ExitCode, Box<dyn std::error::Error>> {
                 .text()
             );
         }
-        let mut term = signal(SignalKind::terminate())?;
-        let mut int = signal(SignalKind::interrupt())?;
-        let mut hup = signal(SignalKind::hangup())?;
         let how = loop {
             tokio::select! {
                 _ = int.recv() => break "SIGINT",
@@ -419,6 +428,19 @@ fn reload(args: &ServeOptions, running: &crate::daemon::Running) {
     };
     if let (Some(web), Some(w)) = (&running.web, loaded.web()) {
         web.set_users(w.users);
+        web.set_zones(w.zones);
+    }
+    // New webhook URLs and secrets; webhooks first configured by this
+    // reload need a restart (the store's status feed starts with the
+    // gateway).
+    if let Some(hooks) = &running.webhooks {
+        hooks.set_settings(loaded.webhooks().unwrap_or_default());
+    } else if loaded.webhooks().is_some() {
+        ulog!(
+            Warning,
+            "webhooks-need-restart",
+            "SIGHUP: webhooks were added; they start with the next restart"
+        );
     }
     let r = loaded.reload();
     let (users, rules, templates) = (r.directory.users.len(), r.rules.len(), r.templates.len());

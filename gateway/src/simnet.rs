@@ -93,6 +93,12 @@ pub enum MediaRequest {
         document: Vec<u8>,
         reply: oneshot::Sender<Result<SimulatedFax, String>>,
     },
+    /// An operator hangs up the call on line `line` (`false`: no call).
+    HangUp {
+        line: String,
+        by: String,
+        reply: oneshot::Sender<bool>,
+    },
     /// An SMS from `from` to `to` arrives.
     SimulateSms {
         from: String,
@@ -291,6 +297,13 @@ impl SimNet {
                     .remove(id, &by, delete, now, wall)
                     .map_err(|e| e.to_string());
                 let _ = reply.send(r);
+            }
+            MediaRequest::HangUp { line, by, reply } => {
+                let done = runner.hang_up_line(&line, now);
+                if done {
+                    crate::ulog!(Notice, "line-hangup", "{line}: call hung up by {by}");
+                }
+                let _ = reply.send(done);
             }
             MediaRequest::SimulateSms {
                 from,

@@ -76,6 +76,10 @@ pub struct AttemptResult {
     /// The class of the failure for the report (busy, no answer, ...).
     #[serde(default)]
     pub cause: Option<crate::report::Cause>,
+    /// The network's or the fax protocol's own code for how it ended
+    /// (`Q.850 17`, `T.30 0 (OK)`), for the journal's attempt list.
+    #[serde(default)]
+    pub code: Option<String>,
 }
 
 /// Why a job ended.

@@ -18,6 +18,7 @@
 pub mod accept;
 pub use fax_t30::durable;
 pub mod directory;
+pub mod events;
 pub mod job;
 pub mod lock;
 pub mod message;

@@ -224,6 +224,103 @@ pub struct Message {
     /// the same write as the mail it queues (see `kernel::handoff`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pending: Vec<Pending>,
+    /// Outgoing: each attempt with its cause, oldest first, the last
+    /// [`ATTEMPT_LOG_MAX`] kept (`attempts` counts them all).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attempt_log: Vec<Attempt>,
+}
+
+/// How many attempts a record keeps in [`Message::attempt_log`].
+pub const ATTEMPT_LOG_MAX: usize = 20;
+
+/// One attempt of an outgoing message, as the journal shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attempt {
+    /// The job's attempt number (1-based; an attempt a restart cut short
+    /// does not count, so the next one has the same number).
+    pub number: u32,
+    pub started_at: Timestamp,
+    #[serde(default)]
+    pub ended_at: Option<Timestamp>,
+    pub line: String,
+    /// What the line dialled (numbering plan applied).
+    #[serde(default)]
+    pub dialled: Option<String>,
+    /// The page this attempt started from.
+    pub first_page: u32,
+    /// Pages of the document confirmed when it ended (from page 1).
+    #[serde(default)]
+    pub pages_confirmed: u32,
+    /// How it ended, in words; `None` while it runs.
+    #[serde(default)]
+    pub outcome: Option<String>,
+    /// The class of the cause (busy, no answer, ...); `Sent` for success.
+    #[serde(default)]
+    pub cause: Option<crate::report::Cause>,
+    /// The network's or T.30's code (`Q.850 17`, `T.30 0 (OK)`).
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub bit_rate: u32,
+}
+
+impl Message {
+    /// Record the start of an attempt, dropping the oldest beyond
+    /// [`ATTEMPT_LOG_MAX`].
+    pub fn begin_attempt(&mut self, number: u32, line: &str, first_page: u32, now: Timestamp) {
+        if self.attempt_log.len() >= ATTEMPT_LOG_MAX {
+            let excess = self.attempt_log.len() + 1 - ATTEMPT_LOG_MAX;
+            self.attempt_log.drain(..excess);
+        }
+        self.attempt_log.push(Attempt {
+            number,
+            started_at: now,
+            ended_at: None,
+            line: line.to_string(),
+            dialled: self
+                .dial_string
+                .clone()
+                .or_else(|| self.recipient_number.clone()),
+            first_page,
+            pages_confirmed: 0,
+            outcome: None,
+            cause: None,
+            code: None,
+            bit_rate: 0,
+        });
+    }
+
+    /// Close the attempt in progress with how it ended. An attempt that
+    /// was never opened (a record from before the log) is left alone.
+    pub fn end_attempt(&mut self, r: &crate::job::AttemptResult, now: Timestamp) {
+        let Some(a) = self.attempt_log.last_mut().filter(|a| a.ended_at.is_none()) else {
+            return;
+        };
+        a.ended_at = Some(now);
+        a.pages_confirmed = r.pages_confirmed.max(a.first_page.saturating_sub(1));
+        a.bit_rate = r.bit_rate;
+        a.code = r.code.clone();
+        match &r.failure {
+            None => {
+                a.outcome = Some(format!("{} page(s) confirmed", r.pages_confirmed));
+                a.cause = Some(r.cause.unwrap_or(crate::report::Cause::Sent));
+            }
+            Some((_, reason)) => {
+                a.outcome = Some(reason.clone());
+                a.cause = r.cause;
+            }
+        }
+    }
+
+    /// Close the attempt in progress without a result from the call
+    /// (a restart cut it, an operator cancelled it).
+    pub fn interrupt_attempt(&mut self, why: &str, now: Timestamp) {
+        if let Some(a) = self.attempt_log.last_mut().filter(|a| a.ended_at.is_none()) {
+            a.ended_at = Some(now);
+            a.pages_confirmed = self.pages_sent;
+            a.outcome = Some(why.to_string());
+        }
+    }
 }
 
 /// Work owed to people that a record carries until it is done.
@@ -281,6 +378,7 @@ impl Message {
             raw_mail: None,
             end_reason: None,
             pending: Vec::new(),
+            attempt_log: Vec::new(),
         }
     }
 }
@@ -297,5 +395,64 @@ mod tests {
         assert_eq!(t.rfc5322(), "Fri, 27 Nov 2026 20:26:41 +0000");
         assert_eq!(Timestamp(0).rfc5322(), "Thu, 01 Jan 1970 00:00:00 +0000");
         assert_eq!(Timestamp(951_782_400_000).iso8601(), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn the_attempt_log_keeps_the_last_twenty() {
+        let mut m = Message::new(
+            MessageId(1),
+            Direction::Outgoing,
+            Service::Fax,
+            Timestamp(0),
+        );
+        m.dial_string = Some("0049301234".into());
+        for n in 1..=25u32 {
+            m.begin_attempt(n, "line-1", 1, Timestamp(u64::from(n) * 1000));
+            let r = crate::job::AttemptResult {
+                pages_confirmed: 0,
+                failure: Some((crate::job::FailureKind::Temporary, "busy".into())),
+                bit_rate: 0,
+                remote_id: None,
+                duration_secs: 0,
+                cause: Some(crate::report::Cause::Busy),
+                code: Some("Q.850 17".into()),
+            };
+            m.end_attempt(&r, Timestamp(u64::from(n) * 1000 + 500));
+        }
+        assert_eq!(m.attempt_log.len(), ATTEMPT_LOG_MAX);
+        assert_eq!(m.attempt_log[0].number, 6);
+        assert_eq!(m.attempt_log[19].number, 25);
+        assert_eq!(m.attempt_log[19].dialled.as_deref(), Some("0049301234"));
+        assert_eq!(m.attempt_log[19].outcome.as_deref(), Some("busy"));
+        // A result without an open attempt (a record from before the log)
+        // changes nothing.
+        let before = m.attempt_log.clone();
+        m.end_attempt(
+            &crate::job::AttemptResult {
+                pages_confirmed: 1,
+                failure: None,
+                bit_rate: 9600,
+                remote_id: None,
+                duration_secs: 1,
+                cause: None,
+                code: None,
+            },
+            Timestamp(99_000),
+        );
+        assert_eq!(m.attempt_log, before);
+    }
+
+    #[test]
+    fn a_record_without_an_attempt_log_still_reads() {
+        let m = Message::new(
+            MessageId(2),
+            Direction::Outgoing,
+            Service::Fax,
+            Timestamp(0),
+        );
+        let json = serde_json::to_string(&m).unwrap();
+        assert!(!json.contains("attempt_log"));
+        let back: Message = serde_json::from_str(&json).unwrap();
+        assert!(back.attempt_log.is_empty());
     }
 }

@@ -79,6 +79,10 @@ pub struct Store {
     by_time: sled::Tree,
     outbox: sled::Tree,
     progress: sled::Tree,
+    /// The status change feed ([`crate::events`]), written in the same
+    /// transaction as the records when `events_on`.
+    events: sled::Tree,
+    events_on: std::sync::Arc<std::sync::atomic::AtomicBool>,
     failpoint: Option<(String, u64)>,
     hits: std::sync::Arc<AtomicU64>,
     group: std::sync::Arc<GroupCommit>,
@@ -132,6 +136,12 @@ impl Store {
                 path: dir.display().to_string(),
                 source,
             })?;
+        let events = db
+            .open_tree("status-events")
+            .map_err(|source| StoreError::Open {
+                path: dir.display().to_string(),
+                source,
+            })?;
         let failpoint = std::env::var("UMS_FAILPOINT")
             .ok()
             .map(|v| match v.split_once('@') {
@@ -161,6 +171,8 @@ impl Store {
             by_time,
             outbox,
             progress,
+            events,
+            events_on: Default::default(),
             failpoint,
             hits: Default::default(),
             group: Default::default(),
@@ -278,14 +290,21 @@ impl Store {
             .collect();
         let encoded: Vec<Vec<u8>> = mails.iter().map(encode_mail).collect();
         let index: Vec<[u8; 16]> = records.iter().map(journal_key).collect();
-        (&self.records, &self.outbox, &self.by_time)
-            .transaction(|(records, outbox, by_time)| {
+        let feed = self.events_on.load(Ordering::SeqCst);
+        (&self.records, &self.outbox, &self.by_time, &self.events)
+            .transaction(|(t_records, outbox, by_time, events)| {
                 for mail in &encoded {
-                    let id = records.generate_id()?;
+                    let id = t_records.generate_id()?;
                     outbox.insert(&id.to_be_bytes(), mail.as_slice())?;
                 }
-                for (k, v) in &values {
-                    records.insert(k, v.as_slice())?;
+                for ((k, v), r) in values.iter().zip(records) {
+                    let old = t_records.insert(k, v.as_slice())?;
+                    if feed {
+                        if let Some(e) = crate::events::change(old.as_deref(), r) {
+                            let id = t_records.generate_id()?;
+                            events.insert(&id.to_be_bytes(), crate::events::encode(&e))?;
+                        }
+                    }
                 }
                 for k in &index {
                     by_time.insert(&k[..], &[][..])?;
@@ -310,11 +329,18 @@ impl Store {
             .iter()
             .map(|r| (key(r.message.id), encode(r), journal_key(r)))
             .collect();
-        (&self.records, &self.by_time)
-            .transaction(|(records, by_time)| {
-                for (k, v, i) in &values {
-                    records.insert(k, v.as_slice())?;
+        let feed = self.events_on.load(Ordering::SeqCst);
+        (&self.records, &self.by_time, &self.events)
+            .transaction(|(t_records, by_time, events)| {
+                for ((k, v, i), r) in values.iter().zip(records) {
+                    let old = t_records.insert(k, v.as_slice())?;
                     by_time.insert(&i[..], &[][..])?;
+                    if feed {
+                        if let Some(e) = crate::events::change(old.as_deref(), r) {
+                            let id = t_records.generate_id()?;
+                            events.insert(&id.to_be_bytes(), crate::events::encode(&e))?;
+                        }
+                    }
                 }
                 Ok::<(), ConflictableTransactionError<()>>(())
             })
@@ -353,6 +379,60 @@ impl Store {
                     Ok(None) => None,
                     Err(e) => Some(Err(e)),
                 }
+            })
+    }
+
+    /// From now on every write that changes a message's status stores a
+    /// [`crate::events::StatusEvent`] in the same transaction (the
+    /// webhooks switch it on before anything else writes).
+    pub fn record_status_events(&self) {
+        self.events_on.store(true, Ordering::SeqCst);
+    }
+
+    /// Up to `limit` status events, oldest first: (event id, event). An
+    /// event that cannot be read is skipped (and stays).
+    pub fn status_events(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<(u64, crate::events::StatusEvent)>, StoreError> {
+        let mut out = Vec::new();
+        for kv in self.events.iter() {
+            let (k, v) = kv?;
+            let id = u64::from_be_bytes(k.as_ref().try_into().unwrap_or([0; 8]));
+            if let Some(e) = crate::events::decode(&v) {
+                out.push((id, e));
+            }
+            if out.len() >= limit {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Remove status event `id` and write `entries` into the side tree
+    /// `side` (from [`Store::side_tree`]) in one transaction: a consumer
+    /// makes an event its own exactly once. Durable with [`Store::commit`].
+    pub fn take_status_event(
+        &self,
+        id: u64,
+        side: &sled::Tree,
+        entries: &[(Vec<u8>, Vec<u8>)],
+    ) -> Result<(), StoreError> {
+        use sled::transaction::{ConflictableTransactionError, TransactionError};
+        use sled::Transactional;
+        (&self.events, side)
+            .transaction(|(events, side)| {
+                events.remove(&id.to_be_bytes())?;
+                for (k, v) in entries {
+                    side.insert(k.as_slice(), v.as_slice())?;
+                }
+                Ok::<(), ConflictableTransactionError<()>>(())
+            })
+            .map_err(|e| match e {
+                TransactionError::Storage(e) => StoreError::Write(e),
+                TransactionError::Abort(()) => StoreError::Write(sled::Error::ReportableBug(
+                    "store transaction aborted".into(),
+                )),
             })
     }
 

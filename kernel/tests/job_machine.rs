@@ -14,6 +14,7 @@ fn ended(pages: u32, failure: Option<(FailureKind, &str)>) -> JobEvent {
         remote_id: None,
         duration_secs: 30,
         cause: None,
+        code: None,
     })
 }
 

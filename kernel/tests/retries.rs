@@ -130,6 +130,26 @@ fn busy_twice_then_success() {
     assert_eq!(rec.message.remote_station_id.as_deref(), Some("REMOTE FAX"));
     assert_eq!(effects, vec![(id, Effect::Confirmation)]);
     assert_eq!(b.machine.calls(), 3);
+    // Every attempt is in the journal with its cause and code.
+    let log = &rec.message.attempt_log;
+    assert_eq!(log.len(), 3, "{log:?}");
+    for (i, a) in log.iter().enumerate() {
+        assert_eq!(a.number, i as u32 + 1);
+        assert_eq!(a.line, "loop/100");
+        assert_eq!(a.dialled.as_deref(), Some("200"));
+        assert!(a.ended_at.is_some_and(|e| e >= a.started_at));
+    }
+    for a in &log[..2] {
+        assert_eq!(a.cause, Some(kernel::report::Cause::Busy));
+        assert_eq!(a.code.as_deref(), Some("Q.850 17"));
+        assert_eq!(a.pages_confirmed, 0);
+        assert!(a.outcome.as_deref().unwrap().contains("busy"), "{a:?}");
+    }
+    assert!(log[1].started_at.secs_until(log[2].started_at) >= 120);
+    assert_eq!(log[2].cause, Some(kernel::report::Cause::Sent));
+    assert_eq!(log[2].code.as_deref(), Some("T.30 0 (OK)"));
+    assert_eq!(log[2].pages_confirmed, 1);
+    assert!(log[2].bit_rate > 0);
     // The retries waited 60 s, then 120 s.
     assert!(start.secs_until(rec.message.completed_at.unwrap()) >= 180);
     let got = &b.machine.received()[0];
@@ -194,6 +214,16 @@ fn dropped_after_page_two_then_resent_from_page_three() {
     );
     assert_eq!(rec.message.pages_sent, 4);
     assert_eq!(effects, vec![(id, Effect::Confirmation)]);
+    let log = &rec.message.attempt_log;
+    assert_eq!(log.len(), 2);
+    assert_eq!((log[0].first_page, log[0].pages_confirmed), (1, 2));
+    assert_eq!(log[0].cause, Some(kernel::report::Cause::CallDropped));
+    assert!(
+        log[0].code.as_deref().unwrap().starts_with("T.30 "),
+        "{:?}",
+        log[0]
+    );
+    assert_eq!((log[1].first_page, log[1].pages_confirmed), (3, 4));
 
     // The remote got pages 1-2 on the first call and 3-4 on the second.
     let got = b.machine.received();
@@ -265,7 +295,28 @@ fn a_restart_during_a_call_resumes_from_the_first_unconfirmed_page() {
         0,
         "the interrupted attempt is not counted"
     );
+    let log = &rec.message.attempt_log;
+    assert_eq!(log.len(), 1);
+    assert_eq!(
+        log[0].outcome.as_deref(),
+        Some("the gateway restarted during the call")
+    );
+    assert_eq!(log[0].pages_confirmed, 1);
     b.run();
     let rec = b.runner.store().get(id).unwrap().unwrap();
     assert_eq!(rec.job.unwrap().state, JobState::Done(Final::Sent));
+    let log = &rec.message.attempt_log;
+    // The cut attempt, then the retries on the new line (the remote may
+    // still be busy with the cut call at first), each from page 2.
+    let last = log.last().unwrap();
+    assert!(log.len() >= 2, "{log:#?}");
+    assert_eq!(log[1].number, 1, "the cut attempt did not count");
+    for a in &log[1..] {
+        assert_eq!((a.line.as_str(), a.first_page), ("loop/101", 2));
+        assert!(a.pages_confirmed >= 1, "{a:?}");
+    }
+    assert_eq!(
+        (last.cause, last.pages_confirmed),
+        (Some(kernel::report::Cause::Sent), 3)
+    );
 }

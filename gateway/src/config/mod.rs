@@ -301,6 +301,7 @@ impl Loaded {
                     format!("{}: the upload limit is 1 to 1024 MiB", w.upload_limit_mb),
                 ));
             }
+            self.check_webhooks(w)?;
         }
         let s = &c.smtp;
         if s.hostname.trim().is_empty() || s.hostname.contains(char::is_whitespace) {
@@ -719,6 +720,12 @@ impl Loaded {
                     language: u.language,
                 })
                 .collect(),
+            zones: (self.config.users.iter())
+                .filter_map(|u| {
+                    let z = crate::web::zone::Zone::load(u.timezone.as_deref()?).ok()?;
+                    Some((u.id.clone(), std::sync::Arc::new(z)))
+                })
+                .collect(),
             required: self.file.is_some(),
         })
     }
@@ -820,6 +827,7 @@ impl Loaded {
                 sip_trunks: self.sip_trunks(),
                 modems: self.modems(),
                 web: self.web(),
+                webhooks: self.webhooks(),
             },
         })
     }
@@ -850,6 +858,85 @@ fn check_line_name<'a>(
 
 impl Loaded {
     /// The `[[trunk]]` sections: what serde cannot say.
+    /// Each webhook URL is http(s) and has a secret (its own or the
+    /// global one); a user's webhook needs `[web]`.
+    fn check_webhooks(&self, w: &schema::WebConf) -> Result<(), (KeyPath, String)> {
+        let url_ok = |u: &str| crate::webhook::http::Url::parse(u).map(|_| ());
+        if let Some(u) = &w.webhook {
+            url_ok(u).map_err(|e| (path(&["web", "webhook"]), format!("{u}: {e}")))?;
+            if w.webhook_secret.as_deref().is_none_or(str::is_empty) {
+                return Err((
+                    path(&["web", "webhook"]),
+                    "needs webhook_secret: receivers check each post's signature".into(),
+                ));
+            }
+        }
+        if w.webhook_attempts == 0 || w.webhook_attempts > 100 {
+            return Err((
+                path(&["web", "webhook_attempts"]),
+                format!("{}: 1 to 100 posts", w.webhook_attempts),
+            ));
+        }
+        if w.webhook_backoff_secs == 0 || w.webhook_backoff_secs > 3600 {
+            return Err((
+                path(&["web", "webhook_backoff_secs"]),
+                format!("{}: 1 to 3600 s", w.webhook_backoff_secs),
+            ));
+        }
+        for (i, u) in self.config.users.iter().enumerate() {
+            if let Some(tz) = &u.timezone {
+                crate::web::zone::Zone::load(tz)
+                    .map_err(|e| (path(&["user", &i.to_string(), "timezone"]), e))?;
+            }
+            let Some(url) = &u.webhook else { continue };
+            let at = |k: &str| path(&["user", &i.to_string(), k]);
+            url_ok(url).map_err(|e| (at("webhook"), format!("{url}: {e}")))?;
+            let secret = u.webhook_secret.as_ref().or(w.webhook_secret.as_ref());
+            if secret.is_none_or(|s| s.is_empty()) {
+                return Err((
+                    at("webhook"),
+                    "needs webhook_secret (the user's or [web]'s)".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The webhooks as the daemon starts them (`None`: none configured).
+    pub fn webhooks(&self) -> Option<crate::webhook::WebhookSettings> {
+        use crate::webhook::{Owner, Target, WebhookSettings};
+        let w = self.config.web.as_ref()?;
+        let mut targets = Vec::new();
+        if let (Some(url), Some(secret)) = (&w.webhook, &w.webhook_secret) {
+            targets.push(Target {
+                name: "global".into(),
+                url: url.clone(),
+                secret: secret.clone(),
+                owner: None,
+            });
+        }
+        for u in &self.config.users {
+            let secret = u.webhook_secret.as_ref().or(w.webhook_secret.as_ref());
+            if let (Some(url), Some(secret)) = (&u.webhook, secret) {
+                targets.push(Target {
+                    name: format!("user:{}", u.id),
+                    url: url.clone(),
+                    secret: secret.clone(),
+                    owner: Some(Owner {
+                        id: u.id.clone(),
+                        email: u.email.clone(),
+                    }),
+                });
+            }
+        }
+        (!targets.is_empty()).then(|| WebhookSettings {
+            targets,
+            max_attempts: w.webhook_attempts,
+            backoff_secs: w.webhook_backoff_secs,
+            ..WebhookSettings::default()
+        })
+    }
+
     fn check_trunks(&self) -> Result<(), (KeyPath, String)> {
         let trunks = &self.config.trunks;
         let mut ports: Vec<(std::net::IpAddr, u16, u16, usize)> = Vec::new();

@@ -212,6 +212,13 @@ pub struct UserConf {
     /// In the web journal: `user`, `operator` or `admin`.
     #[serde(default)]
     pub role: RoleConf,
+    /// A URL that gets each status change of the user's messages (JSON,
+    /// signed with `webhook_secret`, else `[web] webhook_secret`).
+    pub webhook: Option<String>,
+    pub webhook_secret: Option<String>,
+    /// The zone the web journal shows the user's times in (an IANA name
+    /// of the system's tz database, e.g. `Europe/Berlin`); UTC if unset.
+    pub timezone: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -483,6 +490,16 @@ pub struct WebConf {
     /// loopback), `on`, or `off` (only on loopback: a login must not cross
     /// a network in clear text).
     pub tls: WebTlsConf,
+    /// A URL that gets each status change of every message (JSON, signed
+    /// with HMAC-SHA256 and `webhook_secret`).
+    pub webhook: Option<String>,
+    /// The key of the webhook signatures (`X-Ums-Signature`); needed when
+    /// any webhook is set.
+    pub webhook_secret: Option<String>,
+    /// Posts per status change and URL before it is given up (logged).
+    pub webhook_attempts: u32,
+    /// The wait after the first failed post; it doubles up to an hour.
+    pub webhook_backoff_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -500,6 +517,10 @@ impl Default for WebConf {
             session_hours: 12,
             upload_limit_mb: 32,
             tls: WebTlsConf::Auto,
+            webhook: None,
+            webhook_secret: None,
+            webhook_attempts: 10,
+            webhook_backoff_secs: 10,
         }
     }
 }

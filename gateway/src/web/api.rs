@@ -35,6 +35,7 @@ pub fn routes(upload_limit: usize) -> Router<Arc<WebContext>> {
         .route("/messages/{id}/delete", post(delete))
         .route("/messages/{id}/resend", post(resend))
         .route("/lines", get(lines))
+        .route("/lines/hangup", post(hang_up))
         .route("/dead-letters", get(dead_letters))
         .route("/openapi.json", get(openapi))
         .fallback(|| async { problem(StatusCode::NOT_FOUND, "Not found", "No such API resource.") })
@@ -169,7 +170,10 @@ pub struct MessageView {
     pub remote_ident: Option<String>,
     pub pages: u32,
     pub pages_sent: u32,
-    pub attempts: u32,
+    /// Attempts made (an attempt a restart cut short does not count).
+    pub attempt_count: u32,
+    /// The last attempts (up to 20), oldest first, each with its cause.
+    pub attempts: Vec<AttemptView>,
     pub reason: String,
     pub report: String,
     pub text: Option<String>,
@@ -177,6 +181,55 @@ pub struct MessageView {
     pub updated_at: String,
     pub completed_at: Option<String>,
     pub has_document: bool,
+}
+
+/// One attempt of an outgoing message.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AttemptView {
+    pub number: u32,
+    pub started_at: String,
+    pub ended_at: Option<String>,
+    pub line: String,
+    pub dialled: Option<String>,
+    pub first_page: u32,
+    pub pages_confirmed: u32,
+    /// How it ended in words; null while it runs.
+    pub outcome: Option<String>,
+    /// The class: `busy`, `no_answer`, `call_dropped`, `sent`, ...
+    pub cause: Option<String>,
+    /// `Q.850 <n>` from the network or `T.30 <n> (<NAME>)` from the fax.
+    pub code: Option<String>,
+    pub bit_rate: u32,
+}
+
+impl AttemptView {
+    pub fn of(a: &kernel::message::Attempt) -> AttemptView {
+        AttemptView {
+            number: a.number,
+            started_at: a.started_at.iso8601(),
+            ended_at: a.ended_at.map(|t| t.iso8601()),
+            line: a.line.clone(),
+            dialled: a.dialled.clone(),
+            first_page: a.first_page,
+            pages_confirmed: a.pages_confirmed,
+            outcome: a.outcome.clone(),
+            cause: a.cause.map(cause_name),
+            code: a.code.clone(),
+            bit_rate: a.bit_rate,
+        }
+    }
+}
+
+/// `NoAnswer` → `no_answer`: the report class as a stable word.
+pub fn cause_name(c: kernel::report::Cause) -> String {
+    let mut out = String::new();
+    for (i, ch) in format!("{c:?}").chars().enumerate() {
+        if ch.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(ch.to_ascii_lowercase());
+    }
+    out
 }
 
 pub fn view(ctx: &WebContext, r: &Record) -> MessageView {
@@ -195,7 +248,8 @@ pub fn view(ctx: &WebContext, r: &Record) -> MessageView {
         remote_ident: m.remote_station_id.clone(),
         pages: m.pages,
         pages_sent: m.pages_sent,
-        attempts: m.attempts,
+        attempt_count: m.attempts,
+        attempts: m.attempt_log.iter().map(AttemptView::of).collect(),
         reason: crate::journal::reason_of(m),
         report: super::pages::report_words(r),
         text: m.text.clone(),
@@ -364,6 +418,66 @@ async fn lines(State(ctx): Ctx, c: Caller) -> Response {
         .is_ok();
     match (sent, rx.await) {
         (true, Ok(lines)) => Json(json!({"lines": lines})).into_response(),
+        _ => from_action(ActionError::Unavailable(
+            "the media thread has stopped".into(),
+        )),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct HangUpBody {
+    line: String,
+}
+
+/// An operator's token (scope manage) hangs up the call on a line.
+async fn hang_up(State(ctx): Ctx, c: Caller, body: Option<Json<HangUpBody>>) -> Response {
+    if let Err(r) = c.needs(Scope::Manage) {
+        return r;
+    }
+    if c.user.role < super::Role::Operator {
+        return problem(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "the lines are for operators",
+        );
+    }
+    let Some(Json(HangUpBody { line })) = body else {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "Bad request",
+            "give the line: {\"line\": \"loop/100\"}",
+        );
+    };
+    let Some(media) = &ctx.media else {
+        return from_action(ActionError::Unavailable(
+            "the media thread is not running".into(),
+        ));
+    };
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let sent = media
+        .send(crate::media_loop::MediaControl::Request(
+            crate::simnet::MediaRequest::HangUp {
+                line: line.clone(),
+                by: c.user.id.clone(),
+                reply: tx,
+            },
+        ))
+        .is_ok();
+    match (sent, rx.await) {
+        (true, Ok(true)) => {
+            ctx.audit(
+                &format!("{} (token {})", c.user.id, c.token),
+                "hang-up",
+                Some(line.clone()),
+                c.peer,
+            );
+            Json(json!({"line": line, "hung_up": true})).into_response()
+        }
+        (true, Ok(false)) => problem(
+            StatusCode::CONFLICT,
+            "No call",
+            &format!("no call on {line} to hang up"),
+        ),
         _ => from_action(ActionError::Unavailable(
             "the media thread has stopped".into(),
         )),

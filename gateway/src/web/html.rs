@@ -76,7 +76,11 @@ pub fn page(title: &str, viewer: Option<&Viewer<'_>>, body: &str) -> String {
             },
             t("API tokens"),
             if v.admin {
-                format!(" <a href=\"/audit\">{}</a>", t("Audit log"))
+                format!(
+                    " <a href=\"/admin/users\">{}</a> <a href=\"/audit\">{}</a>",
+                    t("Users"),
+                    t("Audit log")
+                )
             } else {
                 String::new()
             },

@@ -10,7 +10,10 @@ use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 
+use kernel::report::Language;
+
 use super::html::{esc, page};
+use super::i18n::tr;
 use super::pages::{peer, Browser};
 use super::{auth, WebContext, COOKIE};
 
@@ -24,24 +27,54 @@ fn local_next(next: Option<&String>) -> String {
     }
 }
 
-pub async fn login_form(Query(q): Query<HashMap<String, String>>) -> Response {
-    Html(login_page(&local_next(q.get("next")), None)).into_response()
+pub async fn login_form(
+    Query(q): Query<HashMap<String, String>>,
+    headers: header::HeaderMap,
+) -> Response {
+    Html(login_page(
+        &local_next(q.get("next")),
+        None,
+        browser_language(&headers),
+    ))
+    .into_response()
 }
 
-fn login_page(next: &str, error: Option<&str>) -> String {
+/// Before a login the user's `language` is unknown: the browser's first
+/// choice decides (German if it asks for it, else English).
+fn browser_language(headers: &header::HeaderMap) -> Language {
+    let first = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if first == "de" || first.starts_with("de-") || first.starts_with("de;") {
+        Language::De
+    } else {
+        Language::En
+    }
+}
+
+fn login_page(next: &str, error: Option<&str>, lang: Language) -> String {
+    let t = |en| tr(lang, en);
     let err = error.map_or(String::new(), |e| {
         format!("<p class=\"error\">{}</p>", esc(e))
     });
     page(
-        "Log in",
+        t("Log in"),
         None,
         &format!(
-            "<h1>Log in</h1>{err}<form method=\"post\" action=\"/login\" class=\"filters\">\
+            "<h1>{}</h1>{err}<form method=\"post\" action=\"/login\" class=\"filters\">\
              <input type=\"hidden\" name=\"next\" value=\"{}\">\
-             <label>User <input name=\"user\" autocomplete=\"username\" required autofocus></label>\
-             <label>Password <input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>\
-             <button>Log in</button></form>",
-            esc(next)
+             <label>{} <input name=\"user\" autocomplete=\"username\" required autofocus></label>\
+             <label>{} <input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>\
+             <button>{}</button></form>",
+            t("Log in"),
+            esc(next),
+            t("User"),
+            t("Password"),
+            t("Log in"),
         ),
     )
 }
@@ -52,8 +85,10 @@ fn login_page(next: &str, error: Option<&str>) -> String {
 pub async fn login(
     State(ctx): Ctx,
     ext: axum::http::Extensions,
+    headers: header::HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
+    let lang = browser_language(&headers);
     let peer = peer(&ext);
     let next = local_next(form.get("next"));
     let name = form.get("user").map(|s| s.trim()).unwrap_or_default();
@@ -115,7 +150,13 @@ pub async fn login(
                 StatusCode::TOO_MANY_REQUESTS,
                 Html(login_page(
                     &next,
-                    Some(&format!("Too many wrong passwords. Try again in {secs} s.")),
+                    Some(&match lang {
+                        Language::De => {
+                            format!("Zu viele falsche Passwörter. Erneut versuchen in {secs} s.")
+                        }
+                        _ => format!("Too many wrong passwords. Try again in {secs} s."),
+                    }),
+                    lang,
                 )),
             )
                 .into_response();
@@ -127,7 +168,11 @@ pub async fn login(
             ctx.audit(&id, "login-failed", None, peer);
             (
                 StatusCode::UNAUTHORIZED,
-                Html(login_page(&next, Some("Wrong user or password."))),
+                Html(login_page(
+                    &next,
+                    Some(tr(lang, "Wrong user or password.")),
+                    lang,
+                )),
             )
                 .into_response()
         }

@@ -17,6 +17,7 @@
 //! script are `include_str!`ed, nothing is fetched at run time.
 
 pub mod actions;
+pub mod admin;
 pub mod api;
 pub mod audit;
 pub mod auth;
@@ -30,6 +31,7 @@ pub mod pages;
 pub mod query;
 pub mod send;
 pub mod tokens;
+pub mod zone;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -128,6 +130,8 @@ pub struct WebSetup {
     /// Speak TLS with the SMTP connector's certificate.
     pub tls: bool,
     pub users: Vec<WebUser>,
+    /// Users' time zones by user id (`[[user]] timezone`).
+    pub zones: std::collections::HashMap<String, Arc<zone::Zone>>,
     /// A port in use stops the start (the address was configured); the
     /// embedded default's port only gets a warning.
     pub required: bool,
@@ -148,6 +152,9 @@ pub struct WebContext {
     pub media: Option<mpsc::Sender<MediaControl>>,
     pub settings: WebSettings,
     pub clock: Box<dyn Fn() -> Timestamp + Send + Sync>,
+    /// Users' time zones (`[[user]] timezone`), by user id; the others
+    /// read UTC.
+    pub zones: RwLock<std::collections::HashMap<String, Arc<zone::Zone>>>,
     /// `ums send`'s domain for a bare number.
     pub fax_domain: Option<String>,
     /// Rendered but not yet sent (the send form's preview), by key.
@@ -198,6 +205,7 @@ impl WebContext {
             media: None,
             settings,
             clock,
+            zones: Default::default(),
             fax_domain: None,
             previews: Default::default(),
         })
@@ -206,6 +214,28 @@ impl WebContext {
     /// New users and roles (a reload).
     pub fn set_users(&self, users: Vec<WebUser>) {
         *kernel::lock::write(&self.users) = users;
+    }
+
+    /// Users' time zones (at start and at a reload).
+    pub fn set_zones(&self, zones: std::collections::HashMap<String, Arc<zone::Zone>>) {
+        *kernel::lock::write(&self.zones) = zones;
+    }
+
+    /// `t` as user `user` reads it: in their zone with its abbreviation
+    /// (`2026-11-27 21:26 CET`), else UTC (`2026-11-27 20:26`).
+    pub fn local_time(&self, user: &str, t: Timestamp) -> String {
+        match kernel::lock::read(&self.zones).get(user) {
+            Some(z) => z.short_time(t),
+            None => crate::journal::short_time(t),
+        }
+    }
+
+    /// The zone a user's times are in, for column heads: `Europe/Berlin`
+    /// or `UTC`.
+    pub fn zone_name(&self, user: &str) -> String {
+        kernel::lock::read(&self.zones)
+            .get(user)
+            .map_or_else(|| "UTC".to_string(), |z| z.name.clone())
     }
 
     pub fn now(&self) -> Timestamp {

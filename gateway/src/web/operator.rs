@@ -11,6 +11,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 
 use super::html::{csrf_field, esc, page};
+use super::i18n::tr;
 use super::pages::{forbidden, Browser};
 use super::{Role, WebContext};
 
@@ -38,26 +39,124 @@ pub async fn lines(State(ctx): State<Arc<WebContext>>, b: Browser) -> Response {
         )
             .into_response();
     };
-    let mut body = String::from(
-        "<h1>Lines</h1><table><thead><tr><th>Line</th><th>Group</th><th>State</th>\
-         <th>Message</th><th>Remote</th><th>Since (UTC)</th></tr></thead><tbody>",
+    let t = |en| tr(b.user.language, en);
+    let mut body = format!("<h1>{}</h1><table class=\"lines\"><thead><tr>", t("Lines"));
+    for head in ["Line", "Group", "State", "Message", "Remote"] {
+        let _ = write!(body, "<th>{}</th>", t(head));
+    }
+    let _ = write!(
+        body,
+        "<th>{} ({})</th>",
+        t("Since"),
+        esc(&ctx.zone_name(&b.user.id))
     );
+    for head in ["Medium", "T.30 phase", "Rate", "ECM", "Page"] {
+        let _ = write!(body, "<th>{}</th>", t(head));
+    }
+    body.push_str("<th></th></tr></thead><tbody>");
     for l in &lines {
         let msg = l.message.map_or(String::new(), |id| {
             format!("<a href=\"/messages/{}\">{id}</a>", id.0)
         });
+        let rate = if l.bit_rate > 0 {
+            format!("{} bit/s", l.bit_rate)
+        } else {
+            String::new()
+        };
+        let ecm = match (l.bit_rate > 0, l.ecm) {
+            (false, _) => "",
+            (true, true) => "on",
+            (true, false) => "off",
+        };
+        let page = match (l.page, l.pages) {
+            (0, _) => String::new(),
+            (n, 0) => n.to_string(),
+            (n, m) => format!("{n}/{m}"),
+        };
+        let hangup = if l.state == "idle" || l.state == "unavailable" {
+            String::new()
+        } else {
+            format!(
+                "<form method=\"post\" action=\"/lines/hangup\">{}<input type=\"hidden\" \
+                 name=\"line\" value=\"{}\"><button>{}</button></form>",
+                csrf_field(&b.csrf),
+                esc(&l.line),
+                t("Hang up")
+            )
+        };
         let _ = write!(
             body,
-            "<tr><td>{}</td><td>{}</td><td class=\"status\">{}</td><td>{msg}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td class=\"status\">{}</td><td>{msg}</td><td>{}</td><td>{}</td>\
+             <td>{}</td><td>{}</td><td>{rate}</td><td>{ecm}</td><td>{page}</td><td>{hangup}</td></tr>",
             esc(&l.line),
             esc(&l.group),
             esc(&l.state),
             esc(l.remote.as_deref().unwrap_or("")),
-            l.since.map_or(String::new(), crate::journal::short_time),
+            l.since
+                .map_or(String::new(), |t| ctx.local_time(&b.user.id, t)),
+            esc(l.medium.as_deref().unwrap_or("")),
+            esc(l.phase.as_deref().unwrap_or("")),
         );
     }
     body.push_str("</tbody></table>");
     Html(page("Lines", Some(&b.viewer()), &body)).into_response()
+}
+
+/// An operator hangs up the call on a line (the form's `line`).
+pub async fn line_hangup(
+    State(ctx): State<Arc<WebContext>>,
+    b: Browser,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if let Err(r) = b.checked(&ctx, &form) {
+        return r;
+    }
+    if b.user.role < Role::Operator {
+        return forbidden("The lines are for operators.");
+    }
+    let Some(line) = form.get("line").filter(|l| !l.is_empty()) else {
+        return (StatusCode::BAD_REQUEST, "which line?").into_response();
+    };
+    let Some(media) = &ctx.media else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the media thread is not running",
+        )
+            .into_response();
+    };
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let sent = media
+        .send(crate::media_loop::MediaControl::Request(
+            crate::simnet::MediaRequest::HangUp {
+                line: line.clone(),
+                by: b.user.id.clone(),
+                reply: tx,
+            },
+        ))
+        .is_ok();
+    match if sent { rx.await.ok() } else { None } {
+        Some(true) => {
+            ctx.audit(&b.user.id, "hang-up", Some(line.clone()), b.peer);
+            Redirect::to("/lines").into_response()
+        }
+        Some(false) => (
+            StatusCode::CONFLICT,
+            Html(page(
+                "Lines",
+                Some(&b.viewer()),
+                &format!(
+                    "<p class=\"error\">No call on {} to hang up.</p><p><a href=\"/lines\">Lines</a></p>",
+                    esc(line)
+                ),
+            )),
+        )
+            .into_response(),
+        None => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the media thread has stopped",
+        )
+            .into_response(),
+    }
 }
 
 pub async fn dead_letters(State(ctx): State<Arc<WebContext>>, b: Browser) -> Response {
@@ -68,30 +167,163 @@ pub async fn dead_letters(State(ctx): State<Arc<WebContext>>, b: Browser) -> Res
         Ok(l) => l,
         Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e).into_response(),
     };
-    let mut body = String::from("<h1>Dead letters</h1>");
+    let t = |en| tr(b.user.language, en);
+    let mut body = format!("<h1>{}</h1>", t("Dead letters"));
     if list.is_empty() {
-        body.push_str("<p class=\"muted\">None: every notice was delivered.</p>");
+        let _ = write!(
+            body,
+            "<p class=\"muted\">{}</p>",
+            t("None: every notice was delivered.")
+        );
     } else {
-        body.push_str(
-            "<table><thead><tr><th>Written (UTC)</th><th>To</th><th>Subject</th><th>Why</th><th></th></tr></thead><tbody>",
+        let _ = write!(
+            body,
+            "<table><thead><tr><th>{} (UTC)</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>",
+            t("Written"),
+            t("To"),
+            t("Subject"),
+            t("Why"),
         );
         for l in &list {
             let _ = write!(
                 body,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>\
                  <form method=\"post\" action=\"/dead-letters/retry\">{}\
-                 <input type=\"hidden\" name=\"id\" value=\"{}\"><button>Retry</button></form></td></tr>",
+                 <input type=\"hidden\" name=\"id\" value=\"{}\"><button>{}</button></form></td></tr>",
                 crate::journal::short_time(kernel::message::Timestamp(l.written * 1000)),
                 esc(&l.recipients.join(", ")),
-                esc(&l.subject),
+                format_args!(
+                    "<a href=\"/dead-letters/{}\">{}</a>",
+                    super::html::url_component(&l.id),
+                    esc(if l.subject.is_empty() { "(no subject)" } else { &l.subject })
+                ),
                 esc(&l.reason),
                 csrf_field(&b.csrf),
                 esc(&l.id),
+                t("Retry"),
             );
         }
         body.push_str("</tbody></table>");
     }
+    dead_webhooks(&ctx, &b, &mut body);
     Html(page("Dead letters", Some(&b.viewer()), &body)).into_response()
+}
+
+/// One dead letter: why, to whom, and the mail as it was (as text).
+pub async fn dead_letter(
+    State(ctx): State<Arc<WebContext>>,
+    b: Browser,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    if b.user.role < Role::Operator {
+        return forbidden("Dead letters are for operators.");
+    }
+    let dir = ctx.dead_letter_dir.clone();
+    let found = tokio::task::spawn_blocking(move || crate::deadletter::show(&dir, &id)).await;
+    let (l, text, cut) = match found {
+        Ok(Ok(Some(v))) => v,
+        Ok(Ok(None)) => {
+            return (
+                StatusCode::NOT_FOUND,
+                Html(page(
+                    "Dead letters",
+                    Some(&b.viewer()),
+                    "<p class=\"error\">No such dead letter.</p>",
+                )),
+            )
+                .into_response()
+        }
+        Ok(Err(e)) => return (StatusCode::INTERNAL_SERVER_ERROR, e).into_response(),
+        Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    };
+    ctx.audit(&b.user.id, "dead-letter-view", Some(l.id.clone()), b.peer);
+    let mut body = format!(
+        "<h1>Dead letter {}</h1><dl><dt>Why</dt><dd>{}</dd><dt>From</dt><dd>{}</dd>\
+         <dt>To</dt><dd>{}</dd><dt>Subject</dt><dd>{}</dd><dt>Written</dt><dd>{}</dd></dl>\
+         <form method=\"post\" action=\"/dead-letters/retry\">{}<input type=\"hidden\" name=\"id\" \
+         value=\"{}\"><button>Retry</button></form><h2>The mail</h2><pre class=\"mail\">{}</pre>",
+        esc(&l.id),
+        esc(&l.reason),
+        esc(&l.envelope_from),
+        esc(&l.recipients.join(", ")),
+        esc(&l.subject),
+        esc(&ctx.local_time(&b.user.id, kernel::message::Timestamp(l.written * 1000))),
+        csrf_field(&b.csrf),
+        esc(&l.id),
+        esc(&text),
+    );
+    if cut {
+        let _ = write!(
+            body,
+            "<p class=\"muted\">Cut at {} KiB.</p>",
+            crate::deadletter::SHOW_LIMIT / 1024
+        );
+    }
+    body.push_str("<p><a href=\"/dead-letters\">Dead letters</a></p>");
+    Html(page("Dead letters", Some(&b.viewer()), &body)).into_response()
+}
+
+/// The webhook deliveries given up, with a retry each.
+fn dead_webhooks(ctx: &WebContext, b: &Browser, body: &mut String) {
+    let t = |en| tr(b.user.language, en);
+    let Ok(dead) = crate::webhook::dead(&ctx.store) else {
+        return;
+    };
+    if dead.is_empty() {
+        return;
+    }
+    let _ = write!(
+        body,
+        "<h2>{}</h2><table class=\"webhooks\"><thead><tr><th>URL</th><th>{}</th><th>{}</th>\
+         <th>{}</th><th></th></tr></thead><tbody>",
+        t("Webhooks given up"),
+        t("Status"),
+        t("Attempts"),
+        t("Why"),
+    );
+    for (key, d) in &dead {
+        let status = serde_json::from_str::<serde_json::Value>(&d.body)
+            .ok()
+            .map(|v| format!("{} {}", v["id"], v["status"].as_str().unwrap_or("")))
+            .unwrap_or_default();
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><form method=\"post\" \
+             action=\"/webhooks/retry\">{}<input type=\"hidden\" name=\"key\" value=\"{}\">\
+             <button>{}</button></form></td></tr>",
+            esc(&d.url),
+            esc(&status),
+            d.attempts,
+            esc(d.last_error.as_deref().unwrap_or("")),
+            csrf_field(&b.csrf),
+            esc(key),
+            t("Retry"),
+        );
+    }
+    body.push_str("</tbody></table>");
+}
+
+/// An operator sends a webhook delivery given up once more.
+pub async fn webhook_retry(
+    State(ctx): State<Arc<WebContext>>,
+    b: Browser,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if let Err(r) = b.checked(&ctx, &form) {
+        return r;
+    }
+    if b.user.role < Role::Operator {
+        return forbidden("Dead letters are for operators.");
+    }
+    let key = form.get("key").cloned().unwrap_or_default();
+    match crate::webhook::revive(&ctx.store, &key, ctx.now()) {
+        Ok(true) => {
+            ctx.audit(&b.user.id, "webhook-retry", Some(key), b.peer);
+            Redirect::to("/dead-letters").into_response()
+        }
+        Ok(false) => (StatusCode::NOT_FOUND, "no such webhook delivery given up").into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
 }
 
 pub async fn dead_letter_retry(

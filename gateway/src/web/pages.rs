@@ -47,6 +47,11 @@ pub fn routes() -> Router<Arc<WebContext>> {
         )
         .route("/tokens/{id}/revoke", post(super::tokens::token_revoke))
         .route("/audit", get(super::operator::audit))
+        .route("/admin/users", get(super::admin::users))
+        .route(
+            "/admin/users/{id}/password",
+            post(super::admin::new_password),
+        )
         .route(
             "/send",
             get(super::send::send_page).post(super::send::send_post),
@@ -54,7 +59,10 @@ pub fn routes() -> Router<Arc<WebContext>> {
         .route("/send/preview/{key}/{n}", get(super::send::preview_png))
         .route("/send/preview/{key}", post(super::send::preview_send))
         .route("/lines", get(super::operator::lines))
+        .route("/lines/hangup", post(super::operator::line_hangup))
         .route("/dead-letters", get(super::operator::dead_letters))
+        .route("/dead-letters/{id}", get(super::operator::dead_letter))
+        .route("/webhooks/retry", post(super::operator::webhook_retry))
         .route(
             "/dead-letters/retry",
             post(super::operator::dead_letter_retry),
@@ -300,9 +308,10 @@ async fn journal(State(ctx): Ctx, b: Browser, Query(q): Query<FilterQuery>) -> R
     } else {
         let _ = write!(
             body,
-            "<table><thead><tr><th>{}</th><th></th><th>{}</th><th>{}</th>\
+            "<table><thead><tr><th>{} ({})</th><th></th><th>{}</th><th>{}</th>\
              <th class=\"hide-narrow\">{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-            t("Time (UTC)"),
+            t("Time"),
+            esc(&ctx.zone_name(&b.user.id)),
             t("Service"),
             t("Number"),
             t("Subject"),
@@ -320,7 +329,7 @@ async fn journal(State(ctx): Ctx, b: Browser, Query(q): Query<FilterQuery>) -> R
                 "<tr data-id=\"{id}\"><td><a href=\"/messages/{id}\">{}</a></td><td>{}</td><td>{}</td>\
                  <td>{}{name}</td><td class=\"hide-narrow\">{}</td><td>{}</td>\
                  <td class=\"status status-{status}\">{status}</td></tr>",
-                esc(&crate::journal::short_time(m.created_at)),
+                esc(&ctx.local_time(&b.user.id, m.created_at)),
                 direction_label(m.direction),
                 m.service.name(),
                 esc(&crate::journal::number_of(m)),
@@ -349,6 +358,46 @@ fn field(body: &mut String, label: &str, value: Option<&str>) {
     if let Some(v) = value.filter(|v| !v.is_empty()) {
         let _ = write!(body, "<dt>{}</dt><dd>{}</dd>", esc(label), esc(v));
     }
+}
+
+/// Every attempt the record keeps, with its line, number, cause and code.
+fn attempts_table(
+    body: &mut String,
+    m: &kernel::message::Message,
+    t: impl Fn(&'static str) -> &'static str,
+    time: impl Fn(kernel::message::Timestamp) -> String,
+) {
+    if m.attempt_log.is_empty() {
+        return;
+    }
+    let _ = write!(
+        body,
+        "<h2>{}</h2><table class=\"attempts\"><thead><tr><th>#</th><th>{}</th><th>{}</th>\
+         <th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        t("Attempts"),
+        t("Time"),
+        t("Line"),
+        t("Dialled"),
+        t("Pages"),
+        t("Outcome"),
+        t("Code")
+    );
+    for a in &m.attempt_log {
+        let outcome = a.outcome.as_deref().unwrap_or(t("in progress"));
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}/{}</td><td>{}</td><td>{}</td></tr>",
+            a.number,
+            esc(&time(a.started_at)),
+            esc(&a.line),
+            esc(a.dialled.as_deref().unwrap_or("")),
+            a.pages_confirmed,
+            m.pages,
+            esc(outcome),
+            esc(a.code.as_deref().unwrap_or(""))
+        );
+    }
+    body.push_str("</tbody></table>");
 }
 
 /// The report in words: what happened, in the sentence the report mail has.
@@ -413,12 +462,14 @@ async fn message(State(ctx): Ctx, b: Browser, Path(id): Path<u64>) -> Response {
     field(
         &mut body,
         t("Created"),
-        Some(&crate::journal::short_time(m.created_at)),
+        Some(&ctx.local_time(&b.user.id, m.created_at)),
     );
     field(
         &mut body,
         t("Completed"),
-        m.completed_at.map(crate::journal::short_time).as_deref(),
+        m.completed_at
+            .map(|c| ctx.local_time(&b.user.id, c))
+            .as_deref(),
     );
     if m.service == Service::Fax {
         field(&mut body, t("Pages"), Some(&pages_label(m)));
@@ -437,6 +488,7 @@ async fn message(State(ctx): Ctx, b: Browser, Path(id): Path<u64>) -> Response {
     }
     field(&mut body, t("File"), m.failure_attachment.as_deref());
     body.push_str("</dl>");
+    attempts_table(&mut body, m, t, |at| ctx.local_time(&b.user.id, at));
     if let Some(t) = &m.text {
         let _ = write!(body, "<h2>Text</h2><pre class=\"sms\">{}</pre>", esc(t));
     }

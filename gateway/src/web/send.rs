@@ -138,15 +138,23 @@ fn form_html(b: &Browser, error: Option<&str>) -> String {
     let err = error.map_or(String::new(), |e| {
         format!("<p class=\"error\">{}</p>", esc(e))
     });
+    let t = |en| super::i18n::tr(b.user.language, en);
     format!(
-        "<h1>Send a fax</h1>{err}<form method=\"post\" action=\"/send\" enctype=\"multipart/form-data\" class=\"filters\">{}\
-         <label>Numbers <input name=\"to\" required placeholder=\"+49 89 1234567, 0301234\" inputmode=\"tel\" size=\"28\"></label>\
-         <label>Subject <input name=\"subject\" size=\"24\"></label>\
-         <label>Cover text <textarea name=\"cover\" rows=\"3\" cols=\"32\"></textarea></label>\
-         <label>Files (PDF, TIFF, images, text, Office) <input name=\"file\" type=\"file\" multiple></label>\
-         <button name=\"action\" value=\"preview\">Preview</button> \
-         <button name=\"action\" value=\"send\">Send</button></form>",
-        csrf_field(&b.csrf)
+        "<h1>{}</h1>{err}<form method=\"post\" action=\"/send\" enctype=\"multipart/form-data\" class=\"filters\">{}\
+         <label>{} <input name=\"to\" required placeholder=\"+49 89 1234567, 0301234\" inputmode=\"tel\" size=\"28\"></label>\
+         <label>{} <input name=\"subject\" size=\"24\"></label>\
+         <label>{} <textarea name=\"cover\" rows=\"3\" cols=\"32\"></textarea></label>\
+         <label>{} <input name=\"file\" type=\"file\" multiple></label>\
+         <button name=\"action\" value=\"preview\">{}</button> \
+         <button name=\"action\" value=\"send\">{}</button></form>",
+        t("Send a fax"),
+        csrf_field(&b.csrf),
+        t("Numbers"),
+        t("Subject"),
+        t("Cover text"),
+        t("Files (PDF, TIFF, images, text, Office)"),
+        t("Preview"),
+        t("Send"),
     )
 }
 

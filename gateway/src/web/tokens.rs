@@ -18,16 +18,22 @@ type Ctx = State<Arc<WebContext>>;
 
 pub async fn tokens(State(ctx): Ctx, b: Browser) -> Response {
     let list = ctx.accounts.tokens(Some(&b.user.id));
-    let mut body = String::from("<h1>API tokens</h1>");
+    let t = |en| super::i18n::tr(b.user.language, en);
+    let mut body = format!("<h1>{}</h1>", t("API tokens"));
     body.push_str(&token_table(&list, &b.csrf));
     let _ = write!(
         body,
-        "<h2>New token</h2><form method=\"post\" action=\"/tokens\" class=\"filters\">{}\
-         <label>Name <input name=\"name\" required></label>\
-         <label>Scopes <input name=\"scopes\" value=\"read\" placeholder=\"read,send,manage\"></label>\
-         <label>Valid for days <input name=\"days\" type=\"number\" min=\"1\" value=\"90\"></label>\
-         <button>Create</button></form>",
-        csrf_field(&b.csrf)
+        "<h2>{}</h2><form method=\"post\" action=\"/tokens\" class=\"filters\">{}\
+         <label>{} <input name=\"name\" required></label>\
+         <label>{} <input name=\"scopes\" value=\"read\" placeholder=\"read,send,manage\"></label>\
+         <label>{} <input name=\"days\" type=\"number\" min=\"1\" value=\"90\"></label>\
+         <button>{}</button></form>",
+        t("New token"),
+        csrf_field(&b.csrf),
+        t("Name"),
+        t("Scopes"),
+        t("Valid for days"),
+        t("Create"),
     );
     Html(page("API tokens", Some(&b.viewer()), &body)).into_response()
 }

@@ -66,6 +66,8 @@ pub struct Web {
     pub clock: Arc<AtomicU64>,
     /// What the stand-in media thread was asked: (id, delete).
     pub removed: Arc<Mutex<Vec<(u64, bool)>>>,
+    /// Calls the stand-in media thread was asked to hang up: (line, by).
+    pub hung_up: Arc<Mutex<Vec<(String, String)>>>,
     /// Mails submitted for sending: (from, to, the mail).
     pub submitted: Submitted,
 }
@@ -196,17 +198,31 @@ impl Web {
         let (tx, rx) = mpsc::channel::<MediaControl>();
         let removed = Arc::new(Mutex::new(Vec::new()));
         let seen = Arc::clone(&removed);
+        let hung_up: Arc<Mutex<Vec<(String, String)>>> = Default::default();
+        let hangups = Arc::clone(&hung_up);
         std::thread::spawn(move || {
+            use gateway::simnet::MediaRequest;
             while let Ok(m) = rx.recv() {
-                if let MediaControl::Request(gateway::simnet::MediaRequest::Remove {
-                    id,
-                    delete,
-                    reply,
-                    ..
-                }) = m
-                {
-                    seen.lock().unwrap().push((id.0, delete));
-                    let _ = reply.send(Ok(true));
+                match m {
+                    MediaControl::Request(MediaRequest::Remove {
+                        id, delete, reply, ..
+                    }) => {
+                        seen.lock().unwrap().push((id.0, delete));
+                        let _ = reply.send(Ok(true));
+                    }
+                    MediaControl::Request(MediaRequest::Status(reply)) => {
+                        let _ = reply.send(stand_in_lines());
+                    }
+                    MediaControl::Request(MediaRequest::HangUp { line, by, reply }) => {
+                        let busy = stand_in_lines()
+                            .iter()
+                            .any(|l| l.line == line && l.state != "idle");
+                        if busy {
+                            hangups.lock().unwrap().push((line, by));
+                        }
+                        let _ = reply.send(busy);
+                    }
+                    _ => {}
                 }
             }
         });
@@ -224,6 +240,7 @@ impl Web {
             ctx,
             clock,
             removed,
+            hung_up,
             submitted,
         }
     }
@@ -419,6 +436,36 @@ impl Web {
         m.caller_number = Some("+4930555123".into());
         m
     }
+}
+
+/// What the stand-in media thread says its lines do: one sending a fax
+/// over T.38, page 2 of 3, one idle.
+pub fn stand_in_lines() -> Vec<kernel::runner::LineState> {
+    let line = |name: &str, state: &str| kernel::runner::LineState {
+        line: name.into(),
+        group: "default".into(),
+        state: state.into(),
+        message: None,
+        remote: None,
+        since: None,
+        medium: None,
+        phase: None,
+        bit_rate: 0,
+        ecm: false,
+        page: 0,
+        pages: 0,
+    };
+    let mut busy = line("sip/pbx/1", "sending");
+    busy.message = Some(MessageId(7));
+    busy.remote = Some("0301234".into());
+    busy.since = Some(T0);
+    busy.medium = Some("T.38".into());
+    busy.phase = Some("C (page data)".into());
+    busy.bit_rate = 14_400;
+    busy.ecm = true;
+    busy.page = 2;
+    busy.pages = 3;
+    vec![busy, line("loop/100", "idle")]
 }
 
 /// A TIFF-F of `n` fine A4 pages, each with a black bar as wide as its

@@ -20,6 +20,7 @@ pub(super) struct Receiving {
     pub caller: Option<String>,
     pub called: String,
     pub started: Timestamp,
+    pub progress: super::progress::CallProgress,
 }
 
 /// A receiver's options: our CSI.
@@ -84,6 +85,7 @@ pub(super) fn answer(
             caller,
             called,
             started: now,
+            progress: Default::default(),
         }),
         Err(e) => {
             eprintln!(
@@ -103,6 +105,7 @@ impl Runner {
         };
         let mut end = None;
         while let Some(ev) = r.fax.poll_event() {
+            r.progress.handle(&ev);
             if let FaxCallEvent::Ended(e) = ev {
                 end = Some(e);
             }

@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use fax_t30::MaxRate;
-use line_drivers::{HangupCause, Line, LineEvent, MediaKind};
+use line_drivers::{FaxCall, HangupCause, Line, LineEvent, MediaKind};
 
 use crate::job::{step, Effect, Final, JobEvent, JobState, RetryPolicy};
 use crate::message::{MessageId, Pending, Service, Status, Timestamp};
@@ -36,6 +36,7 @@ use crate::store::{Record, Store, StoreError};
 mod inbound;
 mod incoming;
 mod outbound;
+mod progress;
 mod sms;
 mod voicemail;
 
@@ -397,6 +398,22 @@ impl Runner {
                 }
             }
         };
+        match (&event, &job.state, &next.state) {
+            (JobEvent::Start { line }, _, JobState::Active { first_page, .. }) => {
+                m.begin_attempt(next.attempts, line, *first_page, now)
+            }
+            (JobEvent::AttemptEnded(r), ..) => m.end_attempt(r, now),
+            (JobEvent::Recover, JobState::Active { .. }, JobState::Waiting { .. }) => {
+                m.interrupt_attempt("the gateway restarted during the call", now)
+            }
+            (JobEvent::Cancel { by }, JobState::Active { .. }, _) => {
+                m.interrupt_attempt(&format!("cancelled by {by}"), now)
+            }
+            (JobEvent::Delete { by }, JobState::Active { .. }, _) => {
+                m.interrupt_attempt(&format!("deleted by {by}"), now)
+            }
+            _ => {}
+        }
         if let JobEvent::AttemptEnded(r) = &event {
             m.failure_cause = if r.failure.is_some() { r.cause } else { None };
             m.transmit_speed = r.bit_rate;
@@ -592,6 +609,23 @@ pub struct LineState {
     pub remote: Option<String>,
     /// When the call began.
     pub since: Option<Timestamp>,
+    /// A fax call's medium: `G.711`, `T.38` or `modem` (a Class 1 modem
+    /// modulates itself).
+    #[serde(default)]
+    pub medium: Option<String>,
+    /// Its T.30 phase in words (`C (page data)`).
+    #[serde(default)]
+    pub phase: Option<String>,
+    /// The negotiated image data rate, bit/s (0 before training).
+    #[serde(default)]
+    pub bit_rate: u32,
+    #[serde(default)]
+    pub ecm: bool,
+    /// The page in flight, and of how many (0: unknown, a receiver).
+    #[serde(default)]
+    pub page: u32,
+    #[serde(default)]
+    pub pages: u32,
 }
 
 impl Runner {
@@ -607,6 +641,26 @@ impl Runner {
                     message: None,
                     remote: None,
                     since: None,
+                    medium: None,
+                    phase: None,
+                    bit_rate: 0,
+                    ecm: false,
+                    page: 0,
+                    pages: 0,
+                };
+                let fax = |st: &mut LineState, fax: &FaxCall, p: &progress::CallProgress| {
+                    st.medium = Some(
+                        match fax.media_kind() {
+                            MediaKind::Audio => "G.711",
+                            MediaKind::T38 => "T.38",
+                            MediaKind::Modem => "modem",
+                        }
+                        .into(),
+                    );
+                    st.phase = p.phase.map(|ph| progress::phase_name(ph).to_string());
+                    st.bit_rate = p.bit_rate;
+                    st.ecm = p.ecm;
+                    st.page = p.page;
                 };
                 match &slot.state {
                     // A modem out of service, a SIP trunk held down.
@@ -622,11 +676,14 @@ impl Runner {
                             .get(&s.id)
                             .and_then(|r| r.message.dial_string.clone());
                         st.since = Some(s.started);
+                        fax(&mut st, &s.fax, &s.progress);
+                        st.pages = self.open.get(&s.id).map_or(0, |r| r.message.pages);
                     }
                     CallState::Receiving(r) => {
                         st.state = "receiving".into();
                         st.remote = r.caller.clone();
                         st.since = Some(r.started);
+                        fax(&mut st, &r.fax, &r.progress);
                     }
                     CallState::Voice(v) => {
                         st.state = "voice".into();

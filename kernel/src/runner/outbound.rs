@@ -19,6 +19,7 @@ pub(super) struct Sending {
     pub id: MessageId,
     pub fax: FaxCall,
     pub started: Timestamp,
+    pub progress: super::progress::CallProgress,
 }
 
 /// A sender's fax options for `rec`: the sending user's header, else the
@@ -72,6 +73,7 @@ impl Runner {
                     id,
                     fax,
                     started: now,
+                    progress: Default::default(),
                 });
                 Ok(())
             }
@@ -97,6 +99,7 @@ impl Runner {
         let mut confirmed = Vec::new();
         let mut ended = None;
         while let Some(ev) = s.fax.poll_event() {
+            s.progress.handle(&ev);
             match ev {
                 FaxCallEvent::Fax(FaxEvent::PageConfirmed { page, .. }) => confirmed.push(page),
                 FaxCallEvent::Ended(end) => {
@@ -131,7 +134,9 @@ fn attempt_result(
             } else {
                 FailureKind::Temporary
             };
-            failure(kind, cause.text().to_string(), 0, cause_of_hangup(cause))
+            let mut r = failure(kind, cause.text().to_string(), 0, cause_of_hangup(cause));
+            r.code = Some(format!("Q.850 {}", cause.q850()));
+            r
         }
         CallEnd::Failed(e) => failure(
             FailureKind::Permanent,
@@ -151,6 +156,7 @@ fn attempt_result(
                 remote_id: o.remote_ident.clone(),
                 duration_secs,
                 cause: Some(cause_of_t30(o.code)),
+                code: Some(format!("T.30 {} ({})", o.code.0, o.code.name())),
             }
         }
     };
@@ -171,6 +177,7 @@ pub(super) fn failure(
         remote_id: None,
         duration_secs: 0,
         cause: Some(cause),
+        code: None,
     }
 }
 

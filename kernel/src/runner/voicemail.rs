@@ -27,6 +27,12 @@ pub(super) struct VoiceCall {
 }
 
 impl VoiceCall {
+    /// We hung up (an operator): the recording ends as if the caller had.
+    pub fn hung_up_by_us(&mut self) {
+        self.gone = true;
+        self.engine.handle_hangup();
+    }
+
     pub fn handle_event(&mut self, ev: LineEvent) {
         match ev {
             LineEvent::Media {
@@ -245,5 +251,6 @@ fn fax_takeover(cfg: &InboundConfig, line_name: &str, vc: &VoiceCall) -> Result<
         caller: vc.caller.clone(),
         called: vc.called.clone(),
         started: vc.started,
+        progress: Default::default(),
     })
 }
