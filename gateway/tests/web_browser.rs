@@ -230,6 +230,11 @@ fn a_user_in_a_real_browser() {
     assert!(seen.first().is_some_and(|s| s != "sent"), "{seen:?}");
     assert!(seen.len() >= 2, "{seen:?}");
     eprintln!("live statuses: {seen:?}");
+    let pages = a.js(
+        "return document.querySelector(\"tr[data-id='\" + arguments[0] + \"'] .page-count\").textContent;",
+        json!([id.to_string()]),
+    );
+    assert_eq!(pages, json!("2/2"), "the pages cell follows the status");
     a.screenshot(&shots, "05-journal-live-sent");
 
     // The message: its page thumbnails load.

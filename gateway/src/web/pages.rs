@@ -327,7 +327,7 @@ async fn journal(State(ctx): Ctx, b: Browser, Query(q): Query<FilterQuery>) -> R
             let _ = write!(
                 body,
                 "<tr data-id=\"{id}\"><td><a href=\"/messages/{id}\">{}</a></td><td>{}</td><td>{}</td>\
-                 <td>{}{name}</td><td class=\"hide-narrow\">{}</td><td>{}</td>\
+                 <td>{}{name}</td><td class=\"hide-narrow\">{}</td><td class=\"page-count\">{}</td>\
                  <td class=\"status status-{status}\">{status}</td></tr>",
                 esc(&ctx.local_time(&b.user.id, m.created_at)),
                 direction_label(m.direction),

@@ -15,6 +15,13 @@
         cell.textContent = s;
         cell.className = "status status-" + s.split(" ")[0];
       }
+      // Pages confirmed: n-1 of m while page n goes, all of them once sent.
+      var pages = r.querySelector(".page-count");
+      if (!pages) return;
+      var of = pages.textContent.split("/")[1];
+      var going = /^sending page (\d+)\/(\d+)$/.exec(s);
+      if (going) pages.textContent = (going[1] - 1) + "/" + going[2];
+      else if (s === "sent" && of) pages.textContent = of + "/" + of;
     });
   }
   if (window.EventSource) {
