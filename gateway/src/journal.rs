@@ -123,20 +123,6 @@ pub fn reason_of(m: &Message) -> String {
     }
 }
 
-fn status_name(s: Status) -> &'static str {
-    match s {
-        Status::Queued => "queued",
-        Status::Sending => "sending",
-        Status::Retrying => "retrying",
-        Status::Sent => "sent",
-        Status::Failed => "failed",
-        Status::Cancelled => "cancelled",
-        Status::Deleted => "deleted",
-        Status::Received => "received",
-        Status::Delivered => "delivered",
-    }
-}
-
 /// `2026-11-27 20:26`, UTC.
 pub fn short_time(t: Timestamp) -> String {
     let iso = t.iso8601();
@@ -196,7 +182,7 @@ pub fn table(records: &[Record]) -> String {
             },
             m.service.name().into(),
             number_of(m),
-            status_name(m.status).into(),
+            m.status.name().into(),
             pages(m),
             cut(&note, 80),
         ]);
@@ -251,7 +237,7 @@ pub fn show(r: &Record) -> String {
         ),
     );
     add("service", Some(m.service.name().into()));
-    add("status", Some(status_name(m.status).into()));
+    add("status", Some(m.status.name().into()));
     let report = match (m.direction, m.status) {
         (Direction::Outgoing, Status::Sent) => Some(Cause::Sent.human(Language::En, None, None)),
         (Direction::Outgoing, Status::Queued) => Some("Waiting for a free line.".into()),

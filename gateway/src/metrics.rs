@@ -188,7 +188,7 @@ impl Metrics {
                         "ums_messages{{service=\"{}\",direction=\"{}\",status=\"{}\"}} {n}",
                         s.name(),
                         direction_name(d),
-                        status_name(st)
+                        st.name()
                     );
                 }
             }
@@ -335,20 +335,6 @@ fn direction_name(d: Direction) -> &'static str {
     match d {
         Direction::Outgoing => "outgoing",
         Direction::Incoming => "incoming",
-    }
-}
-
-fn status_name(s: Status) -> &'static str {
-    match s {
-        Status::Queued => "queued",
-        Status::Sending => "sending",
-        Status::Retrying => "retrying",
-        Status::Sent => "sent",
-        Status::Failed => "failed",
-        Status::Cancelled => "cancelled",
-        Status::Deleted => "deleted",
-        Status::Received => "received",
-        Status::Delivered => "delivered",
     }
 }
 

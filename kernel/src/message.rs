@@ -135,6 +135,21 @@ pub enum Status {
 }
 
 impl Status {
+    /// The status as the journal, the metrics and the web say it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Queued => "queued",
+            Status::Sending => "sending",
+            Status::Retrying => "retrying",
+            Status::Sent => "sent",
+            Status::Failed => "failed",
+            Status::Cancelled => "cancelled",
+            Status::Deleted => "deleted",
+            Status::Received => "received",
+            Status::Delivered => "delivered",
+        }
+    }
+
     /// No more work will happen for the message.
     pub fn is_final(self) -> bool {
         matches!(

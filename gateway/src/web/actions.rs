@@ -122,7 +122,7 @@ pub async fn remove(
         return Err(ActionError::Conflict(format!(
             "message {} is {}: only queued or retrying outgoing messages can be {}",
             r.message.id,
-            super::query::status_name(r.message.status),
+            r.message.status.name(),
             if delete { "deleted" } else { "cancelled" }
         )));
     }

@@ -241,7 +241,7 @@ pub fn view(ctx: &WebContext, r: &Record) -> MessageView {
             Direction::Incoming => "in".into(),
         },
         service: m.service.name().into(),
-        status: query::status_name(m.status).into(),
+        status: m.status.name().into(),
         number: crate::journal::number_of(m),
         name: ctx.name_of(m),
         subject: m.subject.clone(),
@@ -364,7 +364,7 @@ async fn remove(ctx: Arc<WebContext>, c: Caller, id: u64, delete: bool) -> Respo
     match actions::remove(&ctx, &c.user, id, delete).await {
         Ok(status) => {
             c.audit(&ctx, if delete { "delete" } else { "cancel" }, Some(id));
-            Json(json!({"id": id, "status": query::status_name(status)})).into_response()
+            Json(json!({"id": id, "status": status.name()})).into_response()
         }
         Err(e) => from_action(e),
     }

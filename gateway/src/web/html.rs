@@ -5,20 +5,10 @@
 
 use std::fmt::Write;
 
-/// `text` safe inside HTML element content and inside a quoted attribute.
+/// `text` safe inside HTML element content and inside a quoted attribute
+/// (the report templates' escaping).
 pub fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    kernel::report::templates::escape_html(text)
 }
 
 /// `text` as one component of a URL query (RFC 3986 unreserved kept).

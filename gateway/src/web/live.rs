@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use kernel::message::Status;
 
 use super::pages::Browser;
-use super::{actions, query, WebContext, WebUser};
+use super::{actions, WebContext, WebUser};
 
 /// Rows one stream follows at most.
 const MAX_ROWS: usize = 200;
@@ -50,7 +50,7 @@ fn statuses(
                     m.pages
                 )
             } else {
-                query::status_name(m.status).to_string()
+                m.status.name().to_string()
             };
             out.insert(id.to_string(), s.into());
         }

@@ -255,11 +255,7 @@ async fn journal(State(ctx): Ctx, b: Browser, Query(q): Query<FilterQuery>) -> R
     let l = b.user.language;
     let t = |en| tr(l, en);
     let mut statuses = vec![("", t("any status"))];
-    statuses.extend(
-        query::STATUSES
-            .iter()
-            .map(|s| (query::status_name(*s), query::status_name(*s))),
-    );
+    statuses.extend(query::STATUSES.iter().map(|s| (s.name(), s.name())));
     let mut body = format!(
         "<h1>{}</h1><form method=\"get\" action=\"/journal\" class=\"filters\">",
         t("Journal")
@@ -323,7 +319,7 @@ async fn journal(State(ctx): Ctx, b: Browser, Query(q): Query<FilterQuery>) -> R
             let name = ctx.name_of(m).map_or(String::new(), |n| {
                 format!("<br><span class=\"muted\">{}</span>", esc(&n))
             });
-            let status = query::status_name(m.status);
+            let status = m.status.name();
             let _ = write!(
                 body,
                 "<tr data-id=\"{id}\"><td><a href=\"/messages/{id}\">{}</a></td><td>{}</td><td>{}</td>\
@@ -444,7 +440,7 @@ async fn message(State(ctx): Ctx, b: Browser, Path(id): Path<u64>) -> Response {
     let l = b.user.language;
     let t = |en| tr(l, en);
     let m = &r.message;
-    let status = query::status_name(m.status);
+    let status = m.status.name();
     let mut body = format!(
         "<h1>{} {} {}</h1><p class=\"report status-{status}\">{}</p><dl>",
         m.service.name(),

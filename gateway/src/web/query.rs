@@ -50,20 +50,6 @@ pub struct Filter {
     pub limit: usize,
 }
 
-pub fn status_name(s: Status) -> &'static str {
-    match s {
-        Status::Queued => "queued",
-        Status::Sending => "sending",
-        Status::Retrying => "retrying",
-        Status::Sent => "sent",
-        Status::Failed => "failed",
-        Status::Cancelled => "cancelled",
-        Status::Deleted => "deleted",
-        Status::Received => "received",
-        Status::Delivered => "delivered",
-    }
-}
-
 pub const STATUSES: [Status; 9] = [
     Status::Queued,
     Status::Sending,
@@ -132,7 +118,7 @@ impl FilterQuery {
             Some(s) => Some(
                 STATUSES
                     .into_iter()
-                    .find(|st| status_name(*st) == s)
+                    .find(|st| st.name() == s)
                     .ok_or_else(|| format!("status '{s}' is not a status"))?,
             ),
         };
