@@ -126,35 +126,44 @@ pub async fn remove(
             if delete { "deleted" } else { "cancelled" }
         )));
     }
+    let by = format!("{} (web)", user.email);
+    let reply = ask_media(ctx, |reply| crate::simnet::MediaRequest::Remove {
+        id: MessageId(id),
+        delete,
+        by,
+        reply,
+    })
+    .await?;
+    match reply {
+        Ok(true) => Ok(if delete {
+            Status::Deleted
+        } else {
+            Status::Cancelled
+        }),
+        Ok(false) => Err(ActionError::Conflict(format!(
+            "message {} is not in the queue",
+            MessageId(id)
+        ))),
+        Err(e) => Err(ActionError::Internal(e)),
+    }
+}
+
+/// Ask the media thread: `request` wraps the reply channel; its answer,
+/// or Unavailable when the thread is not running or has stopped.
+pub async fn ask_media<T>(
+    ctx: &WebContext,
+    request: impl FnOnce(oneshot::Sender<T>) -> crate::simnet::MediaRequest,
+) -> Result<T, ActionError> {
+    let stopped = || ActionError::Unavailable("the media thread has stopped".into());
     let media = ctx
         .media
         .as_ref()
         .ok_or_else(|| ActionError::Unavailable("the media thread is not running".into()))?;
     let (tx, rx) = oneshot::channel();
-    let req = crate::simnet::MediaRequest::Remove {
-        id: MessageId(id),
-        delete,
-        by: format!("{} (web)", user.email),
-        reply: tx,
-    };
     media
-        .send(crate::media_loop::MediaControl::Request(req))
-        .map_err(|_| ActionError::Unavailable("the media thread has stopped".into()))?;
-    match rx.await {
-        Ok(Ok(true)) => Ok(if delete {
-            Status::Deleted
-        } else {
-            Status::Cancelled
-        }),
-        Ok(Ok(false)) => Err(ActionError::Conflict(format!(
-            "message {} is not in the queue",
-            MessageId(id)
-        ))),
-        Ok(Err(e)) => Err(ActionError::Internal(e)),
-        Err(_) => Err(ActionError::Unavailable(
-            "the media thread has stopped".into(),
-        )),
-    }
+        .send(crate::media_loop::MediaControl::Request(request(tx)))
+        .map_err(|_| stopped())?;
+    rx.await.map_err(|_| stopped())
 }
 
 /// Resend an outgoing fax's pages (to `number` if given).

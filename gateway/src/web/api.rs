@@ -405,22 +405,9 @@ async fn lines(State(ctx): Ctx, c: Caller) -> Response {
             "the lines are for operators",
         );
     }
-    let Some(media) = &ctx.media else {
-        return from_action(ActionError::Unavailable(
-            "the media thread is not running".into(),
-        ));
-    };
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let sent = media
-        .send(crate::media_loop::MediaControl::Request(
-            crate::simnet::MediaRequest::Status(tx),
-        ))
-        .is_ok();
-    match (sent, rx.await) {
-        (true, Ok(lines)) => Json(json!({"lines": lines})).into_response(),
-        _ => from_action(ActionError::Unavailable(
-            "the media thread has stopped".into(),
-        )),
+    match actions::ask_media(&ctx, crate::simnet::MediaRequest::Status).await {
+        Ok(lines) => Json(json!({"lines": lines})).into_response(),
+        Err(e) => from_action(e),
     }
 }
 
@@ -448,23 +435,14 @@ async fn hang_up(State(ctx): Ctx, c: Caller, body: Option<Json<HangUpBody>>) -> 
             "give the line: {\"line\": \"loop/100\"}",
         );
     };
-    let Some(media) = &ctx.media else {
-        return from_action(ActionError::Unavailable(
-            "the media thread is not running".into(),
-        ));
-    };
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let sent = media
-        .send(crate::media_loop::MediaControl::Request(
-            crate::simnet::MediaRequest::HangUp {
-                line: line.clone(),
-                by: c.user.id.clone(),
-                reply: tx,
-            },
-        ))
-        .is_ok();
-    match (sent, rx.await) {
-        (true, Ok(true)) => {
+    let asked = actions::ask_media(&ctx, |reply| crate::simnet::MediaRequest::HangUp {
+        line: line.clone(),
+        by: c.user.id.clone(),
+        reply,
+    })
+    .await;
+    match asked {
+        Ok(true) => {
             ctx.audit(
                 &format!("{} (token {})", c.user.id, c.token),
                 "hang-up",
@@ -473,14 +451,12 @@ async fn hang_up(State(ctx): Ctx, c: Caller, body: Option<Json<HangUpBody>>) -> 
             );
             Json(json!({"line": line, "hung_up": true})).into_response()
         }
-        (true, Ok(false)) => problem(
+        Ok(false) => problem(
             StatusCode::CONFLICT,
             "No call",
             &format!("no call on {line} to hang up"),
         ),
-        _ => from_action(ActionError::Unavailable(
-            "the media thread has stopped".into(),
-        )),
+        Err(e) => from_action(e),
     }
 }
 

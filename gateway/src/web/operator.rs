@@ -19,25 +19,9 @@ pub async fn lines(State(ctx): State<Arc<WebContext>>, b: Browser) -> Response {
     if b.user.role < Role::Operator {
         return forbidden("The lines are for operators.");
     }
-    let Some(media) = &ctx.media else {
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the media thread is not running",
-        )
-            .into_response();
-    };
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let sent = media
-        .send(crate::media_loop::MediaControl::Request(
-            crate::simnet::MediaRequest::Status(tx),
-        ))
-        .is_ok();
-    let Some(lines) = (if sent { rx.await.ok() } else { None }) else {
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the media thread has stopped",
-        )
-            .into_response();
+    let lines = match super::actions::ask_media(&ctx, crate::simnet::MediaRequest::Status).await {
+        Ok(lines) => lines,
+        Err(e) => return unavailable(e),
     };
     let t = |en| tr(b.user.language, en);
     let mut body = format!("<h1>{}</h1><table class=\"lines\"><thead><tr>", t("Lines"));
@@ -117,29 +101,18 @@ pub async fn line_hangup(
     let Some(line) = form.get("line").filter(|l| !l.is_empty()) else {
         return (StatusCode::BAD_REQUEST, "which line?").into_response();
     };
-    let Some(media) = &ctx.media else {
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the media thread is not running",
-        )
-            .into_response();
-    };
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let sent = media
-        .send(crate::media_loop::MediaControl::Request(
-            crate::simnet::MediaRequest::HangUp {
-                line: line.clone(),
-                by: b.user.id.clone(),
-                reply: tx,
-            },
-        ))
-        .is_ok();
-    match if sent { rx.await.ok() } else { None } {
-        Some(true) => {
+    let asked = super::actions::ask_media(&ctx, |reply| crate::simnet::MediaRequest::HangUp {
+        line: line.clone(),
+        by: b.user.id.clone(),
+        reply,
+    })
+    .await;
+    match asked {
+        Ok(true) => {
             ctx.audit(&b.user.id, "hang-up", Some(line.clone()), b.peer);
             Redirect::to("/lines").into_response()
         }
-        Some(false) => (
+        Ok(false) => (
             StatusCode::CONFLICT,
             Html(page(
                 "Lines",
@@ -151,12 +124,17 @@ pub async fn line_hangup(
             )),
         )
             .into_response(),
-        None => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the media thread has stopped",
-        )
-            .into_response(),
+        Err(e) => unavailable(e),
     }
+}
+
+/// The media thread could not be asked (not running, or stopped).
+fn unavailable(e: super::actions::ActionError) -> Response {
+    let why = match e {
+        super::actions::ActionError::Unavailable(why) => why,
+        other => format!("{other:?}"),
+    };
+    (StatusCode::SERVICE_UNAVAILABLE, why).into_response()
 }
 
 pub async fn dead_letters(State(ctx): State<Arc<WebContext>>, b: Browser) -> Response {
