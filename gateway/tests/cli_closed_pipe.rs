@@ -20,17 +20,19 @@ use serve_harness::{serve_as_anna, signal, text, wait_exit, wait_for};
 const SMTP_PORT: u16 = 40430;
 const EXIT_BROKEN_PIPE: i32 = 141;
 
-/// `ums ARGS` with its stdout read by nobody.
+/// `ums ARGS` with its stdout read by nobody: the pipe's reading end is
+/// closed before the command starts (closing it after the spawn would race
+/// a fast command, whose output then fits into the pipe's buffer).
 fn closed_pipe(args: &[&str]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ums"))
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    Command::new(env!("CARGO_BIN_EXE_ums"))
         .args(args)
         .env_remove("STATE_DIRECTORY")
-        .stdout(Stdio::piped())
+        .stdout(Stdio::from(writer))
         .stderr(Stdio::piped())
-        .spawn()
-        .expect("ums runs");
-    drop(child.stdout.take());
-    child.wait_with_output().expect("ums ends")
+        .output()
+        .expect("ums runs")
 }
 
 fn assert_quiet(args: &[&str]) {
