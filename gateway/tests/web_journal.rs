@@ -5,7 +5,7 @@
 mod web_harness;
 
 use axum::http::{Method, StatusCode};
-use kernel::message::{Service, Status};
+use kernel::message::{MessageId, Service, Status};
 use web_harness::{Web, PASSWORD, T0};
 
 #[tokio::test]
@@ -589,11 +589,7 @@ async fn live_status_answers_only_for_visible_rows() {
     )
     .unwrap();
     assert_eq!(v, serde_json::json!({ mine.to_string(): "queued" }));
-    let mut r = web
-        .store
-        .get(kernel::message::MessageId(mine))
-        .unwrap()
-        .unwrap();
+    let mut r = web.store.get(MessageId(mine)).unwrap().unwrap();
     r.message.status = Status::Sending;
     r.message.pages_sent = 1;
     web.store.update(&r, "test").unwrap();
@@ -801,11 +797,7 @@ async fn rows_change_state_over_server_sent_events() {
         !first.contains(&theirs.to_string()),
         "bob's row leaks: {first}"
     );
-    let mut r = web
-        .store
-        .get(kernel::message::MessageId(mine))
-        .unwrap()
-        .unwrap();
+    let mut r = web.store.get(MessageId(mine)).unwrap().unwrap();
     r.message.status = Status::Sending;
     r.message.pages_sent = 2;
     web.store.update(&r, "test").unwrap();
@@ -816,4 +808,84 @@ async fn rows_change_state_over_server_sent_events() {
     web.store.update(&r, "test").unwrap();
     let third = next_event().await;
     assert!(third.contains(&format!("\"{mine}\":\"sent\"")), "{third}");
+}
+
+/// Streams of several browsers share one poller: each row is read once a
+/// round however many follow it, each stream gets only its own rows' news
+/// (and only rows its user may see), a closed stream leaves the others
+/// running, and the poller ends once nobody follows.
+#[tokio::test]
+async fn live_streams_share_one_poller() {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let web = Web::start("web-sse-shared");
+    let mine = web.add(web.outgoing_fax("alice", "+49301111", 3, T0));
+    let theirs = web.add(web.outgoing_fax("bob", "+49302222", 2, T0));
+    let alice = web.login("alice").await;
+    let bob = web.login("bob").await;
+    let open = async |cookie: &str, ids: String| {
+        let req = axum::http::Request::get(format!("/journal/events?ids={ids}"))
+            .header("cookie", cookie)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let resp = web.router.clone().oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        resp.into_body()
+    };
+    // The next status event, or None if none comes within `secs`.
+    async fn event(body: &mut axum::body::Body, secs: u64) -> Option<String> {
+        let wait = std::time::Duration::from_secs(secs);
+        loop {
+            let frame = tokio::time::timeout(wait, body.frame()).await.ok()?;
+            let data = frame.expect("the stream goes on").unwrap().into_data();
+            if let Ok(data) = data {
+                let text = String::from_utf8_lossy(&data).into_owned();
+                if text.contains("event: status") {
+                    return Some(text);
+                }
+            }
+        }
+    }
+    let set = |id: u64, status: Status, sent: u32| {
+        let mut r = web.store.get(MessageId(id)).unwrap().unwrap();
+        r.message.status = status;
+        r.message.pages_sent = sent;
+        web.store.update(&r, "test").unwrap();
+    };
+    let mut a = open(&alice.cookie, format!("{mine},{theirs}")).await;
+    let mut b = open(&bob.cookie, format!("{theirs}")).await;
+    let first = event(&mut a, 5).await.expect("alice's first event");
+    assert!(!first.contains(&theirs.to_string()), "{first}");
+    assert!(event(&mut b, 5).await.is_some(), "bob's first event");
+    assert_eq!(web.ctx.live.followed(), 2, "two rows, read once each");
+    assert!(web.ctx.live.polling());
+
+    set(theirs, Status::Sending, 1);
+    let news = event(&mut b, 5).await.expect("bob hears of his row");
+    assert!(news.contains("sending page 2/2"), "{news}");
+    assert_eq!(
+        event(&mut a, 2).await,
+        None,
+        "alice hears nothing of bob's row"
+    );
+    set(mine, Status::Sent, 3);
+    let news = event(&mut a, 5).await.expect("alice hears of her row");
+    assert!(news.contains(&format!("\"{mine}\":\"sent\"")), "{news}");
+    assert!(!news.contains(&theirs.to_string()), "{news}");
+
+    drop(a);
+    assert_eq!(web.ctx.live.followed(), 1, "alice's row is no longer read");
+    set(theirs, Status::Sent, 2);
+    let news = event(&mut b, 5).await.expect("bob's stream goes on");
+    assert!(news.contains(&format!("\"{theirs}\":\"sent\"")), "{news}");
+    drop(b);
+    assert_eq!(web.ctx.live.followed(), 0);
+    let stopped = async {
+        while web.ctx.live.polling() {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(5), stopped)
+        .await
+        .expect("the poller ends once nobody follows");
 }

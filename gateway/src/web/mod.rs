@@ -159,6 +159,8 @@ pub struct WebContext {
     pub fax_domain: Option<String>,
     /// Rendered but not yet sent (the send form's preview), by key.
     pub previews: std::sync::Mutex<std::collections::HashMap<String, send::Preview>>,
+    /// The poller behind the journal's live rows.
+    pub live: live::Live,
 }
 
 impl WebContext {
@@ -208,6 +210,7 @@ impl WebContext {
             zones: Default::default(),
             fax_domain: None,
             previews: Default::default(),
+            live: Default::default(),
         })
     }
 
