@@ -1,0 +1,43 @@
+//! ISDN through CAPI 2.0 (COMMON-ISDN-API 2.0): cards and remote-CAPI
+//! routers, as lines (issue 16).
+//!
+//! ```text
+//!   msg.rs      CAPI messages: header, parameters of each REQ/CONF/IND/RESP   wire
+//!   structs.rs  the structs inside: numbers, B protocol, additional info      wire
+//! ```
+//!
+//! Everything here is sans-IO: octets in, octets out. The codec reads and
+//! writes messages exactly as Debian's libcapi20 does
+//! (`line-drivers/tests/capi_libcapi20.rs` has libcapi20's own encoder and
+//! decoder check ours); untrusted octets give a [`WireError`], never a
+//! panic (fuzz target `capi_message`, seeds replayed by
+//! `line-drivers/tests/capi_fuzz_seeds.rs`).
+
+pub mod msg;
+pub mod samples;
+pub mod structs;
+
+pub use msg::{DataB3, Header, Message, Params};
+
+/// What is wrong with octets from a CAPI peer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WireError {
+    /// Not a whole message yet: at least this many more octets.
+    #[error("incomplete CAPI message: {0} more octets needed")]
+    NeedMore(usize),
+    /// The header's length is below a header and address, or above
+    /// [`msg::MAX_MESSAGE`].
+    #[error("CAPI message length {0} out of range")]
+    BadLength(u16),
+    /// A command and subcommand we do not know.
+    #[error("unknown CAPI command {0:#04x} subcommand {1:#04x}")]
+    UnknownCommand(u8, u8),
+    /// A parameter runs past the end of its message or struct.
+    #[error("CAPI parameter {0} truncated")]
+    Truncated(&'static str),
+    /// A struct whose contents make no sense (a number with a control
+    /// character, a calling number without its presentation octet).
+    #[error("malformed CAPI struct: {0}")]
+    BadStruct(&'static str),
+}
