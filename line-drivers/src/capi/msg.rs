@@ -2,7 +2,8 @@
 //! 8-octet header and the parameters of the messages a fax and voice
 //! application needs, as typed values, read and written byte for byte as
 //! libcapi20's `capi_message2cmsg`/`capi_cmsg2message` do
-//! (`line-drivers/tests/capi_libcapi20.rs` checks that).
+//! (`line-drivers/tests/capi_libcapi20.rs` checks that; the message
+//! numbers, lengths and field order are those of libcapi20 3.27).
 //!
 //! ```text
 //!  0      2       4    5       6        8
