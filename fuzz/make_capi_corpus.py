@@ -91,3 +91,18 @@ write("bad-bprotocol-cut", msg(0x02, REQ, 1, d(1) + w(4) + s() + s() + s() + s()
                                + s() + s() + s() + s()))
 write("truncated-header", connect_ind[:5])
 write("truncated-data-ind", data_ind[:20])
+
+# Remote CAPI (rcapi) frames: a 16-bit big-endian length that counts
+# itself, then a message; what libcapi20's rcapi module sends to register
+# and ask the profile, and what a router answers.
+def frame(payload):
+    return struct.pack(">H", len(payload) + 2) + payload
+
+
+register = frame(w(0) + w(0) + bytes([0xf2, 0xff]) + w(0) + d(0) + w(2048) + w(2) + w(7) + w(2048) + b"\x02")
+profile_req = frame(w(0) + w(0) + bytes([0xe0, 0xff]) + w(0) + d(1))
+profile = w(1) + w(2) + d(9) + d(3) + d(2) + d(1) + bytes(40)
+profile_conf = frame(w(8 + 66) + w(0) + bytes([0xe1, 0xff]) + w(0) + w(0) + profile)
+write("rcapi-session", register + frame(w(10) + w(0) + bytes([0xf3, 0xff]) + w(0) + w(0))
+      + profile_req + profile_conf + frame(connect_ind) + frame(data_ind))
+write("bad-rcapi-length", b"\xff\xff" + register)

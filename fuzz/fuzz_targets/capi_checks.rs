@@ -11,10 +11,16 @@
 //! - what follows a message is the input's tail (never more than there);
 //! - an error other than "need more" is reported once and the reader
 //!   stops (a stream cannot be resynchronised without framing);
+//! - the same octets as a remote-CAPI stream (`rcapi::FrameReader`, fed
+//!   in pieces of 1 to 64 octets): every frame read is written back to
+//!   octets that read as the same frame, no frame is longer than
+//!   [`rcapi::MAX_FRAME`], the reader holds no more than one frame's worth,
+//!   and nothing comes after a framing error;
 //! - the structs' own readers (numbers, B protocol, additional info,
 //!   DTMF) round-trip whatever they accept of the same octets.
 
 use line_drivers::capi::msg::{Message, Params, MAX_MESSAGE};
+use line_drivers::capi::rcapi::{self, Frame, FrameReader};
 use line_drivers::capi::structs::{
     AdditionalInfo, BProtocol, CalledNumber, CallingNumber, DtmfRequest, Writer,
 };
@@ -93,8 +99,39 @@ fn check_structs(data: &[u8]) {
     }
 }
 
+/// Reads `data` as a remote-CAPI stream, cut in pieces of `step` octets.
+pub fn read_frames(data: &[u8], step: usize) -> (Vec<Result<Frame, WireError>>, bool) {
+    let mut r = FrameReader::new();
+    let mut out = Vec::new();
+    for chunk in data.chunks(step.max(1)) {
+        r.push(chunk);
+        while let Some(f) = r.next_frame() {
+            out.push(f);
+        }
+        assert!(r.buffered() <= rcapi::MAX_FRAME + 64, "{}", r.buffered());
+    }
+    (out, r.failed())
+}
+
+fn check_frames(data: &[u8]) {
+    let step = usize::from(data.first().copied().unwrap_or(1) % 64) + 1;
+    let (frames, failed) = read_frames(data, step);
+    let (whole, _) = read_frames(data, data.len().max(1));
+    assert_eq!(frames, whole, "cut in pieces of {step}");
+    if failed {
+        assert!(matches!(frames.last(), Some(Err(WireError::BadLength(_)))));
+    }
+    for f in frames.iter().flatten() {
+        let b = f.encode();
+        assert!(b.len() <= rcapi::MAX_FRAME + 64);
+        assert_eq!(usize::from(u16::from_be_bytes([b[0], b[1]])), b.len());
+        assert_eq!(&Frame::decode(&b[2..]).expect("our own frame"), f);
+    }
+}
+
 /// The target: never panics, and the properties above hold.
 pub fn check_capi(data: &[u8]) {
+    check_frames(data);
     let t = read(data);
     for (m, _) in &t.messages {
         check_message(m);

@@ -102,3 +102,33 @@ fn mutated_capi_seeds_pass_the_fuzz_checks() {
         capi_checks::check_capi(b)
     });
 }
+
+#[test]
+fn rcapi_seeds_read_as_frames() {
+    use line_drivers::capi::rcapi::Frame;
+    for (name, data) in seeds("capi_message", 15) {
+        let (frames, failed) = capi_checks::read_frames(&data, 5);
+        match name.as_str() {
+            "rcapi-session" => {
+                assert!(!failed);
+                let frames: Vec<Frame> = frames.into_iter().map(Result::unwrap).collect();
+                assert_eq!(frames.len(), 6);
+                assert!(matches!(
+                    frames[0],
+                    Frame::RegisterReq {
+                        max_b_blocks: 7,
+                        version: 2,
+                        ..
+                    }
+                ));
+                assert_eq!(frames[1], Frame::RegisterConf { info: 0 });
+                assert!(frames[5].is_data());
+            }
+            "bad-rcapi-length" => {
+                assert!(failed);
+                assert_eq!(frames, [Err(WireError::BadLength(0xffff))]);
+            }
+            _ => {}
+        }
+    }
+}

@@ -4,6 +4,8 @@
 //! ```text
 //!   msg.rs      CAPI messages: header, parameters of each REQ/CONF/IND/RESP   wire
 //!   structs.rs  the structs inside: numbers, B protocol, additional info      wire
+//!   rcapi.rs    remote CAPI over TCP: length-framed messages, register,      wire
+//!               get profile (bintec/AVM routers, libcapi20's rcapi module)
 //! ```
 //!
 //! Everything here is sans-IO: octets in, octets out. The codec reads and
@@ -14,7 +16,9 @@
 //! `line-drivers/tests/capi_fuzz_seeds.rs`).
 
 pub mod msg;
+pub mod rcapi;
 pub mod samples;
+pub mod sim;
 pub mod structs;
 
 pub use msg::{DataB3, Header, Message, Params};
@@ -40,4 +44,13 @@ pub enum WireError {
     /// character, a calling number without its presentation octet).
     #[error("malformed CAPI struct: {0}")]
     BadStruct(&'static str),
+    /// A remote-CAPI frame with octets its message does not account for
+    /// (DATA_B3 data of another length than the message says).
+    #[error("remote CAPI frame of command {command:#04x}: {extra} octets unaccounted for")]
+    BadFrame {
+        /// The message's command.
+        command: u8,
+        /// Octets after the message.
+        extra: usize,
+    },
 }

@@ -1,0 +1,222 @@
+//! The remote-CAPI simulator (`line_drivers::capi::sim`) against code we
+//! did not write: Debian's libcapi20 reaches it through its `rcapi` module
+//! (`$HOME/.capi20rc` in a scratch directory names the simulator's port;
+//! `/etc` is not touched) and makes a whole call between two of its
+//! B-channels (`tests/capi/libcapi20_call.c`, compiled here with `cc`).
+//! Our own framing is checked on the same wire: the register request
+//! libcapi20 sent is the octets `rcapi::Frame::RegisterReq` writes, and a
+//! client built on our `FrameReader` gets the same answers.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use line_drivers::capi::msg::{Message, Params};
+use line_drivers::capi::rcapi::{Frame, FrameReader, Profile};
+use line_drivers::capi::sim::tcp::SimServer;
+use line_drivers::capi::sim::SimConfig;
+
+fn build(dir: &Path, name: &str) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/capi/{name}.c"));
+    let exe = dir.join(name);
+    let out = Command::new("cc")
+        .args(["-Wall", "-Werror", "-o"])
+        .arg(&exe)
+        .arg(&src)
+        .arg("-lcapi20")
+        .output()
+        .expect("cc");
+    assert!(
+        out.status.success(),
+        "cc failed (is libcapi20-dev installed? scripts/setup.sh):\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    exe
+}
+
+fn config() -> SimConfig {
+    SimConfig {
+        b_channels: 2,
+        refused: vec![("999".into(), 1)],
+    }
+}
+
+#[test]
+fn libcapi20_calls_between_two_channels_of_the_simulator_through_rcapi() {
+    let dir = test_kit::Scratch::new("capi-rcapi");
+    let exe = build(dir.path(), "libcapi20_call");
+    let sim = SimServer::start(config(), 0).expect("simulator");
+    std::fs::write(
+        dir.join(".capi20rc"),
+        format!("REMOTE rcapi 127.0.0.1 {}\n", sim.addr().port()),
+    )
+    .unwrap();
+    let out = Command::new(&exe)
+        .env("HOME", dir.path())
+        .output()
+        .expect("run libcapi20_call");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let got: BTreeMap<&str, &str> = text
+        .lines()
+        .flat_map(|l| l.split(' '))
+        .filter_map(|kv| kv.split_once('='))
+        .collect();
+    assert!(
+        out.status.success(),
+        "libcapi20_call failed:\n{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let want = [
+        ("isinstalled", "0"),
+        ("register_a", "0"),
+        ("register_b", "0"),
+        ("distinct_apps", "1"),
+        ("profile", "0"),
+        ("controllers", "1"),
+        ("b_channels", "2"),
+        ("manufacturer", "ums"),
+        ("listen_conf", "0"),
+        ("connect_conf", "0"),
+        ("ind_cip", "4"),
+        ("ind_called", "80313030"),
+        ("ind_calling", "0180323030"),
+        ("alert_conf", "0"),
+        ("alerting", "0x8001"),
+        ("b3_conf", "0"),
+        ("data_conf", "0"),
+        ("handle", "42"),
+        ("data_len", "160"),
+        ("facility_conf", "0"),
+        ("dtmf", "3523"),
+        ("disconnect_conf", "0"),
+        ("reason_b", "0"),
+        ("reason_a", "0x3490"),
+        ("reason_refused", "0x3481"),
+        ("release", "0"),
+        ("done", "1"),
+    ];
+    for (k, v) in want {
+        assert_eq!(got.get(k).copied(), Some(v), "{k}\n{text}");
+    }
+    // The data arrived as sent (the C side sums what it sent the same way).
+    let sum = (0..160u32).fold(0u32, |s, i| s.wrapping_mul(31).wrapping_add((i * 7) & 0xff));
+    assert_eq!(got.get("data_sum").copied(), Some(sum.to_string().as_str()));
+    assert_eq!(sim.stats().connected, 1);
+    assert_eq!(sim.stats().bad_frames, 0, "{:?}", sim.stats());
+    assert_eq!(sim.channels_in_use(), 0);
+
+    // Each application's connection opened with the register request our
+    // framing writes for the same limits (2 connections, 7 blocks, 2048).
+    let register = Frame::RegisterReq {
+        buffer_size: 2048,
+        max_logical: 2,
+        max_b_blocks: 7,
+        max_b_len: 2048,
+        version: 2,
+    }
+    .encode();
+    let streams = sim.received();
+    let registered = streams
+        .values()
+        .filter(|s| s.starts_with(&register))
+        .count();
+    assert_eq!(registered, 2, "{streams:?}");
+}
+
+/// A blocking client on our framing: send frames, read the next one.
+struct Client {
+    stream: TcpStream,
+    reader: FrameReader,
+}
+
+impl Client {
+    fn connect(port: u16) -> Client {
+        let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        Client {
+            stream,
+            reader: FrameReader::new(),
+        }
+    }
+
+    fn send(&mut self, f: &Frame) {
+        self.stream.write_all(&f.encode()).unwrap();
+    }
+
+    fn next(&mut self) -> Frame {
+        let mut buf = [0; 4096];
+        loop {
+            if let Some(f) = self.reader.next_frame() {
+                return f.expect("a good frame");
+            }
+            let n = self.stream.read(&mut buf).expect("read");
+            assert!(n > 0, "the simulator closed the connection");
+            self.reader.push(&buf[..n]);
+        }
+    }
+}
+
+#[test]
+fn our_framing_registers_reads_the_profile_and_listens() {
+    let sim = SimServer::start(config(), 0).expect("simulator");
+    let mut c = Client::connect(sim.addr().port());
+    c.send(&Frame::RegisterReq {
+        buffer_size: 2048,
+        max_logical: 2,
+        max_b_blocks: 7,
+        max_b_len: 2048,
+        version: 2,
+    });
+    assert_eq!(c.next(), Frame::RegisterConf { info: 0 });
+    c.send(&Frame::GetProfileReq { controller: 1 });
+    let Frame::GetProfileConf { info: 0, profile } = c.next() else {
+        panic!("no profile")
+    };
+    let p = Profile::decode(&profile).unwrap();
+    assert_eq!((p.controllers, p.b_channels), (1, 2));
+    c.send(&Frame::GetProfileReq { controller: 7 });
+    assert!(matches!(
+        c.next(),
+        Frame::GetProfileConf { info: 0x2002, .. }
+    ));
+    let listen = Message {
+        app_id: 1,
+        number: 5,
+        address: 1,
+        params: Params::ListenReq {
+            info_mask: 0,
+            cip_mask: 1,
+            cip_mask2: 0,
+            calling: None,
+            calling_subaddress: Vec::new(),
+        },
+    };
+    c.send(&Frame::Capi {
+        message: listen,
+        data: Vec::new(),
+    });
+    let Frame::Capi { message, .. } = c.next() else {
+        panic!("no LISTEN_CONF")
+    };
+    assert_eq!((message.number, message.address), (5, 1));
+    assert_eq!(message.params, Params::ListenConf { info: 0 });
+}
+
+#[test]
+fn garbage_closes_only_its_own_connection() {
+    let sim = SimServer::start(config(), 0).expect("simulator");
+    let mut good = Client::connect(sim.addr().port());
+    let mut bad = TcpStream::connect(sim.addr()).unwrap();
+    bad.write_all(&[0xff, 0xff, 0, 0, 0, 0]).unwrap();
+    bad.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut b = [0; 16];
+    assert_eq!(bad.read(&mut b).unwrap_or(0), 0, "the simulator closes it");
+    good.send(&Frame::GetProfileReq { controller: 1 });
+    assert!(matches!(good.next(), Frame::GetProfileConf { info: 0, .. }));
+    assert_eq!(sim.stats().bad_frames, 1);
+}
