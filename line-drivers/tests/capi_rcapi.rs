@@ -220,3 +220,152 @@ fn garbage_closes_only_its_own_connection() {
     assert!(matches!(good.next(), Frame::GetProfileConf { info: 0, .. }));
     assert_eq!(sim.stats().bad_frames, 1);
 }
+
+/// A controller on our native client over a real TCP connection.
+struct NativeApp {
+    stream: TcpStream,
+    client: line_drivers::capi::session::RcapiClient,
+    ctrl: line_drivers::capi::controller::Controller,
+    events: Vec<line_drivers::capi::controller::ControllerEvent>,
+}
+
+impl NativeApp {
+    fn connect(port: u16, config: line_drivers::capi::controller::ControllerConfig) -> NativeApp {
+        use line_drivers::capi::session::{RcapiClient, RcapiEvent, RegisterLimits};
+        let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream.set_nonblocking(true).unwrap();
+        let mut app = NativeApp {
+            stream,
+            client: RcapiClient::new(),
+            ctrl: line_drivers::capi::controller::Controller::new(config),
+            events: Vec::new(),
+        };
+        app.client.register(RegisterLimits {
+            max_logical: 2,
+            max_b_blocks: 7,
+            max_b_len: 2048,
+        });
+        app.client.get_profile(1);
+        let mut seen = Vec::new();
+        let t0 = test_kit::wall();
+        while seen.len() < 2 {
+            assert!(t0.elapsed() < Duration::from_secs(5), "{seen:?}");
+            app.io(|ev| seen.push(ev));
+        }
+        assert_eq!(seen[0], RcapiEvent::Registered);
+        assert!(matches!(&seen[1], RcapiEvent::Profile(Ok(p)) if p.b_channels == 2));
+        app
+    }
+
+    /// Writes what the client has, reads what came, hands each event to
+    /// `f` (messages go to the controller first).
+    fn io(&mut self, mut f: impl FnMut(line_drivers::capi::session::RcapiEvent)) {
+        use line_drivers::capi::session::RcapiEvent;
+        while let Some((m, d)) = self.ctrl.poll_transmit() {
+            self.client.send(m, d);
+        }
+        let out = self.client.take_output();
+        if !out.is_empty() {
+            self.stream.set_nonblocking(false).unwrap();
+            self.stream.write_all(&out).unwrap();
+            self.stream.set_nonblocking(true).unwrap();
+        }
+        let mut buf = [0; 4096];
+        match self.stream.read(&mut buf) {
+            Ok(0) => panic!("the simulator closed the connection"),
+            Ok(n) => self.client.handle_bytes(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                std::thread::sleep(Duration::from_millis(1))
+            }
+            Err(e) => panic!("{e}"),
+        }
+        while let Some(ev) = self.client.poll_event() {
+            match ev {
+                RcapiEvent::Message(m, d) => self.ctrl.handle_message(m, &d, test_kit::wall()),
+                other => f(other),
+            }
+        }
+        self.events
+            .extend(std::iter::from_fn(|| self.ctrl.poll_event()));
+    }
+}
+
+/// Runs both until `done` says so (5 s at most).
+fn run_until(
+    a: &mut NativeApp,
+    b: &mut NativeApp,
+    mut done: impl FnMut(&NativeApp, &NativeApp) -> bool,
+) {
+    let t0 = test_kit::wall();
+    while !done(a, b) {
+        assert!(
+            t0.elapsed() < Duration::from_secs(5),
+            "A: {:?}\nB: {:?}",
+            a.events,
+            b.events
+        );
+        a.io(|e| panic!("A: {e:?}"));
+        b.io(|e| panic!("B: {e:?}"));
+    }
+}
+
+#[test]
+fn our_native_client_calls_between_two_channels_over_tcp() {
+    use line_drivers::capi::controller::{ControllerConfig, ControllerEvent as Ev, CIP_AUDIO_3K1};
+    use line_drivers::HangupCause;
+    let sim = SimServer::start(config(), 0).expect("simulator");
+    let port = sim.addr().port();
+    let mut a = NativeApp::connect(
+        port,
+        ControllerConfig {
+            calling_msn: Some("200".into()),
+            ..ControllerConfig::default()
+        },
+    );
+    let mut b = NativeApp::connect(
+        port,
+        ControllerConfig {
+            msns: vec!["100".into()],
+            ..ControllerConfig::default()
+        },
+    );
+    b.ctrl.listen();
+    run_until(&mut a, &mut b, |_, b| !b.events.is_empty());
+    assert_eq!(b.events.remove(0), Ev::Listening { info: 0 });
+
+    let ca = a.ctrl.dial("100", CIP_AUDIO_3K1, test_kit::wall()).unwrap();
+    run_until(&mut a, &mut b, |_, b| !b.events.is_empty());
+    let Ev::Incoming {
+        call: cb, calling, ..
+    } = b.events.remove(0)
+    else {
+        panic!("{:?}", b.events)
+    };
+    assert_eq!(calling.as_deref(), Some("200"));
+    b.ctrl.answer(cb, test_kit::wall());
+    run_until(&mut a, &mut b, |a, b| {
+        !a.events.is_empty() && !b.events.is_empty()
+    });
+    assert_eq!(a.events.remove(0), Ev::Connected(ca));
+    assert_eq!(b.events.remove(0), Ev::Connected(cb));
+
+    let frame = [1234i16; fax_t30::media::FRAME_SAMPLES];
+    for _ in 0..5 {
+        assert!(a.ctrl.send_audio(ca, &frame));
+    }
+    run_until(&mut a, &mut b, |_, b| b.events.len() >= 5);
+    let want = frame.map(|s| fax_t30::g711::Law::ALaw.compand(s));
+    for e in b.events.drain(..) {
+        assert_eq!(e, Ev::Audio(cb, want));
+    }
+
+    a.ctrl
+        .hangup(ca, HangupCause::NormalClearing, test_kit::wall());
+    run_until(&mut a, &mut b, |a, b| {
+        !a.events.is_empty() && !b.events.is_empty()
+    });
+    assert_eq!(a.events, [Ev::HungUp(ca, HangupCause::NormalClearing)]);
+    assert_eq!(b.events, [Ev::HungUp(cb, HangupCause::NormalClearing)]);
+    assert_eq!(sim.stats().bad_frames, 0);
+    assert_eq!(sim.channels_in_use(), 0);
+}

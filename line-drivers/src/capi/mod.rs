@@ -6,6 +6,11 @@
 //!   structs.rs  the structs inside: numbers, B protocol, additional info      wire
 //!   rcapi.rs    remote CAPI over TCP: length-framed messages, register,      wire
 //!               get profile (bintec/AVM routers, libcapi20's rcapi module)
+//!   session.rs  the native remote-CAPI client: register, profile, messages   engine
+//!   controller.rs  one controller's calls: listen, dial, answer, B3, data,   engine
+//!               hang-up, causes (cause.rs), audio (media.rs: bit-reversed A-law)
+//!   sim.rs      the remote-CAPI controller simulator (test peer; sim/tcp.rs   engine
+//!               serves it on a port)
 //! ```
 //!
 //! Everything here is sans-IO: octets in, octets out. The codec reads and
@@ -15,9 +20,13 @@
 //! panic (fuzz target `capi_message`, seeds replayed by
 //! `line-drivers/tests/capi_fuzz_seeds.rs`).
 
+pub mod cause;
+pub mod controller;
+pub mod media;
 pub mod msg;
 pub mod rcapi;
 pub mod samples;
+pub mod session;
 pub mod sim;
 pub mod structs;
 
@@ -53,4 +62,8 @@ pub enum WireError {
         /// Octets after the message.
         extra: usize,
     },
+    /// A frame that has no place here (a request from the router, a
+    /// message before registration).
+    #[error("unexpected remote CAPI frame: {0}")]
+    UnexpectedFrame(&'static str),
 }
