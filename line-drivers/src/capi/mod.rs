@@ -9,6 +9,8 @@
 //!   session.rs  the native remote-CAPI client: register, profile, messages   engine
 //!   controller.rs  one controller's calls: listen, dial, answer, B3, data,   engine
 //!               hang-up, causes (cause.rs), audio (media.rs: bit-reversed A-law)
+//!   line.rs     a B-channel as a `Line` (CapiLine), ticked every 20 ms       driver
+//!   transport.rs  what carries the messages: remote CAPI over TCP (RcapiTcp)  driver
 //!   sim.rs      the remote-CAPI controller simulator (test peer; sim/tcp.rs   engine
 //!               serves it on a port)
 //! ```
@@ -22,6 +24,7 @@
 
 pub mod cause;
 pub mod controller;
+pub mod line;
 pub mod media;
 pub mod msg;
 pub mod rcapi;
@@ -29,6 +32,7 @@ pub mod samples;
 pub mod session;
 pub mod sim;
 pub mod structs;
+pub mod transport;
 
 pub use msg::{DataB3, Header, Message, Params};
 

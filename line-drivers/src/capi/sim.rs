@@ -31,6 +31,7 @@
 //! CONNECT_RESP is passed to the caller as its Q.850 cause; an application
 //! that goes away clears its calls with "destination out of order" (#27).
 
+pub mod local;
 pub mod tcp;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -119,6 +120,9 @@ struct Leg {
     /// DATA_B3_INDs sent on this leg and not yet answered.
     unanswered: u16,
     next_handle: u16,
+    /// Called side: the indication, and the applications it goes to next
+    /// if this one ignores it.
+    offer: Option<(Box<super::msg::ConnectInd>, Vec<ConnId>)>,
 }
 
 /// What the simulator has counted (for tests).
@@ -389,6 +393,7 @@ impl Simulator {
                         state: LegState::Calling,
                         unanswered: 0,
                         next_handle: 0,
+                        offer: None,
                     },
                 );
                 let called = req
@@ -403,12 +408,13 @@ impl Simulator {
                     return;
                 }
                 let bit = 1u32 << (req.cip.min(31));
-                let target = self
+                let mut listeners: Vec<ConnId> = self
                     .conns
                     .iter()
-                    .find(|(_, c)| c.registered && c.listen_cip & (bit | 1) != 0)
-                    .map(|(id, _)| *id);
-                let Some(target) = target else {
+                    .filter(|(_, c)| c.registered && c.listen_cip & (bit | 1) != 0)
+                    .map(|(id, _)| *id)
+                    .collect();
+                let Some(target) = (!listeners.is_empty()).then(|| listeners.remove(0)) else {
                     self.clear(plci, reason_for_q850(1));
                     return;
                 };
@@ -425,6 +431,7 @@ impl Simulator {
                         state: LegState::Ringing,
                         unanswered: 0,
                         next_handle: 0,
+                        offer: None,
                     },
                 );
                 if let Some(l) = self.legs.get_mut(&plci) {
@@ -441,7 +448,11 @@ impl Simulator {
                     hlc: req.hlc.clone(),
                     additional: None,
                 };
-                self.send(target, None, callee, ConnectInd(Box::new(ind)));
+                let ind = Box::new(ind);
+                if let Some(l) = self.legs.get_mut(&callee) {
+                    l.offer = Some((ind.clone(), listeners));
+                }
+                self.send(target, None, callee, ConnectInd(ind));
             }
             AlertReq { .. } => {
                 let ok = owned && self.legs[&plci].state == LegState::Ringing;
@@ -466,6 +477,18 @@ impl Simulator {
                     return;
                 }
                 let peer = self.legs[&plci].peer;
+                if resp.reject == 1 {
+                    // Ignored: offer the call to the next application
+                    // listening, as a controller offers it to all.
+                    let leg = self.legs.get_mut(&plci).expect("leg");
+                    if let Some((ind, next)) = leg.offer.as_mut().filter(|(_, n)| !n.is_empty()) {
+                        let ind = ind.clone();
+                        let target = next.remove(0);
+                        leg.conn = target;
+                        self.send(target, None, plci, ConnectInd(ind));
+                        return;
+                    }
+                }
                 if resp.reject == 0 {
                     self.stats.connected += 1;
                     for p in [Some(plci), peer].into_iter().flatten() {
