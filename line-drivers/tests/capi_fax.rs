@@ -219,3 +219,77 @@ fn the_controller_going_away_mid_call_takes_the_line_out_of_service() {
     );
     assert!(b.a.line.is_idle());
 }
+
+#[test]
+fn sends_two_pages_over_remote_capi_on_tcp() {
+    use line_drivers::capi::session::RegisterLimits;
+    use line_drivers::capi::sim::tcp::SimServer;
+    use line_drivers::capi::transport::RcapiTcp;
+    let dir = test_kit::Scratch::new("capi-fax-tcp");
+    let server = SimServer::start(
+        SimConfig {
+            b_channels: 2,
+            refused: Vec::new(),
+        },
+        0,
+    )
+    .expect("simulator");
+    let limits = RegisterLimits {
+        max_logical: 1,
+        max_b_blocks: 7,
+        max_b_len: 2048,
+    };
+    let tcp_line = |name: &str, msn: &str| {
+        let t = RcapiTcp::connect(server.addr(), limits, 1, Duration::from_secs(5)).expect("rcapi");
+        assert_eq!(t.profile().b_channels, 2);
+        let config = ControllerConfig {
+            msns: vec![msn.into()],
+            calling_msn: Some(msn.into()),
+            ..ControllerConfig::default()
+        };
+        CapiLine::new(LineId(name.into()), config, t)
+    };
+    let mut a = FaxEnd::new(tcp_line("capi/1/1", "100"));
+    let mut b = FaxEnd::receiver(
+        tcp_line("capi/1/2", "200"),
+        dir.join("rx.tif"),
+        FaxOptions::default(),
+    );
+    let mut clock = SimClock::new(test_kit::origin());
+    let sent = pages(2, Resolution::Standard);
+    let source = PageSource::Pages {
+        pages: sent.clone(),
+        spool: dir.join("tx.tif"),
+    };
+    let mut tick = |a: &mut FaxEnd<CapiLine<RcapiTcp>>, b: &mut FaxEnd<CapiLine<RcapiTcp>>| {
+        // Media time is simulated; the simulator's threads forward each
+        // tick's blocks over loopback before the next tick reads them.
+        std::thread::sleep(Duration::from_millis(1));
+        let now = clock.tick();
+        a.line.tick(now);
+        b.line.tick(now);
+        a.step(now);
+        b.step(now);
+        now
+    };
+    let now = tick(&mut a, &mut b);
+    a.dial("200", FaxRole::Send(source), FaxOptions::default(), now);
+    let mut ticks = 0;
+    while !(a.end.is_some() && b.end.is_some()) {
+        assert!(ticks < 6000, "A: {:?}\nB: {:?}", a.end, b.end);
+        tick(&mut a, &mut b);
+        ticks += 1;
+    }
+    let out = a.outcome().unwrap_or_else(|| panic!("{:?}", a.end));
+    assert!(out.success, "{out:?}");
+    assert_eq!(out.pages_confirmed, 2);
+    let file = b.outcome().and_then(|o| o.file.clone()).expect("received");
+    let received: Vec<BilevelPage> = fax_t30::tiff::read_tiff_file(&file)
+        .unwrap()
+        .iter()
+        .map(|p| p.decode().unwrap())
+        .collect();
+    assert!(received == sent, "received pages differ from the sent ones");
+    assert!(a.line.is_available() && b.line.is_available());
+    assert_eq!(server.stats().bad_frames, 0);
+}
