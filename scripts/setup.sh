@@ -8,7 +8,7 @@ set -euo pipefail
 BUILD_PKGS=(build-essential pkg-config clang libclang-dev libtiff-dev libjpeg-dev fonts-dejavu-core)
 # Tests: independent decoders of what we produce (libtiff's tools, poppler)
 # and Ghostscript to make test documents.
-TEST_PKGS=(libtiff-tools poppler-utils ghostscript postfix swaks libnet-ssleay-perl dnsmasq-base tesseract-ocr tesseract-ocr-eng imagemagick udev python3-prometheus-client debootstrap lintian)
+TEST_PKGS=(libtiff-tools poppler-utils ghostscript postfix swaks libnet-ssleay-perl dnsmasq-base tesseract-ocr tesseract-ocr-eng imagemagick udev python3-prometheus-client debootstrap lintian libcapi20-dev libcapi20-3)
 # The API client generated from the OpenAPI document (gateway/tests/web_api_client.rs): a venv of its own.
 TEST_PKGS+=(python3-venv)
 # Render corpus and PDF tests: groff, qpdf, img2pdf, pngcheck make and check documents; LibreOffice
