@@ -74,6 +74,7 @@ pub fn check_sdp(data: &[u8]) {
         audio_port: 40000,
         t38_port: 40002,
         session_id: "1".into(),
+        srtp_key: None,
     };
     if let Ok((answer, _)) = offer_answer::answer(&sdp, &local, &LocalCaps::default(), 1) {
         assert_eq!(answer.media.len(), sdp.media.len());

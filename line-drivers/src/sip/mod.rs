@@ -643,6 +643,7 @@ impl SipLine {
             audio_port: self.cfg.advertise_rtp_port.unwrap_or(self.cfg.rtp_port),
             t38_port: self.cfg.advertise_t38_port.unwrap_or(self.cfg.t38_port),
             session_id: (self.cfg.seed % 1_000_000_000).to_string(),
+            srtp_key: None,
         }
     }
 

@@ -20,9 +20,9 @@
 //! The 48-bit packet index (ROC ‖ SEQ) is estimated on receipt as in
 //! §3.3.1, and a window of 64 indices per SSRC refuses replays (§3.3.2).
 //! The crypto primitives are RustCrypto's `aes`, `ctr`, `hmac` and `sha1`
-//! (why those: docs/architecture.md, the SIP crate section). No MKI is used
-//! on the wire (SDES offers it, we never ask for it, and refuse keys that
-//! carry one).
+//! (why those: docs/architecture.md, the SIP crate section).
+//! An MKI (§3.1), when the key's owner declared one, sits between the
+//! encrypted portion and the tag and is not authenticated.
 
 use aes::Aes128;
 use ctr::cipher::{KeyIvInit, StreamCipher};
@@ -134,6 +134,9 @@ pub enum SrtpError {
     /// The index is behind the replay window: it cannot be checked.
     #[error("SRTP packet too old (SSRC {ssrc:#010x}, index {index}, newest {newest})")]
     TooOld { ssrc: u32, index: u64, newest: u64 },
+    /// The packet's MKI is not the one of our key.
+    #[error("SRTP packet with an unknown MKI")]
+    UnknownMki,
     /// The sender ran out of indices (2^48 RTP or 2^31 RTCP packets): the
     /// master key must be changed (§9.2).
     #[error("SRTP key exhausted for SSRC {0:#010x}")]
@@ -349,6 +352,8 @@ pub struct SrtpContext {
     profile: SrtpProfile,
     rtp: SessionKeys,
     rtcp: SessionKeys,
+    /// The MKI carried in each packet (empty: none).
+    mki: Vec<u8>,
     streams: Vec<Stream>,
 }
 
@@ -372,8 +377,15 @@ impl SrtpContext {
             profile,
             rtp: SessionKeys::derive(master, false),
             rtcp: SessionKeys::derive(master, true),
+            mki: Vec::new(),
             streams: Vec::new(),
         }
+    }
+
+    /// Carry (when protecting) or expect (when unprotecting) this MKI.
+    pub fn with_mki(mut self, mki: Vec<u8>) -> SrtpContext {
+        self.mki = mki;
+        self
     }
 
     pub fn profile(&self) -> SrtpProfile {
@@ -426,6 +438,7 @@ impl SrtpContext {
         let iv = packet_iv(&self.rtp.salt, ssrc, index);
         aes_cm(&self.rtp.cipher_key, &iv, &mut out[header_len..]);
         let tag = hmac(&self.rtp.auth_key, &[&out, &roc.to_be_bytes()]);
+        out.extend_from_slice(&self.mki);
         out.extend_from_slice(&tag[..tag_len]);
         Ok(out)
     }
@@ -434,10 +447,14 @@ impl SrtpContext {
     /// A refused packet leaves the context as it was.
     pub fn unprotect_rtp(&mut self, packet: &[u8]) -> Result<Vec<u8>, SrtpError> {
         let tag_len = self.profile.rtp_tag_len();
-        if packet.len() < 12 + tag_len {
+        if packet.len() < 12 + self.mki.len() + tag_len {
             return Err(SrtpError::Malformed("shorter than header and tag"));
         }
         let (body, tag) = packet.split_at(packet.len() - tag_len);
+        let (body, mki) = body.split_at(body.len() - self.mki.len());
+        if mki != self.mki {
+            return Err(SrtpError::UnknownMki);
+        }
         let header_len = rtp_header_len(body)?;
         let seq = u16::from_be_bytes([body[2], body[3]]);
         let ssrc = u32::from_be_bytes([body[8], body[9], body[10], body[11]]);
@@ -482,16 +499,22 @@ impl SrtpContext {
         aes_cm(&self.rtcp.cipher_key, &iv, &mut out[8..]);
         out.extend_from_slice(&(index | 0x8000_0000).to_be_bytes());
         let tag = hmac(&self.rtcp.auth_key, &[&out]);
+        out.extend_from_slice(&self.mki);
         out.extend_from_slice(&tag[..SRTCP_TAG_LEN]);
         Ok(out)
     }
 
     /// Check and (when E is set) decrypt an SRTCP packet.
     pub fn unprotect_rtcp(&mut self, packet: &[u8]) -> Result<Vec<u8>, SrtpError> {
-        if packet.len() < 8 + SRTCP_INDEX_LEN + SRTCP_TAG_LEN || packet[0] >> 6 != 2 {
+        let min = 8 + SRTCP_INDEX_LEN + self.mki.len() + SRTCP_TAG_LEN;
+        if packet.len() < min || packet[0] >> 6 != 2 {
             return Err(SrtpError::Malformed("not an SRTCP packet"));
         }
         let (authenticated, tag) = packet.split_at(packet.len() - SRTCP_TAG_LEN);
+        let (authenticated, mki) = authenticated.split_at(authenticated.len() - self.mki.len());
+        if mki != self.mki {
+            return Err(SrtpError::UnknownMki);
+        }
         let (body, e_index) = authenticated.split_at(authenticated.len() - SRTCP_INDEX_LEN);
         let e_index = u32::from_be_bytes([e_index[0], e_index[1], e_index[2], e_index[3]]);
         let encrypted = e_index & 0x8000_0000 != 0;
