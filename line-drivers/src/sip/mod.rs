@@ -228,6 +228,8 @@ pub struct SipLineStats {
     pub cng_heard: u64,
     /// Writes of the T.38 memory file that failed (the memory still holds).
     pub t38_memory_write_errors: u64,
+    /// SRTP/SRTCP packets refused (bad tag, replay, too old, malformed).
+    pub srtp_refused: u64,
 }
 
 #[allow(clippy::large_enum_variant)] // one per line
@@ -312,6 +314,9 @@ pub struct SipLine {
     last_now: Instant,
     /// When the current call's Call-ID was last claimed.
     claimed_at: Option<Instant>,
+    /// Our SRTP master key for the current audio session (None: SRTP off);
+    /// made anew for each call and each return to audio.
+    srtp_key: Option<sip::media::srtp::MasterKey>,
 }
 
 /// How often a channel refreshes its call's Call-ID in the trunk's table.
@@ -380,6 +385,7 @@ impl SipLine {
             stats: SipLineStats::default(),
             buf: vec![0; 65_536],
             last_now: now,
+            srtp_key: None,
             claimed_at: None,
         }
     }
@@ -643,7 +649,7 @@ impl SipLine {
             audio_port: self.cfg.advertise_rtp_port.unwrap_or(self.cfg.rtp_port),
             t38_port: self.cfg.advertise_t38_port.unwrap_or(self.cfg.t38_port),
             session_id: (self.cfg.seed % 1_000_000_000).to_string(),
-            srtp_key: None,
+            srtp_key: self.srtp_key.clone(),
         }
     }
 
@@ -702,6 +708,7 @@ impl Line for SipLine {
         self.last_now = now;
         let id = CallId(self.next_call);
         self.next_call += 1;
+        self.fresh_srtp_key();
         let trunk = &self.cfg.trunk;
         let local = self.local_media();
         let offer = offer_answer::offer_audio(&local, &self.cfg.media, 1);
@@ -861,7 +868,9 @@ impl Line for SipLine {
                 if let Some(d) = a.dtmf_tx.as_mut() {
                     if let Some(pkts) = d.frame(&mut a.tx, now) {
                         for p in pkts {
-                            let _ = socks.rtp.send_to(&p, a.remote);
+                            if let Some(p) = media::outgoing(&mut a.srtp, p) {
+                                let _ = socks.rtp.send_to(&p, a.remote);
+                            }
                         }
                         return Ok(());
                     }
@@ -869,7 +878,9 @@ impl Line for SipLine {
                 let mut codes = [0u8; FRAME_SAMPLES];
                 a.law.encode_into(&frame, &mut codes);
                 let pkt = a.tx.voice(&codes, now);
-                let _ = socks.rtp.send_to(&pkt, a.remote);
+                if let Some(pkt) = media::outgoing(&mut a.srtp, pkt) {
+                    let _ = socks.rtp.send_to(&pkt, a.remote);
+                }
                 Ok(())
             }
             (MediaState::Audio(a), Media::Dtmf(d)) => match a.dtmf_tx.as_mut() {
