@@ -154,3 +154,26 @@ fn a_certificate_that_cannot_be_loaded_is_placed_at_its_key() {
     );
     assert!(e.message.contains("no certificate found"), "{e}");
 }
+
+#[test]
+fn a_trunks_srtp_policy_reaches_its_lines_and_a_wrong_word_is_placed() {
+    let trunk = |srtp: &str| {
+        format!(
+            "[[trunk]]\nname = \"pbx\"\npeer = \"192.0.2.10\"\nuser = \"100\"\n\
+             listen = \"192.0.2.20:5060\"\n{srtp}"
+        )
+    };
+    use line_drivers::sip::SrtpPolicy;
+    for (line, want) in [
+        ("", SrtpPolicy::Off),
+        ("srtp = \"off\"\n", SrtpPolicy::Off),
+        ("srtp = \"optional\"\n", SrtpPolicy::Optional),
+        ("srtp = \"mandatory\"\n", SrtpPolicy::Mandatory),
+    ] {
+        let loaded = Loaded::parse(&trunk(line), "t.toml").unwrap();
+        let trunks = loaded.sip_trunks();
+        assert_eq!(trunks[0].line.media.srtp, want, "{line:?}");
+    }
+    let e = Loaded::parse(&trunk("srtp = \"always\"\n"), "t.toml").unwrap_err();
+    assert_eq!((e.line, e.key.as_deref()), (6, Some("trunk[0].srtp")));
+}

@@ -1251,6 +1251,11 @@ impl Loaded {
                 if !t.t38 {
                     cfg.media.t38 = None;
                 }
+                cfg.media.srtp = match t.srtp {
+                    schema::SrtpConf::Off => line_drivers::sip::SrtpPolicy::Off,
+                    schema::SrtpConf::Optional => line_drivers::sip::SrtpPolicy::Optional,
+                    schema::SrtpConf::Mandatory => line_drivers::sip::SrtpPolicy::Mandatory,
+                };
                 cfg.t38_policy = if t.t38_preferred {
                     T38Policy::OnFaxTone
                 } else {

@@ -730,6 +730,10 @@ pub struct TrunkConf {
     /// tone is heard; off: stay on G.711 unless the peer asks.
     #[serde(default = "yes")]
     pub t38_preferred: bool,
+    /// SRTP (SDES keys) for the trunk's audio: `off`, `optional` or
+    /// `mandatory` (no call without it). T.38 stays unencrypted UDPTL.
+    #[serde(default)]
+    pub srtp: SrtpConf,
 }
 
 /// One Class 1 fax modem (`[[modem]]`): a serial device, one line.
@@ -827,6 +831,19 @@ pub enum SipTransportConf {
     #[default]
     Udp,
     Tcp,
+}
+
+/// Whether a trunk's audio is SRTP.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SrtpConf {
+    /// Plain RTP; an SRTP-only offer is refused with 488.
+    #[default]
+    Off,
+    /// SRTP when the peer offers or accepts it, plain RTP otherwise.
+    Optional,
+    /// SRTP or no call (488 to a plain offer, hang-up on a plain answer).
+    Mandatory,
 }
 
 /// Where an incoming INVITE's called number is read.

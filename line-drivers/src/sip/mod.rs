@@ -61,6 +61,7 @@ pub use trunk::{SipTrunk, SipTrunkConfig, TrunkStats};
 pub use sip::call::CalledFrom;
 /// The trunk settings, from the `sip` crate.
 pub use sip::register::RegEvent;
+pub use sip::sdp::crypto::SrtpPolicy;
 /// What a line remembers to try first per trunk and number.
 pub use sip::sdp::t38::FaxTransport;
 pub use sip::trunk::{TrunkConfig, TrunkMode};
