@@ -6,22 +6,27 @@
 //! hears of the call, never a plain call; `optional` against `off` is a
 //! plain call.
 //!
-//! Real time over real UDP sockets, as `sip_fax.rs` (about 3 s a call).
+//! The same call with SIP over TLS (both lines with a certificate made by
+//! the test, each trusting it): a TCP relay in front of B keeps what A
+//! sent, which must be a TLS handshake and no SIP in clear.
+//!
+//! Real time over real sockets, as `sip_fax.rs` (about 3 s a call).
 
 mod sip_common;
 
-use std::net::UdpSocket;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use fax_t30::g711::Law;
 use fax_t30::media::{AudioFrame, FRAME_SAMPLES};
-use line_drivers::sip::{SipLine, SipLineConfig};
+use line_drivers::sip::{SipLine, SipLineConfig, SipTlsConfig, SipTransport};
 use line_drivers::{CallProgress, HangupCause, Line, LineEvent, Media, MediaKind};
 use sip::sdp::crypto::SrtpPolicy;
 use sip_common::{trunk, LO};
-use test_kit::wall;
+use test_kit::{wall, Scratch};
 
 /// Frames of tone A sends once the call is up (2 s).
 const TONE_FRAMES: usize = 100;
@@ -68,6 +73,17 @@ struct Outcome {
 
 /// A (policy `a`) calls B (policy `b`) and sends [`TONE_FRAMES`] of tone.
 fn call(a_policy: SrtpPolicy, b_policy: SrtpPolicy, base_sip: u16, base_rtp: u16) -> Outcome {
+    call_with(a_policy, b_policy, base_sip, base_rtp, |_, _| {})
+}
+
+/// [`call`] with the line configurations changed by `tweak` first.
+fn call_with(
+    a_policy: SrtpPolicy,
+    b_policy: SrtpPolicy,
+    base_sip: u16,
+    base_rtp: u16,
+    tweak: impl FnOnce(&mut SipLineConfig, &mut SipLineConfig),
+) -> Outcome {
     let (a_sip, b_sip) = (base_sip, base_sip + 1);
     let (a_rtp, b_rtp, b_relay) = (base_rtp, base_rtp + 10, base_rtp + 20);
     let now = wall();
@@ -78,6 +94,7 @@ fn call(a_policy: SrtpPolicy, b_policy: SrtpPolicy, base_sip: u16, base_rtp: u16
     a_cfg.media.t38 = None;
     b_cfg.media.t38 = None;
     b_cfg.advertise_rtp_port = Some(b_relay);
+    tweak(&mut a_cfg, &mut b_cfg);
     let mut a = SipLine::bind(a_cfg, now).expect("bind A");
     let mut b = SipLine::bind(b_cfg, now).expect("bind B");
     let stop = Arc::new(AtomicBool::new(false));
@@ -268,4 +285,84 @@ fn mandatory_against_off_is_refused_with_488_never_a_plain_call() {
         o.a_events
     );
     assert!(o.wire.is_empty());
+}
+
+/// Forwards TCP connections from `listen` to `to` both ways and keeps
+/// the bytes that went towards `to`.
+fn tcp_relay(listen: u16, to: u16) -> Arc<Mutex<Vec<u8>>> {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let listener = TcpListener::bind((LO, listen)).expect("bind TCP relay");
+    let kept = seen.clone();
+    std::thread::spawn(move || {
+        for inbound in listener.incoming() {
+            let Ok(inbound) = inbound else { return };
+            let Ok(outbound) = TcpStream::connect((LO, to)) else {
+                return;
+            };
+            let pipe =
+                |mut from: TcpStream, mut into: TcpStream, keep: Option<Arc<Mutex<Vec<u8>>>>| {
+                    std::thread::spawn(move || {
+                        let mut buf = [0u8; 4096];
+                        while let Ok(n) = from.read(&mut buf) {
+                            if n == 0 || into.write_all(&buf[..n]).is_err() {
+                                break;
+                            }
+                            if let Some(k) = &keep {
+                                k.lock().unwrap().extend_from_slice(&buf[..n]);
+                            }
+                        }
+                        let _ = into.shutdown(std::net::Shutdown::Write);
+                    });
+                };
+            pipe(
+                inbound.try_clone().unwrap(),
+                outbound.try_clone().unwrap(),
+                Some(kept.clone()),
+            );
+            pipe(outbound, inbound, None);
+        }
+    });
+    seen
+}
+
+#[test]
+fn tls_signalling_and_srtp_media() {
+    let dir = Scratch::new("sip-tls");
+    let made = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert, made.cert.pem()).unwrap();
+    std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
+    let tls = SipTlsConfig {
+        ca_file: Some(cert.clone()),
+        server_name: None,
+        cert: Some(cert),
+        key: Some(key),
+    };
+    let (base_sip, relay) = (5090, 5095);
+    let sent = tcp_relay(relay, base_sip + 1);
+    let o = call_with(
+        SrtpPolicy::Mandatory,
+        SrtpPolicy::Mandatory,
+        base_sip,
+        20400,
+        |a, b| {
+            a.trunk = trunk("to-b", "4930100", relay);
+            for c in [a, b] {
+                c.transport = SipTransport::Tls;
+                c.tls = tls.clone();
+            }
+        },
+    );
+    assert!(o.b_rang, "the INVITE reached B over TLS: {:?}", o.a_events);
+    assert_tone_heard(&o);
+    let sent = sent.lock().unwrap().clone();
+    assert!(sent.len() > 500, "{} bytes through the relay", sent.len());
+    assert_eq!(sent[0], 0x16, "a TLS handshake record first");
+    for word in [&b"INVITE"[..], b"SIP/2.0", b"a=crypto"] {
+        assert!(
+            !sent.windows(word.len()).any(|w| w == word),
+            "{} in clear",
+            String::from_utf8_lossy(word)
+        );
+    }
 }

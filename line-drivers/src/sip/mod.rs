@@ -1,7 +1,7 @@
 //! The SIP trunk line (issue 7): one [`Line`] that is a real SIP endpoint.
 //!
 //! A thin socket shell around the sans-IO engines of the `sip` crate:
-//! non-blocking sockets for SIP (UDP, or TCP with [`SipTransport::Tcp`],
+//! non-blocking sockets for SIP (UDP, or TCP with [`SipTransport::Tcp`] or TLS,
 //! see [`transport`]), RTP and UDPTL (UDP), drained and written in
 //! [`SipLine::tick`], which the line's owner calls every 20 ms with `now`
 //! (the same contract as the loopback exchange's `tick`). No clock is read
@@ -45,6 +45,7 @@ mod readiness;
 mod shared;
 mod signalling;
 pub mod sockets;
+pub mod tls;
 pub mod transport;
 pub mod trunk;
 
@@ -53,6 +54,7 @@ pub use shared::SharedSipLine;
 pub use sockets::ChannelFault;
 use sockets::MediaSockets;
 
+pub use tls::SipTlsConfig;
 pub use transport::SipTransport;
 use trunk::TrunkShared;
 pub use trunk::{SipTrunk, SipTrunkConfig, TrunkStats};
@@ -116,6 +118,8 @@ pub struct SipLineConfig {
     pub sip_bind: SocketAddr,
     /// UDP (the default) or TCP for SIP; media is RTP/UDPTL over UDP.
     pub transport: SipTransport,
+    /// Trust, server name and our certificate for `SipTransport::Tls`.
+    pub tls: SipTlsConfig,
     /// Local RTP port (on the SIP address).
     pub rtp_port: u16,
     /// Local UDPTL port.
@@ -166,6 +170,7 @@ impl SipLineConfig {
             trunk,
             sip_bind: SocketAddr::new(ip, sip_port),
             transport: SipTransport::Udp,
+            tls: SipTlsConfig::default(),
             rtp_port,
             t38_port: rtp_port + 2,
             advertise_rtp_port: None,

@@ -39,6 +39,7 @@ use sip::{Request, SipMessage};
 
 use super::readiness::{self, Readiness};
 use super::sockets::MediaSockets;
+use super::tls::TlsContext;
 use super::transport::{Arrived, SipSocket};
 use super::{
     addr, driver_err, io_err, ChannelFault, SharedSipLine, SipLine, SipLineConfig, SipTransport,
@@ -221,9 +222,21 @@ pub(crate) struct TrunkShared {
 
 impl TrunkShared {
     pub(crate) fn bind(cfg: &SipLineConfig, now: Instant) -> Result<TrunkShared, LineError> {
-        let sock =
-            SipSocket::bind(cfg.transport, cfg.sip_bind).map_err(|e| io_err("SIP socket", e))?;
         let hop = cfg.trunk.next_hop().to_string();
+        let tls = match cfg.transport {
+            SipTransport::Tls => {
+                // The host of `host[:port]` (an IPv6 address in brackets).
+                let host = match hop.rsplit_once(':') {
+                    Some((h, p)) if p.parse::<u16>().is_ok() && !h.is_empty() => h,
+                    _ => hop.as_str(),
+                };
+                let host = host.trim_start_matches('[').trim_end_matches(']');
+                Some(TlsContext::new(&cfg.tls, host).map_err(|e| driver_err(format!("TLS: {e}")))?)
+            }
+            _ => None,
+        };
+        let sock = SipSocket::bind(cfg.transport, cfg.sip_bind, tls)
+            .map_err(|e| io_err("SIP socket", e))?;
         let peer = hop
             .to_socket_addrs()
             .ok()
@@ -237,6 +250,9 @@ impl TrunkShared {
                 SipTransport::Udp => format!("sip:{}@{}", cfg.trunk.user, cfg.sip_bind),
                 SipTransport::Tcp => {
                     format!("sip:{}@{};transport=tcp", cfg.trunk.user, cfg.sip_bind)
+                }
+                SipTransport::Tls => {
+                    format!("sip:{}@{};transport=tls", cfg.trunk.user, cfg.sip_bind)
                 }
             },
         };
