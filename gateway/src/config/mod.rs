@@ -1071,6 +1071,17 @@ impl Loaded {
                     "T.38 is off (t38 = false): set t38_preferred = false too".into(),
                 ));
             }
+            if t.tls_certificate.is_some() != t.tls_key.is_some() {
+                let missing = if t.tls_key.is_some() {
+                    "tls_certificate"
+                } else {
+                    "tls_key"
+                };
+                return Err((
+                    at(missing),
+                    "tls_certificate and tls_key go together".into(),
+                ));
+            }
             let ip = t.listen.ip();
             for &(oip, ofirst, olast, j) in &ports {
                 let same_ip = oip == ip || oip.is_unspecified() || ip.is_unspecified();
@@ -1243,6 +1254,13 @@ impl Loaded {
                 cfg.transport = match t.transport {
                     schema::SipTransportConf::Udp => line_drivers::sip::SipTransport::Udp,
                     schema::SipTransportConf::Tcp => line_drivers::sip::SipTransport::Tcp,
+                    schema::SipTransportConf::Tls => line_drivers::sip::SipTransport::Tls,
+                };
+                cfg.tls = line_drivers::sip::SipTlsConfig {
+                    ca_file: t.tls_ca_file.clone(),
+                    server_name: t.tls_server_name.clone(),
+                    cert: t.tls_certificate.clone(),
+                    key: t.tls_key.clone(),
                 };
                 cfg.called_from = match t.called_number {
                     schema::CalledNumberConf::RequestUri => CalledFrom::RequestUri,
