@@ -69,6 +69,8 @@ struct Outcome {
     /// The audio B's line delivered while the call was up.
     heard: Vec<i16>,
     srtp_refused: (u64, u64),
+    /// The calls B refused for their media, with the reason (its log).
+    b_refusals: Vec<String>,
 }
 
 /// A (policy `a`) calls B (policy `b`) and sends [`TONE_FRAMES`] of tone.
@@ -161,6 +163,7 @@ fn call_with(
         wire,
         heard,
         srtp_refused: (a.stats().srtp_refused, b.stats().srtp_refused),
+        b_refusals: std::iter::from_fn(|| b.poll_refusal()).collect(),
     }
 }
 
@@ -270,6 +273,13 @@ fn mandatory_against_off_is_refused_with_488_never_a_plain_call() {
         o.a_events
     );
     assert!(o.wire.is_empty(), "media flowed: {} packets", o.wire.len());
+    assert_eq!(
+        o.b_refusals,
+        [
+            "488 to the INVITE from 4930100: no acceptable media: the offer is RTP/SAVP (SRTP) \
+          only and srtp is \"off\" on this trunk"
+        ]
+    );
 
     let o = call(SrtpPolicy::Off, SrtpPolicy::Mandatory, 5086, 20300);
     assert!(!o.b_rang);
@@ -285,6 +295,13 @@ fn mandatory_against_off_is_refused_with_488_never_a_plain_call() {
         o.a_events
     );
     assert!(o.wire.is_empty());
+    assert_eq!(
+        o.b_refusals,
+        [
+            "488 to the INVITE from 4930100: no acceptable media: srtp is \"mandatory\" on this \
+          trunk and the offer has no a=crypto"
+        ]
+    );
 }
 
 /// Forwards TCP connections from `listen` to `to` both ways and keeps

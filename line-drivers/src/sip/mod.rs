@@ -323,7 +323,14 @@ pub struct SipLine {
     /// Our SRTP master key for the current audio session (None: SRTP off);
     /// made anew for each call and each return to audio.
     srtp_key: Option<sip::media::srtp::MasterKey>,
+    /// Calls refused for their media (SRTP policy, no codec), not yet
+    /// taken by [`SipLine::poll_refusal`]; the oldest go past
+    /// [`MAX_REFUSALS`].
+    refusals: VecDeque<String>,
 }
+
+/// Refusals kept for the owner's log at most.
+const MAX_REFUSALS: usize = 16;
 
 /// How often a channel refreshes its call's Call-ID in the trunk's table.
 const CLAIM_REFRESH: Duration = Duration::from_secs(1);
@@ -392,6 +399,7 @@ impl SipLine {
             buf: vec![0; 65_536],
             last_now: now,
             srtp_key: None,
+            refusals: VecDeque::new(),
             claimed_at: None,
         }
     }
@@ -402,6 +410,20 @@ impl SipLine {
             line: self.cfg.id.clone(),
             reason: reason.clone(),
         })
+    }
+
+    /// The next call refused for its media: a 488 we sent to an offer, or
+    /// a call we hung up on an unacceptable answer (e.g. no SRTP under
+    /// `srtp = "mandatory"`), with the reason. One log line each.
+    pub fn poll_refusal(&mut self) -> Option<String> {
+        self.refusals.pop_front()
+    }
+
+    pub(super) fn note_refusal(&mut self, text: String) {
+        if self.refusals.len() == MAX_REFUSALS {
+            self.refusals.pop_front();
+        }
+        self.refusals.push_back(text);
     }
 
     /// The fault, the first time it is asked for (to log it once).

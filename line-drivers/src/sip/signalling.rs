@@ -155,6 +155,10 @@ impl SipLine {
         let acceptable = SessionDescription::parse(req.body())
             .and_then(|o| offer_answer::answer(&o, &self.local_media(), &self.cfg.media, 1));
         if let Err(e) = acceptable {
+            self.note_refusal(format!(
+                "488 to the INVITE from {}: {e}",
+                caller_id(&req).unwrap_or_else(|| "an unknown caller".into())
+            ));
             let tag = self.ids.tag();
             let mut resp = wire::response_to(&req, 488, "Not Acceptable Here", Some(&tag));
             resp.push("Warning", warning(&self.cfg.sip_bind, &e.to_string()));
@@ -321,6 +325,7 @@ impl SipLine {
                 response,
             } => {
                 let to = c.remote_sip;
+                let number = c.remote_number.clone();
                 c.state = CallState::Up { dialog };
                 c.local_sdp = Some(offer.clone());
                 let id = c.id;
@@ -335,7 +340,10 @@ impl SipLine {
                             progress: CallProgress::Answered,
                         });
                     }
-                    Err(_) => {
+                    Err(e) => {
+                        self.note_refusal(format!(
+                            "call to {number} hung up, its answer is not acceptable: {e}"
+                        ));
                         self.hangup(id, HangupCause::IncompatibleDestination, now);
                         self.events.push_back(LineEvent::HungUp {
                             call: id,

@@ -659,6 +659,14 @@ impl SipTrunk {
             .find_map(|c| c.with(|l| l.take_new_fault()))
     }
 
+    /// The next call a channel refused for its media (see
+    /// [`SipLine::poll_refusal`]): one log line each.
+    pub fn poll_refusal(&self) -> Option<String> {
+        self.channels
+            .iter()
+            .find_map(|c| c.with(|l| l.poll_refusal()))
+    }
+
     /// The channels out of service now.
     pub fn faults(&self) -> Vec<ChannelFault> {
         self.channels
