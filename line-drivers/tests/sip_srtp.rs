@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use fax_t30::g711::Law;
 use fax_t30::media::{AudioFrame, FRAME_SAMPLES};
-use line_drivers::sip::{SipLine, SipLineConfig, SipTlsConfig, SipTransport};
+use line_drivers::sip::{SipLine, SipLineConfig, SipTlsConfig, SipTransport, TrunkConfig};
 use line_drivers::{CallProgress, HangupCause, Line, LineEvent, Media, MediaKind};
 use sip::sdp::crypto::SrtpPolicy;
 use sip_common::{trunk, LO};
@@ -355,7 +355,8 @@ fn tls_signalling_and_srtp_media() {
         cert: Some(cert),
         key: Some(key),
     };
-    let (base_sip, relay) = (5090, 5095);
+    // The relay takes TLS's default port: A's trunk names no port.
+    let (base_sip, relay) = (5090, 5061);
     let sent = tcp_relay(relay, base_sip + 1);
     let o = call_with(
         SrtpPolicy::Mandatory,
@@ -363,7 +364,7 @@ fn tls_signalling_and_srtp_media() {
         base_sip,
         20400,
         |a, b| {
-            a.trunk = trunk("to-b", "4930100", relay);
+            a.trunk = TrunkConfig::static_peer("to-b", "127.0.0.1", "4930100");
             for c in [a, b] {
                 c.transport = SipTransport::Tls;
                 c.tls = tls.clone();

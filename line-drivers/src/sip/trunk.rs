@@ -241,7 +241,17 @@ impl TrunkShared {
             .to_socket_addrs()
             .ok()
             .and_then(|mut a| a.next())
-            .or_else(|| addr(&hop, 5060))
+            // Without a port: 5060, or 5061 for TLS (RFC 3261 §19.1.2).
+            .or_else(|| {
+                addr(
+                    &hop,
+                    if cfg.transport == SipTransport::Tls {
+                        5061
+                    } else {
+                        5060
+                    },
+                )
+            })
             .ok_or_else(|| driver_err(format!("trunk address {hop} does not resolve")))?;
         let local = LocalParty {
             via_sent_by: cfg.sip_bind.to_string(),
