@@ -106,6 +106,14 @@ sdp = {
     "no-origin": crlf("v=0\ns=-\nm=audio 1 RTP/AVP 0\n"),
     "bad-port": crlf("v=0\no=- 1 1 IN IP4 1.2.3.4\nm=audio 99999 RTP/AVP 0\n"),
     "binary": bytes(range(256)),
+    # SDES (RFC 4568): two suites, lifetime and MKI, a suite we lack, a session parameter.
+    "savp-crypto": crlf("v=0\no=p 1 1 IN IP4 198.51.100.7\ns=-\nc=IN IP4 198.51.100.7\nt=0 0\nm=audio 30000 RTP/SAVP 8 101\n"
+        "a=rtpmap:8 PCMA/8000\na=rtpmap:101 telephone-event/8000\n"
+        "a=crypto:1 AES_256_CM_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR\n"
+        "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^20|1:4\n"
+        "a=crypto:3 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR WSH=64\n"),
+    "avp-best-effort-crypto": crlf("v=0\no=p 1 1 IN IP4 198.51.100.7\ns=-\nc=IN IP4 198.51.100.7\nt=0 0\nm=audio 30000 RTP/AVP 0\n"
+        "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2147483648 UNENCRYPTED_SRTCP\n"),
 }
 
 for name, seeds in (("sip_message", sip), ("sdp", sdp)):

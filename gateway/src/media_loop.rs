@@ -236,6 +236,16 @@ impl MediaLoop {
             while let Some(f) = t.trunk.poll_fault() {
                 crate::ulog!(Err, "sip-channel-out-of-service", "{f}");
             }
+            // A call refused for its media (SRTP policy, codecs): the
+            // reason, which the peer saw only as a 488 or a BYE.
+            while let Some(r) = t.trunk.poll_refusal() {
+                crate::ulog!(
+                    Warning,
+                    "sip-media-refused",
+                    "trunk {}: {r}",
+                    t.trunk.name()
+                );
+            }
         }
         for (m, seen) in &mut self.modems {
             m.tick(now);

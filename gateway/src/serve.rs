@@ -81,6 +81,7 @@ pub fn check_config(file: &Path) -> ExitCode {
                     match t.transport {
                         crate::config::schema::SipTransportConf::Udp => "UDP",
                         crate::config::schema::SipTransportConf::Tcp => "TCP",
+                        crate::config::schema::SipTransportConf::Tls => "TLS",
                     },
                     t.rtp_ports[0],
                     t.rtp_ports[1],

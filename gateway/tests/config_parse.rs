@@ -154,3 +154,49 @@ fn a_certificate_that_cannot_be_loaded_is_placed_at_its_key() {
     );
     assert!(e.message.contains("no certificate found"), "{e}");
 }
+
+#[test]
+fn a_trunks_srtp_policy_reaches_its_lines_and_a_wrong_word_is_placed() {
+    let trunk = |srtp: &str| {
+        format!(
+            "[[trunk]]\nname = \"pbx\"\npeer = \"192.0.2.10\"\nuser = \"100\"\n\
+             listen = \"192.0.2.20:5060\"\n{srtp}"
+        )
+    };
+    use line_drivers::sip::SrtpPolicy;
+    for (line, want) in [
+        ("", SrtpPolicy::Off),
+        ("srtp = \"off\"\n", SrtpPolicy::Off),
+        ("srtp = \"optional\"\n", SrtpPolicy::Optional),
+        ("srtp = \"mandatory\"\n", SrtpPolicy::Mandatory),
+    ] {
+        let loaded = Loaded::parse(&trunk(line), "t.toml").unwrap();
+        let trunks = loaded.sip_trunks();
+        assert_eq!(trunks[0].line.media.srtp, want, "{line:?}");
+    }
+    let e = Loaded::parse(&trunk("srtp = \"always\"\n"), "t.toml").unwrap_err();
+    assert_eq!((e.line, e.key.as_deref()), (6, Some("trunk[0].srtp")));
+}
+
+#[test]
+fn a_tls_trunk_reaches_its_lines_and_a_lone_key_is_placed() {
+    let text = "[[trunk]]\nname = \"pbx\"\npeer = \"192.0.2.10:5061\"\nuser = \"100\"\n\
+                listen = \"192.0.2.20:5061\"\ntransport = \"tls\"\n\
+                tls_ca_file = \"/etc/ums/ca.pem\"\ntls_server_name = \"sip.example.net\"\n";
+    let loaded = Loaded::parse(text, "t.toml").unwrap();
+    let line = &loaded.sip_trunks()[0].line;
+    assert_eq!(line.transport, line_drivers::sip::SipTransport::Tls);
+    assert_eq!(
+        line.tls,
+        line_drivers::sip::SipTlsConfig {
+            ca_file: Some("/etc/ums/ca.pem".into()),
+            server_name: Some("sip.example.net".into()),
+            cert: None,
+            key: None,
+        }
+    );
+    let lone = format!("{text}tls_key = \"/etc/ums/key.pem\"\n");
+    let e = Loaded::parse(&lone, "t.toml").unwrap_err();
+    assert_eq!(e.key.as_deref(), Some("trunk[0].tls_certificate"), "{e}");
+    assert!(e.message.contains("go together"), "{e}");
+}

@@ -6,6 +6,8 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use crate::endpoint::{Endpoint, Output};
+use crate::media::srtp::MasterKey;
+use crate::sdp::crypto::{CryptoAttribute, SrtpPolicy};
 use crate::sdp::offer_answer::{self, LocalCaps, LocalMedia};
 use crate::sdp::SessionDescription;
 use crate::transaction::TimerConfig;
@@ -74,10 +76,33 @@ pub fn check_sdp(data: &[u8]) {
         audio_port: 40000,
         t38_port: 40002,
         session_id: "1".into(),
+        srtp_key: None,
     };
     if let Ok((answer, _)) = offer_answer::answer(&sdp, &local, &LocalCaps::default(), 1) {
         assert_eq!(answer.media.len(), sdp.media.len());
         let back = SessionDescription::parse(&answer.to_bytes()).expect("our answer parses");
         assert_eq!(back, answer);
+    }
+    // SDES: every a=crypto we read writes back to itself, and answers
+    // under the SRTP policies parse back.
+    let attrs = sdp.media.iter().flat_map(|m| &m.attributes);
+    for a in attrs.filter(|a| a.name.eq_ignore_ascii_case("crypto")) {
+        if let Ok(c) = CryptoAttribute::parse(a.value.as_deref().unwrap_or("")) {
+            assert_eq!(CryptoAttribute::parse(&c.to_value()), Ok(c));
+        }
+    }
+    let local = LocalMedia {
+        srtp_key: MasterKey::from_concat(&[7; 30]),
+        ..local
+    };
+    for srtp in [SrtpPolicy::Optional, SrtpPolicy::Mandatory] {
+        let caps = LocalCaps {
+            srtp,
+            ..LocalCaps::default()
+        };
+        if let Ok((answer, _)) = offer_answer::answer(&sdp, &local, &caps, 1) {
+            let back = SessionDescription::parse(&answer.to_bytes()).expect("our answer parses");
+            assert_eq!(back, answer);
+        }
     }
 }

@@ -3,9 +3,10 @@
 //! live with the line drivers.
 //!
 //! * Signalling (RFC 3261): messages, transactions, dialogs, digest auth,
-//!   registration, SDP offer/answer with T.38.
+//!   registration, SDP offer/answer with T.38 and SDES keys (RFC 4568).
 //! * Media ([`media`]): RTP with G.711, jitter buffer, RFC 4733 events,
-//!   RTCP, and T.38 over UDPTL with redundancy and FEC.
+//!   RTCP, SRTP/SRTCP (RFC 3711), and T.38 over UDPTL with redundancy and
+//!   FEC.
 //!
 //! # Module map (signalling)
 //!
@@ -23,7 +24,8 @@
 //!  auth       Digest (RFC 2617/7616 MD5, qop=auth, nc/cnonce), verify
 //!  sdp        SDP parse/write; offer_answer (RFC 3264: PCMA/PCMU,
 //!             telephone-event, image/t38); t38 (attributes, T38Switch:
-//!             audio → T.38 re-INVITE, 488/415 fallback, TransportMemory)
+//!             audio → T.38 re-INVITE, 488/415 fallback, TransportMemory);
+//!             crypto (SDES a=crypto, SrtpPolicy off/optional/mandatory)
 //!     │ Requests / Responses (rsip values)
 //!  endpoint   Endpoint: matches messages to transactions, new server
 //!             transactions, CANCEL → 200 + 487, 2xx ACK to its INVITE

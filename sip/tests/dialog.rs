@@ -134,6 +134,7 @@ fn media(port: u16) -> LocalMedia {
         audio_port: port,
         t38_port: port + 2,
         session_id: port.to_string(),
+        srtp_key: None,
     }
 }
 

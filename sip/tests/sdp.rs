@@ -1,6 +1,7 @@
 //! SDP parsing and RFC 3264 offer/answer with G.711, telephone-event and
 //! T.38 (attributes, negotiation, the answer selection rules).
 
+use sip::sdp::crypto::SrtpPolicy;
 use sip::sdp::offer_answer::{self, AudioCodec, LocalCaps, LocalMedia, Negotiated};
 use sip::sdp::t38::{
     is_t38_refusal, ErrorCorrection, FaxTransport, RateManagement, T38Params, TransportMemory,
@@ -13,6 +14,7 @@ fn local() -> LocalMedia {
         audio_port: 40000,
         t38_port: 40002,
         session_id: "42".into(),
+        srtp_key: None,
     }
 }
 
@@ -99,6 +101,7 @@ fn answer_to_audio_offer_follows_the_offerers_codec_order() {
             codec: AudioCodec::Pcmu,
             telephone_event: Some(96),
             direction: Direction::RecvOnly,
+            srtp: None,
         }
     );
     let m = &answer.media[0];
@@ -110,6 +113,7 @@ fn answer_to_audio_offer_follows_the_offerers_codec_order() {
         audio: vec![AudioCodec::Pcma],
         telephone_event: None,
         t38: None,
+        srtp: SrtpPolicy::Off,
     };
     let (answer, agreed) = offer_answer::answer(&offer, &local(), &caps, 1).unwrap();
     assert!(matches!(

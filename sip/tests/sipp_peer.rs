@@ -153,6 +153,7 @@ async fn invites_sipp_trunk_with_digest_and_gets_g711_media() {
         audio_port: 40610,
         t38_port: 40612,
         session_id: "1".into(),
+        srtp_key: None,
     };
     let offer = offer_answer::offer_audio(&media, &caps, 1);
     let invite = new_request(

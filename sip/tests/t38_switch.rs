@@ -93,6 +93,7 @@ fn refresh_reinvite_in_the_middle_of_t38_keeps_t38() {
         audio_port: 40000,
         t38_port: 40002,
         session_id: "1".into(),
+        srtp_key: None,
     };
     let refresh = offer_answer::offer_t38(&local, &T38Params::default(), 7);
     let (_, agreed) = offer_answer::answer(&refresh, &local, &LocalCaps::default(), 8).unwrap();

@@ -1071,6 +1071,17 @@ impl Loaded {
                     "T.38 is off (t38 = false): set t38_preferred = false too".into(),
                 ));
             }
+            if t.tls_certificate.is_some() != t.tls_key.is_some() {
+                let missing = if t.tls_key.is_some() {
+                    "tls_certificate"
+                } else {
+                    "tls_key"
+                };
+                return Err((
+                    at(missing),
+                    "tls_certificate and tls_key go together".into(),
+                ));
+            }
             let ip = t.listen.ip();
             for &(oip, ofirst, olast, j) in &ports {
                 let same_ip = oip == ip || oip.is_unspecified() || ip.is_unspecified();
@@ -1243,6 +1254,13 @@ impl Loaded {
                 cfg.transport = match t.transport {
                     schema::SipTransportConf::Udp => line_drivers::sip::SipTransport::Udp,
                     schema::SipTransportConf::Tcp => line_drivers::sip::SipTransport::Tcp,
+                    schema::SipTransportConf::Tls => line_drivers::sip::SipTransport::Tls,
+                };
+                cfg.tls = line_drivers::sip::SipTlsConfig {
+                    ca_file: t.tls_ca_file.clone(),
+                    server_name: t.tls_server_name.clone(),
+                    cert: t.tls_certificate.clone(),
+                    key: t.tls_key.clone(),
                 };
                 cfg.called_from = match t.called_number {
                     schema::CalledNumberConf::RequestUri => CalledFrom::RequestUri,
@@ -1251,6 +1269,11 @@ impl Loaded {
                 if !t.t38 {
                     cfg.media.t38 = None;
                 }
+                cfg.media.srtp = match t.srtp {
+                    schema::SrtpConf::Off => line_drivers::sip::SrtpPolicy::Off,
+                    schema::SrtpConf::Optional => line_drivers::sip::SrtpPolicy::Optional,
+                    schema::SrtpConf::Mandatory => line_drivers::sip::SrtpPolicy::Mandatory,
+                };
                 cfg.t38_policy = if t.t38_preferred {
                     T38Policy::OnFaxTone
                 } else {

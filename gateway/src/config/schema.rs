@@ -700,7 +700,8 @@ pub struct TrunkConf {
     pub expiry_secs: u32,
     /// Our SIP address (`ip:port`).
     pub listen: SocketAddr,
-    /// SIP over `udp` (the default) or `tcp`; media is always RTP/UDPTL.
+    /// SIP over `udp` (the default), `tcp` or `tls`; media is RTP/UDPTL
+    /// (SRTP with `srtp`).
     #[serde(default)]
     pub transport: SipTransportConf,
     /// OPTIONS keep-alive every this many seconds (0: off); a trunk that
@@ -730,6 +731,24 @@ pub struct TrunkConf {
     /// tone is heard; off: stay on G.711 unless the peer asks.
     #[serde(default = "yes")]
     pub t38_preferred: bool,
+    /// SRTP (SDES keys) for the trunk's audio: `off`, `optional` or
+    /// `mandatory` (no call without it). T.38 stays unencrypted UDPTL.
+    #[serde(default)]
+    pub srtp: SrtpConf,
+    /// `transport = "tls"`: PEM CA certificates trusted besides the
+    /// Mozilla roots (a provider's own CA).
+    #[serde(default)]
+    pub tls_ca_file: Option<PathBuf>,
+    /// The name the provider's certificate must carry (default: the host
+    /// of the next hop).
+    #[serde(default)]
+    pub tls_server_name: Option<String>,
+    /// Our certificate and key (PEM) for TLS connections the provider
+    /// opens to us; without them we only connect out.
+    #[serde(default)]
+    pub tls_certificate: Option<PathBuf>,
+    #[serde(default)]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// One Class 1 fax modem (`[[modem]]`): a serial device, one line.
@@ -827,6 +846,20 @@ pub enum SipTransportConf {
     #[default]
     Udp,
     Tcp,
+    Tls,
+}
+
+/// Whether a trunk's audio is SRTP.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SrtpConf {
+    /// Plain RTP; an SRTP-only offer is refused with 488.
+    #[default]
+    Off,
+    /// SRTP when the peer offers or accepts it, plain RTP otherwise.
+    Optional,
+    /// SRTP or no call (488 to a plain offer, hang-up on a plain answer).
+    Mandatory,
 }
 
 /// Where an incoming INVITE's called number is read.

@@ -1,6 +1,8 @@
 //! The media of a SIP channel's call: RTP (G.711 through the jitter
 //! buffer, RFC 4733 DTMF, CNG detection) and T.38 over UDPTL, set up from
-//! the SDP exchange and moved once per tick.
+//! the SDP exchange and moved once per tick. Audio is SRTP when the
+//! exchange agreed keys ([`SrtpMedia`]): packets are protected just before
+//! the socket and unprotected just after it, so nothing else changes.
 
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -10,8 +12,10 @@ use fax_t30::media::{AudioFrame, IfpPacket, FRAME_SAMPLES};
 use fax_t30::tones::{ConnectTone, ConnectToneDetector};
 use sip::media::dtmf::{DtmfEvent, DtmfReceiver, DtmfSender};
 use sip::media::jitter::JitterBuffer;
-use sip::media::rtp::{Received, RtpReceiver, RtpSender, G711};
+use sip::media::rtp::{self, DatagramKind, Received, RtpReceiver, RtpSender, G711};
+use sip::media::srtp::{MasterKey, SrtpContext};
 use sip::media::udptl::{self, UdptlReceiver, UdptlSender};
+use sip::sdp::crypto::{SrtpKeys, SrtpPolicy};
 use sip::sdp::offer_answer::{AudioCodec, Negotiated};
 
 use super::sockets::{self, MediaSockets, Read};
@@ -30,6 +34,40 @@ pub(super) struct AudioMedia {
     /// Listens for the caller's CNG on calls we answered under
     /// [`T38Policy::OnFaxTone`].
     pub(super) cng: Option<ConnectToneDetector>,
+    /// SRTP both ways, when agreed.
+    pub(super) srtp: Option<SrtpMedia>,
+}
+
+/// The SRTP of an audio session: our key protects what we send, the
+/// peer's unprotects what arrives.
+pub(super) struct SrtpMedia {
+    keys: SrtpKeys,
+    outbound: SrtpContext,
+    inbound: SrtpContext,
+}
+
+impl SrtpMedia {
+    fn new(keys: &SrtpKeys) -> SrtpMedia {
+        SrtpMedia {
+            keys: keys.clone(),
+            outbound: keys.outbound(),
+            inbound: keys.inbound(),
+        }
+    }
+
+    /// Protect an RTP packet for the wire (None: the sender ran out of
+    /// indices under this key; the packet is dropped).
+    pub(super) fn protect(&mut self, packet: &[u8]) -> Option<Vec<u8>> {
+        self.outbound.protect_rtp(packet).ok()
+    }
+}
+
+/// The RTP packet to send: `packet` as it is, or SRTP-protected.
+pub(super) fn outgoing(srtp: &mut Option<SrtpMedia>, packet: Vec<u8>) -> Option<Vec<u8>> {
+    match srtp {
+        Some(s) => s.protect(&packet),
+        None => Some(packet),
+    }
 }
 
 pub(super) struct T38Media {
@@ -82,6 +120,7 @@ impl SipLine {
                 port,
                 codec,
                 telephone_event,
+                srtp,
                 ..
             } => {
                 let Some(remote) = addr(address, *port) else {
@@ -89,6 +128,10 @@ impl SipLine {
                 };
                 if let MediaState::Audio(a) = &mut c.media {
                     a.remote = remote;
+                    // A refresh that changed the keys starts new contexts.
+                    if a.srtp.as_ref().map(|s| &s.keys) != srtp.as_ref() {
+                        a.srtp = srtp.as_ref().map(SrtpMedia::new);
+                    }
                     return;
                 }
                 let law = law_of(*codec);
@@ -113,6 +156,7 @@ impl SipLine {
                         && c.switch.state() == sip::sdp::t38::SwitchState::Audio)
                         .then(|| ConnectToneDetector::new(ConnectTone::FaxCng).ok())
                         .flatten(),
+                    srtp: srtp.as_ref().map(SrtpMedia::new),
                 }));
                 MediaKind::Audio
             }
@@ -193,7 +237,30 @@ impl SipLine {
                 continue;
             };
             let id = *id;
-            match a.rx.receive(&self.buf[..n], now) {
+            let unprotected;
+            let datagram = match a.srtp.as_mut() {
+                None => &self.buf[..n],
+                Some(s) => {
+                    let result = match rtp::classify(&self.buf[..n]) {
+                        DatagramKind::Rtp => s.inbound.unprotect_rtp(&self.buf[..n]),
+                        DatagramKind::Rtcp => s.inbound.unprotect_rtcp(&self.buf[..n]),
+                        // STUN and the rest are not SRTP: the receiver
+                        // ignores them as before.
+                        _ => Ok(self.buf[..n].to_vec()),
+                    };
+                    match result {
+                        Ok(p) => {
+                            unprotected = p;
+                            &unprotected[..]
+                        }
+                        Err(_) => {
+                            self.stats.srtp_refused += 1;
+                            continue;
+                        }
+                    }
+                }
+            };
+            match a.rx.receive(datagram, now) {
                 Received::Voice {
                     header,
                     law,
@@ -324,5 +391,20 @@ impl SipLine {
                 media: Media::Audio(frame),
             });
         }
+    }
+}
+
+impl SipLine {
+    /// A new random SRTP master key for the next offer or answer (none
+    /// under `srtp = "off"`). The key comes from the operating system's
+    /// generator, not from the line's seed: the seed makes SSRCs and
+    /// sequence numbers repeatable in tests, which keys must never be.
+    pub(super) fn fresh_srtp_key(&mut self) {
+        use rand::RngCore as _;
+        self.srtp_key = (self.cfg.media.srtp != SrtpPolicy::Off).then(|| {
+            let mut bytes = [0u8; 30];
+            rand::rngs::OsRng.fill_bytes(&mut bytes);
+            MasterKey::from_concat(&bytes).expect("30 bytes")
+        });
     }
 }

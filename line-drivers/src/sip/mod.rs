@@ -1,7 +1,7 @@
 //! The SIP trunk line (issue 7): one [`Line`] that is a real SIP endpoint.
 //!
 //! A thin socket shell around the sans-IO engines of the `sip` crate:
-//! non-blocking sockets for SIP (UDP, or TCP with [`SipTransport::Tcp`],
+//! non-blocking sockets for SIP (UDP, or TCP with [`SipTransport::Tcp`] or TLS,
 //! see [`transport`]), RTP and UDPTL (UDP), drained and written in
 //! [`SipLine::tick`], which the line's owner calls every 20 ms with `now`
 //! (the same contract as the loopback exchange's `tick`). No clock is read
@@ -45,6 +45,7 @@ mod readiness;
 mod shared;
 mod signalling;
 pub mod sockets;
+pub mod tls;
 pub mod transport;
 pub mod trunk;
 
@@ -53,6 +54,7 @@ pub use shared::SharedSipLine;
 pub use sockets::ChannelFault;
 use sockets::MediaSockets;
 
+pub use tls::SipTlsConfig;
 pub use transport::SipTransport;
 use trunk::TrunkShared;
 pub use trunk::{SipTrunk, SipTrunkConfig, TrunkStats};
@@ -61,6 +63,7 @@ pub use trunk::{SipTrunk, SipTrunkConfig, TrunkStats};
 pub use sip::call::CalledFrom;
 /// The trunk settings, from the `sip` crate.
 pub use sip::register::RegEvent;
+pub use sip::sdp::crypto::SrtpPolicy;
 /// What a line remembers to try first per trunk and number.
 pub use sip::sdp::t38::FaxTransport;
 pub use sip::trunk::{TrunkConfig, TrunkMode};
@@ -115,6 +118,8 @@ pub struct SipLineConfig {
     pub sip_bind: SocketAddr,
     /// UDP (the default) or TCP for SIP; media is RTP/UDPTL over UDP.
     pub transport: SipTransport,
+    /// Trust, server name and our certificate for `SipTransport::Tls`.
+    pub tls: SipTlsConfig,
     /// Local RTP port (on the SIP address).
     pub rtp_port: u16,
     /// Local UDPTL port.
@@ -165,6 +170,7 @@ impl SipLineConfig {
             trunk,
             sip_bind: SocketAddr::new(ip, sip_port),
             transport: SipTransport::Udp,
+            tls: SipTlsConfig::default(),
             rtp_port,
             t38_port: rtp_port + 2,
             advertise_rtp_port: None,
@@ -228,6 +234,8 @@ pub struct SipLineStats {
     pub cng_heard: u64,
     /// Writes of the T.38 memory file that failed (the memory still holds).
     pub t38_memory_write_errors: u64,
+    /// SRTP/SRTCP packets refused (bad tag, replay, too old, malformed).
+    pub srtp_refused: u64,
 }
 
 #[allow(clippy::large_enum_variant)] // one per line
@@ -312,7 +320,17 @@ pub struct SipLine {
     last_now: Instant,
     /// When the current call's Call-ID was last claimed.
     claimed_at: Option<Instant>,
+    /// Our SRTP master key for the current audio session (None: SRTP off);
+    /// made anew for each call and each return to audio.
+    srtp_key: Option<sip::media::srtp::MasterKey>,
+    /// Calls refused for their media (SRTP policy, no codec), not yet
+    /// taken by [`SipLine::poll_refusal`]; the oldest go past
+    /// [`MAX_REFUSALS`].
+    refusals: VecDeque<String>,
 }
+
+/// Refusals kept for the owner's log at most.
+const MAX_REFUSALS: usize = 16;
 
 /// How often a channel refreshes its call's Call-ID in the trunk's table.
 const CLAIM_REFRESH: Duration = Duration::from_secs(1);
@@ -380,6 +398,8 @@ impl SipLine {
             stats: SipLineStats::default(),
             buf: vec![0; 65_536],
             last_now: now,
+            srtp_key: None,
+            refusals: VecDeque::new(),
             claimed_at: None,
         }
     }
@@ -390,6 +410,20 @@ impl SipLine {
             line: self.cfg.id.clone(),
             reason: reason.clone(),
         })
+    }
+
+    /// The next call refused for its media: a 488 we sent to an offer, or
+    /// a call we hung up on an unacceptable answer (e.g. no SRTP under
+    /// `srtp = "mandatory"`), with the reason. One log line each.
+    pub fn poll_refusal(&mut self) -> Option<String> {
+        self.refusals.pop_front()
+    }
+
+    pub(super) fn note_refusal(&mut self, text: String) {
+        if self.refusals.len() == MAX_REFUSALS {
+            self.refusals.pop_front();
+        }
+        self.refusals.push_back(text);
     }
 
     /// The fault, the first time it is asked for (to log it once).
@@ -643,6 +677,7 @@ impl SipLine {
             audio_port: self.cfg.advertise_rtp_port.unwrap_or(self.cfg.rtp_port),
             t38_port: self.cfg.advertise_t38_port.unwrap_or(self.cfg.t38_port),
             session_id: (self.cfg.seed % 1_000_000_000).to_string(),
+            srtp_key: self.srtp_key.clone(),
         }
     }
 
@@ -701,6 +736,7 @@ impl Line for SipLine {
         self.last_now = now;
         let id = CallId(self.next_call);
         self.next_call += 1;
+        self.fresh_srtp_key();
         let trunk = &self.cfg.trunk;
         let local = self.local_media();
         let offer = offer_answer::offer_audio(&local, &self.cfg.media, 1);
@@ -860,7 +896,9 @@ impl Line for SipLine {
                 if let Some(d) = a.dtmf_tx.as_mut() {
                     if let Some(pkts) = d.frame(&mut a.tx, now) {
                         for p in pkts {
-                            let _ = socks.rtp.send_to(&p, a.remote);
+                            if let Some(p) = media::outgoing(&mut a.srtp, p) {
+                                let _ = socks.rtp.send_to(&p, a.remote);
+                            }
                         }
                         return Ok(());
                     }
@@ -868,7 +906,9 @@ impl Line for SipLine {
                 let mut codes = [0u8; FRAME_SAMPLES];
                 a.law.encode_into(&frame, &mut codes);
                 let pkt = a.tx.voice(&codes, now);
-                let _ = socks.rtp.send_to(&pkt, a.remote);
+                if let Some(pkt) = media::outgoing(&mut a.srtp, pkt) {
+                    let _ = socks.rtp.send_to(&pkt, a.remote);
+                }
                 Ok(())
             }
             (MediaState::Audio(a), Media::Dtmf(d)) => match a.dtmf_tx.as_mut() {

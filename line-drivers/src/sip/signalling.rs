@@ -20,6 +20,11 @@ use crate::line::{CallId, CallProgress, Line, LineEvent, MediaKind};
 
 impl SipLine {
     pub(super) fn send_reinvite(&mut self, kind: ReinviteKind, now: Instant) {
+        if kind == ReinviteKind::ToAudio {
+            // A new audio session: a key never used with these SSRC and
+            // sequence numbers.
+            self.fresh_srtp_key();
+        }
         let local = self.local_media();
         let caps = self.cfg.media.clone();
         let Some(c) = self.call.as_mut() else { return };
@@ -142,16 +147,22 @@ impl SipLine {
             }
             return;
         }
-        // An offer we cannot answer (no G.711, no T.38, unreadable SDP, or
-        // no SDP at all: offer-in-200 is not supported) is refused here,
-        // before the owner hears of the call.
+        // An offer we cannot answer (no G.711, no T.38, SRTP against the
+        // policy, unreadable SDP, or no SDP at all: offer-in-200 is not
+        // supported) is refused here, before the owner hears of the call;
+        // a Warning header carries the reason.
+        self.fresh_srtp_key();
         let acceptable = SessionDescription::parse(req.body())
             .and_then(|o| offer_answer::answer(&o, &self.local_media(), &self.cfg.media, 1));
-        if acceptable.is_err() {
+        if let Err(e) = acceptable {
+            self.note_refusal(format!(
+                "488 to the INVITE from {}: {e}",
+                caller_id(&req).unwrap_or_else(|| "an unknown caller".into())
+            ));
             let tag = self.ids.tag();
-            if let Ok(resp) =
-                wire::response_to(&req, 488, "Not Acceptable Here", Some(&tag)).build_response()
-            {
+            let mut resp = wire::response_to(&req, 488, "Not Acceptable Here", Some(&tag));
+            resp.push("Warning", warning(&self.cfg.sip_bind, &e.to_string()));
+            if let Ok(resp) = resp.build_response() {
                 let _ = self.endpoint.respond(tx, &resp, self.endpoint_time());
             }
             return;
@@ -202,6 +213,13 @@ impl SipLine {
     }
 
     pub(super) fn handle_reinvite(&mut self, tx: TxId, req: Request, now: Instant) {
+        if !matches!(
+            self.call.as_ref().map(|c| &c.media),
+            Some(MediaState::Audio(_))
+        ) {
+            // An offer back to audio starts a new SRTP session.
+            self.fresh_srtp_key();
+        }
         let local = self.local_media();
         let caps = self.cfg.media.clone();
         let Some(c) = self.call.as_mut() else { return };
@@ -307,6 +325,7 @@ impl SipLine {
                 response,
             } => {
                 let to = c.remote_sip;
+                let number = c.remote_number.clone();
                 c.state = CallState::Up { dialog };
                 c.local_sdp = Some(offer.clone());
                 let id = c.id;
@@ -321,7 +340,10 @@ impl SipLine {
                             progress: CallProgress::Answered,
                         });
                     }
-                    Err(_) => {
+                    Err(e) => {
+                        self.note_refusal(format!(
+                            "call to {number} hung up, its answer is not acceptable: {e}"
+                        ));
                         self.hangup(id, HangupCause::IncompatibleDestination, now);
                         self.events.push_back(LineEvent::HungUp {
                             call: id,
@@ -450,4 +472,15 @@ impl SipLine {
             }
         }
     }
+}
+
+/// A `Warning` header value (RFC 3261 §20.43, code 399: miscellaneous)
+/// with the reason of a refusal; quotes and backslashes are dropped.
+fn warning(host: &std::net::SocketAddr, text: &str) -> String {
+    let text: String = text
+        .chars()
+        .filter(|c| !matches!(c, '"' | '\\') && !c.is_control())
+        .take(200)
+        .collect();
+    format!("399 {} \"{text}\"", host.ip())
 }

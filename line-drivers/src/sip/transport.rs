@@ -9,6 +9,10 @@
 //! connection their request came on), else a new connection is opened
 //! (§18.2.2). A stream that stops making sense (a framing error) is closed:
 //! it cannot be resynchronised.
+//!
+//! TLS is TCP with a `rustls::Connection` between the socket and the
+//! framer ([`super::tls`]): bytes read go through `read_tls` and come out
+//! of its reader; messages go into its writer and out through `write_tls`.
 
 use std::collections::VecDeque;
 use std::io::{ErrorKind, Read, Write};
@@ -16,6 +20,8 @@ use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 
 use sip::wire::StreamFramer;
 use sip::SipMessage;
+
+use super::tls::TlsContext;
 
 /// Which transport a line's SIP runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -25,6 +31,8 @@ pub enum SipTransport {
     Udp,
     /// A byte stream; no retransmissions (RFC 3261 §17.1.1.2).
     Tcp,
+    /// TCP with TLS (RFC 3261 §26.2), see [`super::SipTlsConfig`].
+    Tls,
 }
 
 impl SipTransport {
@@ -33,12 +41,13 @@ impl SipTransport {
         match self {
             SipTransport::Udp => "UDP",
             SipTransport::Tcp => "TCP",
+            SipTransport::Tls => "TLS",
         }
     }
 
     /// Whether the transport is reliable (no retransmission timers).
     pub fn is_reliable(self) -> bool {
-        self == SipTransport::Tcp
+        self != SipTransport::Udp
     }
 }
 
@@ -64,6 +73,8 @@ pub(crate) struct Conn {
     peer: SocketAddr,
     framer: StreamFramer,
     out: VecDeque<u8>,
+    /// TLS between socket and framer (None: plain TCP).
+    tls: Option<rustls::Connection>,
     dead: bool,
 }
 
@@ -73,24 +84,38 @@ pub(crate) enum SipSocket {
     Tcp {
         listener: TcpListener,
         conns: Vec<Conn>,
+        /// Set for TLS: every connection speaks it.
+        tls: Option<Box<TlsContext>>,
     },
 }
 
 impl SipSocket {
-    /// Binds `addr` for `transport`, non-blocking.
-    pub fn bind(transport: SipTransport, addr: SocketAddr) -> std::io::Result<SipSocket> {
+    /// Binds `addr` for `transport`, non-blocking (TLS needs `tls`).
+    pub fn bind(
+        transport: SipTransport,
+        addr: SocketAddr,
+        tls: Option<TlsContext>,
+    ) -> std::io::Result<SipSocket> {
         Ok(match transport {
             SipTransport::Udp => {
                 let s = UdpSocket::bind(addr)?;
                 s.set_nonblocking(true)?;
                 SipSocket::Udp(s)
             }
-            SipTransport::Tcp => {
+            SipTransport::Tcp | SipTransport::Tls => {
                 let listener = TcpListener::bind(addr)?;
                 listener.set_nonblocking(true)?;
+                let tls = match (transport, tls) {
+                    (SipTransport::Tls, Some(t)) => Some(Box::new(t)),
+                    (SipTransport::Tls, None) => {
+                        return Err(std::io::Error::other("TLS without a TLS configuration"))
+                    }
+                    _ => None,
+                };
                 SipSocket::Tcp {
                     listener,
                     conns: Vec::new(),
+                    tls,
                 }
             }
         })
@@ -121,13 +146,24 @@ impl SipSocket {
                     got.push(Arrived::Datagram(from, buf[..n].to_vec()));
                 }
             }
-            SipSocket::Tcp { listener, conns } => {
+            SipSocket::Tcp {
+                listener,
+                conns,
+                tls,
+            } => {
                 while let Ok((stream, peer)) = listener.accept() {
                     if conns.len() >= MAX_CONNECTIONS || stream.set_nonblocking(true).is_err() {
                         continue; // dropped: closes the connection
                     }
+                    let session = match tls {
+                        Some(t) => match t.accept() {
+                            Some(s) => Some(s),
+                            None => continue, // no certificate of ours
+                        },
+                        None => None,
+                    };
                     let _ = stream.set_nodelay(true);
-                    conns.push(Conn::new(stream, peer));
+                    conns.push(Conn::new(stream, peer, session));
                 }
                 for c in conns.iter_mut() {
                     c.read(buf, &mut got);
@@ -148,16 +184,23 @@ impl SipSocket {
             SipSocket::Udp(s) => {
                 let _ = s.send_to(bytes, to);
             }
-            SipSocket::Tcp { conns, .. } => {
+            SipSocket::Tcp { conns, tls, .. } => {
                 let i = match conns.iter().position(|c| c.peer == to && !c.dead) {
                     Some(i) => i,
                     None => {
                         if conns.len() >= MAX_CONNECTIONS {
                             return; // the transaction times out: 408
                         }
+                        let session = match tls {
+                            Some(t) => match t.connect() {
+                                Some(s) => Some(s),
+                                None => return,
+                            },
+                            None => None,
+                        };
                         match connect(to) {
                             Ok(stream) => {
-                                conns.push(Conn::new(stream, to));
+                                conns.push(Conn::new(stream, to, session));
                                 conns.len() - 1
                             }
                             Err(_) => return,
@@ -206,17 +249,29 @@ fn connect(to: SocketAddr) -> std::io::Result<TcpStream> {
 }
 
 impl Conn {
-    fn new(stream: TcpStream, peer: SocketAddr) -> Conn {
+    fn new(stream: TcpStream, peer: SocketAddr, tls: Option<rustls::Connection>) -> Conn {
         Conn {
             stream,
             peer,
             framer: StreamFramer::new(),
             out: VecDeque::new(),
+            tls,
             dead: false,
         }
     }
 
     fn read(&mut self, buf: &mut [u8], got: &mut Vec<Arrived>) {
+        if self.tls.is_some() {
+            self.read_tls(buf);
+            // The handshake's answers, and what waited for it.
+            self.write();
+        } else {
+            self.read_plain(buf);
+        }
+        self.frame(got);
+    }
+
+    fn read_plain(&mut self, buf: &mut [u8]) {
         loop {
             match self.stream.read(buf) {
                 Ok(0) => {
@@ -232,6 +287,51 @@ impl Conn {
                 }
             }
         }
+    }
+
+    /// Reads TLS records and moves the plaintext into the framer.
+    fn read_tls(&mut self, buf: &mut [u8]) {
+        let Some(tls) = self.tls.as_mut() else { return };
+        loop {
+            match tls.read_tls(&mut self.stream) {
+                Ok(0) => {
+                    self.dead = true;
+                    break;
+                }
+                Ok(_) => {
+                    if tls.process_new_packets().is_err() {
+                        // Send the alert rustls queued, then give up.
+                        let _ = tls.write_tls(&mut self.stream);
+                        self.dead = true;
+                        return;
+                    }
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(_) => {
+                    self.dead = true;
+                    break;
+                }
+            }
+        }
+        loop {
+            match tls.reader().read(buf) {
+                Ok(0) => {
+                    self.dead = true; // close_notify
+                    break;
+                }
+                Ok(n) => self.framer.push(&buf[..n]),
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(_) => {
+                    self.dead = true;
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Whole messages out of the framer.
+    fn frame(&mut self, got: &mut Vec<Arrived>) {
         loop {
             match self.framer.next_message() {
                 Ok(Some(msg)) => got.push(Arrived::Message(self.peer, msg)),
@@ -250,6 +350,10 @@ impl Conn {
     }
 
     fn write(&mut self) {
+        if self.tls.is_some() {
+            self.write_tls();
+            return;
+        }
         while !self.out.is_empty() && !self.dead {
             let (head, _) = self.out.as_slices();
             match self.stream.write(head) {
@@ -258,6 +362,33 @@ impl Conn {
                     self.out.drain(..n);
                 }
                 // Still connecting, or the peer's window is full.
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == ErrorKind::NotConnected => break,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(_) => self.dead = true,
+            }
+        }
+    }
+}
+
+impl Conn {
+    /// Moves queued messages into the TLS session (as far as its buffer
+    /// takes them) and writes the records it has for the socket.
+    fn write_tls(&mut self) {
+        let Some(tls) = self.tls.as_mut() else { return };
+        while !self.out.is_empty() {
+            let (head, _) = self.out.as_slices();
+            match tls.writer().write(head) {
+                Ok(n) if n > 0 => {
+                    self.out.drain(..n);
+                }
+                _ => break,
+            }
+        }
+        while tls.wants_write() && !self.dead {
+            match tls.write_tls(&mut self.stream) {
+                Ok(0) => self.dead = true,
+                Ok(_) => {}
                 Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == ErrorKind::NotConnected => break,
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,

@@ -39,6 +39,7 @@ use sip::{Request, SipMessage};
 
 use super::readiness::{self, Readiness};
 use super::sockets::MediaSockets;
+use super::tls::TlsContext;
 use super::transport::{Arrived, SipSocket};
 use super::{
     addr, driver_err, io_err, ChannelFault, SharedSipLine, SipLine, SipLineConfig, SipTransport,
@@ -221,14 +222,36 @@ pub(crate) struct TrunkShared {
 
 impl TrunkShared {
     pub(crate) fn bind(cfg: &SipLineConfig, now: Instant) -> Result<TrunkShared, LineError> {
-        let sock =
-            SipSocket::bind(cfg.transport, cfg.sip_bind).map_err(|e| io_err("SIP socket", e))?;
         let hop = cfg.trunk.next_hop().to_string();
+        let tls = match cfg.transport {
+            SipTransport::Tls => {
+                // The host of `host[:port]` (an IPv6 address in brackets).
+                let host = match hop.rsplit_once(':') {
+                    Some((h, p)) if p.parse::<u16>().is_ok() && !h.is_empty() => h,
+                    _ => hop.as_str(),
+                };
+                let host = host.trim_start_matches('[').trim_end_matches(']');
+                Some(TlsContext::new(&cfg.tls, host).map_err(|e| driver_err(format!("TLS: {e}")))?)
+            }
+            _ => None,
+        };
+        let sock = SipSocket::bind(cfg.transport, cfg.sip_bind, tls)
+            .map_err(|e| io_err("SIP socket", e))?;
         let peer = hop
             .to_socket_addrs()
             .ok()
             .and_then(|mut a| a.next())
-            .or_else(|| addr(&hop, 5060))
+            // Without a port: 5060, or 5061 for TLS (RFC 3261 §19.1.2).
+            .or_else(|| {
+                addr(
+                    &hop,
+                    if cfg.transport == SipTransport::Tls {
+                        5061
+                    } else {
+                        5060
+                    },
+                )
+            })
             .ok_or_else(|| driver_err(format!("trunk address {hop} does not resolve")))?;
         let local = LocalParty {
             via_sent_by: cfg.sip_bind.to_string(),
@@ -237,6 +260,9 @@ impl TrunkShared {
                 SipTransport::Udp => format!("sip:{}@{}", cfg.trunk.user, cfg.sip_bind),
                 SipTransport::Tcp => {
                     format!("sip:{}@{};transport=tcp", cfg.trunk.user, cfg.sip_bind)
+                }
+                SipTransport::Tls => {
+                    format!("sip:{}@{};transport=tls", cfg.trunk.user, cfg.sip_bind)
                 }
             },
         };
@@ -641,6 +667,14 @@ impl SipTrunk {
         self.channels
             .iter()
             .find_map(|c| c.with(|l| l.take_new_fault()))
+    }
+
+    /// The next call a channel refused for its media (see
+    /// [`SipLine::poll_refusal`]): one log line each.
+    pub fn poll_refusal(&self) -> Option<String> {
+        self.channels
+            .iter()
+            .find_map(|c| c.with(|l| l.poll_refusal()))
     }
 
     /// The channels out of service now.

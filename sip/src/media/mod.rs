@@ -12,12 +12,14 @@
 //! * [`rtcp`]: SR/RR/SDES/BYE compound packets and report intervals.
 //! * [`udptl`]: UDPTL with redundancy and parity FEC, in-order IFP delivery.
 //! * [`ifp`]: T.38 IFP packets, for looking inside them.
+//! * [`srtp`]: SRTP and SRTCP (RFC 3711) with the SDES suites of RFC 4568.
 
 pub mod dtmf;
 pub mod ifp;
 pub mod jitter;
 pub mod rtcp;
 pub mod rtp;
+pub mod srtp;
 pub mod udptl;
 
 /// Errors of the media engines: input that is not what it claims to be, or

@@ -5,7 +5,9 @@
 //!
 //! * [`offer_answer`]: RFC 3264 offers, answers and the negotiated result.
 //! * [`t38`]: the T.38 attributes and the audio → T.38 switch decisions.
+//! * [`crypto`]: SDES `a=crypto` (RFC 4568) and the SRTP policy.
 
+pub mod crypto;
 pub mod offer_answer;
 pub mod t38;
 

@@ -7,10 +7,19 @@
 //! stream we take the first offered codec we support (the offerer's
 //! preference, §6.1) and telephone-event with the offerer's payload type.
 //! Nothing usable is a 488 Not Acceptable Here.
+//!
+//! SRTP (RFC 4568 SDES, [`super::crypto`]) follows the trunk's
+//! [`SrtpPolicy`]: `off` offers plain RTP/AVP and refuses an RTP/SAVP-only
+//! offer; `optional` offers RTP/AVP with `a=crypto` and takes whichever the
+//! peer does; `mandatory` offers RTP/SAVP and refuses any offer or answer
+//! without a usable key. A refusal's reason names the policy, so the 488
+//! and the log say why there is no call rather than falling back to plain.
 
+use super::crypto::{CryptoAttribute, SrtpKeys, SrtpPolicy};
 use super::t38::T38Params;
 use super::{Attribute, Connection, Direction, MediaDescription, SessionDescription};
 use crate::error::SipError;
+use crate::media::srtp::{MasterKey, SrtpProfile};
 
 /// G.711 codecs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +70,8 @@ pub struct LocalCaps {
     pub telephone_event: Option<u8>,
     /// Our T.38 parameters (None: no T.38).
     pub t38: Option<T38Params>,
+    /// Whether audio is SRTP (the trunk's `srtp`).
+    pub srtp: SrtpPolicy,
 }
 
 impl Default for LocalCaps {
@@ -69,6 +80,7 @@ impl Default for LocalCaps {
             audio: vec![AudioCodec::Pcma, AudioCodec::Pcmu],
             telephone_event: Some(101),
             t38: Some(T38Params::default()),
+            srtp: SrtpPolicy::Off,
         }
     }
 }
@@ -84,6 +96,9 @@ pub struct LocalMedia {
     pub t38_port: u16,
     /// `o=` session id.
     pub session_id: String,
+    /// Our SRTP master key for this call (random, made by the caller; needed
+    /// unless the policy is `off`).
+    pub srtp_key: Option<MasterKey>,
 }
 
 /// The media both sides agreed on.
@@ -101,6 +116,8 @@ pub enum Negotiated {
         telephone_event: Option<u8>,
         /// Our direction.
         direction: Direction,
+        /// The SRTP keys both ways, when the audio is SRTP.
+        srtp: Option<SrtpKeys>,
     },
     /// T.38 over UDPTL.
     T38 {
@@ -140,6 +157,7 @@ fn audio_media(
     codecs: &[AudioCodec],
     te: Option<u8>,
     dir: Direction,
+    srtp: Option<(&str, &CryptoAttribute)>,
 ) -> MediaDescription {
     let mut formats: Vec<String> = codecs
         .iter()
@@ -159,10 +177,17 @@ fn audio_media(
     }
     attributes.push(Attribute::new("ptime", "20"));
     attributes.push(Attribute::flag(dir.name()));
+    let proto = match srtp {
+        Some((proto, crypto)) => {
+            attributes.push(Attribute::new("crypto", crypto.to_value()));
+            proto
+        }
+        None => "RTP/AVP",
+    };
     MediaDescription {
         media: "audio".into(),
         port,
-        proto: "RTP/AVP".into(),
+        proto: proto.into(),
         formats,
         connection: None,
         attributes,
@@ -191,13 +216,29 @@ fn rejected(m: &MediaDescription) -> MediaDescription {
     }
 }
 
-/// An audio offer (the first INVITE, or a re-INVITE back from T.38).
+/// The tag of the one `a=crypto` line we offer.
+const OFFER_TAG: u32 = 1;
+
+/// An audio offer (the first INVITE, or a re-INVITE back from T.38). With
+/// SRTP `optional` or `mandatory` it carries `a=crypto` with our key
+/// (`AES_CM_128_HMAC_SHA1_80`); without a key in `local` it cannot, and
+/// the offer is plain (the caller's mistake, caught by the answer check).
 pub fn offer_audio(local: &LocalMedia, caps: &LocalCaps, version: u64) -> SessionDescription {
+    let crypto = local
+        .srtp_key
+        .clone()
+        .filter(|_| caps.srtp != SrtpPolicy::Off)
+        .map(|key| CryptoAttribute::new(OFFER_TAG, SrtpProfile::AesCm128HmacSha1_80, key));
+    let proto = match caps.srtp {
+        SrtpPolicy::Mandatory => "RTP/SAVP",
+        _ => "RTP/AVP",
+    };
     let m = audio_media(
         local.audio_port,
         &caps.audio,
         caps.telephone_event,
         Direction::SendRecv,
+        crypto.as_ref().map(|c| (proto, c)),
     );
     session(local, version, vec![m])
 }
@@ -214,7 +255,54 @@ fn is_t38(m: &MediaDescription) -> bool {
 }
 
 fn is_rtp_audio(m: &MediaDescription) -> bool {
-    m.media.eq_ignore_ascii_case("audio") && m.proto.eq_ignore_ascii_case("RTP/AVP")
+    m.media.eq_ignore_ascii_case("audio") && (m.proto.eq_ignore_ascii_case("RTP/AVP") || is_savp(m))
+}
+
+fn is_savp(m: &MediaDescription) -> bool {
+    m.proto.eq_ignore_ascii_case("RTP/SAVP")
+}
+
+/// The `a=crypto` attributes of a section, each read or refused with a reason.
+fn cryptos(m: &MediaDescription) -> impl Iterator<Item = Result<CryptoAttribute, String>> + '_ {
+    m.attributes
+        .iter()
+        .filter(|a| a.name.eq_ignore_ascii_case("crypto"))
+        .map(|a| CryptoAttribute::parse(a.value.as_deref().unwrap_or("")))
+}
+
+/// The peer's key we take from an offered audio section under `policy`:
+/// `Ok(None)` for plain RTP, `Err` with the reason the section is refused.
+fn choose_crypto(
+    m: &MediaDescription,
+    policy: SrtpPolicy,
+) -> Result<Option<CryptoAttribute>, String> {
+    if policy == SrtpPolicy::Off {
+        if is_savp(m) {
+            return Err(
+                "the offer is RTP/SAVP (SRTP) only and srtp is \"off\" on this trunk".into(),
+            );
+        }
+        return Ok(None);
+    }
+    let mut refused = Vec::new();
+    for c in cryptos(m) {
+        match c {
+            Ok(c) => return Ok(Some(c)),
+            Err(why) => refused.push(why),
+        }
+    }
+    let why = if refused.is_empty() {
+        "the offer has no a=crypto".to_string()
+    } else {
+        format!("no usable a=crypto ({})", refused.join("; "))
+    };
+    if is_savp(m) {
+        Err(format!("RTP/SAVP offered but {why}"))
+    } else if policy == SrtpPolicy::Mandatory {
+        Err(format!("srtp is \"mandatory\" on this trunk and {why}"))
+    } else {
+        Ok(None)
+    }
 }
 
 fn telephone_event_pt(m: &MediaDescription) -> Option<u8> {
@@ -241,6 +329,7 @@ pub fn answer(
             .position(|m| m.port != 0 && is_t38(m))
             .map(|i| (i, ours))
     });
+    let mut srtp_refusal = None;
     let usable_audio = offer.media.iter().enumerate().find_map(|(i, m)| {
         if m.port == 0 || !is_rtp_audio(m) {
             return None;
@@ -249,7 +338,13 @@ pub fn answer(
             .formats
             .iter()
             .find_map(|f| AudioCodec::from_format(m, f).filter(|c| caps.audio.contains(c)))?;
-        Some((i, codec))
+        match choose_crypto(m, caps.srtp) {
+            Ok(crypto) => Some((i, codec, crypto)),
+            Err(why) => {
+                srtp_refusal.get_or_insert(why);
+                None
+            }
+        }
     });
     let mut media: Vec<MediaDescription> = offer.media.iter().map(rejected).collect();
     let negotiated = if let Some((i, ours)) = usable_t38 {
@@ -261,18 +356,40 @@ pub fn answer(
             port: m.port,
             params,
         }
-    } else if let Some((i, codec)) = usable_audio {
+    } else if let Some((i, codec, theirs)) = usable_audio {
         let m = &offer.media[i];
         let te = caps.telephone_event.and(telephone_event_pt(m));
         let dir = m.direction().answer();
-        media[i] = audio_media(local.audio_port, &[codec], te, dir);
+        let (ours, srtp) = match theirs {
+            Some(theirs) => {
+                let key = local
+                    .srtp_key
+                    .clone()
+                    .ok_or(SipError::InvalidState("SRTP answer without a local key"))?;
+                let ours = CryptoAttribute::new(theirs.tag, theirs.profile, key.clone());
+                let keys = SrtpKeys {
+                    profile: theirs.profile,
+                    local: key,
+                    local_mki: None,
+                    remote: theirs.key,
+                    remote_mki: theirs.mki,
+                };
+                (Some(ours), Some(keys))
+            }
+            None => (None, None),
+        };
+        let crypto = ours.as_ref().map(|c| (m.proto.as_str(), c));
+        media[i] = audio_media(local.audio_port, &[codec], te, dir, crypto);
         Negotiated::Audio {
             address: offer.media_address(m).unwrap_or_default().to_string(),
             port: m.port,
             codec,
             telephone_event: te,
             direction: dir,
+            srtp,
         }
+    } else if let Some(why) = srtp_refusal {
+        return Err(SipError::NotAcceptable(why));
     } else {
         return Err(SipError::NotAcceptable(
             "no PCMA/PCMU audio or T.38 stream offered".into(),
@@ -319,16 +436,51 @@ pub fn read_answer(
                 .iter()
                 .find_map(|f| AudioCodec::from_format(a, f).filter(|c| caps.audio.contains(c)))
                 .ok_or_else(|| SipError::NotAcceptable("answer has no G.711 codec".into()))?;
+            let srtp = answered_keys(o, a, caps.srtp)?;
             return Ok(Negotiated::Audio {
                 address,
                 port: a.port,
                 codec,
                 telephone_event: telephone_event_pt(a).filter(|_| caps.telephone_event.is_some()),
                 direction: a.direction().answer(),
+                srtp,
             });
         }
     }
     Err(SipError::NotAcceptable("every stream rejected".into()))
+}
+
+/// The SRTP keys of an answered audio section: the answer's `a=crypto`
+/// whose tag and suite match one of our offer's. Under `mandatory`, or
+/// after an RTP/SAVP offer, an answer without one is refused.
+fn answered_keys(
+    offer: &MediaDescription,
+    answer: &MediaDescription,
+    policy: SrtpPolicy,
+) -> Result<Option<SrtpKeys>, SipError> {
+    if policy == SrtpPolicy::Off {
+        return Ok(None);
+    }
+    let ours: Vec<CryptoAttribute> = cryptos(offer).filter_map(Result::ok).collect();
+    let keys = cryptos(answer).filter_map(Result::ok).find_map(|theirs| {
+        let mine = ours
+            .iter()
+            .find(|c| c.tag == theirs.tag && c.profile == theirs.profile)?;
+        Some(SrtpKeys {
+            profile: theirs.profile,
+            local: mine.key.clone(),
+            local_mki: mine.mki,
+            remote: theirs.key,
+            remote_mki: theirs.mki,
+        })
+    });
+    if keys.is_none() && (policy == SrtpPolicy::Mandatory || is_savp(offer)) {
+        return Err(SipError::NotAcceptable(format!(
+            "srtp is \"{}\" on this trunk and the answer has no a=crypto matching our offer",
+            policy.name()
+        )));
+    }
+    Ok(keys)
 }
 
 /// Whether an answer kept an `image/t38` stream (the switch succeeded).

@@ -1,0 +1,120 @@
+//! SIP over TLS (RFC 3261 §26.2, RFC 5630 for `sip:` URIs): the rustls
+//! configurations of a trunk. The connections themselves are the TCP
+//! transport's ([`super::transport`]) with a `rustls::Connection` between
+//! the socket and the stream framer; rustls is sans-IO, so the handshake
+//! runs on the line's tick like every other byte.
+//!
+//! Trust: the Mozilla roots (`webpki-roots`) plus an optional CA file of
+//! the provider's (or a test's own CA). The server name checked is the
+//! configured one, else the trunk's next-hop host. Our own certificate
+//! (for the connections a peer opens to us) is optional: without one,
+//! incoming TLS connections are refused. PEM is read with `rustls-pemfile`
+//! as `smtp::tls::load` does; that function cannot be called from here
+//! (`smtp` depends on `kernel`, which depends on this crate).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+
+/// TLS settings of a trunk (`transport = "tls"`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SipTlsConfig {
+    /// PEM CA certificates trusted besides the Mozilla roots.
+    pub ca_file: Option<PathBuf>,
+    /// The name the provider's certificate must carry (default: the host
+    /// of the trunk's next hop).
+    pub server_name: Option<String>,
+    /// Our certificate chain (PEM) for connections peers open to us.
+    pub cert: Option<PathBuf>,
+    /// The private key of `cert` (PEM).
+    pub key: Option<PathBuf>,
+}
+
+/// The rustls side of a TLS trunk.
+pub(crate) struct TlsContext {
+    pub client: Arc<rustls::ClientConfig>,
+    pub server: Option<Arc<rustls::ServerConfig>>,
+    pub server_name: ServerName<'static>,
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+    let pem = read(path)?;
+    let certs: Vec<_> = rustls_pemfile::certs(&mut pem.as_slice())
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if certs.is_empty() {
+        return Err(format!(
+            "{}: no certificate found (expected PEM 'BEGIN CERTIFICATE')",
+            path.display()
+        ));
+    }
+    Ok(certs)
+}
+
+fn key(path: &Path) -> Result<PrivateKeyDer<'static>, String> {
+    let pem = read(path)?;
+    rustls_pemfile::private_key(&mut pem.as_slice())
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .ok_or_else(|| format!("{}: no private key found", path.display()))
+}
+
+impl TlsContext {
+    /// Build the configurations; `next_hop_host` names the server when no
+    /// `server_name` is set.
+    pub fn new(cfg: &SipTlsConfig, next_hop_host: &str) -> Result<TlsContext, String> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut roots = rustls::RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        if let Some(ca) = &cfg.ca_file {
+            for c in certs(ca)? {
+                roots.add(c).map_err(|e| format!("{}: {e}", ca.display()))?;
+            }
+        }
+        let client = rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let server = match (&cfg.cert, &cfg.key) {
+            (Some(cert), Some(k)) => Some(Arc::new(
+                rustls::ServerConfig::builder_with_provider(provider)
+                    .with_safe_default_protocol_versions()
+                    .map_err(|e| e.to_string())?
+                    .with_no_client_auth()
+                    .with_single_cert(certs(cert)?, key(k)?)
+                    .map_err(|e| format!("certificate and key do not fit together: {e}"))?,
+            )),
+            (None, None) => None,
+            _ => return Err("a TLS certificate needs its key and the key its certificate".into()),
+        };
+        let name = cfg.server_name.as_deref().unwrap_or(next_hop_host);
+        let server_name = ServerName::try_from(name.to_string())
+            .map_err(|_| format!("{name:?} is not a TLS server name"))?;
+        Ok(TlsContext {
+            client: Arc::new(client),
+            server,
+            server_name,
+        })
+    }
+
+    /// A client connection to the trunk.
+    pub fn connect(&self) -> Option<rustls::Connection> {
+        rustls::ClientConnection::new(self.client.clone(), self.server_name.clone())
+            .ok()
+            .map(rustls::Connection::Client)
+    }
+
+    /// A server connection for a peer that connected to us (None without
+    /// a certificate of ours).
+    pub fn accept(&self) -> Option<rustls::Connection> {
+        let server = self.server.clone()?;
+        rustls::ServerConnection::new(server)
+            .ok()
+            .map(rustls::Connection::Server)
+    }
+}
