@@ -9,7 +9,7 @@
 //!   │ loopback/  virtual exchange, impairments          ← here now         │
 //!   │ sip/       SIP trunk, RTP G.711, T.38 UDPTL, DTMF ← here (UDP)       │
 //!   │ modem/     Class 1 fax modems (serial, T.31)      ← here             │
-//!   │ gsm/       GSM modems, SMS (27.005 PDU mode)      ← PDU codec here   │
+//!   │ gsm/       GSM modems, SMS (27.005 PDU mode)      ← wire + engine    │
 //!   │ capi/      ISDN CAPI 2.0                          ← later            │
 //!   └──────────────────────────────────────────────────────────────────────┘
 //!                 ▲ tick(now) every 20 ms

@@ -8,6 +8,10 @@
 //!     pdu.rs        SMS-SUBMIT, SMS-DELIVER, SMS-STATUS-REPORT (TS 23.040 §9.2.2)
 //!     split.rs      a text as one SMS or as concatenated parts
 //!     status.rs     TP-ST in words
+//!     response.rs   27.005/27.007 information responses and unsolicited codes
+//!     errors.rs     +CMS ERROR / +CME ERROR in words, temporary or permanent
+//!   engine (sans-IO, time passed in)
+//!     engine.rs     start-up, send, receive, faults (GsmEngine)
 //! ```
 //!
 //! A text becomes the PDU `AT+CMGS` takes:
@@ -33,12 +37,17 @@
 
 pub mod address;
 pub mod alphabet;
+pub mod engine;
+pub mod errors;
 pub mod pdu;
+pub mod response;
 pub mod split;
 pub mod status;
 pub mod user_data;
 
 pub use address::{Address, AddressKind, Timestamp};
+pub use engine::{GsmConfig, GsmEngine, GsmError, GsmEvent, ModemInfo};
+pub use errors::{Failure, FailureKind};
 pub use pdu::{
     from_hex, to_hex, with_smsc, Deliver, PduError, StatusReport, Submit, Tpdu, Validity,
 };

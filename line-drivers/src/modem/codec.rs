@@ -33,7 +33,8 @@ pub const SUB: u8 = 0x1a;
 pub const XON: u8 = 0x11;
 /// In-band flow control from the DCE: stop sending.
 pub const XOFF: u8 = 0x13;
-/// The longest response line kept; the rest of a longer one is dropped.
+/// The longest response line kept; the rest of a longer one is dropped
+/// (a GSM line allows more, see [`DceReader::set_max_line`]).
 pub const MAX_LINE: usize = 256;
 /// The most received data handed out in one [`DceInput::Data`].
 pub const MAX_DATA_CHUNK: usize = 4096;
@@ -195,6 +196,8 @@ pub struct DceReader {
     prompt: bool,
     /// A prompt was just read: the space after it is part of it.
     skip_space: bool,
+    /// The longest line kept; 0 means [`MAX_LINE`].
+    max_line: usize,
 }
 
 impl DceReader {
@@ -219,6 +222,12 @@ impl DceReader {
     /// modems, TS 27.005 §3.5.1).
     pub fn set_prompt(&mut self, on: bool) {
         self.prompt = on;
+    }
+
+    /// Keep lines up to `max` octets (a GSM modem's PDU line is up to 352
+    /// hex digits).
+    pub fn set_max_line(&mut self, max: usize) {
+        self.max_line = max;
     }
 
     /// True while reading data.
@@ -285,7 +294,7 @@ impl DceReader {
                     return Some(DceInput::Line(DceLine::parse(&text)));
                 }
                 _ if self.overlong => {}
-                _ if self.line.len() >= MAX_LINE => {
+                _ if self.line.len() >= self.max_line.max(MAX_LINE) => {
                     self.overlong = true;
                     return Some(DceInput::Overlong);
                 }
