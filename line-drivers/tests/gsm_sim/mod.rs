@@ -7,6 +7,7 @@
 #![allow(dead_code)] // each test file uses part of it
 
 pub mod modem;
+pub mod pty;
 
 use std::time::{Duration, Instant};
 

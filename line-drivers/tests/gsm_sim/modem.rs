@@ -270,14 +270,26 @@ impl SimModem {
         };
         let mut chars = basic.chars().peekable();
         while let Some(c) = chars.next() {
+            let digit = chars.next_if(|d| d.is_ascii_digit());
             match c.to_ascii_uppercase() {
-                'E' => self.echo = chars.next_if(|d| d.is_ascii_digit()) != Some('0'),
+                'E' => self.echo = digit != Some('0'),
                 'Z' => self.reset(),
-                'I' => {
+                'I' => self.info("UMS GSM simulator"),
+                'V' | 'Q' | 'X' | 'L' | 'M' | ' ' => {}
+                '&' if chars
+                    .next_if(|d| "FCDKW".contains(d.to_ascii_uppercase()))
+                    .is_some() =>
+                {
                     chars.next_if(|d| d.is_ascii_digit());
-                    self.info("UMS GSM simulator");
                 }
-                _ => {}
+                'S' => {
+                    while chars
+                        .next_if(|d| d.is_ascii_digit() || *d == '=' || *d == '?')
+                        .is_some()
+                    {}
+                }
+                // A command this modem does not have ($, ^, * …).
+                _ => return self.final_result("ERROR"),
             }
         }
         for cmd in extended.split(';').filter(|c| !c.is_empty()) {
@@ -361,6 +373,9 @@ impl SimModem {
             ("+COPS", "?") => self.info("+COPS: 0,0,\"UMS Sim\""),
             ("+CSQ", _) => self.info(&format!("+CSQ: {},99", self.rssi)),
             ("+CBC", _) => self.info("+CBC: 0,100"),
+            ("+CFUN", "?") => self.info("+CFUN: 1"),
+            ("+CFUN", "=?") => self.info("+CFUN: (0,1),(0,1)"),
+            ("+CFUN", _) => {}
             ("+CSCA", "?") => self.info(&format!("+CSCA: \"{}\",145", self.smsc)),
             ("+CSCA", _) => {
                 let v = set.unwrap_or_default();
