@@ -11,7 +11,9 @@
 //!     response.rs   27.005/27.007 information responses and unsolicited codes
 //!     errors.rs     +CMS ERROR / +CME ERROR in words, temporary or permanent
 //!   engine (sans-IO, time passed in)
-//!     engine.rs     start-up, send, receive, faults (GsmEngine)
+//!     engine/       start-up, send, receive, faults (GsmEngine)
+//!   driver
+//!     modem.rs      GsmModem: the engine on a serial port, texts to PDUs
 //! ```
 //!
 //! A text becomes the PDU `AT+CMGS` takes:
@@ -39,6 +41,7 @@ pub mod address;
 pub mod alphabet;
 pub mod engine;
 pub mod errors;
+pub mod modem;
 pub mod pdu;
 pub mod response;
 pub mod split;
@@ -48,6 +51,7 @@ pub mod user_data;
 pub use address::{Address, AddressKind, Timestamp};
 pub use engine::{GsmConfig, GsmEngine, GsmError, GsmEvent, ModemInfo};
 pub use errors::{Failure, FailureKind};
+pub use modem::{job_of, part_id, GsmModem, GsmModemConfig, GsmSendError};
 pub use pdu::{
     from_hex, to_hex, with_smsc, Deliver, PduError, StatusReport, Submit, Tpdu, Validity,
 };

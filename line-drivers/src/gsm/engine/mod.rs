@@ -203,6 +203,8 @@ pub struct GsmEngine {
     outstanding: HashMap<u8, u64>,
     next_sweep: Option<Instant>,
     garbage_lines: u32,
+    /// Out of service because the device went away (not permanent).
+    device_lost: bool,
 }
 
 impl GsmEngine {
@@ -226,6 +228,7 @@ impl GsmEngine {
             outstanding: HashMap::new(),
             next_sweep: None,
             garbage_lines: 0,
+            device_lost: false,
         };
         e.start(now);
         e
@@ -269,6 +272,30 @@ impl GsmEngine {
         if self.handed_up.contains(&index) {
             self.queue.push_front(Cmd::Delete(index));
             self.pump(now);
+        }
+    }
+
+    /// The device is gone (unplugged, the read failed): out of service
+    /// until [`GsmEngine::handle_device_back`].
+    pub fn handle_device_lost(&mut self, reason: &str, now: Instant) {
+        if !matches!(self.phase, Phase::OutOfService { .. }) {
+            self.fault(&format!("the device is gone: {reason}"), now);
+        }
+        self.inflight = None;
+        if let Phase::OutOfService { probe_at, .. } = &mut self.phase {
+            // The shell reopens the device; no probing into nothing.
+            if probe_at.is_some() {
+                *probe_at = None;
+                self.device_lost = true;
+            }
+        }
+    }
+
+    /// The device is open again: start up afresh (unless only a person can
+    /// help, as after a wrong PIN).
+    pub fn handle_device_back(&mut self, now: Instant) {
+        if std::mem::take(&mut self.device_lost) {
+            self.start(now);
         }
     }
 
