@@ -51,7 +51,7 @@ pub mod user_data;
 pub use address::{Address, AddressKind, Timestamp};
 pub use engine::{GsmConfig, GsmEngine, GsmError, GsmEvent, ModemInfo};
 pub use errors::{Failure, FailureKind};
-pub use modem::{job_of, part_id, GsmModem, GsmModemConfig, GsmSendError};
+pub use modem::{job_of, part_id, GsmModem, GsmModemConfig, GsmSendError, GsmSpec};
 pub use pdu::{
     from_hex, to_hex, with_smsc, Deliver, PduError, StatusReport, Submit, Tpdu, Validity,
 };

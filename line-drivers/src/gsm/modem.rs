@@ -10,6 +10,7 @@ use super::engine::{GsmConfig, GsmEngine, GsmError, GsmEvent};
 use super::pdu::{PduError, Submit, Validity};
 use super::split::{split, Reference, SplitError};
 use super::Address;
+use crate::modem::serial::{SerialPort, SerialSettings};
 use crate::modem::{ModemPort, PortOpener};
 
 /// How often a device that is away is opened again.
@@ -28,6 +29,29 @@ pub struct GsmModemConfig {
     pub status_reports: bool,
     /// How long the network keeps trying.
     pub validity: Option<Validity>,
+}
+
+/// A GSM modem of the configuration: its line and its serial port.
+#[derive(Debug, Clone)]
+pub struct GsmSpec {
+    /// The line's settings.
+    pub modem: GsmModemConfig,
+    /// The device.
+    pub serial: SerialSettings,
+    /// The SIM's number: incoming SMS are routed by it.
+    pub number: String,
+}
+
+impl GsmSpec {
+    /// Open the line, its port driven by a task on `runtime`. A device that
+    /// cannot be opened leaves the line out of service, retried later.
+    pub fn open(&self, runtime: tokio::runtime::Handle, now: Instant) -> GsmModem {
+        let settings = self.serial.clone();
+        let opener: PortOpener = Box::new(move || {
+            SerialPort::open(&runtime, &settings).map(|p| Box::new(p) as Box<dyn ModemPort>)
+        });
+        GsmModem::open(self.modem.clone(), opener, now)
+    }
 }
 
 /// Why a text was not queued.
@@ -142,6 +166,12 @@ impl GsmModem {
     pub fn stored(&mut self, index: u32, now: Instant) {
         self.engine.stored(index, now);
         self.flush(now);
+    }
+
+    /// The message at `index` could not be stored: it stays on the SIM,
+    /// read again at the next sweep.
+    pub fn not_stored(&mut self, index: u32) {
+        self.engine.not_stored(index);
     }
 
     /// The next event of the engine.

@@ -299,6 +299,12 @@ impl GsmEngine {
         }
     }
 
+    /// The message at `index` could not be stored: it stays on the SIM and
+    /// the next sweep hands it up again.
+    pub fn not_stored(&mut self, index: u32) {
+        self.handed_up.remove(&index);
+    }
+
     /// Octets read from the modem.
     pub fn handle_input(&mut self, bytes: &[u8], now: Instant) {
         self.reader.push(bytes);

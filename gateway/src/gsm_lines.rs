@@ -1,0 +1,104 @@
+//! The GSM modem lines of the media loop (`[[gsm]]`, issue 15): each a
+//! `GsmModem` ticked with the other lines. An SMS that arrives is stored
+//! as an incoming message (`Runner::receive_sms`, routed by the SIM's
+//! number like any SMS) and deleted from the SIM only once stored; one
+//! that cannot be stored stays on the SIM for the next sweep. Outgoing SMS
+//! jobs do not take these lines yet.
+
+use std::time::Instant;
+
+use kernel::message::Timestamp;
+use kernel::runner::Runner;
+use line_drivers::gsm::{GsmEvent, GsmModem, GsmSpec};
+
+/// One GSM line on the media thread.
+pub struct GsmLine {
+    modem: GsmModem,
+    /// The SIM's number (the called number of what arrives).
+    number: String,
+    in_service: bool,
+}
+
+impl GsmLine {
+    /// Open the line; its port is driven by a task on `runtime`.
+    pub fn open(spec: &GsmSpec, runtime: tokio::runtime::Handle, now: Instant) -> GsmLine {
+        GsmLine {
+            modem: spec.open(runtime, now),
+            number: spec.number.clone(),
+            in_service: false,
+        }
+    }
+
+    /// The line's name and whether it is in service (metrics, status).
+    pub fn state(&self) -> (&str, bool) {
+        (self.modem.name(), self.in_service)
+    }
+
+    /// Run the line and carry out its events.
+    pub fn tick(&mut self, runner: &mut Runner, now: Instant, wall: Timestamp) {
+        self.modem.tick(now);
+        while let Some(event) = self.modem.poll_event() {
+            self.event(event, runner, now, wall);
+        }
+    }
+
+    fn event(&mut self, event: GsmEvent, runner: &mut Runner, now: Instant, wall: Timestamp) {
+        let name = self.modem.name().to_string();
+        match event {
+            GsmEvent::Ready(info) => {
+                self.in_service = true;
+                crate::ulog!(
+                    Notice,
+                    "gsm-in-service",
+                    "line {name} in service: {} {}, signal {}, SMSC {}",
+                    info.manufacturer,
+                    info.model,
+                    info.signal_dbm
+                        .map_or("unknown".into(), |d| format!("{d} dBm")),
+                    info.smsc.as_deref().unwrap_or("unknown")
+                );
+            }
+            GsmEvent::OutOfService { reason, permanent } => {
+                self.in_service = false;
+                let again = if permanent {
+                    "not tried again until the configuration changes"
+                } else {
+                    "probed again"
+                };
+                crate::ulog!(
+                    Warning,
+                    "gsm-out-of-service",
+                    "line {name} out of service: {reason} ({again})"
+                );
+            }
+            GsmEvent::Received { index, message } => {
+                let caller = message.from.to_text();
+                let text = &message.user_data.text;
+                match runner.receive_sms(Some(&caller), &self.number, text, &name, wall) {
+                    Ok(Some(_)) => {
+                        if let Some(i) = index {
+                            self.modem.stored(i, now);
+                        }
+                    }
+                    // No inbound routing: it stays on the SIM.
+                    Ok(None) => {}
+                    Err(e) => {
+                        crate::ulog!(
+                            Err,
+                            "store-write-failed",
+                            "an SMS on line {name} could not be stored (kept on the SIM): {e}"
+                        );
+                        if let Some(i) = index {
+                            self.modem.not_stored(i);
+                        }
+                    }
+                }
+            }
+            GsmEvent::Registration(r) => {
+                crate::ulog!(Info, "gsm-registration", "line {name}: {}", r.text())
+            }
+            // No outgoing SMS jobs on GSM lines yet.
+            GsmEvent::Sent { .. } | GsmEvent::SendFailed { .. } | GsmEvent::Report { .. } => {}
+        }
+    }
+}
