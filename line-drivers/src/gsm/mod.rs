@@ -8,6 +8,7 @@
 //!     pdu.rs        SMS-SUBMIT, SMS-DELIVER, SMS-STATUS-REPORT (TS 23.040 §9.2.2)
 //!     split.rs      a text as one SMS or as concatenated parts
 //!     status.rs     TP-ST in words
+//!     reassembly.rs concatenated SMS put back together (time-out: what came, with a note)
 //!     response.rs   27.005/27.007 information responses and unsolicited codes
 //!     errors.rs     +CMS ERROR / +CME ERROR in words, temporary or permanent
 //!   engine (sans-IO, time passed in)
@@ -43,6 +44,7 @@ pub mod engine;
 pub mod errors;
 pub mod modem;
 pub mod pdu;
+pub mod reassembly;
 pub mod response;
 pub mod split;
 pub mod status;
@@ -55,6 +57,7 @@ pub use modem::{job_of, part_id, GsmModem, GsmModemConfig, GsmSendError, GsmSpec
 pub use pdu::{
     from_hex, to_hex, with_smsc, Deliver, PduError, StatusReport, Submit, Tpdu, Validity,
 };
+pub use reassembly::{Reassembled, Reassembly};
 pub use split::{split, Reference, SplitError};
 pub use status::{status_text, DeliveryStatus};
 pub use user_data::{Coding, Concat, UserData};
