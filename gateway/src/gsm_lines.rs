@@ -1,15 +1,19 @@
 //! The GSM modem lines of the media loop (`[[gsm]]`, issue 15): each a
-//! `GsmModem` ticked with the other lines. An SMS that arrives is stored
-//! as an incoming message (`Runner::receive_sms`, routed by the SIM's
-//! number like any SMS) and deleted from the SIM only once stored; one
-//! that cannot be stored stays on the SIM for the next sweep. Outgoing SMS
-//! jobs do not take these lines yet.
+//! `GsmModem` ticked with the other lines. An SMS that arrives (its parts
+//! put back together first; after [`PARTS_WAIT`] what came, with a note)
+//! is stored as an incoming message (`Runner::receive_sms`, routed by the
+//! SIM's number like any SMS) and deleted from the SIM only once stored;
+//! one that cannot be stored stays on the SIM for the next sweep. Outgoing
+//! SMS jobs do not take these lines yet.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use kernel::message::Timestamp;
 use kernel::runner::Runner;
-use line_drivers::gsm::{GsmEvent, GsmModem, GsmSpec};
+use line_drivers::gsm::{GsmEvent, GsmModem, GsmSpec, Reassembled, Reassembly};
+
+/// How long the parts of a concatenated SMS wait for the others.
+pub const PARTS_WAIT: Duration = Duration::from_secs(600);
 
 /// One GSM line on the media thread.
 pub struct GsmLine {
@@ -17,6 +21,7 @@ pub struct GsmLine {
     /// The SIM's number (the called number of what arrives).
     number: String,
     in_service: bool,
+    parts: Reassembly,
 }
 
 impl GsmLine {
@@ -26,6 +31,7 @@ impl GsmLine {
             modem: spec.open(runtime, now),
             number: spec.number.clone(),
             in_service: false,
+            parts: Reassembly::new(PARTS_WAIT),
         }
     }
 
@@ -39,6 +45,38 @@ impl GsmLine {
         self.modem.tick(now);
         while let Some(event) = self.modem.poll_event() {
             self.event(event, runner, now, wall);
+        }
+        if self.parts.poll_timeout().is_some_and(|t| t <= now) {
+            for m in self.parts.poll_expired(now) {
+                self.store(m, runner, now, wall);
+            }
+        }
+    }
+
+    /// A whole message (or what came of it): stored, then deleted from the
+    /// SIM; kept there if the store fails.
+    fn store(&mut self, m: Reassembled, runner: &mut Runner, now: Instant, wall: Timestamp) {
+        let name = self.modem.name().to_string();
+        let caller = m.from.to_text();
+        let text = m.text_with_note();
+        match runner.receive_sms(Some(&caller), &self.number, &text, &name, wall) {
+            Ok(Some(_)) => {
+                for &i in &m.indexes {
+                    self.modem.stored(i, now);
+                }
+            }
+            // No inbound routing: it stays on the SIM.
+            Ok(None) => {}
+            Err(e) => {
+                crate::ulog!(
+                    Err,
+                    "store-write-failed",
+                    "an SMS on line {name} could not be stored (kept on the SIM): {e}"
+                );
+                for &i in &m.indexes {
+                    self.modem.not_stored(i);
+                }
+            }
         }
     }
 
@@ -72,26 +110,8 @@ impl GsmLine {
                 );
             }
             GsmEvent::Received { index, message } => {
-                let caller = message.from.to_text();
-                let text = &message.user_data.text;
-                match runner.receive_sms(Some(&caller), &self.number, text, &name, wall) {
-                    Ok(Some(_)) => {
-                        if let Some(i) = index {
-                            self.modem.stored(i, now);
-                        }
-                    }
-                    // No inbound routing: it stays on the SIM.
-                    Ok(None) => {}
-                    Err(e) => {
-                        crate::ulog!(
-                            Err,
-                            "store-write-failed",
-                            "an SMS on line {name} could not be stored (kept on the SIM): {e}"
-                        );
-                        if let Some(i) = index {
-                            self.modem.not_stored(i);
-                        }
-                    }
+                for m in self.parts.push(index, message, now) {
+                    self.store(m, runner, now, wall);
                 }
             }
             GsmEvent::Registration(r) => {

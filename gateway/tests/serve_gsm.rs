@@ -1,8 +1,8 @@
 //! `ums serve` with a `[[gsm]]` (issue 15): the gateway on a simulated GSM
 //! modem's pty (line-drivers/tests/gsm_sim). An SMS waiting on the SIM at
-//! start and one that arrives while the gateway runs are stored as
-//! incoming SMS (journal: text, caller, line `gsm/a`) and deleted from the
-//! SIM only once stored.
+//! start, one that arrives while the gateway runs and a concatenated one
+//! (parts in reverse order) are stored as incoming SMS (journal: text,
+//! caller, line `gsm/a`) and deleted from the SIM only once stored.
 //!
 //! Ports: SMTP 41240.
 
