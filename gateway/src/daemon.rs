@@ -384,9 +384,13 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
     let modem_names: Vec<String> = (setup.options.modems.iter())
         .map(|m| m.line.name.clone())
         .collect();
+    let gsm_names: Vec<String> = (setup.options.gsm.iter())
+        .map(|g| g.modem.name.clone())
+        .collect();
     let metrics = Arc::new(
         crate::metrics::Metrics::new(store.clone(), dead_letter_dir.clone(), &setup.lines)
-            .with_modems(&modem_names),
+            .with_modems(&modem_names)
+            .with_gsm(&gsm_names),
     );
     // The SMTP port first: a port in use stops the start before anything
     // runs. Nobody is answered until the media loop runs (below).
@@ -797,6 +801,7 @@ fn media_shell(
         }
         metrics.set_lines_busy(ml.lines_busy());
         metrics.set_modems(ml.modems_in_service().map(|(_, up)| up));
+        metrics.set_gsm(ml.gsm_states());
         ControlFlow::Continue(())
     }
 }

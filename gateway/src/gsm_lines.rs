@@ -35,9 +35,11 @@ impl GsmLine {
         }
     }
 
-    /// The line's name and whether it is in service (metrics, status).
-    pub fn state(&self) -> (&str, bool) {
-        (self.modem.name(), self.in_service)
+    /// Whether the line is in service, and its signal in dBm if known
+    /// (metrics).
+    pub fn state(&self) -> (bool, Option<i16>) {
+        let signal = self.modem.engine().info().signal_dbm;
+        (self.in_service, signal.filter(|_| self.in_service))
     }
 
     /// Run the line and carry out its events.

@@ -270,6 +270,11 @@ impl MediaLoop {
         }
     }
 
+    /// Each GSM line: in service, and its signal (dBm) if known (metrics).
+    pub fn gsm_states(&self) -> impl Iterator<Item = (bool, Option<i16>)> + '_ {
+        self.gsm.iter().map(|g| g.state())
+    }
+
     /// Each modem line's name and whether it is in service (metrics).
     pub fn modems_in_service(&self) -> impl Iterator<Item = (String, bool)> + '_ {
         (self.modems.iter()).map(|(m, s)| (m.id().to_string(), *s == ModemLineState::InService))

@@ -4,7 +4,9 @@
 //! (parts in reverse order) are stored as incoming SMS (journal: text,
 //! caller, line `gsm/a`) and deleted from the SIM only once stored.
 //!
-//! Ports: SMTP 41240.
+//! The metrics say the line is in service and give its signal.
+//!
+//! Ports: SMTP 41240, metrics 41241.
 
 mod serve_harness;
 
@@ -28,6 +30,22 @@ fn journal(data: &Path) -> Vec<serde_json::Value> {
         .expect("ums journal");
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     serde_json::from_slice(&o.stdout).expect("journal --json is JSON")
+}
+
+/// The metrics page (a plain HTTP/1.0 GET), once the line is counted in service.
+fn metrics(port: u16) -> String {
+    use std::io::{Read, Write};
+    let mut page = String::new();
+    wait_for(10, || {
+        page.clear();
+        let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+            return false;
+        };
+        let _ = s.write_all(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n");
+        let _ = s.read_to_string(&mut page);
+        page.contains("ums_gsm_in_service{line=\"gsm/a\"} 1")
+    });
+    page
 }
 
 fn sms(from: &str, text: &str) -> Deliver {
@@ -56,7 +74,7 @@ fn sms_on_a_gsm_modem_arrive_in_the_journal() {
              [lines]\nnumbers = []\nident = \"+49 30 100\"\n\n\
              [[user]]\nid = \"anna\"\nemail = \"anna@example.test\"\n\n\
              [[gsm]]\nname = \"a\"\ndevice = \"{}\"\nflow_control = \"none\"\n\
-             number = \"4930100\"\n",
+             number = \"4930100\"\n\n[metrics]\nlisten = \"127.0.0.1:41241\"\n",
             sim.devices[0].display()
         ),
     )
@@ -70,6 +88,15 @@ fn sms_on_a_gsm_modem_arrive_in_the_journal() {
         wait_log(&log, 0, &["gsm-in-service", "gsm/a"], 30),
         "{}",
         read(&log)
+    );
+    let scrape = metrics(41241);
+    assert!(
+        scrape.contains("ums_gsm_in_service{line=\"gsm/a\"} 1"),
+        "{scrape}"
+    );
+    assert!(
+        scrape.contains("ums_gsm_signal_dbm{line=\"gsm/a\"} -73"),
+        "{scrape}"
     );
     let incoming = |data: &Path| -> Vec<serde_json::Value> {
         journal(data)
