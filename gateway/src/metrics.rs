@@ -329,7 +329,7 @@ impl Metrics {
                 &mut o,
                 "ums_gsm_signal_dbm",
                 "gauge",
-                "GSM lines: the signal the modem reported (+CSQ) at start-up, in dBm.",
+                "GSM lines: the signal the modem last reported (+CSQ, read with each sweep of the SIM), in dBm.",
             );
             for (line, _, dbm) in &self.gsm {
                 let d = dbm.load(Ordering::Relaxed);

@@ -156,6 +156,26 @@ fn start_up_identifies_the_modem_and_chooses_indications() {
 }
 
 #[test]
+fn the_sweep_reads_the_signal_again() {
+    let mut b = Bench::two();
+    b.ready(0);
+    assert_eq!(b.engines[0].info().signal_dbm, Some(-73));
+    b.net.modems[0].rssi = 10;
+    b.run(Duration::from_secs(61), |_| false);
+    assert_eq!(b.engines[0].info().signal_dbm, Some(-93));
+    b.net.modems[0].rssi = 99;
+    b.run(Duration::from_secs(61), |_| false);
+    assert_eq!(b.engines[0].info().signal_dbm, None, "99: not known");
+    assert!(b.engines[0].is_ready());
+    let csq = b.net.modems[0]
+        .commands
+        .iter()
+        .filter(|c| *c == "AT+CSQ")
+        .count();
+    assert_eq!(csq, 3, "start-up and two sweeps");
+}
+
+#[test]
 fn the_right_pin_unlocks_the_sim() {
     let mut net = Network::new(&[A]);
     let m = net.modems.remove(0).with_pin("4711");

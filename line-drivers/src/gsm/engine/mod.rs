@@ -17,7 +17,8 @@
 //!   `+CDSI` and `+CMGR`) is matched to the message by it.
 //! * **Receive**: `+CMTI` → `+CMGR` → [`GsmEvent::Received`]; `+CMGD` only
 //!   after [`GsmEngine::stored`] says the message is durably stored; a
-//!   `+CMGL=4` sweep at start and every [`GsmConfig::sweep_interval`].
+//!   `+CMGL=4` sweep at start and every [`GsmConfig::sweep_interval`]
+//!   (with a `+CSQ`, so the signal in [`ModemInfo`] stays current).
 //! * **Faults**: a command unanswered within its time, an overlong line or
 //!   a run of lines that mean nothing put the line out of service with the
 //!   reason; it probes with `AT` and starts again when the modem answers.
@@ -55,7 +56,7 @@ pub struct GsmConfig {
     /// How often an out-of-service line probes the modem with `AT`, and
     /// how long it waits before registering again without a network.
     pub probe_interval: Duration,
-    /// How often the SIM is swept with `+CMGL=4`.
+    /// How often the SIM is swept with `+CMGL=4` (and the signal read).
     pub sweep_interval: Duration,
 }
 
@@ -356,8 +357,10 @@ impl GsmEngine {
         }
         if self.phase == Phase::Ready && self.next_sweep.is_some_and(|t| now >= t) {
             self.next_sweep = Some(now + self.config.sweep_interval);
-            if !self.queue.contains(&Cmd::List) {
-                self.queue.push_back(Cmd::List);
+            for cmd in [Cmd::Signal, Cmd::List] {
+                if !self.queue.contains(&cmd) {
+                    self.queue.push_back(cmd);
+                }
             }
         }
         self.pump(now);

@@ -87,7 +87,10 @@ impl GsmEngine {
             }
             Cmd::Signal => {
                 self.info.signal_dbm = first("+CSQ").and_then(|v| signal_dbm(&v));
-                next(self, Cmd::Smsc);
+                // After start-up it is the sweep's refresh: nothing follows.
+                if self.phase == Phase::Starting {
+                    next(self, Cmd::Smsc);
+                }
             }
             Cmd::Smsc => {
                 self.info.smsc = first("+CSCA")
