@@ -22,6 +22,38 @@
 //! * **Faults**: a command unanswered within its time, an overlong line or
 //!   a run of lines that mean nothing put the line out of service with the
 //!   reason; it probes with `AT` and starts again when the modem answers.
+//!
+//! A run loop, with a modem that answers each command line at once (a real
+//! one sits behind a serial port, see [`super::modem::GsmModem`]):
+//!
+//! ```
+//! use line_drivers::gsm::{GsmConfig, GsmEngine, GsmEvent};
+//!
+//! let now = std::time::Instant::now();
+//! let answer = |cmd: &str| match cmd {
+//!     "AT+CGMI" => "ACME\r\n\r\nOK",
+//!     "AT+CPIN?" => "+CPIN: READY\r\n\r\nOK",
+//!     "AT+CREG?" => "+CREG: 0,1\r\n\r\nOK",
+//!     "AT+CSQ" => "+CSQ: 20,99\r\n\r\nOK",
+//!     "AT+CNMI=?" => "+CNMI: (0-2),(0-3),(0),(0-2),(0,1)\r\n\r\nOK",
+//!     _ => "OK",
+//! };
+//! let mut engine = GsmEngine::new(GsmConfig::default(), now);
+//! while let Some(out) = engine.poll_transmit() {
+//!     let cmd = String::from_utf8_lossy(&out).trim_end().to_string();
+//!     engine.handle_input(format!("\r\n{}\r\n", answer(&cmd)).as_bytes(), now);
+//! }
+//! match engine.poll_event() {
+//!     Some(GsmEvent::Ready(info)) => {
+//!         assert_eq!(info.manufacturer, "ACME");
+//!         assert_eq!(info.signal_dbm, Some(-73));
+//!         assert_eq!(info.indications.as_deref(), Some("2,1,0,1,0"));
+//!     }
+//!     other => panic!("not ready: {other:?}"),
+//! }
+//! // Until `poll_timeout()` is due, the engine waits for the modem.
+//! assert!(engine.poll_timeout().is_some());
+//! ```
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::time::{Duration, Instant};
