@@ -119,7 +119,10 @@ impl GsmLine {
             GsmEvent::Registration(r) => {
                 crate::ulog!(Info, "gsm-registration", "line {name}: {}", r.text())
             }
-            // No outgoing SMS jobs on GSM lines yet.
+            // No outgoing SMS jobs on GSM lines yet: a report stored on the
+            // SIM (+CDSI) is about nothing we keep; deleted so it does not
+            // fill the SIM.
+            GsmEvent::Report { index: Some(i), .. } => self.modem.stored(i, now),
             GsmEvent::Sent { .. } | GsmEvent::SendFailed { .. } | GsmEvent::Report { .. } => {}
         }
     }

@@ -2,7 +2,8 @@
 //! modem's pty (line-drivers/tests/gsm_sim). An SMS waiting on the SIM at
 //! start, one that arrives while the gateway runs and a concatenated one
 //! (parts in reverse order) are stored as incoming SMS (journal: text,
-//! caller, line `gsm/a`) and deleted from the SIM only once stored.
+//! caller, line `gsm/a`) and deleted from the SIM only once stored; a
+//! status report stored on the SIM is deleted.
 //!
 //! The metrics say the line is in service and give its signal.
 //!
@@ -130,7 +131,47 @@ fn sms_on_a_gsm_modem_arrive_in_the_journal() {
         .map(|m| m["text"].as_str().unwrap_or_default().to_string())
         .collect();
     assert!(texts.contains(&"Live 😀".to_string()), "{texts:?}");
-    assert!(wait_for(10, || sim.net.lock().unwrap().modems[0]
-        .storage
-        .is_empty()));
+    let sim_empty = || sim.net.lock().unwrap().modems[0].storage.is_empty();
+    assert!(wait_for(10, sim_empty));
+    // A concatenated one, its parts in reverse order: one message.
+    let long: String = "Part of a long SMS. ".chars().cycle().take(200).collect();
+    let parts: Vec<Deliver> = split(&long, Reference::Short(77), 5)
+        .expect("parts")
+        .into_iter()
+        .map(|user_data| Deliver {
+            user_data,
+            ..sms("+4915112345", "x")
+        })
+        .collect();
+    assert_eq!(parts.len(), 2);
+    for p in parts.iter().rev() {
+        assert!(sim.net.lock().unwrap().modems[0].deliver(p));
+    }
+    assert!(
+        wait_for(20, || incoming(&data).len() == 3),
+        "{}",
+        read(&log)
+    );
+    let texts: Vec<String> = incoming(&data)
+        .iter()
+        .map(|m| m["text"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(texts.contains(&long), "{texts:?}");
+    assert!(wait_for(10, sim_empty));
+    // A status report stored on the SIM (+CDSI, as modems without +CDS
+    // do): deleted, so reports do not fill the SIM.
+    {
+        let mut net = sim.net.lock().unwrap();
+        net.modems[0].cnmi[3] = 2;
+        net.modems[0].report(&line_drivers::gsm::StatusReport {
+            reference: 1,
+            recipient: Address::number("+4915112345").expect("number"),
+            submitted: stamp(),
+            discharged: stamp(),
+            status: 0,
+        });
+        assert_eq!(net.modems[0].storage.len(), 1);
+    }
+    assert!(wait_for(10, sim_empty));
+    assert_eq!(incoming(&data).len(), 3, "a report is no SMS");
 }
