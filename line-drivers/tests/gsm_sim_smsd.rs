@@ -145,4 +145,17 @@ fn smsd_sends_and_receives_through_the_simulator() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+    // smsd deleted it from the SIM (+CMGD) once it was spooled.
+    let deadline = test_kit::wall() + Duration::from_secs(30);
+    while !sim.net.lock().expect("network").modems[0]
+        .storage
+        .is_empty()
+    {
+        assert!(
+            test_kit::wall() < deadline,
+            "still on the SIM:\n{}",
+            log(dir.path())
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
