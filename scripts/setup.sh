@@ -26,6 +26,9 @@ TEST_PKGS+=(baresip-core)
 # Fax modem tests (issue 13): two iaxmodem soft modems back to back over IAX2 on loopback, with
 # HylaFAX (faxgetty, sendfax, faxq, hfaxd) or efax on the far one (tests/peers/fax).
 TEST_PKGS+=(iaxmodem hylafax-server hylafax-client efax)
+# GSM modem tests (issue 15): python3-gammu is the independent reference for SMS PDUs
+# (tests/peers/gsm/gammu_pdu.py); gammu and smstools' smsd drive the GSM modem simulator.
+TEST_PKGS+=(python3-gammu gammu smstools)
 # The test runner gives each test process its own network namespace (scripts/netns-run).
 TEST_PKGS+=(iproute2 util-linux)
 

@@ -134,6 +134,8 @@ impl Dte {
             DceInput::Line(_) | DceInput::Overlong | DceInput::Flow(_) => {
                 assert!(!data_state, "{input:?} in data state")
             }
+            // Fax modems read no prompts (DceReader::set_prompt is off).
+            DceInput::Prompt => panic!("a prompt on a fax modem's reader"),
             DceInput::Data(_) | DceInput::DataEnd | DceInput::DataEscape(_) => {
                 assert!(data_state, "{input:?} in command state")
             }
@@ -176,7 +178,7 @@ impl Dte {
                 self.deframer = None;
             }
             DceInput::DataEscape(b) => assert!(![DLE, ETX, SUB].contains(b), "escape {b:#04x}"),
-            DceInput::Overlong | DceInput::Flow(_) => {}
+            DceInput::Overlong | DceInput::Flow(_) | DceInput::Prompt => {}
         }
         assert_eq!(self.reader.in_data_mode(), self.deframer.is_some());
         self.out.items.push(input);
@@ -196,6 +198,8 @@ pub fn text(line: &DceLine) -> String {
         DceLine::Ring => "RING".into(),
         DceLine::FcError => "+FCERROR".into(),
         DceLine::CallerId { field, value } => format!("{field} = {value}"),
+        DceLine::CmsError(v) => format!("+CMS ERROR: {v}"),
+        DceLine::CmeError(v) => format!("+CME ERROR: {v}"),
         DceLine::Info(t) => t.clone(),
     }
 }

@@ -94,6 +94,8 @@ pub struct SetupOptions {
     /// Class 1 fax modems (`[[modem]]`), one line each (read at start; a
     /// reload does not change them).
     pub modems: Vec<line_drivers::modem::ModemSpec>,
+    /// GSM modems (`[[gsm]]`), incoming SMS (read at start).
+    pub gsm: Vec<line_drivers::gsm::GsmSpec>,
     /// The web journal and REST API (`[web]`); `None`: off.
     pub web: Option<crate::web::WebSetup>,
     /// Webhooks (`[web] webhook`, `[[user]] webhook`); `None`: none.
@@ -120,6 +122,7 @@ impl Default for SetupOptions {
             voice: kernel::voice::VoiceSettings::default(),
             sip_trunks: Vec::new(),
             modems: Vec::new(),
+            gsm: Vec::new(),
             web: None,
             webhooks: None,
         }
@@ -381,9 +384,13 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
     let modem_names: Vec<String> = (setup.options.modems.iter())
         .map(|m| m.line.name.clone())
         .collect();
+    let gsm_names: Vec<String> = (setup.options.gsm.iter())
+        .map(|g| g.modem.name.clone())
+        .collect();
     let metrics = Arc::new(
         crate::metrics::Metrics::new(store.clone(), dead_letter_dir.clone(), &setup.lines)
-            .with_modems(&modem_names),
+            .with_modems(&modem_names)
+            .with_gsm(&gsm_names),
     );
     // The SMTP port first: a port in use stops the start before anything
     // runs. Nobody is answered until the media loop runs (below).
@@ -457,6 +464,7 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
         lines: setup.lines.clone(),
         sip_trunks: setup.options.sip_trunks.clone(),
         modems: setup.options.modems.clone(),
+        gsm: setup.options.gsm.clone(),
         runtime: tokio::runtime::Handle::try_current().ok(),
         data_dir: setup.data_dir.clone(),
         virtual_fax_numbers: setup.virtual_fax_numbers.clone(),
@@ -793,6 +801,7 @@ fn media_shell(
         }
         metrics.set_lines_busy(ml.lines_busy());
         metrics.set_modems(ml.modems_in_service().map(|(_, up)| up));
+        metrics.set_gsm(ml.gsm_states());
         ControlFlow::Continue(())
     }
 }

@@ -16,6 +16,7 @@ pub mod daemon;
 pub mod deadletter;
 pub mod document;
 pub mod faxloop;
+pub mod gsm_lines;
 pub mod journal;
 pub mod log;
 pub mod media_loop;

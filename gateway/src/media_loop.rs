@@ -62,6 +62,8 @@ pub struct MediaConfig {
     /// Class 1 fax modems (`[[modem]]`); their ports are driven by tasks
     /// on `runtime` (without one, none is opened).
     pub modems: Vec<ModemSpec>,
+    /// GSM modems (`[[gsm]]`): incoming SMS; ports on `runtime` too.
+    pub gsm: Vec<line_drivers::gsm::GsmSpec>,
     pub runtime: Option<tokio::runtime::Handle>,
     /// Where trunks keep their T.38 memory.
     pub data_dir: PathBuf,
@@ -106,6 +108,8 @@ pub struct MediaLoop {
     /// The modem lines, ticked before the runner, with the state each
     /// had at the last tick (a change is logged).
     modems: Vec<(SharedModemLine, ModemLineState)>,
+    /// The GSM lines, ticked before the runner.
+    gsm: Vec<crate::gsm_lines::GsmLine>,
     data_dir: PathBuf,
     /// The forms of the site's base number (the simulated caller's
     /// `--to`).
@@ -167,6 +171,12 @@ impl MediaLoop {
                 });
             }
         }
+        let gsm = match &c.runtime {
+            Some(rt) => (c.gsm.iter())
+                .map(|spec| crate::gsm_lines::GsmLine::open(spec, rt.clone(), media_now))
+                .collect(),
+            None => Vec::new(),
+        };
         let config = RunnerConfig {
             policy: c.retry.clone(),
             ident: c.ident.clone(),
@@ -191,6 +201,7 @@ impl MediaLoop {
             sip,
             sip_pending: Vec::new(),
             modems,
+            gsm,
             data_dir: c.data_dir.clone(),
             base_forms: crate::simnet::base_forms(&c.plan),
             handoff,
@@ -255,6 +266,9 @@ impl MediaLoop {
                 *seen = state;
             }
         }
+        for g in &mut self.gsm {
+            g.tick(&mut self.runner, now, wall);
+        }
         let r = self.runner.tick(now, wall);
         self.hand_over();
         r
@@ -264,6 +278,11 @@ impl MediaLoop {
         for h in self.runner.take_handoffs() {
             (self.handoff)(h.id());
         }
+    }
+
+    /// Each GSM line: in service, and its signal (dBm) if known (metrics).
+    pub fn gsm_states(&self) -> impl Iterator<Item = (bool, Option<i16>)> + '_ {
+        self.gsm.iter().map(|g| g.state())
     }
 
     /// Each modem line's name and whether it is in service (metrics).

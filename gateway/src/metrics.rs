@@ -12,7 +12,7 @@
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -48,6 +48,9 @@ pub struct Metrics {
     lines: Vec<(String, AtomicBool)>,
     /// Modem lines (`[[modem]]`): in service or not.
     modems: Vec<(String, AtomicBool)>,
+    /// GSM lines (`[[gsm]]`): in service, and the signal in dBm
+    /// (`i32::MIN`: not known).
+    gsm: Vec<(String, AtomicBool, AtomicI32)>,
     /// Per bucket (not cumulative), the last one is +Inf.
     lateness_buckets: [AtomicU64; LATENESS_BUCKETS_US.len() + 1],
     lateness_sum_us: AtomicU64,
@@ -79,6 +82,7 @@ impl Metrics {
                 .map(|l| (l.clone(), AtomicBool::new(false)))
                 .collect(),
             modems: Vec::new(),
+            gsm: Vec::new(),
             lateness_buckets: Default::default(),
             lateness_sum_us: AtomicU64::new(0),
             lateness_max_us: AtomicU64::new(0),
@@ -122,6 +126,22 @@ impl Metrics {
     pub fn set_modems(&self, in_service: impl Iterator<Item = bool>) {
         for ((_, flag), b) in self.modems.iter().zip(in_service) {
             flag.store(b, Ordering::Relaxed);
+        }
+    }
+
+    /// The GSM lines' names, in the order [`Metrics::set_gsm`] gives.
+    pub fn with_gsm(mut self, names: &[String]) -> Metrics {
+        self.gsm = (names.iter())
+            .map(|n| (n.clone(), AtomicBool::new(false), AtomicI32::new(i32::MIN)))
+            .collect();
+        self
+    }
+
+    /// Each GSM line: in service, and its signal (dBm) if known.
+    pub fn set_gsm(&self, states: impl Iterator<Item = (bool, Option<i16>)>) {
+        for ((_, up, dbm), (u, d)) in self.gsm.iter().zip(states) {
+            up.store(u, Ordering::Relaxed);
+            dbm.store(d.map_or(i32::MIN, i32::from), Ordering::Relaxed);
         }
     }
 
@@ -288,6 +308,38 @@ impl Metrics {
                     escape_label(line),
                     u8::from(up.load(Ordering::Relaxed))
                 );
+            }
+        }
+        if !self.gsm.is_empty() {
+            head(
+                &mut o,
+                "ums_gsm_in_service",
+                "gauge",
+                "GSM lines: 1 in service, 0 out of service (or starting).",
+            );
+            for (line, up, _) in &self.gsm {
+                let _ = writeln!(
+                    o,
+                    "ums_gsm_in_service{{line=\"{}\"}} {}",
+                    escape_label(line),
+                    u8::from(up.load(Ordering::Relaxed))
+                );
+            }
+            head(
+                &mut o,
+                "ums_gsm_signal_dbm",
+                "gauge",
+                "GSM lines: the signal the modem last reported (+CSQ, read with each sweep of the SIM), in dBm.",
+            );
+            for (line, _, dbm) in &self.gsm {
+                let d = dbm.load(Ordering::Relaxed);
+                if d != i32::MIN {
+                    let _ = writeln!(
+                        o,
+                        "ums_gsm_signal_dbm{{line=\"{}\"}} {d}",
+                        escape_label(line)
+                    );
+                }
             }
         }
         head(

@@ -56,6 +56,20 @@ const BAD: &[(&str, &str, usize, &str, &str)] = &[
         "'user:bob' names no user",
     ),
     (
+        "gsm-pin",
+        "[[gsm]]\nname = \"a\"\ndevice = \"/dev/ttyUSB2\"\nnumber = \"4930100\"\npin = \"12ab\"\n",
+        5,
+        "gsm[0].pin",
+        "a PIN is 4 to 8 digits",
+    ),
+    (
+        "gsm-device-of-a-modem",
+        "[[modem]]\nname = \"f\"\ndevice = \"/dev/ttyUSB0\"\nnumber = \"4930100\"\n\n[[gsm]]\nname = \"a\"\ndevice = \"/dev/ttyUSB0\"\nnumber = \"4930101\"\n",
+        8,
+        "gsm[0].device",
+        "/dev/ttyUSB0 is another modem's device",
+    ),
+    (
         "trunk-registrar-and-peer",
         "[[trunk]]\nname = \"provider\"\nregistrar = \"sip.example.net\"\npeer = \"192.0.2.10:5060\"\nuser = \"4989123456\"\nlisten = \"192.0.2.20:5060\"\n",
         4,

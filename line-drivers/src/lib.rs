@@ -9,6 +9,7 @@
 //!   │ loopback/  virtual exchange, impairments          ← here now         │
 //!   │ sip/       SIP trunk, RTP G.711, T.38 UDPTL, DTMF ← here (UDP)       │
 //!   │ modem/     Class 1 fax modems (serial, T.31)      ← here             │
+//!   │ gsm/       GSM modems, SMS (27.005 PDU mode)      ← wire + engine    │
 //!   │ capi/      ISDN CAPI 2.0 (remote CAPI, simulator) ← here (no config) │
 //!   └──────────────────────────────────────────────────────────────────────┘
 //!                 ▲ tick(now) every 20 ms
@@ -71,6 +72,7 @@ pub mod clock;
 mod error;
 pub mod fax_call;
 pub mod fax_machine;
+pub mod gsm;
 pub mod line;
 pub mod loopback;
 pub mod modem;

@@ -252,6 +252,7 @@ impl Loaded {
         let c = &self.config;
         self.check_trunks()?;
         self.check_modems()?;
+        self.check_gsm()?;
         let n = &c.numbering;
         let cc = &n.country_code.0;
         let valid_cc = kernel::numbering::split_country_code(&format!("{cc}0000000"))
@@ -512,7 +513,11 @@ impl Loaded {
                 return Err((p, format!("number {n} is used twice on the exchange")));
             }
         }
-        if c.lines.numbers.is_empty() && c.trunks.is_empty() && c.modems.is_empty() {
+        if c.lines.numbers.is_empty()
+            && c.trunks.is_empty()
+            && c.modems.is_empty()
+            && c.gsm.is_empty()
+        {
             return Err((
                 path(&["lines", "numbers"]),
                 "no lines: give at least one line number, a [[trunk]] or a [[modem]]".into(),
@@ -826,6 +831,7 @@ impl Loaded {
                 voice: self.voice(),
                 sip_trunks: self.sip_trunks(),
                 modems: self.modems(),
+                gsm: self.gsm(),
                 web: self.web(),
                 webhooks: self.webhooks(),
             },
@@ -1112,6 +1118,66 @@ impl Loaded {
             ports.push((ip, first, last, i));
         }
         Ok(())
+    }
+
+    fn check_gsm(&self) -> Result<(), (KeyPath, String)> {
+        let gsm = &self.config.gsm;
+        for (i, g) in gsm.iter().enumerate() {
+            let n = i.to_string();
+            let at = |key: &str| path(&["gsm", &n, key]);
+            check_line_name("gsm", &g.name, gsm[..i].iter().map(|o| &o.name))
+                .map_err(|e| (at("name"), e))?;
+            let taken = (self.config.modems.iter().map(|m| &m.device))
+                .chain(gsm[..i].iter().map(|o| &o.device))
+                .any(|d| *d == g.device);
+            if taken {
+                return Err((
+                    at("device"),
+                    format!("{} is another modem's device", g.device.display()),
+                ));
+            }
+            if line_drivers::line::check_number(&g.number).is_err() {
+                return Err((
+                    at("number"),
+                    format!("'{}' is not a phone number", g.number),
+                ));
+            }
+            if !(1..=255).contains(&g.max_parts) {
+                return Err((at("max_parts"), format!("{}: 1 to 255 SMS", g.max_parts)));
+            }
+            if g.pin.as_deref().is_some_and(|p| {
+                !(4..=8).contains(&p.len()) || !p.chars().all(|c| c.is_ascii_digit())
+            }) {
+                return Err((at("pin"), "a PIN is 4 to 8 digits".into()));
+            }
+        }
+        Ok(())
+    }
+
+    /// One GSM line per `[[gsm]]`.
+    pub fn gsm(&self) -> Vec<line_drivers::gsm::GsmSpec> {
+        use line_drivers::gsm::{GsmConfig, GsmModemConfig, GsmSpec};
+        use line_drivers::modem::serial::SerialSettings;
+        (self.config.gsm.iter())
+            .map(|g| GsmSpec {
+                modem: GsmModemConfig {
+                    name: format!("gsm/{}", g.name),
+                    engine: GsmConfig {
+                        pin: g.pin.clone(),
+                        ..GsmConfig::default()
+                    },
+                    max_parts: g.max_parts,
+                    status_reports: g.status_reports,
+                    validity: None,
+                },
+                serial: SerialSettings {
+                    path: g.device.display().to_string(),
+                    speed: g.speed,
+                    hardware_flow: g.flow_control == schema::FlowControlConf::RtsCts,
+                },
+                number: g.number.clone(),
+            })
+            .collect()
     }
 
     fn check_modems(&self) -> Result<(), (KeyPath, String)> {

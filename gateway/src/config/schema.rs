@@ -32,6 +32,9 @@ pub struct Config {
     /// Analog fax modems on serial ports (issue 13): each a line.
     #[serde(rename = "modem")]
     pub modems: Vec<ModemConf>,
+    /// GSM modems for SMS (issue 15): each a line; incoming SMS for now.
+    #[serde(rename = "gsm")]
+    pub gsm: Vec<GsmConf>,
     pub smtp: SmtpConf,
     pub delivery: DeliveryConf,
     pub retry: RetryConf,
@@ -777,6 +780,38 @@ pub struct ModemConf {
     /// Knobs that replace the quirk table's entry for this modem.
     #[serde(default)]
     pub quirks: Option<QuirksConf>,
+}
+
+/// One GSM modem (`[[gsm]]`): a serial device, its SIM.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GsmConf {
+    /// Name in logs and the journal's line (`gsm/<name>`).
+    pub name: String,
+    /// The device, e.g. `/dev/ums/gsm-0`.
+    pub device: PathBuf,
+    /// DTE speed, bit/s.
+    #[serde(default = "default_modem_speed")]
+    pub speed: u32,
+    /// `rts-cts` (hardware) or `none`.
+    #[serde(default)]
+    pub flow_control: FlowControlConf,
+    /// The SIM's number: incoming SMS are routed by it (`sms_numbers`).
+    pub number: String,
+    /// The SIM's PIN, tried once if the SIM asks (a wrong one is not
+    /// tried again: the line stays out of service).
+    #[serde(default)]
+    pub pin: Option<String>,
+    /// The most SMS one text may take.
+    #[serde(default = "default_gsm_max_parts")]
+    pub max_parts: usize,
+    /// Ask the network for status reports.
+    #[serde(default = "yes")]
+    pub status_reports: bool,
+}
+
+fn default_gsm_max_parts() -> usize {
+    5
 }
 
 /// Flow control on a modem's serial line.

@@ -758,6 +758,8 @@ impl Class1 {
                 self.input(DceInput::Data(vec![codec::DLE, b]), now)
             }
             DceInput::DataEscape(_) => {}
+            // Prompts are read only on GSM lines.
+            DceInput::Prompt => {}
             DceInput::DataEnd => match std::mem::replace(&mut self.dce, Dce::Idle) {
                 Dce::RxFrame { frame } => self.dce = Dce::RxFrameEnd { frame },
                 Dce::RxData => {

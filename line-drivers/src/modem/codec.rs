@@ -7,6 +7,10 @@
 //!   `CONNECT`, unsolicited `RING` and caller-ID lines, information text
 //!   (`0,1,1.0`, `+FCERROR`) — all [`DceLine`]s. XON/XOFF (in-band flow
 //!   control, as iaxmodem uses on its pty) are taken out and reported.
+//! * GSM modems (3GPP TS 27.005/27.007) add the final results
+//!   `+CMS ERROR: <err>` and `+CME ERROR: <err>`, and the `> ` prompt after
+//!   `AT+CMGS=<length>` that ends no line ([`DceReader::set_prompt`] turns
+//!   its recognition on; a fax modem never sees it).
 //! * DCE → DTE in a receive data state (after `CONNECT` to `+FRH`/`+FRM`):
 //!   octets with `<DLE>` doubled, ended by `<DLE><ETX>`; Class 1.0 also
 //!   sends `<DLE><SUB>` for two DLEs. [`DceReader::set_data_mode`] switches
@@ -29,7 +33,8 @@ pub const SUB: u8 = 0x1a;
 pub const XON: u8 = 0x11;
 /// In-band flow control from the DCE: stop sending.
 pub const XOFF: u8 = 0x13;
-/// The longest response line kept; the rest of a longer one is dropped.
+/// The longest response line kept; the rest of a longer one is dropped
+/// (a GSM line allows more, see [`DceReader::set_max_line`]).
 pub const MAX_LINE: usize = 256;
 /// The most received data handed out in one [`DceInput::Data`].
 pub const MAX_DATA_CHUNK: usize = 4096;
@@ -73,6 +78,12 @@ pub enum DceLine {
     Ring,
     /// T.31: the carrier found is not the one asked for (`+FCERROR`).
     FcError,
+    /// TS 27.005 §3.2.5: a message service failed (a final result);
+    /// the code or, after `AT+CMEE=2`, the text.
+    CmsError(String),
+    /// TS 27.007 §9.2: the mobile equipment failed (a final result);
+    /// the code or the text.
+    CmeError(String),
     /// Caller ID (`NMBR = 123`, `NAME = …`, or `#CID`-style): field, value.
     CallerId {
         field: String,
@@ -97,6 +108,12 @@ impl DceLine {
             "NO ANSWER" | "8" => return DceLine::NoAnswer,
             "+FCERROR" | "+F4" => return DceLine::FcError,
             _ => {}
+        }
+        if let Some(rest) = strip_prefix_ignore_case(t, "+CMS ERROR:") {
+            return DceLine::CmsError(rest.trim().to_string());
+        }
+        if let Some(rest) = strip_prefix_ignore_case(t, "+CME ERROR:") {
+            return DceLine::CmeError(rest.trim().to_string());
         }
         if let Some((field, value)) = t.split_once('=') {
             let field = field.trim().to_ascii_uppercase();
@@ -130,8 +147,16 @@ impl DceLine {
                 | DceLine::NoDialtone
                 | DceLine::NoAnswer
                 | DceLine::FcError
+                | DceLine::CmsError(_)
+                | DceLine::CmeError(_)
         )
     }
+}
+
+fn strip_prefix_ignore_case<'a>(t: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = t.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &t[prefix.len()..])
 }
 
 /// What the reader found in the DCE's output.
@@ -151,6 +176,9 @@ pub enum DceInput {
     DataEscape(u8),
     /// XON/XOFF: the DCE lets us send (true) or asks us to stop (false).
     Flow(bool),
+    /// TS 27.005 §3.5.1: `> ` at the start of a line, the DCE waits for the
+    /// PDU (only with [`DceReader::set_prompt`]).
+    Prompt,
 }
 
 /// Reads the DCE's octets, in command or data state (see the module docs).
@@ -164,6 +192,12 @@ pub struct DceReader {
     dle: bool,
     /// The data state just began: a LF here ends the CONNECT line.
     skip_lf: bool,
+    /// `>` at the start of a line is the PDU prompt.
+    prompt: bool,
+    /// A prompt was just read: the space after it is part of it.
+    skip_space: bool,
+    /// The longest line kept; 0 means [`MAX_LINE`].
+    max_line: usize,
 }
 
 impl DceReader {
@@ -182,6 +216,18 @@ impl DceReader {
         self.data_mode = on;
         self.dle = false;
         self.skip_lf = on;
+    }
+
+    /// Read `>` at the start of a line as [`DceInput::Prompt`] (GSM
+    /// modems, TS 27.005 §3.5.1).
+    pub fn set_prompt(&mut self, on: bool) {
+        self.prompt = on;
+    }
+
+    /// Keep lines up to `max` octets (a GSM modem's PDU line is up to 352
+    /// hex digits).
+    pub fn set_max_line(&mut self, max: usize) {
+        self.max_line = max;
     }
 
     /// True while reading data.
@@ -220,7 +266,14 @@ impl DceReader {
 
     fn next_line(&mut self) -> Option<DceInput> {
         while let Some(b) = self.input.pop_front() {
+            if std::mem::take(&mut self.skip_space) && b == b' ' {
+                continue;
+            }
             match b {
+                b'>' if self.prompt && self.line.is_empty() && !self.overlong => {
+                    self.skip_space = true;
+                    return Some(DceInput::Prompt);
+                }
                 XON => return Some(DceInput::Flow(true)),
                 XOFF => return Some(DceInput::Flow(false)),
                 b'\r' | b'\n' => {
@@ -241,7 +294,7 @@ impl DceReader {
                     return Some(DceInput::Line(DceLine::parse(&text)));
                 }
                 _ if self.overlong => {}
-                _ if self.line.len() >= MAX_LINE => {
+                _ if self.line.len() >= self.max_line.max(MAX_LINE) => {
                     self.overlong = true;
                     return Some(DceInput::Overlong);
                 }
@@ -341,6 +394,34 @@ mod tests {
         );
         assert!(DceLine::NoCarrier.is_final() && !DceLine::Connect.is_final());
         assert_eq!(DceLine::parse("CONNECT 14400"), DceLine::Connect);
+    }
+
+    #[test]
+    fn gsm_errors_are_final_and_the_prompt_ends_no_line() {
+        let mut r = DceReader::new();
+        r.set_prompt(true);
+        r.push(b"\r\n+CMS ERROR: 330\r\n\r\n+cme error: SIM PIN required\r\n\r\n> ");
+        assert_eq!(
+            all(&mut r),
+            vec![
+                DceInput::Line(DceLine::CmsError("330".into())),
+                DceInput::Line(DceLine::CmeError("SIM PIN required".into())),
+                DceInput::Prompt,
+            ]
+        );
+        assert!(DceLine::CmsError(String::new()).is_final());
+        r.push(b"\r\n+CMGS: 7\r\n\r\nOK\r\n");
+        assert_eq!(
+            all(&mut r),
+            vec![
+                DceInput::Line(DceLine::Info("+CMGS: 7".into())),
+                DceInput::Line(DceLine::Ok)
+            ]
+        );
+        // Without prompts on (a fax modem), '>' is text.
+        let mut r = DceReader::new();
+        r.push(b"> \r\n");
+        assert_eq!(all(&mut r), vec![DceInput::Line(DceLine::Info(">".into()))]);
     }
 
     #[test]

@@ -1,0 +1,86 @@
+//! The AT commands of a GSM line (3GPP TS 27.007, TS 27.005) and which
+//! information lines answer each.
+
+use super::super::response::value;
+
+/// One AT command and what its answer means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Cmd {
+    Reset,
+    EchoOff,
+    VerboseErrors,
+    Manufacturer,
+    Model,
+    Serial,
+    PinQuery,
+    PinEnter,
+    RegQuery,
+    Signal,
+    Smsc,
+    PduMode,
+    NmiQuery,
+    NmiSet(String),
+    List,
+    Read(u32),
+    Delete(u32),
+    Send { id: u64, tpdu: Vec<u8> },
+    Probe,
+}
+
+impl Cmd {
+    pub(super) fn body(&self, pin: Option<&str>) -> String {
+        match self {
+            Cmd::Reset => "Z".into(),
+            Cmd::EchoOff => "E0".into(),
+            Cmd::VerboseErrors => "+CMEE=2".into(),
+            Cmd::Manufacturer => "+CGMI".into(),
+            Cmd::Model => "+CGMM".into(),
+            Cmd::Serial => "+CGSN".into(),
+            Cmd::PinQuery => "+CPIN?".into(),
+            Cmd::PinEnter => format!("+CPIN=\"{}\"", pin.unwrap_or_default()),
+            Cmd::RegQuery => "+CREG?".into(),
+            Cmd::Signal => "+CSQ".into(),
+            Cmd::Smsc => "+CSCA?".into(),
+            Cmd::PduMode => "+CMGF=0".into(),
+            Cmd::NmiQuery => "+CNMI=?".into(),
+            Cmd::NmiSet(s) => format!("+CNMI={s}"),
+            Cmd::List => "+CMGL=4".into(),
+            Cmd::Read(i) => format!("+CMGR={i}"),
+            Cmd::Delete(i) => format!("+CMGD={i}"),
+            Cmd::Send { tpdu, .. } => format!("+CMGS={}", tpdu.len()),
+            Cmd::Probe => String::new(),
+        }
+    }
+
+    /// The command as the log names it (never the PIN).
+    pub(super) fn name(&self) -> String {
+        match self {
+            Cmd::PinEnter => "AT+CPIN=<pin>".into(),
+            other => format!("AT{}", other.body(None)),
+        }
+    }
+}
+
+/// How a command ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Outcome {
+    Ok,
+    Error,
+    Cms(String),
+    Cme(String),
+}
+
+/// Whether `text` is part of the answer to `cmd`.
+pub(super) fn expects_info(cmd: &Cmd, text: &str) -> bool {
+    let prefix = |p: &str| value(text, p).is_some();
+    match cmd {
+        Cmd::Manufacturer | Cmd::Model | Cmd::Serial | Cmd::Reset => true,
+        Cmd::PinQuery => prefix("+CPIN"),
+        Cmd::RegQuery => prefix("+CREG"),
+        Cmd::Signal => prefix("+CSQ"),
+        Cmd::Smsc => prefix("+CSCA"),
+        Cmd::NmiQuery => prefix("+CNMI"),
+        Cmd::Send { .. } => prefix("+CMGS"),
+        _ => false,
+    }
+}
