@@ -2,7 +2,8 @@
 //! and its controller: one trait, so the line is the same over remote CAPI
 //! (here: [`RcapiTcp`], our native client on a non-blocking std socket, as
 //! the SIP line's sockets are), the in-process simulator
-//! ([`super::sim::local`]) and, later, libcapi20.
+//! ([`super::sim::local`]) and Debian's libcapi20
+//! ([`super::libcapi20::Libcapi20`]).
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
