@@ -9,7 +9,7 @@
 //!   │ loopback/  virtual exchange, impairments          ← here now         │
 //!   │ sip/       SIP trunk, RTP G.711, T.38 UDPTL, DTMF ← here (UDP)       │
 //!   │ modem/     Class 1 fax modems (serial, T.31)      ← here             │
-//!   │ capi/      ISDN CAPI 2.0 (rcapi, libcapi20 FFI)   ← here (no config) │
+//!   │ capi/      ISDN CAPI 2.0 (rcapi, libcapi20 FFI)   ← here             │
 //!   └──────────────────────────────────────────────────────────────────────┘
 //!                 ▲ tick(now) every 20 ms
 //!   clock.rs: SimClock (tests, media time) │ MediaTicker (real-time thread)

@@ -21,6 +21,16 @@ pub trait CapiTransport {
     fn receive(&mut self, into: &mut Vec<(Message, Vec<u8>)>) -> io::Result<()>;
 }
 
+impl<T: CapiTransport + ?Sized> CapiTransport for Box<T> {
+    fn send(&mut self, message: Message, data: Vec<u8>) -> io::Result<()> {
+        (**self).send(message, data)
+    }
+
+    fn receive(&mut self, into: &mut Vec<(Message, Vec<u8>)>) -> io::Result<()> {
+        (**self).receive(into)
+    }
+}
+
 /// Remote CAPI over TCP with our native client.
 pub struct RcapiTcp {
     stream: TcpStream,
