@@ -190,6 +190,7 @@ pub fn run_with(cfg: &MediaBench, beside: Option<Beside>) -> Result<MediaBenchRe
         lines,
         sip_trunks: Vec::new(),
         modems: Vec::new(),
+        capis: Vec::new(),
         runtime: None,
         data_dir: dir.clone(),
         virtual_fax_numbers: Vec::new(),

@@ -94,6 +94,9 @@ pub struct SetupOptions {
     /// Class 1 fax modems (`[[modem]]`), one line each (read at start; a
     /// reload does not change them).
     pub modems: Vec<line_drivers::modem::ModemSpec>,
+    /// ISDN controllers through CAPI (`[[capi]]`), one line per B-channel
+    /// used (read at start; a reload does not change them).
+    pub capis: Vec<line_drivers::capi::supervised::CapiSpec>,
     /// The web journal and REST API (`[web]`); `None`: off.
     pub web: Option<crate::web::WebSetup>,
     /// Webhooks (`[web] webhook`, `[[user]] webhook`); `None`: none.
@@ -120,6 +123,7 @@ impl Default for SetupOptions {
             voice: kernel::voice::VoiceSettings::default(),
             sip_trunks: Vec::new(),
             modems: Vec::new(),
+            capis: Vec::new(),
             web: None,
             webhooks: None,
         }
@@ -457,6 +461,7 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
         lines: setup.lines.clone(),
         sip_trunks: setup.options.sip_trunks.clone(),
         modems: setup.options.modems.clone(),
+        capis: setup.options.capis.clone(),
         runtime: tokio::runtime::Handle::try_current().ok(),
         data_dir: setup.data_dir.clone(),
         virtual_fax_numbers: setup.virtual_fax_numbers.clone(),

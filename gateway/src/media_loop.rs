@@ -31,6 +31,7 @@ use kernel::numbering::NumberingPlan;
 use kernel::routing::Router;
 use kernel::runner::{InboundConfig, LineSpec, Runner, RunnerConfig};
 use kernel::store::{Store, StoreError};
+use line_drivers::capi::supervised::{CapiLineState, CapiSpec, SharedCapiLine};
 use line_drivers::modem::{ModemLineState, ModemSpec, SharedModemLine};
 use line_drivers::sip::{SipTrunk, SipTrunkConfig};
 use line_drivers::Line;
@@ -62,6 +63,9 @@ pub struct MediaConfig {
     /// Class 1 fax modems (`[[modem]]`); their ports are driven by tasks
     /// on `runtime` (without one, none is opened).
     pub modems: Vec<ModemSpec>,
+    /// ISDN controllers through CAPI (`[[capi]]`): each B-channel used a
+    /// line that connects (and reconnects) on its own.
+    pub capis: Vec<CapiSpec>,
     pub runtime: Option<tokio::runtime::Handle>,
     /// Where trunks keep their T.38 memory.
     pub data_dir: PathBuf,
@@ -106,6 +110,8 @@ pub struct MediaLoop {
     /// The modem lines, ticked before the runner, with the state each
     /// had at the last tick (a change is logged).
     modems: Vec<(SharedModemLine, ModemLineState)>,
+    /// The CAPI lines, likewise.
+    capi: Vec<(SharedCapiLine, CapiLineState)>,
     data_dir: PathBuf,
     /// The forms of the site's base number (the simulated caller's
     /// `--to`).
@@ -167,6 +173,16 @@ impl MediaLoop {
                 });
             }
         }
+        let mut capi = Vec::new();
+        for spec in &c.capis {
+            for line in spec.open() {
+                capi.push((line.clone(), CapiLineState::Connecting));
+                lines.push(LineSpec {
+                    line: Box::new(line),
+                    group: spec.group.clone(),
+                });
+            }
+        }
         let config = RunnerConfig {
             policy: c.retry.clone(),
             ident: c.ident.clone(),
@@ -191,6 +207,7 @@ impl MediaLoop {
             sip,
             sip_pending: Vec::new(),
             modems,
+            capi,
             data_dir: c.data_dir.clone(),
             base_forms: crate::simnet::base_forms(&c.plan),
             handoff,
@@ -242,6 +259,14 @@ impl MediaLoop {
             let state = m.with(|l| l.state().clone());
             if state != *seen {
                 log_modem(m, &state);
+                *seen = state;
+            }
+        }
+        for (l, seen) in &mut self.capi {
+            l.tick(now);
+            let state = l.state();
+            if state != *seen {
+                log_capi(l, &state);
                 *seen = state;
             }
         }
@@ -424,5 +449,22 @@ fn log_modem(m: &SharedModemLine, state: &ModemLineState) {
             line_drivers::modem::REPROBE_EVERY.as_secs()
         ),
         ModemLineState::Probing => {}
+    }
+}
+
+/// A CAPI line came into service or went out of it.
+fn log_capi(l: &SharedCapiLine, state: &CapiLineState) {
+    match state {
+        CapiLineState::InService => {
+            crate::ulog!(Notice, "capi-in-service", "line {} in service", l.id())
+        }
+        CapiLineState::OutOfService { reason } => crate::ulog!(
+            Warning,
+            "capi-out-of-service",
+            "line {} out of service: {reason} (connecting again, at most every {} s)",
+            l.id(),
+            line_drivers::capi::supervised::RECONNECT_MAX.as_secs()
+        ),
+        CapiLineState::Connecting => {}
     }
 }

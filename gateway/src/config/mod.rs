@@ -12,6 +12,7 @@
 //! Without a file, [`Loaded::embedded`] is the gateway `ums serve` runs
 //! on a fresh machine: everything on loopback, local-store mode.
 
+mod capi;
 mod locate;
 pub mod ports;
 pub mod schema;
@@ -252,6 +253,7 @@ impl Loaded {
         let c = &self.config;
         self.check_trunks()?;
         self.check_modems()?;
+        self.check_capis()?;
         let n = &c.numbering;
         let cc = &n.country_code.0;
         let valid_cc = kernel::numbering::split_country_code(&format!("{cc}0000000"))
@@ -512,10 +514,15 @@ impl Loaded {
                 return Err((p, format!("number {n} is used twice on the exchange")));
             }
         }
-        if c.lines.numbers.is_empty() && c.trunks.is_empty() && c.modems.is_empty() {
+        if c.lines.numbers.is_empty()
+            && c.trunks.is_empty()
+            && c.modems.is_empty()
+            && c.capis.is_empty()
+        {
             return Err((
                 path(&["lines", "numbers"]),
-                "no lines: give at least one line number, a [[trunk]] or a [[modem]]".into(),
+                "no lines: give at least one line number, a [[trunk]], a [[modem]] or a [[capi]]"
+                    .into(),
             ));
         }
         Router::new(self.plan(), self.directory(), self.rules()).map_err(|e| self.place(e))?;
@@ -826,6 +833,7 @@ impl Loaded {
                 voice: self.voice(),
                 sip_trunks: self.sip_trunks(),
                 modems: self.modems(),
+                capis: self.capis(),
                 web: self.web(),
                 webhooks: self.webhooks(),
             },

@@ -32,6 +32,10 @@ pub struct Config {
     /// Analog fax modems on serial ports (issue 13): each a line.
     #[serde(rename = "modem")]
     pub modems: Vec<ModemConf>,
+    /// ISDN controllers through CAPI 2.0 (issue 16): each B-channel used
+    /// a line.
+    #[serde(rename = "capi")]
+    pub capis: Vec<CapiConf>,
     pub smtp: SmtpConf,
     pub delivery: DeliveryConf,
     pub retry: RetryConf,
@@ -758,6 +762,52 @@ pub struct ModemConf {
     /// Knobs that replace the quirk table's entry for this modem.
     #[serde(default)]
     pub quirks: Option<QuirksConf>,
+}
+
+/// One ISDN controller through CAPI 2.0 (`[[capi]]`): a card or a
+/// remote-CAPI router, one line per B-channel used.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CapiConf {
+    /// Name in logs and the journal's lines (`capi/<name>/<1..>`).
+    pub name: String,
+    /// `libcapi20`: Debian's libcapi20 (its `/etc/capi20.conf` picks a
+    /// card or router). Without it, `remote` is needed.
+    #[serde(default)]
+    pub transport: Option<String>,
+    /// `host:port` of a remote-CAPI router (bintec, AVM; port 2662),
+    /// reached by our own client.
+    #[serde(default)]
+    pub remote: Option<String>,
+    /// Controller number (1 for the first).
+    #[serde(default = "default_capi_controller")]
+    pub controller: u32,
+    /// B-channels used (one line each): 2 on a BRI, up to 30 on a PRI.
+    #[serde(default = "default_capi_b_channels")]
+    pub b_channels: u16,
+    /// Called numbers answered (MSNs or DDIs), each routed like any
+    /// called number; empty: every call the controller offers.
+    #[serde(default)]
+    pub numbers: Vec<String>,
+    /// Our number on outgoing calls (the site's MSN); none: the network's
+    /// default.
+    #[serde(default)]
+    pub calling_number: Option<String>,
+    /// Line group: outgoing faxes take a free line of a group.
+    #[serde(default = "default_capi_group")]
+    pub group: String,
+}
+
+fn default_capi_controller() -> u32 {
+    1
+}
+
+fn default_capi_b_channels() -> u16 {
+    2
+}
+
+fn default_capi_group() -> String {
+    "capi".into()
 }
 
 /// Flow control on a modem's serial line.

@@ -1,0 +1,274 @@
+//! `ums serve` with a `[[capi]]` (issue 16): the gateway reaches the
+//! remote-CAPI controller simulator (`line_drivers::capi::sim::tcp`, in
+//! this process) with its native client; a second `CapiLine` on the same
+//! simulator, run here in real time with the one fax pump (`FaxCall`), is
+//! the far fax machine. A mail to the far number goes out over a
+//! B-channel and arrives there page for page; the far machine's fax to
+//! the gateway's MSN is received, on line `capi/isdn/1`, with its pages.
+//! `ums check-config` shows the section; `ums status` shows the line.
+//!
+//! Ports: SMTP 41240 (the simulator takes a free one).
+
+mod serve_harness;
+#[path = "../../line-drivers/tests/sip_common/mod.rs"]
+mod sip_common;
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use fax_t30::page::{BilevelPage, PaperSize, Resolution};
+use fax_t30::{FaxOptions, PageSource};
+use line_drivers::capi::controller::ControllerConfig;
+use line_drivers::capi::line::CapiLine;
+use line_drivers::capi::session::RegisterLimits;
+use line_drivers::capi::sim::tcp::SimServer;
+use line_drivers::capi::sim::SimConfig;
+use line_drivers::capi::transport::RcapiTcp;
+use line_drivers::{FaxRole, LineId};
+use serve_harness::*;
+use sip_common::FaxEnd;
+use test_kit::{Proc, Scratch};
+
+fn journal(data: &Path) -> Vec<serde_json::Value> {
+    let o = ums()
+        .args(["journal", "--json", "--data"])
+        .arg(data)
+        .output()
+        .expect("ums journal");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    serde_json::from_slice(&o.stdout).expect("journal --json is JSON")
+}
+
+/// What the far machine did with one call.
+#[derive(Debug)]
+struct FarCall {
+    success: bool,
+    pages: u32,
+    /// The number called (incoming) or dialled.
+    number: Option<String>,
+    /// The received pages (incoming).
+    received: Option<PathBuf>,
+}
+
+enum FarCommand {
+    Send(String, Vec<BilevelPage>),
+    Stop,
+}
+
+/// The far fax machine: a `CapiLine` on the simulator, answering every
+/// call and sending when told, ticked every 20 ms of real time (the
+/// gateway's media runs in real time) on its own thread.
+fn far_machine(
+    addr: std::net::SocketAddr,
+    dir: PathBuf,
+) -> (mpsc::Sender<FarCommand>, mpsc::Receiver<FarCall>) {
+    let (cmd_tx, cmd_rx) = mpsc::channel();
+    let (out_tx, out_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let limits = RegisterLimits {
+            max_logical: 1,
+            max_b_blocks: 7,
+            max_b_len: 2048,
+        };
+        let t = RcapiTcp::connect(addr, limits, 1, Duration::from_secs(5)).expect("rcapi");
+        let config = ControllerConfig {
+            calling_msn: Some("555001".into()),
+            ..ControllerConfig::default()
+        };
+        let line = CapiLine::new(LineId("far".into()), config, t);
+        let mut n = 0;
+        let rx_file = |n: u32| dir.join(format!("far-rx-{n}.tif"));
+        let mut far = FaxEnd::receiver(line, rx_file(n), FaxOptions::default());
+        let tick = Duration::from_millis(20);
+        let mut next = test_kit::wall();
+        loop {
+            match cmd_rx.try_recv() {
+                Ok(FarCommand::Send(number, pages)) => {
+                    let source = PageSource::Pages {
+                        pages,
+                        spool: dir.join("far-tx.tif"),
+                    };
+                    far.dial(&number, FaxRole::Send(source), FaxOptions::default(), next);
+                }
+                Ok(FarCommand::Stop) | Err(mpsc::TryRecvError::Disconnected) => return,
+                Err(mpsc::TryRecvError::Empty) => {}
+            }
+            next += tick;
+            if let Some(wait) = next.checked_duration_since(test_kit::wall()) {
+                std::thread::sleep(wait);
+            }
+            far.line.tick(next);
+            far.step(next);
+            if let Some(end) = far.end.take() {
+                let o = match &end {
+                    line_drivers::CallEnd::Fax(o) => Some(o),
+                    _ => None,
+                };
+                let call = FarCall {
+                    success: o.is_some_and(|o| o.success),
+                    pages: o.map_or(0, |o| o.pages_confirmed.max(o.received_pages.len() as u32)),
+                    number: far.number.clone(),
+                    received: o.and_then(|o| o.file.clone()),
+                };
+                let _ = out_tx.send(call);
+                far.fax = None;
+                n += 1;
+                far.answer_with =
+                    Some((FaxRole::Receive { file: rx_file(n) }, FaxOptions::default()));
+            }
+        }
+    });
+    (cmd_tx, out_rx)
+}
+
+#[test]
+fn the_gateway_faxes_over_capi_and_receives_a_fax() {
+    let dir = Scratch::new("serve-capi");
+    let sim = SimServer::start(
+        SimConfig {
+            b_channels: 4,
+            refused: Vec::new(),
+        },
+        0,
+    )
+    .expect("simulator");
+    let smtp = 41240;
+    let file = dir.join("ums.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "[smtp]\nlisten = \"127.0.0.1:{smtp}\"\nhostname = \"b.example.test\"\n\
+             allowed_networks = [\"127.0.0.0/8\"]\n\n\
+             [lines]\nnumbers = []\nident = \"+49 30 100\"\n\n\
+             [[user]]\nid = \"anna\"\nemail = \"anna@example.test\"\n\n\
+             [[capi]]\nname = \"isdn\"\nremote = \"{}\"\nb_channels = 1\n\
+             numbers = [\"4930100\"]\ncalling_number = \"4930100\"\n\n\
+             [retry]\nintervals_secs = [10]\n",
+            sim.addr()
+        ),
+    )
+    .unwrap();
+    let out = run(&["check-config", "--config", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("capi isdn: remote CAPI"),
+        "{}",
+        text(&out)
+    );
+
+    let data = dir.join("data");
+    let log = dir.join("ums.log");
+    let mut gw = Proc(serve_config(&file, &data, &log, smtp));
+    assert!(
+        wait_log(&log, 0, &["capi-in-service", "capi/isdn/1"], 20),
+        "{}",
+        read(&log)
+    );
+    let status = ums()
+        .args(["status", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(text(&status).contains("capi/isdn/1"), "{}", text(&status));
+
+    let (far, calls) = far_machine(sim.addr(), dir.to_path_buf());
+    // Out: a mail to the far machine's number becomes a call on the
+    // B-channel.
+    let doc = document(&dir, 1);
+    let out = swaks(smtp, "anna@example.test", "555001@fax.localhost", &doc, &[]);
+    assert!(text(&out).contains("<-  250 "), "{}", text(&out));
+    let got = calls
+        .recv_timeout(Duration::from_secs(180))
+        .unwrap_or_else(|_| panic!("no call reached the far machine\n{}", read(&log)));
+    assert!(got.success, "{got:?}\n{}", read(&log));
+    assert!(
+        got.number.as_deref().is_some_and(|n| n.ends_with("555001")),
+        "{got:?}"
+    );
+    // The gateway sends a cover page first and stamps its header line on
+    // top of each page: below the header, the document's page arrives as
+    // it was.
+    let received: Vec<BilevelPage> =
+        fax_t30::tiff::read_tiff_file(got.received.as_ref().expect("a file"))
+            .expect("a readable TIFF")
+            .iter()
+            .map(|p| p.decode().unwrap())
+            .collect();
+    assert_eq!(received.len() as u32, got.pages);
+    let page = fax_t30::tiff::read_tiff_file(&doc).expect("the document")[0]
+        .decode()
+        .unwrap();
+    let last = received.last().expect("pages");
+    // The header is a strip added above the page.
+    let strip = last.rows.checked_sub(page.rows).expect("a header strip");
+    assert!(strip > 0 && strip < 100, "{strip} rows of header");
+    assert!(
+        (0..page.rows).all(|y| last.row(y + strip) == page.row(y)),
+        "the document's page differs below the header"
+    );
+    let mut sent_rec = Vec::new();
+    assert!(
+        wait_for(30, || {
+            sent_rec = journal(&data)
+                .iter()
+                .map(|r| r["message"].clone())
+                .filter(|m| m["direction"] == "Outgoing" && m["status"] == "Sent")
+                .collect();
+            !sent_rec.is_empty()
+        }),
+        "{}",
+        read(&log)
+    );
+    assert_eq!(sent_rec[0]["line"], "capi/isdn/1", "{:#}", sent_rec[0]);
+    assert_eq!(sent_rec[0]["pages_sent"], got.pages, "{:#}", sent_rec[0]);
+
+    // In: the far machine calls the gateway's MSN with two pages.
+    let pages: Vec<BilevelPage> = (0..2)
+        .map(|i| {
+            BilevelPage::test_pattern(
+                PaperSize::A4.width(),
+                PaperSize::A4.rows(Resolution::Standard),
+                Resolution::Standard,
+                40 + i,
+            )
+        })
+        .collect();
+    far.send(FarCommand::Send("4930100".into(), pages.clone()))
+        .unwrap();
+    let got = calls
+        .recv_timeout(Duration::from_secs(180))
+        .unwrap_or_else(|_| panic!("the far machine's call did not end\n{}", read(&log)));
+    assert!(got.success, "{got:?}\n{}", read(&log));
+    assert_eq!(got.pages, 2, "{got:?}");
+    let mut incoming = Vec::new();
+    assert!(
+        wait_for(30, || {
+            incoming = journal(&data)
+                .iter()
+                .map(|r| r["message"].clone())
+                .filter(|m| m["direction"] == "Incoming" && m["service"] == "Fax")
+                .collect();
+            !incoming.is_empty()
+        }),
+        "{}",
+        read(&log)
+    );
+    let m = &incoming[0];
+    assert_eq!(m["line"], "capi/isdn/1", "{m:#}");
+    assert_eq!(m["pages"], 2, "{m:#}");
+    let doc = m["document"].as_str().expect("the fax is kept");
+    let got: Vec<BilevelPage> = fax_t30::tiff::read_tiff_file(doc)
+        .expect("a readable TIFF")
+        .iter()
+        .map(|p| p.decode().unwrap())
+        .collect();
+    assert!(
+        got == pages,
+        "the pages the gateway kept are the pages sent"
+    );
+
+    let _ = far.send(FarCommand::Stop);
+    signal(&gw.0, "TERM");
+    assert!(wait_exit(&mut gw.0, 30).is_some_and(|s| s.success()));
+}
