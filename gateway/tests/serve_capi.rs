@@ -7,7 +7,12 @@
 //! the gateway's MSN is received, on line `capi/isdn/1`, with its pages.
 //! `ums check-config` shows the section; `ums status` shows the line.
 //!
-//! Ports: SMTP 41240 (the simulator takes a free one).
+//! And through Debian's libcapi20 (`transport = "libcapi20"`): `ums serve`
+//! loads the library at run time; its rcapi module reaches the simulator
+//! by `$HOME/.capi20rc` in a scratch directory (the daemon's HOME); the
+//! far machine's fax comes in over it.
+//!
+//! Ports: SMTP 41240 and 41241 (the simulator takes a free one).
 
 mod serve_harness;
 #[path = "../../line-drivers/tests/sip_common/mod.rs"]
@@ -268,6 +273,99 @@ fn the_gateway_faxes_over_capi_and_receives_a_fax() {
         "the pages the gateway kept are the pages sent"
     );
 
+    let _ = far.send(FarCommand::Stop);
+    signal(&gw.0, "TERM");
+    assert!(wait_exit(&mut gw.0, 30).is_some_and(|s| s.success()));
+}
+
+#[test]
+fn the_gateway_receives_a_fax_through_libcapi20() {
+    let dir = Scratch::new("serve-capi-libcapi20");
+    let sim = SimServer::start(
+        SimConfig {
+            b_channels: 4,
+            refused: Vec::new(),
+        },
+        0,
+    )
+    .expect("simulator");
+    std::fs::write(
+        dir.join(".capi20rc"),
+        format!("REMOTE rcapi 127.0.0.1 {}\n", sim.addr().port()),
+    )
+    .unwrap();
+    let smtp = 41241;
+    let file = dir.join("ums.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "[smtp]\nlisten = \"127.0.0.1:{smtp}\"\nhostname = \"b.example.test\"\n\n\
+             [lines]\nnumbers = []\nident = \"+49 30 100\"\n\n\
+             [[capi]]\nname = \"card\"\ntransport = \"libcapi20\"\nb_channels = 1\n\
+             numbers = [\"4930100\"]\n"
+        ),
+    )
+    .unwrap();
+    let data = dir.join("data");
+    let log = dir.join("ums.log");
+    let child = ums()
+        .arg("serve")
+        .args(["--config", file.to_str().unwrap(), "--data"])
+        .arg(&data)
+        .env("HOME", dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .expect("ums serve starts");
+    let mut gw = Proc(child);
+    assert!(wait_for(30, || listening(smtp)), "{}", read(&log));
+    assert!(
+        wait_log(&log, 0, &["capi-in-service", "capi/card/1"], 20),
+        "{}",
+        read(&log)
+    );
+    let (far, calls) = far_machine(sim.addr(), dir.to_path_buf());
+    let pages: Vec<BilevelPage> = (0..2)
+        .map(|i| {
+            BilevelPage::test_pattern(
+                PaperSize::A4.width(),
+                PaperSize::A4.rows(Resolution::Standard),
+                Resolution::Standard,
+                60 + i,
+            )
+        })
+        .collect();
+    far.send(FarCommand::Send("4930100".into(), pages.clone()))
+        .unwrap();
+    let got = calls
+        .recv_timeout(Duration::from_secs(180))
+        .unwrap_or_else(|_| panic!("the far machine's call did not end\n{}", read(&log)));
+    assert!(got.success, "{got:?}\n{}", read(&log));
+    let mut incoming = Vec::new();
+    assert!(
+        wait_for(30, || {
+            incoming = journal(&data)
+                .iter()
+                .map(|r| r["message"].clone())
+                .filter(|m| m["direction"] == "Incoming" && m["service"] == "Fax")
+                .collect();
+            !incoming.is_empty()
+        }),
+        "{}",
+        read(&log)
+    );
+    let m = &incoming[0];
+    assert_eq!(m["line"], "capi/card/1", "{m:#}");
+    let doc = m["document"].as_str().expect("the fax is kept");
+    let got: Vec<BilevelPage> = fax_t30::tiff::read_tiff_file(doc)
+        .expect("a readable TIFF")
+        .iter()
+        .map(|p| p.decode().unwrap())
+        .collect();
+    assert!(
+        got == pages,
+        "the pages the gateway kept are the pages sent"
+    );
     let _ = far.send(FarCommand::Stop);
     signal(&gw.0, "TERM");
     assert!(wait_exit(&mut gw.0, 30).is_some_and(|s| s.success()));
