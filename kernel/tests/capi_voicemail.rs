@@ -1,4 +1,4 @@
-//! Voicemail over a CAPI B-channel (issue 16): the kernel's voicemail
+//! Voicemail and fax/voice detection over a CAPI B-channel (issue 16): the kernel's voicemail
 //! (greeting, beep, recording, the end key) on a `CapiLine` of the
 //! remote-CAPI controller simulator (in process, simulated clock), called
 //! from a second `CapiLine` of the same controller. The caller waits for
@@ -6,7 +6,8 @@
 //! presses `#` as CAPI DTMF (FACILITY_REQ, selector 1): the recording
 //! ends on the key, matches the speech in duration and energy through
 //! the B-channel's A-law, and is stored as a voice message with the
-//! caller's number.
+//! caller's number. And on an auto-detect MSN, a fax machine's call (CNG,
+//! then T.30 through the one fax pump) is taken as a fax, pages equal.
 
 use std::cell::RefCell;
 use std::path::Path;
@@ -128,9 +129,14 @@ fn gateway(dir: &Path, line: Shared) -> Runner {
         groups: Vec::new(),
         default_recipient: "postmaster@example.com".into(),
     };
-    let rules = vec![Rule::new("200", None, "anna@example.com")
-        .unwrap()
-        .answering(AnswerMode::Voice)];
+    let rules = vec![
+        Rule::new("200", None, "anna@example.com")
+            .unwrap()
+            .answering(AnswerMode::Voice),
+        Rule::new("300", None, "office@example.com")
+            .unwrap()
+            .answering(AnswerMode::AutoDetect),
+    ];
     let spool = dir.join("spool");
     std::fs::create_dir_all(&spool).unwrap();
     let store = Store::open(&dir.join("store")).unwrap();
@@ -246,4 +252,95 @@ fn a_caller_leaves_a_voice_message_over_capi_and_ends_it_with_hash() {
     );
     assert!((0.7..1.3).contains(&ratio), "energy through A-law: {ratio}");
     assert_eq!(sim.channels_in_use(), 0);
+}
+
+#[test]
+fn an_auto_detect_msn_takes_a_fax_over_capi() {
+    use fax_t30::page::{BilevelPage, PaperSize, Resolution};
+    use fax_t30::{FaxOptions, PageSource};
+    use line_drivers::{FaxCall, FaxCallEvent, FaxRole};
+    let dir = Scratch::new("capi-auto-fax");
+    let sim = SharedSim::new(SimConfig {
+        b_channels: 2,
+        refused: Vec::new(),
+    });
+    // The gateway's line answers 300 (auto-detect) as well.
+    let config = ControllerConfig {
+        msns: vec!["200".into(), "300".into()],
+        ..ControllerConfig::default()
+    };
+    let ours = Shared(
+        Rc::new(RefCell::new(CapiLine::new(
+            LineId("capi/isdn/1".into()),
+            config,
+            sim.connect(),
+        ))),
+        LineId("capi/isdn/1".into()),
+    );
+    let mut gw = gateway(&dir, ours.clone());
+    let mut sender = capi_line(&sim, "fax", "4989555");
+    let sent: Vec<BilevelPage> = (0..2)
+        .map(|i| {
+            BilevelPage::test_pattern(
+                PaperSize::A4.width(),
+                PaperSize::A4.rows(Resolution::Standard),
+                Resolution::Standard,
+                70 + i,
+            )
+        })
+        .collect();
+    let mut media = origin();
+    let mut wall = T0;
+    let source = PageSource::Pages {
+        pages: sent.clone(),
+        spool: dir.join("tx.tif"),
+    };
+    let mut fax = FaxCall::dial(
+        &mut sender,
+        "300",
+        FaxRole::Send(source),
+        FaxOptions::default(),
+        media,
+    )
+    .unwrap();
+    let mut ended = None;
+    let mut received: Vec<MessageId> = Vec::new();
+    for _ in 0..(120 * 50) {
+        ours.0.borrow_mut().tick(media);
+        sender.tick(media);
+        fax.step(&mut sender, media, |_| {});
+        while let Some(e) = fax.poll_event() {
+            if let FaxCallEvent::Ended(e) = e {
+                ended = Some(e);
+            }
+        }
+        gw.tick(media, wall).unwrap();
+        received.extend(gw.take_handoffs().into_iter().filter_map(Handoff::received));
+        if ended.is_some() && !received.is_empty() && gw.lines_busy().all(|b| !b) {
+            break;
+        }
+        media += FRAME_DURATION;
+        wall = Timestamp(wall.0 + 20);
+    }
+    match &ended {
+        Some(line_drivers::CallEnd::Fax(o)) => {
+            assert!(o.success, "{o:?}");
+            assert_eq!(o.pages_confirmed, 2);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(received.len(), 1);
+    let rec = gw.store().get(received[0]).unwrap().unwrap();
+    assert_eq!(rec.message.service, Service::Fax);
+    assert_eq!(
+        rec.message.recipient_address.as_deref(),
+        Some("office@example.com")
+    );
+    let doc = rec.message.document.as_ref().expect("the fax is kept");
+    let got: Vec<BilevelPage> = fax_t30::tiff::read_tiff_file(doc)
+        .unwrap()
+        .iter()
+        .map(|p| p.decode().unwrap())
+        .collect();
+    assert!(got == sent, "the pages kept are the pages sent");
 }
