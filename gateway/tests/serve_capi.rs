@@ -12,7 +12,12 @@
 //! by `$HOME/.capi20rc` in a scratch directory (the daemon's HOME); the
 //! far machine's fax comes in over it.
 //!
-//! Ports: SMTP 41240 and 41241 (the simulator takes a free one).
+//! And the controller going away in the middle of a fax: the gateway's
+//! line goes out of service, the job waits to be retried, the line comes
+//! back on its own when the simulator returns on the same port, and the
+//! retry delivers the fax.
+//!
+//! Ports: SMTP 41240, 41241 and 41242 (the simulator takes a free one).
 
 mod serve_harness;
 #[path = "../../line-drivers/tests/sip_common/mod.rs"]
@@ -56,6 +61,15 @@ struct FarCall {
     received: Option<PathBuf>,
 }
 
+/// What the far machine reports.
+#[derive(Debug)]
+enum Far {
+    /// A page of the current call started.
+    Paging,
+    /// A call ended.
+    Ended(FarCall),
+}
+
 enum FarCommand {
     Send(String, Vec<BilevelPage>),
     Stop,
@@ -64,10 +78,22 @@ enum FarCommand {
 /// The far fax machine: a `CapiLine` on the simulator, answering every
 /// call and sending when told, ticked every 20 ms of real time (the
 /// gateway's media runs in real time) on its own thread.
+/// The next call's end (page reports skipped), waiting up to `secs`.
+fn ended(calls: &mpsc::Receiver<Far>, secs: u64) -> Option<FarCall> {
+    let until = test_kit::wall() + Duration::from_secs(secs);
+    loop {
+        let left = until.checked_duration_since(test_kit::wall())?;
+        match calls.recv_timeout(left).ok()? {
+            Far::Ended(c) => return Some(c),
+            Far::Paging => {}
+        }
+    }
+}
+
 fn far_machine(
     addr: std::net::SocketAddr,
     dir: PathBuf,
-) -> (mpsc::Sender<FarCommand>, mpsc::Receiver<FarCall>) {
+) -> (mpsc::Sender<FarCommand>, mpsc::Receiver<Far>) {
     let (cmd_tx, cmd_rx) = mpsc::channel();
     let (out_tx, out_rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -87,6 +113,7 @@ fn far_machine(
         let mut far = FaxEnd::receiver(line, rx_file(n), FaxOptions::default());
         let tick = Duration::from_millis(20);
         let mut next = test_kit::wall();
+        let mut paging = false;
         loop {
             match cmd_rx.try_recv() {
                 Ok(FarCommand::Send(number, pages)) => {
@@ -105,7 +132,12 @@ fn far_machine(
             }
             far.line.tick(next);
             far.step(next);
+            if !paging && far.page_started(1) {
+                paging = true;
+                let _ = out_tx.send(Far::Paging);
+            }
             if let Some(end) = far.end.take() {
+                paging = false;
                 let o = match &end {
                     line_drivers::CallEnd::Fax(o) => Some(o),
                     _ => None,
@@ -116,7 +148,7 @@ fn far_machine(
                     number: far.number.clone(),
                     received: o.and_then(|o| o.file.clone()),
                 };
-                let _ = out_tx.send(call);
+                let _ = out_tx.send(Far::Ended(call));
                 far.fax = None;
                 n += 1;
                 far.answer_with =
@@ -183,9 +215,8 @@ fn the_gateway_faxes_over_capi_and_receives_a_fax() {
     let doc = document(&dir, 1);
     let out = swaks(smtp, "anna@example.test", "555001@fax.localhost", &doc, &[]);
     assert!(text(&out).contains("<-  250 "), "{}", text(&out));
-    let got = calls
-        .recv_timeout(Duration::from_secs(180))
-        .unwrap_or_else(|_| panic!("no call reached the far machine\n{}", read(&log)));
+    let got = ended(&calls, 180)
+        .unwrap_or_else(|| panic!("no call reached the far machine\n{}", read(&log)));
     assert!(got.success, "{got:?}\n{}", read(&log));
     assert!(
         got.number.as_deref().is_some_and(|n| n.ends_with("555001")),
@@ -241,9 +272,8 @@ fn the_gateway_faxes_over_capi_and_receives_a_fax() {
         .collect();
     far.send(FarCommand::Send("4930100".into(), pages.clone()))
         .unwrap();
-    let got = calls
-        .recv_timeout(Duration::from_secs(180))
-        .unwrap_or_else(|_| panic!("the far machine's call did not end\n{}", read(&log)));
+    let got = ended(&calls, 180)
+        .unwrap_or_else(|| panic!("the far machine's call did not end\n{}", read(&log)));
     assert!(got.success, "{got:?}\n{}", read(&log));
     assert_eq!(got.pages, 2, "{got:?}");
     let mut incoming = Vec::new();
@@ -337,9 +367,8 @@ fn the_gateway_receives_a_fax_through_libcapi20() {
         .collect();
     far.send(FarCommand::Send("4930100".into(), pages.clone()))
         .unwrap();
-    let got = calls
-        .recv_timeout(Duration::from_secs(180))
-        .unwrap_or_else(|_| panic!("the far machine's call did not end\n{}", read(&log)));
+    let got = ended(&calls, 180)
+        .unwrap_or_else(|| panic!("the far machine's call did not end\n{}", read(&log)));
     assert!(got.success, "{got:?}\n{}", read(&log));
     let mut incoming = Vec::new();
     assert!(
@@ -366,6 +395,110 @@ fn the_gateway_receives_a_fax_through_libcapi20() {
         got == pages,
         "the pages the gateway kept are the pages sent"
     );
+    let _ = far.send(FarCommand::Stop);
+    signal(&gw.0, "TERM");
+    assert!(wait_exit(&mut gw.0, 30).is_some_and(|s| s.success()));
+}
+
+#[test]
+fn the_controller_going_away_mid_fax_and_the_job_retried_when_it_is_back() {
+    let dir = Scratch::new("serve-capi-gone");
+    let config = || SimConfig {
+        b_channels: 4,
+        refused: Vec::new(),
+    };
+    let sim = SimServer::start(config(), 0).expect("simulator");
+    let addr = sim.addr();
+    let smtp = 41242;
+    let file = dir.join("ums.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "[smtp]\nlisten = \"127.0.0.1:{smtp}\"\nhostname = \"b.example.test\"\n\
+             allowed_networks = [\"127.0.0.0/8\"]\n\n\
+             [lines]\nnumbers = []\nident = \"+49 30 100\"\n\n\
+             [[user]]\nid = \"anna\"\nemail = \"anna@example.test\"\n\n\
+             [[capi]]\nname = \"isdn\"\nremote = \"{addr}\"\nb_channels = 1\n\
+             numbers = [\"4930100\"]\n\n\
+             [retry]\nintervals_secs = [10]\n"
+        ),
+    )
+    .unwrap();
+    let data = dir.join("data");
+    let log = dir.join("ums.log");
+    let mut gw = Proc(serve_config(&file, &data, &log, smtp));
+    assert!(
+        wait_log(&log, 0, &["capi-in-service", "capi/isdn/1"], 20),
+        "{}",
+        read(&log)
+    );
+    let (far, calls) = far_machine(addr, dir.to_path_buf());
+    let doc = document(&dir, 2);
+    let out = swaks(smtp, "anna@example.test", "555001@fax.localhost", &doc, &[]);
+    assert!(text(&out).contains("<-  250 "), "{}", text(&out));
+    let paging = calls.recv_timeout(Duration::from_secs(120));
+    assert!(
+        matches!(paging, Ok(Far::Paging)),
+        "{paging:?}\n{}",
+        read(&log)
+    );
+    // The controller goes away in the middle of the fax.
+    let from = log_lines(&log);
+    drop(sim);
+    let cut = ended(&calls, 30).expect("the far machine's call ended");
+    assert!(!cut.success, "{cut:?}");
+    let _ = far.send(FarCommand::Stop);
+    assert!(
+        wait_log(&log, from, &["capi-out-of-service", "capi/isdn/1"], 20),
+        "{}",
+        read(&log)
+    );
+    let mut rec = serde_json::Value::Null;
+    assert!(
+        wait_for(30, || {
+            rec = journal(&data)
+                .iter()
+                .map(|r| r["message"].clone())
+                .find(|m| m["direction"] == "Outgoing")
+                .unwrap_or_default();
+            rec["status"] == "Retrying"
+        }),
+        "{rec:#}\n{}",
+        read(&log)
+    );
+    let status = ums()
+        .args(["status", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(text(&status).contains("unavailable"), "{}", text(&status));
+
+    // Back on the same port: the line connects again on its own and the
+    // retry delivers the fax to a new far machine.
+    let from = log_lines(&log);
+    let sim = SimServer::start(config(), addr.port()).expect("simulator again");
+    let (far, calls) = far_machine(sim.addr(), dir.to_path_buf());
+    assert!(
+        wait_log(&log, from, &["capi-in-service", "capi/isdn/1"], 60),
+        "{}",
+        read(&log)
+    );
+    let got = ended(&calls, 180).unwrap_or_else(|| panic!("no retry\n{}", read(&log)));
+    assert!(got.success, "{got:?}\n{}", read(&log));
+    assert!(
+        wait_for(30, || {
+            rec = journal(&data)
+                .iter()
+                .map(|r| r["message"].clone())
+                .find(|m| m["direction"] == "Outgoing")
+                .unwrap_or_default();
+            rec["status"] == "Sent"
+        }),
+        "{rec:#}\n{}",
+        read(&log)
+    );
+    assert_eq!(rec["attempts"], 2, "{rec:#}");
+    assert_eq!(rec["pages_sent"], got.pages, "{rec:#}");
     let _ = far.send(FarCommand::Stop);
     signal(&gw.0, "TERM");
     assert!(wait_exit(&mut gw.0, 30).is_some_and(|s| s.success()));
