@@ -385,9 +385,14 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
     let modem_names: Vec<String> = (setup.options.modems.iter())
         .map(|m| m.line.name.clone())
         .collect();
+    let capi_names: Vec<String> = (setup.options.capis.iter())
+        .flat_map(|c| c.line_ids())
+        .map(|id| id.to_string())
+        .collect();
     let metrics = Arc::new(
         crate::metrics::Metrics::new(store.clone(), dead_letter_dir.clone(), &setup.lines)
-            .with_modems(&modem_names),
+            .with_modems(&modem_names)
+            .with_capi(&capi_names),
     );
     // The SMTP port first: a port in use stops the start before anything
     // runs. Nobody is answered until the media loop runs (below).
@@ -798,6 +803,7 @@ fn media_shell(
         }
         metrics.set_lines_busy(ml.lines_busy());
         metrics.set_modems(ml.modems_in_service().map(|(_, up)| up));
+        metrics.set_capi(ml.capi_in_service());
         ControlFlow::Continue(())
     }
 }

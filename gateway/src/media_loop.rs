@@ -286,6 +286,11 @@ impl MediaLoop {
         (self.modems.iter()).map(|(m, s)| (m.id().to_string(), *s == ModemLineState::InService))
     }
 
+    /// Whether each CAPI line is in service, in `[[capi]]` order (metrics).
+    pub fn capi_in_service(&self) -> impl Iterator<Item = bool> + '_ {
+        (self.capi.iter()).map(|(_, s)| *s == CapiLineState::InService)
+    }
+
     /// Calls in progress on our lines.
     pub fn calls_in_progress(&self) -> usize {
         self.runner.calls_in_progress()

@@ -48,6 +48,8 @@ pub struct Metrics {
     lines: Vec<(String, AtomicBool)>,
     /// Modem lines (`[[modem]]`): in service or not.
     modems: Vec<(String, AtomicBool)>,
+    /// CAPI B-channel lines (`[[capi]]`): in service or not.
+    capi: Vec<(String, AtomicBool)>,
     /// Per bucket (not cumulative), the last one is +Inf.
     lateness_buckets: [AtomicU64; LATENESS_BUCKETS_US.len() + 1],
     lateness_sum_us: AtomicU64,
@@ -79,6 +81,7 @@ impl Metrics {
                 .map(|l| (l.clone(), AtomicBool::new(false)))
                 .collect(),
             modems: Vec::new(),
+            capi: Vec::new(),
             lateness_buckets: Default::default(),
             lateness_sum_us: AtomicU64::new(0),
             lateness_max_us: AtomicU64::new(0),
@@ -121,6 +124,21 @@ impl Metrics {
     /// Whether each modem line is in service.
     pub fn set_modems(&self, in_service: impl Iterator<Item = bool>) {
         for ((_, flag), b) in self.modems.iter().zip(in_service) {
+            flag.store(b, Ordering::Relaxed);
+        }
+    }
+
+    /// The CAPI lines' names, in the order [`Metrics::set_capi`] gives.
+    pub fn with_capi(mut self, names: &[String]) -> Metrics {
+        self.capi = (names.iter())
+            .map(|n| (n.clone(), AtomicBool::new(false)))
+            .collect();
+        self
+    }
+
+    /// Whether each CAPI line is in service.
+    pub fn set_capi(&self, in_service: impl Iterator<Item = bool>) {
+        for ((_, flag), b) in self.capi.iter().zip(in_service) {
             flag.store(b, Ordering::Relaxed);
         }
     }
@@ -285,6 +303,22 @@ impl Metrics {
                 let _ = writeln!(
                     o,
                     "ums_modem_in_service{{line=\"{}\"}} {}",
+                    escape_label(line),
+                    u8::from(up.load(Ordering::Relaxed))
+                );
+            }
+        }
+        if !self.capi.is_empty() {
+            head(
+                &mut o,
+                "ums_capi_in_service",
+                "gauge",
+                "CAPI B-channel lines: 1 in service, 0 out of service (or connecting).",
+            );
+            for (line, up) in &self.capi {
+                let _ = writeln!(
+                    o,
+                    "ums_capi_in_service{{line=\"{}\"}} {}",
                     escape_label(line),
                     u8::from(up.load(Ordering::Relaxed))
                 );

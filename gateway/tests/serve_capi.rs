@@ -17,7 +17,9 @@
 //! back on its own when the simulator returns on the same port, and the
 //! retry delivers the fax.
 //!
-//! Ports: SMTP 41240, 41241 and 41242 (the simulator takes a free one).
+//! The metric `ums_capi_in_service` follows the line.
+//!
+//! Ports: SMTP 41240, 41241 and 41242, metrics 41243 (the simulator takes a free one).
 
 mod serve_harness;
 #[path = "../../line-drivers/tests/sip_common/mod.rs"]
@@ -39,6 +41,20 @@ use line_drivers::{FaxRole, LineId};
 use serve_harness::*;
 use sip_common::FaxEnd;
 use test_kit::{Proc, Scratch};
+
+/// The line's `ums_capi_in_service` sample from the metrics on `port`.
+fn capi_in_service(port: u16, line: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    c.write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .ok()?;
+    let mut body = String::new();
+    c.read_to_string(&mut body).ok()?;
+    let key = format!("ums_capi_in_service{{line=\"{line}\"}} ");
+    body.lines()
+        .find_map(|l| l.strip_prefix(&key))
+        .map(str::to_string)
+}
 
 fn journal(data: &Path) -> Vec<serde_json::Value> {
     let o = ums()
@@ -420,6 +436,7 @@ fn the_controller_going_away_mid_fax_and_the_job_retried_when_it_is_back() {
              [[user]]\nid = \"anna\"\nemail = \"anna@example.test\"\n\n\
              [[capi]]\nname = \"isdn\"\nremote = \"{addr}\"\nb_channels = 1\n\
              numbers = [\"4930100\"]\n\n\
+             [metrics]\nlisten = \"127.0.0.1:41243\"\n\n\
              [retry]\nintervals_secs = [10]\n"
         ),
     )
@@ -432,6 +449,12 @@ fn the_controller_going_away_mid_fax_and_the_job_retried_when_it_is_back() {
         "{}",
         read(&log)
     );
+    let up = |v: &str| {
+        wait_for(10, || {
+            capi_in_service(41243, "capi/isdn/1").as_deref() == Some(v)
+        })
+    };
+    assert!(up("1"), "{:?}", capi_in_service(41243, "capi/isdn/1"));
     let (far, calls) = far_machine(addr, dir.to_path_buf());
     let doc = document(&dir, 2);
     let out = swaks(smtp, "anna@example.test", "555001@fax.localhost", &doc, &[]);
@@ -472,6 +495,7 @@ fn the_controller_going_away_mid_fax_and_the_job_retried_when_it_is_back() {
         .output()
         .unwrap();
     assert!(text(&status).contains("unavailable"), "{}", text(&status));
+    assert!(up("0"), "{:?}", capi_in_service(41243, "capi/isdn/1"));
 
     // Back on the same port: the line connects again on its own and the
     // retry delivers the fax to a new far machine.
@@ -483,6 +507,7 @@ fn the_controller_going_away_mid_fax_and_the_job_retried_when_it_is_back() {
         "{}",
         read(&log)
     );
+    assert!(up("1"), "{:?}", capi_in_service(41243, "capi/isdn/1"));
     let got = ended(&calls, 180).unwrap_or_else(|| panic!("no retry\n{}", read(&log)));
     assert!(got.success, "{got:?}\n{}", read(&log));
     assert!(
