@@ -191,6 +191,7 @@ pub fn run_with(cfg: &MediaBench, beside: Option<Beside>) -> Result<MediaBenchRe
         sip_trunks: Vec::new(),
         modems: Vec::new(),
         gsm: Vec::new(),
+        capis: Vec::new(),
         runtime: None,
         data_dir: dir.clone(),
         virtual_fax_numbers: Vec::new(),

@@ -96,6 +96,9 @@ pub struct SetupOptions {
     pub modems: Vec<line_drivers::modem::ModemSpec>,
     /// GSM modems (`[[gsm]]`), incoming SMS (read at start).
     pub gsm: Vec<line_drivers::gsm::GsmSpec>,
+    /// ISDN controllers through CAPI (`[[capi]]`), one line per B-channel
+    /// used (read at start; a reload does not change them).
+    pub capis: Vec<line_drivers::capi::supervised::CapiSpec>,
     /// The web journal and REST API (`[web]`); `None`: off.
     pub web: Option<crate::web::WebSetup>,
     /// Webhooks (`[web] webhook`, `[[user]] webhook`); `None`: none.
@@ -123,6 +126,7 @@ impl Default for SetupOptions {
             sip_trunks: Vec::new(),
             modems: Vec::new(),
             gsm: Vec::new(),
+            capis: Vec::new(),
             web: None,
             webhooks: None,
         }
@@ -387,10 +391,15 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
     let gsm_names: Vec<String> = (setup.options.gsm.iter())
         .map(|g| g.modem.name.clone())
         .collect();
+    let capi_names: Vec<String> = (setup.options.capis.iter())
+        .flat_map(|c| c.line_ids())
+        .map(|id| id.to_string())
+        .collect();
     let metrics = Arc::new(
         crate::metrics::Metrics::new(store.clone(), dead_letter_dir.clone(), &setup.lines)
             .with_modems(&modem_names)
-            .with_gsm(&gsm_names),
+            .with_gsm(&gsm_names)
+            .with_capi(&capi_names),
     );
     // The SMTP port first: a port in use stops the start before anything
     // runs. Nobody is answered until the media loop runs (below).
@@ -465,6 +474,7 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
         sip_trunks: setup.options.sip_trunks.clone(),
         modems: setup.options.modems.clone(),
         gsm: setup.options.gsm.clone(),
+        capis: setup.options.capis.clone(),
         runtime: tokio::runtime::Handle::try_current().ok(),
         data_dir: setup.data_dir.clone(),
         virtual_fax_numbers: setup.virtual_fax_numbers.clone(),
@@ -802,6 +812,7 @@ fn media_shell(
         metrics.set_lines_busy(ml.lines_busy());
         metrics.set_modems(ml.modems_in_service().map(|(_, up)| up));
         metrics.set_gsm(ml.gsm_states());
+        metrics.set_capi(ml.capi_in_service());
         ControlFlow::Continue(())
     }
 }

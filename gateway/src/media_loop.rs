@@ -31,6 +31,7 @@ use kernel::numbering::NumberingPlan;
 use kernel::routing::Router;
 use kernel::runner::{InboundConfig, LineSpec, Runner, RunnerConfig};
 use kernel::store::{Store, StoreError};
+use line_drivers::capi::supervised::{CapiLineState, CapiSpec, SharedCapiLine};
 use line_drivers::modem::{ModemLineState, ModemSpec, SharedModemLine};
 use line_drivers::sip::{SipTrunk, SipTrunkConfig};
 use line_drivers::Line;
@@ -64,6 +65,9 @@ pub struct MediaConfig {
     pub modems: Vec<ModemSpec>,
     /// GSM modems (`[[gsm]]`): incoming SMS; ports on `runtime` too.
     pub gsm: Vec<line_drivers::gsm::GsmSpec>,
+    /// ISDN controllers through CAPI (`[[capi]]`): each B-channel used a
+    /// line that connects (and reconnects) on its own.
+    pub capis: Vec<CapiSpec>,
     pub runtime: Option<tokio::runtime::Handle>,
     /// Where trunks keep their T.38 memory.
     pub data_dir: PathBuf,
@@ -110,6 +114,8 @@ pub struct MediaLoop {
     modems: Vec<(SharedModemLine, ModemLineState)>,
     /// The GSM lines, ticked before the runner.
     gsm: Vec<crate::gsm_lines::GsmLine>,
+    /// The CAPI lines, likewise.
+    capi: Vec<(SharedCapiLine, CapiLineState)>,
     data_dir: PathBuf,
     /// The forms of the site's base number (the simulated caller's
     /// `--to`).
@@ -177,6 +183,16 @@ impl MediaLoop {
                 .collect(),
             None => Vec::new(),
         };
+        let mut capi = Vec::new();
+        for spec in &c.capis {
+            for line in spec.open() {
+                capi.push((line.clone(), CapiLineState::Connecting));
+                lines.push(LineSpec {
+                    line: Box::new(line),
+                    group: spec.group.clone(),
+                });
+            }
+        }
         let config = RunnerConfig {
             policy: c.retry.clone(),
             ident: c.ident.clone(),
@@ -202,6 +218,7 @@ impl MediaLoop {
             sip_pending: Vec::new(),
             modems,
             gsm,
+            capi,
             data_dir: c.data_dir.clone(),
             base_forms: crate::simnet::base_forms(&c.plan),
             handoff,
@@ -269,6 +286,14 @@ impl MediaLoop {
         for g in &mut self.gsm {
             g.tick(&mut self.runner, now, wall);
         }
+        for (l, seen) in &mut self.capi {
+            l.tick(now);
+            let state = l.state();
+            if state != *seen {
+                log_capi(l, &state);
+                *seen = state;
+            }
+        }
         let r = self.runner.tick(now, wall);
         self.hand_over();
         r
@@ -288,6 +313,11 @@ impl MediaLoop {
     /// Each modem line's name and whether it is in service (metrics).
     pub fn modems_in_service(&self) -> impl Iterator<Item = (String, bool)> + '_ {
         (self.modems.iter()).map(|(m, s)| (m.id().to_string(), *s == ModemLineState::InService))
+    }
+
+    /// Whether each CAPI line is in service, in `[[capi]]` order (metrics).
+    pub fn capi_in_service(&self) -> impl Iterator<Item = bool> + '_ {
+        (self.capi.iter()).map(|(_, s)| *s == CapiLineState::InService)
     }
 
     /// Calls in progress on our lines.
@@ -453,5 +483,22 @@ fn log_modem(m: &SharedModemLine, state: &ModemLineState) {
             line_drivers::modem::REPROBE_EVERY.as_secs()
         ),
         ModemLineState::Probing => {}
+    }
+}
+
+/// A CAPI line came into service or went out of it.
+fn log_capi(l: &SharedCapiLine, state: &CapiLineState) {
+    match state {
+        CapiLineState::InService => {
+            crate::ulog!(Notice, "capi-in-service", "line {} in service", l.id())
+        }
+        CapiLineState::OutOfService { reason } => crate::ulog!(
+            Warning,
+            "capi-out-of-service",
+            "line {} out of service: {reason} (connecting again, at most every {} s)",
+            l.id(),
+            line_drivers::capi::supervised::RECONNECT_MAX.as_secs()
+        ),
+        CapiLineState::Connecting => {}
     }
 }

@@ -51,6 +51,8 @@ pub struct Metrics {
     /// GSM lines (`[[gsm]]`): in service, and the signal in dBm
     /// (`i32::MIN`: not known).
     gsm: Vec<(String, AtomicBool, AtomicI32)>,
+    /// CAPI B-channel lines (`[[capi]]`): in service or not.
+    capi: Vec<(String, AtomicBool)>,
     /// Per bucket (not cumulative), the last one is +Inf.
     lateness_buckets: [AtomicU64; LATENESS_BUCKETS_US.len() + 1],
     lateness_sum_us: AtomicU64,
@@ -83,6 +85,7 @@ impl Metrics {
                 .collect(),
             modems: Vec::new(),
             gsm: Vec::new(),
+            capi: Vec::new(),
             lateness_buckets: Default::default(),
             lateness_sum_us: AtomicU64::new(0),
             lateness_max_us: AtomicU64::new(0),
@@ -137,11 +140,26 @@ impl Metrics {
         self
     }
 
+    /// The CAPI lines' names, in the order [`Metrics::set_capi`] gives.
+    pub fn with_capi(mut self, names: &[String]) -> Metrics {
+        self.capi = (names.iter())
+            .map(|n| (n.clone(), AtomicBool::new(false)))
+            .collect();
+        self
+    }
+
     /// Each GSM line: in service, and its signal (dBm) if known.
     pub fn set_gsm(&self, states: impl Iterator<Item = (bool, Option<i16>)>) {
         for ((_, up, dbm), (u, d)) in self.gsm.iter().zip(states) {
             up.store(u, Ordering::Relaxed);
             dbm.store(d.map_or(i32::MIN, i32::from), Ordering::Relaxed);
+        }
+    }
+
+    /// Whether each CAPI line is in service.
+    pub fn set_capi(&self, in_service: impl Iterator<Item = bool>) {
+        for ((_, flag), b) in self.capi.iter().zip(in_service) {
+            flag.store(b, Ordering::Relaxed);
         }
     }
 
@@ -340,6 +358,22 @@ impl Metrics {
                         escape_label(line)
                     );
                 }
+            }
+        }
+        if !self.capi.is_empty() {
+            head(
+                &mut o,
+                "ums_capi_in_service",
+                "gauge",
+                "CAPI B-channel lines: 1 in service, 0 out of service (or connecting).",
+            );
+            for (line, up) in &self.capi {
+                let _ = writeln!(
+                    o,
+                    "ums_capi_in_service{{line=\"{}\"}} {}",
+                    escape_label(line),
+                    u8::from(up.load(Ordering::Relaxed))
+                );
             }
         }
         head(

@@ -120,6 +120,34 @@ pub fn check_config(file: &Path) -> ExitCode {
                     }
                 );
             }
+            for c in &c.capis {
+                let numbers: Vec<String> = (c.numbers.iter())
+                    .map(|n| {
+                        let called = plan
+                            .normalize_called(n, None)
+                            .map_or_else(|| "not a number".to_string(), |n| n.to_string());
+                        format!("{n} ({called})")
+                    })
+                    .collect();
+                println!(
+                    "  capi {}: {} controller {}, {} B-channel line(s) capi/{}/1..{}, answers {}, group {}",
+                    c.name,
+                    match &c.remote {
+                        Some(r) => format!("remote CAPI at {r},"),
+                        None => "libcapi20,".to_string(),
+                    },
+                    c.controller,
+                    c.b_channels,
+                    c.name,
+                    c.b_channels,
+                    if numbers.is_empty() {
+                        "every call".to_string()
+                    } else {
+                        numbers.join(", ")
+                    },
+                    c.group
+                );
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {

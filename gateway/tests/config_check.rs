@@ -188,6 +188,41 @@ const BAD: &[(&str, &str, usize, &str, &str)] = &[
         "user[0].role",
         "unknown variant `root`",
     ),
+    (
+        "capi-no-transport",
+        "[[capi]]\nname = \"isdn\"\n",
+        2,
+        "capi[0].name",
+        "give remote = \"host:port\"",
+    ),
+    (
+        "capi-remote-no-port",
+        "[[capi]]\nname = \"isdn\"\nremote = \"router\"\n",
+        3,
+        "capi[0].remote",
+        "'router': write host:port",
+    ),
+    (
+        "capi-transport",
+        "[[capi]]\nname = \"isdn\"\ntransport = \"kcapi\"\n",
+        3,
+        "capi[0].transport",
+        "the transport is \"libcapi20\"",
+    ),
+    (
+        "capi-b-channels",
+        "[[capi]]\nname = \"isdn\"\nremote = \"r:2662\"\nb_channels = 31\n",
+        4,
+        "capi[0].b_channels",
+        "use 1 to 30 B-channels",
+    ),
+    (
+        "capi-msn",
+        "[[capi]]\nname = \"isdn\"\nremote = \"r:2662\"\nnumbers = [\"12a\"]\n",
+        4,
+        "capi[0].numbers[0]",
+        "an MSN or DDI is digits",
+    ),
 ];
 
 #[test]
@@ -384,4 +419,30 @@ fn check_config_shows_the_number_a_modem_answers_for_as_routing_sees_it() {
     let t = text(&out);
     assert!(t.contains("answers 4930100 (+49894930100)"), "{t}");
     assert!(t.contains("answers 030100 (+4930100)"), "{t}");
+}
+
+#[test]
+fn check_config_shows_a_capi_controllers_lines_and_numbers() {
+    let dir = Scratch::new("config-capi");
+    let file = dir.join("ums.toml");
+    std::fs::write(
+        &file,
+        "[numbering]\ncountry_code = \"49\"\narea_code = \"89\"\n\n\
+         [[capi]]\nname = \"isdn\"\nremote = \"127.0.0.1:2662\"\nb_channels = 2\n\
+         numbers = [\"4930100\", \"030101\"]\n\n\
+         [[capi]]\nname = \"card\"\ntransport = \"libcapi20\"\ngroup = \"isdn\"\n",
+    )
+    .unwrap();
+    let out = run(&["check-config", "--config", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let t = text(&out);
+    assert!(
+        t.contains(
+            "capi isdn: remote CAPI at 127.0.0.1:2662, controller 1, 2 B-channel line(s) \
+             capi/isdn/1..2, answers 4930100 (+49894930100), 030101 (+4930101), group capi"
+        ),
+        "{t}"
+    );
+    assert!(t.contains("capi card: libcapi20, controller 1"), "{t}");
+    assert!(t.contains("answers every call, group isdn"), "{t}");
 }

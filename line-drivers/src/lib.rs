@@ -10,7 +10,7 @@
 //!   │ sip/       SIP trunk, RTP G.711, T.38 UDPTL, DTMF ← here (UDP)       │
 //!   │ modem/     Class 1 fax modems (serial, T.31)      ← here             │
 //!   │ gsm/       GSM modems, SMS (27.005 PDU mode)      ← wire + engine    │
-//!   │ capi/      ISDN CAPI 2.0 (remote CAPI, simulator) ← here (no config) │
+//!   │ capi/      ISDN CAPI 2.0 (rcapi, libcapi20 FFI)   ← here             │
 //!   └──────────────────────────────────────────────────────────────────────┘
 //!                 ▲ tick(now) every 20 ms
 //!   clock.rs: SimClock (tests, media time) │ MediaTicker (real-time thread)
@@ -63,7 +63,8 @@
 //! assert!(alice.is_idle() && bob.is_idle());
 //! # Ok::<(), line_drivers::LineError>(())
 //! ```
-#![forbid(unsafe_code)]
+// `unsafe` is allowed in one module only: `capi::ffi` (libcapi20).
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod capi;

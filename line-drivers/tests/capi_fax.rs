@@ -153,6 +153,108 @@ fn sends_three_standard_pages_with_ecm_over_capi() {
 }
 
 #[test]
+fn sends_ten_standard_pages_without_ecm_over_capi() {
+    send(10, Resolution::Standard, false);
+}
+
+#[test]
+fn a_call_dropped_during_page_three_keeps_pages_one_and_two() {
+    let dir = test_kit::Scratch::new("capi-fax-drop");
+    let mut b = Bench::new(dir.path(), 2);
+    let sent = pages(5, Resolution::Standard);
+    let source = PageSource::Pages {
+        pages: sent.clone(),
+        spool: dir.join("tx.tif"),
+    };
+    let now = b.clock.now();
+    b.a.dial("200", FaxRole::Send(source), FaxOptions::default(), now);
+    let paging = b.run_until(Duration::from_secs(200), |b| b.a.page_started(3));
+    assert!(paging, "{:?}", b.a.events);
+    // Half a page later the sender's application vanishes: the network
+    // clears the call under the receiver in the middle of page 3.
+    b.run_until(Duration::from_secs(5), |_| false);
+    assert!(b.b.end.is_none(), "page 3 still arriving");
+    let dead = CapiLine::new(
+        LineId("dead".into()),
+        ControllerConfig::default(),
+        b.sim.connect(),
+    );
+    drop(std::mem::replace(&mut b.a.line, dead));
+    let ended = b.run_until(Duration::from_secs(10), |b| b.b.end.is_some());
+    assert!(ended, "{:?}", b.b.events);
+    let got = b.b.outcome().unwrap_or_else(|| panic!("{:?}", b.b.end));
+    assert!(!got.success, "{got:?}");
+    assert_eq!(got.received_pages.len(), 2, "{got:?}");
+    let file = got.file.clone().expect("the pages kept");
+    let received: Vec<BilevelPage> = fax_t30::tiff::read_tiff_file(&file)
+        .expect("received TIFF")
+        .iter()
+        .map(|p| p.decode().expect("page decodes"))
+        .collect();
+    assert!(received == sent[..2], "pages 1 and 2 kept as sent");
+}
+
+#[test]
+fn a_call_to_a_busy_line_goes_to_its_sister() {
+    // Two lines answer 200: whichever has the first call ignores the
+    // second, and the controller offers it to the other.
+    let dir = test_kit::Scratch::new("capi-fax-sister");
+    let mut b = Bench::new(dir.path(), 4);
+    let mut sister = FaxEnd::receiver(
+        line(&b.sim, "capi/1/3", "200"),
+        dir.join("rx-sister.tif"),
+        FaxOptions::default(),
+    );
+    let mut c = FaxEnd::new(line(&b.sim, "capi/1/4", "300"));
+    let source = |n: u32, name: &str| PageSource::Pages {
+        pages: pages(n, Resolution::Standard),
+        spool: dir.join(name),
+    };
+    let mut second_dialled = false;
+    for i in 0..8000 {
+        if b.a.end.is_some() && c.end.is_some() && b.b.end.is_some() && sister.end.is_some() {
+            break;
+        }
+        let now = b.clock.tick();
+        if i == 2 {
+            b.a.dial(
+                "200",
+                FaxRole::Send(source(2, "a.tif")),
+                FaxOptions::default(),
+                now,
+            );
+        }
+        if !second_dialled && b.sim.channels_in_use() == 2 {
+            second_dialled = true;
+            c.dial(
+                "200",
+                FaxRole::Send(source(1, "c.tif")),
+                FaxOptions::default(),
+                now,
+            );
+        }
+        for l in [&mut b.a, &mut b.b, &mut sister, &mut c] {
+            l.line.tick(now);
+        }
+        for l in [&mut b.a, &mut b.b, &mut sister, &mut c] {
+            l.step(now);
+        }
+    }
+    for (end, pages) in [(&b.a, 2), (&c, 1)] {
+        let out = end.outcome().unwrap_or_else(|| panic!("{:?}", end.end));
+        assert!(out.success, "{out:?}");
+        assert_eq!(out.pages_confirmed, pages);
+    }
+    let mut got: Vec<usize> = [&b.b, &sister]
+        .iter()
+        .map(|e| e.outcome().map_or(0, |o| o.received_pages.len()))
+        .collect();
+    got.sort();
+    assert_eq!(got, [1, 2], "each line took one call");
+    assert_eq!(b.b.refused + sister.refused, 0, "ignored, not refused");
+}
+
+#[test]
 fn a_call_to_a_busy_controller_ends_user_busy() {
     // Three channels: a call between two of its lines takes two; a third
     // line's call finds one for itself and none for the called side.

@@ -475,6 +475,8 @@ fn media_config(a: &Args, spool: &Path) -> MediaConfig {
     let router = Router::new(plan.clone(), directory, rules).expect("routing");
     MediaConfig {
         modems: Vec::new(),
+        gsm: Vec::new(),
+        capis: Vec::new(),
         runtime: None,
         lines: LINES.iter().map(|n| n.to_string()).collect(),
         sip_trunks: Vec::new(),

@@ -12,6 +12,7 @@
 //! Without a file, [`Loaded::embedded`] is the gateway `ums serve` runs
 //! on a fresh machine: everything on loopback, local-store mode.
 
+mod capi;
 mod locate;
 pub mod ports;
 pub mod schema;
@@ -253,6 +254,7 @@ impl Loaded {
         self.check_trunks()?;
         self.check_modems()?;
         self.check_gsm()?;
+        self.check_capis()?;
         let n = &c.numbering;
         let cc = &n.country_code.0;
         let valid_cc = kernel::numbering::split_country_code(&format!("{cc}0000000"))
@@ -517,10 +519,12 @@ impl Loaded {
             && c.trunks.is_empty()
             && c.modems.is_empty()
             && c.gsm.is_empty()
+            && c.capis.is_empty()
         {
             return Err((
                 path(&["lines", "numbers"]),
-                "no lines: give at least one line number, a [[trunk]] or a [[modem]]".into(),
+                "no lines: give at least one line number, a [[trunk]], a [[modem]] or a [[capi]]"
+                    .into(),
             ));
         }
         Router::new(self.plan(), self.directory(), self.rules()).map_err(|e| self.place(e))?;
@@ -832,6 +836,7 @@ impl Loaded {
                 sip_trunks: self.sip_trunks(),
                 modems: self.modems(),
                 gsm: self.gsm(),
+                capis: self.capis(),
                 web: self.web(),
                 webhooks: self.webhooks(),
             },

@@ -35,6 +35,10 @@ pub struct Config {
     /// GSM modems for SMS (issue 15): each a line; incoming SMS for now.
     #[serde(rename = "gsm")]
     pub gsm: Vec<GsmConf>,
+    /// ISDN controllers through CAPI 2.0 (issue 16): each B-channel used
+    /// a line.
+    #[serde(rename = "capi")]
+    pub capis: Vec<CapiConf>,
     pub smtp: SmtpConf,
     pub delivery: DeliveryConf,
     pub retry: RetryConf,
@@ -812,6 +816,52 @@ pub struct GsmConf {
 
 fn default_gsm_max_parts() -> usize {
     5
+}
+
+/// One ISDN controller through CAPI 2.0 (`[[capi]]`): a card or a
+/// remote-CAPI router, one line per B-channel used.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CapiConf {
+    /// Name in logs and the journal's lines (`capi/<name>/<1..>`).
+    pub name: String,
+    /// `libcapi20`: Debian's libcapi20 (its `/etc/capi20.conf` picks a
+    /// card or router). Without it, `remote` is needed.
+    #[serde(default)]
+    pub transport: Option<String>,
+    /// `host:port` of a remote-CAPI router (bintec, AVM; port 2662),
+    /// reached by our own client.
+    #[serde(default)]
+    pub remote: Option<String>,
+    /// Controller number (1 for the first).
+    #[serde(default = "default_capi_controller")]
+    pub controller: u32,
+    /// B-channels used (one line each): 2 on a BRI, up to 30 on a PRI.
+    #[serde(default = "default_capi_b_channels")]
+    pub b_channels: u16,
+    /// Called numbers answered (MSNs or DDIs), each routed like any
+    /// called number; empty: every call the controller offers.
+    #[serde(default)]
+    pub numbers: Vec<String>,
+    /// Our number on outgoing calls (the site's MSN); none: the network's
+    /// default.
+    #[serde(default)]
+    pub calling_number: Option<String>,
+    /// Line group: outgoing faxes take a free line of a group.
+    #[serde(default = "default_capi_group")]
+    pub group: String,
+}
+
+fn default_capi_controller() -> u32 {
+    1
+}
+
+fn default_capi_b_channels() -> u16 {
+    2
+}
+
+fn default_capi_group() -> String {
+    "capi".into()
 }
 
 /// Flow control on a modem's serial line.

@@ -291,6 +291,18 @@ impl Controller {
     /// DISCONNECT_REQ. [`ControllerEvent::HungUp`] follows when the
     /// controller confirms.
     pub fn hangup(&mut self, call: CallRef, cause: HangupCause, now: Instant) {
+        self.clear(call, cause, reject_for(cause), now);
+    }
+
+    /// Leaves a call that rings here to the controller's other
+    /// applications (CONNECT_RESP reject 1, "ignore"), as an application
+    /// with no free line of its own does; a call past ringing is hung up
+    /// as busy. [`ControllerEvent::HungUp`] follows.
+    pub fn ignore(&mut self, call: CallRef, now: Instant) {
+        self.clear(call, HangupCause::UserBusy, 1, now);
+    }
+
+    fn clear(&mut self, call: CallRef, cause: HangupCause, reject: u16, now: Instant) {
         let step = self.config.step_timeout;
         let Some(c) = self.calls.get_mut(&call) else {
             return;
@@ -305,7 +317,7 @@ impl Controller {
                 c.deadline = Some(now + step);
                 let number = c.ind_number;
                 let resp = msg::ConnectResp {
-                    reject: reject_for(cause),
+                    reject,
                     b_protocol: None,
                     connected: None,
                     connected_subaddress: Vec::new(),

@@ -9,7 +9,8 @@
 //! A transport that fails takes the line out of service: its call ends
 //! with "network out of order" (temporary, so the job is retried), and
 //! [`Line::is_available`] is false. Bringing it back (a new connection)
-//! is the owner's business: it makes a new line.
+//! is the owner's business: it makes a new line (as
+//! [`super::supervised::SupervisedCapiLine`] does, with backoff).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
@@ -49,7 +50,8 @@ pub const CAPI_CAPS: LineCaps = LineCaps {
 impl<T: CapiTransport> CapiLine<T> {
     /// A line over `transport`. It listens at once if `config.cip_mask` is
     /// not 0. One call per line: a call ringing in while the line has one
-    /// is refused as busy. The engine may hold two (`b_channels` is set
+    /// is left to the controller's other applications (ignored; the
+    /// controller refuses it as busy if none takes it). The engine may hold two (`b_channels` is set
     /// to 2): a call we hung up stays there until the controller confirms,
     /// while the line is idle at once, as [`Line::hangup`] says.
     pub fn new(id: LineId, mut config: ControllerConfig, transport: T) -> Self {
@@ -140,8 +142,10 @@ impl<T: CapiTransport> CapiLine<T> {
                     calling,
                     ..
                 } => {
+                    // Busy: the controller offers the call to its other
+                    // applications (this line's sisters), as ISDN does.
                     if !self.calls.is_empty() {
-                        self.ctrl.hangup(r, HangupCause::UserBusy, now);
+                        self.ctrl.ignore(r, now);
                         continue;
                     }
                     let call = CallId(self.next_call);

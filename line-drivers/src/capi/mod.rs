@@ -11,6 +11,10 @@
 //!               hang-up, causes (cause.rs), audio (media.rs: bit-reversed A-law)
 //!   line.rs     a B-channel as a `Line` (CapiLine), ticked every 20 ms       driver
 //!   transport.rs  what carries the messages: remote CAPI over TCP (RcapiTcp)  driver
+//!   libcapi20.rs  ... or Debian's libcapi20 (Libcapi20), through ffi.rs:     driver
+//!               the crate's only `unsafe` (dlopen at run time)
+//!   supervised.rs  a `[[capi]]` section's lines, each reconnecting on its   driver
+//!               own with backoff (SharedCapiLine: the runner's and the loop's)
 //!   sim.rs      the remote-CAPI controller simulator (test peer; sim/tcp.rs   engine
 //!               serves it on a port)
 //! ```
@@ -24,6 +28,9 @@
 
 pub mod cause;
 pub mod controller;
+#[allow(unsafe_code)]
+pub mod ffi;
+pub mod libcapi20;
 pub mod line;
 pub mod media;
 pub mod msg;
@@ -32,6 +39,7 @@ pub mod samples;
 pub mod session;
 pub mod sim;
 pub mod structs;
+pub mod supervised;
 pub mod transport;
 
 pub use msg::{DataB3, Header, Message, Params};

@@ -2,7 +2,8 @@
 //! and its controller: one trait, so the line is the same over remote CAPI
 //! (here: [`RcapiTcp`], our native client on a non-blocking std socket, as
 //! the SIP line's sockets are), the in-process simulator
-//! ([`super::sim::local`]) and, later, libcapi20.
+//! ([`super::sim::local`]) and Debian's libcapi20
+//! ([`super::libcapi20::Libcapi20`]).
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -18,6 +19,16 @@ pub trait CapiTransport {
     fn send(&mut self, message: Message, data: Vec<u8>) -> io::Result<()>;
     /// Appends the messages that arrived since the last call.
     fn receive(&mut self, into: &mut Vec<(Message, Vec<u8>)>) -> io::Result<()>;
+}
+
+impl<T: CapiTransport + ?Sized> CapiTransport for Box<T> {
+    fn send(&mut self, message: Message, data: Vec<u8>) -> io::Result<()> {
+        (**self).send(message, data)
+    }
+
+    fn receive(&mut self, into: &mut Vec<(Message, Vec<u8>)>) -> io::Result<()> {
+        (**self).receive(into)
+    }
 }
 
 /// Remote CAPI over TCP with our native client.

@@ -1,0 +1,346 @@
+//! Voicemail and fax/voice detection over a CAPI B-channel (issue 16): the kernel's voicemail
+//! (greeting, beep, recording, the end key) on a `CapiLine` of the
+//! remote-CAPI controller simulator (in process, simulated clock), called
+//! from a second `CapiLine` of the same controller. The caller waits for
+//! the beep, speaks a real spoken WAV (espeak-ng, 8 kHz by sox) and
+//! presses `#` as CAPI DTMF (FACILITY_REQ, selector 1): the recording
+//! ends on the key, matches the speech in duration and energy through
+//! the B-channel's A-law, and is stored as a voice message with the
+//! caller's number. And on an auto-detect MSN, a fax machine's call (CNG,
+//! then T.30 through the one fax pump) is taken as a fax, pages equal.
+
+use std::cell::RefCell;
+use std::path::Path;
+use std::process::Command;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use fax_t30::media::{AudioFrame, FRAME_DURATION, FRAME_SAMPLES, SILENCE};
+use kernel::directory::Directory;
+use kernel::message::{MessageId, Service, Timestamp};
+use kernel::numbering::NumberingPlan;
+use kernel::routing::{AnswerMode, Router, Rule};
+use kernel::runner::{Handoff, InboundConfig, Runner, RunnerConfig};
+use kernel::store::Store;
+use kernel::voice::prompt::BEEP_HZ;
+use kernel::voice::wav::read_wav;
+use kernel::voice::VoiceSettings;
+use line_drivers::capi::controller::ControllerConfig;
+use line_drivers::capi::line::CapiLine;
+use line_drivers::capi::sim::local::{SharedSim, SimTransport};
+use line_drivers::capi::sim::SimConfig;
+use line_drivers::{
+    CallId, DtmfDigit, HangupCause, Line, LineCaps, LineError, LineEvent, LineId, Media, MediaKind,
+};
+use test_kit::{origin, Scratch};
+
+const T0: Timestamp = Timestamp(1_800_000_000_000);
+
+fn speech(dir: &Path, text: &str) -> Vec<i16> {
+    let raw = dir.join("speech-22k.wav");
+    let wav = dir.join("speech-8k.wav");
+    let ok = Command::new("espeak-ng")
+        .args(["-v", "en", "-s", "150", "-w"])
+        .arg(&raw)
+        .arg(text)
+        .status()
+        .expect("espeak-ng runs (apt install espeak-ng)");
+    assert!(ok.success());
+    let ok = Command::new("sox")
+        .arg(&raw)
+        .args(["-r", "8000", "-c", "1", "-b", "16"])
+        .arg(&wav)
+        .status()
+        .expect("sox runs (apt install sox)");
+    assert!(ok.success());
+    read_wav(&std::fs::read(&wav).unwrap()).unwrap().samples
+}
+
+fn energy(s: &[i16]) -> f64 {
+    s.iter().map(|&v| f64::from(v).powi(2)).sum()
+}
+
+/// Power of `freq` in a frame relative to the frame's power (Goertzel).
+fn tone_share(frame: &AudioFrame, freq: f32) -> f64 {
+    let k = 2.0 * (2.0 * std::f64::consts::PI * f64::from(freq) / 8000.0).cos();
+    let (mut s1, mut s2) = (0.0f64, 0.0f64);
+    for &x in frame {
+        let s0 = f64::from(x) + k * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+    }
+    let p = s1 * s1 + s2 * s2 - k * s1 * s2;
+    let e = energy(frame);
+    if e < 1e5 {
+        0.0
+    } else {
+        p / (e * FRAME_SAMPLES as f64 / 2.0)
+    }
+}
+
+/// The gateway's B-channel, shared by the runner (a `Line`) and the test
+/// (which ticks it, as the media loop does).
+#[derive(Clone)]
+struct Shared(Rc<RefCell<CapiLine<SimTransport>>>, LineId);
+
+impl Line for Shared {
+    fn id(&self) -> &LineId {
+        &self.1
+    }
+    fn caps(&self) -> LineCaps {
+        self.0.borrow().caps()
+    }
+    fn dial(&mut self, number: &str, media: MediaKind, now: Instant) -> Result<CallId, LineError> {
+        self.0.borrow_mut().dial(number, media, now)
+    }
+    fn answer(&mut self, call: CallId, now: Instant) -> Result<(), LineError> {
+        self.0.borrow_mut().answer(call, now)
+    }
+    fn hangup(&mut self, call: CallId, cause: HangupCause, now: Instant) {
+        self.0.borrow_mut().hangup(call, cause, now)
+    }
+    fn send(&mut self, call: CallId, media: Media, now: Instant) -> Result<(), LineError> {
+        self.0.borrow_mut().send(call, media, now)
+    }
+    fn poll_event(&mut self) -> Option<LineEvent> {
+        self.0.borrow_mut().poll_event()
+    }
+    fn is_idle(&self) -> bool {
+        self.0.borrow().is_idle()
+    }
+    fn is_available(&self) -> bool {
+        self.0.borrow().is_available()
+    }
+}
+
+fn capi_line(sim: &SharedSim, name: &str, msn: &str) -> CapiLine<SimTransport> {
+    let config = ControllerConfig {
+        msns: vec![msn.into()],
+        calling_msn: Some(msn.into()),
+        ..ControllerConfig::default()
+    };
+    CapiLine::new(LineId(name.into()), config, sim.connect())
+}
+
+fn gateway(dir: &Path, line: Shared) -> Runner {
+    let plan = NumberingPlan::germany("89", "1234");
+    let directory = Directory {
+        users: Vec::new(),
+        groups: Vec::new(),
+        default_recipient: "postmaster@example.com".into(),
+    };
+    let rules = vec![
+        Rule::new("200", None, "anna@example.com")
+            .unwrap()
+            .answering(AnswerMode::Voice),
+        Rule::new("300", None, "office@example.com")
+            .unwrap()
+            .answering(AnswerMode::AutoDetect),
+    ];
+    let spool = dir.join("spool");
+    std::fs::create_dir_all(&spool).unwrap();
+    let store = Store::open(&dir.join("store")).unwrap();
+    let boxed: Box<dyn Line> = Box::new(line);
+    Runner::new(store, RunnerConfig::default(), vec![boxed.into()], T0)
+        .unwrap()
+        .with_inbound(InboundConfig {
+            router: Router::new(plan.clone(), directory, rules).unwrap(),
+            plan,
+            spool,
+            ident: "+49 89 1234 200".into(),
+        })
+        .with_voice(VoiceSettings::default())
+}
+
+#[test]
+fn a_caller_leaves_a_voice_message_over_capi_and_ends_it_with_hash() {
+    let dir = Scratch::new("capi-voicemail");
+    let spoken = speech(
+        &dir,
+        "Hello Anna, this message came over an ISDN B channel. Call me back.",
+    );
+    let sim = SharedSim::new(SimConfig {
+        b_channels: 2,
+        refused: Vec::new(),
+    });
+    let ours = Shared(
+        Rc::new(RefCell::new(capi_line(&sim, "capi/isdn/1", "200"))),
+        LineId("capi/isdn/1".into()),
+    );
+    let mut gw = gateway(&dir, ours.clone());
+    let mut caller = capi_line(&sim, "caller", "4989777");
+
+    let mut media = origin();
+    let mut wall = T0;
+    let mut call = None;
+    let (mut beep_frames, mut pos) = (0u32, None::<usize>);
+    let mut cleared_by_gateway = false;
+    let mut received: Vec<MessageId> = Vec::new();
+    let mut ticks_after_hash = None::<u32>;
+    for t in 0..(60 * 50) {
+        ours.0.borrow_mut().tick(media);
+        caller.tick(media);
+        if t == 2 {
+            call = Some(caller.dial("200", MediaKind::Audio, media).unwrap());
+        }
+        while let Some(ev) = caller.poll_event() {
+            match ev {
+                LineEvent::Media {
+                    media: Media::Audio(f),
+                    ..
+                } if pos.is_none() => {
+                    if tone_share(&f, BEEP_HZ) > 0.6 {
+                        beep_frames += 1;
+                    } else if beep_frames >= 10 {
+                        pos = Some(0);
+                    }
+                }
+                LineEvent::HungUp { .. } => cleared_by_gateway = true,
+                _ => {}
+            }
+        }
+        if let (Some(c), false) = (call, cleared_by_gateway) {
+            let mut frame = SILENCE;
+            match pos {
+                Some(p) if p < spoken.len() => {
+                    let end = (p + FRAME_SAMPLES).min(spoken.len());
+                    frame[..end - p].copy_from_slice(&spoken[p..end]);
+                    pos = Some(end);
+                }
+                Some(p) if p == spoken.len() => {
+                    pos = Some(p + 1);
+                    let d = DtmfDigit::new('#', Duration::from_millis(100)).unwrap();
+                    caller.send(c, Media::Dtmf(d), media).unwrap();
+                    ticks_after_hash = Some(0);
+                }
+                _ => {}
+            }
+            let _ = caller.send(c, Media::Audio(frame), media);
+        }
+        if let Some(n) = ticks_after_hash.as_mut() {
+            *n += 1;
+        }
+        gw.tick(media, wall).unwrap();
+        received.extend(gw.take_handoffs().into_iter().filter_map(Handoff::received));
+        if cleared_by_gateway && gw.lines_busy().all(|b| !b) && !received.is_empty() {
+            break;
+        }
+        media += FRAME_DURATION;
+        wall = Timestamp(wall.0 + 20);
+    }
+    assert!(beep_frames >= 10, "the caller heard the beep");
+    assert!(cleared_by_gateway, "the gateway hung up on #");
+    // Ended by the key (within a second), not by 5 s of silence.
+    let after = ticks_after_hash.expect("# pressed");
+    assert!(after < 50, "{after} ticks after #");
+    assert_eq!(received.len(), 1, "one voice message");
+    let rec = gw.store().get(received[0]).unwrap().unwrap();
+    assert_eq!(rec.message.service, Service::Voice);
+    assert_eq!(rec.message.end_reason.as_deref(), Some("end key"));
+    assert_eq!(rec.message.status_reason, None, "complete, not cut");
+    assert_eq!(rec.message.line.as_deref(), Some("capi/isdn/1"));
+    let caller_number = rec.message.caller_number.as_deref().unwrap_or("");
+    assert!(caller_number.ends_with("4989777"), "{caller_number}");
+    let path = rec.message.document.as_ref().expect("a WAV in the spool");
+    let got = read_wav(&std::fs::read(path).unwrap()).unwrap();
+    let (got_secs, spoken_secs) = (got.duration_secs(), spoken.len() as f64 / 8000.0);
+    let ratio = energy(&got.samples) / energy(&spoken);
+    eprintln!("speech {spoken_secs:.2} s, recording {got_secs:.2} s, energy ratio {ratio:.2}");
+    assert!(
+        (got_secs - spoken_secs).abs() <= 0.5,
+        "{got_secs} vs {spoken_secs}"
+    );
+    assert!((0.7..1.3).contains(&ratio), "energy through A-law: {ratio}");
+    assert_eq!(sim.channels_in_use(), 0);
+}
+
+#[test]
+fn an_auto_detect_msn_takes_a_fax_over_capi() {
+    use fax_t30::page::{BilevelPage, PaperSize, Resolution};
+    use fax_t30::{FaxOptions, PageSource};
+    use line_drivers::{FaxCall, FaxCallEvent, FaxRole};
+    let dir = Scratch::new("capi-auto-fax");
+    let sim = SharedSim::new(SimConfig {
+        b_channels: 2,
+        refused: Vec::new(),
+    });
+    // The gateway's line answers 300 (auto-detect) as well.
+    let config = ControllerConfig {
+        msns: vec!["200".into(), "300".into()],
+        ..ControllerConfig::default()
+    };
+    let ours = Shared(
+        Rc::new(RefCell::new(CapiLine::new(
+            LineId("capi/isdn/1".into()),
+            config,
+            sim.connect(),
+        ))),
+        LineId("capi/isdn/1".into()),
+    );
+    let mut gw = gateway(&dir, ours.clone());
+    let mut sender = capi_line(&sim, "fax", "4989555");
+    let sent: Vec<BilevelPage> = (0..2)
+        .map(|i| {
+            BilevelPage::test_pattern(
+                PaperSize::A4.width(),
+                PaperSize::A4.rows(Resolution::Standard),
+                Resolution::Standard,
+                70 + i,
+            )
+        })
+        .collect();
+    let mut media = origin();
+    let mut wall = T0;
+    let source = PageSource::Pages {
+        pages: sent.clone(),
+        spool: dir.join("tx.tif"),
+    };
+    let mut fax = FaxCall::dial(
+        &mut sender,
+        "300",
+        FaxRole::Send(source),
+        FaxOptions::default(),
+        media,
+    )
+    .unwrap();
+    let mut ended = None;
+    let mut received: Vec<MessageId> = Vec::new();
+    for _ in 0..(120 * 50) {
+        ours.0.borrow_mut().tick(media);
+        sender.tick(media);
+        fax.step(&mut sender, media, |_| {});
+        while let Some(e) = fax.poll_event() {
+            if let FaxCallEvent::Ended(e) = e {
+                ended = Some(e);
+            }
+        }
+        gw.tick(media, wall).unwrap();
+        received.extend(gw.take_handoffs().into_iter().filter_map(Handoff::received));
+        if ended.is_some() && !received.is_empty() && gw.lines_busy().all(|b| !b) {
+            break;
+        }
+        media += FRAME_DURATION;
+        wall = Timestamp(wall.0 + 20);
+    }
+    match &ended {
+        Some(line_drivers::CallEnd::Fax(o)) => {
+            assert!(o.success, "{o:?}");
+            assert_eq!(o.pages_confirmed, 2);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(received.len(), 1);
+    let rec = gw.store().get(received[0]).unwrap().unwrap();
+    assert_eq!(rec.message.service, Service::Fax);
+    assert_eq!(
+        rec.message.recipient_address.as_deref(),
+        Some("office@example.com")
+    );
+    let doc = rec.message.document.as_ref().expect("the fax is kept");
+    let got: Vec<BilevelPage> = fax_t30::tiff::read_tiff_file(doc)
+        .unwrap()
+        .iter()
+        .map(|p| p.decode().unwrap())
+        .collect();
+    assert!(got == sent, "the pages kept are the pages sent");
+}
