@@ -153,12 +153,22 @@ impl IaxPair {
     }
 
     fn start_on(ports: [u16; 2], owner: &str, relay: Option<u16>) -> IaxPair {
+        // The soft modems keep sample timing in real time: they (and the
+        // fax programs and driver threads the test starts after them) run
+        // ahead of the CPU-bound tests beside them.
+        crate::process::ahead_of_the_suite();
         // iaxmodem keeps device names in 64 characters: a short directory.
         let dir = PathBuf::from(format!("/tmp/iax{}-{}", std::process::id(), ports[0]));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("iaxmodem dir");
         let mut pair = IaxPair {
-            devices: [dir.join("ttyA"), dir.join("ttyB")],
+            // HylaFAX and efax lock a tty by its name alone
+            // (/var/lock/LCK..<name>): names of their own per pair, or two
+            // tests at once would wait on each other's lock.
+            devices: [
+                dir.join(format!("ttyA{}", ports[0])),
+                dir.join(format!("ttyB{}", ports[0])),
+            ],
             dir,
             children: Vec::new(),
             ports,

@@ -38,5 +38,5 @@ mod scratch;
 
 pub use clock::{origin, wall};
 pub use postfix::Postfix;
-pub use process::{wait_for_text, Proc};
+pub use process::{ahead_of_the_suite, wait_for_text, Proc};
 pub use scratch::Scratch;
