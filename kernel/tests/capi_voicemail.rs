@@ -9,13 +9,10 @@
 //! caller's number. And on an auto-detect MSN, a fax machine's call (CNG,
 //! then T.30 through the one fax pump) is taken as a fax, pages equal.
 
-use std::cell::RefCell;
 use std::path::Path;
-use std::process::Command;
-use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use fax_t30::media::{AudioFrame, FRAME_DURATION, FRAME_SAMPLES, SILENCE};
+use fax_t30::media::{FRAME_DURATION, FRAME_SAMPLES, SILENCE};
 use kernel::directory::Directory;
 use kernel::message::{MessageId, Service, Timestamp};
 use kernel::numbering::NumberingPlan;
@@ -29,89 +26,17 @@ use line_drivers::capi::controller::ControllerConfig;
 use line_drivers::capi::line::CapiLine;
 use line_drivers::capi::sim::local::{SharedSim, SimTransport};
 use line_drivers::capi::sim::SimConfig;
-use line_drivers::{
-    CallId, DtmfDigit, HangupCause, Line, LineCaps, LineError, LineEvent, LineId, Media, MediaKind,
-};
+use line_drivers::{DtmfDigit, Line, LineEvent, LineId, Media, MediaKind};
 use test_kit::{origin, Scratch};
+
+mod voice_kit;
+use voice_kit::{energy, speech, tone_share};
 
 const T0: Timestamp = Timestamp(1_800_000_000_000);
 
-fn speech(dir: &Path, text: &str) -> Vec<i16> {
-    let raw = dir.join("speech-22k.wav");
-    let wav = dir.join("speech-8k.wav");
-    let ok = Command::new("espeak-ng")
-        .args(["-v", "en", "-s", "150", "-w"])
-        .arg(&raw)
-        .arg(text)
-        .status()
-        .expect("espeak-ng runs (apt install espeak-ng)");
-    assert!(ok.success());
-    let ok = Command::new("sox")
-        .arg(&raw)
-        .args(["-r", "8000", "-c", "1", "-b", "16"])
-        .arg(&wav)
-        .status()
-        .expect("sox runs (apt install sox)");
-    assert!(ok.success());
-    read_wav(&std::fs::read(&wav).unwrap()).unwrap().samples
-}
-
-fn energy(s: &[i16]) -> f64 {
-    s.iter().map(|&v| f64::from(v).powi(2)).sum()
-}
-
-/// Power of `freq` in a frame relative to the frame's power (Goertzel).
-fn tone_share(frame: &AudioFrame, freq: f32) -> f64 {
-    let k = 2.0 * (2.0 * std::f64::consts::PI * f64::from(freq) / 8000.0).cos();
-    let (mut s1, mut s2) = (0.0f64, 0.0f64);
-    for &x in frame {
-        let s0 = f64::from(x) + k * s1 - s2;
-        s2 = s1;
-        s1 = s0;
-    }
-    let p = s1 * s1 + s2 * s2 - k * s1 * s2;
-    let e = energy(frame);
-    if e < 1e5 {
-        0.0
-    } else {
-        p / (e * FRAME_SAMPLES as f64 / 2.0)
-    }
-}
-
 /// The gateway's B-channel, shared by the runner (a `Line`) and the test
 /// (which ticks it, as the media loop does).
-#[derive(Clone)]
-struct Shared(Rc<RefCell<CapiLine<SimTransport>>>, LineId);
-
-impl Line for Shared {
-    fn id(&self) -> &LineId {
-        &self.1
-    }
-    fn caps(&self) -> LineCaps {
-        self.0.borrow().caps()
-    }
-    fn dial(&mut self, number: &str, media: MediaKind, now: Instant) -> Result<CallId, LineError> {
-        self.0.borrow_mut().dial(number, media, now)
-    }
-    fn answer(&mut self, call: CallId, now: Instant) -> Result<(), LineError> {
-        self.0.borrow_mut().answer(call, now)
-    }
-    fn hangup(&mut self, call: CallId, cause: HangupCause, now: Instant) {
-        self.0.borrow_mut().hangup(call, cause, now)
-    }
-    fn send(&mut self, call: CallId, media: Media, now: Instant) -> Result<(), LineError> {
-        self.0.borrow_mut().send(call, media, now)
-    }
-    fn poll_event(&mut self) -> Option<LineEvent> {
-        self.0.borrow_mut().poll_event()
-    }
-    fn is_idle(&self) -> bool {
-        self.0.borrow().is_idle()
-    }
-    fn is_available(&self) -> bool {
-        self.0.borrow().is_available()
-    }
-}
+type Shared = line_drivers::Shared<CapiLine<SimTransport>>;
 
 fn capi_line(sim: &SharedSim, name: &str, msn: &str) -> CapiLine<SimTransport> {
     let config = ControllerConfig {
@@ -157,16 +82,14 @@ fn a_caller_leaves_a_voice_message_over_capi_and_ends_it_with_hash() {
     let dir = Scratch::new("capi-voicemail");
     let spoken = speech(
         &dir,
+        "speech",
         "Hello Anna, this message came over an ISDN B channel. Call me back.",
     );
     let sim = SharedSim::new(SimConfig {
         b_channels: 2,
         refused: Vec::new(),
     });
-    let ours = Shared(
-        Rc::new(RefCell::new(capi_line(&sim, "capi/isdn/1", "200"))),
-        LineId("capi/isdn/1".into()),
-    );
+    let ours = Shared::new(capi_line(&sim, "capi/isdn/1", "200"));
     let mut gw = gateway(&dir, ours.clone());
     let mut caller = capi_line(&sim, "caller", "4989777");
 
@@ -178,7 +101,7 @@ fn a_caller_leaves_a_voice_message_over_capi_and_ends_it_with_hash() {
     let mut received: Vec<MessageId> = Vec::new();
     let mut ticks_after_hash = None::<u32>;
     for t in 0..(60 * 50) {
-        ours.0.borrow_mut().tick(media);
+        ours.with(|l| l.tick(media));
         caller.tick(media);
         if t == 2 {
             call = Some(caller.dial("200", MediaKind::Audio, media).unwrap());
@@ -269,14 +192,11 @@ fn an_auto_detect_msn_takes_a_fax_over_capi() {
         msns: vec!["200".into(), "300".into()],
         ..ControllerConfig::default()
     };
-    let ours = Shared(
-        Rc::new(RefCell::new(CapiLine::new(
-            LineId("capi/isdn/1".into()),
-            config,
-            sim.connect(),
-        ))),
+    let ours = Shared::new(CapiLine::new(
         LineId("capi/isdn/1".into()),
-    );
+        config,
+        sim.connect(),
+    ));
     let mut gw = gateway(&dir, ours.clone());
     let mut sender = capi_line(&sim, "fax", "4989555");
     let sent: Vec<BilevelPage> = (0..2)
@@ -306,7 +226,7 @@ fn an_auto_detect_msn_takes_a_fax_over_capi() {
     let mut ended = None;
     let mut received: Vec<MessageId> = Vec::new();
     for _ in 0..(120 * 50) {
-        ours.0.borrow_mut().tick(media);
+        ours.with(|l| l.tick(media));
         sender.tick(media);
         fax.step(&mut sender, media, |_| {});
         while let Some(e) = fax.poll_event() {

@@ -13,7 +13,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fax_t30::g711::Law;
-use fax_t30::media::{AudioFrame, FRAME_DURATION, FRAME_SAMPLES, SILENCE};
+use fax_t30::media::{FRAME_DURATION, FRAME_SAMPLES, SILENCE};
 use fax_t30::page::{BilevelPage, PaperSize, Resolution};
 use fax_t30::tones::DtmfGenerator;
 use kernel::directory::Directory;
@@ -33,52 +33,10 @@ use mail_parser::{MessageParser, MimeHeaders};
 use serde_json::Value;
 use test_kit::{origin, Scratch};
 
+mod voice_kit;
+use voice_kit::{energy, speech, tone_share};
+
 const T0: Timestamp = Timestamp(1_800_000_000_000);
-
-/// `text` spoken by espeak-ng, converted to 8 kHz mono 16-bit by sox.
-fn speech(dir: &Path, name: &str, text: &str) -> Vec<i16> {
-    let raw = dir.join(format!("{name}-22k.wav"));
-    let wav = dir.join(format!("{name}-8k.wav"));
-    let ok = Command::new("espeak-ng")
-        .args(["-v", "en", "-s", "150", "-w"])
-        .arg(&raw)
-        .arg(text)
-        .status()
-        .expect("espeak-ng runs (apt install espeak-ng)");
-    assert!(ok.success());
-    let ok = Command::new("sox")
-        .arg(&raw)
-        .args(["-r", "8000", "-c", "1", "-b", "16"])
-        .arg(&wav)
-        .status()
-        .expect("sox runs (apt install sox)");
-    assert!(ok.success());
-    let pcm = read_wav(&std::fs::read(&wav).unwrap()).unwrap();
-    assert_eq!(pcm.rate, 8000);
-    pcm.samples
-}
-
-fn energy(s: &[i16]) -> f64 {
-    s.iter().map(|&v| f64::from(v).powi(2)).sum()
-}
-
-/// Power of `freq` in a frame relative to the frame's power (Goertzel).
-fn tone_share(frame: &AudioFrame, freq: f32) -> f64 {
-    let k = 2.0 * (2.0 * std::f64::consts::PI * f64::from(freq) / 8000.0).cos();
-    let (mut s1, mut s2) = (0.0f64, 0.0f64);
-    for &x in frame {
-        let s0 = f64::from(x) + k * s1 - s2;
-        s2 = s1;
-        s1 = s0;
-    }
-    let p = s1 * s1 + s2 * s2 - k * s1 * s2;
-    let e = energy(frame);
-    if e < 1e5 {
-        0.0
-    } else {
-        p / (e * FRAME_SAMPLES as f64 / 2.0)
-    }
-}
 
 /// What the caller does after speaking.
 #[derive(Debug, Clone, Copy, PartialEq)]

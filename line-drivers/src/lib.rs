@@ -77,6 +77,7 @@ pub mod gsm;
 pub mod line;
 pub mod loopback;
 pub mod modem;
+pub mod shared;
 pub mod sip;
 
 pub use cause::{CauseClass, HangupCause};
@@ -86,3 +87,4 @@ pub use fax_call::{CallEnd, FaxCall, FaxCallEvent, FaxRole};
 pub use line::{
     CallId, CallProgress, DtmfDigit, Line, LineCaps, LineEvent, LineId, Media, MediaKind,
 };
+pub use shared::Shared;

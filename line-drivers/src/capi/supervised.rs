@@ -8,11 +8,9 @@
 //! again on its own, after 1 s, then 2, 4, ... up to
 //! [`RECONNECT_MAX`], measured on the `now` passed to [`SupervisedCapiLine::tick`].
 
-use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io;
 use std::net::ToSocketAddrs;
-use std::rc::Rc;
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::time::{Duration, Instant};
 
@@ -280,66 +278,16 @@ impl Line for SupervisedCapiLine {
 /// A supervised line shared between the runner (which drives it as a
 /// [`Line`]) and the media loop (which ticks it), like a modem line: both
 /// on the media thread.
-#[derive(Clone)]
-pub struct SharedCapiLine {
-    inner: Rc<RefCell<SupervisedCapiLine>>,
-    id: LineId,
-}
+pub type SharedCapiLine = crate::Shared<SupervisedCapiLine>;
 
 impl SharedCapiLine {
-    /// Share `line`.
-    pub fn new(line: SupervisedCapiLine) -> SharedCapiLine {
-        SharedCapiLine {
-            id: line.id.clone(),
-            inner: Rc::new(RefCell::new(line)),
-        }
-    }
-
     /// Run the line (see [`SupervisedCapiLine::tick`]).
     pub fn tick(&self, now: Instant) {
-        self.inner.borrow_mut().tick(now);
+        self.with(|l| l.tick(now));
     }
 
     /// The line's state.
     pub fn state(&self) -> CapiLineState {
-        self.inner.borrow().state.clone()
-    }
-}
-
-impl Line for SharedCapiLine {
-    fn id(&self) -> &LineId {
-        &self.id
-    }
-
-    fn caps(&self) -> LineCaps {
-        CAPI_CAPS
-    }
-
-    fn dial(&mut self, number: &str, media: MediaKind, now: Instant) -> Result<CallId, LineError> {
-        self.inner.borrow_mut().dial(number, media, now)
-    }
-
-    fn answer(&mut self, call: CallId, now: Instant) -> Result<(), LineError> {
-        self.inner.borrow_mut().answer(call, now)
-    }
-
-    fn hangup(&mut self, call: CallId, cause: HangupCause, now: Instant) {
-        self.inner.borrow_mut().hangup(call, cause, now)
-    }
-
-    fn send(&mut self, call: CallId, media: Media, now: Instant) -> Result<(), LineError> {
-        self.inner.borrow_mut().send(call, media, now)
-    }
-
-    fn poll_event(&mut self) -> Option<LineEvent> {
-        self.inner.borrow_mut().poll_event()
-    }
-
-    fn is_idle(&self) -> bool {
-        self.inner.borrow().is_idle()
-    }
-
-    fn is_available(&self) -> bool {
-        self.inner.borrow().is_available()
+        self.with(|l| l.state.clone())
     }
 }

@@ -385,71 +385,12 @@ impl Line for ModemLine {
 /// A modem line shared between the runner (which drives it as a
 /// [`Line`]) and the media loop (which ticks it), like a SIP trunk's
 /// channels: both on the media thread.
-#[derive(Clone)]
-pub struct SharedModemLine {
-    inner: std::rc::Rc<std::cell::RefCell<ModemLine>>,
-    id: LineId,
-}
+pub type SharedModemLine = crate::Shared<ModemLine>;
 
 impl SharedModemLine {
-    /// Share `line`.
-    pub fn new(line: ModemLine) -> SharedModemLine {
-        SharedModemLine {
-            id: line.id().clone(),
-            inner: std::rc::Rc::new(std::cell::RefCell::new(line)),
-        }
-    }
-
     /// Run the line (see [`ModemLine::tick`]).
     pub fn tick(&self, now: Instant) {
-        self.inner.borrow_mut().tick(now);
-    }
-
-    /// The line's state, identity and quirks (`ums status`).
-    pub fn with<R>(&self, f: impl FnOnce(&ModemLine) -> R) -> R {
-        f(&self.inner.borrow())
-    }
-}
-
-impl Line for SharedModemLine {
-    fn id(&self) -> &LineId {
-        &self.id
-    }
-
-    fn caps(&self) -> LineCaps {
-        LineCaps::MODEM_FAX
-    }
-
-    fn dial(&mut self, number: &str, media: MediaKind, now: Instant) -> Result<CallId, LineError> {
-        self.inner.borrow_mut().dial(number, media, now)
-    }
-
-    fn answer(&mut self, call: CallId, now: Instant) -> Result<(), LineError> {
-        self.inner.borrow_mut().answer(call, now)
-    }
-
-    fn hangup(&mut self, call: CallId, cause: HangupCause, now: Instant) {
-        self.inner.borrow_mut().hangup(call, cause, now)
-    }
-
-    fn send(&mut self, call: CallId, media: Media, now: Instant) -> Result<(), LineError> {
-        self.inner.borrow_mut().send(call, media, now)
-    }
-
-    fn poll_event(&mut self) -> Option<LineEvent> {
-        self.inner.borrow_mut().poll_event()
-    }
-
-    fn is_idle(&self) -> bool {
-        self.inner.borrow().is_idle()
-    }
-
-    fn is_available(&self) -> bool {
-        self.inner.borrow().is_available()
-    }
-
-    fn has_news(&self) -> bool {
-        self.inner.borrow().has_news()
+        self.with(|l| l.tick(now));
     }
 }
 
