@@ -147,6 +147,23 @@ pub const WINDOW: Duration = Duration::from_secs(5);
 /// it.
 const RAMP_STEP: Duration = Duration::from_secs(2);
 
+/// Waits `span` in steps of `step`, topping the calls up after each; the
+/// time waited.
+fn hold(
+    span: Duration,
+    step: Duration,
+    store: &Store,
+    top_up: &mut dyn FnMut(&Store) -> Result<(), String>,
+) -> Result<Duration, String> {
+    let mut waited = Duration::ZERO;
+    while waited < span {
+        std::thread::sleep(step);
+        waited += step;
+        top_up(store)?;
+    }
+    Ok(waited)
+}
+
 /// [`run`], with `beside` as phase two's load when given.
 pub fn run_with(cfg: &MediaBench, beside: Option<Beside>) -> Result<MediaBenchResult, String> {
     let dir = &cfg.work_dir;
@@ -294,32 +311,19 @@ pub fn run_with(cfg: &MediaBench, beside: Option<Beside>) -> Result<MediaBenchRe
         // the next calls' starts) come at moments spread evenly.
         for n in 1..=cfg.calls {
             target.set(n);
-            let mut waited = Duration::ZERO;
-            while waited < RAMP_STEP {
-                top_up(&store)?;
-                std::thread::sleep(step);
-                waited += step;
-            }
+            top_up(&store)?;
+            hold(RAMP_STEP, step, &store, &mut top_up)?;
         }
     }
     // Warm up: the calls start and spread over their phases.
     top_up(&store)?;
-    for _ in 0..50 {
-        std::thread::sleep(step);
-        top_up(&store)?;
-    }
+    hold(50 * step, step, &store, &mut top_up)?;
 
     if let Some(start) = beside {
         drop(start(&store)?);
         let turn = |p: u8, top_up: &mut dyn FnMut(&Store) -> Result<(), String>| {
             phase.store(p, Ordering::SeqCst);
-            let mut waited = Duration::ZERO;
-            while waited < WINDOW {
-                std::thread::sleep(step);
-                waited += step;
-                top_up(&store)?;
-            }
-            Ok::<_, String>(waited)
+            hold(WINDOW, step, &store, top_up)
         };
         let (mut alone_elapsed, mut with_elapsed) = (Duration::ZERO, Duration::ZERO);
         while alone_elapsed < cfg.alone {
@@ -347,13 +351,7 @@ pub fn run_with(cfg: &MediaBench, beside: Option<Beside>) -> Result<MediaBenchRe
     }
 
     phase.store(1, Ordering::SeqCst);
-    let mut waited = Duration::ZERO;
-    while waited < cfg.alone {
-        std::thread::sleep(step);
-        waited += step;
-        top_up(&store)?;
-    }
-    let alone_elapsed = waited;
+    let alone_elapsed = hold(cfg.alone, step, &store, &mut top_up)?;
 
     phase.store(2, Ordering::SeqCst);
     for (i, to) in answer_lines.iter().enumerate() {
