@@ -20,7 +20,9 @@ use std::time::{Duration, Instant};
 use fax_t30::media::FRAME_DURATION;
 use fax_t30::{FaxOptions, PageSource};
 use line_drivers::clock::{LatenessStats, MediaTicker, TickerReport};
-use line_drivers::sip::{SharedSipLine, SipLineConfig, SipTrunk, T38Policy, TrunkConfig};
+use line_drivers::sip::{
+    SharedSipLine, SipLineConfig, SipTrunk, SrtpPolicy, T38Policy, TrunkConfig,
+};
 use line_drivers::{
     CallEnd, FaxCall, FaxCallEvent, FaxRole, HangupCause, Line, LineEvent, MediaKind,
 };
@@ -29,6 +31,10 @@ use line_drivers::{
 #[derive(Debug, Clone)]
 pub struct SipBench {
     pub t38: bool,
+    /// SRTP (SDES, `srtp = "mandatory"` on both trunks): every RTP packet
+    /// protected and checked; a call without keys fails (488), so a step
+    /// passes only with all its calls encrypted. T.38's UDPTL stays plain.
+    pub srtp: bool,
     /// Length of one real-time step.
     pub trial: Duration,
     /// Largest N tried.
@@ -255,6 +261,10 @@ impl Workload {
             );
             let mut a = SipLineConfig::new(&format!("sip/a{j}"), ta, lo, sa, ra);
             let mut b = SipLineConfig::new(&format!("sip/b{j}"), tb, lo, sb, rb);
+            if cfg.srtp {
+                a.media.srtp = SrtpPolicy::Mandatory;
+                b.media.srtp = SrtpPolicy::Mandatory;
+            }
             if cfg.t38 {
                 b.t38_policy = T38Policy::Immediately;
             } else {

@@ -261,6 +261,10 @@ struct SipBenchArgs {
     /// T.38 calls instead of G.711.
     #[arg(long)]
     t38: bool,
+    /// Run the search again with SRTP on both trunks and set it against
+    /// the plain one (instead of the loopback anchor).
+    #[arg(long)]
+    srtp: bool,
 }
 
 #[derive(Args)]
@@ -534,6 +538,7 @@ fn bench_sip(args: SipBenchArgs) -> CliResult {
     let max = usize::from(u16::MAX - args.rtp_port.max(args.sip_port)) / 8;
     let cfg = gateway::bench_sip::SipBench {
         t38: args.t38,
+        srtp: false,
         trial: Duration::from_secs(args.trial_secs),
         max_calls: args.max_calls.min(max).max(1),
         min_calls: args.min_calls.clamp(1, args.max_calls.min(max).max(1)),
@@ -573,49 +578,10 @@ fn bench_sip(args: SipBenchArgs) -> CliResult {
     outln!(
         "  each call: 2 fine A4 pages, real UDP (SIP, RTP/UDPTL), calls restart when done; a step passes with p99 tick lateness under 2 ms and no deadline skipped (as bench channels; late ticks are caught up), no fax failed and no call stalled (every pair completes its faxes)"
     );
-    let (best, trials) = gateway::bench_sip::search(&cfg, &doc, |t| {
-        outln!(
-            "  step {:>4} calls: p99 {:>6.3} ms, max {:>7.3} ms, late > 20 ms {}, late ticks {} (skipped {}), faxes ok {} failed {} (T.38 {}) of {} required (fastest call {:.1} s, {} pairs behind), CPU {:.2} s for {:.0} s -> {:.0} calls/core by CPU -> {}",
-            t.calls,
-            t.lateness.p99().as_secs_f64() * 1e3,
-            t.lateness.max().as_secs_f64() * 1e3,
-            t.late_frames,
-            t.report.late_ticks(),
-            t.report.overruns,
-            t.faxes_ok,
-            t.faxes_failed,
-            t.t38_calls,
-            t.faxes_required,
-            t.fastest_call_secs,
-            t.stalled,
-            t.cpu_secs,
-            t.media_secs,
-            t.cpu_bound_calls_per_core(),
-            if t.passed() {
-                "pass"
-            } else if t.faxes_failed > 0 {
-                "failed"
-            } else if t.report.overruns > 0 || t.lateness.p99() >= gateway::bench_sip::LATENESS_LIMIT {
-                "late"
-            } else if !t.out_of_service.is_empty() {
-                "pairs out of service"
-            } else {
-                "calls stalled (or the step is shorter than a call)"
-            }
-        );
-        if t.stalled_ticks > 0 {
-            outln!(
-                "      failpoint: {} ticks caught up after the injected stall (not counted late)",
-                t.stalled_ticks
-            );
-        }
-        for f in &t.out_of_service {
-            outln!("      out of service: {f}");
-        }
-        for f in &t.failures {
-            outln!("      failed: {f}");
-        }
-    })?;
+    let (best, trials) = gateway::bench_sip::search(&cfg, &doc, print_sip_trial)?;
+    if args.srtp {
+        return bench_sip_srtp(&cfg, &doc, best, &trials, &work_dir);
+    }
     // The anchor: the loopback fax engine (ums bench channels), same run,
     // on the steps' workload: the same calls (2 fine pages, starts spread
     // over 10 s, redialled) from their start, for as long as a step.
@@ -670,6 +636,89 @@ fn bench_sip(args: SipBenchArgs) -> CliResult {
         sip_cpu / raw.calls_per_core().max(1e-9)
     );
     let _ = std::fs::remove_dir_all(&work_dir);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One step of `ums bench sip`, as it is printed.
+fn print_sip_trial(t: &gateway::bench_sip::SipTrial) {
+    outln!(
+        "  step {:>4} calls: p99 {:>6.3} ms, max {:>7.3} ms, late > 20 ms {}, late ticks {} (skipped {}), faxes ok {} failed {} (T.38 {}) of {} required (fastest call {:.1} s, {} pairs behind), CPU {:.2} s for {:.0} s -> {:.0} calls/core by CPU -> {}",
+        t.calls,
+        t.lateness.p99().as_secs_f64() * 1e3,
+        t.lateness.max().as_secs_f64() * 1e3,
+        t.late_frames,
+        t.report.late_ticks(),
+        t.report.overruns,
+        t.faxes_ok,
+        t.faxes_failed,
+        t.t38_calls,
+        t.faxes_required,
+        t.fastest_call_secs,
+        t.stalled,
+        t.cpu_secs,
+        t.media_secs,
+        t.cpu_bound_calls_per_core(),
+        if t.passed() {
+            "pass"
+        } else if t.faxes_failed > 0 {
+            "failed"
+        } else if t.report.overruns > 0 || t.lateness.p99() >= gateway::bench_sip::LATENESS_LIMIT {
+            "late"
+        } else if !t.out_of_service.is_empty() {
+            "pairs out of service"
+        } else {
+            "calls stalled (or the step is shorter than a call)"
+        }
+    );
+    if t.stalled_ticks > 0 {
+        outln!(
+            "      failpoint: {} ticks caught up after the injected stall (not counted late)",
+            t.stalled_ticks
+        );
+    }
+    for f in &t.out_of_service {
+        outln!("      out of service: {f}");
+    }
+    for f in &t.failures {
+        outln!("      failed: {f}");
+    }
+}
+
+/// `ums bench sip --srtp`: the plain search done (`plain`, `trials`), the
+/// same search with SRTP on both trunks, and SRTP's capacity as a share of
+/// plain calls', in real time and by the media thread's CPU.
+fn bench_sip_srtp(
+    cfg: &gateway::bench_sip::SipBench,
+    doc: &std::path::Path,
+    plain: usize,
+    trials: &[gateway::bench_sip::SipTrial],
+    work_dir: &std::path::Path,
+) -> CliResult {
+    outln!("the same search with SRTP (SDES, AES_CM_128_HMAC_SHA1_80, srtp = \"mandatory\" on both trunks):");
+    let srtp_cfg = gateway::bench_sip::SipBench {
+        srtp: true,
+        ..cfg.clone()
+    };
+    let (srtp, srtp_trials) = gateway::bench_sip::search(&srtp_cfg, doc, print_sip_trial)?;
+    // By CPU: the largest step of each (most calls, the steadiest figure).
+    let by_cpu = |ts: &[gateway::bench_sip::SipTrial]| {
+        ts.iter()
+            .max_by_key(|t| t.calls)
+            .map_or(0.0, |t| t.cpu_bound_calls_per_core())
+    };
+    let (plain_cpu, srtp_cpu) = (by_cpu(trials), by_cpu(&srtp_trials));
+    outln!("plain      {plain} calls per core in real time, {plain_cpu:.0} by CPU");
+    outln!("srtp       {srtp} calls per core in real time, {srtp_cpu:.0} by CPU");
+    if plain > 0 {
+        outln!(
+            "ratio      {:.3} of plain calls in real time, {:.3} by CPU (goal: SRTP costs at most 15 %: 0.85 or more)",
+            srtp as f64 / plain as f64,
+            srtp_cpu / plain_cpu.max(1e-9)
+        );
+    } else {
+        outln!("ratio      n/a: no plain step passed (machine too busy?)");
+    }
+    let _ = std::fs::remove_dir_all(work_dir);
     Ok(ExitCode::SUCCESS)
 }
 

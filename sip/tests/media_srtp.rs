@@ -274,3 +274,51 @@ fn short_and_foreign_packets_are_malformed() {
         Err(SrtpError::Malformed(_))
     ));
 }
+
+#[test]
+fn a_key_is_used_for_no_more_packets_than_its_lifetime() {
+    let master = b3_master();
+    let profile = SrtpProfile::AesCm128HmacSha1_80;
+    let mut tx = SrtpContext::new(profile, &master).with_lifetime(3);
+    let mut rx = SrtpContext::new(profile, &master).with_lifetime(3);
+    let mut unlimited = SrtpContext::new(profile, &master);
+    let mut wires = Vec::new();
+    for seq in 0..3 {
+        let plain = rtp_packet(seq, 7, b"voice");
+        let wire = tx.protect_rtp(&plain).unwrap();
+        assert_eq!(rx.unprotect_rtp(&wire).unwrap(), plain);
+        wires.push(wire);
+    }
+    // The fourth packet: the sender refuses to protect it, and a receiver
+    // that was told the lifetime refuses one protected under the key anyway
+    // (a sender that ignores the lifetime).
+    assert_eq!(
+        tx.protect_rtp(&rtp_packet(3, 7, b"voice")),
+        Err(SrtpError::LifetimeOver(3))
+    );
+    let fourth = unlimited.protect_rtp(&rtp_packet(3, 7, b"voice")).unwrap();
+    assert_eq!(rx.unprotect_rtp(&fourth), Err(SrtpError::LifetimeOver(3)));
+    let message = SrtpError::LifetimeOver(3).to_string();
+    assert!(
+        message.contains("3 packets") && message.contains("changed"),
+        "{message}"
+    );
+    // A refused (tampered or replayed) packet does not use up the lifetime.
+    let mut rx = SrtpContext::new(profile, &master).with_lifetime(2);
+    assert!(rx.unprotect_rtp(&wires[0]).is_ok());
+    assert!(rx.unprotect_rtp(&wires[0]).is_err(), "replay");
+    let mut tampered = wires[1].clone();
+    tampered[14] ^= 1;
+    assert!(rx.unprotect_rtp(&tampered).is_err());
+    assert!(rx.unprotect_rtp(&wires[1]).is_ok());
+    assert_eq!(rx.unprotect_rtp(&wires[2]), Err(SrtpError::LifetimeOver(2)));
+    // SRTCP is counted apart (RFC 3711 §9.2), under the same lifetime.
+    let mut tx = SrtpContext::new(profile, &master).with_lifetime(1);
+    let bye = rtcp::build(&[RtcpPacket::Bye {
+        ssrcs: vec![7],
+        reason: None,
+    }]);
+    assert!(tx.protect_rtp(&rtp_packet(0, 7, b"voice")).is_ok());
+    assert!(tx.protect_rtcp(&bye).is_ok());
+    assert_eq!(tx.protect_rtcp(&bye), Err(SrtpError::LifetimeOver(1)));
+}

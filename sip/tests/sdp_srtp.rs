@@ -312,3 +312,39 @@ fn a_peer_mki_is_expected_in_its_packets() {
         Err(sip::media::srtp::SrtpError::UnknownMki)
     );
 }
+
+#[test]
+fn the_peers_key_lifetime_limits_what_we_accept_under_it() {
+    // The peer's key, declared for 2^2 packets.
+    let peer_key = key(9);
+    let attr = CryptoAttribute::new(1, SrtpProfile::AesCm128HmacSha1_80, peer_key.clone());
+    let inline = attr.to_value() + "|2^2";
+    let offer = peer_offer("RTP/SAVP", &format!("a=crypto:{inline}\r\n"));
+    let (_, agreed) =
+        offer_answer::answer(&offer, &local(1), &caps(SrtpPolicy::Mandatory), 1).unwrap();
+    let Negotiated::Audio {
+        srtp: Some(keys), ..
+    } = agreed
+    else {
+        panic!("no SRTP agreed: {agreed:?}");
+    };
+    assert_eq!(keys.remote_lifetime, Some(4));
+    // The peer protects with its key; we accept four packets, not a fifth.
+    let mut peer = sip::media::srtp::SrtpContext::new(SrtpProfile::AesCm128HmacSha1_80, &peer_key);
+    let mut inbound = keys.inbound();
+    let mut sender = RtpSender::new(G711::Pcma, 5, 1, 0);
+    for n in 0..5 {
+        let wire = peer
+            .protect_rtp(&sender.voice(&[0xd5; 160], origin()))
+            .unwrap();
+        let got = inbound.unprotect_rtp(&wire);
+        assert_eq!(got.is_ok(), n < 4, "packet {n}: {got:?}");
+    }
+    // Our own key has no lifetime of its own: the outbound side is not cut.
+    let mut outbound = keys.outbound();
+    for _ in 0..5 {
+        assert!(outbound
+            .protect_rtp(&sender.voice(&[0xd5; 160], origin()))
+            .is_ok());
+    }
+}

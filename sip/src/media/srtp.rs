@@ -141,6 +141,11 @@ pub enum SrtpError {
     /// master key must be changed (§9.2).
     #[error("SRTP key exhausted for SSRC {0:#010x}")]
     KeyExhausted(u32),
+    /// The master key's declared lifetime (RFC 4568 §6.1: packets under
+    /// this key) is used up: the key's owner must re-key (a re-INVITE with
+    /// a new `a=crypto`); packets under the old key are refused.
+    #[error("SRTP key lifetime of {0} packets used up: the master key must be changed")]
+    LifetimeOver(u64),
 }
 
 /// The three session keys of one protocol (SRTP or SRTCP), §4.3.
@@ -355,6 +360,13 @@ pub struct SrtpContext {
     /// The MKI carried in each packet (empty: none).
     mki: Vec<u8>,
     streams: Vec<Stream>,
+    /// The key's lifetime in packets (RFC 4568 §6.1), counted apart for
+    /// SRTP and SRTCP as RFC 3711 §9.2 counts them; `u64::MAX`: only the
+    /// index limits.
+    lifetime: u64,
+    /// SRTP and SRTCP packets protected or accepted under the key.
+    rtp_used: u64,
+    rtcp_used: u64,
 }
 
 impl std::fmt::Debug for SrtpContext {
@@ -379,7 +391,28 @@ impl SrtpContext {
             rtcp: SessionKeys::derive(master, true),
             mki: Vec::new(),
             streams: Vec::new(),
+            lifetime: u64::MAX,
+            rtp_used: 0,
+            rtcp_used: 0,
         }
+    }
+
+    /// Use the key for at most `packets` SRTP packets (and as many SRTCP
+    /// ones): the lifetime its owner declared in `a=crypto`. After that
+    /// every packet is refused with [`SrtpError::LifetimeOver`].
+    pub fn with_lifetime(mut self, packets: u64) -> SrtpContext {
+        self.lifetime = packets;
+        self
+    }
+
+    /// Count one more packet under the key, or refuse it: the lifetime is
+    /// used up.
+    fn spend(used: &mut u64, lifetime: u64) -> Result<(), SrtpError> {
+        if *used >= lifetime {
+            return Err(SrtpError::LifetimeOver(lifetime));
+        }
+        *used += 1;
+        Ok(())
     }
 
     /// Carry (when protecting) or expect (when unprotecting) this MKI.
@@ -425,12 +458,16 @@ impl SrtpContext {
         let header_len = rtp_header_len(packet)?;
         let seq = u16::from_be_bytes([packet[2], packet[3]]);
         let ssrc = u32::from_be_bytes([packet[8], packet[9], packet[10], packet[11]]);
+        if self.rtp_used >= self.lifetime {
+            return Err(SrtpError::LifetimeOver(self.lifetime));
+        }
         let stream = self.stream(ssrc);
         let roc = stream.estimate_roc(seq);
         if roc == u32::MAX && seq == u16::MAX {
             return Err(SrtpError::KeyExhausted(ssrc));
         }
         stream.update(roc, seq);
+        self.rtp_used += 1;
         let index = index_of(roc, seq);
         let tag_len = self.profile.rtp_tag_len();
         let mut out = Vec::with_capacity(packet.len() + tag_len);
@@ -471,6 +508,7 @@ impl SrtpContext {
         if !tags_equal(&expected[..tag_len], tag) {
             return Err(SrtpError::AuthFailed { ssrc, index });
         }
+        Self::spend(&mut self.rtp_used, self.lifetime)?;
         let stream = self.stream(ssrc);
         stream.update(roc, seq);
         stream.rtp_window.accept(index);
@@ -487,12 +525,16 @@ impl SrtpContext {
             return Err(SrtpError::Malformed("not an RTCP packet"));
         }
         let ssrc = u32::from_be_bytes([packet[4], packet[5], packet[6], packet[7]]);
+        if self.rtcp_used >= self.lifetime {
+            return Err(SrtpError::LifetimeOver(self.lifetime));
+        }
         let stream = self.stream(ssrc);
         let index = stream.rtcp_next;
         if index > SRTCP_INDEX_MAX {
             return Err(SrtpError::KeyExhausted(ssrc));
         }
         stream.rtcp_next += 1;
+        self.rtcp_used += 1;
         let mut out = Vec::with_capacity(packet.len() + SRTCP_INDEX_LEN + SRTCP_TAG_LEN);
         out.extend_from_slice(packet);
         let iv = packet_iv(&self.rtcp.salt, ssrc, u64::from(index));
@@ -527,6 +569,7 @@ impl SrtpContext {
         if !tags_equal(&expected[..SRTCP_TAG_LEN], tag) {
             return Err(SrtpError::AuthFailed { ssrc, index });
         }
+        Self::spend(&mut self.rtcp_used, self.lifetime)?;
         self.stream(ssrc).rtcp_window.accept(index);
         let mut out = body.to_vec();
         if encrypted {

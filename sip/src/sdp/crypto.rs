@@ -186,6 +186,9 @@ pub struct SrtpKeys {
     pub local_mki: Option<Mki>,
     pub remote: MasterKey,
     pub remote_mki: Option<Mki>,
+    /// The lifetime the peer declared for its key (packets), if any: its
+    /// packets beyond it are refused until it re-keys.
+    pub remote_lifetime: Option<u64>,
 }
 
 impl SrtpKeys {
@@ -200,7 +203,10 @@ impl SrtpKeys {
 
     /// The context that unprotects the peer's packets.
     pub fn inbound(&self) -> SrtpContext {
-        let ctx = SrtpContext::new(self.profile, &self.remote);
+        let mut ctx = SrtpContext::new(self.profile, &self.remote);
+        if let Some(packets) = self.remote_lifetime {
+            ctx = ctx.with_lifetime(packets);
+        }
         match self.remote_mki {
             Some(m) => ctx.with_mki(m.bytes()),
             None => ctx,

@@ -373,6 +373,7 @@ pub fn answer(
                     local_mki: None,
                     remote: theirs.key,
                     remote_mki: theirs.mki,
+                    remote_lifetime: theirs.lifetime,
                 };
                 (Some(ours), Some(keys))
             }
@@ -472,6 +473,7 @@ fn answered_keys(
             local_mki: mine.mki,
             remote: theirs.key,
             remote_mki: theirs.mki,
+            remote_lifetime: theirs.lifetime,
         })
     });
     if keys.is_none() && (policy == SrtpPolicy::Mandatory || is_savp(offer)) {
