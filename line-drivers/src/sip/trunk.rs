@@ -24,7 +24,7 @@
 //! Sans-IO as the rest of the line: time comes in through `tick(now)`.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -38,7 +38,7 @@ use sip::wire::{self, IdGen};
 use sip::{Request, SipMessage};
 
 use super::readiness::{self, Readiness};
-use super::sockets::MediaSockets;
+use super::sockets::{MediaIo, MediaSockets, Outbox};
 use super::tls::TlsContext;
 use super::transport::{Arrived, SipSocket};
 use super::{
@@ -197,7 +197,13 @@ pub struct TrunkStats {
 /// table.
 pub(crate) struct TrunkShared {
     pub(crate) cfg: SipLineConfig,
-    sock: SipSocket,
+    /// The signalling socket(s) (None: the engine alone, see
+    /// [`SipTrunk::engine`]).
+    sock: Option<SipSocket>,
+    /// Messages that arrived and wait for the next tick's routing.
+    inbox: VecDeque<Arrived>,
+    /// What the engine alone sent (signalling and its channels' media).
+    pub(crate) outbox: Outbox,
     pub(crate) peer: SocketAddr,
     pub(crate) local: LocalParty,
     endpoint: Endpoint,
@@ -237,6 +243,48 @@ impl TrunkShared {
         };
         let sock = SipSocket::bind(cfg.transport, cfg.sip_bind, tls)
             .map_err(|e| io_err("SIP socket", e))?;
+        TrunkShared::new(cfg, now, Some(sock))
+    }
+
+    /// The trunk's engine alone: no socket, datagrams in through
+    /// [`TrunkShared::handle_sip_datagram`], out to the outbox. UDP only
+    /// (the simulated network carries datagrams).
+    pub(crate) fn engine(cfg: &SipLineConfig, now: Instant) -> Result<TrunkShared, LineError> {
+        if cfg.transport != SipTransport::Udp {
+            return Err(driver_err(
+                "a SIP engine without sockets runs on UDP only (the simulated network)",
+            ));
+        }
+        TrunkShared::new(cfg, now, None)
+    }
+
+    /// Channel media without sockets: to the outbox, from `handle_datagram`.
+    pub(crate) fn media_engine(&self, cfg: &SipLineConfig) -> MediaIo {
+        let ip = cfg.sip_bind.ip();
+        MediaIo::Engine {
+            rtp: SocketAddr::new(ip, cfg.rtp_port),
+            t38: SocketAddr::new(ip, cfg.t38_port),
+            out: Rc::clone(&self.outbox),
+        }
+    }
+
+    /// A SIP datagram arrived (the engine alone): routed at the next tick.
+    pub(crate) fn handle_sip_datagram(&mut self, from: SocketAddr, bytes: &[u8]) {
+        self.inbox
+            .push_back(Arrived::Datagram(from, bytes.to_vec()));
+    }
+
+    /// The next datagram the engine alone sent.
+    pub(crate) fn poll_transmit(&self) -> Option<crate::sim_net::Transmit> {
+        self.outbox.borrow_mut().pop_front()
+    }
+
+    fn new(
+        cfg: &SipLineConfig,
+        now: Instant,
+        sock: Option<SipSocket>,
+    ) -> Result<TrunkShared, LineError> {
+        let hop = cfg.trunk.next_hop().to_string();
         let peer = hop
             .to_socket_addrs()
             .ok()
@@ -275,7 +323,7 @@ impl TrunkShared {
             .keepalive
             .map(|every| KeepAlive::new(every, KEEPALIVE_MISSES, now));
         let mut ready = Readiness::new();
-        if let Some(udp) = sock.udp() {
+        if let Some(udp) = sock.as_ref().and_then(SipSocket::udp) {
             ready.add(udp, readiness::SIP);
         }
         Ok(TrunkShared {
@@ -283,6 +331,8 @@ impl TrunkShared {
             ids: IdGen::new(cfg.seed ^ 0x7472_756e_6b00),
             cfg: cfg.clone(),
             sock,
+            inbox: VecDeque::new(),
+            outbox: Outbox::default(),
             peer,
             local,
             registration,
@@ -338,7 +388,17 @@ impl TrunkShared {
 
     /// Sends bytes on the trunk's signalling transport.
     pub(crate) fn transmit(&mut self, to: SocketAddr, bytes: &[u8]) {
-        self.sock.send(to, bytes);
+        match self.sock.as_mut() {
+            Some(s) => s.send(to, bytes),
+            None => self
+                .outbox
+                .borrow_mut()
+                .push_back(crate::sim_net::Transmit {
+                    from: self.cfg.sip_bind,
+                    to,
+                    bytes: bytes.to_vec(),
+                }),
+        }
     }
 
     /// Channel `channel` owns `call_id`: see [`Demux::claim`].
@@ -364,7 +424,7 @@ impl TrunkShared {
     }
 
     pub(crate) fn connections(&self) -> usize {
-        self.sock.connections()
+        self.sock.as_ref().map_or(0, SipSocket::connections)
     }
 
     /// Keep-alives answered, registered (if the trunk registers), not held
@@ -386,14 +446,8 @@ impl TrunkShared {
         idle: &dyn Fn(usize) -> bool,
     ) -> Vec<(usize, SocketAddr, SipMessage)> {
         self.last_now = now;
-        let quiet = self.sock.udp().is_some() && !self.readiness.is_ready(readiness::SIP);
-        let mut buf = std::mem::take(&mut self.buf);
-        let arrived = if quiet {
-            Vec::new()
-        } else {
-            self.sock.receive(&mut buf)
-        };
-        self.buf = buf;
+        self.read_socket();
+        let arrived: Vec<Arrived> = self.inbox.drain(..).collect();
         let mut routed: Vec<(usize, SocketAddr, SipMessage)> = Vec::new();
         for got in arrived {
             let (from, msg) = match got {
@@ -432,6 +486,20 @@ impl TrunkShared {
         routed
     }
 
+    /// The shell: what the signalling socket has (if it had something at
+    /// this tick's poll) goes to the inbox.
+    fn read_socket(&mut self) {
+        let Some(sock) = self.sock.as_mut() else {
+            return;
+        };
+        if sock.udp().is_some() && !self.readiness.is_ready(readiness::SIP) {
+            return;
+        }
+        let mut buf = std::mem::take(&mut self.buf);
+        self.inbox.extend(sock.receive(&mut buf));
+        self.buf = buf;
+    }
+
     /// Runs the trunk's own part: its endpoint's timers, registration,
     /// keep-alive, the Call-ID table.
     pub(crate) fn tick(&mut self, now: Instant) {
@@ -451,9 +519,30 @@ impl TrunkShared {
         self.demux.expire(now);
     }
 
+    /// When the trunk's own part next wants to run: its transactions,
+    /// the next REGISTER and keep-alive, the end of a hold-down.
+    pub(crate) fn poll_timeout(&self) -> Option<Instant> {
+        let reg = (self.reg_tx.is_none())
+            .then(|| {
+                self.registration
+                    .as_ref()
+                    .and_then(Registration::poll_timeout)
+            })
+            .flatten();
+        let ka = (self.ka_tx.is_none())
+            .then(|| self.keepalive.as_ref().and_then(KeepAlive::poll_timeout))
+            .flatten();
+        [self.endpoint.poll_timeout(), reg, ka, self.down_until]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
     /// Writes what the TCP connections still have queued.
     pub(crate) fn flush(&mut self) {
-        self.sock.flush();
+        if let Some(s) = self.sock.as_mut() {
+            s.flush();
+        }
     }
 
     fn poll_keepalive(&mut self, now: Instant) {
@@ -484,7 +573,7 @@ impl TrunkShared {
     fn drain(&mut self, now: Instant) {
         while let Some(out) = self.endpoint.poll_output() {
             match out {
-                Output::Transmit { to, bytes } => self.sock.send(to, &bytes),
+                Output::Transmit { to, bytes } => self.transmit(to, &bytes),
                 Output::Event(e) => self.handle(e, now),
             }
         }
@@ -587,8 +676,8 @@ pub struct SipTrunkConfig {
 /// One SIP trunk carrying `channels` calls at once over one signalling
 /// address. See the module documentation.
 pub struct SipTrunk {
-    shared: Rc<RefCell<TrunkShared>>,
-    channels: Vec<SharedSipLine>,
+    pub(super) shared: Rc<RefCell<TrunkShared>>,
+    pub(super) channels: Vec<SharedSipLine>,
 }
 
 impl SipTrunk {
@@ -602,14 +691,50 @@ impl SipTrunk {
         if channels == 0 {
             return Err(driver_err("a trunk needs at least one channel"));
         }
-        let mut shared = TrunkShared::bind(&cfg, now)?;
+        let shared = TrunkShared::bind(&cfg, now)?;
+        SipTrunk::with_channels(shared, cfg, channels, now, &|c| {
+            MediaSockets::bind(c.sip_bind.ip(), c.rtp_port, c.t38_port)
+                .map(MediaIo::Sockets)
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    /// A trunk without sockets: the engine alone, for the simulated
+    /// network ([`crate::sim_net`]; UDP only). Channel `i`'s media
+    /// addresses are the ports [`SipTrunk::bind`] would bind.
+    pub fn engine(
+        cfg: SipLineConfig,
+        channels: usize,
+        now: Instant,
+    ) -> Result<SipTrunk, LineError> {
+        if channels == 0 {
+            return Err(driver_err("a trunk needs at least one channel"));
+        }
+        let shared = TrunkShared::engine(&cfg, now)?;
+        let outbox = Rc::clone(&shared.outbox);
+        SipTrunk::with_channels(shared, cfg, channels, now, &|c| {
+            let ip = c.sip_bind.ip();
+            Ok(MediaIo::Engine {
+                rtp: SocketAddr::new(ip, c.rtp_port),
+                t38: SocketAddr::new(ip, c.t38_port),
+                out: Rc::clone(&outbox),
+            })
+        })
+    }
+
+    fn with_channels(
+        mut shared: TrunkShared,
+        cfg: SipLineConfig,
+        channels: usize,
+        now: Instant,
+        media: &dyn Fn(&SipLineConfig) -> Result<MediaIo, String>,
+    ) -> Result<SipTrunk, LineError> {
         shared.demux = Demux::new(channels);
         let shared = Rc::new(RefCell::new(shared));
         let mut lines = Vec::with_capacity(channels);
         for i in 0..channels {
             let c = channel_config(&cfg, i, channels)?;
-            let socks = MediaSockets::bind(c.sip_bind.ip(), c.rtp_port, c.t38_port)
-                .map_err(|e| e.to_string());
+            let socks = media(&c);
             let line = SipLine::channel(c, i, Rc::clone(&shared), false, socks, now);
             lines.push(SharedSipLine::new(line));
         }
