@@ -142,3 +142,17 @@ impl SimNode for SipTrunk {
         self.shared.borrow().poll_transmit()
     }
 }
+
+impl SimNode for super::SharedSipLine {
+    fn owns(&self, addr: SocketAddr) -> bool {
+        self.with(|l| l.owns(addr))
+    }
+
+    fn handle_datagram(&mut self, to: SocketAddr, from: SocketAddr, bytes: &[u8], now: Instant) {
+        self.with(|l| l.handle_datagram(to, from, bytes, now))
+    }
+
+    fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.with(|l| l.poll_transmit())
+    }
+}
