@@ -217,6 +217,43 @@ impl SimNet {
         Some(t)
     }
 
+    /// The next datagram to an address `to` accepts that has arrived by
+    /// `now`, in arrival order; the others stay in flight (a loop that does
+    /// not run yet, whose socket buffers hold what came for it).
+    pub fn poll_delivery_to(
+        &mut self,
+        now: Instant,
+        to: &dyn Fn(SocketAddr) -> bool,
+    ) -> Option<Transmit> {
+        let mut held = Vec::new();
+        let mut found = None;
+        while let Some(Reverse(f)) = self.queue.peek() {
+            if f.at > now {
+                break;
+            }
+            let Some(Reverse(f)) = self.queue.pop() else {
+                break;
+            };
+            if to(f.to) {
+                found = Some(f);
+                break;
+            }
+            held.push(Reverse(f));
+        }
+        self.queue.extend(held);
+        let f = found?;
+        self.stats.delivered += 1;
+        let t = Transmit {
+            from: f.from,
+            to: f.to,
+            bytes: f.bytes,
+        };
+        if let Some(c) = self.capture.as_mut() {
+            c.push((f.at, t.clone()));
+        }
+        Some(t)
+    }
+
     /// When the next datagram arrives (None: nothing in flight).
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.queue.peek().map(|Reverse(f)| f.at)
