@@ -471,6 +471,142 @@ fn glare_two_lines_reinvite_at_once_and_the_callee_retries_first() {
     a.hangup(ca, HangupCause::NormalClearing, w.clock.now());
 }
 
+/// Glare of two kinds of re-INVITE: A (the caller, owner of the Call-ID)
+/// asks for T.38 while B refreshes the session, in the same tick. Both get
+/// 491; B retries its refresh within 0–2 s (A accepts it), A retries its
+/// T.38 offer after 2.1–4 s (B accepts it): each side's RFC 3261 §14.1
+/// window, measured on the simulated wire.
+#[test]
+fn glare_the_owner_of_the_call_id_waits_2_1_to_4_s() {
+    let (mut a, mut b) = configs(|_, b| b.t38_policy = T38Policy::Never);
+    let mut w = World::new(NetImpairments::CLEAN);
+    w.net.capture();
+    let ca = a.dial("4930200", MediaKind::Audio, w.clock.now()).unwrap();
+    let (mut cb, mut asked, mut switched) = (None, false, false);
+    for _ in 0..(10 * 50) {
+        let now = w.clock.tick();
+        a.tick(now);
+        b.tick(now);
+        while let Some(ev) = b.poll_event() {
+            if let LineEvent::Incoming { call, .. } = ev {
+                b.answer(call, now).unwrap();
+                cb = Some(call);
+            }
+        }
+        while a.poll_event().is_some() {}
+        while b.poll_media_change().is_some() {}
+        switched |= a.poll_media_change() == Some((ca, MediaKind::T38));
+        let up = a.media_kind() == Some(MediaKind::Audio) && b.media_kind().is_some();
+        if let (false, true, Some(cb)) = (asked, up, cb) {
+            a.request_t38(ca, now);
+            b.refresh(cb, now).expect("refresh");
+            asked = true;
+        }
+        exchange(&mut w.net, now, &mut [&mut a, &mut b]);
+        if switched {
+            break;
+        }
+    }
+    assert!(switched, "A's retry switched the call to T.38");
+    assert_eq!((a.stats().glare_retries, b.stats().glare_retries), (1, 1));
+    assert_eq!(a.stats().t38_offers_sent, 2, "A's offer and its retry");
+    assert_eq!(a.stats().refreshes, 1, "A accepted B's retried refresh");
+    let text = |t: &Transmit| String::from_utf8_lossy(&t.bytes).to_string();
+    let cap = w.net.captured();
+    let glare_at = |to: SocketAddr| {
+        cap.iter()
+            .find(|(_, t)| t.to == to && text(t).starts_with("SIP/2.0 491"))
+            .map(|(at, _)| *at)
+            .expect("a 491")
+    };
+    // Sent times of a side's re-INVITEs (one frame before they arrived).
+    let reinvites = |from: SocketAddr| -> Vec<Instant> {
+        cap.iter()
+            .filter(|(_, t)| {
+                t.from == from && text(t).starts_with("INVITE ") && text(t).contains("To: <sip:")
+            })
+            .filter(|(_, t)| header(&text(t), "To").is_some_and(|v| v.contains("tag=")))
+            .map(|(at, _)| *at - Duration::from_millis(20))
+            .collect()
+    };
+    let (a_re, b_re) = (reinvites(addr(A_SIP)), reinvites(addr(B_SIP)));
+    assert_eq!((a_re.len(), b_re.len()), (2, 2), "{a_re:?} / {b_re:?}");
+    // A side reads the 491 at its next tick: up to 20 ms after it arrived.
+    let slack = Duration::from_millis(40);
+    let a_waited = a_re[1] - glare_at(addr(A_SIP));
+    let b_waited = b_re[1] - glare_at(addr(B_SIP));
+    assert!(
+        a_waited >= Duration::from_millis(2100) && a_waited <= Duration::from_secs(4) + slack,
+        "the owner of the Call-ID waits 2.1-4 s: {a_waited:?}"
+    );
+    assert!(
+        b_waited <= Duration::from_secs(2) + slack,
+        "the other side waits 0-2 s: {b_waited:?}"
+    );
+    a.hangup(ca, HangupCause::NormalClearing, w.clock.now());
+}
+
+/// The engine says when it next wants to run (`poll_timeout`): a
+/// registering trunk driven only at those deadlines (and at the network's)
+/// keeps its registration for an hour of simulated time with a few dozen
+/// steps instead of 180 000 ticks.
+#[test]
+fn an_engine_driven_at_its_deadlines_keeps_its_registration() {
+    let registrar = addr(5075);
+    let mut cfg = SipLineConfig::new("sip/reg", trunk("reg", "4930300", 5075), LO, 5074, 21200);
+    cfg.trunk.mode = line_drivers::sip::TrunkMode::Register {
+        registrar: registrar.to_string(),
+        expires: 600,
+    };
+    let mut w = World::new(NetImpairments::CLEAN);
+    let t0 = w.clock.now();
+    let mut t = SipTrunk::engine(cfg, 2, t0).expect("trunk");
+    let (mut steps, mut registers) = (0, 0);
+    let mut now = t0;
+    while now - t0 < Duration::from_secs(3600) {
+        t.tick(now);
+        for m in exchange(&mut w.net, now, &mut [&mut t]) {
+            let text = String::from_utf8_lossy(&m.bytes).to_string();
+            assert!(text.starts_with("REGISTER "), "{text}");
+            registers += 1;
+            let h = |k: &str| header(&text, k).unwrap_or_default().to_string();
+            let ok = format!(
+                "SIP/2.0 200 OK\r\nVia: {}\r\nFrom: {}\r\nTo: {};tag=reg1\r\nCall-ID: {}\r\n\
+                 CSeq: {}\r\nContact: {};expires=600\r\nContent-Length: 0\r\n\r\n",
+                h("Via"),
+                h("From"),
+                h("To"),
+                h("Call-ID"),
+                h("CSeq"),
+                h("Contact"),
+            );
+            let back = Transmit {
+                from: registrar,
+                to: m.from,
+                bytes: ok.into_bytes(),
+            };
+            w.net.send(back, now);
+        }
+        if now - t0 > Duration::from_secs(1) {
+            assert_eq!(t.is_registered(now), Some(true), "at {:?}", now - t0);
+        }
+        // A datagram that arrived is read at the next tick (as from a
+        // socket): run one frame after a delivery.
+        let next = [t.poll_timeout(), w.net.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .min()
+            .expect("a registering trunk always has a deadline");
+        let next = next.max(now + Duration::from_millis(20));
+        w.clock.advance(next - now);
+        now = w.clock.now();
+        steps += 1;
+    }
+    // One REGISTER at the start and a refresh every 540 s.
+    assert!((7..=8).contains(&registers), "{registers} REGISTERs");
+    assert!(steps < 100, "{steps} steps");
+}
+
 /// One trunk of ours with three channels dials two faxes at once to a
 /// trunk of ours with two, on one signalling address each: B's trunk hands
 /// each INVITE to a channel by Call-ID, every later message (ACK, T.38
