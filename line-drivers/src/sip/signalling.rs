@@ -421,7 +421,9 @@ impl SipLine {
                         }
                     }
                     SwitchAction::RetryAfter(_) => {
-                        // Glare: the peer's own re-INVITE decides.
+                        // Not reached: a 491 is retried above (with the
+                        // delay of our role) until MAX_GLARES, after
+                        // which the switch gives up on its own.
                     }
                     _ => {
                         self.stats.t38_refused += 1;
