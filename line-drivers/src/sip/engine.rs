@@ -10,14 +10,18 @@
 //! UDPTL receivers. The simulated network ([`crate::sim_net`]) carries
 //! them between engines on simulated time.
 
+use std::cell::RefCell;
 use std::net::SocketAddr;
+use std::rc::Rc;
 use std::time::Instant;
 
 use fax_t30::media::FRAME_DURATION;
 
 use super::media::MediaState;
 use super::sockets::MediaIo;
-use super::{SipLine, SipTrunk};
+use super::trunk::TrunkShared;
+use super::{driver_err, SipLine, SipLineConfig, SipTrunk};
+use crate::error::LineError;
 use crate::sim_net::{SimNode, Transmit};
 
 /// Which of a channel's ports a datagram came to.
@@ -27,6 +31,17 @@ enum Port {
 }
 
 impl SipLine {
+    /// A lone line without sockets: the engine alone, for the simulated
+    /// network ([`crate::sim_net`]). What it sends waits in its outbox
+    /// ([`SimNode::poll_transmit`]); what arrives for its addresses
+    /// (`sip_bind`, and the RTP and UDPTL ports on its IP) goes in through
+    /// [`SimNode::handle_datagram`]. UDP only.
+    pub fn engine(cfg: SipLineConfig, now: Instant) -> Result<SipLine, LineError> {
+        let shared = Rc::new(RefCell::new(TrunkShared::engine(&cfg, now)?));
+        let io = shared.borrow().media_engine(&cfg);
+        Ok(SipLine::channel(cfg, 0, shared, true, Ok(io), now))
+    }
+
     /// The channel's port at `addr`, if it is one of its media addresses.
     fn media_port(&self, addr: SocketAddr) -> Option<Port> {
         match &self.socks {
@@ -99,6 +114,29 @@ impl SimNode for SipLine {
 }
 
 impl SipTrunk {
+    /// A trunk without sockets: the engine alone, for the simulated
+    /// network ([`crate::sim_net`]; UDP only). Channel `i`'s media
+    /// addresses are the ports [`SipTrunk::bind`] would bind.
+    pub fn engine(
+        cfg: SipLineConfig,
+        channels: usize,
+        now: Instant,
+    ) -> Result<SipTrunk, LineError> {
+        if channels == 0 {
+            return Err(driver_err("a trunk needs at least one channel"));
+        }
+        let shared = TrunkShared::engine(&cfg, now)?;
+        let outbox = Rc::clone(&shared.outbox);
+        SipTrunk::with_channels(shared, cfg, channels, now, &|c| {
+            let ip = c.sip_bind.ip();
+            Ok(MediaIo::Engine {
+                rtp: SocketAddr::new(ip, c.rtp_port),
+                t38: SocketAddr::new(ip, c.t38_port),
+                out: Rc::clone(&outbox),
+            })
+        })
+    }
+
     /// When the trunk next wants its tick (see [`SipLine::poll_timeout`]).
     pub fn poll_timeout(&self) -> Option<Instant> {
         let trunk = self.shared.borrow().poll_timeout();

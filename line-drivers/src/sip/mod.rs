@@ -40,6 +40,7 @@
 //!   seconds of the call, where the sender's T1 timer leaves time).
 
 pub mod cause;
+mod demux;
 mod engine;
 mod media;
 mod readiness;
@@ -375,17 +376,6 @@ impl SipLine {
             Ok(MediaIo::Sockets(socks)),
             now,
         ))
-    }
-
-    /// A lone line without sockets: the engine alone, for the simulated
-    /// network ([`crate::sim_net`]). What it sends waits in its outbox
-    /// ([`SimNode::poll_transmit`](crate::sim_net::SimNode)); what arrives
-    /// for its addresses (`sip_bind`, and the RTP and UDPTL ports on its
-    /// IP) goes in through `handle_datagram`. UDP only.
-    pub fn engine(cfg: SipLineConfig, now: Instant) -> Result<SipLine, LineError> {
-        let shared = Rc::new(RefCell::new(TrunkShared::engine(&cfg, now)?));
-        let io = shared.borrow().media_engine(&cfg);
-        Ok(SipLine::channel(cfg, 0, shared, true, Ok(io), now))
     }
 
     /// Channel `index` of a trunk, with its media sockets or why they
