@@ -59,11 +59,11 @@ impl SipLine {
     }
 
     /// A media datagram for this channel (the engine alone).
-    fn handle_media_datagram(&mut self, port: Port, bytes: &[u8], now: Instant) {
+    fn handle_media_datagram(&mut self, port: Port, from: SocketAddr, bytes: &[u8], now: Instant) {
         self.last_now = now;
         match port {
-            Port::Rtp => self.receive_rtp(bytes, now),
-            Port::Udptl => self.receive_udptl(bytes, now),
+            Port::Rtp => self.receive_rtp(from, bytes, now),
+            Port::Udptl => self.receive_udptl(from, bytes, now),
         }
     }
 
@@ -104,7 +104,7 @@ impl SimNode for SipLine {
         if self.drives_trunk && to == self.cfg.sip_bind {
             self.trunk.borrow_mut().handle_sip_datagram(from, bytes);
         } else if let Some(port) = self.media_port(to) {
-            self.handle_media_datagram(port, bytes, now);
+            self.handle_media_datagram(port, from, bytes, now);
         }
     }
 
@@ -165,7 +165,7 @@ impl SimNode for SipTrunk {
         for c in &self.channels {
             let done = c.with(|l| match l.media_port(to) {
                 Some(port) => {
-                    l.handle_media_datagram(port, bytes, now);
+                    l.handle_media_datagram(port, from, bytes, now);
                     true
                 }
                 None => false,

@@ -229,9 +229,9 @@ impl SipLine {
         let mut failed = None;
         while rtp_ready && failed.is_none() {
             match sockets::read(&socks.rtp, "RTP", &mut buf, rtp_n) {
-                Read::Datagram(n, _from) => {
+                Read::Datagram(n, from) => {
                     rtp_n += 1;
-                    self.receive_rtp(&buf[..n], now);
+                    self.receive_rtp(from, &buf[..n], now);
                 }
                 Read::Done => break,
                 Read::Failed(e) => failed = Some(e),
@@ -240,9 +240,9 @@ impl SipLine {
         let mut t38_n = 0;
         while t38_ready && failed.is_none() {
             match sockets::read(&socks.t38, "UDPTL", &mut buf, t38_n) {
-                Read::Datagram(n, _from) => {
+                Read::Datagram(n, from) => {
                     t38_n += 1;
-                    self.receive_udptl(&buf[..n], now);
+                    self.receive_udptl(from, &buf[..n], now);
                 }
                 Read::Done => break,
                 Read::Failed(e) => failed = Some(e),
@@ -252,8 +252,9 @@ impl SipLine {
         (rtp_n, t38_n, failed)
     }
 
-    /// An RTP (or SRTP, RTCP) datagram arrived at the channel's RTP port.
-    pub(super) fn receive_rtp(&mut self, datagram: &[u8], now: Instant) {
+    /// An RTP (or SRTP, RTCP) datagram arrived at the channel's RTP port
+    /// from `_from` (the socket's or the simulated network's source).
+    pub(super) fn receive_rtp(&mut self, _from: SocketAddr, datagram: &[u8], now: Instant) {
         self.stats.rtp_in += 1;
         let Some(Call {
             id,
@@ -338,8 +339,8 @@ impl SipLine {
         }
     }
 
-    /// A UDPTL datagram arrived at the channel's UDPTL port.
-    pub(super) fn receive_udptl(&mut self, datagram: &[u8], now: Instant) {
+    /// A UDPTL datagram arrived at the channel's UDPTL port from `_from`.
+    pub(super) fn receive_udptl(&mut self, _from: SocketAddr, datagram: &[u8], now: Instant) {
         self.stats.udptl_in += 1;
         let Some(Call {
             media: MediaState::T38(t),
