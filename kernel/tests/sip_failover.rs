@@ -1,23 +1,22 @@
 //! Failover across trunks in order (issue 7): the sending runner has two
-//! SIP lines, the first to a trunk that is out of service (SIPp answering
-//! every INVITE with 503), the second to the receiving gateway. The first
-//! attempt fails on the first trunk, which the line then holds down; the
-//! retry goes out on the second trunk and the fax arrives.
-//!
-//! Ports: SIP 40993-40996 (SIPp 40995, its control port 40996), 40997;
-//! RTP 20700-20731.
+//! SIP lines, the first to a trunk that is out of service (a far end
+//! scripted by the test answers every INVITE with 503), the second to the
+//! receiving gateway. The first attempt fails on the first trunk, which the
+//! line then holds down; the retry goes out on the second trunk and the fax
+//! arrives. On the simulated network (SIP engines without sockets); SIPp
+//! as a real trunk is in `line-drivers/tests/sip_trunk_sipp.rs`.
 
 mod sip_common;
 
-use std::time::Duration;
+use std::net::SocketAddr;
 
 use kernel::message::Status;
 use kernel::runner::{outgoing_fax, Runner, RunnerConfig};
 use kernel::store::Store;
+use line_drivers::sim_net::Transmit;
 use line_drivers::sip::{SharedSipLine, SipLine, SipLineConfig, T38Policy};
 use line_drivers::Line;
 use sip_common::*;
-use test_kit::wall;
 
 fn line(
     name: &str,
@@ -31,7 +30,29 @@ fn line(
     let mut cfg = SipLineConfig::new(name, trunk(peer, user), ip, port, rtp);
     cfg.media.t38 = None;
     cfg.t38_policy = T38Policy::Never;
-    SharedSipLine::new(SipLine::bind(cfg, now).expect("bind"))
+    SharedSipLine::new(SipLine::engine(cfg, now).expect("line"))
+}
+
+/// Header `name` of a SIP message text (first occurrence).
+fn header<'a>(msg: &'a str, name: &str) -> Option<&'a str> {
+    msg.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+/// The out-of-service trunk's 503 to an INVITE text.
+fn busy_503(m: &str) -> String {
+    let h = |k: &str| header(m, k).unwrap_or_default().to_string();
+    format!(
+        "SIP/2.0 503 Service Unavailable\r\nVia: {}\r\nFrom: {}\r\nTo: {};tag=down1\r\n\
+         Call-ID: {}\r\nCSeq: {}\r\nContent-Length: 0\r\n\r\n",
+        h("Via"),
+        h("From"),
+        h("To"),
+        h("Call-ID"),
+        h("CSeq"),
+    )
 }
 
 #[test]
@@ -39,32 +60,8 @@ fn a_trunk_answering_503_is_passed_over_for_the_next() {
     let dir = fax_dirs("sip-failover");
     let (doc, pages) = document(&dir, 2, 50);
 
-    let mut sipp = std::process::Command::new("sipp")
-        .arg("-sf")
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/data/sipp-uas-503.xml"
-        ))
-        .args([
-            "-i",
-            "127.0.0.1",
-            "-p",
-            "40995",
-            "-cp",
-            "40996",
-            "-mp",
-            "20720",
-        ])
-        .args(["-t", "u1", "-m", "1", "-timeout", "60s", "-nostdin", "-nd"])
-        .current_dir(&dir)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("sipp (Debian sip-tester) runs");
-    std::thread::sleep(Duration::from_millis(500));
-
-    let t0 = wall();
+    let down: SocketAddr = "127.0.0.1:40995".parse().unwrap();
+    let t0 = t0();
     let out_of_service = line("sip/first", "4989111", 40993, 40995, 20700, t0);
     let a = line("sip/second", "4989111", 40994, 40997, 20704, t0);
     let b = line("sip/b", "300", 40997, 40994, 20710, t0);
@@ -93,15 +90,32 @@ fn a_trunk_answering_503_is_passed_over_for_the_next() {
     let mut receiver = fax_receiver(&dir, b_box);
 
     let mut held_down = false;
+    let (mut invites, mut acks) = (0, 0);
     let lines = [&out_of_service, &a, &b];
-    let received = run_pair(t0, &lines, &mut sender, &mut receiver, 200, |media| {
-        held_down |= out_of_service.with(|l| l.is_idle() && !l.is_available_at(media));
-    });
-    let sipp_status = sipp.try_wait().unwrap();
-    if sipp_status.is_none() {
-        let _ = sipp.kill();
-    }
-    let _ = sipp.wait();
+    let received = run_pair(
+        &lines,
+        &mut sender,
+        &mut receiver,
+        200,
+        |media, net, stray| {
+            held_down |= out_of_service.with(|l| l.is_idle() && !l.is_available_at(media));
+            for m in stray {
+                assert_eq!(m.to, down, "only the scripted trunk is off the network");
+                let text = String::from_utf8_lossy(&m.bytes).to_string();
+                if text.starts_with("INVITE ") {
+                    invites += 1;
+                    let back = Transmit {
+                        from: down,
+                        to: m.from,
+                        bytes: busy_503(&text).into_bytes(),
+                    };
+                    net.send(back, media);
+                } else if text.starts_with("ACK ") {
+                    acks += 1;
+                }
+            }
+        },
+    );
 
     let sent = sender.store().get(id).unwrap().unwrap();
     assert_eq!(
@@ -112,9 +126,10 @@ fn a_trunk_answering_503_is_passed_over_for_the_next() {
     );
     let job = sent.job.expect("job");
     assert_eq!(job.attempts, 2, "one attempt on each trunk: {job:?}");
-    assert!(
-        sipp_status.is_some_and(|s| s.success()),
-        "SIPp's trunk got the first INVITE and its ACK: {sipp_status:?}"
+    assert_eq!(
+        (invites, acks),
+        (1, 1),
+        "the trunk that is down got the first INVITE and the ACK of its 503"
     );
     assert!(held_down, "the trunk that answered 503 was held down");
     assert_eq!(

@@ -1,9 +1,8 @@
 //! The kernel's own fax path over SIP: a sending gateway (Runner with an
 //! outgoing fax job) and a receiving gateway (Runner with an inbound fax
 //! rule), each on a SIP line of ours, the second the first's trunk (static
-//! peer), fax 2 pages over G.711 in real time on loopback.
-//!
-//! Ports: SIP 40990-40991, RTP 20460-20472.
+//! peer), fax 2 pages over G.711 on the simulated network (SIP engines
+//! without sockets, simulated time).
 
 mod sip_common;
 
@@ -15,7 +14,6 @@ use kernel::store::Store;
 use line_drivers::sip::{SharedSipLine, SipLine, SipLineConfig, T38Policy};
 use line_drivers::Line;
 use sip_common::*;
-use test_kit::wall;
 
 fn line(name: &str, user: &str, port: u16, peer: u16, rtp: u16, now: Instant) -> SharedSipLine {
     let ip = "127.0.0.1".parse().unwrap();
@@ -23,7 +21,7 @@ fn line(name: &str, user: &str, port: u16, peer: u16, rtp: u16, now: Instant) ->
     // G.711 only here; the switch to T.38 is in sip_runner_t38.rs.
     cfg.media.t38 = None;
     cfg.t38_policy = T38Policy::Never;
-    SharedSipLine::new(SipLine::bind(cfg, now).expect("bind"))
+    SharedSipLine::new(SipLine::engine(cfg, now).expect("line"))
 }
 
 #[test]
@@ -31,7 +29,7 @@ fn a_runner_faxes_another_runner_over_sip() {
     let dir = fax_dirs("sipline-runner");
     let (doc, pages) = document(&dir, 2, 40);
 
-    let t0 = wall();
+    let t0 = t0();
     let a = line("sip/a", "4989111", 40990, 40991, 20460, t0);
     let b = line("sip/b", "300", 40991, 40990, 20470, t0);
     let a_box: Box<dyn Line> = Box::new(a.clone());
@@ -51,7 +49,7 @@ fn a_runner_faxes_another_runner_over_sip() {
 
     let mut receiver = fax_receiver(&dir, b_box);
 
-    let received = run_pair(t0, &[&a, &b], &mut sender, &mut receiver, 200, |_| {});
+    let received = run_pair(&[&a, &b], &mut sender, &mut receiver, 200, |_, _, _| {});
     assert_eq!(sender.open_jobs(), 0, "the fax job finished");
     let sent = sender.store().get(id).unwrap().unwrap();
     assert_eq!(

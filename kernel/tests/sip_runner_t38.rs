@@ -1,14 +1,12 @@
 //! The kernel runner follows a SIP call's switch of media: two gateways
 //! (each a Runner with its own store on a SIP line of ours, the other's
-//! static peer) fax 3 pages in real time on loopback. The receiving line
-//! hears the caller's CNG and re-INVITEs to T.38: both runners go on with
+//! static peer) fax 3 pages on the simulated network (SIP engines without
+//! sockets, simulated time). The receiving line hears the caller's CNG and re-INVITEs to T.38: both runners go on with
 //! the same job on T.38. When the sender's line refuses T.38 (488), the fax
 //! goes on in G.711, and the receiving line remembers not to ask again.
 //! When T.38 is agreed but no T.38 packet arrives, the receiving line goes
-//! back to G.711 and both runners follow again.
-//!
-//! Ports (helper sipswitch): SIP 5090-5093 and 5096-5097, RTP/UDPTL
-//! 21000-21032 and 21040-21058.
+//! back to G.711 and both runners follow again (its SDP names a UDPTL port
+//! nobody owns on the network).
 
 mod sip_common;
 
@@ -23,7 +21,7 @@ use kernel::store::{Record, Store};
 use line_drivers::sip::{FaxTransport, SharedSipLine, SipLine, SipLineConfig, T38Policy};
 use line_drivers::Line;
 use sip_common::*;
-use test_kit::{wall, Scratch};
+use test_kit::Scratch;
 
 #[allow(clippy::too_many_arguments)] // a test helper: every knob of the two lines
 fn line(
@@ -47,7 +45,7 @@ fn line(
     // are lost, as with a peer that agrees to T.38 and never sends it.
     cfg.advertise_t38_port = t38_advertised;
     cfg.t38_packet_timeout = Duration::from_secs(4);
-    SharedSipLine::new(SipLine::bind(cfg, now).expect("bind"))
+    SharedSipLine::new(SipLine::engine(cfg, now).expect("line"))
 }
 
 struct Done {
@@ -65,7 +63,7 @@ fn fax(name: &str, sip: u16, rtp: u16, sender_t38: bool, b_t38_lost: bool) -> Do
     let (doc, tiff) = document(&dir, 3, 70);
     let pages: Vec<_> = tiff.iter().map(|p| p.decode().unwrap()).collect();
 
-    let t0 = wall();
+    let t0 = t0();
     let a = line("sip/a", "4989111", sip, sip + 1, rtp, sender_t38, None, t0);
     let lost = b_t38_lost.then_some(rtp + 18);
     let b = line("sip/b", "300", sip + 1, sip, rtp + 10, true, lost, t0);
@@ -85,7 +83,7 @@ fn fax(name: &str, sip: u16, rtp: u16, sender_t38: bool, b_t38_lost: bool) -> Do
         .unwrap();
     let mut receiver = fax_receiver(&dir, b_box);
 
-    let received = run_pair(t0, &[&a, &b], &mut sender, &mut receiver, 300, |_| {});
+    let received = run_pair(&[&a, &b], &mut sender, &mut receiver, 300, |_, _, _| {});
     assert_eq!(sender.open_jobs(), 0, "the fax job did not finish");
     assert_eq!(received.len(), 1, "one fax received");
     let sent = sender.store().get(id).unwrap().unwrap();

@@ -78,6 +78,7 @@ pub mod line;
 pub mod loopback;
 pub mod modem;
 pub mod shared;
+pub mod sim_net;
 pub mod sip;
 
 pub use cause::{CauseClass, HangupCause};

@@ -2,8 +2,9 @@
 //! (issue 12): VMs stall for 20–100 ms now and then, and one such stall
 //! once made every call of `ums bench sip` fail together.
 //!
-//! Pairs of SipLines (real UDP on loopback) fax 2 fine pages (V.17, ECM)
-//! on a simulated clock. Each side belongs to a media loop that runs its
+//! Pairs of SipLines (engines on the simulated network, which holds what
+//! is sent to a loop until that loop runs, as its sockets' buffers would)
+//! fax 2 fine pages (V.17, ECM) on a simulated clock. Each side belongs to a media loop that runs its
 //! ticks by [`TickSchedule`], the ticker's own policy: the loop that
 //! stalls runs the missed ticks back to back afterwards, each with its own
 //! deadline. Two set-ups:
@@ -22,8 +23,6 @@
 //!
 //! Each end is the workspace's one fax pump (`FaxCall`, through the SIP
 //! tests' `FaxEnd`).
-//!
-//! Ports (under `scripts/netns-run`): SIP 26000-26607, RTP 27000-27631.
 
 mod sip_common;
 
@@ -34,10 +33,12 @@ use fax_t30::media::FRAME_DURATION;
 use fax_t30::page::{BilevelPage, PaperSize, Resolution};
 use fax_t30::{FaxOptions, PageSource};
 use line_drivers::clock::{TickSchedule, DEFAULT_CATCH_UP};
+use line_drivers::loopback::Impairments;
+use line_drivers::sim_net::{NetImpairments, SimNet, SimNode};
 use line_drivers::sip::{SipLine, SipLineConfig, T38Policy};
 use line_drivers::FaxRole;
 use sip_common::{trunk, FaxEnd, LO};
-use test_kit::{wall, Scratch};
+use test_kit::{origin, Scratch};
 
 struct Side {
     end: FaxEnd<SipLine>,
@@ -60,8 +61,15 @@ fn pages() -> Vec<BilevelPage> {
         .collect()
 }
 
-/// One tick of one side: the line, then its fax call.
-fn tick(s: &mut Side, pages: &[BilevelPage], now: Instant) {
+/// One tick of one side: what its sockets hold, the line, then its fax
+/// call, then what it sent onto the network.
+fn tick(s: &mut Side, pages: &[BilevelPage], net: &mut SimNet, now: Instant) {
+    // Whatever was sent to this side so far waits in its buffers.
+    let line = &mut s.end.line;
+    let all = now + Duration::from_secs(3600);
+    while let Some(t) = net.poll_delivery_to(all, &|a| line.owns(a)) {
+        line.handle_datagram(t.to, t.from, &t.bytes, now);
+    }
     s.end.line.tick(now);
     if s.dial_at.is_some_and(|at| at <= now) {
         s.dial_at = None;
@@ -72,6 +80,9 @@ fn tick(s: &mut Side, pages: &[BilevelPage], now: Instant) {
         s.end.dial("200", role, FaxOptions::default(), now);
     }
     s.end.step(now);
+    while let Some(t) = s.end.line.poll_transmit() {
+        net.send(t, now);
+    }
     if let Some(j) = s.end.line.jitter_stats() {
         s.early = s.early.max(j.early);
     }
@@ -133,7 +144,15 @@ struct Results {
 fn run(r: &Run, name: &str) -> Results {
     let dir = Scratch::new(&format!("sip-stall-{name}"));
     let pages = pages();
-    let t0 = wall();
+    let t0 = origin();
+    // No delay: a datagram is in the far end's buffer once sent.
+    let mut net = SimNet::new(NetImpairments {
+        line: Impairments {
+            latency_frames: 0,
+            ..Impairments::CLEAN
+        },
+        jitter: Duration::ZERO,
+    });
     let mut sides = Vec::new();
     for i in 0..r.calls {
         let sip = r.base_port + 2 * i as u16;
@@ -149,7 +168,7 @@ fn run(r: &Run, name: &str) -> Results {
             Ends::FarEnd => (i % 2 == 0, i % 2 == 1),
         };
         sides.push(Side {
-            end: FaxEnd::new(SipLine::bind(a, t0).expect("bind")),
+            end: FaxEnd::new(SipLine::engine(a, t0).expect("line")),
             // Starts 0.74 s apart, as in the bench.
             dial_at: Some(t0 + FRAME_DURATION * (1 + 37 * i as u32)),
             ours: a_ours,
@@ -159,7 +178,7 @@ fn run(r: &Run, name: &str) -> Results {
         let rx = dir.join(format!("rx-{i}.tif"));
         sides.push(Side {
             end: FaxEnd::receiver(
-                SipLine::bind(b, t0).expect("bind"),
+                SipLine::engine(b, t0).expect("line"),
                 rx.clone(),
                 FaxOptions::default(),
             ),
@@ -189,7 +208,7 @@ fn run(r: &Run, name: &str) -> Results {
             late += 1;
         }
         for s in sides.iter_mut().filter(|s| s.ours == our_turn) {
-            tick(s, &pages, now);
+            tick(s, &pages, &mut net, now);
         }
         // The tick takes no simulated time, but the stall.
         let mut ended = started;

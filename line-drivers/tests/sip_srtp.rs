@@ -1,32 +1,32 @@
-//! SRTP on the SIP line (issue 17): two of our lines on loopback, each the
-//! other's trunk, carry a G.711 call; a relay on B's advertised RTP port
-//! keeps what A puts on the wire. With SRTP agreed the payloads on the wire
+//! SRTP on the SIP line (issue 17): two of our lines, each the other's
+//! trunk, carry a G.711 call on the simulated network
+//! ([`line_drivers::sim_net`]), which keeps what A puts on the wire. With SRTP agreed the payloads on the wire
 //! are not the G.711 bytes A encoded, and B still hears A's tone intact.
 //! The policy decides: `mandatory` against `off` is a 488 before B's owner
 //! hears of the call, never a plain call; `optional` against `off` is a
 //! plain call.
 //!
 //! The same call with SIP over TLS (both lines with a certificate made by
-//! the test, each trusting it): a TCP relay in front of B keeps what A
-//! sent, which must be a TLS handshake and no SIP in clear.
-//!
-//! Real time over real sockets, as `sip_fax.rs` (about 3 s a call).
+//! the test, each trusting it), in real time over real sockets (TLS is the
+//! socket shell's): a TCP relay in front of B keeps what A sent, which
+//! must be a TLS handshake and no SIP in clear.
 
 mod sip_common;
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use fax_t30::g711::Law;
 use fax_t30::media::{AudioFrame, FRAME_SAMPLES};
+use line_drivers::sim_net::{exchange, NetImpairments, SimNet};
 use line_drivers::sip::{SipLine, SipLineConfig, SipTlsConfig, SipTransport, TrunkConfig};
-use line_drivers::{CallProgress, HangupCause, Line, LineEvent, Media, MediaKind};
+use line_drivers::{CallProgress, HangupCause, Line, LineEvent, Media, MediaKind, SimClock};
 use sip::sdp::crypto::SrtpPolicy;
 use sip_common::{trunk, LO};
-use test_kit::{wall, Scratch};
+use test_kit::{origin, wall, Scratch};
 
 /// Frames of tone A sends once the call is up (2 s).
 const TONE_FRAMES: usize = 100;
@@ -74,16 +74,20 @@ struct Outcome {
 }
 
 /// A (policy `a`) calls B (policy `b`) and sends [`TONE_FRAMES`] of tone.
+/// On the simulated network.
 fn call(a_policy: SrtpPolicy, b_policy: SrtpPolicy, base_sip: u16, base_rtp: u16) -> Outcome {
-    call_with(a_policy, b_policy, base_sip, base_rtp, |_, _| {})
+    call_with(a_policy, b_policy, base_sip, base_rtp, false, |_, _| {})
 }
 
-/// [`call`] with the line configurations changed by `tweak` first.
+/// [`call`] with the line configurations changed by `tweak` first; over
+/// real sockets in real time (a UDP relay on B's advertised RTP port keeps
+/// the wire) if `real`.
 fn call_with(
     a_policy: SrtpPolicy,
     b_policy: SrtpPolicy,
     base_sip: u16,
     base_rtp: u16,
+    real: bool,
     tweak: impl FnOnce(&mut SipLineConfig, &mut SipLineConfig),
 ) -> Outcome {
     let (a_sip, b_sip) = (base_sip, base_sip + 1);
@@ -95,22 +99,37 @@ fn call_with(
     b_cfg.media.srtp = b_policy;
     a_cfg.media.t38 = None;
     b_cfg.media.t38 = None;
-    b_cfg.advertise_rtp_port = Some(b_relay);
+    if real {
+        b_cfg.advertise_rtp_port = Some(b_relay);
+    }
     tweak(&mut a_cfg, &mut b_cfg);
-    let mut a = SipLine::bind(a_cfg, now).expect("bind A");
-    let mut b = SipLine::bind(b_cfg, now).expect("bind B");
+    let (mut a, mut b) = if real {
+        let a = SipLine::bind(a_cfg, now).expect("bind A");
+        (a, SipLine::bind(b_cfg, now).expect("bind B"))
+    } else {
+        let a = SipLine::engine(a_cfg, now).expect("line A");
+        (a, SipLine::engine(b_cfg, now).expect("line B"))
+    };
     let stop = Arc::new(AtomicBool::new(false));
-    let wire = relay(b_relay, b_rtp, stop.clone());
+    let relayed = real.then(|| relay(b_relay, b_rtp, stop.clone()));
+    let mut clock = SimClock::new(origin());
+    let mut net = SimNet::new(NetImpairments::CLEAN);
+    net.capture();
 
     let call = a.dial("4930200", MediaKind::Audio, now).unwrap();
     let (mut a_events, mut b_rang, mut heard) = (Vec::new(), false, Vec::new());
     let (mut up, mut sent, mut after) = (false, 0, 0);
     let t0: Instant = wall();
     for k in 0..400u64 {
-        let now = t0 + Duration::from_millis(20 * k);
-        if let Some(d) = now.checked_duration_since(wall()) {
-            std::thread::sleep(d);
-        }
+        let now = if real {
+            let now = t0 + Duration::from_millis(20 * k);
+            if let Some(d) = now.checked_duration_since(wall()) {
+                std::thread::sleep(d);
+            }
+            now
+        } else {
+            clock.tick()
+        };
         a.tick(now);
         b.tick(now);
         while let Some(ev) = a.poll_event() {
@@ -139,6 +158,9 @@ fn call_with(
                 _ => {}
             }
         }
+        if !real {
+            exchange(&mut net, now, &mut [&mut a, &mut b]);
+        }
         if (a_events.iter()).any(|e| matches!(e, LineEvent::HungUp { .. })) {
             break;
         }
@@ -156,7 +178,13 @@ fn call_with(
         }
     }
     stop.store(true, Ordering::Relaxed);
-    let wire = wire.lock().unwrap().clone();
+    let wire = match relayed {
+        Some(r) => r.lock().unwrap().clone(),
+        None => (net.captured().iter())
+            .filter(|(_, t)| t.to == SocketAddr::new(LO, b_rtp))
+            .map(|(_, t)| t.bytes.clone())
+            .collect(),
+    };
     Outcome {
         a_events,
         b_rang,
@@ -363,6 +391,7 @@ fn tls_signalling_and_srtp_media() {
         SrtpPolicy::Mandatory,
         base_sip,
         20400,
+        true,
         |a, b| {
             a.trunk = TrunkConfig::static_peer("to-b", "127.0.0.1", "4930100");
             for c in [a, b] {

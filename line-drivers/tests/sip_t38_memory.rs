@@ -8,17 +8,18 @@
 //! 4930100". B is then dropped and bound again on the same file: the next
 //! call from A starts on G.711 directly (no T.38 re-INVITE at all).
 //!
-//! Ports: SIP 41820-41824, RTP/UDPTL 41830-41851.
+//! The lines are engines on the simulated network ([`line_drivers::sim_net`],
+//! simulated time); only the memory file is real.
 
 mod sip_common;
 
 use std::path::Path;
-use std::time::Duration;
 
+use line_drivers::sim_net::{exchange, NetImpairments, SimNet};
 use line_drivers::sip::{FaxTransport, SipLine, SipLineConfig, T38Policy};
-use line_drivers::{HangupCause, Line, LineEvent, MediaKind};
+use line_drivers::{HangupCause, Line, LineEvent, MediaKind, SimClock};
 use sip_common::{trunk, LO};
-use test_kit::{wall, Scratch};
+use test_kit::{origin, Scratch};
 
 /// A (4930100, no T.38) and B (4930200, T.38 at once, memory in `file`),
 /// SIP on `sip` and `sip + 1`, media from `rtp` on.
@@ -29,22 +30,22 @@ fn lines(file: &Path, sip: u16, rtp: u16) -> (SipLine, SipLine) {
     b.t38_policy = T38Policy::Immediately;
     b.t38_memory_file = Some(file.to_path_buf());
     (
-        SipLine::bind(a, wall()).expect("bind A"),
-        SipLine::bind(b, wall()).expect("bind B"),
+        SipLine::engine(a, origin()).expect("line A"),
+        SipLine::engine(b, origin()).expect("line B"),
     )
 }
 
 /// A calls B, B answers, 2 s of call, A hangs up; both lines idle after.
 fn call(a: &mut SipLine, b: &mut SipLine) {
-    let t0 = wall();
-    let id = a.dial("4930200", MediaKind::Audio, t0).expect("dial");
+    let mut clock = SimClock::new(origin());
+    let mut net = SimNet::new(NetImpairments::CLEAN);
+    let id = a
+        .dial("4930200", MediaKind::Audio, clock.now())
+        .expect("dial");
     let mut answered = false;
     let mut hung_up = false;
     for k in 0..200u64 {
-        let now = t0 + Duration::from_millis(20 * k);
-        if let Some(d) = now.checked_duration_since(wall()) {
-            std::thread::sleep(d);
-        }
+        let now = clock.tick();
         a.tick(now);
         b.tick(now);
         while let Some(ev) = b.poll_event() {
@@ -61,6 +62,7 @@ fn call(a: &mut SipLine, b: &mut SipLine) {
         if k == 100 {
             a.hangup(id, HangupCause::NormalClearing, now);
         }
+        exchange(&mut net, now, &mut [&mut *a, &mut *b]);
         if hung_up && a.is_idle() && b.is_idle() {
             break;
         }
@@ -73,7 +75,7 @@ fn call(a: &mut SipLine, b: &mut SipLine) {
 fn a_learnt_g711_fallback_survives_a_restart() {
     let dir = Scratch::new("memory");
     let file = dir.join("memory").join("to-a.txt");
-    let (mut a, mut b) = lines(&file, 41820, 41830);
+    let (mut a, mut b) = lines(&file, 5060, 20000);
     assert_eq!(b.first_choice("4930100"), FaxTransport::T38, "T.38 first");
     call(&mut a, &mut b);
     assert_eq!(b.stats().t38_offers_sent, 1);
@@ -83,9 +85,9 @@ fn a_learnt_g711_fallback_survives_a_restart() {
     assert!(text.contains("number\tto-a\t4930100\tg711"), "{text}");
     assert!(text.contains("trunk\tto-a\tg711"), "{text}");
 
-    // Restart: both lines dropped (sockets closed) and bound again.
+    // Restart: both lines dropped and made again.
     drop((a, b));
-    let (mut a, mut b) = lines(&file, 41820, 41830);
+    let (mut a, mut b) = lines(&file, 5060, 20000);
     assert_eq!(b.first_choice("4930100"), FaxTransport::G711, "remembered");
     call(&mut a, &mut b);
     assert_eq!(
@@ -106,15 +108,15 @@ fn a_damaged_memory_file_costs_only_its_bad_lines() {
         "garbage\nnumber\tto-a\t4930100\tg711\nnumber\tto-a\t4930555\tcarrier-pigeon\n\u{0}\u{ff}\n",
     )
     .unwrap();
-    let (_a, b) = lines(&file, 41822, 41840);
+    let (_a, b) = lines(&file, 5060, 20000);
     assert_eq!(b.first_choice("4930100"), FaxTransport::G711);
     assert_eq!(b.first_choice("4930555"), FaxTransport::T38);
     drop(b);
 
     // A path that cannot be read as a file is a clear error at bind.
-    let mut cfg = SipLineConfig::new("sip/c", trunk("to-a", "1", 41822), LO, 41824, 41848);
+    let mut cfg = SipLineConfig::new("sip/c", trunk("to-a", "1", 5060), LO, 5064, 20008);
     cfg.t38_memory_file = Some(dir.to_path_buf());
-    let err = SipLine::bind(cfg, wall())
+    let err = SipLine::engine(cfg, origin())
         .err()
         .expect("a directory is no memory file");
     assert!(format!("{err:?}").contains("T.38 memory"), "{err:?}");

@@ -1,7 +1,8 @@
 //! What the tests of the kernel runner over SIP lines share: a trunk to a
-//! static peer on loopback, their scratch layout, a test document, and the
-//! receiving gateway (a Runner that takes faxes for number 300). The clock
-//! and scratch directories come from `test_kit`.
+//! static peer on loopback, their scratch layout, a test document, the
+//! receiving gateway (a Runner that takes faxes for number 300), and the
+//! loop that runs both gateways' lines (SIP engines without sockets) on
+//! the simulated network. The scratch directories come from `test_kit`.
 #![allow(dead_code)] // each test file uses its own subset
 
 use std::path::{Path, PathBuf};
@@ -15,9 +16,10 @@ use kernel::numbering::NumberingPlan;
 use kernel::routing::{AnswerMode, Router, Rule};
 use kernel::runner::{Handoff, InboundConfig, Runner, RunnerConfig};
 use kernel::store::Store;
+use line_drivers::sim_net::{exchange, NetImpairments, SimNet, SimNode, Transmit};
 use line_drivers::sip::{SharedSipLine, TrunkConfig};
-use line_drivers::Line;
-use test_kit::{wall, Scratch};
+use line_drivers::{Line, SimClock};
+use test_kit::{origin, Scratch};
 
 pub const T0: Timestamp = Timestamp(1_800_000_000_000);
 
@@ -79,24 +81,38 @@ pub fn fax_receiver(dir: &Path, line: Box<dyn Line>) -> Runner {
     })
 }
 
-/// Runs the lines (ticked first, in order) and both gateways in real time,
-/// 20 ms a tick from `t0`, until the sender has no open job, the receiver
-/// has taken a fax and every line is idle, or `max_secs` pass. `each` sees
-/// every tick's media time. Returns the ids the receiver took.
+/// The media time the lines are made at and `run_pair` starts from.
+pub fn t0() -> Instant {
+    origin()
+}
+
+/// Runs the lines (ticked first, in order) and both gateways on the
+/// simulated network (two frames of delay, 10 ms of jitter), 20 ms a tick
+/// of simulated time from [`t0`], until the sender has no open job, the
+/// receiver has taken a fax and every line is idle, or `max_secs` pass.
+/// `each` sees every tick's media time, the network, and what arrived at
+/// addresses no line owns (a scripted far end answers those). Returns the
+/// ids the receiver took.
 pub fn run_pair(
-    t0: Instant,
     lines: &[&SharedSipLine],
     sender: &mut Runner,
     receiver: &mut Runner,
     max_secs: u64,
-    mut each: impl FnMut(Instant),
+    mut each: impl FnMut(Instant, &mut SimNet, Vec<Transmit>),
 ) -> Vec<MessageId> {
+    let mut clock = SimClock::new(t0());
+    let mut net = SimNet::new(NetImpairments {
+        line: line_drivers::loopback::Impairments {
+            latency_frames: 2,
+            seed: 17,
+            ..Default::default()
+        },
+        jitter: Duration::from_millis(10),
+    });
+    let mut nodes: Vec<SharedSipLine> = lines.iter().map(|l| (*l).clone()).collect();
     let mut received = Vec::new();
-    for k in 0..max_secs * 50 {
-        let media = t0 + Duration::from_millis(20 * k);
-        if let Some(d) = media.checked_duration_since(wall()) {
-            std::thread::sleep(d);
-        }
+    for k in 1..=max_secs * 50 {
+        let media = clock.tick();
         let now = Timestamp(T0.0 + 20 * k);
         for line in lines {
             line.tick(media);
@@ -109,7 +125,10 @@ pub fn run_pair(
                 .into_iter()
                 .filter_map(Handoff::received),
         );
-        each(media);
+        let mut refs: Vec<&mut dyn SimNode> =
+            nodes.iter_mut().map(|n| n as &mut dyn SimNode).collect();
+        let stray = exchange(&mut net, media, &mut refs);
+        each(media, &mut net, stray);
         if sender.open_jobs() == 0
             && !received.is_empty()
             && lines.iter().all(|l| l.with(|l| l.is_idle()))

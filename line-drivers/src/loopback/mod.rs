@@ -41,6 +41,7 @@ use std::rc::Rc;
 use std::time::Instant;
 
 pub use exchange::{Exchange, ExchangeConfig, LineIndex};
+pub(crate) use impairment::PacketDice;
 pub use impairment::{
     Impairments, FULL_SCALE_SINE_DBM0, MAX_DRIFT_PPM, REFERENCE_LEVEL_DBM0, REFERENCE_RMS,
 };

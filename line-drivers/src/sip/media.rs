@@ -18,7 +18,7 @@ use sip::media::udptl::{self, UdptlReceiver, UdptlSender};
 use sip::sdp::crypto::{SrtpKeys, SrtpPolicy};
 use sip::sdp::offer_answer::{AudioCodec, Negotiated};
 
-use super::sockets::{self, MediaSockets, Read};
+use super::sockets::{self, MediaIo, MediaSockets, Read};
 use super::{addr, Call, CallState, SipLine, T38Policy};
 use crate::line::{DtmfDigit, LineEvent, Media, MediaKind};
 
@@ -188,14 +188,27 @@ impl SipLine {
         }
     }
 
+    /// The shell's part of a tick for the media: reads the sockets (at
+    /// most the per-tick limit each) into the engine; a socket that failed
+    /// or is flooded takes the channel out of service. The engine alone
+    /// (no sockets) got its datagrams through `handle_datagram` already.
     pub(super) fn read_media(&mut self, now: Instant) {
-        let Some(socks) = self.socks.take() else {
-            return;
+        let socks = match self.socks.take() {
+            Some(MediaIo::Sockets(s)) => s,
+            other => {
+                let open = other.is_some();
+                self.socks = other;
+                if open {
+                    self.poll_received(now);
+                }
+                return;
+            }
         };
         let ready = self.trunk.borrow().media_ready(self.index);
         let (rtp_n, t38_n, failed) = self.read_sockets(&socks, ready, now);
-        self.socks = Some(socks);
-        let flood = self.socks.as_mut().and_then(|s| s.note_tick(rtp_n, t38_n));
+        let mut socks = socks;
+        let flood = socks.note_tick(rtp_n, t38_n);
+        self.socks = Some(MediaIo::Sockets(socks));
         if let Some(reason) = failed.or(flood) {
             self.go_out_of_service(reason, now);
             return;
@@ -211,128 +224,134 @@ impl SipLine {
         (rtp_ready, t38_ready): (bool, bool),
         now: Instant,
     ) -> (usize, usize, Option<String>) {
-        let mut cng_call = None;
+        let mut buf = std::mem::take(&mut self.buf);
         let mut rtp_n = 0;
         let mut failed = None;
-        loop {
-            if !rtp_ready {
-                break;
-            }
-            let n = match sockets::read(&socks.rtp, "RTP", &mut self.buf, rtp_n) {
-                Read::Datagram(n, _from) => n,
+        while rtp_ready && failed.is_none() {
+            match sockets::read(&socks.rtp, "RTP", &mut buf, rtp_n) {
+                Read::Datagram(n, from) => {
+                    rtp_n += 1;
+                    self.receive_rtp(from, &buf[..n], now);
+                }
                 Read::Done => break,
-                Read::Failed(e) => {
-                    failed = Some(e);
-                    break;
-                }
-            };
-            rtp_n += 1;
-            self.stats.rtp_in += 1;
-            let Some(Call {
-                id,
-                media: MediaState::Audio(a),
-                ..
-            }) = self.call.as_mut()
-            else {
-                continue;
-            };
-            let id = *id;
-            let unprotected;
-            let datagram = match a.srtp.as_mut() {
-                None => &self.buf[..n],
-                Some(s) => {
-                    let result = match rtp::classify(&self.buf[..n]) {
-                        DatagramKind::Rtp => s.inbound.unprotect_rtp(&self.buf[..n]),
-                        DatagramKind::Rtcp => s.inbound.unprotect_rtcp(&self.buf[..n]),
-                        // STUN and the rest are not SRTP: the receiver
-                        // ignores them as before.
-                        _ => Ok(self.buf[..n].to_vec()),
-                    };
-                    match result {
-                        Ok(p) => {
-                            unprotected = p;
-                            &unprotected[..]
-                        }
-                        Err(_) => {
-                            self.stats.srtp_refused += 1;
-                            continue;
-                        }
-                    }
-                }
-            };
-            match a.rx.receive(datagram, now) {
-                Received::Voice {
-                    header,
-                    law,
-                    payload,
-                    new_source,
-                } => {
-                    if new_source {
-                        a.jitter.restart();
-                    }
-                    let mut samples = [0i16; 1024];
-                    let k = payload.len().min(samples.len());
-                    let l = match law {
-                        G711::Pcma => Law::ALaw,
-                        G711::Pcmu => Law::MuLaw,
-                    };
-                    l.decode_into(&payload[..k], &mut samples[..k]);
-                    a.jitter
-                        .push(now, header.seq, header.timestamp, &samples[..k]);
-                    // CNG is looked for in what arrives, not in what the
-                    // jitter buffer plays: its learning phase holds back
-                    // the first half second, most of the first CNG burst.
-                    if a.cng.as_mut().is_some_and(|d| d.process(&samples[..k])) {
-                        a.cng = None;
-                        cng_call = Some(id);
-                    }
-                    a.heard = true;
-                }
-                Received::Event { header, payload } => {
-                    let (header, payload) = (header, payload.to_vec());
-                    a.dtmf_rx.receive(&header, &payload, now);
-                }
-                Received::Rtcp(_) | Received::Ignored(_) => {}
+                Read::Failed(e) => failed = Some(e),
             }
-            while let Some(ev) = a.dtmf_rx.poll_event() {
-                if let (DtmfEvent::End { duration, .. }, Some(d)) = (&ev, ev.digit()) {
-                    if let Ok(digit) = DtmfDigit::new(d, *duration) {
-                        self.events.push_back(LineEvent::Media {
-                            call: id,
-                            media: Media::Dtmf(digit),
-                        });
-                    }
-                }
-            }
-        }
-        if let Some(id) = cng_call {
-            self.stats.cng_heard += 1;
-            self.request_t38(id, now);
         }
         let mut t38_n = 0;
         while t38_ready && failed.is_none() {
-            let n = match sockets::read(&socks.t38, "UDPTL", &mut self.buf, t38_n) {
-                Read::Datagram(n, _from) => n,
-                Read::Done => break,
-                Read::Failed(e) => {
-                    failed = Some(e);
-                    break;
+            match sockets::read(&socks.t38, "UDPTL", &mut buf, t38_n) {
+                Read::Datagram(n, from) => {
+                    t38_n += 1;
+                    self.receive_udptl(from, &buf[..n], now);
                 }
-            };
-            t38_n += 1;
-            self.stats.udptl_in += 1;
-            let Some(Call {
-                media: MediaState::T38(t),
-                switch,
-                ..
-            }) = self.call.as_mut()
-            else {
-                continue;
-            };
-            t.rx.receive(&self.buf[..n], now);
-            switch.handle_t38_packet();
+                Read::Done => break,
+                Read::Failed(e) => failed = Some(e),
+            }
         }
+        self.buf = buf;
         (rtp_n, t38_n, failed)
+    }
+
+    /// An RTP (or SRTP, RTCP) datagram arrived at the channel's RTP port
+    /// from `_from` (the socket's or the simulated network's source).
+    pub(super) fn receive_rtp(&mut self, _from: SocketAddr, datagram: &[u8], now: Instant) {
+        self.stats.rtp_in += 1;
+        let Some(Call {
+            id,
+            media: MediaState::Audio(a),
+            ..
+        }) = self.call.as_mut()
+        else {
+            return;
+        };
+        let id = *id;
+        let unprotected;
+        let datagram = match a.srtp.as_mut() {
+            None => datagram,
+            Some(s) => {
+                let result = match rtp::classify(datagram) {
+                    DatagramKind::Rtp => s.inbound.unprotect_rtp(datagram),
+                    DatagramKind::Rtcp => s.inbound.unprotect_rtcp(datagram),
+                    // STUN and the rest are not SRTP: the receiver
+                    // ignores them as before.
+                    _ => Ok(datagram.to_vec()),
+                };
+                match result {
+                    Ok(p) => {
+                        unprotected = p;
+                        &unprotected[..]
+                    }
+                    Err(_) => {
+                        self.stats.srtp_refused += 1;
+                        return;
+                    }
+                }
+            }
+        };
+        let mut cng_heard = false;
+        match a.rx.receive(datagram, now) {
+            Received::Voice {
+                header,
+                law,
+                payload,
+                new_source,
+            } => {
+                if new_source {
+                    a.jitter.restart();
+                }
+                let mut samples = [0i16; 1024];
+                let k = payload.len().min(samples.len());
+                let l = match law {
+                    G711::Pcma => Law::ALaw,
+                    G711::Pcmu => Law::MuLaw,
+                };
+                l.decode_into(&payload[..k], &mut samples[..k]);
+                a.jitter
+                    .push(now, header.seq, header.timestamp, &samples[..k]);
+                // CNG is looked for in what arrives, not in what the
+                // jitter buffer plays: its learning phase holds back
+                // the first half second, most of the first CNG burst.
+                if a.cng.as_mut().is_some_and(|d| d.process(&samples[..k])) {
+                    a.cng = None;
+                    cng_heard = true;
+                }
+                a.heard = true;
+            }
+            Received::Event { header, payload } => {
+                let (header, payload) = (header, payload.to_vec());
+                a.dtmf_rx.receive(&header, &payload, now);
+            }
+            Received::Rtcp(_) | Received::Ignored(_) => {}
+        }
+        while let Some(ev) = a.dtmf_rx.poll_event() {
+            if let (DtmfEvent::End { duration, .. }, Some(d)) = (&ev, ev.digit()) {
+                if let Ok(digit) = DtmfDigit::new(d, *duration) {
+                    self.events.push_back(LineEvent::Media {
+                        call: id,
+                        media: Media::Dtmf(digit),
+                    });
+                }
+            }
+        }
+        if cng_heard {
+            self.stats.cng_heard += 1;
+            self.request_t38(id, now);
+        }
+    }
+
+    /// A UDPTL datagram arrived at the channel's UDPTL port from `_from`.
+    pub(super) fn receive_udptl(&mut self, _from: SocketAddr, datagram: &[u8], now: Instant) {
+        self.stats.udptl_in += 1;
+        let Some(Call {
+            media: MediaState::T38(t),
+            switch,
+            ..
+        }) = self.call.as_mut()
+        else {
+            return;
+        };
+        t.rx.receive(datagram, now);
+        switch.handle_t38_packet();
     }
 
     /// Moves what the receivers hold (UDPTL in order, expired DTMF) to

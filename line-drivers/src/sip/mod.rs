@@ -40,6 +40,8 @@
 //!   seconds of the call, where the sender's T1 timer leaves time).
 
 pub mod cause;
+mod demux;
+mod engine;
 mod media;
 mod readiness;
 mod shared;
@@ -52,7 +54,7 @@ pub mod trunk;
 use media::MediaState;
 pub use shared::SharedSipLine;
 pub use sockets::ChannelFault;
-use sockets::MediaSockets;
+use sockets::{MediaIo, MediaSockets};
 
 pub use tls::SipTlsConfig;
 pub use transport::SipTransport;
@@ -222,6 +224,9 @@ pub struct SipLineStats {
     pub refreshes: u64,
     /// Falls back to G.711 after T.38 was agreed but no packet came.
     pub t38_timeouts: u64,
+    /// Our re-INVITEs answered 491 Request Pending (glare), each sent
+    /// again after the RFC 3261 §14.1 delay.
+    pub glare_retries: u64,
     /// OPTIONS keep-alives the trunk answered (any final response).
     pub keepalives_answered: u64,
     /// RTP datagrams and UDPTL datagrams received.
@@ -286,6 +291,11 @@ struct Call {
     /// We answered this call (the T.38 policy applies to it).
     answered_by_us: bool,
     offer_t38_when_up: bool,
+    /// A re-INVITE of ours met glare (491): sent again at this time
+    /// (RFC 3261 §14.1).
+    glare_retry: Option<(Instant, ReinviteKind)>,
+    /// Glares this call met.
+    glares: u32,
 }
 
 /// One SIP line: one channel of a trunk (see [`SipTrunk`]), or a trunk
@@ -300,8 +310,9 @@ pub struct SipLine {
     index: usize,
     /// A lone line: its `tick` also runs the trunk.
     drives_trunk: bool,
-    /// The RTP and UDPTL sockets (None: out of service, see `fault`).
-    socks: Option<MediaSockets>,
+    /// The RTP and UDPTL sockets, or the engine's outbox without them
+    /// (None: out of service, see `fault`).
+    socks: Option<MediaIo>,
     /// Why the channel is out of service (its ports could not be bound,
     /// or a socket failed or was flooded): it takes no calls.
     fault: Option<String>,
@@ -327,13 +338,15 @@ pub struct SipLine {
     /// taken by [`SipLine::poll_refusal`]; the oldest go past
     /// [`MAX_REFUSALS`].
     refusals: VecDeque<String>,
+    /// Spreads glare retries (seeded: a simulated run repeats).
+    glare_rng: rand::rngs::SmallRng,
 }
 
 /// Refusals kept for the owner's log at most.
 const MAX_REFUSALS: usize = 16;
 
 /// How often a channel refreshes its call's Call-ID in the trunk's table.
-const CLAIM_REFRESH: Duration = Duration::from_secs(1);
+pub(crate) const CLAIM_REFRESH: Duration = Duration::from_secs(1);
 
 fn io_err(what: &str, e: std::io::Error) -> LineError {
     LineError::Io(std::io::Error::new(e.kind(), format!("{what}: {e}")))
@@ -355,7 +368,14 @@ impl SipLine {
     pub fn bind(cfg: SipLineConfig, now: Instant) -> Result<SipLine, LineError> {
         let socks = MediaSockets::bind(cfg.sip_bind.ip(), cfg.rtp_port, cfg.t38_port)?;
         let shared = Rc::new(RefCell::new(TrunkShared::bind(&cfg, now)?));
-        Ok(SipLine::channel(cfg, 0, shared, true, Ok(socks), now))
+        Ok(SipLine::channel(
+            cfg,
+            0,
+            shared,
+            true,
+            Ok(MediaIo::Sockets(socks)),
+            now,
+        ))
     }
 
     /// Channel `index` of a trunk, with its media sockets or why they
@@ -365,7 +385,7 @@ impl SipLine {
         index: usize,
         trunk: Rc<RefCell<TrunkShared>>,
         drives_trunk: bool,
-        socks: Result<MediaSockets, String>,
+        socks: Result<MediaIo, String>,
         now: Instant,
     ) -> SipLine {
         let (peer, local) = {
@@ -374,11 +394,14 @@ impl SipLine {
         };
         let (socks, fault) = match socks {
             Ok(s) => {
-                trunk.borrow_mut().register_media(index, &s);
+                if let MediaIo::Sockets(socks) = &s {
+                    trunk.borrow_mut().register_media(index, socks);
+                }
                 (Some(s), None)
             }
             Err(e) => (None, Some(e)),
         };
+        let cfg_seed = cfg.seed;
         SipLine {
             ids: IdGen::new(cfg.seed),
             endpoint: Endpoint::new(cfg.transport.is_reliable(), TimerConfig::default()),
@@ -401,6 +424,7 @@ impl SipLine {
             srtp_key: None,
             refusals: VecDeque::new(),
             claimed_at: None,
+            glare_rng: rand::SeedableRng::seed_from_u64(cfg_seed ^ 0x0491),
         }
     }
 
@@ -779,6 +803,8 @@ impl Line for SipLine {
             pending: None,
             answered_by_us: false,
             offer_t38_when_up: false,
+            glare_retry: None,
+            glares: 0,
         });
         self.events.push_back(LineEvent::Progress {
             call: id,
@@ -897,7 +923,7 @@ impl Line for SipLine {
                     if let Some(pkts) = d.frame(&mut a.tx, now) {
                         for p in pkts {
                             if let Some(p) = media::outgoing(&mut a.srtp, p) {
-                                let _ = socks.rtp.send_to(&p, a.remote);
+                                socks.send_rtp(p, a.remote);
                             }
                         }
                         return Ok(());
@@ -907,7 +933,7 @@ impl Line for SipLine {
                 a.law.encode_into(&frame, &mut codes);
                 let pkt = a.tx.voice(&codes, now);
                 if let Some(pkt) = media::outgoing(&mut a.srtp, pkt) {
-                    let _ = socks.rtp.send_to(&pkt, a.remote);
+                    socks.send_rtp(pkt, a.remote);
                 }
                 Ok(())
             }
@@ -926,7 +952,7 @@ impl Line for SipLine {
                     t.tx.encode(p.seq, &p.data)
                         .map_err(|e| driver_err(format!("UDPTL: {e}")))?;
                 if let Some(socks) = self.socks.as_ref() {
-                    let _ = socks.t38.send_to(&dg, t.remote);
+                    socks.send_t38(dg, t.remote);
                 }
                 Ok(())
             }

@@ -4,7 +4,9 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
+use rand::Rng as _;
 use sip::call::{called_number, caller_id, InviteOutcome};
+use sip::dialog::glare_retry_after;
 use sip::endpoint::{EndpointEvent, TxId};
 use sip::sdp::offer_answer::{self, Negotiated};
 use sip::sdp::t38::{FaxTransport, SwitchAction, T38Switch};
@@ -17,6 +19,9 @@ use super::media::MediaState;
 use super::{Call, CallState, PendingReinvite, ReinviteKind, SipLine, T38Policy};
 use crate::cause::HangupCause;
 use crate::line::{CallId, CallProgress, Line, LineEvent, MediaKind};
+
+/// Glares (491 to our re-INVITE) a call retries after, at most.
+const MAX_GLARES: u32 = 2;
 
 impl SipLine {
     pub(super) fn send_reinvite(&mut self, kind: ReinviteKind, now: Instant) {
@@ -193,6 +198,8 @@ impl SipLine {
             pending: None,
             answered_by_us: true,
             offer_t38_when_up: t38_enabled && self.cfg.t38_policy == T38Policy::Immediately,
+            glare_retry: None,
+            glares: 0,
         });
         let ringing = wire::response_to(&req, 180, "Ringing", Some(&local_tag));
         if let Ok(resp) = ringing.build_response() {
@@ -373,6 +380,21 @@ impl SipLine {
             return;
         };
         dialog.reinvite_done();
+        if code == 491 && c.glares < MAX_GLARES {
+            // Glare (RFC 3261 §14.1): both sides re-INVITEd at once. The
+            // owner of the Call-ID (the caller, UAC of the dialog) tries
+            // again after 2.1–4 s, the other side after 0–2 s, so the
+            // other side's offer usually goes first.
+            c.glares += 1;
+            let delay = glare_retry_after(dialog.role, self.glare_rng.gen::<f64>());
+            c.glare_retry = Some((now + delay, p.kind));
+            self.stats.glare_retries += 1;
+            if p.kind == ReinviteKind::ToT38 {
+                // Back to audio in the switch, ready for the retry.
+                let _ = c.switch.handle_offer_result(code, false, now, 0.0);
+            }
+            return;
+        }
         let answer = if (200..300).contains(&code) {
             dialog.handle_reinvite_ok(&resp);
             if let Ok(core) = wire::Core::of(&resp) {
@@ -399,7 +421,9 @@ impl SipLine {
                         }
                     }
                     SwitchAction::RetryAfter(_) => {
-                        // Glare: the peer's own re-INVITE decides.
+                        // Not reached: a 491 is retried above (with the
+                        // delay of our role) until MAX_GLARES, after
+                        // which the switch gives up on its own.
                     }
                     _ => {
                         self.stats.t38_refused += 1;
@@ -463,6 +487,22 @@ impl SipLine {
     }
 
     pub(super) fn switch_timers(&mut self, now: Instant) {
+        let Some(c) = self.call.as_mut() else { return };
+        if let Some((_, kind)) = c.glare_retry.filter(|(at, _)| *at <= now) {
+            if c.pending.is_none() {
+                c.glare_retry = None;
+                let send = match kind {
+                    // Unless the peer's own offer switched the call meanwhile.
+                    ReinviteKind::ToT38 => {
+                        matches!(c.switch.handle_retry(), Some(SwitchAction::SendT38Offer))
+                    }
+                    ReinviteKind::ToAudio | ReinviteKind::Refresh => true,
+                };
+                if send {
+                    self.send_reinvite(kind, now);
+                }
+            }
+        }
         let Some(c) = self.call.as_mut() else { return };
         if c.switch.poll_timeout().is_some_and(|t| t <= now) {
             if let Some(SwitchAction::SendAudioOffer) = c.switch.handle_timeout(now) {

@@ -16,11 +16,63 @@
 //!   flood that lasts [`FLOOD_TICKS`] ticks takes the channel out of
 //!   service and closes its sockets (the kernel then drops the flood).
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::fmt;
 use std::io::ErrorKind;
 use std::net::{IpAddr, SocketAddr, UdpSocket};
+use std::rc::Rc;
 
 use crate::line::LineId;
+use crate::sim_net::Transmit;
+
+/// What an engine without sockets sent, for the owner (the simulated
+/// network) to take: shared by a trunk and its channels.
+pub(crate) type Outbox = Rc<RefCell<VecDeque<Transmit>>>;
+
+/// Where a channel's media goes and comes from: its sockets (the shell
+/// of a real run), or nothing but the engine (datagrams come in through
+/// `handle_datagram` and go out to the trunk's outbox).
+pub(crate) enum MediaIo {
+    /// The RTP and UDPTL sockets.
+    Sockets(MediaSockets),
+    /// The engine alone, with the addresses it would have bound.
+    Engine {
+        rtp: SocketAddr,
+        t38: SocketAddr,
+        out: Outbox,
+    },
+}
+
+impl MediaIo {
+    /// Sends an RTP datagram (a failed send is a lost datagram).
+    pub(crate) fn send_rtp(&self, bytes: Vec<u8>, to: SocketAddr) {
+        match self {
+            MediaIo::Sockets(s) => {
+                let _ = s.rtp.send_to(&bytes, to);
+            }
+            MediaIo::Engine { rtp, out, .. } => out.borrow_mut().push_back(Transmit {
+                from: *rtp,
+                to,
+                bytes,
+            }),
+        }
+    }
+
+    /// Sends a UDPTL datagram.
+    pub(crate) fn send_t38(&self, bytes: Vec<u8>, to: SocketAddr) {
+        match self {
+            MediaIo::Sockets(s) => {
+                let _ = s.t38.send_to(&bytes, to);
+            }
+            MediaIo::Engine { t38, out, .. } => out.borrow_mut().push_back(Transmit {
+                from: *t38,
+                to,
+                bytes,
+            }),
+        }
+    }
+}
 
 /// Datagrams read from one media socket in one tick, at most.
 pub const MAX_DATAGRAMS_PER_TICK: usize = 64;

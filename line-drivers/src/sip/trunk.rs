@@ -9,7 +9,8 @@
 //! transactions (its own [`Endpoint`]) and its RTP/UDPTL ports, and is one
 //! [`Line`](crate::line::Line) for the kernel's scheduler.
 //!
-//! Demultiplexing, in `TrunkShared::receive_routed`: a message whose
+//! Demultiplexing, in `TrunkShared::receive_routed` with the Call-ID table
+//! of [`super::demux`]: a message whose
 //! Call-ID a channel owns (it sent the INVITE, or took the incoming one) goes
 //! to that channel; a new INVITE (no To tag) goes to the first idle
 //! channel; with every channel busy the trunk answers it `486 Busy Here`
@@ -24,7 +25,7 @@
 //! Sans-IO as the rest of the line: time comes in through `tick(now)`.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::VecDeque;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -37,8 +38,9 @@ use sip::transaction::TimerConfig;
 use sip::wire::{self, IdGen};
 use sip::{Request, SipMessage};
 
+use super::demux::{Demux, Owner};
 use super::readiness::{self, Readiness};
-use super::sockets::MediaSockets;
+use super::sockets::{MediaIo, MediaSockets, Outbox};
 use super::tls::TlsContext;
 use super::transport::{Arrived, SipSocket};
 use super::{
@@ -49,11 +51,6 @@ use crate::line::LineId;
 
 /// Keep-alives missed in a row that take a trunk out of service.
 pub(crate) const KEEPALIVE_MISSES: u32 = 3;
-
-/// How long a Call-ID stays with its channel after its last message, once
-/// the channel no longer carries it (64·T1: the longest a transaction of
-/// the call can still retransmit).
-const OWNER_LINGER: Duration = Duration::from_secs(32);
 
 /// Numbers a trunk remembers the fax transport of.
 const MEMORY_NUMBERS: usize = 10_000;
@@ -88,96 +85,6 @@ fn save_memory(path: &std::path::Path, m: &TransportMemory) -> std::io::Result<(
     std::fs::rename(&tmp, path)
 }
 
-/// At most this many Call-IDs in the table for INVITEs the trunk refused.
-const MAX_REFUSED_TRACKED: usize = 4096;
-
-/// Who handles the messages of a Call-ID.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Owner {
-    /// The trunk's own endpoint (a busy answer, a stray request).
-    Trunk,
-    /// Channel `i`.
-    Channel(usize),
-}
-
-/// The Call-ID table of a trunk: who gets each message (sans-IO: the
-/// time comes in). A lone [`SipLine`] is a trunk of one channel.
-#[derive(Debug)]
-pub(crate) struct Demux {
-    owners: HashMap<String, (Owner, Instant)>,
-    channels: usize,
-    last_gc: Option<Instant>,
-}
-
-impl Demux {
-    pub(crate) fn new(channels: usize) -> Demux {
-        Demux {
-            owners: HashMap::new(),
-            channels,
-            last_gc: None,
-        }
-    }
-
-    /// Who gets a message of `call_id`. `new_invite`: an INVITE without To
-    /// tag. `idle(i)`: channel `i` has no call; `taken`: channels given a
-    /// new INVITE since their state was read (the same batch); `closed`:
-    /// the trunk takes no new calls.
-    pub(crate) fn route(
-        &mut self,
-        call_id: &str,
-        new_invite: bool,
-        now: Instant,
-        idle: &dyn Fn(usize) -> bool,
-        taken: &[usize],
-        closed: bool,
-    ) -> Owner {
-        if let Some((owner, last)) = self.owners.get_mut(call_id) {
-            *last = now;
-            return *owner;
-        }
-        if !new_invite {
-            return Owner::Trunk;
-        }
-        let free = (0..self.channels).find(|i| idle(*i) && !taken.contains(i));
-        let owner = match free {
-            Some(i) if !closed => Owner::Channel(i),
-            _ => Owner::Trunk,
-        };
-        // A flood of INVITEs refused busy cannot grow the table without
-        // bound (their retransmissions are then looked at afresh).
-        if owner != Owner::Trunk || self.owners.len() < MAX_REFUSED_TRACKED {
-            self.owners.insert(call_id.to_string(), (owner, now));
-        }
-        owner
-    }
-
-    /// Channel `channel` owns `call_id` (it sent an INVITE with it, or it
-    /// carries that call now): refreshed every tick of a call.
-    pub(crate) fn claim(&mut self, call_id: &str, channel: usize, now: Instant) {
-        match self.owners.get_mut(call_id) {
-            Some(e) => *e = (Owner::Channel(channel), now),
-            None => {
-                self.owners
-                    .insert(call_id.to_string(), (Owner::Channel(channel), now));
-            }
-        }
-    }
-
-    /// Forgets Call-IDs without a message or claim for `OWNER_LINGER`
-    /// (looked at once a second).
-    pub(crate) fn expire(&mut self, now: Instant) {
-        if self
-            .last_gc
-            .is_some_and(|t| now.saturating_duration_since(t) < Duration::from_secs(1))
-        {
-            return;
-        }
-        self.last_gc = Some(now);
-        self.owners
-            .retain(|_, (_, last)| now.saturating_duration_since(*last) < OWNER_LINGER);
-    }
-}
-
 /// Counters of the trunk (shared by its channels).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TrunkStats {
@@ -197,7 +104,13 @@ pub struct TrunkStats {
 /// table.
 pub(crate) struct TrunkShared {
     pub(crate) cfg: SipLineConfig,
-    sock: SipSocket,
+    /// The signalling socket(s) (None: the engine alone, see
+    /// [`SipTrunk::engine`]).
+    sock: Option<SipSocket>,
+    /// Messages that arrived and wait for the next tick's routing.
+    inbox: VecDeque<Arrived>,
+    /// What the engine alone sent (signalling and its channels' media).
+    pub(crate) outbox: Outbox,
     pub(crate) peer: SocketAddr,
     pub(crate) local: LocalParty,
     endpoint: Endpoint,
@@ -237,6 +150,48 @@ impl TrunkShared {
         };
         let sock = SipSocket::bind(cfg.transport, cfg.sip_bind, tls)
             .map_err(|e| io_err("SIP socket", e))?;
+        TrunkShared::new(cfg, now, Some(sock))
+    }
+
+    /// The trunk's engine alone: no socket, datagrams in through
+    /// [`TrunkShared::handle_sip_datagram`], out to the outbox. UDP only
+    /// (the simulated network carries datagrams).
+    pub(crate) fn engine(cfg: &SipLineConfig, now: Instant) -> Result<TrunkShared, LineError> {
+        if cfg.transport != SipTransport::Udp {
+            return Err(driver_err(
+                "a SIP engine without sockets runs on UDP only (the simulated network)",
+            ));
+        }
+        TrunkShared::new(cfg, now, None)
+    }
+
+    /// Channel media without sockets: to the outbox, from `handle_datagram`.
+    pub(crate) fn media_engine(&self, cfg: &SipLineConfig) -> MediaIo {
+        let ip = cfg.sip_bind.ip();
+        MediaIo::Engine {
+            rtp: SocketAddr::new(ip, cfg.rtp_port),
+            t38: SocketAddr::new(ip, cfg.t38_port),
+            out: Rc::clone(&self.outbox),
+        }
+    }
+
+    /// A SIP datagram arrived (the engine alone): routed at the next tick.
+    pub(crate) fn handle_sip_datagram(&mut self, from: SocketAddr, bytes: &[u8]) {
+        self.inbox
+            .push_back(Arrived::Datagram(from, bytes.to_vec()));
+    }
+
+    /// The next datagram the engine alone sent.
+    pub(crate) fn poll_transmit(&self) -> Option<crate::sim_net::Transmit> {
+        self.outbox.borrow_mut().pop_front()
+    }
+
+    fn new(
+        cfg: &SipLineConfig,
+        now: Instant,
+        sock: Option<SipSocket>,
+    ) -> Result<TrunkShared, LineError> {
+        let hop = cfg.trunk.next_hop().to_string();
         let peer = hop
             .to_socket_addrs()
             .ok()
@@ -275,7 +230,7 @@ impl TrunkShared {
             .keepalive
             .map(|every| KeepAlive::new(every, KEEPALIVE_MISSES, now));
         let mut ready = Readiness::new();
-        if let Some(udp) = sock.udp() {
+        if let Some(udp) = sock.as_ref().and_then(SipSocket::udp) {
             ready.add(udp, readiness::SIP);
         }
         Ok(TrunkShared {
@@ -283,6 +238,8 @@ impl TrunkShared {
             ids: IdGen::new(cfg.seed ^ 0x7472_756e_6b00),
             cfg: cfg.clone(),
             sock,
+            inbox: VecDeque::new(),
+            outbox: Outbox::default(),
             peer,
             local,
             registration,
@@ -338,7 +295,17 @@ impl TrunkShared {
 
     /// Sends bytes on the trunk's signalling transport.
     pub(crate) fn transmit(&mut self, to: SocketAddr, bytes: &[u8]) {
-        self.sock.send(to, bytes);
+        match self.sock.as_mut() {
+            Some(s) => s.send(to, bytes),
+            None => self
+                .outbox
+                .borrow_mut()
+                .push_back(crate::sim_net::Transmit {
+                    from: self.cfg.sip_bind,
+                    to,
+                    bytes: bytes.to_vec(),
+                }),
+        }
     }
 
     /// Channel `channel` owns `call_id`: see [`Demux::claim`].
@@ -364,7 +331,7 @@ impl TrunkShared {
     }
 
     pub(crate) fn connections(&self) -> usize {
-        self.sock.connections()
+        self.sock.as_ref().map_or(0, SipSocket::connections)
     }
 
     /// Keep-alives answered, registered (if the trunk registers), not held
@@ -386,14 +353,8 @@ impl TrunkShared {
         idle: &dyn Fn(usize) -> bool,
     ) -> Vec<(usize, SocketAddr, SipMessage)> {
         self.last_now = now;
-        let quiet = self.sock.udp().is_some() && !self.readiness.is_ready(readiness::SIP);
-        let mut buf = std::mem::take(&mut self.buf);
-        let arrived = if quiet {
-            Vec::new()
-        } else {
-            self.sock.receive(&mut buf)
-        };
-        self.buf = buf;
+        self.read_socket();
+        let arrived: Vec<Arrived> = self.inbox.drain(..).collect();
         let mut routed: Vec<(usize, SocketAddr, SipMessage)> = Vec::new();
         for got in arrived {
             let (from, msg) = match got {
@@ -432,6 +393,20 @@ impl TrunkShared {
         routed
     }
 
+    /// The shell: what the signalling socket has (if it had something at
+    /// this tick's poll) goes to the inbox.
+    fn read_socket(&mut self) {
+        let Some(sock) = self.sock.as_mut() else {
+            return;
+        };
+        if sock.udp().is_some() && !self.readiness.is_ready(readiness::SIP) {
+            return;
+        }
+        let mut buf = std::mem::take(&mut self.buf);
+        self.inbox.extend(sock.receive(&mut buf));
+        self.buf = buf;
+    }
+
     /// Runs the trunk's own part: its endpoint's timers, registration,
     /// keep-alive, the Call-ID table.
     pub(crate) fn tick(&mut self, now: Instant) {
@@ -451,9 +426,30 @@ impl TrunkShared {
         self.demux.expire(now);
     }
 
+    /// When the trunk's own part next wants to run: its transactions,
+    /// the next REGISTER and keep-alive, the end of a hold-down.
+    pub(crate) fn poll_timeout(&self) -> Option<Instant> {
+        let reg = (self.reg_tx.is_none())
+            .then(|| {
+                self.registration
+                    .as_ref()
+                    .and_then(Registration::poll_timeout)
+            })
+            .flatten();
+        let ka = (self.ka_tx.is_none())
+            .then(|| self.keepalive.as_ref().and_then(KeepAlive::poll_timeout))
+            .flatten();
+        [self.endpoint.poll_timeout(), reg, ka, self.down_until]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
     /// Writes what the TCP connections still have queued.
     pub(crate) fn flush(&mut self) {
-        self.sock.flush();
+        if let Some(s) = self.sock.as_mut() {
+            s.flush();
+        }
     }
 
     fn poll_keepalive(&mut self, now: Instant) {
@@ -484,7 +480,7 @@ impl TrunkShared {
     fn drain(&mut self, now: Instant) {
         while let Some(out) = self.endpoint.poll_output() {
             match out {
-                Output::Transmit { to, bytes } => self.sock.send(to, &bytes),
+                Output::Transmit { to, bytes } => self.transmit(to, &bytes),
                 Output::Event(e) => self.handle(e, now),
             }
         }
@@ -587,8 +583,8 @@ pub struct SipTrunkConfig {
 /// One SIP trunk carrying `channels` calls at once over one signalling
 /// address. See the module documentation.
 pub struct SipTrunk {
-    shared: Rc<RefCell<TrunkShared>>,
-    channels: Vec<SharedSipLine>,
+    pub(super) shared: Rc<RefCell<TrunkShared>>,
+    pub(super) channels: Vec<SharedSipLine>,
 }
 
 impl SipTrunk {
@@ -602,14 +598,27 @@ impl SipTrunk {
         if channels == 0 {
             return Err(driver_err("a trunk needs at least one channel"));
         }
-        let mut shared = TrunkShared::bind(&cfg, now)?;
+        let shared = TrunkShared::bind(&cfg, now)?;
+        SipTrunk::with_channels(shared, cfg, channels, now, &|c| {
+            MediaSockets::bind(c.sip_bind.ip(), c.rtp_port, c.t38_port)
+                .map(MediaIo::Sockets)
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    pub(super) fn with_channels(
+        mut shared: TrunkShared,
+        cfg: SipLineConfig,
+        channels: usize,
+        now: Instant,
+        media: &dyn Fn(&SipLineConfig) -> Result<MediaIo, String>,
+    ) -> Result<SipTrunk, LineError> {
         shared.demux = Demux::new(channels);
         let shared = Rc::new(RefCell::new(shared));
         let mut lines = Vec::with_capacity(channels);
         for i in 0..channels {
             let c = channel_config(&cfg, i, channels)?;
-            let socks = MediaSockets::bind(c.sip_bind.ip(), c.rtp_port, c.t38_port)
-                .map_err(|e| e.to_string());
+            let socks = media(&c);
             let line = SipLine::channel(c, i, Rc::clone(&shared), false, socks, now);
             lines.push(SharedSipLine::new(line));
         }
@@ -748,7 +757,6 @@ fn channel_config(cfg: &SipLineConfig, i: usize, n: usize) -> Result<SipLineConf
 mod tests {
     use super::*;
     use sip::trunk::TrunkConfig;
-    use test_kit::origin;
 
     fn cfg(rtp: u16) -> SipLineConfig {
         let trunk = TrunkConfig::static_peer("t", "127.0.0.1:5060", "100");
@@ -770,97 +778,6 @@ mod tests {
         assert_ne!(c0.seed, c2.seed, "Call-IDs, tags and SSRCs differ");
         // A lone channel keeps the trunk's name.
         assert_eq!(channel_config(&base, 0, 1).unwrap().id.0, "sip/t");
-    }
-
-    #[test]
-    fn new_invites_take_free_channels_and_keep_them() {
-        let t = origin();
-        let mut d = Demux::new(2);
-        let all_idle = |_: usize| true;
-        // Two INVITEs in one batch: two channels, though both read idle.
-        assert_eq!(
-            d.route("a", true, t, &all_idle, &[], false),
-            Owner::Channel(0)
-        );
-        assert_eq!(
-            d.route("b", true, t, &all_idle, &[0], false),
-            Owner::Channel(1)
-        );
-        // A third finds none: the trunk answers it (busy) ...
-        assert_eq!(
-            d.route("c", true, t, &all_idle, &[0, 1], false),
-            Owner::Trunk
-        );
-        // ... and keeps its retransmissions and ACK, even with a free
-        // channel now.
-        assert_eq!(d.route("c", true, t, &all_idle, &[], false), Owner::Trunk);
-        assert_eq!(d.route("c", false, t, &all_idle, &[], false), Owner::Trunk);
-        // Every later message of a call goes to its channel.
-        let none_idle = |_: usize| false;
-        assert_eq!(
-            d.route("b", false, t, &none_idle, &[], false),
-            Owner::Channel(1)
-        );
-        assert_eq!(
-            d.route("a", true, t, &none_idle, &[], false),
-            Owner::Channel(0)
-        );
-        // An in-dialog request nobody knows, or an INVITE while closed
-        // (a retired trunk): the trunk's.
-        assert_eq!(d.route("x", false, t, &all_idle, &[], false), Owner::Trunk);
-        assert_eq!(d.route("y", true, t, &all_idle, &[], true), Owner::Trunk);
-        // Only idle channels are given a new call.
-        assert_eq!(
-            d.route("z", true, t, &|i| i == 1, &[], false),
-            Owner::Channel(1)
-        );
-    }
-
-    #[test]
-    fn call_ids_are_forgotten_after_the_linger_unless_claimed() {
-        let t = origin();
-        let mut d = Demux::new(2);
-        let idle = |_: usize| true;
-        assert_eq!(d.route("in", true, t, &idle, &[], false), Owner::Channel(0));
-        d.claim("out", 1, t);
-        d.expire(t);
-        // A long call: claimed every tick, kept past the linger.
-        let mut now = t;
-        for _ in 0..40 {
-            now += Duration::from_secs(1);
-            d.claim("out", 1, now);
-            d.expire(now);
-        }
-        assert_eq!(
-            d.route("out", false, now, &idle, &[], false),
-            Owner::Channel(1)
-        );
-        // "in" had no message for 40 s: forgotten; a stray BYE of it is
-        // the trunk's (481).
-        assert_eq!(d.route("in", false, now, &idle, &[], false), Owner::Trunk);
-    }
-
-    #[test]
-    fn refused_invites_are_tracked_up_to_a_bound() {
-        let t = origin();
-        let mut d = Demux::new(1);
-        let busy = |_: usize| false;
-        for i in 0..MAX_REFUSED_TRACKED + 100 {
-            assert_eq!(
-                d.route(&format!("f{i}"), true, t, &busy, &[], false),
-                Owner::Trunk
-            );
-        }
-        assert_eq!(d.owners.len(), MAX_REFUSED_TRACKED);
-        // A call a channel owns is always tracked.
-        assert_eq!(
-            d.route("ok", true, t, &|_| true, &[], false),
-            Owner::Channel(0)
-        );
-        assert_eq!(
-            d.route("ok", false, t, &busy, &[], false),
-            Owner::Channel(0)
-        );
     }
 
     #[test]

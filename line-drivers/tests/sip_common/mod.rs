@@ -209,3 +209,50 @@ impl<L: Line> Line for MuteT38<'_, L> {
         self.0.poll_media_change()
     }
 }
+
+use std::net::SocketAddr;
+
+use line_drivers::sim_net::{NetImpairments, SimNet};
+use line_drivers::SimClock;
+
+/// `127.0.0.1:port`, an address on the simulated network.
+pub fn addr(port: u16) -> SocketAddr {
+    SocketAddr::new(LO, port)
+}
+
+/// The simulated network and its clock.
+pub struct World {
+    pub net: SimNet,
+    pub clock: SimClock,
+}
+
+impl World {
+    pub fn new(imp: NetImpairments) -> World {
+        World {
+            net: SimNet::new(imp),
+            clock: SimClock::new(test_kit::origin()),
+        }
+    }
+}
+
+/// Header `name` of a SIP message text (first occurrence).
+pub fn header<'a>(msg: &'a str, name: &str) -> Option<&'a str> {
+    msg.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+/// A final answer to a request text, as a scripted far end writes it.
+pub fn answer(m: &str, code: &str) -> String {
+    let h = |k: &str| header(m, k).unwrap_or_default().to_string();
+    format!(
+        "SIP/2.0 {code}\r\nVia: {}\r\nFrom: {}\r\nTo: {};tag=peer1\r\nCall-ID: {}\r\n\
+         CSeq: {}\r\nContent-Length: 0\r\n\r\n",
+        h("Via"),
+        h("From"),
+        h("To"),
+        h("Call-ID"),
+        h("CSeq"),
+    )
+}
