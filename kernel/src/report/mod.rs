@@ -227,6 +227,7 @@ fn common_vars(cfg: &ReportConfig, msg: &Message, lang: Language) -> Vars {
     v.set_opt("billing_code", msg.billing_code.clone());
     v.set_opt("reason", msg.status_reason.clone());
     v.set_opt("text", msg.text.clone());
+    v.set_opt("delivery", msg.delivery.clone());
     v.set("submitted", time_text(msg.created_at));
     v.set("received", time_text(msg.created_at));
     v.set_opt("completed", msg.completed_at.map(time_text));
