@@ -233,7 +233,7 @@ impl SmsSender {
         wall: Timestamp,
     ) {
         let id = MessageId(job_of(event_id).0);
-        if !self.sending.as_ref().is_some_and(|s| s.id == id) {
+        if self.sending.as_ref().is_none_or(|s| s.id != id) {
             return;
         }
         let temporary = failure.kind == FailureKind::Temporary;

@@ -575,6 +575,7 @@ pub const NAMES: &[&str] = &[
     "id",
     "gateway",
     "text",
+    "delivery",
 ];
 
 impl TemplateKind {
