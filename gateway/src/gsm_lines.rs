@@ -153,7 +153,7 @@ impl GsmLine {
                     line_drivers::gsm::job_of(id).0,
                     failure.text
                 );
-                self.out.send_failed(id, &failure, runner, wall);
+                self.out.send_failed(id, &failure, runner, now, wall);
             }
             // The report is kept in the job (the sender's confirmation);
             // one stored on the SIM (+CDSI) is deleted then, and one about

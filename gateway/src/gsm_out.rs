@@ -12,7 +12,9 @@
 //! as sent with the delivery "pending" (and the last "still trying" report
 //! in words, if one came). A `+CMS ERROR` is in words in the notice; a
 //! temporary one (no network, congestion, the line went out of service)
-//! is retried by the retry policy, a permanent one fails the job.
+//! is retried by the retry policy, a permanent one fails the job. A line
+//! whose send failed for a temporary reason takes no job for [`HOLD_OFF`],
+//! so the retry goes to another line of the group if one can send.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -23,6 +25,10 @@ use line_drivers::gsm::{
     job_of, part_id, split, status_text, DeliveryStatus, Failure, FailureKind, GsmModem,
     GsmSendError, Reference, StatusReport, UserData,
 };
+
+/// How long a line whose send failed for a temporary reason (no network
+/// service, congestion) leaves the due jobs to the other lines.
+pub const HOLD_OFF: Duration = Duration::from_secs(10);
 
 /// The job whose parts are going out on the line.
 struct Sending {
@@ -49,6 +55,8 @@ pub struct SmsSender {
     report_wait: Duration,
     sending: Option<Sending>,
     awaiting: BTreeMap<MessageId, Awaiting>,
+    /// No new job before this (a temporary failure on this line).
+    hold_until: Option<Instant>,
 }
 
 impl SmsSender {
@@ -57,6 +65,7 @@ impl SmsSender {
             report_wait,
             sending: None,
             awaiting: BTreeMap::new(),
+            hold_until: None,
         }
     }
 
@@ -90,7 +99,7 @@ impl SmsSender {
                 store(runner.sms_finished(id, &delivery, wall));
             }
         }
-        if !ready || self.sending.is_some() {
+        if !ready || self.sending.is_some() || self.hold_until.is_some_and(|t| now < t) {
             return;
         }
         let name = modem.name().to_string();
@@ -160,20 +169,25 @@ impl SmsSender {
         let sent = modem.send_user_data(part_id(id.0, next as u8), &s.number, ud, now);
         if let Err(e) = sent {
             let temporary = matches!(e, GsmSendError::Line(_));
-            self.failed(id, temporary, &e.to_string(), runner, wall);
+            self.failed(id, temporary, &e.to_string(), runner, now, wall);
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn failed(
         &mut self,
         id: MessageId,
         temporary: bool,
         reason: &str,
         runner: &mut Runner,
+        now: Instant,
         wall: Timestamp,
     ) {
         if self.sending.as_ref().is_some_and(|s| s.id == id) {
             self.sending = None;
+        }
+        if temporary {
+            self.hold_until = Some(now + HOLD_OFF);
         }
         self.awaiting.remove(&id);
         store(runner.sms_failed(id, temporary, reason, None, wall));
@@ -230,6 +244,7 @@ impl SmsSender {
         event_id: u64,
         failure: &Failure,
         runner: &mut Runner,
+        now: Instant,
         wall: Timestamp,
     ) {
         let id = MessageId(job_of(event_id).0);
@@ -237,7 +252,7 @@ impl SmsSender {
             return;
         }
         let temporary = failure.kind == FailureKind::Temporary;
-        self.failed(id, temporary, &failure.text, runner, wall);
+        self.failed(id, temporary, &failure.text, runner, now, wall);
     }
 
     /// A status report about a part this line sent (`id` from the engine).

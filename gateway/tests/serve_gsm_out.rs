@@ -160,7 +160,8 @@ struct Gateway {
     _gw: Proc,
 }
 
-fn start(dir: &Scratch, device: &Path, name: &str) -> Gateway {
+/// The gateway with a `[[gsm]]` line per (name, device, SIM number).
+fn start(dir: &Scratch, lines: &[(&str, &Path, &str)], name: &str) -> Gateway {
     let (smtp, relay) = (41250, 41251);
     let postfix = Postfix::start(name, relay, smtp);
     let file = dir.join("ums.toml");
@@ -176,10 +177,15 @@ fn start(dir: &Scratch, device: &Path, name: &str) -> Gateway {
              [retry]\nretries = 10\nintervals_secs = [3]\n\n\
              [sms]\nreport_wait_secs = 6\n\n\
              [lines]\nnumbers = []\nident = \"+49 30 100\"\n\n\
-             [[user]]\nid = \"anna\"\nemail = \"anna@example.test\"\n\n\
-             [[gsm]]\nname = \"a\"\ndevice = \"{}\"\nflow_control = \"none\"\n\
-             number = \"4930100\"\nmax_parts = 8\n",
-            device.display()
+             [[user]]\nid = \"anna\"\nemail = \"anna@example.test\"\n\n{}",
+            lines
+                .iter()
+                .map(|(name, device, number)| format!(
+                    "[[gsm]]\nname = \"{name}\"\ndevice = \"{}\"\nflow_control = \"none\"\n\
+                     number = \"{number}\"\nmax_parts = 8\n\n",
+                    device.display()
+                ))
+                .collect::<String>()
         ),
     )
     .unwrap();
@@ -188,11 +194,13 @@ fn start(dir: &Scratch, device: &Path, name: &str) -> Gateway {
     let data = dir.join("data");
     let log = dir.join("ums.log");
     let gw = Proc(serve_config(&file, &data, &log, smtp));
-    assert!(
-        wait_log(&log, 0, &["gsm-in-service", "gsm/a"], 30),
-        "{}",
-        read(&log)
-    );
+    for (name, _, _) in lines {
+        assert!(
+            wait_log(&log, 0, &["gsm-in-service", &format!("gsm/{name}")], 30),
+            "{}",
+            read(&log)
+        );
+    }
     Gateway {
         postfix,
         data,
@@ -221,7 +229,7 @@ fn mail_becomes_sms_its_reports_become_mail_and_the_reply_comes_back() {
     net.modems[1].capacity = 1000;
     net.modems[2].silent = true;
     let sim = net.on_ptys();
-    let g = start(&dir, &sim.devices[0], "gsm-out");
+    let g = start(&dir, &[("a", &sim.devices[0], "4930100")], "gsm-out");
 
     // (what the mail says, kind, what the handset must get, parts)
     let quoted = "Yes, 3 pm is fine.\n\nOn Mon, 7 Dec 2026 at 10:00, Bob <bob@example.test> wrote:\n> Shall we meet at 3?\n\n-- \nAnna Example\n";
@@ -412,7 +420,7 @@ fn without_a_network_the_sms_waits_and_goes_when_it_returns() {
     let mut net = Network::new(&[SIM, HANDSET]);
     net.modems[1].capacity = 100;
     let sim = net.on_ptys();
-    let g = start(&dir, &sim.devices[0], "gsm-nonet");
+    let g = start(&dir, &[("a", &sim.devices[0], "4930100")], "gsm-nonet");
     // The network goes (the modem says nothing unasked): +CMGS is
     // answered "no network service", the job is retried.
     sim.net.lock().unwrap().modems[0].registration = 0;
@@ -466,4 +474,61 @@ fn without_a_network_the_sms_waits_and_goes_when_it_returns() {
     let m = &outgoing(&g.data)[0];
     assert_eq!(m["status"], "Sent", "{m:#}");
     assert!(m["attempts"].as_u64().unwrap_or(0) >= 2, "{m:#}");
+}
+
+#[test]
+fn the_gsm_lines_form_a_group_and_a_line_without_network_leaves_the_sms_to_another() {
+    if !Path::new("/usr/sbin/postfix").exists() {
+        eprintln!("skipped: needs root and Postfix (scripts/setup.sh --test)");
+        return;
+    }
+    let dir = Scratch::new("serve-gsm-group");
+    let mut net = Network::new(&[SIM, "+4930200", HANDSET]);
+    net.modems[2].capacity = 100;
+    let sim = net.on_ptys();
+    let lines = [
+        ("a", sim.devices[0].as_path(), "4930100"),
+        ("b", sim.devices[1].as_path(), "4930200"),
+    ];
+    let g = start(&dir, &lines, "gsm-group");
+    // Line a (the first asked) loses the network without saying so.
+    sim.net.lock().unwrap().modems[0].registration = 0;
+    mail(
+        g.relay,
+        &format!("{HANDSET}@sms.test"),
+        "group",
+        "Through the other line",
+        "text",
+    );
+    assert!(
+        wait_for(60, || !handset_texts(&sim.net.lock().unwrap(), 2)
+            .is_empty()),
+        "{}",
+        read(&g.log)
+    );
+    assert_eq!(
+        handset_texts(&sim.net.lock().unwrap(), 2),
+        [("Through the other line".to_string(), 1)]
+    );
+    let sender = sim.net.lock().unwrap().delivered[0].1.from.to_text();
+    assert_eq!(sender, "+4930200", "sent through line b's SIM");
+    let mut m = serde_json::Value::Null;
+    assert!(
+        wait_for(30, || {
+            m = journal(&g.data)
+                .into_iter()
+                .map(|e| e["message"].clone())
+                .find(|m| m["direction"] == "Outgoing")
+                .unwrap_or_default();
+            m["status"] == "Sent"
+        }),
+        "{m:#}"
+    );
+    assert_eq!(m["line"], "gsm/b", "{m:#}");
+    let log = m["attempt_log"].as_array().cloned().unwrap_or_default();
+    assert_eq!(log.len(), 2, "{m:#}");
+    assert_eq!(log[0]["line"], "gsm/a", "{m:#}");
+    let first = log[0]["outcome"].as_str().unwrap_or_default();
+    assert!(first.contains("no network service"), "{m:#}");
+    assert_eq!(log[1]["line"], "gsm/b", "{m:#}");
 }
