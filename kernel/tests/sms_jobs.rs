@@ -49,7 +49,7 @@ fn parts_are_stored_as_sent_and_a_retry_resumes_with_the_same_reference() {
         .submit(vec![sms(7, "+491701234567", "long text", 3)])
         .unwrap();
     // A fax scheduler tick leaves it alone: only a GSM line takes it.
-    runner.tick(std::time::Instant::now(), T0).unwrap();
+    runner.tick(test_kit::origin(), T0).unwrap();
     assert_eq!(get(&runner, 7).message.status, Status::Queued);
 
     let task = runner.take_sms("gsm/a", T0).unwrap().expect("due");
