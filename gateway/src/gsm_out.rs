@@ -165,6 +165,12 @@ impl SmsSender {
             return;
         };
         let (id, next) = (s.id, s.next);
+        // Cancelled or deleted meanwhile: the rest of it is not sent.
+        if !runner.is_open(id) {
+            self.sending = None;
+            self.awaiting.remove(&id);
+            return;
+        }
         let ud = s.parts[next].clone();
         let sent = modem.send_user_data(part_id(id.0, next as u8), &s.number, ud, now);
         if let Err(e) = sent {

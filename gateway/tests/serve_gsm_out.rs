@@ -474,6 +474,57 @@ fn without_a_network_the_sms_waits_and_goes_when_it_returns() {
     let m = &outgoing(&g.data)[0];
     assert_eq!(m["status"], "Sent", "{m:#}");
     assert!(m["attempts"].as_u64().unwrap_or(0) >= 2, "{m:#}");
+
+    // The network fails after the first of two parts ("network out of
+    // order", temporary): the retry sends the second part only, with the
+    // same concatenation reference, and the handset has the whole text.
+    let long = pattern(200);
+    let transit = |net: &Network| net.in_transit() + net.delivered.len();
+    let before = transit(&sim.net.lock().unwrap());
+    mail(
+        g.relay,
+        &format!("{HANDSET}@sms.test"),
+        "two parts",
+        &long,
+        "text",
+    );
+    // Watched closely: the second part follows within a tick (20 ms).
+    let deadline = test_kit::wall() + Duration::from_secs(60);
+    loop {
+        let mut net = sim.net.lock().unwrap();
+        if transit(&net) > before {
+            net.modems[0].fail_next_send = Some(38);
+            break;
+        }
+        drop(net);
+        assert!(test_kit::wall() < deadline, "{}", read(&g.log));
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert!(
+        wait_for(60, || handset_texts(&sim.net.lock().unwrap(), 1).len() == 2),
+        "{:#?}\n{}",
+        handset_texts(&sim.net.lock().unwrap(), 1),
+        read(&g.log)
+    );
+    assert!(handset_texts(&sim.net.lock().unwrap(), 1).contains(&(long.clone(), 2)));
+    let mut m = serde_json::Value::Null;
+    assert!(wait_for(30, || {
+        m = outgoing(&g.data)
+            .into_iter()
+            .find(|m| m["text"] == long.as_str())
+            .unwrap_or_default();
+        m["status"] == "Sent"
+    }));
+    let log = m["attempt_log"].as_array().cloned().unwrap_or_default();
+    assert_eq!(log.len(), 2, "{m:#}");
+    assert!(
+        (log[0]["outcome"].as_str().unwrap_or_default()).contains("network out of order"),
+        "{m:#}"
+    );
+    assert_eq!(
+        log[1]["first_page"], 2,
+        "the retry resumed at part 2: {m:#}"
+    );
 }
 
 #[test]

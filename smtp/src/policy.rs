@@ -157,11 +157,17 @@ impl Policy for GatewayPolicy {
             ReversePath::Null => String::new(),
             ReversePath::Mailbox(a) => a.to_string(),
         };
-        // The SMS text by the rule of `kernel::sms_text`, made once.
-        let sms = kernel::sms_text::sms_text(&crate::mime::to_document(&mail), &self.sms);
         let mut records: Vec<Record> = Vec::new();
         let mut notices = Vec::new();
         let mut acceptor = kernel::lock::lock(&self.acceptor);
+        // The SMS text by the rule of `kernel::sms_text`, made once, and
+        // only for a mail with an SMS recipient.
+        let any_sms = envelope
+            .recipients
+            .iter()
+            .any(|r| (acceptor.recipient(&r.addr.to_string())).is_ok_and(|r| r.0 == Service::Sms));
+        let sms = any_sms
+            .then(|| kernel::sms_text::sms_text(&crate::mime::to_document(&mail), &self.sms));
         // Fax records waiting for the pages of this mail.
         let mut unrendered: Vec<usize> = Vec::new();
         for rcpt in &envelope.recipients {
@@ -182,13 +188,13 @@ impl Policy for GatewayPolicy {
                 // An SMS's parts count as its pages (a retry resumes at
                 // the first part not sent).
                 pages: match (&sms, service) {
-                    (Ok(t), Service::Sms) => t.parts,
+                    (Some(Ok(t)), Service::Sms) => t.parts,
                     _ => 0,
                 },
                 // The text is the message only for SMS; a fax's body text
                 // belongs to the renderer (cover page), not the journal.
                 text: match (&sms, service) {
-                    (Ok(t), Service::Sms) => Some(t.text.clone()),
+                    (Some(Ok(t)), Service::Sms) => Some(t.text.clone()),
                     _ => None,
                 },
                 priority: 5,
@@ -198,7 +204,7 @@ impl Policy for GatewayPolicy {
             let accepted = match (acceptor.accept(&req, id, now), &sms) {
                 // No text by the rule (attachments, too long, empty): the
                 // sender hears why, nothing is sent.
-                (Accepted::Queued(mut record), Err(e)) if service == Service::Sms => {
+                (Accepted::Queued(mut record), Some(Err(e))) if service == Service::Sms => {
                     kernel::sms_text::refuse(&mut record, &e.to_string(), now);
                     notices.push(self.notifier.rejected(
                         &record.message,
