@@ -208,6 +208,7 @@ pub fn run_with(cfg: &MediaBench, beside: Option<Beside>) -> Result<MediaBenchRe
         sip_trunks: Vec::new(),
         modems: Vec::new(),
         gsm: Vec::new(),
+        sms_report_wait: std::time::Duration::from_secs(600),
         capis: Vec::new(),
         runtime: None,
         data_dir: dir.clone(),

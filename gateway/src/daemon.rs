@@ -94,8 +94,12 @@ pub struct SetupOptions {
     /// Class 1 fax modems (`[[modem]]`), one line each (read at start; a
     /// reload does not change them).
     pub modems: Vec<line_drivers::modem::ModemSpec>,
-    /// GSM modems (`[[gsm]]`), incoming SMS (read at start).
+    /// GSM modems (`[[gsm]]`): SMS both ways (read at start).
     pub gsm: Vec<line_drivers::gsm::GsmSpec>,
+    /// How mail becomes SMS text (`[sms]`, read at start).
+    pub sms: kernel::sms_text::SmsTextRules,
+    /// How long a sent SMS waits for its status reports.
+    pub sms_report_wait: Duration,
     /// ISDN controllers through CAPI (`[[capi]]`), one line per B-channel
     /// used (read at start; a reload does not change them).
     pub capis: Vec<line_drivers::capi::supervised::CapiSpec>,
@@ -126,6 +130,8 @@ impl Default for SetupOptions {
             sip_trunks: Vec::new(),
             modems: Vec::new(),
             gsm: Vec::new(),
+            sms: kernel::sms_text::SmsTextRules::default(),
+            sms_report_wait: Duration::from_secs(600),
             capis: Vec::new(),
             web: None,
             webhooks: None,
@@ -474,6 +480,7 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
         sip_trunks: setup.options.sip_trunks.clone(),
         modems: setup.options.modems.clone(),
         gsm: setup.options.gsm.clone(),
+        sms_report_wait: setup.options.sms_report_wait,
         capis: setup.options.capis.clone(),
         runtime: tokio::runtime::Handle::try_current().ok(),
         data_dir: setup.data_dir.clone(),
@@ -551,6 +558,7 @@ pub async fn start(setup: GatewaySetup) -> Result<Running, StartError> {
         },
         clock: Box::new(wall_clock),
         render: render_options,
+        sms: setup.options.sms.clone(),
     };
     let session = smtp::engine::SessionConfig {
         hostname: setup.hostname.clone(),

@@ -3,8 +3,9 @@
 //! put back together first; after [`PARTS_WAIT`] what came, with a note)
 //! is stored as an incoming message (`Runner::receive_sms`, routed by the
 //! SIM's number like any SMS) and deleted from the SIM only once stored;
-//! one that cannot be stored stays on the SIM for the next sweep. Outgoing
-//! SMS jobs do not take these lines yet.
+//! one that cannot be stored stays on the SIM for the next sweep. The
+//! lines form one group for outgoing SMS jobs: each takes the next due job
+//! when it is in service, registered and free ([`crate::gsm_out`]).
 
 use std::time::{Duration, Instant};
 
@@ -21,17 +22,28 @@ pub struct GsmLine {
     /// The SIM's number (the called number of what arrives).
     number: String,
     in_service: bool,
+    /// The last registration the modem reported (unsolicited `+CREG`).
+    registered: bool,
     parts: Reassembly,
+    out: crate::gsm_out::SmsSender,
 }
 
 impl GsmLine {
     /// Open the line; its port is driven by a task on `runtime`.
-    pub fn open(spec: &GsmSpec, runtime: tokio::runtime::Handle, now: Instant) -> GsmLine {
+    /// A sent SMS waits `report_wait` for its status reports.
+    pub fn open(
+        spec: &GsmSpec,
+        runtime: tokio::runtime::Handle,
+        report_wait: Duration,
+        now: Instant,
+    ) -> GsmLine {
         GsmLine {
             modem: spec.open(runtime, now),
             number: spec.number.clone(),
             in_service: false,
+            registered: false,
             parts: Reassembly::new(PARTS_WAIT),
+            out: crate::gsm_out::SmsSender::new(report_wait),
         }
     }
 
@@ -53,6 +65,8 @@ impl GsmLine {
                 self.store(m, runner, now, wall);
             }
         }
+        let ready = self.in_service && self.registered && self.modem.engine().is_ready();
+        self.out.tick(&mut self.modem, ready, runner, now, wall);
     }
 
     /// A whole message (or what came of it): stored, then deleted from the
@@ -87,6 +101,7 @@ impl GsmLine {
         match event {
             GsmEvent::Ready(info) => {
                 self.in_service = true;
+                self.registered = true;
                 crate::ulog!(
                     Notice,
                     "gsm-in-service",
@@ -117,13 +132,52 @@ impl GsmLine {
                 }
             }
             GsmEvent::Registration(r) => {
+                self.registered = r.is_registered();
                 crate::ulog!(Info, "gsm-registration", "line {name}: {}", r.text())
             }
-            // No outgoing SMS jobs on GSM lines yet: a report stored on the
-            // SIM (+CDSI) is about nothing we keep; deleted so it does not
-            // fill the SIM.
-            GsmEvent::Report { index: Some(i), .. } => self.modem.stored(i, now),
-            GsmEvent::Sent { .. } | GsmEvent::SendFailed { .. } | GsmEvent::Report { .. } => {}
+            GsmEvent::Sent { id, reference } => {
+                crate::ulog!(
+                    Info,
+                    "sms-part-sent",
+                    "line {name}: SMS {} part {} taken by the network (reference {reference})",
+                    line_drivers::gsm::job_of(id).0,
+                    u32::from(line_drivers::gsm::job_of(id).1) + 1
+                );
+                self.out.sent(id, &mut self.modem, runner, now, wall);
+            }
+            GsmEvent::SendFailed { id, failure } => {
+                crate::ulog!(
+                    Warning,
+                    "sms-send-failed",
+                    "line {name}: SMS {} not sent: {}",
+                    line_drivers::gsm::job_of(id).0,
+                    failure.text
+                );
+                self.out.send_failed(id, &failure, runner, now, wall);
+            }
+            // The report is kept in the job (the sender's confirmation);
+            // one stored on the SIM (+CDSI) is deleted then, and one about
+            // nothing we keep too, so reports do not fill the SIM.
+            GsmEvent::Report {
+                id,
+                status,
+                report,
+                index,
+            } => {
+                crate::ulog!(
+                    Info,
+                    "sms-status-report",
+                    "line {name}: status report for reference {}: {}",
+                    report.reference,
+                    line_drivers::gsm::status_text(report.status)
+                );
+                if let Some(id) = id {
+                    self.out.report(id, status, &report, runner, wall);
+                }
+                if let Some(i) = index {
+                    self.modem.stored(i, now);
+                }
+            }
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod deadletter;
 pub mod document;
 pub mod faxloop;
 pub mod gsm_lines;
+pub mod gsm_out;
 pub mod journal;
 pub mod log;
 pub mod media_loop;

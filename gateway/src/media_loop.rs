@@ -63,8 +63,10 @@ pub struct MediaConfig {
     /// Class 1 fax modems (`[[modem]]`); their ports are driven by tasks
     /// on `runtime` (without one, none is opened).
     pub modems: Vec<ModemSpec>,
-    /// GSM modems (`[[gsm]]`): incoming SMS; ports on `runtime` too.
+    /// GSM modems (`[[gsm]]`): SMS both ways; ports on `runtime` too.
     pub gsm: Vec<line_drivers::gsm::GsmSpec>,
+    /// How long a sent SMS waits for its status reports.
+    pub sms_report_wait: std::time::Duration,
     /// ISDN controllers through CAPI (`[[capi]]`): each B-channel used a
     /// line that connects (and reconnects) on its own.
     pub capis: Vec<CapiSpec>,
@@ -179,7 +181,9 @@ impl MediaLoop {
         }
         let gsm = match &c.runtime {
             Some(rt) => (c.gsm.iter())
-                .map(|spec| crate::gsm_lines::GsmLine::open(spec, rt.clone(), media_now))
+                .map(|spec| {
+                    crate::gsm_lines::GsmLine::open(spec, rt.clone(), c.sms_report_wait, media_now)
+                })
                 .collect(),
             None => Vec::new(),
         };

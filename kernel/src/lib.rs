@@ -28,6 +28,7 @@ pub mod render;
 pub mod report;
 pub mod routing;
 pub mod runner;
+pub mod sms_text;
 pub mod spool;
 pub mod store;
 pub mod voice;

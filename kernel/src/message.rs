@@ -243,6 +243,10 @@ pub struct Message {
     /// [`ATTEMPT_LOG_MAX`] kept (`attempts` counts them all).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attempt_log: Vec<Attempt>,
+    /// Outgoing SMS: what the network's status reports say (delivered to
+    /// the handset, pending, failed and why), for the confirmation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<String>,
 }
 
 /// How many attempts a record keeps in [`Message::attempt_log`].
@@ -394,6 +398,7 @@ impl Message {
             end_reason: None,
             pending: Vec::new(),
             attempt_log: Vec::new(),
+            delivery: None,
         }
     }
 }

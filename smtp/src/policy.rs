@@ -87,6 +87,8 @@ pub struct GatewayPolicy {
     pub clock: Box<dyn Fn() -> Timestamp + Send + Sync>,
     /// Paper, resolution, cover mode (`[render]`); swapped on reload.
     pub render: std::sync::Arc<RwLock<kernel::render::RenderOptions>>,
+    /// How a mail becomes the text of an SMS (`kernel::sms_text`).
+    pub sms: kernel::sms_text::SmsTextRules,
 }
 
 /// A reply with its own enhanced code (the table's entry for the basic code
@@ -158,6 +160,14 @@ impl Policy for GatewayPolicy {
         let mut records: Vec<Record> = Vec::new();
         let mut notices = Vec::new();
         let mut acceptor = kernel::lock::lock(&self.acceptor);
+        // The SMS text by the rule of `kernel::sms_text`, made once, and
+        // only for a mail with an SMS recipient.
+        let any_sms = envelope
+            .recipients
+            .iter()
+            .any(|r| (acceptor.recipient(&r.addr.to_string())).is_ok_and(|r| r.0 == Service::Sms));
+        let sms = any_sms
+            .then(|| kernel::sms_text::sms_text(&crate::mime::to_document(&mail), &self.sms));
         // Fax records waiting for the pages of this mail.
         let mut unrendered: Vec<usize> = Vec::new();
         for rcpt in &envelope.recipients {
@@ -175,17 +185,40 @@ impl Policy for GatewayPolicy {
                 rcpt: rcpt.addr.to_string(),
                 subject: mail.subject().map(str::to_string),
                 document: None,
-                pages: 0,
+                // An SMS's parts count as its pages (a retry resumes at
+                // the first part not sent).
+                pages: match (&sms, service) {
+                    (Some(Ok(t)), Service::Sms) => t.parts,
+                    _ => 0,
+                },
                 // The text is the message only for SMS; a fax's body text
                 // belongs to the renderer (cover page), not the journal.
-                text: (service == Service::Sms)
-                    .then(|| mail.body_text(0).map(|t| t.to_string()))
-                    .flatten(),
+                text: match (&sms, service) {
+                    (Some(Ok(t)), Service::Sms) => Some(t.text.clone()),
+                    _ => None,
+                },
                 priority: 5,
                 send_at: None,
                 billing_code: None,
             };
-            match acceptor.accept(&req, id, now) {
+            let accepted = match (acceptor.accept(&req, id, now), &sms) {
+                // No text by the rule (attachments, too long, empty): the
+                // sender hears why, nothing is sent.
+                (Accepted::Queued(mut record), Some(Err(e))) if service == Service::Sms => {
+                    kernel::sms_text::refuse(&mut record, &e.to_string(), now);
+                    notices.push(self.notifier.rejected(
+                        &record.message,
+                        kernel::report::Cause::Other,
+                        None,
+                        Language::En,
+                        now,
+                    ));
+                    records.push(record);
+                    continue;
+                }
+                (a, _) => a,
+            };
+            match accepted {
                 Accepted::Queued(mut record) => {
                     if service == Service::Fax {
                         // No job until the render pool has its pages.

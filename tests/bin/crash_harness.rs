@@ -476,6 +476,7 @@ fn media_config(a: &Args, spool: &Path) -> MediaConfig {
     MediaConfig {
         modems: Vec::new(),
         gsm: Vec::new(),
+        sms_report_wait: std::time::Duration::from_secs(600),
         capis: Vec::new(),
         runtime: None,
         lines: LINES.iter().map(|n| n.to_string()).collect(),

@@ -836,6 +836,8 @@ impl Loaded {
                 sip_trunks: self.sip_trunks(),
                 modems: self.modems(),
                 gsm: self.gsm(),
+                sms: self.sms_rules(),
+                sms_report_wait: Duration::from_secs(c.sms.report_wait_secs),
                 capis: self.capis(),
                 web: self.web(),
                 webhooks: self.webhooks(),
@@ -1157,6 +1159,16 @@ impl Loaded {
             }
         }
         Ok(())
+    }
+
+    /// How mail becomes SMS text (`[sms]`; the most parts: the smallest
+    /// `max_parts` of the `[[gsm]]` lines, so every line can send it).
+    pub fn sms_rules(&self) -> kernel::sms_text::SmsTextRules {
+        kernel::sms_text::SmsTextRules {
+            include_subject: self.config.sms.include_subject,
+            max_parts: (self.config.gsm.iter().map(|g| g.max_parts).min())
+                .unwrap_or(kernel::sms_text::SmsTextRules::default().max_parts),
+        }
     }
 
     /// One GSM line per `[[gsm]]`.

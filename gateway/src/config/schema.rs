@@ -35,6 +35,8 @@ pub struct Config {
     /// GSM modems for SMS (issue 15): each a line; incoming SMS for now.
     #[serde(rename = "gsm")]
     pub gsm: Vec<GsmConf>,
+    /// Mail to SMS (`[sms]`): the text rule's choices, status reports.
+    pub sms: SmsConf,
     /// ISDN controllers through CAPI 2.0 (issue 16): each B-channel used
     /// a line.
     #[serde(rename = "capi")]
@@ -816,6 +818,27 @@ pub struct GsmConf {
 
 fn default_gsm_max_parts() -> usize {
     5
+}
+
+/// Mail to SMS (`[sms]`, see `kernel::sms_text`). The most parts a mail
+/// may become is the smallest `max_parts` of the `[[gsm]]` lines.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmsConf {
+    /// Put the mail's subject first in the SMS, on a line of its own.
+    pub include_subject: bool,
+    /// How long a sent SMS waits for the network's status reports before
+    /// the sender is told it is sent and its delivery pending.
+    pub report_wait_secs: u64,
+}
+
+impl Default for SmsConf {
+    fn default() -> Self {
+        SmsConf {
+            include_subject: false,
+            report_wait_secs: 600,
+        }
+    }
 }
 
 /// One ISDN controller through CAPI 2.0 (`[[capi]]`): a card or a

@@ -202,7 +202,9 @@ fn common_vars(cfg: &ReportConfig, msg: &Message, lang: Language) -> Vars {
     );
     v.set_opt("called", msg.recipient_number.clone());
     v.set_opt("subject", msg.subject.clone());
-    if msg.pages > 0 {
+    // An SMS's pages are its parts: no page rows, "(3 SMS)" in the subject.
+    let sms = msg.service == crate::message::Service::Sms;
+    if msg.pages > 0 && !sms {
         v.set("pages", msg.pages.to_string());
         v.set("pages_sent", msg.pages_sent.to_string());
     }
@@ -211,7 +213,14 @@ fn common_vars(cfg: &ReportConfig, msg: &Message, lang: Language) -> Vars {
     } else {
         msg.pages
     };
-    v.set("pages_note", templates::pages_note(pages, lang));
+    v.set(
+        "pages_note",
+        match (sms, pages) {
+            (true, 0 | 1) => String::new(),
+            (true, n) => format!(" ({n} SMS)"),
+            (false, n) => templates::pages_note(n, lang),
+        },
+    );
     if msg.duration_secs > 0 {
         v.set("duration", duration_text(msg.duration_secs));
     }
@@ -227,6 +236,7 @@ fn common_vars(cfg: &ReportConfig, msg: &Message, lang: Language) -> Vars {
     v.set_opt("billing_code", msg.billing_code.clone());
     v.set_opt("reason", msg.status_reason.clone());
     v.set_opt("text", msg.text.clone());
+    v.set_opt("delivery", msg.delivery.clone());
     v.set("submitted", time_text(msg.created_at));
     v.set("received", time_text(msg.created_at));
     v.set_opt("completed", msg.completed_at.map(time_text));

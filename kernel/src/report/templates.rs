@@ -67,6 +67,8 @@ pub enum Field {
     Attachments,
     Time,
     Reference,
+    /// An SMS's fate by the network's status reports.
+    Delivery,
 }
 
 struct Template<'a> {
@@ -93,6 +95,7 @@ const OUTGOING: &[Field] = &[
     F::GaveUp,
     F::NextAttempt,
     F::Result,
+    F::Delivery,
     F::Details,
     F::Submitted,
     F::Completed,
@@ -301,6 +304,7 @@ fn field(field: Field, lang: Language) -> (&'static str, &'static str) {
         F::Attachments => (if en { "Attachments" } else { "Anhänge" }, "{attachments}"),
         F::Time => (if en { "Time" } else { "Zeit" }, "{now}"),
         F::Reference => (if en { "Reference" } else { "Referenz" }, "{id}"),
+        F::Delivery => (if en { "Delivery" } else { "Zustellung" }, "{delivery}"),
     }
 }
 
@@ -571,6 +575,7 @@ pub const NAMES: &[&str] = &[
     "id",
     "gateway",
     "text",
+    "delivery",
 ];
 
 impl TemplateKind {

@@ -14,6 +14,7 @@
 //!  inbound.rs    Receiving: answer, the received fax as a message
 //!  voicemail.rs  Voice: greeting, recording, hand-over to fax on CNG
 //!  sms.rs        an SMS from a line or the simulated network
+//!  sms_out.rs    SMS jobs: the GSM lines take them and report back
 //!  incoming.rs   the one builder of incoming messages (routing, numbers)
 //! ```
 //!
@@ -38,9 +39,11 @@ mod incoming;
 mod outbound;
 mod progress;
 mod sms;
+mod sms_out;
 mod voicemail;
 
 pub use outbound::outgoing_fax;
+pub use sms_out::{sms_reference, SmsTask};
 
 /// Settings of the runner.
 #[derive(Debug, Clone)]
@@ -390,6 +393,15 @@ impl Runner {
                 match f {
                     Final::Sent => {
                         m.status_reason = None;
+                        if m.service == Service::Sms && m.delivery.is_none() {
+                            // Sent before a restart; its reports were the
+                            // old process's.
+                            m.delivery = Some(
+                                "pending: sent to the network; the delivery to the handset \
+                                 is not confirmed"
+                                    .into(),
+                            );
+                        }
                         Status::Sent
                     }
                     Final::Failed { .. } => Status::Failed,

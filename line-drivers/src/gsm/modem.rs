@@ -162,6 +162,36 @@ impl GsmModem {
         Ok(n)
     }
 
+    /// Queue one SMS (`user_data`, e.g. one part of [`split`]) for `to`,
+    /// named `id` in the events; status report and validity as
+    /// configured. The caller sends a text part by part this way.
+    pub fn send_user_data(
+        &mut self,
+        id: u64,
+        to: &str,
+        user_data: super::UserData,
+        now: Instant,
+    ) -> Result<(), GsmSendError> {
+        let to = Address::number(to).ok_or_else(|| GsmSendError::BadNumber(to.into()))?;
+        let tpdu = Submit {
+            reference: 0,
+            to,
+            status_report: self.cfg.status_reports,
+            reject_duplicates: false,
+            validity: self.cfg.validity,
+            user_data,
+        }
+        .encode()?;
+        self.engine.send(id, tpdu, now)?;
+        self.flush(now);
+        Ok(())
+    }
+
+    /// The line's settings.
+    pub fn config(&self) -> &GsmModemConfig {
+        &self.cfg
+    }
+
     /// The message at `index` is durably stored: delete it from the SIM.
     pub fn stored(&mut self, index: u32, now: Instant) {
         self.engine.stored(index, now);
