@@ -89,6 +89,9 @@ pub struct Registration {
     failures: u32,
     expires: u32,
     unregistering: bool,
+    /// The Contact changed while a REGISTER was in flight: register again
+    /// once it is answered.
+    contact_changed: bool,
 }
 
 impl Registration {
@@ -118,7 +121,31 @@ impl Registration {
             failures: 0,
             expires,
             unregistering: false,
+            contact_changed: false,
         }
+    }
+
+    /// Our Contact is now `contact` (NAT: the address the registrar saw
+    /// changed, RFC 3581): registers it at once, or as soon as the
+    /// REGISTER in flight is answered. The same Contact changes nothing.
+    pub fn set_contact(&mut self, contact: String, now: Instant) {
+        if contact == self.cfg.contact {
+            return;
+        }
+        self.cfg.contact = contact;
+        if self.unregistering {
+            return;
+        }
+        if self.in_flight.is_some() {
+            self.contact_changed = true;
+        } else {
+            self.due = Some(now);
+        }
+    }
+
+    /// The Contact we register.
+    pub fn contact(&self) -> &str {
+        &self.cfg.contact
     }
 
     /// The current state.
@@ -239,7 +266,11 @@ impl Registration {
                 }
                 let until = now + Duration::from_secs(granted.into());
                 self.state = RegState::Registered { until };
-                self.due = Some(now + refresh_after(granted));
+                self.due = Some(if std::mem::take(&mut self.contact_changed) {
+                    now
+                } else {
+                    now + refresh_after(granted)
+                });
                 (Some(RegEvent::Registered { expires: granted }), None)
             }
             401 | 407 => {
