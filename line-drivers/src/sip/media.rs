@@ -15,6 +15,7 @@ use sip::media::jitter::JitterBuffer;
 use sip::media::rtp::{self, DatagramKind, Received, RtpReceiver, RtpSender, G711};
 use sip::media::srtp::{MasterKey, SrtpContext};
 use sip::media::udptl::{self, UdptlReceiver, UdptlSender};
+use sip::nat::{Latched, MediaLatch, Pinger};
 use sip::sdp::crypto::{SrtpKeys, SrtpPolicy};
 use sip::sdp::offer_answer::{AudioCodec, Negotiated};
 
@@ -36,6 +37,10 @@ pub(super) struct AudioMedia {
     pub(super) cng: Option<ConnectToneDetector>,
     /// SRTP both ways, when agreed.
     pub(super) srtp: Option<SrtpMedia>,
+    /// Where media goes (symmetric RTP).
+    pub(super) latch: MediaLatch,
+    /// The media keep-alive's timer (None: off).
+    pub(super) keepalive: Option<Pinger>,
 }
 
 /// The SRTP of an audio session: our key protects what we send, the
@@ -72,6 +77,8 @@ pub(super) fn outgoing(srtp: &mut Option<SrtpMedia>, packet: Vec<u8>) -> Option<
 
 pub(super) struct T38Media {
     pub(super) remote: SocketAddr,
+    pub(super) latch: MediaLatch,
+    pub(super) keepalive: Option<Pinger>,
     pub(super) tx: UdptlSender,
     pub(super) rx: UdptlReceiver,
 }
@@ -127,7 +134,8 @@ impl SipLine {
                     return;
                 };
                 if let MediaState::Audio(a) = &mut c.media {
-                    a.remote = remote;
+                    a.latch.signalled(remote);
+                    a.remote = a.latch.target();
                     // A refresh that changed the keys starts new contexts.
                     if a.srtp.as_ref().map(|s| &s.keys) != srtp.as_ref() {
                         a.srtp = srtp.as_ref().map(SrtpMedia::new);
@@ -157,6 +165,11 @@ impl SipLine {
                         .then(|| ConnectToneDetector::new(ConnectTone::FaxCng).ok())
                         .flatten(),
                     srtp: srtp.as_ref().map(SrtpMedia::new),
+                    latch: MediaLatch::new(remote, self.cfg.symmetric_rtp),
+                    keepalive: self
+                        .cfg
+                        .media_keepalive
+                        .map(|d| Pinger::new(d, self.last_now)),
                 }));
                 MediaKind::Audio
             }
@@ -169,12 +182,18 @@ impl SipLine {
                     return;
                 };
                 if let MediaState::T38(t) = &mut c.media {
-                    t.remote = remote;
+                    t.latch.signalled(remote);
+                    t.remote = t.latch.target();
                     return;
                 }
                 let max = params.max_datagram.unwrap_or(400).clamp(100, 1400) as usize;
                 c.media = MediaState::T38(Box::new(T38Media {
                     remote,
+                    latch: MediaLatch::new(remote, self.cfg.symmetric_rtp),
+                    keepalive: self
+                        .cfg
+                        .media_keepalive
+                        .map(|d| Pinger::new(d, self.last_now)),
                     tx: UdptlSender::new(udptl_ec(params), max),
                     rx: UdptlReceiver::new(params.version, self.cfg.udptl_hold),
                 }));
@@ -218,8 +237,8 @@ impl SipLine {
             if !rtp_ready {
                 break;
             }
-            let n = match sockets::read(&socks.rtp, "RTP", &mut self.buf, rtp_n) {
-                Read::Datagram(n, _from) => n,
+            let (n, from) = match sockets::read(&socks.rtp, "RTP", &mut self.buf, rtp_n) {
+                Read::Datagram(n, from) => (n, from),
                 Read::Done => break,
                 Read::Failed(e) => {
                     failed = Some(e);
@@ -260,6 +279,18 @@ impl SipLine {
                     }
                 }
             };
+            // Symmetric RTP: RTP and RTCP that parsed (and authenticated)
+            // latch; other sources are refused once latched.
+            if matches!(
+                rtp::classify(datagram),
+                DatagramKind::Rtp | DatagramKind::Rtcp
+            ) {
+                if a.latch.observe(from) == Latched::Refuse {
+                    self.stats.media_refused += 1;
+                    continue;
+                }
+                a.remote = a.latch.target();
+            }
             match a.rx.receive(datagram, now) {
                 Received::Voice {
                     header,
@@ -311,8 +342,8 @@ impl SipLine {
         }
         let mut t38_n = 0;
         while t38_ready && failed.is_none() {
-            let n = match sockets::read(&socks.t38, "UDPTL", &mut self.buf, t38_n) {
-                Read::Datagram(n, _from) => n,
+            let (n, from) = match sockets::read(&socks.t38, "UDPTL", &mut self.buf, t38_n) {
+                Read::Datagram(n, from) => (n, from),
                 Read::Done => break,
                 Read::Failed(e) => {
                     failed = Some(e);
@@ -329,6 +360,13 @@ impl SipLine {
             else {
                 continue;
             };
+            if n > 0 {
+                if t.latch.observe(from) == Latched::Refuse {
+                    self.stats.media_refused += 1;
+                    continue;
+                }
+                t.remote = t.latch.target();
+            }
             t.rx.receive(&self.buf[..n], now);
             switch.handle_t38_packet();
         }
