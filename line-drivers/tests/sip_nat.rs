@@ -15,7 +15,9 @@
 //!   ways through the NAT); then, after 12 s without calls that our CRLF
 //!   keep-alives bridge, SIPp calls us through Kamailio, which finds us
 //!   only at the learned Contact through the kept binding, and the tone it
-//!   streams to our SDP's public address arrives.
+//!   streams to our SDP's public address arrives; its SDP names an address
+//!   nobody has, and symmetric RTP sends our media where its tone comes
+//!   from.
 //! * `without_keepalives_the_nat_forgets_us`: the same without the CRLF
 //!   keep-alive: after the 12 s the binding is gone and the incoming call
 //!   does not reach us (the control that shows the keep-alive matters).
@@ -231,7 +233,7 @@ Content-Length: [len]
 v=0
 o=- 1 1 IN IP4 [media_ip]
 s=-
-c=IN IP4 [media_ip]
+c=IN IP4 192.0.2.99
 t=0 0
 m=audio [rtpstream_audio_port] RTP/AVP 8
 a=rtpmap:8 PCMA/8000
@@ -439,7 +441,11 @@ fn setup(tag: &str, keepalive: bool) -> (Net, Scratch, Peer, Gateway) {
 /// Waits 12 s without calls (the router forgets a binding after 5 s),
 /// then SIPp calls us; returns whether the call came in and how many
 /// frames of its tone arrived.
-fn incoming_after_a_pause(net: &Net, dir: &Scratch, gw: &mut Gateway) -> (bool, usize) {
+fn incoming_after_a_pause(
+    net: &Net,
+    dir: &Scratch,
+    gw: &mut Gateway,
+) -> (bool, usize, Option<SocketAddr>) {
     gw.run(Duration::from_secs(12), |_, _, _| false);
     let _uac = sipp(
         net,
@@ -453,6 +459,7 @@ fn incoming_after_a_pause(net: &Net, dir: &Scratch, gw: &mut Gateway) -> (bool, 
     let mut heard = 0;
     let mut sent = 0u64;
     let mut call = None;
+    let mut target = None;
     gw.run(Duration::from_secs(12), |l, now, ev| {
         match ev {
             Some(LineEvent::Incoming { call: c, .. }) => {
@@ -463,7 +470,10 @@ fn incoming_after_a_pause(net: &Net, dir: &Scratch, gw: &mut Gateway) -> (bool, 
             Some(LineEvent::Media {
                 media: Media::Audio(f),
                 ..
-            }) if is_tone(&f) => heard += 1,
+            }) if is_tone(&f) => {
+                heard += 1;
+                target = l.media_target();
+            }
             Some(LineEvent::HungUp { .. }) => return true,
             None => {
                 if let Some(c) = call {
@@ -481,7 +491,7 @@ fn incoming_after_a_pause(net: &Net, dir: &Scratch, gw: &mut Gateway) -> (bool, 
         "incoming: rang {rang}, tone frames {heard}, frames sent {sent}, {:?}",
         gw.line.stats()
     );
-    (rang, heard)
+    (rang, heard, target)
 }
 
 #[test]
@@ -551,7 +561,7 @@ fn registration_calls_and_media_through_a_real_nat() {
     gw.run(Duration::from_secs(2), |_, _, _| false);
     drop(uas);
     // Incoming, after a pause the CRLF keep-alives bridge.
-    let (rang, heard) = incoming_after_a_pause(&net, &dir, &mut gw);
+    let (rang, heard, target) = incoming_after_a_pause(&net, &dir, &mut gw);
     assert!(
         rang,
         "the incoming call reached us through the binding the keep-alives held"
@@ -560,13 +570,21 @@ fn registration_calls_and_media_through_a_real_nat() {
         heard >= 50,
         "SIPp's tone arrived at our SDP's public address ({heard} frames)"
     );
-    assert!(gw.line.stats().rtp_in > 0);
+    // Symmetric RTP: our media went to where SIPp's tone came from, not
+    // to the SDP's 192.0.2.99.
+    let target = target.expect("media target");
+    assert_eq!(
+        target.ip(),
+        OUTSIDE.parse::<IpAddr>().unwrap(),
+        "latched to SIPp's source ({target})"
+    );
+    assert_eq!(gw.line.stats().media_refused, 0);
 }
 
 #[test]
 fn without_keepalives_the_nat_forgets_us() {
     let (net, dir, _kam, mut gw) = setup("nokeep", false);
-    let (rang, _) = incoming_after_a_pause(&net, &dir, &mut gw);
+    let (rang, _, _) = incoming_after_a_pause(&net, &dir, &mut gw);
     assert!(
         !rang,
         "without keep-alives the router forgot the binding: no call can come in"

@@ -92,6 +92,10 @@ pub struct Registration {
     /// The Contact changed while a REGISTER was in flight: register again
     /// once it is answered.
     contact_changed: bool,
+    /// The Contact before the last change: the next REGISTER removes its
+    /// binding (`expires=0`), so the registrar does not fork calls to an
+    /// address that no longer reaches us.
+    stale_contact: Option<String>,
 }
 
 impl Registration {
@@ -122,6 +126,7 @@ impl Registration {
             expires,
             unregistering: false,
             contact_changed: false,
+            stale_contact: None,
         }
     }
 
@@ -132,7 +137,8 @@ impl Registration {
         if contact == self.cfg.contact {
             return;
         }
-        self.cfg.contact = contact;
+        let old = std::mem::replace(&mut self.cfg.contact, contact);
+        self.stale_contact = Some(old);
         if self.unregistering {
             return;
         }
@@ -182,7 +188,7 @@ impl Registration {
     fn build(&mut self) -> Result<Request, SipError> {
         self.cseq += 1;
         let expires = if self.unregistering { 0 } else { self.expires };
-        MessageText::request("REGISTER", &self.cfg.registrar_uri)
+        let mut m = MessageText::request("REGISTER", &self.cfg.registrar_uri)
             .header(
                 "Via",
                 format!(
@@ -197,8 +203,11 @@ impl Registration {
             .header("To", format!("<{}>", self.cfg.aor))
             .header("Call-ID", self.call_id.clone())
             .header("CSeq", format!("{} REGISTER", self.cseq))
-            .header("Contact", format!("<{}>", self.cfg.contact))
-            .header("Expires", expires.to_string())
+            .header("Contact", format!("<{}>", self.cfg.contact));
+        if let Some(old) = self.stale_contact.take() {
+            m.push("Contact", format!("<{old}>;expires=0"));
+        }
+        m.header("Expires", expires.to_string())
             .header("User-Agent", "ums")
             .build_request()
     }

@@ -360,13 +360,15 @@ impl SipLine {
             else {
                 continue;
             };
-            if n > 0 {
-                if t.latch.observe(from) == Latched::Refuse {
-                    self.stats.media_refused += 1;
-                    continue;
-                }
-                t.remote = t.latch.target();
+            // An empty datagram is a keep-alive (RFC 6263 §4.1): no T.38.
+            if n == 0 {
+                continue;
             }
+            if t.latch.observe(from) == Latched::Refuse {
+                self.stats.media_refused += 1;
+                continue;
+            }
+            t.remote = t.latch.target();
             t.rx.receive(&self.buf[..n], now);
             switch.handle_t38_packet();
         }
