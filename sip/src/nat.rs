@@ -482,6 +482,41 @@ mod tests {
         assert_eq!(p.next_due(), t0 + Duration::from_secs(19));
     }
 
+    /// The server half of RFC 3581 at the endpoint: a request from behind
+    /// a NAT is answered to its source address and port (not the Via's
+    /// sent-by), with `received` and `rport` in the response's Via.
+    #[test]
+    fn the_endpoint_answers_the_source_with_received_and_rport() {
+        use crate::endpoint::{Endpoint, EndpointEvent, Output};
+        use crate::transaction::TimerConfig;
+        let t0 = test_kit::origin();
+        let mut ep = Endpoint::new(false, TimerConfig::default());
+        let nat = sa("203.0.113.1:40123");
+        let req = "OPTIONS sip:gw@198.51.100.2 SIP/2.0\r\n\
+                   Via: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bKnat1;rport\r\n\
+                   From: <sip:a@10.0.0.5>;tag=1\r\nTo: <sip:gw@198.51.100.2>\r\n\
+                   Call-ID: nat@10.0.0.5\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n\
+                   Content-Length: 0\r\n\r\n";
+        ep.handle_datagram(nat, req.as_bytes(), t0);
+        let (tx, request) = match ep.poll_output() {
+            Some(Output::Event(EndpointEvent::Request { tx, request, .. })) => (tx, request),
+            other => panic!("{other:?}"),
+        };
+        let resp = wire::response_to(&request, 200, "OK", Some("t"))
+            .build_response()
+            .unwrap();
+        ep.respond(tx, &resp, t0).unwrap();
+        let Some(Output::Transmit { to, bytes }) = ep.poll_output() else {
+            panic!("a response goes out");
+        };
+        assert_eq!(to, nat, "to the source, not to 10.0.0.5:5060");
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(
+            text.contains("Via: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bKnat1;rport=40123;received=203.0.113.1\r\n"),
+            "{text}"
+        );
+    }
+
     #[test]
     fn responses_carry_the_stamped_via() {
         let r = response("SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bK1;rport");
