@@ -762,7 +762,8 @@ pub struct TrunkConf {
     pub public_address: Option<std::net::IpAddr>,
     /// NAT: learn our public address and port from the `received`/`rport`
     /// of the registrar's answers (RFC 3581) for Contact, and register
-    /// again when it changes.
+    /// again when it changes (UDP; over TCP/TLS the port is the
+    /// connection's).
     #[serde(default = "yes")]
     pub learn_public_address: bool,
     /// NAT: send media (RTP, UDPTL) where the peer's comes from, latched

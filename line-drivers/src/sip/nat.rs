@@ -3,8 +3,9 @@
 //! * The trunk learns its public address from the `received`/`rport` of
 //!   the answers to its REGISTER and OPTIONS (RFC 3581), puts it (or the
 //!   configured [`SipLineConfig::public_address`]) into Contact, and
-//!   registers again when it changes; its channels take the new Contact
-//!   with the next message or call.
+//!   registers again when it changes (UDP only: over TCP/TLS the reflected
+//!   port is the connection's); its channels take the new Contact with the
+//!   next message or call.
 //! * SDP carries the configured public address (else a learned one that
 //!   shows a NAT).
 //! * With [`SipLineConfig::nat_keepalive`] the trunk sends a CRLF datagram
@@ -40,7 +41,13 @@ pub(crate) struct TrunkNat {
 impl TrunkNat {
     pub(crate) fn new(cfg: &SipLineConfig, now: Instant) -> TrunkNat {
         TrunkNat {
-            public: PublicAddress::new(cfg.sip_bind, cfg.public_address, cfg.learn_public_address),
+            // Over TCP/TLS the reflected port is the connection's, not one
+            // a new request could reach: learn over UDP only.
+            public: PublicAddress::new(
+                cfg.sip_bind,
+                cfg.public_address,
+                cfg.learn_public_address && cfg.transport == SipTransport::Udp,
+            ),
             crlf: cfg
                 .nat_keepalive
                 .filter(|_| cfg.transport == SipTransport::Udp)
