@@ -162,7 +162,10 @@ impl Endpoint {
             .servers
             .get_mut(&tx)
             .ok_or(SipError::InvalidState("no such server transaction"))?;
-        server.tx.send_response(response, now)?;
+        // RFC 3581 §4: the top Via tells the client where its request came
+        // from (the response goes there: `drain_server`).
+        let response = crate::nat::stamp_response(response, server.from);
+        server.tx.send_response(&response, now)?;
         self.drain_server(tx);
         Ok(())
     }

@@ -21,6 +21,8 @@
 //!             failover decision
 //!  dialog     Dialog (UAC/UAS): tags, route set, remote target, CSeq, ACK
 //!             of 2xx, BYE, re-INVITE both ways + glare; KeepAlive (OPTIONS)
+//!  nat        RFC 3581 Via stamping and learning, public address for
+//!             Contact/SDP, symmetric RTP latch, keep-alive timer
 //!  auth       Digest (RFC 2617/7616 MD5, qop=auth, nc/cnonce), verify
 //!  sdp        SDP parse/write; offer_answer (RFC 3264: PCMA/PCMU,
 //!             telephone-event, image/t38); t38 (attributes, T38Switch:
@@ -63,6 +65,7 @@ pub mod auth;
 pub mod endpoint;
 pub mod error;
 pub mod media;
+pub mod nat;
 pub mod transaction;
 pub mod wire;
 pub use rsip::{Request, Response, SipMessage};

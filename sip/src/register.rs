@@ -89,6 +89,13 @@ pub struct Registration {
     failures: u32,
     expires: u32,
     unregistering: bool,
+    /// The Contact changed while a REGISTER was in flight: register again
+    /// once it is answered.
+    contact_changed: bool,
+    /// The Contact before the last change: the next REGISTER removes its
+    /// binding (`expires=0`), so the registrar does not fork calls to an
+    /// address that no longer reaches us.
+    stale_contact: Option<String>,
 }
 
 impl Registration {
@@ -118,7 +125,33 @@ impl Registration {
             failures: 0,
             expires,
             unregistering: false,
+            contact_changed: false,
+            stale_contact: None,
         }
+    }
+
+    /// Our Contact is now `contact` (NAT: the address the registrar saw
+    /// changed, RFC 3581): registers it at once, or as soon as the
+    /// REGISTER in flight is answered. The same Contact changes nothing.
+    pub fn set_contact(&mut self, contact: String, now: Instant) {
+        if contact == self.cfg.contact {
+            return;
+        }
+        let old = std::mem::replace(&mut self.cfg.contact, contact);
+        self.stale_contact = Some(old);
+        if self.unregistering {
+            return;
+        }
+        if self.in_flight.is_some() {
+            self.contact_changed = true;
+        } else {
+            self.due = Some(now);
+        }
+    }
+
+    /// The Contact we register.
+    pub fn contact(&self) -> &str {
+        &self.cfg.contact
     }
 
     /// The current state.
@@ -155,7 +188,7 @@ impl Registration {
     fn build(&mut self) -> Result<Request, SipError> {
         self.cseq += 1;
         let expires = if self.unregistering { 0 } else { self.expires };
-        MessageText::request("REGISTER", &self.cfg.registrar_uri)
+        let mut m = MessageText::request("REGISTER", &self.cfg.registrar_uri)
             .header(
                 "Via",
                 format!(
@@ -170,8 +203,11 @@ impl Registration {
             .header("To", format!("<{}>", self.cfg.aor))
             .header("Call-ID", self.call_id.clone())
             .header("CSeq", format!("{} REGISTER", self.cseq))
-            .header("Contact", format!("<{}>", self.cfg.contact))
-            .header("Expires", expires.to_string())
+            .header("Contact", format!("<{}>", self.cfg.contact));
+        if let Some(old) = self.stale_contact.take() {
+            m.push("Contact", format!("<{old}>;expires=0"));
+        }
+        m.header("Expires", expires.to_string())
             .header("User-Agent", "ums")
             .build_request()
     }
@@ -239,7 +275,11 @@ impl Registration {
                 }
                 let until = now + Duration::from_secs(granted.into());
                 self.state = RegState::Registered { until };
-                self.due = Some(now + refresh_after(granted));
+                self.due = Some(if std::mem::take(&mut self.contact_changed) {
+                    now
+                } else {
+                    now + refresh_after(granted)
+                });
                 (Some(RegEvent::Registered { expires: granted }), None)
             }
             401 | 407 => {

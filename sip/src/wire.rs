@@ -516,6 +516,17 @@ impl MessageText {
         }
     }
 
+    /// Rewrites the top Via's value with `f` (NAT: `received`/`rport`).
+    pub fn map_top_via(&mut self, f: impl FnOnce(&str) -> String) {
+        if let Some((_, v)) = self
+            .headers
+            .iter_mut()
+            .find(|(n, _)| n.eq_ignore_ascii_case("Via"))
+        {
+            *v = f(v);
+        }
+    }
+
     /// Appends a header.
     pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
         self.headers.push((name.to_string(), value.into()));

@@ -343,3 +343,55 @@ fn failover_goes_through_trunks_in_order_and_skips_down_ones() {
         assert!(!should_fail_over(code), "{code} is the callee's answer");
     }
 }
+
+/// NAT (RFC 3581): the registrar stamps `received`/`rport` into the Via of
+/// its answers (as our endpoint does for requests it serves); the client
+/// learns its public address from them, and a change of Contact registers
+/// again at once, also when it is learned from the challenge while the
+/// REGISTER is in flight.
+#[test]
+fn a_learned_public_address_is_registered_as_the_contact() {
+    use sip::nat::{rewrite_uri_host, stamp_response, PublicAddress};
+    let t0 = origin();
+    let public: std::net::SocketAddr = "203.0.113.1:40123".parse().unwrap();
+    let mut reg = Registration::new(config(600), IdGen::new(6));
+    let mut nat = PublicAddress::new("127.0.0.1:5070".parse().unwrap(), None, true);
+    reg.start(t0);
+    let first = reg.poll_request(t0).unwrap();
+    // The challenge comes back from behind the NAT: learn, change Contact.
+    let challenge = stamp_response(&registrar(&first, 600), public);
+    let learned = nat.observe(&challenge).expect("a new address");
+    assert_eq!(learned, public);
+    reg.set_contact(rewrite_uri_host(reg.contact(), learned), t0);
+    assert_eq!(reg.contact(), "sip:fax@203.0.113.1:40123");
+    let (_, next) = reg.handle_response(&challenge, t0);
+    let next = next.unwrap();
+    let ok = stamp_response(&registrar(&next, 600), public);
+    assert_eq!(nat.observe(&ok), None, "the same address again");
+    let (ev, _) = reg.handle_response(&ok, t0);
+    assert_eq!(ev, Some(RegEvent::Registered { expires: 600 }));
+    // The answered REGISTER still carried the old Contact (it was built
+    // before): the new one goes out now, not at the refresh.
+    assert_eq!(reg.poll_timeout(), Some(t0));
+    let again = reg.poll_request(t0).unwrap();
+    // The new binding, and the old one removed (no calls forked to it).
+    assert_eq!(
+        wire::header_values(&again, "Contact"),
+        [
+            "<sip:fax@203.0.113.1:40123>",
+            "<sip:fax@127.0.0.1:5070>;expires=0"
+        ]
+    );
+    // Setting the same Contact again changes nothing.
+    let (_, n) = reg.handle_response(&registrar(&again, 600), t0);
+    reg.handle_response(&registrar(&n.unwrap(), 600), t0);
+    reg.set_contact("sip:fax@203.0.113.1:40123".into(), t0);
+    assert!(reg.poll_timeout().unwrap() > t0 + Duration::from_secs(200));
+    // The refresh carries only the current Contact.
+    let refresh = reg.poll_timeout().unwrap();
+    let r = reg.poll_request(refresh).unwrap();
+    assert_eq!(
+        wire::header_values(&r, "Contact"),
+        ["<sip:fax@203.0.113.1:40123>"]
+    );
+}

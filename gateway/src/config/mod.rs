@@ -1334,6 +1334,13 @@ impl Loaded {
                 cfg.keepalive =
                     (t.keepalive_secs > 0).then(|| Duration::from_secs(t.keepalive_secs));
                 cfg.hold_down = Duration::from_secs(t.hold_down_secs);
+                cfg.public_address = t.public_address;
+                cfg.learn_public_address = t.learn_public_address;
+                cfg.symmetric_rtp = t.symmetric_rtp;
+                cfg.nat_keepalive =
+                    (t.nat_keepalive_secs > 0).then(|| Duration::from_secs(t.nat_keepalive_secs));
+                cfg.media_keepalive = (t.media_keepalive_secs > 0)
+                    .then(|| Duration::from_secs(t.media_keepalive_secs));
                 cfg.transport = match t.transport {
                     schema::SipTransportConf::Udp => line_drivers::sip::SipTransport::Udp,
                     schema::SipTransportConf::Tcp => line_drivers::sip::SipTransport::Tcp,

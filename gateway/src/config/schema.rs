@@ -758,6 +758,28 @@ pub struct TrunkConf {
     pub tls_certificate: Option<PathBuf>,
     #[serde(default)]
     pub tls_key: Option<PathBuf>,
+    /// NAT: our public address (a static NAT, the RTP ports forwarded to
+    /// us) for Contact and SDP (c=, o=).
+    #[serde(default)]
+    pub public_address: Option<std::net::IpAddr>,
+    /// NAT: learn our public address and port from the `received`/`rport`
+    /// of the registrar's answers (RFC 3581) for Contact, and register
+    /// again when it changes (UDP; over TCP/TLS the port is the
+    /// connection's).
+    #[serde(default = "yes")]
+    pub learn_public_address: bool,
+    /// NAT: send media (RTP, UDPTL) where the peer's comes from, latched
+    /// to the first source (symmetric RTP).
+    #[serde(default)]
+    pub symmetric_rtp: bool,
+    /// NAT: a CRLF datagram to the trunk every this many seconds over UDP,
+    /// to hold the binding incoming calls come through (0: off).
+    #[serde(default)]
+    pub nat_keepalive_secs: u64,
+    /// NAT: a media keep-alive after this many seconds without media sent
+    /// (hold, silent T.38 phases; 0: off).
+    #[serde(default)]
+    pub media_keepalive_secs: u64,
 }
 
 /// One Class 1 fax modem (`[[modem]]`): a serial device, one line.

@@ -15,6 +15,7 @@ use sip::media::jitter::JitterBuffer;
 use sip::media::rtp::{self, DatagramKind, Received, RtpReceiver, RtpSender, G711};
 use sip::media::srtp::{MasterKey, SrtpContext};
 use sip::media::udptl::{self, UdptlReceiver, UdptlSender};
+use sip::nat::{Latched, MediaLatch, Pinger};
 use sip::sdp::crypto::{SrtpKeys, SrtpPolicy};
 use sip::sdp::offer_answer::{AudioCodec, Negotiated};
 
@@ -36,6 +37,10 @@ pub(super) struct AudioMedia {
     pub(super) cng: Option<ConnectToneDetector>,
     /// SRTP both ways, when agreed.
     pub(super) srtp: Option<SrtpMedia>,
+    /// Where media goes (symmetric RTP).
+    pub(super) latch: MediaLatch,
+    /// The media keep-alive's timer (None: off).
+    pub(super) keepalive: Option<Pinger>,
 }
 
 /// The SRTP of an audio session: our key protects what we send, the
@@ -72,6 +77,8 @@ pub(super) fn outgoing(srtp: &mut Option<SrtpMedia>, packet: Vec<u8>) -> Option<
 
 pub(super) struct T38Media {
     pub(super) remote: SocketAddr,
+    pub(super) latch: MediaLatch,
+    pub(super) keepalive: Option<Pinger>,
     pub(super) tx: UdptlSender,
     pub(super) rx: UdptlReceiver,
 }
@@ -127,7 +134,8 @@ impl SipLine {
                     return;
                 };
                 if let MediaState::Audio(a) = &mut c.media {
-                    a.remote = remote;
+                    a.latch.signalled(remote);
+                    a.remote = a.latch.target();
                     // A refresh that changed the keys starts new contexts.
                     if a.srtp.as_ref().map(|s| &s.keys) != srtp.as_ref() {
                         a.srtp = srtp.as_ref().map(SrtpMedia::new);
@@ -157,6 +165,11 @@ impl SipLine {
                         .then(|| ConnectToneDetector::new(ConnectTone::FaxCng).ok())
                         .flatten(),
                     srtp: srtp.as_ref().map(SrtpMedia::new),
+                    latch: MediaLatch::new(remote, self.cfg.symmetric_rtp),
+                    keepalive: self
+                        .cfg
+                        .media_keepalive
+                        .map(|d| Pinger::new(d, self.last_now)),
                 }));
                 MediaKind::Audio
             }
@@ -169,12 +182,18 @@ impl SipLine {
                     return;
                 };
                 if let MediaState::T38(t) = &mut c.media {
-                    t.remote = remote;
+                    t.latch.signalled(remote);
+                    t.remote = t.latch.target();
                     return;
                 }
                 let max = params.max_datagram.unwrap_or(400).clamp(100, 1400) as usize;
                 c.media = MediaState::T38(Box::new(T38Media {
                     remote,
+                    latch: MediaLatch::new(remote, self.cfg.symmetric_rtp),
+                    keepalive: self
+                        .cfg
+                        .media_keepalive
+                        .map(|d| Pinger::new(d, self.last_now)),
                     tx: UdptlSender::new(udptl_ec(params), max),
                     rx: UdptlReceiver::new(params.version, self.cfg.udptl_hold),
                 }));
@@ -254,7 +273,7 @@ impl SipLine {
 
     /// An RTP (or SRTP, RTCP) datagram arrived at the channel's RTP port
     /// from `_from` (the socket's or the simulated network's source).
-    pub(super) fn receive_rtp(&mut self, _from: SocketAddr, datagram: &[u8], now: Instant) {
+    pub(super) fn receive_rtp(&mut self, from: SocketAddr, datagram: &[u8], now: Instant) {
         self.stats.rtp_in += 1;
         let Some(Call {
             id,
@@ -288,6 +307,18 @@ impl SipLine {
                 }
             }
         };
+        // Symmetric RTP: RTP and RTCP that parsed (and authenticated)
+        // latch; other sources are refused once latched.
+        if matches!(
+            rtp::classify(datagram),
+            DatagramKind::Rtp | DatagramKind::Rtcp
+        ) {
+            if a.latch.observe(from) == Latched::Refuse {
+                self.stats.media_refused += 1;
+                return;
+            }
+            a.remote = a.latch.target();
+        }
         let mut cng_heard = false;
         match a.rx.receive(datagram, now) {
             Received::Voice {
@@ -340,7 +371,7 @@ impl SipLine {
     }
 
     /// A UDPTL datagram arrived at the channel's UDPTL port from `_from`.
-    pub(super) fn receive_udptl(&mut self, _from: SocketAddr, datagram: &[u8], now: Instant) {
+    pub(super) fn receive_udptl(&mut self, from: SocketAddr, datagram: &[u8], now: Instant) {
         self.stats.udptl_in += 1;
         let Some(Call {
             media: MediaState::T38(t),
@@ -350,6 +381,15 @@ impl SipLine {
         else {
             return;
         };
+        // An empty datagram is a keep-alive (RFC 6263 §4.1): no T.38.
+        if datagram.is_empty() {
+            return;
+        }
+        if t.latch.observe(from) == Latched::Refuse {
+            self.stats.media_refused += 1;
+            return;
+        }
+        t.remote = t.latch.target();
         t.rx.receive(datagram, now);
         switch.handle_t38_packet();
     }

@@ -43,6 +43,7 @@ pub mod cause;
 mod demux;
 mod engine;
 mod media;
+mod nat;
 mod readiness;
 mod shared;
 mod signalling;
@@ -154,6 +155,21 @@ pub struct SipLineConfig {
     /// G.711 fallback) across restarts: read at `bind`, rewritten (to a
     /// temporary file, then renamed) when it changes. None: memory only.
     pub t38_memory_file: Option<std::path::PathBuf>,
+    /// NAT: our public address (a static NAT) for Contact and SDP (None:
+    /// the bound address, or the one learned from the registrar).
+    pub public_address: Option<std::net::IpAddr>,
+    /// NAT: learn our public address from the `received`/`rport` of the
+    /// answers to REGISTER and OPTIONS (RFC 3581) for Contact.
+    pub learn_public_address: bool,
+    /// NAT: send media where the peer's media comes from (see
+    /// `sip::nat::MediaLatch`).
+    pub symmetric_rtp: bool,
+    /// NAT: a CRLF datagram to the trunk this often (UDP), to hold the
+    /// binding incoming requests come through (None: off).
+    pub nat_keepalive: Option<Duration>,
+    /// NAT: a media keep-alive after this long without media sent (None:
+    /// off).
+    pub media_keepalive: Option<Duration>,
 }
 
 impl SipLineConfig {
@@ -186,6 +202,11 @@ impl SipLineConfig {
             keepalive: None,
             hold_down: Duration::from_secs(60),
             t38_memory_file: None,
+            public_address: None,
+            learn_public_address: true,
+            symmetric_rtp: false,
+            nat_keepalive: None,
+            media_keepalive: None,
             seed: u64::from(sip_port) << 16 | u64::from(rtp_port),
         }
     }
@@ -241,6 +262,11 @@ pub struct SipLineStats {
     pub t38_memory_write_errors: u64,
     /// SRTP/SRTCP packets refused (bad tag, replay, too old, malformed).
     pub srtp_refused: u64,
+    /// Media packets refused from a source other than the latched one
+    /// (symmetric RTP).
+    pub media_refused: u64,
+    /// Media keep-alives sent (RTP or UDPTL).
+    pub media_keepalives: u64,
 }
 
 #[allow(clippy::large_enum_variant)] // one per line
@@ -521,6 +547,7 @@ impl SipLine {
     /// A message the trunk routed to this channel.
     pub(crate) fn deliver(&mut self, from: SocketAddr, msg: SipMessage, now: Instant) {
         self.last_now = now;
+        self.sync_local();
         self.endpoint.handle_message(from, msg, now);
         self.drain_endpoint(now);
     }
@@ -644,6 +671,7 @@ impl SipLine {
             }
         }
         self.read_media(now);
+        self.media_keepalive(now);
         self.switch_timers(now);
         self.play_audio(now);
         self.drain_endpoint(now);
@@ -697,7 +725,7 @@ impl SipLine {
 
     fn local_media(&self) -> LocalMedia {
         LocalMedia {
-            address: self.cfg.sip_bind.ip().to_string(),
+            address: self.media_address(),
             audio_port: self.cfg.advertise_rtp_port.unwrap_or(self.cfg.rtp_port),
             t38_port: self.cfg.advertise_t38_port.unwrap_or(self.cfg.t38_port),
             session_id: (self.cfg.seed % 1_000_000_000).to_string(),
@@ -758,6 +786,7 @@ impl Line for SipLine {
             return Err(LineError::OutOfService(f.clone()));
         }
         self.last_now = now;
+        self.sync_local();
         let id = CallId(self.next_call);
         self.next_call += 1;
         self.fresh_srtp_key();
@@ -921,6 +950,9 @@ impl Line for SipLine {
                 };
                 if let Some(d) = a.dtmf_tx.as_mut() {
                     if let Some(pkts) = d.frame(&mut a.tx, now) {
+                        if let Some(k) = a.keepalive.as_mut() {
+                            k.sent(now);
+                        }
                         for p in pkts {
                             if let Some(p) = media::outgoing(&mut a.srtp, p) {
                                 socks.send_rtp(p, a.remote);
@@ -932,6 +964,9 @@ impl Line for SipLine {
                 let mut codes = [0u8; FRAME_SAMPLES];
                 a.law.encode_into(&frame, &mut codes);
                 let pkt = a.tx.voice(&codes, now);
+                if let Some(k) = a.keepalive.as_mut() {
+                    k.sent(now);
+                }
                 if let Some(pkt) = media::outgoing(&mut a.srtp, pkt) {
                     socks.send_rtp(pkt, a.remote);
                 }
@@ -951,6 +986,9 @@ impl Line for SipLine {
                 let dg =
                     t.tx.encode(p.seq, &p.data)
                         .map_err(|e| driver_err(format!("UDPTL: {e}")))?;
+                if let Some(k) = t.keepalive.as_mut() {
+                    k.sent(now);
+                }
                 if let Some(socks) = self.socks.as_ref() {
                     socks.send_t38(dg, t.remote);
                 }

@@ -39,6 +39,7 @@ use sip::wire::{self, IdGen};
 use sip::{Request, SipMessage};
 
 use super::demux::{Demux, Owner};
+use super::nat::TrunkNat;
 use super::readiness::{self, Readiness};
 use super::sockets::{MediaIo, MediaSockets, Outbox};
 use super::tls::TlsContext;
@@ -115,11 +116,13 @@ pub(crate) struct TrunkShared {
     pub(crate) local: LocalParty,
     endpoint: Endpoint,
     ids: IdGen,
-    registration: Option<Registration>,
-    reg_tx: Option<TxId>,
+    pub(crate) registration: Option<Registration>,
+    pub(crate) reg_tx: Option<TxId>,
     reg_event: Option<RegEvent>,
     keepalive: Option<KeepAlive>,
-    ka_tx: Option<TxId>,
+    pub(crate) ka_tx: Option<TxId>,
+    /// NAT: public address, CRLF keep-alive (`super::nat`).
+    pub(crate) nat: TrunkNat,
     /// A call failed as a trunk failure: no new calls before this.
     pub(crate) down_until: Option<Instant>,
     pub(crate) memory: TransportMemory,
@@ -208,18 +211,11 @@ impl TrunkShared {
                 )
             })
             .ok_or_else(|| driver_err(format!("trunk address {hop} does not resolve")))?;
+        let nat = TrunkNat::new(cfg, now);
         let local = LocalParty {
             via_sent_by: cfg.sip_bind.to_string(),
             transport: cfg.transport.via().into(),
-            contact: match cfg.transport {
-                SipTransport::Udp => format!("sip:{}@{}", cfg.trunk.user, cfg.sip_bind),
-                SipTransport::Tcp => {
-                    format!("sip:{}@{};transport=tcp", cfg.trunk.user, cfg.sip_bind)
-                }
-                SipTransport::Tls => {
-                    format!("sip:{}@{};transport=tls", cfg.trunk.user, cfg.sip_bind)
-                }
-            },
+            contact: TrunkNat::contact(cfg, nat.public.contact()),
         };
         let registration = cfg.trunk.registration(&local).map(|rc| {
             let mut r = Registration::new(rc, IdGen::new(cfg.seed ^ 0x5245_4749));
@@ -247,6 +243,7 @@ impl TrunkShared {
             reg_event: None,
             keepalive,
             ka_tx: None,
+            nat,
             down_until: None,
             memory: load_memory(cfg.t38_memory_file.as_deref())?,
             demux: Demux::new(1),
@@ -422,6 +419,7 @@ impl TrunkShared {
             }
         }
         self.poll_keepalive(now);
+        self.nat_keepalive(now);
         self.drain(now);
         self.demux.expire(now);
     }
@@ -494,6 +492,11 @@ impl TrunkShared {
     }
 
     fn handle(&mut self, e: EndpointEvent, now: Instant) {
+        if let EndpointEvent::Response { tx, response } = &e {
+            if self.reflects(*tx) {
+                self.learn_address(response, now);
+            }
+        }
         match e {
             // (A provisional answer to the OPTIONS falls through to `_`.)
             EndpointEvent::Response { tx, response }
