@@ -1,15 +1,18 @@
 //! The GSM modem lines of the media loop (`[[gsm]]`, issue 15): each a
 //! `GsmModem` ticked with the other lines. An SMS that arrives (its parts
 //! put back together first; after [`PARTS_WAIT`] what came, with a note)
-//! is stored as an incoming message (`Runner::receive_sms`, routed by the
-//! SIM's number like any SMS) and deleted from the SIM only once stored;
-//! one that cannot be stored stays on the SIM for the next sweep. Outgoing
+//! is stored as an incoming message (`Runner::receive_sms_once`, routed by
+//! the SIM's number like any SMS) and deleted from the SIM only once stored;
+//! one that cannot be stored stays on the SIM for the next sweep. Its
+//! dedupe key ([`Reassembled::dedupe_key`]) is stored with it, so one read
+//! again after a crash between the store and `+CMGD` is deleted, not
+//! stored twice. Outgoing
 //! SMS jobs do not take these lines yet.
 
 use std::time::{Duration, Instant};
 
 use kernel::message::Timestamp;
-use kernel::runner::Runner;
+use kernel::runner::{Runner, SmsReceipt};
 use line_drivers::gsm::{GsmEvent, GsmModem, GsmSpec, Reassembled, Reassembly};
 
 /// How long the parts of a concatenated SMS wait for the others.
@@ -61,14 +64,34 @@ impl GsmLine {
         let name = self.modem.name().to_string();
         let caller = m.from.to_text();
         let text = m.text_with_note();
-        match runner.receive_sms(Some(&caller), &self.number, &text, &name, wall) {
-            Ok(Some(_)) => {
+        let key = m.dedupe_key();
+        match runner.receive_sms_once(
+            key.as_bytes(),
+            Some(&caller),
+            &self.number,
+            &text,
+            &name,
+            wall,
+        ) {
+            Ok(SmsReceipt::Stored(_)) => {
+                for &i in &m.indexes {
+                    self.modem.stored(i, now);
+                }
+            }
+            // Stored before a restart, read again from the SIM: deleted now.
+            Ok(SmsReceipt::Duplicate(id)) => {
+                crate::ulog!(
+                    Info,
+                    "gsm-duplicate",
+                    "an SMS on line {name} from {caller} was stored before as message {} (read again after a restart): deleted from the SIM, not stored twice",
+                    id.0
+                );
                 for &i in &m.indexes {
                     self.modem.stored(i, now);
                 }
             }
             // No inbound routing: it stays on the SIM.
-            Ok(None) => {}
+            Ok(SmsReceipt::NotTaken) => {}
             Err(e) => {
                 crate::ulog!(
                     Err,

@@ -41,6 +41,7 @@ mod sms;
 mod voicemail;
 
 pub use outbound::outgoing_fax;
+pub use sms::SmsReceipt;
 
 /// Settings of the runner.
 #[derive(Debug, Clone)]

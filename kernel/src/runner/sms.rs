@@ -35,3 +35,64 @@ impl Runner {
         self.store_incoming(m).map(Some)
     }
 }
+
+/// What became of an SMS handed to [`Runner::receive_sms_once`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmsReceipt {
+    /// Stored now, as this message.
+    Stored(MessageId),
+    /// Stored before (a restart read it again from the SIM): not stored twice.
+    Duplicate(MessageId),
+    /// The runner takes no incoming messages.
+    NotTaken,
+}
+
+/// The side tree of dedupe keys: key → the message id (8 octets, big
+/// endian) and the wall time it was recorded (8 octets).
+const SMS_KEYS: &str = "sms-received";
+
+impl Runner {
+    /// [`Runner::receive_sms`] at most once per `key` (for a GSM modem: a
+    /// digest of the PDU's SMSC time stamp, originator, concatenation
+    /// reference and text). The key goes into the store's side tree with
+    /// the new message's id *before* the record, both flushed by the
+    /// record's durable write; a key counts only if its record exists, so
+    /// a crash between the two loses nothing, and one after the record
+    /// stores nothing twice when the message is read again.
+    pub fn receive_sms_once(
+        &mut self,
+        key: &[u8],
+        caller: Option<&str>,
+        called: &str,
+        text: &str,
+        line: &str,
+        now: Timestamp,
+    ) -> Result<SmsReceipt, StoreError> {
+        let Some(cfg) = self.inbound.as_ref() else {
+            return Ok(SmsReceipt::NotTaken);
+        };
+        let keys = self.store.side_tree(SMS_KEYS)?;
+        if let Some(v) = keys.get(key)? {
+            if let Some(id) = v.get(..8).and_then(|b| b.try_into().ok()) {
+                let id = MessageId(u64::from_be_bytes(id));
+                if self.store.get(id)?.is_some() {
+                    return Ok(SmsReceipt::Duplicate(id));
+                }
+            }
+        }
+        let id = self.store.next_id()?;
+        let mut value = id.0.to_be_bytes().to_vec();
+        value.extend_from_slice(&now.0.to_be_bytes());
+        keys.insert(key, value)?;
+        let arrival = Arrival {
+            service: Service::Sms,
+            caller,
+            called,
+            line,
+            started: now,
+        };
+        let mut m = incoming_message(cfg, id, &arrival, now);
+        m.text = Some(text.to_string());
+        self.store_incoming(m).map(SmsReceipt::Stored)
+    }
+}

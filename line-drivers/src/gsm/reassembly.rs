@@ -30,9 +30,39 @@ pub struct Reassembled {
     pub missing: Vec<u8>,
     /// How many parts the message has.
     pub total: u8,
+    /// The concatenation reference the parts shared (`None`: one SMS).
+    pub reference: Option<u16>,
 }
 
 impl Reassembled {
+    /// What names this message across restarts, so that one read again
+    /// from the SIM (a crash after it was stored, before `+CMGD`) is not
+    /// stored twice: the SMSC time stamp, the originator, the
+    /// concatenation reference, the parts and a digest (FNV-1a, 64 bits)
+    /// of the text. The same text from the same sender within the same
+    /// second of the SMSC's clock counts as the same message.
+    pub fn dedupe_key(&self) -> String {
+        let t = &self.sent;
+        let hash = self.text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        let missing: Vec<String> = self.missing.iter().map(u8::to_string).collect();
+        format!(
+            "sms1|{}|{:02}{:02}{:02}{:02}{:02}{:02}{:+}|{}|{}|{}|{hash:016x}",
+            self.from.to_text(),
+            t.year,
+            t.month,
+            t.day,
+            t.hour,
+            t.minute,
+            t.second,
+            t.tz_quarters,
+            self.reference.map_or("-".into(), |r| r.to_string()),
+            self.total,
+            missing.join(","),
+        )
+    }
+
     /// The text with a note of the missing parts, if any.
     pub fn text_with_note(&self) -> String {
         if self.missing.is_empty() {
@@ -90,6 +120,7 @@ impl Reassembly {
                 indexes: index.into_iter().collect(),
                 missing: Vec::new(),
                 total: 1,
+                reference: None,
             }];
         };
         let key = (message.from.to_text(), c.reference, c.total);
@@ -147,6 +178,7 @@ impl Reassembly {
             indexes: p.indexes,
             missing,
             total,
+            reference: Some(key.1),
         })
     }
 }
@@ -239,5 +271,28 @@ mod tests {
         assert_eq!(r.pending(), MAX_PENDING);
         assert_eq!(out.len(), 1, "the oldest pushed out");
         assert_eq!(out[0].from.to_text(), "+49301000");
+    }
+
+    #[test]
+    fn the_dedupe_key_names_one_message() {
+        let now = test_kit::origin();
+        let key = |text: &str, from: &str| {
+            let mut r = Reassembly::new(Duration::from_secs(60));
+            let mut out = Vec::new();
+            for p in parts(text, from) {
+                out.extend(r.push(None, p, now));
+            }
+            out.remove(0).dedupe_key()
+        };
+        let long: String = "abc".chars().cycle().take(300).collect();
+        assert_eq!(key("hi", "+4930123"), key("hi", "+4930123"), "read again");
+        assert_eq!(
+            key("hi", "+4930123"),
+            "sms1|+4930123|261207150000+4|-|1||08ba5f07b55ec3da"
+        );
+        assert_ne!(key("hi", "+4930123"), key("ho", "+4930123"));
+        assert_ne!(key("hi", "+4930123"), key("hi", "+4930124"));
+        assert_eq!(key(&long, "+4930123"), key(&long, "+4930123"));
+        assert!(key(&long, "+4930123").contains("|9|2||"));
     }
 }
