@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use kernel::message::Timestamp;
 use kernel::runner::{Runner, SmsReceipt};
-use line_drivers::gsm::{GsmEvent, GsmModem, GsmSpec, Reassembled, Reassembly};
+use line_drivers::gsm::{part_key, GsmEvent, GsmModem, GsmSpec, Reassembled, Reassembly};
 
 /// How long the parts of a concatenated SMS wait for the others.
 pub const PARTS_WAIT: Duration = Duration::from_secs(600);
@@ -65,17 +65,23 @@ impl GsmLine {
         let caller = m.from.to_text();
         let text = m.text_with_note();
         let key = m.dedupe_key();
-        match runner.receive_sms_once(
+        let parts: Vec<&[u8]> = m.part_keys.iter().map(|k| k.as_bytes()).collect();
+        let receipt = runner.receive_sms_once(
             key.as_bytes(),
+            &parts,
             Some(&caller),
             &self.number,
             &text,
             &name,
             wall,
-        ) {
+        );
+        match receipt {
             Ok(SmsReceipt::Stored(_)) => {
                 for &i in &m.indexes {
                     self.modem.stored(i, now);
+                }
+                if m.direct {
+                    self.modem.acknowledge(now);
                 }
             }
             // Stored before a restart, read again from the SIM: deleted now.
@@ -89,8 +95,12 @@ impl GsmLine {
                 for &i in &m.indexes {
                     self.modem.stored(i, now);
                 }
+                if m.direct {
+                    self.modem.acknowledge(now);
+                }
             }
-            // No inbound routing: it stays on the SIM.
+            // No inbound routing: it stays on the SIM (or, sent straight,
+            // unacknowledged: the network tries again).
             Ok(SmsReceipt::NotTaken) => {}
             Err(e) => {
                 crate::ulog!(
@@ -135,6 +145,22 @@ impl GsmLine {
                 );
             }
             GsmEvent::Received { index, message } => {
+                // A part of a message stored before (read again after a
+                // crash, or delivered again because its +CNMA never came).
+                let seen = part_key(&message).map(|k| runner.sms_stored(k.as_bytes()));
+                if let Some(Ok(Some(id))) = seen {
+                    crate::ulog!(
+                        Info,
+                        "gsm-duplicate",
+                        "a part of an SMS on line {name} was stored before with message {}: dropped",
+                        id.0
+                    );
+                    match index {
+                        Some(i) => self.modem.stored(i, now),
+                        None => self.modem.acknowledge(now),
+                    }
+                    return;
+                }
                 for m in self.parts.push(index, message, now) {
                     self.store(m, runner, now, wall);
                 }

@@ -1169,6 +1169,7 @@ impl Loaded {
                     name: format!("gsm/{}", g.name),
                     engine: GsmConfig {
                         pin: g.pin.clone(),
+                        direct: g.direct_delivery,
                         ..GsmConfig::default()
                     },
                     max_parts: g.max_parts,

@@ -812,6 +812,10 @@ pub struct GsmConf {
     /// Ask the network for status reports.
     #[serde(default = "yes")]
     pub status_reports: bool,
+    /// Direct delivery: SMS come straight to the line (`+CMT`) and are
+    /// acknowledged (`+CNMA`) once stored, instead of store-then-read.
+    #[serde(default)]
+    pub direct_delivery: bool,
 }
 
 fn default_gsm_max_parts() -> usize {

@@ -59,9 +59,14 @@ impl Runner {
     /// record's durable write; a key counts only if its record exists, so
     /// a crash between the two loses nothing, and one after the record
     /// stores nothing twice when the message is read again.
+    ///
+    /// `also` are further keys that name the same message (a
+    /// concatenated SMS's parts): recorded with it, and each found by
+    /// [`Runner::sms_stored`].
     pub fn receive_sms_once(
         &mut self,
         key: &[u8],
+        also: &[&[u8]],
         caller: Option<&str>,
         called: &str,
         text: &str,
@@ -71,19 +76,16 @@ impl Runner {
         let Some(cfg) = self.inbound.as_ref() else {
             return Ok(SmsReceipt::NotTaken);
         };
-        let keys = self.store.side_tree(SMS_KEYS)?;
-        if let Some(v) = keys.get(key)? {
-            if let Some(id) = v.get(..8).and_then(|b| b.try_into().ok()) {
-                let id = MessageId(u64::from_be_bytes(id));
-                if self.store.get(id)?.is_some() {
-                    return Ok(SmsReceipt::Duplicate(id));
-                }
-            }
+        if let Some(id) = self.sms_stored(key)? {
+            return Ok(SmsReceipt::Duplicate(id));
         }
+        let keys = self.store.side_tree(SMS_KEYS)?;
         let id = self.store.next_id()?;
         let mut value = id.0.to_be_bytes().to_vec();
         value.extend_from_slice(&now.0.to_be_bytes());
-        keys.insert(key, value)?;
+        for k in std::iter::once(key).chain(also.iter().copied()) {
+            keys.insert(k, value.clone())?;
+        }
         let arrival = Arrival {
             service: Service::Sms,
             caller,
@@ -94,5 +96,19 @@ impl Runner {
         let mut m = incoming_message(cfg, id, &arrival, now);
         m.text = Some(text.to_string());
         self.store_incoming(m).map(SmsReceipt::Stored)
+    }
+
+    /// The message stored under `key` by [`Runner::receive_sms_once`], if
+    /// its record exists.
+    pub fn sms_stored(&self, key: &[u8]) -> Result<Option<MessageId>, StoreError> {
+        let keys = self.store.side_tree(SMS_KEYS)?;
+        let Some(v) = keys.get(key)? else {
+            return Ok(None);
+        };
+        let Some(id) = v.get(..8).and_then(|b| <[u8; 8]>::try_from(b).ok()) else {
+            return Ok(None);
+        };
+        let id = MessageId(u64::from_be_bytes(id));
+        Ok(self.store.get(id)?.is_some().then_some(id))
     }
 }
