@@ -65,16 +65,12 @@ impl GsmLine {
         let caller = m.from.to_text();
         let text = m.text_with_note();
         let key = m.dedupe_key();
-        let parts: Vec<&[u8]> = m.part_keys.iter().map(|k| k.as_bytes()).collect();
-        let receipt = runner.receive_sms_once(
-            key.as_bytes(),
-            &parts,
-            Some(&caller),
-            &self.number,
-            &text,
-            &name,
-            wall,
-        );
+        let keys: Vec<&[u8]> = std::iter::once(&key)
+            .chain(&m.part_keys)
+            .map(|k| k.as_bytes())
+            .collect();
+        let receipt =
+            runner.receive_sms_once(&keys, Some(&caller), &self.number, &text, &name, wall);
         match receipt {
             Ok(SmsReceipt::Stored(_)) => {
                 for &i in &m.indexes {

@@ -60,13 +60,12 @@ impl Runner {
     /// a crash between the two loses nothing, and one after the record
     /// stores nothing twice when the message is read again.
     ///
-    /// `also` are further keys that name the same message (a
-    /// concatenated SMS's parts): recorded with it, and each found by
+    /// `keys[0]` is the message's key; the others name the same message
+    /// (a concatenated SMS's parts): recorded with it, each found by
     /// [`Runner::sms_stored`].
     pub fn receive_sms_once(
         &mut self,
-        key: &[u8],
-        also: &[&[u8]],
+        keys: &[&[u8]],
         caller: Option<&str>,
         called: &str,
         text: &str,
@@ -76,15 +75,20 @@ impl Runner {
         let Some(cfg) = self.inbound.as_ref() else {
             return Ok(SmsReceipt::NotTaken);
         };
-        if let Some(id) = self.sms_stored(key)? {
+        if let Some(id) = keys
+            .first()
+            .map(|k| self.sms_stored(k))
+            .transpose()?
+            .flatten()
+        {
             return Ok(SmsReceipt::Duplicate(id));
         }
-        let keys = self.store.side_tree(SMS_KEYS)?;
+        let tree = self.store.side_tree(SMS_KEYS)?;
         let id = self.store.next_id()?;
         let mut value = id.0.to_be_bytes().to_vec();
         value.extend_from_slice(&now.0.to_be_bytes());
-        for k in std::iter::once(key).chain(also.iter().copied()) {
-            keys.insert(k, value.clone())?;
+        for k in keys {
+            tree.insert(*k, value.clone())?;
         }
         let arrival = Arrival {
             service: Service::Sms,

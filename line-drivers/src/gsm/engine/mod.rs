@@ -668,12 +668,12 @@ impl GsmEngine {
                     self.no_network = true;
                 }
             }
-            Phase::OutOfService { .. } if self.no_network => {
-                if r.is_some_and(Registration::is_registered) {
-                    self.no_network = false;
-                    self.inflight = None;
-                    self.start(now);
-                }
+            Phase::OutOfService { .. }
+                if self.no_network && r.is_some_and(Registration::is_registered) =>
+            {
+                self.no_network = false;
+                self.inflight = None;
+                self.start(now);
             }
             _ => {}
         }
