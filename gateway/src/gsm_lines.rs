@@ -12,7 +12,7 @@
 use std::time::{Duration, Instant};
 
 use kernel::message::Timestamp;
-use kernel::runner::{Runner, SmsReceipt};
+use kernel::runner::{LineState, Runner, SmsReceipt};
 use line_drivers::gsm::{part_key, GsmEvent, GsmModem, GsmSpec, Reassembled, Reassembly};
 
 /// How long the parts of a concatenated SMS wait for the others.
@@ -43,6 +43,58 @@ impl GsmLine {
     pub fn state(&self) -> (bool, Option<i16>) {
         let signal = self.modem.engine().info().signal_dbm;
         (self.in_service, signal.filter(|_| self.in_service))
+    }
+
+    /// Its row in `ums status` (added, or the runner's row of the same
+    /// line completed): operator, registration and signal, or why it is
+    /// out of service.
+    pub fn status(&self, lines: &mut Vec<LineState>) {
+        let engine = self.modem.engine();
+        let info = engine.info();
+        let network = match engine.out_of_service() {
+            Some(reason) => format!("out of service: {reason}"),
+            None if !self.in_service => "starting".into(),
+            None => {
+                let operator = match (&info.operator, &info.operator_code) {
+                    (Some(n), Some(c)) => format!("{n} ({c})"),
+                    (Some(n), None) => n.clone(),
+                    (None, Some(c)) => c.clone(),
+                    (None, None) => "operator unknown".into(),
+                };
+                format!(
+                    "{operator}, {}, signal {}",
+                    info.registration
+                        .map_or("registration unknown", |r| r.text()),
+                    info.signal_dbm
+                        .map_or("unknown".into(), |d| format!("{d} dBm"))
+                )
+            }
+        };
+        let name = self.modem.name();
+        if let Some(row) = lines.iter_mut().find(|l| l.line == name) {
+            row.network = Some(network);
+            return;
+        }
+        lines.push(LineState {
+            line: name.to_string(),
+            group: "gsm".into(),
+            state: if self.in_service {
+                "idle"
+            } else {
+                "unavailable"
+            }
+            .into(),
+            message: None,
+            remote: None,
+            since: None,
+            medium: None,
+            phase: None,
+            bit_rate: 0,
+            ecm: false,
+            page: 0,
+            pages: 0,
+            network: Some(network),
+        });
     }
 
     /// Run the line and carry out its events.

@@ -627,6 +627,10 @@ pub struct LineState {
     pub page: u32,
     #[serde(default)]
     pub pages: u32,
+    /// A GSM line's network in words: operator, registration, signal (or
+    /// why it is out of service).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<String>,
 }
 
 impl Runner {
@@ -648,6 +652,7 @@ impl Runner {
                     ecm: false,
                     page: 0,
                     pages: 0,
+                    network: None,
                 };
                 let fax = |st: &mut LineState, fax: &FaxCall, p: &progress::CallProgress| {
                     st.medium = Some(
