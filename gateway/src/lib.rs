@@ -22,6 +22,7 @@ pub mod log;
 pub mod media_loop;
 pub mod metrics;
 pub mod modem_probe;
+pub mod modem_probe_gsm;
 pub mod ready;
 pub mod render_cmd;
 pub mod sd_notify;

@@ -58,6 +58,7 @@ pub use pdu::{
     from_hex, to_hex, with_smsc, Deliver, PduError, StatusReport, Submit, Tpdu, Validity,
 };
 pub use reassembly::{part_key, Reassembled, Reassembly};
+pub use response::Registration;
 pub use split::{split, Reference, SplitError};
 pub use status::{status_text, DeliveryStatus};
 pub use user_data::{Coding, Concat, UserData};
