@@ -7,6 +7,7 @@ pub mod bench;
 pub mod bench_media;
 pub mod bench_render;
 pub mod bench_sip;
+pub mod bench_sms;
 pub mod bench_smtp;
 pub mod bench_web;
 pub mod client;

@@ -77,6 +77,8 @@ pub struct SimModem {
     pub ack_since: Option<std::time::Instant>,
     /// `+CNMA`s that acknowledged a `+CMT`.
     pub acks: u32,
+    /// SMS-SUBMITs taken (`+CMGS` answered with a reference).
+    pub sends: u64,
 }
 
 const CME_TEXT: &[(u16, &str)] = &[
@@ -140,6 +142,7 @@ impl SimModem {
             awaiting_ack: None,
             ack_since: None,
             acks: 0,
+            sends: 0,
         }
     }
 
@@ -665,6 +668,7 @@ impl SimModem {
             return self.cms(331);
         }
         self.mr = self.mr.wrapping_add(1);
+        self.sends += 1;
         let mr = self.mr;
         self.submitted.push((mr, submit));
         self.info(&format!("+CMGS: {mr}"));
