@@ -12,10 +12,11 @@
 //! * a full SIM at start: read, stored and deleted, so the network's
 //!   message that waited for room arrives too.
 //!
-//! A silent modem and garbage on the line are proven on the engine
-//! (line-drivers/tests/gsm_engine.rs), where time is simulated.
+//! * a modem that goes silent, then one that answers garbage (found by the
+//!   next sweep, `sweep_secs = 2`): out of service with the reason, an
+//!   SMS sent meanwhile arrives once the modem is back.
 //!
-//! Ports: SMTP 41270-41272.
+//! Ports: SMTP 41270-41273.
 
 mod serve_harness;
 
@@ -232,6 +233,67 @@ fn a_full_sim_at_start_is_emptied_and_what_waited_for_room_arrives() {
     );
     got.sort();
     assert_eq!(got, ["first", "second", "third"]);
+    let net = sim.net.lock().unwrap();
+    assert_eq!(net.in_transit(), 0);
+    assert!(net.modems[0].storage.is_empty());
+}
+
+#[test]
+fn a_silent_modem_and_garbage_on_the_line_each_take_the_line_out_and_lose_nothing() {
+    let dir = Scratch::new("serve-gsm-silent");
+    let sim = Network::new(&["+4930100"]).on_ptys();
+    // A sweep every 2 s finds what the modem does.
+    let (_gw, data) = serve(&dir, &sim, 41273, "sweep_secs = 2\n");
+    let log = dir.join("ums.log");
+    assert!(
+        wait_log(&log, 0, &["gsm-in-service", "gsm/a"], 30),
+        "{}",
+        read(&log)
+    );
+    for (fault, words) in [
+        ("silent", "the modem did not answer"),
+        ("garbage", "garbage on the line"),
+    ] {
+        let from = log_lines(&log);
+        {
+            let mut net = sim.net.lock().unwrap();
+            match fault {
+                "silent" => net.modems[0].silent = true,
+                _ => net.modems[0].garbage = true,
+            }
+            // An SMS meanwhile: the network cannot hand it over yet (silent)
+            // or the line cannot read it (garbage); it is not lost.
+            net.send_to(0, sms("+491709876543", fault), test_kit::wall());
+        }
+        assert!(
+            wait_log(&log, from, &["gsm-out-of-service", "gsm/a", words], 30),
+            "{fault}: {}",
+            read(&log)
+        );
+        assert!(
+            status_row(&data).contains("unavailable"),
+            "{}",
+            status_row(&data)
+        );
+        let from = log_lines(&log);
+        {
+            let mut net = sim.net.lock().unwrap();
+            net.modems[0].silent = false;
+            net.modems[0].garbage = false;
+        }
+        assert!(
+            wait_log(&log, from, &["gsm-in-service", "gsm/a"], 30),
+            "{fault}: {}",
+            read(&log)
+        );
+        assert!(
+            wait_for(20, || incoming(&data).iter().any(|t| t == fault)),
+            "{fault}: {:?}\n{}",
+            incoming(&data),
+            read(&log)
+        );
+    }
+    assert_eq!(incoming(&data).len(), 2, "each once");
     let net = sim.net.lock().unwrap();
     assert_eq!(net.in_transit(), 0);
     assert!(net.modems[0].storage.is_empty());

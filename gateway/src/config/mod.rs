@@ -1170,6 +1170,7 @@ impl Loaded {
                     engine: GsmConfig {
                         pin: g.pin.clone(),
                         direct: g.direct_delivery,
+                        sweep_interval: std::time::Duration::from_secs(g.sweep_secs.max(1)),
                         ..GsmConfig::default()
                     },
                     max_parts: g.max_parts,

@@ -816,6 +816,14 @@ pub struct GsmConf {
     /// acknowledged (`+CNMA`) once stored, instead of store-then-read.
     #[serde(default)]
     pub direct_delivery: bool,
+    /// Seconds between sweeps of the SIM (`+CMGL=4`, and `+CSQ`): what
+    /// an indication missed is found then, and a modem that went silent.
+    #[serde(default = "default_gsm_sweep_secs")]
+    pub sweep_secs: u64,
+}
+
+fn default_gsm_sweep_secs() -> u64 {
+    300
 }
 
 fn default_gsm_max_parts() -> usize {
