@@ -18,6 +18,9 @@ use line_drivers::gsm::{part_key, GsmEvent, GsmModem, GsmSpec, Reassembled, Reas
 /// How long the parts of a concatenated SMS wait for the others.
 pub const PARTS_WAIT: Duration = Duration::from_secs(600);
 
+/// Dedupe keys older than this are forgotten (once a day).
+pub const KEYS_KEPT_MS: u64 = 30 * 24 * 3600 * 1000;
+
 /// One GSM line on the media thread.
 pub struct GsmLine {
     modem: GsmModem,
@@ -25,6 +28,8 @@ pub struct GsmLine {
     number: String,
     in_service: bool,
     parts: Reassembly,
+    /// When old dedupe keys are pruned next.
+    prune_at: Option<Instant>,
 }
 
 impl GsmLine {
@@ -35,6 +40,7 @@ impl GsmLine {
             number: spec.number.clone(),
             in_service: false,
             parts: Reassembly::new(PARTS_WAIT),
+            prune_at: None,
         }
     }
 
@@ -99,6 +105,10 @@ impl GsmLine {
 
     /// Run the line and carry out its events.
     pub fn tick(&mut self, runner: &mut Runner, now: Instant, wall: Timestamp) {
+        if self.prune_at.is_none_or(|t| t <= now) {
+            self.prune_at = Some(now + Duration::from_secs(24 * 3600));
+            let _ = runner.prune_sms_keys(Timestamp(wall.0.saturating_sub(KEYS_KEPT_MS)));
+        }
         self.modem.tick(now);
         while let Some(event) = self.modem.poll_event() {
             self.event(event, runner, now, wall);

@@ -115,4 +115,21 @@ impl Runner {
         let id = MessageId(u64::from_be_bytes(id));
         Ok(self.store.get(id)?.is_some().then_some(id))
     }
+
+    /// Forget the keys recorded before `older_than` (a message that old is
+    /// not read again from a SIM); the number removed. Durable with the
+    /// next write.
+    pub fn prune_sms_keys(&self, older_than: Timestamp) -> Result<usize, StoreError> {
+        let keys = self.store.side_tree(SMS_KEYS)?;
+        let mut n = 0;
+        for kv in keys.iter() {
+            let (k, v) = kv?;
+            let at = v.get(8..16).and_then(|b| <[u8; 8]>::try_from(b).ok());
+            if at.is_some_and(|b| u64::from_be_bytes(b) < older_than.0) {
+                keys.remove(k)?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
 }
