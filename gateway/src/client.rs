@@ -614,6 +614,12 @@ fn status(common: &Common) -> Result<()> {
                 (n, m) => call.push_str(&format!(", page {n}/{m}")),
             }
         }
+        if let Some(n) = &l.network {
+            if !call.is_empty() {
+                call.push_str(", ");
+            }
+            call.push_str(n);
+        }
         rows.push([l.line.clone(), l.state.clone(), call]);
     }
     out!("{}", journal::align(&rows));

@@ -182,6 +182,17 @@ enum BenchCommand {
     /// a raw read of the same records, and the media loop's tick lateness
     /// with 0 and 20 browsers following live rows, in the same run.
     Web(WebBenchArgs),
+    /// SMS per second through our GSM driver and the modem simulator on a
+    /// pty, with the CPU per SMS, against gammu sending the same texts
+    /// through the same simulator in the same run.
+    Sms(SmsBenchArgs),
+}
+
+#[derive(Args)]
+struct SmsBenchArgs {
+    /// SMS each side sends (gammu takes some 0.7 s each).
+    #[arg(long, default_value_t = 100)]
+    count: usize,
 }
 
 #[derive(Args)]
@@ -315,6 +326,7 @@ fn main() -> ExitCode {
         Command::Bench(BenchCommand::Smtp(args)) => bench_smtp(args),
         Command::Bench(BenchCommand::Render(args)) => bench_render(args),
         Command::Bench(BenchCommand::Sip(args)) => bench_sip(args),
+        Command::Bench(BenchCommand::Sms(args)) => bench_sms(args),
         Command::Bench(BenchCommand::Media(args)) => bench_media(args),
         Command::Bench(BenchCommand::Web(args)) => bench_web(args),
         Command::Serve(args) => serve(args),
@@ -742,6 +754,17 @@ fn bench_media(args: MediaBenchArgs) -> CliResult {
         )
         .into());
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench_sms(args: SmsBenchArgs) -> CliResult {
+    let b = gateway::bench_sms::SmsBench {
+        count: args.count,
+        work_dir: gateway::bench_sms::work_dir(),
+    };
+    let r = gateway::bench_sms::run(&b);
+    gateway::bench_sms::clean(&b.work_dir);
+    out!("{}", gateway::bench_sms::report(&r?));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -248,6 +248,14 @@ impl MediaLoop {
             }
             MediaControl::Trunks(cfgs) => self.reload_trunks(cfgs),
             MediaControl::Drain => self.runner.drain(),
+            // `ums status`: the runner's lines and the GSM lines.
+            MediaControl::Request(MediaRequest::Status(reply)) => {
+                let mut lines = self.runner.line_states();
+                for g in &self.gsm {
+                    g.status(&mut lines);
+                }
+                let _ = reply.send(lines);
+            }
             MediaControl::Request(request) => {
                 (self.net).handle(request, &mut self.runner, &self.base_forms, wall);
             }

@@ -1,5 +1,6 @@
 //! `ums modem probe DEVICE`: open a fax modem, set it up as a line would,
-//! and print what it says about itself and the quirks we would use.
+//! and print what it says about itself and the quirks we would use. A GSM
+//! modem (it answers `AT+CSQ`) gets its own probe (`modem_probe_gsm`).
 
 use std::time::Duration;
 
@@ -27,6 +28,16 @@ pub fn probe(device: &str, speed: u32, hardware_flow: bool) -> Result<String, St
         },
         group: String::new(),
     };
+    // A GSM modem answers +CSQ: its own probe.
+    {
+        let settings = spec.serial.clone();
+        let port = line_drivers::modem::serial::SerialPort::open(rt.handle(), &settings)
+            .map_err(|e| format!("{device}: {e}"))?;
+        let mut chat = crate::modem_probe_gsm::Chat::new(Box::new(port));
+        if crate::modem_probe_gsm::is_gsm(&mut chat) {
+            return Ok(crate::modem_probe_gsm::probe(&mut chat, device));
+        }
+    }
     // The CLI reads the real clock (like the media ticker): 20 ms steps
     // for at most 10 s.
     let t0 = media_clock();

@@ -9,7 +9,9 @@
 //! Failpoints: `UMS_FAILPOINT=<name>` makes the process abort (as `kill -9`
 //! would stop it, no destructor runs) right before or after the write with
 //! that name, e.g. `before:AttemptEnded` or `after:insert`. `<name>@<n>`
-//! fires at the n-th time the point is reached. The crash tests use them.
+//! fires at the n-th time the point is reached; `stall:<name>` stops the
+//! thread there instead, for a test to `kill -9` the process itself. The
+//! crash tests use them.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -185,6 +187,16 @@ impl Store {
             if name == point && self.hits.fetch_add(1, Ordering::SeqCst) + 1 == *n {
                 eprintln!("failpoint {point} reached: aborting");
                 std::process::abort();
+            }
+            // `stall:<point>`: the process stops there (the thread sleeps
+            // for good) so that a test can kill it with SIGKILL itself.
+            if name.strip_prefix("stall:") == Some(point)
+                && self.hits.fetch_add(1, Ordering::SeqCst) + 1 == *n
+            {
+                eprintln!("failpoint {point} reached: stalling until killed");
+                loop {
+                    std::thread::sleep(std::time::Duration::from_secs(3600));
+                }
             }
         }
     }

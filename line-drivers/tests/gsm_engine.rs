@@ -2,7 +2,9 @@
 //! a simulated clock: start-up, the PIN tried once, no network, sending in
 //! 7-bit, UCS-2 and concatenated with status reports, receiving
 //! store-then-read, a message waiting on the SIM at start, storage full,
-//! indications at awkward moments, and modems that go silent or babble.
+//! indications at awkward moments, modems that go silent or babble,
+//! registration (+CREG, +CEREG, +COPS; roaming, denied) and direct delivery
+//! (+CMT acknowledged with +CNMA, delivered again when it is not).
 
 mod gsm_sim;
 
@@ -10,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use gsm_sim::{stamp, Network};
 use line_drivers::gsm::{
-    split, Address, DeliveryStatus, FailureKind, GsmConfig, GsmEngine, GsmEvent, Reference, Submit,
+    response::Registration, split, Address, DeliveryStatus, FailureKind, GsmConfig, GsmEngine,
+    GsmEvent, Reference, Submit,
 };
 
 const A: &str = "+491701000001";
@@ -549,4 +552,106 @@ fn status_reports_are_decoded_where_the_network_made_them() {
         _ => None,
     });
     assert_eq!(got, [(true, r)]);
+}
+
+#[test]
+fn an_lte_modem_registers_roams_is_denied_and_comes_back() {
+    let mut b = Bench::two();
+    // Registered on LTE only (no circuit-switched network): SMS work.
+    b.net.modems[0].registration = 0;
+    b.net.modems[0].eps_registration = Some(1);
+    b.ready(0);
+    let info = b.engines[0].info().clone();
+    assert_eq!(info.registration, Some(Registration::Home));
+    assert_eq!(info.operator.as_deref(), Some("UMS Sim"));
+    assert_eq!(info.operator_code.as_deref(), Some("26299"));
+    let seen = &b.net.modems[0].commands;
+    for want in ["AT+CREG=1", "AT+CEREG=1", "AT+CEREG?", "AT+COPS=3,2;+COPS?"] {
+        assert!(seen.iter().any(|c| c == want), "{want} not in {seen:?}");
+    }
+    // Denied: out of service at once (unsolicited +CEREG).
+    b.net.modems[0].set_eps_registration(3);
+    assert!(b.run(Duration::from_secs(1), |b| b.out_of_service(0).is_some()));
+    assert_eq!(
+        b.out_of_service(0).as_deref(),
+        Some("no network: registration denied")
+    );
+    // Roaming: back at once, sooner than the next probe.
+    b.net.modems[0].set_eps_registration(5);
+    assert!(b.run(Duration::from_secs(2), |b| b.engines[0].is_ready()));
+    assert_eq!(
+        b.engines[0].info().registration,
+        Some(Registration::Roaming)
+    );
+}
+
+#[test]
+fn a_modem_without_lte_goes_by_creg() {
+    let mut b = Bench::two();
+    b.ready(0);
+    assert!(b.net.modems[0].commands.iter().any(|c| c == "AT+CEREG=1"));
+    assert!(
+        !b.net.modems[0].commands.iter().any(|c| c == "AT+CEREG?"),
+        "refused +CEREG=1: no +CEREG?"
+    );
+    assert_eq!(b.engines[0].info().registration, Some(Registration::Home));
+    b.net.modems[0].set_registration(2);
+    assert!(b.run(Duration::from_secs(1), |b| b.out_of_service(0).is_some()));
+    assert_eq!(
+        b.out_of_service(0).as_deref(),
+        Some("no network: searching for a network")
+    );
+    b.net.modems[0].set_registration(1);
+    assert!(b.run(Duration::from_secs(2), |b| b.engines[0].is_ready()));
+}
+
+#[test]
+fn direct_delivery_is_acknowledged_once_stored_else_delivered_again() {
+    let direct = GsmConfig {
+        direct: true,
+        ..config()
+    };
+    let mut b = Bench::new(Network::new(&[A, B]), vec![config(), direct]);
+    b.ready(0);
+    b.ready(1);
+    assert!(b.engines[1].info().direct);
+    assert_eq!(
+        b.engines[1].info().indications.as_deref(),
+        Some("2,2,0,1,0")
+    );
+    assert_eq!(b.net.modems[1].csms, 1);
+    let tpdu = submits("straight", B, 1).remove(0);
+    b.engines[0].send(1, tpdu, b.now).expect("queued");
+    let got = |b: &mut Bench| {
+        b.take(1, |e| match e {
+            GsmEvent::Received { index, message } => Some((*index, message.user_data.text.clone())),
+            _ => None,
+        })
+    };
+    let mut first = Vec::new();
+    assert!(b.run(Duration::from_secs(10), |b| {
+        first.extend(got(b));
+        !first.is_empty()
+    }));
+    assert_eq!(first, [(None, "straight".to_string())], "+CMT");
+    // Not acknowledged (say the store failed): the network gives up on it
+    // and delivers it again; the engine sets its indications again.
+    let mut again = Vec::new();
+    assert!(b.run(Duration::from_secs(30), |b| {
+        again.extend(got(b));
+        !again.is_empty()
+    }));
+    assert_eq!(b.net.unacknowledged, 1);
+    assert_eq!(again[0].1, "straight");
+    match again[0].0 {
+        None => b.engines[1].acknowledge(b.now),
+        Some(i) => b.engines[1].stored(i, b.now),
+    }
+    assert!(b.run(Duration::from_secs(5), |b| {
+        b.net.in_transit() == 0
+            && b.net.modems[1].awaiting_ack.is_none()
+            && b.net.modems[1].storage.is_empty()
+    }));
+    assert_eq!(b.net.unacknowledged, 1, "acknowledged the second time");
+    assert_eq!(b.net.modems[1].cnmi[1], 2, "indications set again");
 }

@@ -1181,6 +1181,8 @@ impl Loaded {
                     name: format!("gsm/{}", g.name),
                     engine: GsmConfig {
                         pin: g.pin.clone(),
+                        direct: g.direct_delivery,
+                        sweep_interval: std::time::Duration::from_secs(g.sweep_secs.max(1)),
                         ..GsmConfig::default()
                     },
                     max_parts: g.max_parts,

@@ -836,6 +836,18 @@ pub struct GsmConf {
     /// Ask the network for status reports.
     #[serde(default = "yes")]
     pub status_reports: bool,
+    /// Direct delivery: SMS come straight to the line (`+CMT`) and are
+    /// acknowledged (`+CNMA`) once stored, instead of store-then-read.
+    #[serde(default)]
+    pub direct_delivery: bool,
+    /// Seconds between sweeps of the SIM (`+CMGL=4`, and `+CSQ`): what
+    /// an indication missed is found then, and a modem that went silent.
+    #[serde(default = "default_gsm_sweep_secs")]
+    pub sweep_secs: u64,
+}
+
+fn default_gsm_sweep_secs() -> u64 {
+    300
 }
 
 fn default_gsm_max_parts() -> usize {

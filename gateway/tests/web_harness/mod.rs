@@ -454,6 +454,7 @@ pub fn stand_in_lines() -> Vec<kernel::runner::LineState> {
         ecm: false,
         page: 0,
         pages: 0,
+        network: None,
     };
     let mut busy = line("sip/pbx/1", "sending");
     busy.message = Some(MessageId(7));

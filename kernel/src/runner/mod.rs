@@ -43,6 +43,7 @@ mod sms_out;
 mod voicemail;
 
 pub use outbound::outgoing_fax;
+pub use sms::SmsReceipt;
 pub use sms_out::{sms_reference, SmsTask};
 
 /// Settings of the runner.
@@ -638,6 +639,10 @@ pub struct LineState {
     pub page: u32,
     #[serde(default)]
     pub pages: u32,
+    /// A GSM line's network in words: operator, registration, signal (or
+    /// why it is out of service).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<String>,
 }
 
 impl Runner {
@@ -659,6 +664,7 @@ impl Runner {
                     ecm: false,
                     page: 0,
                     pages: 0,
+                    network: None,
                 };
                 let fax = |st: &mut LineState, fax: &FaxCall, p: &progress::CallProgress| {
                     st.medium = Some(

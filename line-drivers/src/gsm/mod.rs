@@ -57,7 +57,8 @@ pub use modem::{job_of, part_id, GsmModem, GsmModemConfig, GsmSendError, GsmSpec
 pub use pdu::{
     from_hex, to_hex, with_smsc, Deliver, PduError, StatusReport, Submit, Tpdu, Validity,
 };
-pub use reassembly::{Reassembled, Reassembly};
+pub use reassembly::{part_key, Reassembled, Reassembly};
+pub use response::Registration;
 pub use split::{split, Reference, SplitError};
 pub use status::{status_text, DeliveryStatus};
 pub use user_data::{Coding, Concat, UserData};

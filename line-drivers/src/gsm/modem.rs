@@ -198,6 +198,13 @@ impl GsmModem {
         self.flush(now);
     }
 
+    /// The message that came straight (`+CMT`) is durably stored:
+    /// acknowledge it (`+CNMA`).
+    pub fn acknowledge(&mut self, now: Instant) {
+        self.engine.acknowledge(now);
+        self.flush(now);
+    }
+
     /// The message at `index` could not be stored: it stays on the SIM,
     /// read again at the next sweep.
     pub fn not_stored(&mut self, index: u32) {

@@ -30,9 +30,64 @@ pub struct Reassembled {
     pub missing: Vec<u8>,
     /// How many parts the message has.
     pub total: u8,
+    /// The concatenation reference the parts shared (`None`: one SMS).
+    pub reference: Option<u16>,
+    /// Some part came straight (`+CMT`): the last one waits for `+CNMA`.
+    pub direct: bool,
+    /// Each part's [`part_key`] (empty for one SMS).
+    pub part_keys: Vec<String>,
+}
+
+fn fnv(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+fn stamp(t: &Timestamp) -> String {
+    format!(
+        "{:02}{:02}{:02}{:02}{:02}{:02}{:+}",
+        t.year, t.month, t.day, t.hour, t.minute, t.second, t.tz_quarters
+    )
+}
+
+/// What names one part of a concatenated SMS across restarts (its SMSC
+/// time stamp, originator, reference, place and a digest of its text):
+/// a part the network delivers again after its message was stored (its
+/// `+CNMA` never came) is recognised and dropped. `None` for one SMS.
+pub fn part_key(d: &Deliver) -> Option<String> {
+    let c = d.user_data.concat.filter(|c| c.total > 1)?;
+    Some(format!(
+        "part1|{}|{}|{}|{}/{}|{:016x}",
+        d.from.to_text(),
+        stamp(&d.sent),
+        c.reference,
+        c.seq,
+        c.total,
+        fnv(&d.user_data.text)
+    ))
 }
 
 impl Reassembled {
+    /// What names this message across restarts, so that one read again
+    /// from the SIM (a crash after it was stored, before `+CMGD`) is not
+    /// stored twice: the SMSC time stamp, the originator, the
+    /// concatenation reference, the parts and a digest (FNV-1a, 64 bits)
+    /// of the text. The same text from the same sender within the same
+    /// second of the SMSC's clock counts as the same message.
+    pub fn dedupe_key(&self) -> String {
+        let missing: Vec<String> = self.missing.iter().map(u8::to_string).collect();
+        format!(
+            "sms1|{}|{}|{}|{}|{}|{:016x}",
+            self.from.to_text(),
+            stamp(&self.sent),
+            self.reference.map_or("-".into(), |r| r.to_string()),
+            self.total,
+            missing.join(","),
+            fnv(&self.text),
+        )
+    }
+
     /// The text with a note of the missing parts, if any.
     pub fn text_with_note(&self) -> String {
         if self.missing.is_empty() {
@@ -53,6 +108,7 @@ type Key = (String, u16, u8);
 #[derive(Debug)]
 struct Pending {
     since: Instant,
+    direct: bool,
     parts: BTreeMap<u8, Deliver>,
     indexes: Vec<u32>,
 }
@@ -90,6 +146,9 @@ impl Reassembly {
                 indexes: index.into_iter().collect(),
                 missing: Vec::new(),
                 total: 1,
+                reference: None,
+                direct: index.is_none(),
+                part_keys: Vec::new(),
             }];
         };
         let key = (message.from.to_text(), c.reference, c.total);
@@ -101,9 +160,11 @@ impl Reassembly {
         }
         let p = self.pending.entry(key.clone()).or_insert_with(|| Pending {
             since: now,
+            direct: false,
             parts: BTreeMap::new(),
             indexes: Vec::new(),
         });
+        p.direct |= index.is_none();
         // A part twice (read again, or sent twice): one text, both deleted.
         p.parts.entry(c.seq).or_insert(message);
         p.indexes.extend(index);
@@ -139,6 +200,7 @@ impl Reassembly {
         let first = p.parts.values().next()?;
         let (from, sent) = (first.from.clone(), first.sent);
         let missing = (1..=total).filter(|s| !p.parts.contains_key(s)).collect();
+        let part_keys = p.parts.values().filter_map(part_key).collect();
         let text = p.parts.into_values().map(|d| d.user_data.text).collect();
         Some(Reassembled {
             from,
@@ -147,6 +209,9 @@ impl Reassembly {
             indexes: p.indexes,
             missing,
             total,
+            reference: Some(key.1),
+            direct: p.direct,
+            part_keys,
         })
     }
 }
@@ -239,5 +304,28 @@ mod tests {
         assert_eq!(r.pending(), MAX_PENDING);
         assert_eq!(out.len(), 1, "the oldest pushed out");
         assert_eq!(out[0].from.to_text(), "+49301000");
+    }
+
+    #[test]
+    fn the_dedupe_key_names_one_message() {
+        let now = test_kit::origin();
+        let key = |text: &str, from: &str| {
+            let mut r = Reassembly::new(Duration::from_secs(60));
+            let mut out = Vec::new();
+            for p in parts(text, from) {
+                out.extend(r.push(None, p, now));
+            }
+            out.remove(0).dedupe_key()
+        };
+        let long: String = "abc".chars().cycle().take(300).collect();
+        assert_eq!(key("hi", "+4930123"), key("hi", "+4930123"), "read again");
+        assert_eq!(
+            key("hi", "+4930123"),
+            "sms1|+4930123|261207150000+4|-|1||08ba5f07b55ec3da"
+        );
+        assert_ne!(key("hi", "+4930123"), key("ho", "+4930123"));
+        assert_ne!(key("hi", "+4930123"), key("hi", "+4930124"));
+        assert_eq!(key(&long, "+4930123"), key(&long, "+4930123"));
+        assert!(key(&long, "+4930123").contains("|9|2||"));
     }
 }

@@ -136,6 +136,8 @@ pub enum Indication {
     Report,
     /// `+CREG: <stat>`: the registration changed.
     Registration(Registration),
+    /// `+CEREG: <stat>`: the LTE (EPS) registration changed.
+    EpsRegistration(Registration),
 }
 
 /// An unsolicited result code, if the line is one.
@@ -156,7 +158,15 @@ pub fn unsolicited(line: &str) -> Option<Indication> {
     if let Some(v) = value(line, "+CREG") {
         return Registration::parse(v, false).map(Indication::Registration);
     }
+    if let Some(v) = value(line, "+CEREG") {
+        return Registration::parse(v, false).map(Indication::EpsRegistration);
+    }
     None
+}
+
+/// `+COPS: <mode>[,<format>,<oper>[,<AcT>]]`: the operator, if registered.
+pub fn operator(value: &str) -> Option<String> {
+    fields(value).get(2).filter(|o| !o.is_empty()).cloned()
 }
 
 /// `+CMGL: <index>,<stat>,[<alpha>],<length>`: the index.
@@ -171,17 +181,32 @@ pub fn list_index(line: &str) -> Option<u32> {
 /// `None` if no mode gives indications (then the periodic `+CMGL` sweep
 /// alone finds new messages).
 pub fn choose_cnmi(value: &str) -> Option<String> {
+    choose_cnmi_for(value, false)
+}
+
+/// [`choose_cnmi`], with messages routed straight to the line (mt 2,
+/// `+CMT`) when `direct` and the modem offers it.
+pub fn choose_cnmi_for(value: &str, direct: bool) -> Option<String> {
     let f = fields(value);
     let pick = |i: usize, prefer: &[u8]| {
         let allowed = range(f.get(i).map_or("", String::as_str));
         prefer.iter().copied().find(|p| allowed.contains(p))
     };
     let mode = pick(0, &[2, 1, 3])?;
-    let mt = pick(1, &[1])?;
+    let mt = if direct {
+        pick(1, &[2, 1])?
+    } else {
+        pick(1, &[1])?
+    };
     let bm = pick(2, &[0]).unwrap_or(0);
     let ds = pick(3, &[1, 2, 0]).unwrap_or(0);
     let bfr = pick(4, &[0, 1]).unwrap_or(0);
     Some(format!("{mode},{mt},{bm},{ds},{bfr}"))
+}
+
+/// Whether a `+CNMI` setting routes messages straight (mt 2).
+pub fn is_direct(setting: &str) -> bool {
+    setting.split(',').nth(1).map(str::trim) == Some("2")
 }
 
 #[cfg(test)]
@@ -220,6 +245,13 @@ mod tests {
             Some(Registration::Searching)
         );
         assert_eq!(unsolicited("+CSQ: 20,99"), None);
+        assert_eq!(
+            unsolicited("+CEREG: 3"),
+            Some(Indication::EpsRegistration(Registration::Denied))
+        );
+        assert_eq!(operator("0,0,\"UMS Sim\",7").as_deref(), Some("UMS Sim"));
+        assert_eq!(operator("0,2,\"26201\"").as_deref(), Some("26201"));
+        assert_eq!(operator("0"), None);
         assert_eq!(signal_dbm("20,99"), Some(-73));
         assert_eq!(signal_dbm("99,99"), None);
         assert_eq!(list_index("+CMGL: 4,1,,22"), Some(4));
@@ -236,6 +268,14 @@ mod tests {
             Some("1,1,0,2,1")
         );
         assert_eq!(choose_cnmi("(0),(0-3),(0),(0),(0)"), None);
+        let direct = choose_cnmi_for("(0-2),(0-3),(0,2),(0-2),(0,1)", true);
+        assert_eq!(direct.as_deref(), Some("2,2,0,1,0"));
+        assert!(is_direct("2,2,0,1,0"));
+        assert_eq!(
+            choose_cnmi_for("(1),(0,1),(0),(0,2),(1)", true).as_deref(),
+            Some("1,1,0,2,1"),
+            "no mt 2 offered: store-then-read"
+        );
         assert_eq!(choose_cnmi("(2),(0,2,3),(0),(0),(0)"), None);
     }
 }

@@ -33,6 +33,15 @@ pub struct Network {
     transit: Vec<Transit>,
     /// Every message delivered: (recipient index, the DELIVER).
     pub delivered: Vec<(usize, Deliver)>,
+    /// How long a `+CMT` waits for `+CNMA` before the network gives up on
+    /// it (and delivers it again after `delay`); the modem turns its
+    /// indications off then (TS 27.005 §3.4.4).
+    pub ack_timeout: Duration,
+    /// `+CMT`s never acknowledged (each delivered again).
+    pub unacknowledged: u32,
+    /// Messages from outside (a handset of another network) on their way:
+    /// when, to which modem, what.
+    inbound: Vec<(Instant, usize, Deliver)>,
 }
 
 impl Network {
@@ -43,6 +52,9 @@ impl Network {
             unknown_status: 0x43,
             transit: Vec::new(),
             delivered: Vec::new(),
+            ack_timeout: Duration::from_secs(3),
+            unacknowledged: 0,
+            inbound: Vec::new(),
         }
     }
 
@@ -65,8 +77,43 @@ impl Network {
         self.modems[i].take_output()
     }
 
+    /// A message from outside for modem `i`, delivered at the next tick
+    /// (again and again while the SIM is full or a `+CMT` is not
+    /// acknowledged).
+    pub fn send_to(&mut self, i: usize, d: Deliver, now: Instant) {
+        self.inbound.push((now, i, d));
+    }
+
     /// The SMSC's work that is due.
     pub fn tick(&mut self, now: Instant) {
+        for i in 0..self.modems.len() {
+            let m = &mut self.modems[i];
+            if m.awaiting_ack.is_none() {
+                m.ack_since = None;
+                continue;
+            }
+            let since = *m.ack_since.get_or_insert(now);
+            if now.duration_since(since) >= self.ack_timeout {
+                let d = m.awaiting_ack.take().expect("awaiting");
+                m.ack_since = None;
+                m.cnmi[1] = 0;
+                m.cnmi[3] = 0;
+                self.unacknowledged += 1;
+                self.inbound.push((now + self.delay, i, d));
+            }
+        }
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.inbound)
+            .into_iter()
+            .partition(|(at, _, _)| *at <= now);
+        self.inbound = later;
+        for (_, i, d) in due {
+            let m = &mut self.modems[i];
+            if !m.silent && m.registered() && m.deliver(&d) {
+                self.delivered.push((i, d));
+            } else {
+                self.inbound.push((now + self.delay, i, d));
+            }
+        }
         let due: Vec<Transit> = {
             let (due, later) = std::mem::take(&mut self.transit)
                 .into_iter()
@@ -88,7 +135,7 @@ impl Network {
                         user_data: t.submit.user_data.clone(),
                     };
                     let m = &mut self.modems[r];
-                    if !m.silent && matches!(m.registration, 1 | 5) && m.deliver(&d) {
+                    if !m.silent && m.registered() && m.deliver(&d) {
                         self.delivered.push((r, d));
                         Some(0x00)
                     } else {
@@ -118,6 +165,6 @@ impl Network {
 
     /// Messages still on their way.
     pub fn in_transit(&self) -> usize {
-        self.transit.len()
+        self.transit.len() + self.inbound.len()
     }
 }

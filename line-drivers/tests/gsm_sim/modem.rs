@@ -33,6 +33,12 @@ pub struct SimModem {
     pub unlocked: bool,
     pub pin_attempts: u32,
     pub registration: u8,
+    /// `+CEREG` (LTE): `None` for a modem without it (it answers ERROR).
+    pub eps_registration: Option<u8>,
+    /// The operator: long name and MCC MNC.
+    pub operator: (String, String),
+    cereg_n: u8,
+    cops_format: u8,
     pub rssi: u8,
     pub smsc: String,
     pub capacity: usize,
@@ -63,6 +69,16 @@ pub struct SimModem {
     mr: u8,
     /// SMS-SUBMITs handed to the network, with their TP-MR.
     pub submitted: Vec<(u8, Submit)>,
+    /// `+CSMS` service: 1 (phase 2+) makes a `+CMT` wait for `+CNMA`.
+    pub csms: u8,
+    /// A `+CMT` that waits for its `+CNMA` (the network times it out).
+    pub awaiting_ack: Option<Deliver>,
+    /// When the network started waiting (set by the network).
+    pub ack_since: Option<std::time::Instant>,
+    /// `+CNMA`s that acknowledged a `+CMT`.
+    pub acks: u32,
+    /// SMS-SUBMITs taken (`+CMGS` answered with a reference).
+    pub sends: u64,
 }
 
 const CME_TEXT: &[(u16, &str)] = &[
@@ -85,6 +101,7 @@ const CMS_TEXT: &[(u16, &str)] = &[
     (322, "memory full"),
     (330, "SMSC address unknown"),
     (331, "no network service"),
+    (340, "no +CNMA acknowledgement expected"),
     (500, "unknown error"),
 ];
 
@@ -96,6 +113,10 @@ impl SimModem {
             unlocked: true,
             pin_attempts: 0,
             registration: 1,
+            eps_registration: None,
+            operator: ("UMS Sim".into(), "26299".into()),
+            cereg_n: 0,
+            cops_format: 0,
             rssi: 20,
             smsc: "+491710760000".into(),
             capacity: 10,
@@ -117,6 +138,11 @@ impl SimModem {
             held: VecDeque::new(),
             mr: 0,
             submitted: Vec::new(),
+            csms: 0,
+            awaiting_ack: None,
+            ack_since: None,
+            acks: 0,
+            sends: 0,
         }
     }
 
@@ -136,8 +162,8 @@ impl SimModem {
         std::mem::take(&mut self.out)
     }
 
-    fn registered(&self) -> bool {
-        matches!(self.registration, 1 | 5)
+    pub fn registered(&self) -> bool {
+        matches!(self.registration, 1 | 5) || matches!(self.eps_registration, Some(1 | 5))
     }
 
     fn info(&mut self, line: &str) {
@@ -310,6 +336,9 @@ impl SimModem {
         self.pdu_mode = true;
         self.cnmi = [0; 5];
         self.creg_n = 0;
+        self.cereg_n = 0;
+        self.cops_format = 0;
+        self.csms = 0;
     }
 
     /// One extended command; false if it ended the line with an error.
@@ -370,7 +399,39 @@ impl SimModem {
             ("+CREG", "?") => self.info(&format!("+CREG: {},{}", self.creg_n, self.registration)),
             ("+CREG", "=?") => self.info("+CREG: (0-1)"),
             ("+CREG", _) => self.creg_n = set.and_then(|v| v.parse().ok()).unwrap_or(0),
-            ("+COPS", "?") => self.info("+COPS: 0,0,\"UMS Sim\""),
+            ("+COPS", "?") if self.registered() => {
+                let (f, name) = match self.cops_format {
+                    2 => (2, self.operator.1.clone()),
+                    _ => (0, self.operator.0.clone()),
+                };
+                let act = if self.eps_registration.is_some() {
+                    7
+                } else {
+                    0
+                };
+                self.info(&format!("+COPS: 0,{f},\"{name}\",{act}"));
+            }
+            ("+COPS", "?") => self.info("+COPS: 0"),
+            ("+COPS", "=?") => self.info(&format!(
+                "+COPS: (2,\"{}\",\"\",\"{}\"),,(0-4),(0,2)",
+                self.operator.0, self.operator.1
+            )),
+            ("+COPS", _) => {
+                let f: Vec<&str> = set.unwrap_or_default().split(',').collect();
+                if f.first().map(|m| m.trim()) == Some("3") {
+                    self.cops_format = f.get(1).and_then(|v| v.trim().parse().ok()).unwrap_or(0);
+                }
+            }
+            ("+CEREG", _) if self.eps_registration.is_none() => {
+                self.final_result("ERROR");
+                return false;
+            }
+            ("+CEREG", "?") => {
+                let stat = self.eps_registration.unwrap_or(0);
+                self.info(&format!("+CEREG: {},{stat}", self.cereg_n));
+            }
+            ("+CEREG", "=?") => self.info("+CEREG: (0-1)"),
+            ("+CEREG", _) => self.cereg_n = set.and_then(|v| v.parse().ok()).unwrap_or(0),
             ("+CSQ", _) => self.info(&format!("+CSQ: {},99", self.rssi)),
             ("+CBC", _) => self.info("+CBC: 0,100"),
             ("+CFUN", "?") => self.info("+CFUN: 1"),
@@ -389,9 +450,12 @@ impl SimModem {
             ("+CSCS", "?") => self.info("+CSCS: \"GSM\""),
             ("+CSCS", "=?") => self.info("+CSCS: (\"GSM\",\"UCS2\",\"IRA\")"),
             ("+CSCS", _) => {}
-            ("+CSMS", "?") => self.info("+CSMS: 0,1,1,1"),
+            ("+CSMS", "?") => self.info(&format!("+CSMS: {},1,1,1", self.csms)),
             ("+CSMS", "=?") => self.info("+CSMS: (0,1)"),
-            ("+CSMS", _) => self.info("+CSMS: 1,1,1"),
+            ("+CSMS", _) => {
+                self.csms = set.and_then(|v| v.trim().parse().ok()).unwrap_or(0).min(1);
+                self.info("+CSMS: 1,1,1");
+            }
             ("+CMGF", "?") => self.info(&format!("+CMGF: {}", u8::from(!self.pdu_mode))),
             ("+CMGF", "=?") => self.info("+CMGF: (0,1)"),
             ("+CMGF", _) => match set {
@@ -426,7 +490,15 @@ impl SimModem {
                 let (u, c) = (self.storage.len(), self.capacity);
                 self.info(&format!("+CPMS: {u},{c},{u},{c},{u},{c}"));
             }
-            ("+CNMA", _) => {}
+            ("+CNMA", _) => {
+                if self.awaiting_ack.take().is_some() {
+                    self.ack_since = None;
+                    self.acks += 1;
+                } else {
+                    self.cms(340);
+                    return false;
+                }
+            }
             ("+CMGL", _) => self.list(set.unwrap_or("4")),
             ("+CMGR", _) => return self.read(set),
             ("+CMGD", _) => {
@@ -596,6 +668,7 @@ impl SimModem {
             return self.cms(331);
         }
         self.mr = self.mr.wrapping_add(1);
+        self.sends += 1;
         let mr = self.mr;
         self.submitted.push((mr, submit));
         self.info(&format!("+CMGS: {mr}"));
@@ -611,6 +684,13 @@ impl SimModem {
         )
         .expect("pdu");
         if self.cnmi[1] == 2 {
+            // One +CMT at a time until it is acknowledged or timed out.
+            if self.awaiting_ack.is_some() {
+                return false;
+            }
+            if self.csms == 1 && self.pdu_mode {
+                self.awaiting_ack = Some(d.clone());
+            }
             let len = pdu.len() - 1 - usize::from(pdu[0]);
             let text = if self.pdu_mode {
                 format!("+CMT: ,{len}\r\n{}", to_hex(&pdu))
@@ -671,6 +751,14 @@ impl SimModem {
         self.registration = stat;
         if self.creg_n >= 1 {
             self.unsolicited(format!("+CREG: {stat}"));
+        }
+    }
+
+    /// The LTE registration changes (`+CEREG: <stat>` if asked for).
+    pub fn set_eps_registration(&mut self, stat: u8) {
+        self.eps_registration = Some(stat);
+        if self.cereg_n >= 1 {
+            self.unsolicited(format!("+CEREG: {stat}"));
         }
     }
 }

@@ -14,16 +14,33 @@ pub(super) enum Cmd {
     Serial,
     PinQuery,
     PinEnter,
+    /// `+CREG=1`: registration changes reported.
+    RegReport,
     RegQuery,
+    /// `+CEREG=1` (LTE modems; others refuse it).
+    EpsRegReport,
+    /// `+CEREG?`.
+    EpsRegQuery,
+    /// `+COPS=3,0;+COPS?`: the operator's long name.
+    Operator,
+    /// `+COPS=3,2;+COPS?`: its numeric code (MCC MNC).
+    OperatorNumeric,
     Signal,
     Smsc,
     PduMode,
     NmiQuery,
     NmiSet(String),
+    /// `+CSMS=1`: phase 2+ (needed for `+CNMA`).
+    Service,
+    /// `+CNMA`: a `+CMT` is stored.
+    Ack,
     List,
     Read(u32),
     Delete(u32),
-    Send { id: u64, tpdu: Vec<u8> },
+    Send {
+        id: u64,
+        tpdu: Vec<u8>,
+    },
     Probe,
 }
 
@@ -38,12 +55,19 @@ impl Cmd {
             Cmd::Serial => "+CGSN".into(),
             Cmd::PinQuery => "+CPIN?".into(),
             Cmd::PinEnter => format!("+CPIN=\"{}\"", pin.unwrap_or_default()),
+            Cmd::RegReport => "+CREG=1".into(),
             Cmd::RegQuery => "+CREG?".into(),
+            Cmd::EpsRegReport => "+CEREG=1".into(),
+            Cmd::EpsRegQuery => "+CEREG?".into(),
+            Cmd::Operator => "+COPS=3,0;+COPS?".into(),
+            Cmd::OperatorNumeric => "+COPS=3,2;+COPS?".into(),
             Cmd::Signal => "+CSQ".into(),
             Cmd::Smsc => "+CSCA?".into(),
             Cmd::PduMode => "+CMGF=0".into(),
             Cmd::NmiQuery => "+CNMI=?".into(),
             Cmd::NmiSet(s) => format!("+CNMI={s}"),
+            Cmd::Service => "+CSMS=1".into(),
+            Cmd::Ack => "+CNMA".into(),
             Cmd::List => "+CMGL=4".into(),
             Cmd::Read(i) => format!("+CMGR={i}"),
             Cmd::Delete(i) => format!("+CMGD={i}"),
@@ -77,9 +101,12 @@ pub(super) fn expects_info(cmd: &Cmd, text: &str) -> bool {
         Cmd::Manufacturer | Cmd::Model | Cmd::Serial | Cmd::Reset => true,
         Cmd::PinQuery => prefix("+CPIN"),
         Cmd::RegQuery => prefix("+CREG"),
+        Cmd::EpsRegQuery => prefix("+CEREG"),
+        Cmd::Operator | Cmd::OperatorNumeric => prefix("+COPS"),
         Cmd::Signal => prefix("+CSQ"),
         Cmd::Smsc => prefix("+CSCA"),
         Cmd::NmiQuery => prefix("+CNMI"),
+        Cmd::Service => prefix("+CSMS"),
         Cmd::Send { .. } => prefix("+CMGS"),
         _ => false,
     }

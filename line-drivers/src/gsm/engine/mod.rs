@@ -90,6 +90,16 @@ pub struct GsmConfig {
     pub probe_interval: Duration,
     /// How often the SIM is swept with `+CMGL=4` (and the signal read).
     pub sweep_interval: Duration,
+    /// Direct delivery: messages come as `+CMT` (with `+CSMS=1`, `+CNMI`
+    /// mt 2) and are acknowledged with `+CNMA` once stored
+    /// ([`GsmEngine::acknowledge`]); a modem that offers neither keeps to
+    /// store-then-read.
+    pub direct: bool,
+    /// How long a `+CMT` waits for [`GsmEngine::acknowledge`]: after it the
+    /// modem has given up (the network delivers the message again) and,
+    /// as TS 27.005 §3.4.4 has it, turned its indications off, so the
+    /// engine sets `+CNMI` again.
+    pub ack_window: Duration,
 }
 
 impl Default for GsmConfig {
@@ -100,6 +110,8 @@ impl Default for GsmConfig {
             send_timeout: Duration::from_secs(60),
             probe_interval: Duration::from_secs(10),
             sweep_interval: Duration::from_secs(300),
+            direct: false,
+            ack_window: Duration::from_secs(10),
         }
     }
 }
@@ -119,6 +131,14 @@ pub struct ModemInfo {
     pub smsc: Option<String>,
     /// The `+CNMI` setting used (`None`: sweeps only).
     pub indications: Option<String>,
+    /// Messages come straight (`+CMT`, acknowledged with `+CNMA`).
+    pub direct: bool,
+    /// The registration (`+CREG`, or `+CEREG` where it says more).
+    pub registration: Option<Registration>,
+    /// `+COPS`: the operator's name.
+    pub operator: Option<String>,
+    /// `+COPS`: its numeric code (MCC and MNC).
+    pub operator_code: Option<String>,
 }
 
 /// A message the engine hands up or a change of the line.
@@ -238,6 +258,13 @@ pub struct GsmEngine {
     garbage_lines: u32,
     /// Out of service because the device went away (not permanent).
     device_lost: bool,
+    /// A `+CMT` handed up waits for its `+CNMA` until then.
+    ack_until: Option<Instant>,
+    /// `+CREG` and `+CEREG` as last heard.
+    reg_cs: Option<Registration>,
+    reg_eps: Option<Registration>,
+    /// Out of service for want of a network: a registration brings it back.
+    no_network: bool,
 }
 
 impl GsmEngine {
@@ -262,6 +289,10 @@ impl GsmEngine {
             next_sweep: None,
             garbage_lines: 0,
             device_lost: false,
+            ack_until: None,
+            reg_cs: None,
+            reg_eps: None,
+            no_network: false,
         };
         e.start(now);
         e
@@ -304,6 +335,16 @@ impl GsmEngine {
     pub fn stored(&mut self, index: u32, now: Instant) {
         if self.handed_up.contains(&index) {
             self.queue.push_front(Cmd::Delete(index));
+            self.pump(now);
+        }
+    }
+
+    /// The message handed up without an index (`+CMT`, direct delivery)
+    /// is durably stored: `+CNMA` tells the network. Nothing if no `+CMT`
+    /// waits (its window passed: the network delivers it again).
+    pub fn acknowledge(&mut self, now: Instant) {
+        if self.ack_until.take().is_some_and(|t| now < t) {
+            self.queue.push_front(Cmd::Ack);
             self.pump(now);
         }
     }
@@ -387,6 +428,19 @@ impl GsmEngine {
                 self.write(Cmd::Probe, now);
             }
         }
+        if self.ack_until.is_some_and(|t| now >= t) {
+            // Not acknowledged: the modem gave up on it and turned its
+            // indications off (TS 27.005 §3.4.4), storing what comes
+            // meanwhile: set them again and sweep the SIM.
+            self.ack_until = None;
+            if let (Phase::Ready, Some(s)) = (&self.phase, &self.info.indications) {
+                for cmd in [Cmd::NmiSet(s.clone()), Cmd::List] {
+                    if !self.queue.contains(&cmd) {
+                        self.queue.push_back(cmd);
+                    }
+                }
+            }
+        }
         if self.phase == Phase::Ready && self.next_sweep.is_some_and(|t| now >= t) {
             self.next_sweep = Some(now + self.config.sweep_interval);
             for cmd in [Cmd::Signal, Cmd::List] {
@@ -407,10 +461,15 @@ impl GsmEngine {
         let sweep = (self.phase == Phase::Ready)
             .then_some(self.next_sweep)
             .flatten();
-        [self.inflight.as_ref().map(|f| f.deadline), probe, sweep]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            self.inflight.as_ref().map(|f| f.deadline),
+            probe,
+            sweep,
+            self.ack_until,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Octets to write to the modem.
@@ -435,6 +494,8 @@ impl GsmEngine {
         self.phase = Phase::Starting;
         self.info = ModemInfo::default();
         self.pin_entered = false;
+        self.reg_cs = None;
+        self.reg_eps = None;
         self.pdu_next = None;
         self.garbage_lines = 0;
         self.reader.clear();
@@ -515,7 +576,7 @@ impl GsmEngine {
         if let Some(next) = self.pdu_next.take() {
             // Not a PDU: read the line for what else it is.
             if let Ok(bytes) = from_hex(&text) {
-                return self.pdu(next, &bytes);
+                return self.pdu(next, &bytes, now);
             }
         }
         // Echo (before ATE0, or a modem that ignores it).
@@ -533,7 +594,7 @@ impl GsmEngine {
         }
         if let Some(ind) = response::unsolicited(&text) {
             self.garbage_lines = 0;
-            return self.indication(ind);
+            return self.indication(ind, now);
         }
         let Some(f) = &mut self.inflight else {
             return self.garbage(&text, now);
@@ -564,7 +625,7 @@ impl GsmEngine {
         }
     }
 
-    fn indication(&mut self, ind: Indication) {
+    fn indication(&mut self, ind: Indication, now: Instant) {
         match ind {
             Indication::Stored(i) | Indication::ReportStored(i) => {
                 if !self.handed_up.contains(&i) && !self.queue.contains(&Cmd::Read(i)) {
@@ -572,14 +633,54 @@ impl GsmEngine {
                 }
             }
             Indication::Message | Indication::Report => self.pdu_next = Some(PduNext::Unsolicited),
-            Indication::Registration(r) => {
+            Indication::Registration(r) | Indication::EpsRegistration(r) => {
+                if matches!(ind, Indication::Registration(_)) {
+                    self.reg_cs = Some(r);
+                } else {
+                    self.reg_eps = Some(r);
+                }
                 self.events.push_back(GsmEvent::Registration(r));
+                self.registration_changed(now);
             }
         }
     }
 
+    /// The registration of both kinds taken together: registered if either
+    /// is, else the one that says most (denied before searching).
+    fn registration(&self) -> Option<Registration> {
+        let both = [self.reg_eps, self.reg_cs];
+        let any = |f: fn(Registration) -> bool| both.into_iter().flatten().find(|r| f(*r));
+        any(Registration::is_registered)
+            .or_else(|| any(|r| r == Registration::Denied))
+            .or_else(|| any(|r| r == Registration::Searching))
+            .or(self.reg_eps.or(self.reg_cs))
+    }
+
+    /// An unsolicited `+CREG`/`+CEREG`: the line goes out of service when
+    /// the network is lost, and starts again when it is back.
+    fn registration_changed(&mut self, now: Instant) {
+        let r = self.registration();
+        match self.phase {
+            Phase::Ready => {
+                self.info.registration = r;
+                if let Some(r) = r.filter(|r| !r.is_registered()) {
+                    self.fault(&format!("no network: {}", r.text()), now);
+                    self.no_network = true;
+                }
+            }
+            Phase::OutOfService { .. }
+                if self.no_network && r.is_some_and(Registration::is_registered) =>
+            {
+                self.no_network = false;
+                self.inflight = None;
+                self.start(now);
+            }
+            _ => {}
+        }
+    }
+
     /// A PDU read from the SIM or straight from the network.
-    fn pdu(&mut self, from: PduNext, bytes: &[u8]) {
+    fn pdu(&mut self, from: PduNext, bytes: &[u8], now: Instant) {
         let index = match from {
             PduNext::Stored(i) => Some(i),
             PduNext::Unsolicited => None,
@@ -591,6 +692,9 @@ impl GsmEngine {
         }
         match Tpdu::decode_with_smsc(bytes) {
             Ok((_, Tpdu::Deliver(message))) => {
+                if index.is_none() && self.info.direct {
+                    self.ack_until = Some(now + self.config.ack_window);
+                }
                 self.events.push_back(GsmEvent::Received { index, message });
             }
             Ok((_, Tpdu::StatusReport(report))) => {
@@ -650,6 +754,8 @@ impl GsmEngine {
         self.pdu_next = None;
         self.handed_up.clear();
         self.next_sweep = None;
+        self.ack_until = None;
+        self.no_network = false;
         self.phase = Phase::OutOfService {
             reason: reason.clone(),
             probe_at: (!permanent).then(|| now + self.config.probe_interval),

@@ -6,7 +6,9 @@ use std::time::Instant;
 use super::command::{Cmd, Outcome};
 use super::{GsmEngine, GsmEvent, InFlight, Phase};
 use crate::gsm::errors::{cme_error, cms_error, is_wrong_pin, Failure};
-use crate::gsm::response::{choose_cnmi, fields, signal_dbm, value, Registration};
+use crate::gsm::response::{
+    self, choose_cnmi_for, fields, is_direct, signal_dbm, value, Registration,
+};
 
 impl GsmEngine {
     /// A command ended with `outcome`.
@@ -46,7 +48,7 @@ impl GsmEngine {
             }
             Cmd::PinQuery => match (first("+CPIN"), outcome) {
                 (Some(s), Outcome::Ok) if s.eq_ignore_ascii_case("READY") => {
-                    next(self, Cmd::RegQuery)
+                    next(self, Cmd::RegReport)
                 }
                 (Some(s), Outcome::Ok) if s.eq_ignore_ascii_case("SIM PIN") => {
                     match (&self.config.pin, self.pin_entered) {
@@ -77,13 +79,26 @@ impl GsmEngine {
                 }
                 _ => self.wrong_pin(now),
             },
+            // Unsolicited registration changes where the modem has them.
+            Cmd::RegReport => next(self, Cmd::RegQuery),
             Cmd::RegQuery => {
-                let reg = first("+CREG").and_then(|v| Registration::parse(&v, true));
-                match reg {
-                    Some(r) if r.is_registered() => next(self, Cmd::Signal),
-                    Some(r) => self.fault(&format!("no network: {}", r.text()), now),
-                    None => self.fault("no network: the modem does not say (+CREG?)", now),
-                }
+                self.reg_cs = first("+CREG").and_then(|v| Registration::parse(&v, true));
+                next(self, Cmd::EpsRegReport);
+            }
+            Cmd::EpsRegReport if ok => next(self, Cmd::EpsRegQuery),
+            // No LTE: +CREG alone says.
+            Cmd::EpsRegReport => self.registered_or_not(now),
+            Cmd::EpsRegQuery => {
+                self.reg_eps = first("+CEREG").and_then(|v| Registration::parse(&v, true));
+                self.registered_or_not(now);
+            }
+            Cmd::Operator => {
+                self.info.operator = first("+COPS").and_then(|v| response::operator(&v));
+                next(self, Cmd::OperatorNumeric);
+            }
+            Cmd::OperatorNumeric => {
+                self.info.operator_code = first("+COPS").and_then(|v| response::operator(&v));
+                next(self, Cmd::Signal);
             }
             Cmd::Signal => {
                 self.info.signal_dbm = first("+CSQ").and_then(|v| signal_dbm(&v));
@@ -103,17 +118,40 @@ impl GsmEngine {
                 true,
                 now,
             ),
+            Cmd::PduMode if self.config.direct => next(self, Cmd::Service),
             Cmd::PduMode => next(self, Cmd::NmiQuery),
-            Cmd::NmiQuery => match first("+CNMI").and_then(|v| choose_cnmi(&v)) {
-                Some(s) if ok => next(self, Cmd::NmiSet(s)),
-                _ => next(self, Cmd::List),
-            },
+            // Without phase 2+ there is no +CNMA: store-then-read.
+            Cmd::Service => {
+                self.info.direct = ok;
+                next(self, Cmd::NmiQuery);
+            }
+            Cmd::NmiQuery => {
+                let chosen = first("+CNMI").and_then(|v| choose_cnmi_for(&v, self.info.direct));
+                if chosen.as_deref().is_some_and(|s| !is_direct(s)) {
+                    self.info.direct = false;
+                }
+                match chosen {
+                    Some(s) if ok => next(self, Cmd::NmiSet(s)),
+                    _ => {
+                        self.info.direct = false;
+                        next(self, Cmd::List)
+                    }
+                }
+            }
             Cmd::NmiSet(s) => {
                 if ok {
                     self.info.indications = Some(s);
+                } else {
+                    self.info.direct = false;
                 }
-                next(self, Cmd::List);
+                // Set again after an unacknowledged +CMT: nothing follows.
+                if self.phase == Phase::Starting {
+                    next(self, Cmd::List);
+                }
             }
+            // A +CNMA the modem no longer expected (+CMS ERROR 340): the
+            // network delivers that message again; nothing to do.
+            Cmd::Ack => {}
             Cmd::List => {
                 if self.phase == Phase::Starting {
                     self.phase = Phase::Ready;
@@ -153,6 +191,26 @@ impl GsmEngine {
                     },
                 };
                 self.events.push_back(event);
+            }
+        }
+    }
+
+    /// After `+CREG?` and `+CEREG?`: on to the operator if either is
+    /// registered (an LTE modem may be on EPS only), else out of service
+    /// until the network is back (an unsolicited `+CREG`/`+CEREG`, or the
+    /// next probe).
+    fn registered_or_not(&mut self, now: Instant) {
+        match self.registration() {
+            Some(r) if r.is_registered() => {
+                self.info.registration = Some(r);
+                self.no_network = false;
+                self.queue.push_front(Cmd::Operator);
+            }
+            r => {
+                self.info.registration = r;
+                let why = r.map_or("the modem does not say (+CREG?)", Registration::text);
+                self.fault(&format!("no network: {why}"), now);
+                self.no_network = true;
             }
         }
     }
