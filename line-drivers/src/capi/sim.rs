@@ -31,6 +31,7 @@
 //! CONNECT_RESP is passed to the caller as its Q.850 cause; an application
 //! that goes away clears its calls with "destination out of order" (#27).
 
+pub mod exchange;
 pub mod local;
 pub mod tcp;
 
