@@ -130,12 +130,9 @@ impl<T: CapiTransport> World<T> {
     }
 
     fn tick(&mut self) -> Instant {
-        // Media time is simulated, some seven times faster than real time:
-        // 3 ms of real time let the simulator's threads pass each tick's
-        // blocks over loopback. (At 1 ms, a 10 ms hiccup of a busy machine
-        // is seven ticks: the blocks of a whole window, which the
-        // simulator drops as a controller would.)
-        std::thread::sleep(Duration::from_millis(3));
+        // Media time is simulated: real time passes until the simulator
+        // has read each tick's blocks.
+        capi_common::settle(simulator(), Duration::from_millis(1));
         let now = self.clock.tick();
         self.ums.line.tick(now);
         self.gateway.tick(now);

@@ -59,9 +59,9 @@ fn fax<S: CapiTransport, R: CapiTransport>(
         spool: dir.join("tx.tif"),
     };
     let mut tick = |a: &mut FaxEnd<CapiLine<S>>, b: &mut FaxEnd<CapiLine<R>>| {
-        // Media time is simulated; a millisecond of real time lets the
-        // simulator's threads pass each tick's blocks over loopback.
-        std::thread::sleep(Duration::from_millis(1));
+        // Media time is simulated: real time passes until the simulator
+        // has read each tick's blocks.
+        capi_common::settle(simulator(), Duration::from_millis(1));
         let now = clock.tick();
         a.line.tick(now);
         b.line.tick(now);

@@ -99,3 +99,24 @@ pub fn native_line_with(name: &str, config: ControllerConfig) -> CapiLine<RcapiT
         RcapiTcp::connect(simulator().addr(), LIMITS, 1, Duration::from_secs(5)).expect("rcapi");
     CapiLine::new(LineId(format!("capi/native/{name}")), config, t)
 }
+
+/// Lets real time pass after a simulated tick until the simulator has
+/// read what the lines wrote: at least `min`, then until the octets it
+/// received stand still for a millisecond (at most 50 ms). Simulated
+/// media time runs faster than real time; a busy machine that delayed the
+/// simulator's threads by a window's worth of ticks would make it drop
+/// DATA_B3 blocks, as a controller does when an application does not
+/// answer.
+pub fn settle(server: &SimServer, min: Duration) {
+    std::thread::sleep(min);
+    let start = std::time::Instant::now();
+    let mut last = server.octets_received();
+    while start.elapsed() < Duration::from_millis(50) {
+        std::thread::sleep(Duration::from_millis(1));
+        let now = server.octets_received();
+        if now == last {
+            return;
+        }
+        last = now;
+    }
+}
