@@ -109,7 +109,7 @@ pub fn native_line_with(name: &str, config: ControllerConfig) -> CapiLine<RcapiT
 /// answer.
 pub fn settle(server: &SimServer, min: Duration) {
     std::thread::sleep(min);
-    let start = std::time::Instant::now();
+    let start = test_kit::wall();
     let mut last = server.octets_received();
     while start.elapsed() < Duration::from_millis(50) {
         std::thread::sleep(Duration::from_millis(1));
