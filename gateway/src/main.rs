@@ -174,6 +174,11 @@ enum BenchCommand {
     /// loopback, one pinned core: calls carried in real time, against
     /// the loopback fax engine's figure measured in the same run.
     Sip(SipBenchArgs),
+    /// Concurrent fax calls over ISDN B-channels of the remote-CAPI
+    /// controller simulator (our native client), one pinned core: calls
+    /// carried in real time, against the loopback fax engine's figure
+    /// measured in the same run.
+    Capi(CapiBenchArgs),
     /// Tick lateness of fax calls in progress while incoming faxes are
     /// received and delivered as mail with previews, against the same calls
     /// alone, in the same run (the daemon's media loop and work pool).
@@ -220,6 +225,20 @@ struct MediaBenchArgs {
     /// The second phase gives up after this many seconds.
     #[arg(long, default_value_t = 900)]
     limit_secs: u64,
+}
+
+#[derive(Args)]
+struct CapiBenchArgs {
+    /// Seconds per real-time step (and per trial of the loopback anchor).
+    #[arg(long, default_value_t = 30)]
+    trial_secs: u64,
+    /// Largest number of concurrent calls to try (two B-channels each).
+    #[arg(long, default_value_t = 1024)]
+    max_calls: usize,
+    /// First number of concurrent calls tried (the search doubles from
+    /// here).
+    #[arg(long, default_value_t = 4)]
+    min_calls: usize,
 }
 
 #[derive(Args)]
@@ -311,6 +330,7 @@ fn main() -> ExitCode {
         Command::Bench(BenchCommand::Smtp(args)) => bench_smtp(args),
         Command::Bench(BenchCommand::Render(args)) => bench_render(args),
         Command::Bench(BenchCommand::Sip(args)) => bench_sip(args),
+        Command::Bench(BenchCommand::Capi(args)) => bench_capi(args),
         Command::Bench(BenchCommand::Media(args)) => bench_media(args),
         Command::Bench(BenchCommand::Web(args)) => bench_web(args),
         Command::Serve(args) => serve(args),
@@ -668,6 +688,88 @@ fn bench_sip(args: SipBenchArgs) -> CliResult {
         raw.calls_per_core(),
         raw.calls,
         sip_cpu / raw.calls_per_core().max(1e-9)
+    );
+    let _ = std::fs::remove_dir_all(&work_dir);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench_capi(args: CapiBenchArgs) -> CliResult {
+    let work_dir = std::env::temp_dir().join(format!("ums-bench-capi-{}", std::process::id()));
+    std::fs::create_dir_all(&work_dir)?;
+    let doc = bench::bench_document(&work_dir)?;
+    let trial = Duration::from_secs(args.trial_secs);
+    let cfg = gateway::bench_capi::CapiBench {
+        trial,
+        max_calls: args.max_calls,
+        min_calls: args.min_calls,
+        work_dir: work_dir.clone(),
+    };
+    outln!("bench capi: audio fax calls over B-channels of the remote-CAPI controller simulator, one pinned core");
+    outln!(
+        "  each call: 2 fine A4 pages between two of our CapiLines (native remote-CAPI client, TCP on loopback; the simulator on its own threads), redialled; steps of {} s; a step passes with p99 tick lateness under 2 ms, no deadline skipped, no fax failed",
+        args.trial_secs
+    );
+    let (best, trials) = gateway::bench_capi::search(&cfg, &doc, |t| {
+        outln!(
+            "  {:>5} calls: p99 {:.2} ms, overruns {}, faxes {} ok {} failed, {} lines missing, CPU {:.2} s for {:.0} s media: {}",
+            t.calls,
+            t.report.lateness.p99().as_secs_f64() * 1000.0,
+            t.report.overruns,
+            t.faxes_ok,
+            t.faxes_failed,
+            t.out_of_service,
+            t.cpu_secs,
+            t.media_secs,
+            if t.passed() { "pass" } else { "FAIL" }
+        );
+    })?;
+    // The anchor: the loopback fax engine (ums bench channels, audio), same
+    // run, same calls from their start, trials as long as a step.
+    let lcfg = BenchConfig {
+        t38: false,
+        trial,
+        raw_media: trial,
+        warm_up: Duration::ZERO,
+        probe_calls: 32,
+        max_calls: 4000,
+        lateness_limit: Duration::from_millis(2),
+        work_dir: work_dir.clone(),
+    };
+    outln!(
+        "loopback anchor: the same calls on loopback lines (ums bench channels), trials of {} s from the calls' start",
+        args.trial_secs
+    );
+    let probe = bench::measure_raw(&lcfg, &doc, lcfg.probe_calls);
+    let start = (probe.calls_per_core() * 0.5).max(1.0) as usize;
+    let (anchor, _) = bench::search(&lcfg, &doc, start, |t| {
+        print_loopback_trial(t, lcfg.lateness_limit)
+    })?;
+    let raw = bench::measure_raw(&lcfg, &doc, anchor.max(lcfg.probe_calls));
+    // The CPU cost of CAPI calls, from the largest step (most calls).
+    let capi_cpu = trials
+        .iter()
+        .max_by_key(|t| t.calls)
+        .map_or(0.0, |t| t.cpu_bound_calls_per_core());
+    outln!(
+        "capi       {best} calls ({} B-channels) per core in real time",
+        2 * best
+    );
+    outln!("loopback   {anchor} calls per core (ums bench channels: p99 tick lateness under 2 ms)");
+    if anchor > 0 {
+        let ratio = best as f64 / anchor as f64;
+        outln!(
+            "ratio      {ratio:.3} of the loopback fax engine (goal 0.80): {}",
+            if ratio >= 0.8 { "met" } else { "NOT met" }
+        );
+    } else {
+        outln!("ratio      n/a: the loopback engine passed no trial (machine too busy?)");
+    }
+    outln!(
+        "by CPU     capi {:.0} calls per core, loopback raw bound {:.0} ({} calls): ratio {:.3}",
+        capi_cpu,
+        raw.calls_per_core(),
+        raw.calls,
+        capi_cpu / raw.calls_per_core().max(1e-9)
     );
     let _ = std::fs::remove_dir_all(&work_dir);
     Ok(ExitCode::SUCCESS)
