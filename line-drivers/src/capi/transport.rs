@@ -100,6 +100,12 @@ impl RcapiTcp {
         &self.profile
     }
 
+    /// The application id on our messages (the router's, if it assigned
+    /// one at registration).
+    pub fn app_id(&self) -> u16 {
+        self.client.app_id()
+    }
+
     fn write_out(&mut self) -> io::Result<()> {
         self.pending.extend(self.client.take_output());
         while !self.pending.is_empty() {

@@ -95,6 +95,12 @@ impl SimServer {
         lock(&self.shared).writers.len()
     }
 
+    /// Assign application ids from now on (see
+    /// [`Simulator::assign_app_ids`]).
+    pub fn assign_app_ids(&self) {
+        lock(&self.shared).sim.assign_app_ids();
+    }
+
     /// The octets all connections have sent so far (a test's clock waits
     /// for it to stand still: the simulator has read what was sent).
     pub fn octets_received(&self) -> usize {
