@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bench;
+pub mod bench_capi;
 pub mod bench_media;
 pub mod bench_render;
 pub mod bench_sip;

@@ -7,89 +7,24 @@
 //! simulated media clock. The pages received are the pages sent.
 //!
 //! libcapi20 reads its configuration once per process, so every test here
-//! shares one simulator, started by the first (`simulator()`), with
-//! enough B-channels for all of them at once; each pair of lines has its
-//! own numbers.
+//! shares one simulator, started by the first (`capi_common::simulator`),
+//! with enough B-channels for all of them at once; each pair of lines has
+//! its own numbers.
 
+mod capi_common;
 #[path = "sip_common/mod.rs"]
 mod sip_common;
 
-use std::sync::OnceLock;
 use std::time::Duration;
 
+use capi_common::{ffi_line, native_line, simulator};
 use fax_t30::page::{BilevelPage, PaperSize, Resolution};
 use fax_t30::{FaxOptions, PageSource};
-use line_drivers::capi::controller::ControllerConfig;
 use line_drivers::capi::ffi::Library;
-use line_drivers::capi::libcapi20::Libcapi20;
 use line_drivers::capi::line::CapiLine;
-use line_drivers::capi::session::RegisterLimits;
-use line_drivers::capi::sim::tcp::SimServer;
-use line_drivers::capi::sim::SimConfig;
-use line_drivers::capi::transport::{CapiTransport, RcapiTcp};
-use line_drivers::{FaxRole, Line, LineId, SimClock};
+use line_drivers::capi::transport::CapiTransport;
+use line_drivers::{FaxRole, Line, SimClock};
 use sip_common::FaxEnd;
-
-const LIMITS: RegisterLimits = RegisterLimits {
-    max_logical: 1,
-    max_b_blocks: 7,
-    max_b_len: 2048,
-};
-
-/// The simulator, and libcapi20 configured for it (its rcapi module
-/// opens a connection when asked whether a CAPI is installed, and keeps
-/// the configuration from then on).
-fn simulator() -> &'static SimServer {
-    static SIM: OnceLock<SimServer> = OnceLock::new();
-    SIM.get_or_init(|| {
-        let server = SimServer::start(
-            SimConfig {
-                b_channels: 8,
-                refused: Vec::new(),
-            },
-            0,
-        )
-        .expect("simulator");
-        let home = test_kit::Scratch::new("capi-libcapi20-home");
-        std::fs::write(
-            home.join(".capi20rc"),
-            format!("REMOTE rcapi 127.0.0.1 {}\n", server.addr().port()),
-        )
-        .unwrap();
-        let old = std::env::var_os("HOME");
-        std::env::set_var("HOME", home.path());
-        let lib = Library::get().expect("libcapi20 (scripts/setup.sh installs libcapi20-3)");
-        let installed = lib.check_installed();
-        match old {
-            Some(h) => std::env::set_var("HOME", h),
-            None => std::env::remove_var("HOME"),
-        }
-        installed.expect("libcapi20 finds the simulator");
-        server
-    })
-}
-
-fn config(msn: &str) -> ControllerConfig {
-    ControllerConfig {
-        msns: vec![msn.into()],
-        calling_msn: Some(msn.into()),
-        ..ControllerConfig::default()
-    }
-}
-
-fn ffi_line(msn: &str) -> CapiLine<Libcapi20> {
-    simulator();
-    let t = Libcapi20::open(LIMITS, 1).expect("libcapi20 registers");
-    assert_eq!(t.profile().b_channels, 8, "the simulator's profile");
-    assert!(t.app_id() > 0);
-    CapiLine::new(LineId(format!("capi/ffi/{msn}")), config(msn), t)
-}
-
-fn native_line(msn: &str) -> CapiLine<RcapiTcp> {
-    let t =
-        RcapiTcp::connect(simulator().addr(), LIMITS, 1, Duration::from_secs(5)).expect("rcapi");
-    CapiLine::new(LineId(format!("capi/native/{msn}")), config(msn), t)
-}
 
 fn pages(n: u32, res: Resolution) -> Vec<BilevelPage> {
     (0..n)
@@ -124,9 +59,9 @@ fn fax<S: CapiTransport, R: CapiTransport>(
         spool: dir.join("tx.tif"),
     };
     let mut tick = |a: &mut FaxEnd<CapiLine<S>>, b: &mut FaxEnd<CapiLine<R>>| {
-        // Media time is simulated; a millisecond of real time lets the
-        // simulator's threads pass each tick's blocks over loopback.
-        std::thread::sleep(Duration::from_millis(1));
+        // Media time is simulated: real time passes until the simulator
+        // has read each tick's blocks.
+        capi_common::settle(simulator(), Duration::from_millis(1));
         let now = clock.tick();
         a.line.tick(now);
         b.line.tick(now);

@@ -196,7 +196,7 @@ fn our_framing_registers_reads_the_profile_and_listens() {
         max_b_len: 2048,
         version: 2,
     });
-    assert_eq!(c.next(), Frame::RegisterConf { info: 0 });
+    assert_eq!(c.next(), Frame::RegisterConf { app_id: 0, info: 0 });
     c.send(&Frame::GetProfileReq { controller: 1 });
     let Frame::GetProfileConf { info: 0, profile } = c.next() else {
         panic!("no profile")

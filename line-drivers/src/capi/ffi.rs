@@ -26,8 +26,12 @@
 //! * The library keeps global state without locks (its module list,
 //!   the applications' buffers): every call goes through one mutex.
 //! * Reading blocks (the rcapi module reads its socket until a whole
-//!   message is there): [`Application::get_message`] first polls
-//!   `capi20_fileno`'s descriptor without waiting.
+//!   message is there, spinning up to 5 s on a partial one):
+//!   [`Application::get_message`] first polls `capi20_fileno`'s
+//!   descriptor without waiting, and on a socket peeks at the frame's
+//!   length and counts the octets queued (`FIONREAD`): libcapi20 is
+//!   called only when a whole frame is there, so a peer that stops in
+//!   the middle of one never stalls the media thread.
 
 use std::ffi::{c_int, c_uint, c_void, CStr};
 use std::io;
@@ -297,8 +301,48 @@ impl Application {
         }
     }
 
+    /// Whether libcapi20 can read a whole message without waiting. On a
+    /// remote-CAPI socket the rcapi module reads a frame's length, then
+    /// loops (busy, up to 5 s) until the rest of the frame is there: so
+    /// its length is peeked at and the octets queued counted first, and a
+    /// frame not yet whole waits for the next tick. A descriptor that is
+    /// no socket (a card's `/dev/capi20` gives whole messages) or a length
+    /// that is no frame's is left to libcapi20.
+    fn whole_frame_readable(&self) -> bool {
+        let mut len = [0u8; 2];
+        // SAFETY: two writable octets; MSG_PEEK leaves them queued,
+        // MSG_DONTWAIT never waits.
+        let n = unsafe {
+            libc::recv(
+                self.fd,
+                len.as_mut_ptr().cast(),
+                2,
+                libc::MSG_PEEK | libc::MSG_DONTWAIT,
+            )
+        };
+        if n < 0 {
+            // Not a socket, or nothing after all: libcapi20 decides.
+            let e = io::Error::last_os_error();
+            return e.kind() != io::ErrorKind::WouldBlock;
+        }
+        if n < 2 {
+            // End of stream (0) goes to libcapi20, which reports it; a
+            // lone octet waits.
+            return n == 0;
+        }
+        let want = usize::from(u16::from_be_bytes(len));
+        if want > super::rcapi::MAX_FRAME {
+            return true;
+        }
+        let mut queued: c_int = 0;
+        // SAFETY: FIONREAD writes one int.
+        let r = unsafe { libc::ioctl(self.fd, libc::FIONREAD, &mut queued) };
+        r < 0 || usize::try_from(queued).unwrap_or(0) >= want
+    }
+
     /// The next message, if one is waiting (never blocks on an idle
-    /// connection); an error once the controller's connection is gone.
+    /// connection, nor on a message partly arrived); an error once the
+    /// controller's connection is gone.
     pub fn get_message(&self) -> io::Result<Received> {
         let mut pfd = libc::pollfd {
             fd: self.fd,
@@ -318,6 +362,9 @@ impl Application {
             || io::Error::new(io::ErrorKind::ConnectionReset, "the CAPI connection closed");
         if pfd.revents & libc::POLLNVAL != 0 {
             return Err(closed());
+        }
+        if !hung_up && !self.whole_frame_readable() {
+            return Ok(Received::Empty);
         }
         let _g = lock();
         let mut p: *mut u8 = std::ptr::null_mut();

@@ -106,6 +106,11 @@ impl<T: CapiTransport> CapiLine<T> {
                 self.fail(format!("CAPI transport: {e}"));
             }
         }
+        if self.fault.is_none() {
+            if let Err(e) = self.transport.flush() {
+                self.fail(format!("CAPI transport: {e}"));
+            }
+        }
     }
 
     /// One media tick: messages in, timers, messages out, events.

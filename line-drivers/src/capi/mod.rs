@@ -16,7 +16,8 @@
 //!   supervised.rs  a `[[capi]]` section's lines, each reconnecting on its   driver
 //!               own with backoff (SharedCapiLine: the runner's and the loop's)
 //!   sim.rs      the remote-CAPI controller simulator (test peer; sim/tcp.rs   engine
-//!               serves it on a port)
+//!               serves it on a port, sim/exchange.rs takes its calls to the
+//!               loopback exchange's virtual fax machines)
 //! ```
 //!
 //! Everything here is sans-IO: octets in, octets out. The codec reads and

@@ -126,8 +126,12 @@ pub enum Frame {
         /// CAPI version (2).
         version: u8,
     },
-    /// CAPI_REGISTER's answer: 0, or why not.
+    /// CAPI_REGISTER's answer: 0, or why not. A router may assign the
+    /// application id in the header (0: none assigned; libcapi20 3.27's
+    /// rcapi module ignores it and sends its own ids).
     RegisterConf {
+        /// The application id the router assigned (0: none).
+        app_id: u16,
         /// CAPI info value.
         info: u16,
     },
@@ -220,8 +224,9 @@ impl Frame {
                 w.u16(0);
                 w.u32(*controller);
             }
-            Frame::RegisterConf { info } => {
+            Frame::RegisterConf { app_id, info } => {
                 rcapi_header(&mut w, REGISTER_CONF, 2);
+                w.buf[4..6].copy_from_slice(&app_id.to_le_bytes());
                 w.u16(*info);
             }
             Frame::GetProfileConf { info, profile } => {
@@ -263,6 +268,7 @@ impl Frame {
                 }
             }
             (REGISTER_CONF, RCAPI_SUB) => Frame::RegisterConf {
+                app_id: u16::from_le_bytes([payload[2], payload[3]]),
                 info: r.u16("register info")?,
             },
             (GET_PROFILE_REQ, RCAPI_SUB) => Frame::GetProfileReq {

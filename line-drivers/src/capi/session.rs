@@ -58,6 +58,7 @@ pub struct RcapiClient {
     reader: FrameReader,
     out: Vec<u8>,
     events: VecDeque<RcapiEvent>,
+    app_id: u16,
 }
 
 impl Default for RcapiClient {
@@ -74,6 +75,7 @@ impl RcapiClient {
             reader: FrameReader::new(),
             out: Vec::new(),
             events: VecDeque::new(),
+            app_id: 1,
         }
     }
 
@@ -97,6 +99,12 @@ impl RcapiClient {
             .extend_from_slice(&Frame::GetProfileReq { controller }.encode());
     }
 
+    /// The application id on our messages: the one the router assigned
+    /// in its register confirmation, or 1 if it assigned none.
+    pub fn app_id(&self) -> u16 {
+        self.app_id
+    }
+
     /// Whether messages may be sent.
     pub fn is_registered(&self) -> bool {
         self.state == State::Registered
@@ -108,8 +116,10 @@ impl RcapiClient {
         self.reader.failed() || self.state == State::Refused
     }
 
-    /// Queues a CAPI message (with DATA_B3 data) for the router.
-    pub fn send(&mut self, message: Message, data: Vec<u8>) {
+    /// Queues a CAPI message (with DATA_B3 data) for the router, with
+    /// this application's id on it.
+    pub fn send(&mut self, mut message: Message, data: Vec<u8>) {
+        message.app_id = self.app_id;
         self.out
             .extend_from_slice(&Frame::Capi { message, data }.encode());
     }
@@ -125,9 +135,14 @@ impl RcapiClient {
         while let Some(frame) = self.reader.next_frame() {
             let event = match frame {
                 Err(e) => RcapiEvent::BadFrame(e),
-                Ok(Frame::RegisterConf { info }) if self.state == State::ExpectRegisterConf => {
+                Ok(Frame::RegisterConf { app_id, info })
+                    if self.state == State::ExpectRegisterConf =>
+                {
                     if info == 0 {
                         self.state = State::Registered;
+                        if app_id != 0 {
+                            self.app_id = app_id;
+                        }
                         RcapiEvent::Registered
                     } else {
                         self.state = State::Refused;

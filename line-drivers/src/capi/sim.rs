@@ -31,6 +31,7 @@
 //! CONNECT_RESP is passed to the caller as its Q.850 cause; an application
 //! that goes away clears its calls with "destination out of order" (#27).
 
+pub mod exchange;
 pub mod local;
 pub mod tcp;
 
@@ -91,6 +92,9 @@ impl Default for SimConfig {
 #[derive(Debug, Default)]
 struct Conn {
     registered: bool,
+    /// The application id on the simulator's messages to it: 1, or the
+    /// one assigned at registration.
+    app_id: u16,
     max_b_blocks: u16,
     listen_cip: u32,
     next_number: u16,
@@ -135,6 +139,15 @@ pub struct SimStats {
     /// DATA_B3 blocks dropped because the receiving application had its
     /// window full.
     pub data_dropped: u32,
+    /// Messages dropped for another application id than the one assigned
+    /// (with [`Simulator::assign_app_ids`]; also counted as bad frames).
+    pub wrong_app_id: u32,
+}
+
+/// The application id the simulator assigns to connection `conn` when it
+/// assigns them: never 1, distinct for each open connection.
+pub fn app_id_of(conn: ConnId) -> u16 {
+    0x40 + (conn % 0x3f00) as u16
 }
 
 /// The controller simulator.
@@ -146,6 +159,7 @@ pub struct Simulator {
     next_plci: u32,
     out: VecDeque<(ConnId, Frame)>,
     stats: SimStats,
+    assign_app_ids: bool,
 }
 
 /// The NCCI of a PLCI (one B3 connection per call).
@@ -167,6 +181,7 @@ impl Simulator {
             next_plci: 1,
             out: VecDeque::new(),
             stats: SimStats::default(),
+            assign_app_ids: false,
         }
     }
 
@@ -182,6 +197,15 @@ impl Simulator {
             b2: 0b10,
             b3: 0b01,
         }
+    }
+
+    /// From now on, each registration is given an application id of its
+    /// own ([`app_id_of`], never 1) in the register confirmation's
+    /// header, and the application's messages must carry it (others are
+    /// dropped and counted). Off by default: libcapi20 3.27's rcapi
+    /// module ignores an assigned id and sends its own.
+    pub fn assign_app_ids(&mut self) {
+        self.assign_app_ids = true;
     }
 
     /// What has been counted so far.
@@ -244,7 +268,7 @@ impl Simulator {
             n
         });
         let message = Message {
-            app_id: 1,
+            app_id: c.app_id,
             number,
             address,
             params,
@@ -301,11 +325,15 @@ impl Simulator {
         }
         match frame {
             Frame::RegisterReq { max_b_blocks, .. } => {
+                let assigned = self.assign_app_ids.then(|| app_id_of(conn));
                 if let Some(c) = self.conns.get_mut(&conn) {
                     c.registered = true;
                     c.max_b_blocks = max_b_blocks.clamp(1, 7);
+                    c.app_id = assigned.unwrap_or(1);
                 }
-                self.out.push_back((conn, Frame::RegisterConf { info: 0 }));
+                let app_id = assigned.unwrap_or(0);
+                self.out
+                    .push_back((conn, Frame::RegisterConf { app_id, info: 0 }));
             }
             Frame::GetProfileReq { controller } => {
                 let (info, profile) = match controller {
@@ -342,6 +370,20 @@ impl Simulator {
     }
 
     fn handle_message(&mut self, conn: ConnId, m: Message, data: Vec<u8>) {
+        // With ids assigned, a message with another id than the one its
+        // connection was given is not that application's: dropped.
+        if self.assign_app_ids {
+            let id = self
+                .conns
+                .get(&conn)
+                .filter(|c| c.registered)
+                .map(|c| c.app_id);
+            if id != Some(m.app_id) {
+                self.stats.bad_frames += 1;
+                self.stats.wrong_app_id += 1;
+                return;
+            }
+        }
         let n = Some(m.number);
         let plci = plci_of(m.address);
         let owned = self.legs.get(&plci).is_some_and(|l| l.conn == conn);
@@ -682,6 +724,7 @@ impl Simulator {
 
     fn send_frame(&mut self, conn: ConnId, mut message: Message, data: Vec<u8>) {
         if let Some(c) = self.conns.get_mut(&conn) {
+            message.app_id = c.app_id;
             message.number = c.next_number;
             c.next_number = c.next_number.wrapping_add(1) | 0x8000;
             self.out.push_back((conn, Frame::Capi { message, data }));

@@ -19,11 +19,21 @@ pub trait CapiTransport {
     fn send(&mut self, message: Message, data: Vec<u8>) -> io::Result<()>;
     /// Appends the messages that arrived since the last call.
     fn receive(&mut self, into: &mut Vec<(Message, Vec<u8>)>) -> io::Result<()>;
+    /// Writes what [`CapiTransport::send`] queued: the line calls it once
+    /// after a tick's messages, so a socket gets one write per tick, not
+    /// one per message. Transports that write at once need not.
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 impl<T: CapiTransport + ?Sized> CapiTransport for Box<T> {
     fn send(&mut self, message: Message, data: Vec<u8>) -> io::Result<()> {
         (**self).send(message, data)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        (**self).flush()
     }
 
     fn receive(&mut self, into: &mut Vec<(Message, Vec<u8>)>) -> io::Result<()> {
@@ -90,7 +100,13 @@ impl RcapiTcp {
         &self.profile
     }
 
-    fn flush(&mut self) -> io::Result<()> {
+    /// The application id on our messages (the router's, if it assigned
+    /// one at registration).
+    pub fn app_id(&self) -> u16 {
+        self.client.app_id()
+    }
+
+    fn write_out(&mut self) -> io::Result<()> {
         self.pending.extend(self.client.take_output());
         while !self.pending.is_empty() {
             match self.stream.write(&self.pending) {
@@ -113,17 +129,29 @@ impl RcapiTcp {
 
 impl CapiTransport for RcapiTcp {
     fn send(&mut self, message: Message, data: Vec<u8>) -> io::Result<()> {
+        // Queued; written by `flush`, once per tick.
         self.client.send(message, data);
-        self.flush()
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.write_out()
     }
 
     fn receive(&mut self, into: &mut Vec<(Message, Vec<u8>)>) -> io::Result<()> {
-        self.flush()?;
+        self.write_out()?;
         let mut buf = [0; 8192];
         loop {
             match self.stream.read(&mut buf) {
                 Ok(0) => return Err(broken("the router closed the connection".into())),
-                Ok(n) => self.client.handle_bytes(&buf[..n]),
+                Ok(n) => {
+                    self.client.handle_bytes(&buf[..n]);
+                    // Less than asked: nothing more queued now (what comes
+                    // meanwhile waits for the next tick).
+                    if n < buf.len() {
+                        break;
+                    }
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) => return Err(e),
             }

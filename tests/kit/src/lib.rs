@@ -13,6 +13,7 @@
 //!   mail server), and waiting for mail in its Maildirs.
 //! * [`fuzz`]: the seeds of a fuzz target and random mutations of them,
 //!   for the tests that replay a corpus through the target's checks.
+//! * [`libtiff`]: libtiff's `tiffinfo` and `tiffcmp` judging fax files.
 //!
 //! It depends on none of our crates: they all dev-depend on it, and a
 //! dependency back would give a test two copies of that crate's types. What
@@ -32,6 +33,7 @@ pub mod efax;
 pub mod fuzz;
 pub mod hylafax;
 pub mod iaxmodem;
+pub mod libtiff;
 mod postfix;
 mod process;
 mod scratch;

@@ -95,6 +95,34 @@ impl SimServer {
         lock(&self.shared).writers.len()
     }
 
+    /// Assign application ids from now on (see
+    /// [`Simulator::assign_app_ids`]).
+    pub fn assign_app_ids(&self) {
+        lock(&self.shared).sim.assign_app_ids();
+    }
+
+    /// The octets all connections have sent so far (a test's clock waits
+    /// for it to stand still: the simulator has read what was sent).
+    pub fn octets_received(&self) -> usize {
+        lock(&self.shared).received.values().map(Vec::len).sum()
+    }
+
+    /// The connections open now, oldest first.
+    pub fn connection_ids(&self) -> Vec<ConnId> {
+        lock(&self.shared).writers.keys().copied().collect()
+    }
+
+    /// Writes `octets` to connection `conn` as they are, as if the
+    /// controller sent them (tests: a peer that sends garbage).
+    pub fn inject(&self, conn: ConnId, octets: &[u8]) -> io::Result<()> {
+        let mut s = lock(&self.shared);
+        let w = s
+            .writers
+            .get_mut(&conn)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such connection"))?;
+        w.write_all(octets)
+    }
+
     /// The octets each connection has sent so far, by connection.
     pub fn received(&self) -> BTreeMap<ConnId, Vec<u8>> {
         lock(&self.shared).received.clone()
