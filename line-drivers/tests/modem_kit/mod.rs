@@ -37,10 +37,26 @@ impl std::ops::DerefMut for Timed {
 }
 
 pub fn timed<R>(f: impl FnOnce() -> R) -> R {
-    let t0 = wall();
+    let t0 = clock();
     let r = f();
-    LINE_TIME.set(LINE_TIME.get() + (wall() - t0));
+    LINE_TIME.set(LINE_TIME.get() + (clock() - t0));
+    LINE_CALLS.set(LINE_CALLS.get() + 1);
     r
+}
+
+/// The clock [`timed`] and [`run`] sum: the wall clock (vDSO: no system
+/// call) unless [`THREAD_CPU`] is set, then this thread's CPU clock (a
+/// system call a reading, whose cost the bench measures and takes out;
+/// time the thread spends preempted by other processes is not counted).
+pub fn clock() -> Duration {
+    if THREAD_CPU.get() {
+        let t = nix::time::clock_gettime(nix::time::ClockId::CLOCK_THREAD_CPUTIME_ID)
+            .expect("thread CPU clock");
+        Duration::new(t.tv_sec() as u64, t.tv_nsec() as u32)
+    } else {
+        static EPOCH: std::sync::LazyLock<Instant> = std::sync::LazyLock::new(wall);
+        wall() - *EPOCH
+    }
 }
 
 impl Line for Timed {
@@ -177,12 +193,17 @@ thread_local! {
     /// Time spent inside the line and its pump (tick and step), summed by
     /// [`run`]: the driver's work on the media thread, without the 20 ms
     /// loop's sleeping and waking (the media loop's, shared by every
-    /// line). Wall time read from the vDSO clock: no system call per tick,
-    /// and never less than the CPU time it spans.
+    /// line). Wall time read from the vDSO clock (no system call per tick,
+    /// and never less than the CPU time it spans), or the thread's CPU
+    /// time (see [`clock`]).
     pub static PUMP_TIME: std::cell::Cell<Duration> = const { std::cell::Cell::new(Duration::ZERO) };
     /// Of that, the time in the line (its tick and its [`Line`] calls):
     /// the driver's share; the rest is T.30's and the pump's.
     pub static LINE_TIME: std::cell::Cell<Duration> = const { std::cell::Cell::new(Duration::ZERO) };
+    /// How many [`timed`] calls that is.
+    pub static LINE_CALLS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    /// Sum the thread's CPU time instead of wall time (see [`clock`]).
+    pub static THREAD_CPU: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// The same, tick by tick (nanoseconds), for the bench's distribution.
     pub static TICK_NS: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
 }
@@ -206,10 +227,10 @@ pub fn run(
         if now - t0 > limit {
             return false;
         }
-        let c0 = wall();
+        let c0 = clock();
         timed(|| end.line.tick(now));
         end.step(now);
-        let spent = wall() - c0;
+        let spent = clock() - c0;
         PUMP_TIME.set(PUMP_TIME.get() + spent);
         TICK_NS.with_borrow_mut(|t| t.push(spent.as_nanos().min(u32::MAX.into()) as u32));
         k += 1;
