@@ -13,7 +13,10 @@ use test_kit::iaxmodem;
 /// octet `(packet × 20 ms − training) × bit rate / 8` of the page's code,
 /// in row [`row_at_octet`] of it; damage may start from [`BEFORE_BURST`]
 /// rows before that row to [`AFTER_BURST`] rows after it, and covers at most
-/// [`DAMAGE_MAX`] rows. Everything else arrived row for row as we sent it.
+/// [`DAMAGE_MAX`] rows; 3/4 of the stretches start within [`BEFORE_BURST`]
+/// rows of a burst's row, and fewer than 1/4 within as many rows of a decoy
+/// (a burst moved by half their spacing: the control that the mapping, not
+/// chance, lines the damage up). Everything else arrived row for row as we sent it.
 pub fn bad_rows_only_in_bursts(
     sent: &[BilevelPage],
     got: &Path,
@@ -31,21 +34,28 @@ pub fn bad_rows_only_in_bursts(
     // Without ECM each page is one carrier: the long carriers are the pages.
     let carriers = bursts.iter().map(|b| b.carrier).max().unwrap_or(0);
     assert_eq!(carriers as usize, sent.len(), "long carriers: {bursts:?}");
-    let (mut stretches, mut on_burst, mut hit, mut rows) = (0, 0, 0, 0);
+    let (mut stretches, mut on_burst, mut on_decoy, mut hit, mut rows) = (0, 0, 0, 0, 0);
     for (i, (tiff, sent)) in pages.iter().zip(sent).enumerate() {
         let page = tiff.decode().unwrap();
         assert_eq!(page.width, sent.width, "page {}", i + 1);
         // The rows being sent when each burst of this page began.
         let code = tiff.compression;
         eprintln!("page {}: {code}", i + 1);
-        let at_burst: Vec<u32> = bursts
-            .iter()
-            .filter(|b| b.carrier == i as u32 + 1)
-            .map(|b| {
-                let ms = (u64::from(b.packet) * 20).saturating_sub(V17_SHORT_TRAIN_MS);
-                row_at_octet(sent, code, ms * u64::from(bps) / 8000)
-            })
-            .collect();
+        let rows_at = |shift_ms: u64| -> Vec<u32> {
+            bursts
+                .iter()
+                .filter(|b| b.carrier == i as u32 + 1)
+                .map(|b| {
+                    let ms =
+                        (u64::from(b.packet) * 20 + shift_ms).saturating_sub(V17_SHORT_TRAIN_MS);
+                    row_at_octet(sent, code, ms * u64::from(bps) / 8000)
+                })
+                .collect()
+        };
+        let at_burst = rows_at(0);
+        // The control: the same with the bursts moved by half their
+        // spacing, where no noise was.
+        let decoys = rows_at(u64::from(iaxmodem::NoisyLine::EVERY) * 10);
         // Rows a burst garbles may enclose a few that came through.
         let mut stretch: Vec<(u32, u32)> = Vec::new();
         for (at, len) in damage(sent, &page) {
@@ -77,13 +87,14 @@ pub fn bad_rows_only_in_bursts(
             );
             stretches += 1;
             on_burst += u32::from(after.is_some_and(|a| a <= BEFORE_BURST));
+            on_decoy += u32::from(decoys.iter().any(|&d| at.abs_diff(d) <= BEFORE_BURST));
             hit += len;
         }
         rows += sent.rows;
     }
     eprintln!(
-        "{} noise bursts; {stretches} stretches of damage ({on_burst} on a burst's row), \
-         {hit} of {rows} rows",
+        "{} noise bursts; {stretches} stretches of damage ({on_burst} on a burst's row, \
+         {on_decoy} on a decoy's), {hit} of {rows} rows",
         bursts.len()
     );
     // Most damage starts on the row the burst hit (give or take the
@@ -91,6 +102,12 @@ pub fn bad_rows_only_in_bursts(
     assert!(
         on_burst * 4 >= stretches * 3,
         "only {on_burst} of {stretches} stretches start on a burst's row"
+    );
+    // ...and not just anywhere: half a spacing away from the bursts,
+    // where no noise was, damage rarely starts (none seen).
+    assert!(
+        on_decoy * 4 < stretches,
+        "{on_decoy} of {stretches} stretches start half-way between bursts"
     );
     // Noise of 12 dB SNR on V.17 garbles rows: a page without any bad row
     // would mean the comparison sees nothing.
