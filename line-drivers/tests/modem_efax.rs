@@ -77,13 +77,13 @@ impl ToEfax {
         }
     }
 
-    /// Dial efax to send it `n` pages of our pattern at `res`, without ECM
-    /// (efax has none).
-    fn send(&mut self, n: u32, res: Resolution) -> Vec<fax_t30::page::BilevelPage> {
+    /// Dial efax to send it `n` pages of our pattern at `res`, offering
+    /// ECM or not (efax has none: its DIS says so).
+    fn send(&mut self, n: u32, res: Resolution, ecm: bool) -> Vec<fax_t30::page::BilevelPage> {
         let (src, source) = pages(self.dir.path(), n, res);
         let options = FaxOptions {
             ident: "+49 30 100".into(),
-            ecm: false,
+            ecm,
             ..Default::default()
         };
         self.end.dial(
@@ -155,12 +155,14 @@ fn ums_sends_to_efax() {
     let mut t = ToEfax::start("modem-efax-tx", [4571, 4572]);
     assert_eq!(t.end.line.quirks().name, "iaxmodem / spandsp t31");
     let n = 2;
-    let src = t.send(n, Resolution::Fine);
+    // ECM offered, as by default: efax's DIS has none, the call goes without.
+    let src = t.send(n, Resolution::Fine, true);
     let ended = run(&mut t.end, Duration::from_secs(180), |e| e.end.is_some());
     assert!(ended, "no end: {:?}", t.end.events);
     let out = outcome(&t.end);
     assert!(out.success, "{out:?}");
     assert_eq!(out.pages_confirmed, n);
+    assert!(!out.ecm, "{out:?}");
     // efax writes one file per page.
     let mut rows = Vec::new();
     for i in 1..=n {
@@ -186,7 +188,7 @@ fn a_far_end_that_hangs_up_in_page_3_of_5_leaves_2_confirmed() {
         return;
     }
     let mut t = ToEfax::start("modem-efax-cut", [4597, 4598]);
-    t.send(5, Resolution::Standard);
+    t.send(5, Resolution::Standard, false);
     let in_page_3 = run(&mut t.end, Duration::from_secs(240), in_page_3_or_ended);
     assert!(in_page_3 && t.end.end.is_none(), "{:?}", t.end.events);
     std::thread::sleep(Duration::from_secs(2));
