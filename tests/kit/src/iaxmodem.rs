@@ -8,8 +8,8 @@
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// How long an iaxmodem refuses calls after its DTE reset it (`ATZ` hangs
@@ -38,8 +38,19 @@ pub struct IaxPair {
 /// noise falls on page data, as the clicks of a bad line do.
 pub struct NoisyLine {
     stop: Arc<AtomicBool>,
-    bursts: Arc<AtomicU32>,
+    bursts: Arc<Mutex<Vec<Burst>>>,
     relay: Option<std::thread::JoinHandle<()>>,
+}
+
+/// Where a burst of the [`NoisyLine`] fell: in which of A's carriers that
+/// lasted [`NoisyLine::QUIET_FOR`] packets (1 for the first such), and how
+/// many 20 ms packets into it (counted from its first packet with power).
+/// With the modulation's training and bit rate, that is a place in the
+/// data the carrier carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Burst {
+    pub carrier: u32,
+    pub packet: u32,
 }
 
 impl NoisyLine {
@@ -57,12 +68,13 @@ impl NoisyLine {
         sock.set_read_timeout(Some(Duration::from_millis(100)))
             .expect("timeout");
         let stop = Arc::new(AtomicBool::new(false));
-        let bursts = Arc::new(AtomicU32::new(0));
+        let bursts = Arc::new(Mutex::new(Vec::new()));
         let relay = {
             let (stop, bursts) = (stop.clone(), bursts.clone());
             std::thread::spawn(move || {
                 let mut buf = [0u8; 2048];
                 let mut carrier = 0u32;
+                let mut long_carriers = 0u32;
                 let mut seed = 0x2545_F491_u32;
                 while !stop.load(Ordering::SeqCst) {
                     let Ok((n, from)) = sock.recv_from(&mut buf) else {
@@ -84,6 +96,9 @@ impl NoisyLine {
                         } else {
                             0
                         };
+                        if carrier == Self::QUIET_FOR {
+                            long_carriers += 1;
+                        }
                         if carrier >= Self::QUIET_FOR
                             && (carrier - Self::QUIET_FOR).is_multiple_of(Self::EVERY)
                         {
@@ -99,7 +114,13 @@ impl NoisyLine {
                                 let x = x.clamp(-32768.0, 32767.0) as i16;
                                 c.copy_from_slice(&x.to_be_bytes());
                             }
-                            bursts.fetch_add(1, Ordering::SeqCst);
+                            // Packet 1 is the carrier's first.
+                            if let Ok(mut b) = bursts.lock() {
+                                b.push(Burst {
+                                    carrier: long_carriers,
+                                    packet: carrier - 1,
+                                });
+                            }
                         }
                     }
                     let _ = sock.send_to(pkt, ("127.0.0.1", to));
@@ -147,9 +168,15 @@ impl IaxPair {
 
     /// Noise bursts the noisy line has put on A's audio so far.
     pub fn noise_bursts(&self) -> u32 {
+        self.bursts().len() as u32
+    }
+
+    /// Where they fell, in order.
+    pub fn bursts(&self) -> Vec<Burst> {
         self.line
             .as_ref()
-            .map_or(0, |l| l.bursts.load(Ordering::SeqCst))
+            .and_then(|l| l.bursts.lock().ok().map(|b| b.clone()))
+            .unwrap_or_default()
     }
 
     fn start_on(ports: [u16; 2], owner: &str, relay: Option<u16>) -> IaxPair {
