@@ -40,6 +40,7 @@
 //!   seconds of the call, where the sender's T1 timer leaves time).
 
 pub mod cause;
+pub mod flow;
 mod media;
 mod readiness;
 mod shared;
@@ -54,6 +55,7 @@ pub use shared::SharedSipLine;
 pub use sockets::ChannelFault;
 use sockets::MediaSockets;
 
+pub use flow::CrlfKeepAlive;
 pub use tls::SipTlsConfig;
 pub use transport::SipTransport;
 use trunk::TrunkShared;
@@ -120,6 +122,9 @@ pub struct SipLineConfig {
     pub transport: SipTransport,
     /// Trust, server name and our certificate for `SipTransport::Tls`.
     pub tls: SipTlsConfig,
+    /// CRLF keep-alive on the connection to the trunk (TCP/TLS, RFC 5626
+    /// §4.4.1); None: none (a TLS trunk still reconnects).
+    pub crlf_keepalive: Option<CrlfKeepAlive>,
     /// Local RTP port (on the SIP address).
     pub rtp_port: u16,
     /// Local UDPTL port.
@@ -171,6 +176,7 @@ impl SipLineConfig {
             sip_bind: SocketAddr::new(ip, sip_port),
             transport: SipTransport::Udp,
             tls: SipTlsConfig::default(),
+            crlf_keepalive: None,
             rtp_port,
             t38_port: rtp_port + 2,
             advertise_rtp_port: None,
@@ -601,6 +607,11 @@ impl SipLine {
     /// The channel's part of a tick: its transactions' timers, media.
     pub(crate) fn tick_channel(&mut self, now: Instant) {
         self.last_now = now;
+        // Connections that failed this tick end their transactions now.
+        let lost = self.trunk.borrow().lost_now().to_vec();
+        for (peer, cause) in lost {
+            self.endpoint.transport_error(peer, &cause);
+        }
         if self.endpoint.poll_timeout().is_some_and(|t| t <= now) {
             self.endpoint.handle_timeout(now);
         }
@@ -623,6 +634,17 @@ impl SipLine {
         self.switch_timers(now);
         self.play_audio(now);
         self.drain_endpoint(now);
+    }
+
+    /// The next log line about the trunk's SIP connections (see
+    /// [`SipTrunk::poll_notice`]).
+    pub fn poll_notice(&self) -> Option<String> {
+        self.trunk.borrow_mut().poll_notice()
+    }
+
+    /// (reconnects, CRLF pongs) of the connection to the trunk.
+    pub fn link_counts(&self) -> (u64, u64) {
+        self.trunk.borrow().link_counts()
     }
 
     /// Open SIP connections of the trunk (TCP; always 0 on UDP).

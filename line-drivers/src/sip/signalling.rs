@@ -356,6 +356,22 @@ impl SipLine {
                 if sip::trunk::should_fail_over(code) {
                     self.trunk.borrow_mut().down_until = Some(now + self.cfg.hold_down);
                 }
+                if code == 488 || code == 606 {
+                    // Our media refused: say which (a provider that wants
+                    // SRTP from a trunk with srtp "off" ends here).
+                    let number = c.remote_number.clone();
+                    let srtp = self.cfg.media.srtp;
+                    self.note_refusal(format!(
+                        "call to {number} refused by the trunk with {}: our offer \
+                         was not acceptable (srtp is {srtp:?} on this trunk{})",
+                        resp.status_code,
+                        if srtp == sip::sdp::crypto::SrtpPolicy::Off {
+                            "; the provider may require SRTP"
+                        } else {
+                            ""
+                        }
+                    ));
+                }
                 self.end_call(cause_from_status(code))
             }
         }

@@ -47,6 +47,8 @@ use super::{
 use crate::error::LineError;
 use crate::line::LineId;
 
+mod link;
+
 /// Keep-alives missed in a row that take a trunk out of service.
 pub(crate) const KEEPALIVE_MISSES: u32 = 3;
 
@@ -218,6 +220,8 @@ pub(crate) struct TrunkShared {
     last_now: Instant,
     /// Which of the trunk's UDP sockets have something to read this tick.
     readiness: Readiness,
+    /// TCP/TLS: keep-alive, reconnect, lost connections ([`link`]).
+    link: link::Link,
 }
 
 impl TrunkShared {
@@ -254,7 +258,12 @@ impl TrunkShared {
             })
             .ok_or_else(|| driver_err(format!("trunk address {hop} does not resolve")))?;
         let local = LocalParty {
-            via_sent_by: cfg.sip_bind.to_string(),
+            // TLS: `alias` (RFC 5923) lets the peer send its requests to us
+            // over the connection we opened.
+            via_sent_by: match cfg.transport {
+                SipTransport::Tls => format!("{};alias", cfg.sip_bind),
+                _ => cfg.sip_bind.to_string(),
+            },
             transport: cfg.transport.via().into(),
             contact: match cfg.transport {
                 SipTransport::Udp => format!("sip:{}@{}", cfg.trunk.user, cfg.sip_bind),
@@ -298,6 +307,7 @@ impl TrunkShared {
             buf: vec![0; 65_536],
             last_now: now,
             readiness: ready,
+            link: link::Link::new(cfg.transport == SipTransport::Tls, cfg.crlf_keepalive, now),
         })
     }
 
@@ -386,6 +396,7 @@ impl TrunkShared {
         idle: &dyn Fn(usize) -> bool,
     ) -> Vec<(usize, SocketAddr, SipMessage)> {
         self.last_now = now;
+        self.link_start();
         let quiet = self.sock.udp().is_some() && !self.readiness.is_ready(readiness::SIP);
         let mut buf = std::mem::take(&mut self.buf);
         let arrived = if quiet {
@@ -394,6 +405,7 @@ impl TrunkShared {
             self.sock.receive(&mut buf)
         };
         self.buf = buf;
+        self.link_events(now);
         let mut routed: Vec<(usize, SocketAddr, SipMessage)> = Vec::new();
         for got in arrived {
             let (from, msg) = match got {
@@ -412,6 +424,7 @@ impl TrunkShared {
                     continue;
                 }
             };
+            self.link_alive(from, now);
             let Ok(core) = wire::Core::of(&msg) else {
                 continue;
             };
@@ -447,6 +460,9 @@ impl TrunkShared {
             }
         }
         self.poll_keepalive(now);
+        self.link_poll(now);
+        self.drain(now);
+        self.link_events(now);
         self.drain(now);
         self.demux.expire(now);
     }
@@ -675,6 +691,12 @@ impl SipTrunk {
         self.channels
             .iter()
             .find_map(|c| c.with(|l| l.poll_refusal()))
+    }
+
+    /// The next log line about the trunk's SIP connections (a TLS
+    /// handshake that failed and why, a connection lost, a reconnect).
+    pub fn poll_notice(&self) -> Option<String> {
+        self.shared.borrow_mut().poll_notice()
     }
 
     /// The channels out of service now.
