@@ -69,6 +69,15 @@ pub enum EndpointEvent {
     },
 }
 
+/// Whether `response` is the 503 [`Endpoint::transport_error`] made
+/// (nothing came from the peer).
+pub fn is_transport_error(response: &Response) -> bool {
+    wire::status(response) == 503
+        && wire::header_values(response, "Warning")
+            .iter()
+            .any(|w| w.starts_with("399 local "))
+}
+
 /// One output of the endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Output {

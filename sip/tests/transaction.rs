@@ -349,6 +349,7 @@ fn transport_error_ends_client_transactions_towards_that_address_with_503() {
             assert_eq!(*tx, a);
             assert_eq!(wire::status(response), 503);
             assert!(response.to_string().contains("TLS: certificate not valid"));
+            assert!(sip::endpoint::is_transport_error(response));
         }
         o => panic!("expected a 503 for the INVITE, got {o:?}"),
     }

@@ -360,12 +360,16 @@ impl SipLine {
                     // Our media refused: say which (a provider that wants
                     // SRTP from a trunk with srtp "off" ends here).
                     let number = c.remote_number.clone();
-                    let srtp = self.cfg.media.srtp;
+                    let srtp = match self.cfg.media.srtp {
+                        sip::sdp::crypto::SrtpPolicy::Off => "off",
+                        sip::sdp::crypto::SrtpPolicy::Optional => "optional",
+                        sip::sdp::crypto::SrtpPolicy::Mandatory => "mandatory",
+                    };
                     self.note_refusal(format!(
                         "call to {number} refused by the trunk with {}: our offer \
-                         was not acceptable (srtp is {srtp:?} on this trunk{})",
+                         was not acceptable (srtp is \"{srtp}\" on this trunk{})",
                         resp.status_code,
-                        if srtp == sip::sdp::crypto::SrtpPolicy::Off {
+                        if srtp == "off" {
                             "; the provider may require SRTP"
                         } else {
                             ""

@@ -516,6 +516,15 @@ impl TrunkShared {
     fn handle(&mut self, e: EndpointEvent, now: Instant) {
         match e {
             // (A provisional answer to the OPTIONS falls through to `_`.)
+            // The connection failed: a keep-alive missed, not answered.
+            EndpointEvent::Response { tx, response }
+                if self.ka_tx == Some(tx) && sip::endpoint::is_transport_error(&response) =>
+            {
+                self.ka_tx = None;
+                if let Some(ka) = self.keepalive.as_mut() {
+                    ka.handle_timeout();
+                }
+            }
             EndpointEvent::Response { tx, response }
                 if self.ka_tx == Some(tx) && wire::status(&response) >= 200 =>
             {

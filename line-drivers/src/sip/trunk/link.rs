@@ -95,7 +95,11 @@ impl TrunkShared {
                     let ended = self.endpoint.transport_error(peer, &cause);
                     if !worked {
                         let name = match self.sock.tls_name() {
-                            Some(n) if ours => {
+                            Some(n)
+                                if ours
+                                    && cause.starts_with("TLS:")
+                                    && !cause.contains(&format!("{n:?}")) =>
+                            {
                                 format!(" (the certificate must be valid for {n:?})")
                             }
                             _ => String::new(),
