@@ -23,6 +23,8 @@ TEST_PKGS+=(chromium chromium-driver)
 TEST_PKGS+=(espeak-ng sox)
 # SIP line tests: baresip calls our voicemail and sends DTMF (peers/sip scripts).
 TEST_PKGS+=(baresip-core)
+# SIP over TLS (issue 17): Kamailio as TLS registrar/proxy (sip_tls_peers).
+TEST_PKGS+=(kamailio kamailio-tls-modules)
 # Fax modem tests (issue 13): two iaxmodem soft modems back to back over IAX2 on loopback, with
 # HylaFAX (faxgetty, sendfax, faxq, hfaxd) or efax on the far one (tests/peers/fax).
 TEST_PKGS+=(iaxmodem hylafax-server hylafax-client efax)
