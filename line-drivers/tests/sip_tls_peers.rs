@@ -12,6 +12,7 @@
 //!
 //! Real time, one short call per test (about 5-10 s each).
 
+mod sip_common;
 mod sip_tls_kit;
 
 use std::time::{Duration, Instant};
@@ -418,4 +419,81 @@ fn reconnects_and_registers_again_when_the_proxy_restarts() {
     let _ = drive(&mut line, 1, |l, _, now| l.is_registered(now) == Some(true));
     assert_eq!(line.is_registered(wall()), Some(true));
     assert_eq!(line.sip_connections(), 1);
+}
+
+/// Two of our gateways, each registered to Kamailio over TLS, fax one
+/// page to each other through it in G.711 with SRTP (Kamailio refuses an
+/// offer without SRTP, and both trunks are `mandatory`).
+#[test]
+fn fax_between_two_gateways_through_the_tls_proxy_in_g711_with_srtp() {
+    use fax_t30::page::{BilevelPage, PaperSize, Resolution};
+    use fax_t30::{FaxOptions, PageSource};
+    use line_drivers::FaxRole;
+    use sip_common::FaxEnd;
+
+    let dir = Scratch::new("sip-tls-fax");
+    let pki = pki(dir.path());
+    let kam = Kamailio::start(dir.path(), &pki);
+    let mut a = our_line(&pki, SrtpPolicy::Mandatory, |_| {});
+    let mut b = our_line(&pki, SrtpPolicy::Mandatory, |c| {
+        c.trunk.user = SECOND_USER.into();
+        c.sip_bind = (LO, OUR_SIP + 2).into();
+        c.rtp_port = OUR_RTP + 100;
+        c.t38_port = OUR_RTP + 102;
+        c.seed ^= 0x5eed;
+    });
+    registered(&mut a, &kam);
+    registered(&mut b, &kam);
+    let res = Resolution::Standard;
+    let page = BilevelPage::test_pattern(PaperSize::A4.width(), PaperSize::A4.rows(res), res, 77);
+    let options = |sender: bool| FaxOptions {
+        ecm: true,
+        calling_party: sender,
+        ident: if sender { "TLS A" } else { "TLS B" }.into(),
+        ..Default::default()
+    };
+    let mut a = FaxEnd::new(a);
+    let mut b = FaxEnd::receiver(b, dir.path().join("rx.tif"), options(false));
+    let t0 = wall();
+    let document = PageSource::Pages {
+        pages: vec![page.clone()],
+        spool: dir.path().join("tx.tif"),
+    };
+    a.dial(SECOND_USER, FaxRole::Send(document), options(true), t0);
+    let mut k = 0u64;
+    loop {
+        let now = t0 + Duration::from_millis(20 * k);
+        if let Some(d) = now.checked_duration_since(wall()) {
+            std::thread::sleep(d);
+        }
+        assert!(
+            now - t0 < Duration::from_secs(150),
+            "fax did not finish\n{}",
+            kam.log()
+        );
+        a.line.tick(now);
+        b.line.tick(now);
+        a.step(now);
+        b.step(now);
+        if a.end.is_some() && b.end.is_some() && a.line.is_idle() && b.line.is_idle() {
+            break;
+        }
+        k += 1;
+    }
+    let tx = a.outcome().expect("the sender's outcome");
+    let rx = b.outcome().expect("the receiver's outcome");
+    assert!(tx.success && rx.success, "{tx:?} / {rx:?}\n{}", kam.log());
+    assert_eq!(b.kinds, vec![MediaKind::Audio]);
+    let got = fax_t30::tiff::read_tiff_file(dir.path().join("rx.tif")).unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].decode().unwrap().data(), page.data());
+    // Through the proxy: its log has the INVITE for B, and each gateway
+    // kept its one connection (B took the call over the one it opened).
+    assert!(
+        kam.log().contains("REQ INVITE sip:4930200@"),
+        "{}",
+        kam.log()
+    );
+    assert_eq!(a.line.sip_connections(), 1);
+    assert_eq!(b.line.sip_connections(), 1);
 }

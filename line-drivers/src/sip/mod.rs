@@ -682,6 +682,14 @@ impl SipLine {
         now: Instant,
     ) {
         let mut m = wire::response_to(req, code, reason, tag);
+        // A response that makes a dialog carries the Record-Route of the
+        // request (RFC 3261 §12.1.1): the caller's ACK and BYE then go
+        // through the proxies that asked to stay in the path.
+        if (101..300).contains(&code) {
+            for rr in wire::header_values(req, "Record-Route") {
+                m.push("Record-Route", rr);
+            }
+        }
         if (200..300).contains(&code) {
             m.push("Contact", format!("<{}>", self.local.contact));
         }

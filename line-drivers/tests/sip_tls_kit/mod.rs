@@ -17,6 +17,8 @@ pub const PROXY_PORT: u16 = 5061;
 pub const PASSWORD: &str = "s3cret";
 /// Our trunk's account (and number).
 pub const TRUNK_USER: &str = "4930100";
+/// A second gateway's account on the same proxy.
+pub const SECOND_USER: &str = "4930200";
 
 fn run(cmd: &mut Command) {
     let out = cmd.output().expect("run");
@@ -152,7 +154,7 @@ request_route {
     xlog("L_NOTICE", "REQ $rm $ru from $si:$sp over $proto\n");
     if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
     if (is_method("REGISTER")) {
-        if ($fU == "@USER@") { $var(pw) = "@PASSWORD@"; } else { $var(pw) = ""; }
+        if ($fU == "@USER@" || $fU == "@USER2@") { $var(pw) = "@PASSWORD@"; } else { $var(pw) = ""; }
         if (!pv_auth_check("$fd", "$var(pw)", "0", "1")) {
             xlog("L_NOTICE", "challenge REGISTER of $fU\n");
             auth_challenge("$fd", "0");
@@ -198,6 +200,7 @@ impl Kamailio {
         let cfg = KAMAILIO_CFG
             .replace("@DIR@", &dir.display().to_string())
             .replace("@USER@", TRUNK_USER)
+            .replace("@USER2@", SECOND_USER)
             .replace("@PASSWORD@", PASSWORD);
         std::fs::write(dir.join("kamailio.cfg"), cfg).unwrap();
         let mut k = Kamailio {
