@@ -155,8 +155,14 @@ impl Flow {
     pub(crate) fn poll(&mut self, now: Instant) -> Option<FlowAction> {
         match &mut self.state {
             State::Up {
-                pong_by: Some(t), ..
-            } if *t <= now => Some(FlowAction::Dead),
+                next_ping,
+                pong_by: pong_by @ Some(_),
+            } if pong_by.is_some_and(|t| t <= now) => {
+                // Once: the loss the close reports moves the flow on.
+                *pong_by = None;
+                *next_ping = now + self.cfg.every;
+                Some(FlowAction::Dead)
+            }
             State::Up {
                 next_ping,
                 pong_by: pong_by @ None,
@@ -205,6 +211,7 @@ mod tests {
         assert_eq!(f.poll(t2), Some(FlowAction::Ping));
         assert_eq!(f.poll(t2 + Duration::from_millis(9_999)), None);
         assert_eq!(f.poll(t2 + Duration::from_secs(10)), Some(FlowAction::Dead));
+        assert_eq!(f.poll(t2 + Duration::from_secs(10)), None, "dead once");
     }
 
     #[test]

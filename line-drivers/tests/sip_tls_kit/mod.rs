@@ -239,7 +239,27 @@ impl Kamailio {
         wait_listening(PROXY_PORT, "kamailio");
     }
 
+    /// Freezes (`STOP`) or thaws (`CONT`) the process: its connections
+    /// stay open but nothing answers.
+    pub fn signal(&self, sig: &str) {
+        let Some(c) = &self.child else { return };
+        // Its workers (children of the process we started) hold the
+        // connections: each by its id, then the main process.
+        let pid = c.id();
+        let kids =
+            std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+        for kid in kids.split_whitespace() {
+            let _ = Command::new("kill")
+                .arg(format!("-{sig}"))
+                .arg(kid)
+                .status();
+        }
+        signal(c, sig);
+    }
+
     pub fn stop(&mut self) {
+        // A frozen process (see `signal`) could not act on SIGTERM.
+        self.signal("CONT");
         if let Some(mut c) = self.child.take() {
             stop(&mut c);
         }
