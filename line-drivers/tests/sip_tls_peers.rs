@@ -552,3 +552,28 @@ fn a_silent_proxy_is_found_dead_by_the_crlf_keepalive() {
     );
     assert_eq!(line.sip_connections(), 1);
 }
+
+/// A provider that asks for a client certificate: without one our trunk
+/// cannot register (and says why); with the certificate of the
+/// provider's CA it registers.
+#[test]
+fn a_provider_asking_for_a_client_certificate_gets_ours() {
+    let dir = Scratch::new("sip-tls-client-cert");
+    let pki = pki(dir.path());
+    let kam = Kamailio::start_with(dir.path(), &pki, true);
+    let mut line = our_line(&pki, SrtpPolicy::Mandatory, |_| {});
+    let run = drive(&mut line, 3, |_, r, _| !r.notices.is_empty());
+    assert_eq!(line.is_registered(wall()), Some(false));
+    assert!(
+        (run.notices.iter())
+            .any(|n| n.contains("SIP TLS connection to 127.0.0.1:5061") && n.contains("TLS: ")),
+        "{:?}",
+        run.notices
+    );
+    drop(line);
+    let mut line = our_line(&pki, SrtpPolicy::Mandatory, |c| {
+        c.tls.cert = Some(pki.cert.clone());
+        c.tls.key = Some(pki.key.clone());
+    });
+    registered(&mut line, &kam);
+}

@@ -73,6 +73,10 @@ pub(crate) struct Flow {
     state: State,
     /// Reconnect attempts that failed in a row.
     failures: u32,
+    /// The peer answered (a message or a pong) on this connection: a loss
+    /// after that reconnects at once, one before it backs off (a provider
+    /// that takes the handshake and then drops us is not hammered).
+    carried: bool,
     /// Reconnects so far (each after a lost connection).
     pub(crate) reconnects: u64,
     /// Pongs seen.
@@ -92,6 +96,7 @@ impl Flow {
                 pong_by: None,
             },
             failures: 0,
+            carried: false,
             reconnects: 0,
             pongs: 0,
         }
@@ -112,6 +117,7 @@ impl Flow {
     /// Something arrived from the peer on the connection: it works.
     pub(crate) fn alive(&mut self, now: Instant) {
         self.failures = 0;
+        self.carried = true;
         match &mut self.state {
             State::Up { pong_by, .. } => *pong_by = None,
             State::Down { .. } => {
@@ -123,10 +129,9 @@ impl Flow {
         }
     }
 
-    /// The connection to the trunk was lost (`worked`: it had carried
-    /// something; else the attempt failed).
-    pub(crate) fn lost(&mut self, worked: bool, now: Instant) {
-        if worked {
+    /// The connection to the trunk was lost.
+    pub(crate) fn lost(&mut self, now: Instant) {
+        if std::mem::take(&mut self.carried) {
             self.failures = 0;
         }
         let wait = match self.failures {
@@ -218,13 +223,14 @@ mod tests {
     fn reconnects_at_once_after_a_working_connection_then_backs_off_doubling() {
         let t0 = test_kit::origin();
         let mut f = Flow::new(Some(cfg()), t0);
-        f.lost(true, t0);
+        f.alive(t0);
+        f.lost(t0);
         assert!(!f.is_up());
         assert_eq!(f.poll(t0), Some(FlowAction::Reconnect));
         // Each failed attempt waits longer: 2, 4, 8, then the cap of 10 s.
         let mut now = t0;
         for wait in [2, 4, 8, 10, 10] {
-            f.lost(false, now);
+            f.lost(now);
             let due = now + Duration::from_secs(wait);
             assert_eq!(f.poll_timeout(), Some(due));
             assert_eq!(f.poll(due - Duration::from_millis(1)), None);
@@ -234,7 +240,7 @@ mod tests {
         assert_eq!(f.reconnects, 6);
         // A connection that carried something resets the backoff.
         f.alive(now);
-        f.lost(true, now);
+        f.lost(now);
         assert_eq!(f.poll(now), Some(FlowAction::Reconnect));
     }
 
@@ -244,7 +250,22 @@ mod tests {
         let mut f = Flow::new(None, t0);
         assert_eq!(f.poll_timeout(), None);
         assert_eq!(f.poll(t0 + Duration::from_secs(3600)), None);
-        f.lost(true, t0);
+        f.alive(t0);
+        f.lost(t0);
         assert_eq!(f.poll(t0), Some(FlowAction::Reconnect));
+    }
+
+    #[test]
+    fn a_connection_dropped_before_the_peer_answered_backs_off() {
+        let t0 = test_kit::origin();
+        let mut f = Flow::new(None, t0);
+        f.lost(t0);
+        assert_eq!(f.poll(t0), Some(FlowAction::Reconnect), "the first at once");
+        f.lost(t0);
+        assert_eq!(f.poll(t0), None, "then with backoff");
+        assert_eq!(
+            f.poll(t0 + Duration::from_secs(1)),
+            Some(FlowAction::Reconnect)
+        );
     }
 }

@@ -184,16 +184,24 @@ request_route {
 
 impl Kamailio {
     pub fn start(dir: &Path, pki: &Pki) -> Kamailio {
+        Kamailio::start_with(dir, pki, false)
+    }
+
+    /// `client_certs`: Kamailio asks every client for a certificate of
+    /// the test's CA and refuses a connection without one.
+    pub fn start_with(dir: &Path, pki: &Pki, client_certs: bool) -> Kamailio {
         let dir = dir.join("kamailio");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(
             dir.join("tls.cfg"),
             format!(
-                "[server:default]\nmethod = TLSv1.2+\nverify_certificate = no\nrequire_certificate = no\n\
-                 private_key = {}\ncertificate = {}\n\n[client:default]\nmethod = TLSv1.2+\n\
+                "[server:default]\nmethod = TLSv1.2+\nverify_certificate = {v}\nrequire_certificate = {v}\n\
+                 ca_list = {}\nprivate_key = {}\ncertificate = {}\n\n[client:default]\nmethod = TLSv1.2+\n\
                  verify_certificate = no\nrequire_certificate = no\n",
+                pki.ca.display(),
                 pki.key.display(),
-                pki.cert.display()
+                pki.cert.display(),
+                v = if client_certs { "yes" } else { "no" },
             ),
         )
         .unwrap();

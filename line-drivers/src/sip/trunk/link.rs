@@ -114,7 +114,7 @@ impl TrunkShared {
                     }
                     if peer == self.peer {
                         if let Some(f) = self.link.flow.as_mut() {
-                            f.lost(worked, now);
+                            f.lost(now);
                         }
                     }
                     self.link.lost.push((peer, cause));
