@@ -127,6 +127,9 @@ fn registers_over_tls_and_takes_a_voicemail_from_baresip_over_tls_and_srtp() {
     );
     let capture = Capture::start(dir.path());
     let kam = Kamailio::start(dir.path(), &pki);
+    // Our TLS session keys for tshark (this test is its own process).
+    let keys = dir.path().join("tls-keys.log");
+    std::env::set_var("SSLKEYLOGFILE", &keys);
     let mut line = our_line(&pki, SrtpPolicy::Mandatory, |c| {
         c.crlf_keepalive = Some(CrlfKeepAlive {
             every: Duration::from_secs(1),
@@ -225,6 +228,25 @@ fn registers_over_tls_and_takes_a_voicemail_from_baresip_over_tls_and_srtp() {
     );
     let sip = tshark_fields(&pcap, &[], "sip", &["frame.number"]);
     assert!(sip.is_empty(), "SIP in clear: frames {sip:?}");
+    // With our session keys tshark reads the SIP inside our connection:
+    // the REGISTERs, and the INVITE Kamailio sent over it with SDES keys.
+    let opt = format!("tls.keylog_file:{}", keys.display());
+    let inside = tshark_fields(
+        &pcap,
+        &[],
+        "sip.Method == \"INVITE\" || sip.Method == \"REGISTER\"",
+        &["sip.Method", "sdp.media"],
+    );
+    assert!(inside.is_empty(), "decrypted without the keys");
+    let inside = tshark_fields_with(&pcap, &opt, "sip.Method", &["sip.Method", "sdp.media"]);
+    assert!(
+        inside.iter().any(|l| l.starts_with("REGISTER")),
+        "{inside:?}"
+    );
+    assert!(
+        (inside.iter()).any(|l| l.starts_with("INVITE") && l.contains("RTP/SAVP")),
+        "{inside:?}"
+    );
     let payloads = tshark_fields(
         &pcap,
         &[format!("udp.port=={OUR_RTP},rtp")],

@@ -100,6 +100,10 @@ impl TlsContext {
                 .map_err(|e| format!("certificate and key do not fit together: {e}"))?,
             _ => client.with_no_client_auth(),
         };
+        // The session keys go to the file `SSLKEYLOGFILE` names, if it
+        // is set (as curl and browsers do): tshark then reads the SIP.
+        let mut client = client;
+        client.key_log = Arc::new(rustls::KeyLogFile::new());
         let server = match (&cfg.cert, &cfg.key) {
             (Some(cert), Some(k)) => Some(Arc::new(
                 rustls::ServerConfig::builder_with_provider(provider)

@@ -486,3 +486,24 @@ pub fn frame_rms(samples: &[i16]) -> Vec<f64> {
         .map(|f| (f.iter().map(|s| (*s as f64).powi(2)).sum::<f64>() / f.len() as f64).sqrt())
         .collect()
 }
+
+/// [`tshark_fields`] with one preference `-o` (e.g. a TLS key log).
+pub fn tshark_fields_with(file: &Path, pref: &str, filter: &str, fields: &[&str]) -> Vec<String> {
+    let mut cmd = Command::new("tshark");
+    cmd.arg("-r")
+        .arg(file)
+        .args(["-o", pref, "-Y", filter, "-T", "fields"]);
+    for f in fields {
+        cmd.args(["-e", f]);
+    }
+    let out = cmd.output().expect("tshark -r");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
