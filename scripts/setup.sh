@@ -23,9 +23,9 @@ TEST_PKGS+=(chromium chromium-driver)
 TEST_PKGS+=(espeak-ng sox)
 # SIP line tests: baresip calls our voicemail and sends DTMF (peers/sip scripts).
 TEST_PKGS+=(baresip-core)
-# SIP NAT test (issue 17): Kamailio as the registrar/proxy outside a NAT that
-# nftables makes between network namespaces.
-TEST_PKGS+=(kamailio nftables)
+# SIP NAT test and SIP over TLS (issue 17): Kamailio as the registrar/proxy outside a NAT that
+# nftables makes between network namespaces (sip_nat), and as TLS registrar/proxy (sip_tls_peers).
+TEST_PKGS+=(kamailio kamailio-tls-modules nftables)
 # Fax modem tests (issue 13): two iaxmodem soft modems back to back over IAX2 on loopback, with
 # HylaFAX (faxgetty, sendfax, faxq, hfaxd) or efax on the far one (tests/peers/fax).
 TEST_PKGS+=(iaxmodem hylafax-server hylafax-client efax)

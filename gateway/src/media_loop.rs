@@ -278,6 +278,11 @@ impl MediaLoop {
             }
             // A call refused for its media (SRTP policy, codecs): the
             // reason, which the peer saw only as a 488 or a BYE.
+            // The trunk's TCP/TLS connections: a failed handshake and
+            // why, a connection lost, a reconnect.
+            while let Some(n) = t.trunk.poll_notice() {
+                crate::ulog!(Warning, "sip-transport", "trunk {}: {n}", t.trunk.name());
+            }
             while let Some(r) = t.trunk.poll_refusal() {
                 crate::ulog!(
                     Warning,

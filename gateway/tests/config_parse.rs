@@ -195,6 +195,17 @@ fn a_tls_trunk_reaches_its_lines_and_a_lone_key_is_placed() {
             key: None,
         }
     );
+    // TLS: the RFC 5626 CRLF keep-alive by default; a number sets its
+    // period, 0 turns it off.
+    let every = |l: &line_drivers::sip::SipLineConfig| l.crlf_keepalive.map(|k| k.every.as_secs());
+    assert_eq!(every(line), Some(120));
+    for (key, want) in [
+        ("crlf_keepalive_secs = 25\n", Some(25)),
+        ("crlf_keepalive_secs = 0\n", None),
+    ] {
+        let loaded = Loaded::parse(&format!("{text}{key}"), "t.toml").unwrap();
+        assert_eq!(every(&loaded.sip_trunks()[0].line), want, "{key}");
+    }
     let lone = format!("{text}tls_key = \"/etc/ums/key.pem\"\n");
     let e = Loaded::parse(&lone, "t.toml").unwrap_err();
     assert_eq!(e.key.as_deref(), Some("trunk[0].tls_certificate"), "{e}");

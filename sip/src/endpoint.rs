@@ -69,6 +69,15 @@ pub enum EndpointEvent {
     },
 }
 
+/// Whether `response` is the 503 [`Endpoint::transport_error`] made
+/// (nothing came from the peer).
+pub fn is_transport_error(response: &Response) -> bool {
+    wire::status(response) == 503
+        && wire::header_values(response, "Warning")
+            .iter()
+            .any(|w| w.starts_with("399 local "))
+}
+
 /// One output of the endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Output {
@@ -359,6 +368,50 @@ impl Endpoint {
         if done {
             self.servers.remove(&id);
         }
+    }
+
+    /// The transport could not reach `to` (a connection refused or lost,
+    /// a TLS handshake that failed). Every client transaction towards `to`
+    /// still waiting for its final response ends now with a 503 made here
+    /// (RFC 3261 §8.1.3.1: a transport error is treated as a 503) with
+    /// `reason` in a Warning header (399); nothing is sent for it. Without this the
+    /// caller would learn of it only at timer B or F (32 s). Returns how
+    /// many transactions ended.
+    pub fn transport_error(&mut self, to: SocketAddr, reason: &str) -> usize {
+        use crate::transaction::ClientState;
+        let failed: Vec<TxId> = (self.clients.iter())
+            .filter(|(_, c)| {
+                c.to == to
+                    && matches!(
+                        c.tx.state(),
+                        ClientState::Calling | ClientState::Trying | ClientState::Proceeding
+                    )
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        let reason: String = (reason.chars())
+            .filter(|c| !c.is_control())
+            .take(200)
+            .collect();
+        for id in &failed {
+            let Some(c) = self.clients.remove(id) else {
+                continue;
+            };
+            let mut m = wire::response_to(c.tx.request(), 503, "Service Unavailable", None);
+            m.push(
+                "Warning",
+                format!("399 local \"{}\"", reason.replace('"', "'")),
+            );
+            match m.build_response() {
+                Ok(response) => self
+                    .out
+                    .push_back(Output::Event(EndpointEvent::Response { tx: *id, response })),
+                Err(_) => self
+                    .out
+                    .push_back(Output::Event(EndpointEvent::Timeout { tx: *id })),
+            }
+        }
+        failed.len()
     }
 
     /// Runs every timer due at `now`.

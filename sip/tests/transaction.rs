@@ -324,3 +324,37 @@ fn custom_timer_values_scale_every_timer() {
     assert_eq!(sends.len(), 7);
     assert_eq!(timeout, Some(ms(6400)));
 }
+
+/// A transport error (RFC 3261 §8.1.3.1) ends the client transactions
+/// towards that address at once with a 503 carrying the cause, sends
+/// nothing more, and leaves transactions to other addresses alone.
+#[test]
+fn transport_error_ends_client_transactions_towards_that_address_with_503() {
+    use sip::endpoint::{Endpoint, EndpointEvent, Output};
+    let t0 = origin();
+    let mut ep = Endpoint::new(true, TimerConfig::default());
+    let dead: std::net::SocketAddr = "127.0.0.1:5061".parse().unwrap();
+    let other: std::net::SocketAddr = "127.0.0.1:5071".parse().unwrap();
+    let a = ep.send_request(request("INVITE"), dead, t0);
+    let b = ep.send_request(request("OPTIONS"), other, t0);
+    while ep.poll_output().is_some() {}
+    assert_eq!(ep.transport_error(dead, "TLS: certificate not valid"), 1);
+    let mut got = Vec::new();
+    while let Some(o) = ep.poll_output() {
+        got.push(o);
+    }
+    assert_eq!(got.len(), 1, "{got:?}");
+    match &got[0] {
+        Output::Event(EndpointEvent::Response { tx, response }) => {
+            assert_eq!(*tx, a);
+            assert_eq!(wire::status(response), 503);
+            assert!(response.to_string().contains("TLS: certificate not valid"));
+            assert!(sip::endpoint::is_transport_error(response));
+        }
+        o => panic!("expected a 503 for the INVITE, got {o:?}"),
+    }
+    assert_eq!(ep.transactions().0, 1, "the OPTIONS to {other} lives on");
+    assert_eq!(ep.transport_error(dead, "again"), 0);
+    assert_eq!(ep.transport_error(other, "gone"), 1);
+    let _ = b;
+}

@@ -1348,6 +1348,15 @@ impl Loaded {
                     schema::SipTransportConf::Tcp => line_drivers::sip::SipTransport::Tcp,
                     schema::SipTransportConf::Tls => line_drivers::sip::SipTransport::Tls,
                 };
+                cfg.crlf_keepalive = match (t.crlf_keepalive_secs, t.transport) {
+                    (Some(0), _) | (None, schema::SipTransportConf::Udp) => None,
+                    (None, schema::SipTransportConf::Tcp) => None,
+                    (None, _) => Some(line_drivers::sip::CrlfKeepAlive::default()),
+                    (Some(n), _) => Some(line_drivers::sip::CrlfKeepAlive {
+                        every: Duration::from_secs(n),
+                        ..Default::default()
+                    }),
+                };
                 cfg.tls = line_drivers::sip::SipTlsConfig {
                     ca_file: t.tls_ca_file.clone(),
                     server_name: t.tls_server_name.clone(),

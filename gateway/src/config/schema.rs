@@ -744,8 +744,14 @@ pub struct TrunkConf {
     /// `mandatory` (no call without it). T.38 stays unencrypted UDPTL.
     #[serde(default)]
     pub srtp: SrtpConf,
+    /// CRLF keep-alive (RFC 5626) on the connection to the trunk every
+    /// this many seconds (`tcp`/`tls`; 0: off). Unset: 120 s over TLS,
+    /// off over TCP. A connection that misses its pong for 10 s is closed
+    /// and opened again (registering over the new one).
+    #[serde(default)]
+    pub crlf_keepalive_secs: Option<u64>,
     /// `transport = "tls"`: PEM CA certificates trusted besides the
-    /// Mozilla roots (a provider's own CA).
+    /// system's trust store (a provider's own CA).
     #[serde(default)]
     pub tls_ca_file: Option<PathBuf>,
     /// The name the provider's certificate must carry (default: the host
@@ -753,7 +759,9 @@ pub struct TrunkConf {
     #[serde(default)]
     pub tls_server_name: Option<String>,
     /// Our certificate and key (PEM) for TLS connections the provider
-    /// opens to us; without them we only connect out.
+    /// opens to us, and shown to a provider that asks for a client
+    /// certificate; without them we only connect out (calls come back
+    /// over our connection, RFC 5923).
     #[serde(default)]
     pub tls_certificate: Option<PathBuf>,
     #[serde(default)]

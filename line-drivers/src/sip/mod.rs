@@ -42,6 +42,7 @@
 pub mod cause;
 mod demux;
 mod engine;
+pub mod flow;
 mod media;
 mod nat;
 mod readiness;
@@ -57,6 +58,7 @@ pub use shared::SharedSipLine;
 pub use sockets::ChannelFault;
 use sockets::{MediaIo, MediaSockets};
 
+pub use flow::CrlfKeepAlive;
 pub use tls::SipTlsConfig;
 pub use transport::SipTransport;
 use trunk::TrunkShared;
@@ -123,6 +125,9 @@ pub struct SipLineConfig {
     pub transport: SipTransport,
     /// Trust, server name and our certificate for `SipTransport::Tls`.
     pub tls: SipTlsConfig,
+    /// CRLF keep-alive on the connection to the trunk (TCP/TLS, RFC 5626
+    /// §4.4.1); None: none (a TLS trunk still reconnects).
+    pub crlf_keepalive: Option<CrlfKeepAlive>,
     /// Local RTP port (on the SIP address).
     pub rtp_port: u16,
     /// Local UDPTL port.
@@ -189,6 +194,7 @@ impl SipLineConfig {
             sip_bind: SocketAddr::new(ip, sip_port),
             transport: SipTransport::Udp,
             tls: SipTlsConfig::default(),
+            crlf_keepalive: None,
             rtp_port,
             t38_port: rtp_port + 2,
             advertise_rtp_port: None,
@@ -652,6 +658,11 @@ impl SipLine {
     /// The channel's part of a tick: its transactions' timers, media.
     pub(crate) fn tick_channel(&mut self, now: Instant) {
         self.last_now = now;
+        // Connections that failed this tick end their transactions now.
+        let lost = self.trunk.borrow().lost_now().to_vec();
+        for (peer, cause) in lost {
+            self.endpoint.transport_error(peer, &cause);
+        }
         if self.endpoint.poll_timeout().is_some_and(|t| t <= now) {
             self.endpoint.handle_timeout(now);
         }
@@ -675,6 +686,17 @@ impl SipLine {
         self.switch_timers(now);
         self.play_audio(now);
         self.drain_endpoint(now);
+    }
+
+    /// The next log line about the trunk's SIP connections (see
+    /// [`SipTrunk::poll_notice`]).
+    pub fn poll_notice(&self) -> Option<String> {
+        self.trunk.borrow_mut().poll_notice()
+    }
+
+    /// (reconnects, CRLF pongs) of the connection to the trunk.
+    pub fn link_counts(&self) -> (u64, u64) {
+        self.trunk.borrow().link_counts()
     }
 
     /// Open SIP connections of the trunk (TCP; always 0 on UDP).
@@ -712,6 +734,14 @@ impl SipLine {
         now: Instant,
     ) {
         let mut m = wire::response_to(req, code, reason, tag);
+        // A response that makes a dialog carries the Record-Route of the
+        // request (RFC 3261 §12.1.1): the caller's ACK and BYE then go
+        // through the proxies that asked to stay in the path.
+        if (101..300).contains(&code) {
+            for rr in wire::header_values(req, "Record-Route") {
+                m.push("Record-Route", rr);
+            }
+        }
         if (200..300).contains(&code) {
             m.push("Contact", format!("<{}>", self.local.contact));
         }

@@ -363,6 +363,26 @@ impl SipLine {
                 if sip::trunk::should_fail_over(code) {
                     self.trunk.borrow_mut().down_until = Some(now + self.cfg.hold_down);
                 }
+                if code == 488 || code == 606 {
+                    // Our media refused: say which (a provider that wants
+                    // SRTP from a trunk with srtp "off" ends here).
+                    let number = c.remote_number.clone();
+                    let srtp = match self.cfg.media.srtp {
+                        sip::sdp::crypto::SrtpPolicy::Off => "off",
+                        sip::sdp::crypto::SrtpPolicy::Optional => "optional",
+                        sip::sdp::crypto::SrtpPolicy::Mandatory => "mandatory",
+                    };
+                    self.note_refusal(format!(
+                        "call to {number} refused by the trunk with {}: our offer \
+                         was not acceptable (srtp is \"{srtp}\" on this trunk{})",
+                        resp.status_code,
+                        if srtp == "off" {
+                            "; the provider may require SRTP"
+                        } else {
+                            ""
+                        }
+                    ));
+                }
                 self.end_call(cause_from_status(code))
             }
         }

@@ -4,11 +4,14 @@
 //! the socket and the stream framer; rustls is sans-IO, so the handshake
 //! runs on the line's tick like every other byte.
 //!
-//! Trust: the Mozilla roots (`webpki-roots`) plus an optional CA file of
-//! the provider's (or a test's own CA). The server name checked is the
-//! configured one, else the trunk's next-hop host. Our own certificate
-//! (for the connections a peer opens to us) is optional: without one,
-//! incoming TLS connections are refused. PEM is read with `rustls-pemfile`
+//! Trust: the system's trust store (`rustls-native-certs`: the
+//! distribution's bundle, `/etc/ssl/certs` on Debian, or `SSL_CERT_FILE`)
+//! plus an optional CA file of the provider's (or a test's own CA); the
+//! Mozilla roots (`webpki-roots`) only when the system has no store. The
+//! server name checked is the configured one, else the trunk's next-hop
+//! host. Our own certificate is optional: it serves the connections a
+//! peer opens to us (without one they are refused) and is shown to a
+//! provider that asks for a client certificate. PEM is read with `rustls-pemfile`
 //! as `smtp::tls::load` does; that function cannot be called from here
 //! (`smtp` depends on `kernel`, which depends on this crate).
 
@@ -36,6 +39,14 @@ pub(crate) struct TlsContext {
     pub client: Arc<rustls::ClientConfig>,
     pub server: Option<Arc<rustls::ServerConfig>>,
     pub server_name: ServerName<'static>,
+    /// The server name as text (for log lines).
+    pub name: String,
+}
+
+/// The system's trust anchors (empty if it has none or they cannot be
+/// read; unreadable single certificates are skipped).
+fn system_roots() -> Vec<CertificateDer<'static>> {
+    rustls_native_certs::load_native_certs().certs
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {
@@ -69,7 +80,10 @@ impl TlsContext {
     pub fn new(cfg: &SipTlsConfig, next_hop_host: &str) -> Result<TlsContext, String> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut roots = rustls::RootCertStore::empty();
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        let (system, _bad) = roots.add_parsable_certificates(system_roots());
+        if system == 0 {
+            roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        }
         if let Some(ca) = &cfg.ca_file {
             for c in certs(ca)? {
                 roots.add(c).map_err(|e| format!("{}: {e}", ca.display()))?;
@@ -78,8 +92,18 @@ impl TlsContext {
         let client = rustls::ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
             .map_err(|e| e.to_string())?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+            .with_root_certificates(roots);
+        // Our certificate, shown when the provider asks for one.
+        let client = match (&cfg.cert, &cfg.key) {
+            (Some(cert), Some(k)) => client
+                .with_client_auth_cert(certs(cert)?, key(k)?)
+                .map_err(|e| format!("certificate and key do not fit together: {e}"))?,
+            _ => client.with_no_client_auth(),
+        };
+        // The session keys go to the file `SSLKEYLOGFILE` names, if it
+        // is set (as curl and browsers do): tshark then reads the SIP.
+        let mut client = client;
+        client.key_log = Arc::new(rustls::KeyLogFile::new());
         let server = match (&cfg.cert, &cfg.key) {
             (Some(cert), Some(k)) => Some(Arc::new(
                 rustls::ServerConfig::builder_with_provider(provider)
@@ -99,6 +123,7 @@ impl TlsContext {
             client: Arc::new(client),
             server,
             server_name,
+            name: name.to_string(),
         })
     }
 

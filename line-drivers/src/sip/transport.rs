@@ -61,6 +61,24 @@ pub(crate) enum Arrived {
     Garbage,
 }
 
+/// What happened to a connection (TCP/TLS), for the flow to the trunk
+/// ([`super::flow`]) and the transaction layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ConnEvent {
+    /// The connection to `peer` is gone: refused, reset, closed by the
+    /// peer, a TLS handshake that failed, or closed by us (`cause`).
+    /// `ours`: we opened it; `worked`: it had carried something (TLS: the
+    /// handshake had completed).
+    Lost {
+        peer: SocketAddr,
+        cause: String,
+        ours: bool,
+        worked: bool,
+    },
+    /// A CRLF pong (RFC 5626 §4.4.1) from `peer`.
+    Pong(SocketAddr),
+}
+
 /// At most this many TCP connections at once: a flood of connections is
 /// refused rather than running the process out of file descriptors.
 const MAX_CONNECTIONS: usize = 64;
@@ -76,6 +94,14 @@ pub(crate) struct Conn {
     /// TLS between socket and framer (None: plain TCP).
     tls: Option<rustls::Connection>,
     dead: bool,
+    /// Why it died (the first reason).
+    cause: Option<String>,
+    /// We opened it.
+    ours: bool,
+    /// It carried bytes (TLS: the handshake completed).
+    worked: bool,
+    /// A CRLF pong arrived since the last look.
+    pong: bool,
 }
 
 /// The SIP socket(s) of one line.
@@ -86,6 +112,8 @@ pub(crate) enum SipSocket {
         conns: Vec<Conn>,
         /// Set for TLS: every connection speaks it.
         tls: Option<Box<TlsContext>>,
+        /// What happened to connections since the last look.
+        events: Vec<ConnEvent>,
     },
 }
 
@@ -116,6 +144,7 @@ impl SipSocket {
                     listener,
                     conns: Vec::new(),
                     tls,
+                    events: Vec::new(),
                 }
             }
         })
@@ -150,6 +179,7 @@ impl SipSocket {
                 listener,
                 conns,
                 tls,
+                events,
             } => {
                 while let Ok((stream, peer)) = listener.accept() {
                     if conns.len() >= MAX_CONNECTIONS || stream.set_nonblocking(true).is_err() {
@@ -163,12 +193,15 @@ impl SipSocket {
                         None => None,
                     };
                     let _ = stream.set_nodelay(true);
-                    conns.push(Conn::new(stream, peer, session));
+                    conns.push(Conn::new(stream, peer, session, false));
                 }
                 for c in conns.iter_mut() {
                     c.read(buf, &mut got);
+                    if std::mem::take(&mut c.pong) {
+                        events.push(ConnEvent::Pong(c.peer));
+                    }
                 }
-                conns.retain(|c| !c.dead);
+                reap(conns, events);
             }
         }
         got
@@ -184,50 +217,112 @@ impl SipSocket {
             SipSocket::Udp(s) => {
                 let _ = s.send_to(bytes, to);
             }
-            SipSocket::Tcp { conns, tls, .. } => {
+            SipSocket::Tcp {
+                conns, tls, events, ..
+            } => {
                 let i = match conns.iter().position(|c| c.peer == to && !c.dead) {
                     Some(i) => i,
                     None => {
+                        let lost = |cause: String| ConnEvent::Lost {
+                            peer: to,
+                            cause,
+                            ours: true,
+                            worked: false,
+                        };
                         if conns.len() >= MAX_CONNECTIONS {
-                            return; // the transaction times out: 408
+                            events.push(lost("too many connections open".into()));
+                            return;
                         }
                         let session = match tls {
                             Some(t) => match t.connect() {
                                 Some(s) => Some(s),
-                                None => return,
+                                None => {
+                                    events.push(lost("TLS: no client session".into()));
+                                    return;
+                                }
                             },
                             None => None,
                         };
                         match connect(to) {
                             Ok(stream) => {
-                                conns.push(Conn::new(stream, to, session));
+                                conns.push(Conn::new(stream, to, session, true));
                                 conns.len() - 1
                             }
-                            Err(_) => return,
+                            Err(e) => {
+                                events.push(lost(format!("connect: {e}")));
+                                return;
+                            }
                         }
                     }
                 };
                 let c = &mut conns[i];
                 if c.out.len() + bytes.len() > MAX_BUFFERED {
-                    c.dead = true;
+                    c.kill("the peer does not read (write queue full)");
                 } else {
                     c.out.extend(bytes);
                     c.write();
                 }
-                conns.retain(|c| !c.dead);
+                reap(conns, events);
             }
+        }
+    }
+
+    /// A CRLF ping (RFC 5626 §4.4.1) to `to`, opening a connection if
+    /// none is open (a reconnect).
+    pub fn ping(&mut self, to: SocketAddr) {
+        if !matches!(self, SipSocket::Udp(_)) {
+            self.send(to, b"\r\n\r\n");
+        }
+    }
+
+    /// The name TLS connections check the peer's certificate for.
+    pub fn tls_name(&self) -> Option<&str> {
+        match self {
+            SipSocket::Tcp { tls: Some(t), .. } => Some(&t.name),
+            _ => None,
+        }
+    }
+
+    /// What happened to connections since the last call (empty on UDP).
+    pub fn conn_events(&mut self) -> Vec<ConnEvent> {
+        match self {
+            SipSocket::Udp(_) => Vec::new(),
+            SipSocket::Tcp { events, .. } => std::mem::take(events),
+        }
+    }
+
+    /// Closes the connection to `to`; it is reported lost with `cause`.
+    pub fn close(&mut self, to: SocketAddr, cause: &str) {
+        if let SipSocket::Tcp { conns, events, .. } = self {
+            for c in conns.iter_mut().filter(|c| c.peer == to) {
+                c.kill(cause);
+            }
+            reap(conns, events);
         }
     }
 
     /// Writes what the TCP connections still have queued.
     pub fn flush(&mut self) {
-        if let SipSocket::Tcp { conns, .. } = self {
+        if let SipSocket::Tcp { conns, events, .. } = self {
             for c in conns.iter_mut() {
                 c.write();
             }
-            conns.retain(|c| !c.dead);
+            reap(conns, events);
         }
     }
+}
+
+/// Drops the dead connections, reporting each.
+fn reap(conns: &mut Vec<Conn>, events: &mut Vec<ConnEvent>) {
+    for c in conns.iter().filter(|c| c.dead) {
+        events.push(ConnEvent::Lost {
+            peer: c.peer,
+            cause: c.cause.clone().unwrap_or_else(|| "closed".into()),
+            ours: c.ours,
+            worked: c.worked,
+        });
+    }
+    conns.retain(|c| !c.dead);
 }
 
 /// Opens a non-blocking connection: the handshake completes while the line
@@ -249,7 +344,12 @@ fn connect(to: SocketAddr) -> std::io::Result<TcpStream> {
 }
 
 impl Conn {
-    fn new(stream: TcpStream, peer: SocketAddr, tls: Option<rustls::Connection>) -> Conn {
+    fn new(
+        stream: TcpStream,
+        peer: SocketAddr,
+        tls: Option<rustls::Connection>,
+        ours: bool,
+    ) -> Conn {
         Conn {
             stream,
             peer,
@@ -257,7 +357,31 @@ impl Conn {
             out: VecDeque::new(),
             tls,
             dead: false,
+            cause: None,
+            ours,
+            worked: false,
+            pong: false,
         }
+    }
+
+    /// The connection is over; the first cause given is kept.
+    fn kill(&mut self, cause: impl Into<String>) {
+        self.dead = true;
+        self.cause.get_or_insert_with(|| cause.into());
+    }
+
+    /// Received plaintext into the framer. At a message boundary a lone
+    /// CRLF is a pong and a double CRLF a ping, answered with a pong
+    /// (RFC 5626 §4.4.1).
+    fn take(&mut self, bytes: &[u8]) {
+        if self.framer.pending() == 0 {
+            if bytes.starts_with(b"\r\n\r\n") {
+                self.out.extend(b"\r\n");
+            } else if bytes.starts_with(b"\r\n") {
+                self.pong = true;
+            }
+        }
+        self.framer.push(bytes);
     }
 
     fn read(&mut self, buf: &mut [u8], got: &mut Vec<Arrived>) {
@@ -275,14 +399,18 @@ impl Conn {
         loop {
             match self.stream.read(buf) {
                 Ok(0) => {
-                    self.dead = true;
+                    self.kill("closed by the peer");
                     break;
                 }
-                Ok(n) => self.framer.push(&buf[..n]),
+                Ok(n) => {
+                    self.worked = true;
+                    let chunk = buf[..n].to_vec();
+                    self.take(&chunk);
+                }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(_) => {
-                    self.dead = true;
+                Err(e) => {
+                    self.kill(e.to_string());
                     break;
                 }
             }
@@ -292,41 +420,52 @@ impl Conn {
     /// Reads TLS records and moves the plaintext into the framer.
     fn read_tls(&mut self, buf: &mut [u8]) {
         let Some(tls) = self.tls.as_mut() else { return };
+        let mut plain = Vec::new();
+        let mut cause = None;
         loop {
             match tls.read_tls(&mut self.stream) {
                 Ok(0) => {
-                    self.dead = true;
+                    cause = Some("closed by the peer".to_string());
                     break;
                 }
                 Ok(_) => {
-                    if tls.process_new_packets().is_err() {
+                    if let Err(e) = tls.process_new_packets() {
                         // Send the alert rustls queued, then give up.
                         let _ = tls.write_tls(&mut self.stream);
-                        self.dead = true;
+                        self.kill(format!("TLS: {e}"));
                         return;
                     }
                 }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(_) => {
-                    self.dead = true;
+                Err(e) => {
+                    cause = Some(e.to_string());
                     break;
                 }
             }
         }
+        if !tls.is_handshaking() {
+            self.worked = true;
+        }
         loop {
             match tls.reader().read(buf) {
                 Ok(0) => {
-                    self.dead = true; // close_notify
+                    cause.get_or_insert_with(|| "closed by the peer (TLS close_notify)".into());
                     break;
                 }
-                Ok(n) => self.framer.push(&buf[..n]),
+                Ok(n) => plain.extend_from_slice(&buf[..n]),
                 Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                Err(_) => {
-                    self.dead = true;
+                Err(e) => {
+                    cause.get_or_insert_with(|| format!("TLS: {e}"));
                     break;
                 }
             }
+        }
+        if !plain.is_empty() {
+            self.take(&plain);
+        }
+        if let Some(c) = cause {
+            self.kill(c);
         }
     }
 
@@ -338,14 +477,14 @@ impl Conn {
                 Ok(None) => break,
                 Err(_) => {
                     got.push(Arrived::Garbage);
-                    self.dead = true;
+                    self.kill("a message that breaks framing");
                     break;
                 }
             }
         }
         if self.framer.pending() > MAX_BUFFERED {
             got.push(Arrived::Garbage);
-            self.dead = true;
+            self.kill("a message too long");
         }
     }
 
@@ -357,15 +496,16 @@ impl Conn {
         while !self.out.is_empty() && !self.dead {
             let (head, _) = self.out.as_slices();
             match self.stream.write(head) {
-                Ok(0) => self.dead = true,
+                Ok(0) => self.kill("the connection takes no more bytes"),
                 Ok(n) => {
+                    self.worked = true;
                     self.out.drain(..n);
                 }
                 // Still connecting, or the peer's window is full.
                 Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == ErrorKind::NotConnected => break,
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(_) => self.dead = true,
+                Err(e) => self.kill(e.to_string()),
             }
         }
     }
@@ -385,15 +525,19 @@ impl Conn {
                 _ => break,
             }
         }
-        while tls.wants_write() && !self.dead {
+        let mut cause = None;
+        while tls.wants_write() && cause.is_none() {
             match tls.write_tls(&mut self.stream) {
-                Ok(0) => self.dead = true,
+                Ok(0) => cause = Some("the connection takes no more bytes".to_string()),
                 Ok(_) => {}
                 Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == ErrorKind::NotConnected => break,
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(_) => self.dead = true,
+                Err(e) => cause = Some(e.to_string()),
             }
+        }
+        if let Some(c) = cause {
+            self.kill(c);
         }
     }
 }

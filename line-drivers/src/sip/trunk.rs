@@ -50,6 +50,8 @@ use super::{
 use crate::error::LineError;
 use crate::line::LineId;
 
+mod link;
+
 /// Keep-alives missed in a row that take a trunk out of service.
 pub(crate) const KEEPALIVE_MISSES: u32 = 3;
 
@@ -134,6 +136,8 @@ pub(crate) struct TrunkShared {
     last_now: Instant,
     /// Which of the trunk's UDP sockets have something to read this tick.
     readiness: Readiness,
+    /// TCP/TLS: keep-alive, reconnect, lost connections ([`link`]).
+    link: link::Link,
 }
 
 impl TrunkShared {
@@ -213,7 +217,12 @@ impl TrunkShared {
             .ok_or_else(|| driver_err(format!("trunk address {hop} does not resolve")))?;
         let nat = TrunkNat::new(cfg, now);
         let local = LocalParty {
-            via_sent_by: cfg.sip_bind.to_string(),
+            // TLS: `alias` (RFC 5923) lets the peer send its requests to us
+            // over the connection we opened.
+            via_sent_by: match cfg.transport {
+                SipTransport::Tls => format!("{};alias", cfg.sip_bind),
+                _ => cfg.sip_bind.to_string(),
+            },
             transport: cfg.transport.via().into(),
             contact: TrunkNat::contact(cfg, nat.public.contact()),
         };
@@ -252,6 +261,7 @@ impl TrunkShared {
             buf: vec![0; 65_536],
             last_now: now,
             readiness: ready,
+            link: link::Link::new(cfg.transport == SipTransport::Tls, cfg.crlf_keepalive, now),
         })
     }
 
@@ -350,7 +360,9 @@ impl TrunkShared {
         idle: &dyn Fn(usize) -> bool,
     ) -> Vec<(usize, SocketAddr, SipMessage)> {
         self.last_now = now;
+        self.link_start();
         self.read_socket();
+        self.link_events(now);
         let arrived: Vec<Arrived> = self.inbox.drain(..).collect();
         let mut routed: Vec<(usize, SocketAddr, SipMessage)> = Vec::new();
         for got in arrived {
@@ -370,6 +382,7 @@ impl TrunkShared {
                     continue;
                 }
             };
+            self.link_alive(from, now);
             let Ok(core) = wire::Core::of(&msg) else {
                 continue;
             };
@@ -420,6 +433,9 @@ impl TrunkShared {
         }
         self.poll_keepalive(now);
         self.nat_keepalive(now);
+        self.link_poll(now);
+        self.drain(now);
+        self.link_events(now);
         self.drain(now);
         self.demux.expire(now);
     }
@@ -499,6 +515,15 @@ impl TrunkShared {
         }
         match e {
             // (A provisional answer to the OPTIONS falls through to `_`.)
+            // The connection failed: a keep-alive missed, not answered.
+            EndpointEvent::Response { tx, response }
+                if self.ka_tx == Some(tx) && sip::endpoint::is_transport_error(&response) =>
+            {
+                self.ka_tx = None;
+                if let Some(ka) = self.keepalive.as_mut() {
+                    ka.handle_timeout();
+                }
+            }
             EndpointEvent::Response { tx, response }
                 if self.ka_tx == Some(tx) && wire::status(&response) >= 200 =>
             {
@@ -687,6 +712,12 @@ impl SipTrunk {
         self.channels
             .iter()
             .find_map(|c| c.with(|l| l.poll_refusal()))
+    }
+
+    /// The next log line about the trunk's SIP connections (a TLS
+    /// handshake that failed and why, a connection lost, a reconnect).
+    pub fn poll_notice(&self) -> Option<String> {
+        self.shared.borrow_mut().poll_notice()
     }
 
     /// The channels out of service now.
