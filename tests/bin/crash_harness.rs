@@ -51,7 +51,7 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -437,9 +437,13 @@ fn main() {
         let settled = accepting.is_done() && network.is_done() && ml.runner().open_jobs() == 0;
         // Marks first, then the outbox: a mail queued before the marks
         // were read has left the outbox by the time it is read.
+        // The outbox is read empty as soon as the delivery thread removed
+        // the last mail, before that removal's `after:` failpoint: DONE
+        // waits until the thread has finished the attempt.
         if idle
             && settled
             && tick.is_multiple_of(25)
+            && DELIVERIES_IN_FLIGHT.load(Ordering::SeqCst) == 0
             && (store.recovery().expect("store readable").handoffs).is_empty()
             && store.pending_mail().expect("store readable").is_empty()
         {
@@ -533,6 +537,12 @@ fn delivery(a: &Args, store: Store, notifier: Notifier, events: Arc<Events>) -> 
     };
     let mut delivery = Delivery::new(store, config, notifier);
     delivery.on_event(Box::new(move |e| {
+        // Each attempt ends in one of the other three, emitted once its
+        // store writes (and their `after:` failpoints) are behind it.
+        match e {
+            DeliveryEvent::Attempt(_) => DELIVERIES_IN_FLIGHT.fetch_add(1, Ordering::SeqCst),
+            _ => DELIVERIES_IN_FLIGHT.fetch_sub(1, Ordering::SeqCst),
+        };
         let id = |m: &QueuedMail| m.message_id().unwrap_or_else(|| "?".into());
         let line = match e {
             DeliveryEvent::Attempt(m) => format!("SENDING {}", id(m)),
@@ -548,6 +558,10 @@ fn delivery(a: &Args, store: Store, notifier: Notifier, events: Arc<Events>) -> 
     }));
     delivery
 }
+
+/// Delivery attempts begun and not yet ended (delivered, deferred or
+/// bounced) in this run.
+static DELIVERIES_IN_FLIGHT: AtomicI64 = AtomicI64::new(0);
 
 /// Deliver what is due on a thread of its own, as the daemon does on
 /// tokio, in real time (the mail server's).
