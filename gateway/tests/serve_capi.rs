@@ -25,7 +25,7 @@ mod serve_harness;
 #[path = "../../line-drivers/tests/sip_common/mod.rs"]
 mod sip_common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -54,16 +54,6 @@ fn capi_in_service(port: u16, line: &str) -> Option<String> {
     body.lines()
         .find_map(|l| l.strip_prefix(&key))
         .map(str::to_string)
-}
-
-fn journal(data: &Path) -> Vec<serde_json::Value> {
-    let o = ums()
-        .args(["journal", "--json", "--data"])
-        .arg(data)
-        .output()
-        .expect("ums journal");
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    serde_json::from_slice(&o.stdout).expect("journal --json is JSON")
 }
 
 /// What the far machine did with one call.

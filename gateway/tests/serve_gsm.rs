@@ -11,27 +11,17 @@
 
 mod serve_harness;
 
+mod gsm_kit;
 #[path = "../../line-drivers/tests/gsm_sim/mod.rs"]
 mod gsm_sim;
 
-use std::path::Path;
-
+use gsm_kit::*;
 use gsm_sim::{stamp, Network};
 use line_drivers::gsm::{split, Address, Deliver, Reference};
 use serve_harness::*;
 use test_kit::{Proc, Scratch};
 
 const SIM: &str = "+4930100";
-
-fn journal(data: &Path) -> Vec<serde_json::Value> {
-    let o = ums()
-        .args(["journal", "--json", "--data"])
-        .arg(data)
-        .output()
-        .expect("ums journal");
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    serde_json::from_slice(&o.stdout).expect("journal --json is JSON")
-}
 
 /// The metrics page (a plain HTTP/1.0 GET), once the line is counted in service.
 fn metrics(port: u16) -> String {
@@ -49,16 +39,6 @@ fn metrics(port: u16) -> String {
     page
 }
 
-fn sms(from: &str, text: &str) -> Deliver {
-    Deliver {
-        from: Address::number(from).expect("number"),
-        sent: stamp(),
-        status_report: false,
-        more_to_send: false,
-        user_data: split(text, Reference::Short(1), 1).expect("one").remove(0),
-    }
-}
-
 #[test]
 fn sms_on_a_gsm_modem_arrive_in_the_journal() {
     let dir = Scratch::new("serve-gsm");
@@ -69,14 +49,10 @@ fn sms_on_a_gsm_modem_arrive_in_the_journal() {
     let file = dir.join("ums.toml");
     std::fs::write(
         &file,
-        format!(
-            "[smtp]\nlisten = \"127.0.0.1:{smtp}\"\nhostname = \"b.example.test\"\n\
-             allowed_networks = [\"127.0.0.0/8\"]\n\n\
-             [lines]\nnumbers = []\nident = \"+49 30 100\"\n\n\
-             [[user]]\nid = \"anna\"\nemail = \"anna@example.test\"\n\n\
-             [[gsm]]\nname = \"a\"\ndevice = \"{}\"\nflow_control = \"none\"\n\
-             number = \"4930100\"\n\n[metrics]\nlisten = \"127.0.0.1:41241\"\n",
-            sim.devices[0].display()
+        gsm_config(
+            smtp,
+            &sim.devices[0],
+            "\n[metrics]\nlisten = \"127.0.0.1:41241\"\n",
         ),
     )
     .unwrap();
@@ -99,13 +75,7 @@ fn sms_on_a_gsm_modem_arrive_in_the_journal() {
         scrape.contains("ums_gsm_signal_dbm{line=\"gsm/a\"} -73"),
         "{scrape}"
     );
-    let incoming = |data: &Path| -> Vec<serde_json::Value> {
-        journal(data)
-            .into_iter()
-            .map(|e| e["message"].clone())
-            .filter(|m| m["direction"] == "Incoming" && m["service"] == "Sms")
-            .collect()
-    };
+    let incoming = incoming_sms;
     assert!(
         wait_for(20, || incoming(&data).len() == 1),
         "{}",

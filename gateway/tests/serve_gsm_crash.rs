@@ -13,12 +13,14 @@
 
 mod serve_harness;
 
+mod gsm_kit;
 #[path = "../../line-drivers/tests/gsm_sim/mod.rs"]
 mod gsm_sim;
 
 use std::path::Path;
 use std::process::{Child, Stdio};
 
+use gsm_kit::*;
 use gsm_sim::{stamp, Network};
 use line_drivers::gsm::{split, Address, Deliver, Reference};
 use serve_harness::*;
@@ -26,20 +28,6 @@ use test_kit::Scratch;
 
 const SMTP: u16 = 41250;
 const TEXT: &str = "Kill me softly: Grüße €";
-
-fn incoming(data: &Path) -> Vec<serde_json::Value> {
-    let o = ums()
-        .args(["journal", "--json", "--data"])
-        .arg(data)
-        .output()
-        .expect("ums journal");
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let all: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).expect("JSON");
-    all.into_iter()
-        .map(|e| e["message"].clone())
-        .filter(|m| m["direction"] == "Incoming" && m["service"] == "Sms")
-        .collect()
-}
 
 fn serve(file: &Path, data: &Path, log: &Path, failpoint: Option<&str>) -> Child {
     let err = std::fs::File::create(log).unwrap();
@@ -71,19 +59,7 @@ fn kill_at(point: &str, stored_at_kill: usize) {
     });
     let sim = net.on_ptys();
     let file = dir.join("ums.toml");
-    std::fs::write(
-        &file,
-        format!(
-            "[smtp]\nlisten = \"127.0.0.1:{SMTP}\"\nhostname = \"b.example.test\"\n\
-             allowed_networks = [\"127.0.0.0/8\"]\n\n\
-             [lines]\nnumbers = []\nident = \"+49 30 100\"\n\n\
-             [[user]]\nid = \"anna\"\nemail = \"anna@example.test\"\n\n\
-             [[gsm]]\nname = \"a\"\ndevice = \"{}\"\nflow_control = \"none\"\n\
-             number = \"4930100\"\n",
-            sim.devices[0].display()
-        ),
-    )
-    .unwrap();
+    std::fs::write(&file, gsm_config(SMTP, &sim.devices[0], "")).unwrap();
     let data = dir.join("data");
     let log = dir.join("ums.log");
     let mut gw = serve(&file, &data, &log, Some(&format!("stall:{point}")));
@@ -97,7 +73,7 @@ fn kill_at(point: &str, stored_at_kill: usize) {
     gw.wait().unwrap();
     let on_sim = sim.net.lock().unwrap().modems[0].storage.len();
     assert_eq!(on_sim, 1, "still on the SIM after the kill");
-    assert_eq!(incoming(&data).len(), stored_at_kill, "{}", read(&log));
+    assert_eq!(incoming_sms(&data).len(), stored_at_kill, "{}", read(&log));
 
     let log2 = dir.join("ums2.log");
     let mut gw = serve(&file, &data, &log2, None);
@@ -110,7 +86,7 @@ fn kill_at(point: &str, stored_at_kill: usize) {
     assert!(wait_log(&log2, 0, &["gsm-in-service", "gsm/a"], 10));
     gw.kill().unwrap();
     gw.wait().unwrap();
-    let got = incoming(&data);
+    let got = incoming_sms(&data);
     assert_eq!(got.len(), 1, "exactly once: {got:?}\n{}", read(&log2));
     assert_eq!(got[0]["text"], TEXT);
     assert_eq!(got[0]["caller_number"], "+491709876543");

@@ -12,46 +12,16 @@
 
 mod serve_harness;
 
+mod gsm_kit;
 #[path = "../../line-drivers/tests/gsm_sim/mod.rs"]
 mod gsm_sim;
 
-use std::path::Path;
-
-use gsm_sim::{stamp, Network};
-use line_drivers::gsm::{split, Address, Deliver, Reference};
+use gsm_kit::*;
+use gsm_sim::Network;
 use serve_harness::*;
 use test_kit::{Proc, Scratch};
 
 const SMTP: u16 = 41260;
-
-fn incoming(data: &Path) -> Vec<String> {
-    let o = ums()
-        .args(["journal", "--json", "--data"])
-        .arg(data)
-        .output()
-        .expect("ums journal");
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let all: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).expect("JSON");
-    all.into_iter()
-        .map(|e| e["message"].clone())
-        .filter(|m| m["direction"] == "Incoming" && m["service"] == "Sms")
-        .map(|m| m["text"].as_str().unwrap_or_default().to_string())
-        .collect()
-}
-
-fn sms(from: &str, text: &str, parts: usize) -> Vec<Deliver> {
-    split(text, Reference::Short(42), parts)
-        .expect("fits")
-        .into_iter()
-        .map(|user_data| Deliver {
-            from: Address::number(from).expect("number"),
-            sent: stamp(),
-            status_report: false,
-            more_to_send: false,
-            user_data,
-        })
-        .collect()
-}
 
 #[test]
 fn direct_delivery_acknowledges_only_what_is_stored() {
@@ -60,15 +30,7 @@ fn direct_delivery_acknowledges_only_what_is_stored() {
     let file = dir.join("ums.toml");
     std::fs::write(
         &file,
-        format!(
-            "[smtp]\nlisten = \"127.0.0.1:{SMTP}\"\nhostname = \"b.example.test\"\n\
-             allowed_networks = [\"127.0.0.0/8\"]\n\n\
-             [lines]\nnumbers = []\nident = \"+49 30 100\"\n\n\
-             [[user]]\nid = \"anna\"\nemail = \"anna@example.test\"\n\n\
-             [[gsm]]\nname = \"a\"\ndevice = \"{}\"\nflow_control = \"none\"\n\
-             number = \"4930100\"\ndirect_delivery = true\n",
-            sim.devices[0].display()
-        ),
+        gsm_config(SMTP, &sim.devices[0], "direct_delivery = true\n"),
     )
     .unwrap();
     let data = dir.join("data");
@@ -85,14 +47,14 @@ fn direct_delivery_acknowledges_only_what_is_stored() {
         assert_eq!(net.modems[0].cnmi[1], 2, "mt 2: +CMT");
     }
     let now = test_kit::wall();
-    let one = sms("+491709876543", "Straight to you: Grüße €", 1).remove(0);
+    let one = sms_parts("+491709876543", "Straight to you: Grüße €", 42, 1).remove(0);
     sim.net.lock().unwrap().send_to(0, one, now);
     assert!(
-        wait_for(20, || incoming(&data).len() == 1),
+        wait_for(20, || incoming_texts(&data).len() == 1),
         "{}",
         read(&log)
     );
-    assert_eq!(incoming(&data)[0], "Straight to you: Grüße €");
+    assert_eq!(incoming_texts(&data)[0], "Straight to you: Grüße €");
     assert!(
         wait_for(5, || sim.net.lock().unwrap().modems[0].acks == 1),
         "acknowledged once stored"
@@ -108,7 +70,7 @@ fn direct_delivery_acknowledges_only_what_is_stored() {
 
     // Two parts: the first cannot be stored alone.
     let long: String = "Part of a long SMS. ".chars().cycle().take(200).collect();
-    let parts = sms("+4915112345", &long, 5);
+    let parts = sms_parts("+4915112345", &long, 42, 5);
     assert_eq!(parts.len(), 2);
     {
         let mut net = sim.net.lock().unwrap();
@@ -124,15 +86,15 @@ fn direct_delivery_acknowledges_only_what_is_stored() {
             && net.modems[0].storage.is_empty()
     };
     assert!(
-        wait_for(60, || incoming(&data).len() == 2 && settled()),
+        wait_for(60, || incoming_texts(&data).len() == 2 && settled()),
         "{:?}\n{}",
-        incoming(&data),
+        incoming_texts(&data),
         read(&log)
     );
-    assert!(incoming(&data).contains(&long));
+    assert!(incoming_texts(&data).contains(&long));
     // Settled for good: nothing comes twice.
     std::thread::sleep(std::time::Duration::from_secs(4));
-    assert_eq!(incoming(&data).len(), 2, "{}", read(&log));
+    assert_eq!(incoming_texts(&data).len(), 2, "{}", read(&log));
     let net = sim.net.lock().unwrap();
     assert!(net.unacknowledged >= 1, "the lone part went unacknowledged");
     assert_eq!(net.modems[0].cnmi[1], 2, "indications set again");

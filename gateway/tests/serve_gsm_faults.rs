@@ -20,31 +20,17 @@
 
 mod serve_harness;
 
+mod gsm_kit;
 #[path = "../../line-drivers/tests/gsm_sim/mod.rs"]
 mod gsm_sim;
 
 use std::path::Path;
 
+use gsm_kit::*;
 use gsm_sim::pty::OnPtys;
-use gsm_sim::{stamp, Network};
-use line_drivers::gsm::{split, Address, Deliver, Reference};
+use gsm_sim::Network;
 use serve_harness::*;
 use test_kit::{Proc, Scratch};
-
-fn incoming(data: &Path) -> Vec<String> {
-    let o = ums()
-        .args(["journal", "--json", "--data"])
-        .arg(data)
-        .output()
-        .expect("ums journal");
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let all: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).expect("JSON");
-    all.into_iter()
-        .map(|e| e["message"].clone())
-        .filter(|m| m["direction"] == "Incoming" && m["service"] == "Sms")
-        .map(|m| m["text"].as_str().unwrap_or_default().to_string())
-        .collect()
-}
 
 /// The `gsm/a` row of `ums status`.
 fn status_row(data: &Path) -> String {
@@ -60,32 +46,10 @@ fn status_row(data: &Path) -> String {
         .to_string()
 }
 
-fn sms(from: &str, text: &str) -> Deliver {
-    Deliver {
-        from: Address::number(from).expect("number"),
-        sent: stamp(),
-        status_report: false,
-        more_to_send: false,
-        user_data: split(text, Reference::Short(1), 1).expect("one").remove(0),
-    }
-}
-
 /// `ums serve` on modem 0 of `sim`.
 fn serve(dir: &Scratch, sim: &OnPtys, smtp: u16, extra: &str) -> (Proc, std::path::PathBuf) {
     let file = dir.join("ums.toml");
-    std::fs::write(
-        &file,
-        format!(
-            "[smtp]\nlisten = \"127.0.0.1:{smtp}\"\nhostname = \"b.example.test\"\n\
-             allowed_networks = [\"127.0.0.0/8\"]\n\n\
-             [lines]\nnumbers = []\nident = \"+49 30 100\"\n\n\
-             [[user]]\nid = \"anna\"\nemail = \"anna@example.test\"\n\n\
-             [[gsm]]\nname = \"a\"\ndevice = \"{}\"\nflow_control = \"none\"\n\
-             number = \"4930100\"\n{extra}",
-            sim.devices[0].display()
-        ),
-    )
-    .unwrap();
+    std::fs::write(&file, gsm_config(smtp, &sim.devices[0], extra)).unwrap();
     let data = dir.join("data");
     let gw = Proc(serve_config(&file, &data, &dir.join("ums.log"), smtp));
     (gw, data)
@@ -155,7 +119,7 @@ fn status_follows_the_network_and_nothing_is_lost_without_one() {
         1,
         "waits at the network"
     );
-    assert!(incoming(&data).is_empty());
+    assert!(incoming_texts(&data).is_empty());
     // Home again on LTE (the other still denied): back in service, the SMS
     // arrives.
     let from = log_lines(&log);
@@ -166,7 +130,7 @@ fn status_follows_the_network_and_nothing_is_lost_without_one() {
         read(&log)
     );
     assert!(
-        wait_for(20, || incoming(&data) == ["While you were away"]),
+        wait_for(20, || incoming_texts(&data) == ["While you were away"]),
         "{}",
         read(&log)
     );
@@ -206,7 +170,7 @@ fn a_wrong_pin_is_tried_once_and_what_waits_on_the_sim_stays() {
     assert_eq!(net.modems[0].storage.len(), 1, "still on the SIM");
     drop(net);
     assert!(status_row(&data).contains("unavailable"));
-    assert!(incoming(&data).is_empty());
+    assert!(incoming_texts(&data).is_empty());
 }
 
 #[test]
@@ -225,7 +189,7 @@ fn a_full_sim_at_start_is_emptied_and_what_waited_for_room_arrives() {
     let mut got = Vec::new();
     assert!(
         wait_for(30, || {
-            got = incoming(&data);
+            got = incoming_texts(&data);
             got.len() == 3
         }),
         "{got:?}\n{}",
@@ -287,13 +251,13 @@ fn a_silent_modem_and_garbage_on_the_line_each_take_the_line_out_and_lose_nothin
             read(&log)
         );
         assert!(
-            wait_for(20, || incoming(&data).iter().any(|t| t == fault)),
+            wait_for(20, || incoming_texts(&data).iter().any(|t| t == fault)),
             "{fault}: {:?}\n{}",
-            incoming(&data),
+            incoming_texts(&data),
             read(&log)
         );
     }
-    assert_eq!(incoming(&data).len(), 2, "each once");
+    assert_eq!(incoming_texts(&data).len(), 2, "each once");
     let net = sim.net.lock().unwrap();
     assert_eq!(net.in_transit(), 0);
     assert!(net.modems[0].storage.is_empty());

@@ -11,6 +11,7 @@
 
 mod serve_harness;
 
+mod gsm_kit;
 #[path = "../../line-drivers/tests/gsm_sim/mod.rs"]
 mod gsm_sim;
 
@@ -19,8 +20,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use gsm_sim::{stamp, Network};
-use line_drivers::gsm::{split, Address, Coding, Deliver, Reference};
+use gsm_kit::*;
+use gsm_sim::Network;
+use line_drivers::gsm::Coding;
 use serve_harness::*;
 use test_kit::{Postfix, Proc, Scratch};
 
@@ -28,16 +30,6 @@ const SIM: &str = "+4930100";
 const HANDSET: &str = "+491701234567";
 const SILENT: &str = "+491705555555";
 const NOBODY: &str = "+491709999999";
-
-fn journal(data: &Path) -> Vec<serde_json::Value> {
-    let o = ums()
-        .args(["journal", "--json", "--data"])
-        .arg(data)
-        .output()
-        .expect("ums journal");
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    serde_json::from_slice(&o.stdout).expect("journal --json is JSON")
-}
 
 /// A mail into Postfix (python3's smtplib and email: UTF-8 bodies,
 /// HTML, attachments encoded as a mail client does).
@@ -140,16 +132,6 @@ fn handset_texts(net: &Network, to: usize) -> Vec<(String, usize)> {
         }
     }
     singles
-}
-
-fn sms(from: &str, text: &str) -> Deliver {
-    Deliver {
-        from: Address::number(from).expect("number"),
-        sent: stamp(),
-        status_report: false,
-        more_to_send: false,
-        user_data: split(text, Reference::Short(1), 1).expect("one").remove(0),
-    }
 }
 
 struct Gateway {

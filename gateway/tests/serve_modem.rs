@@ -24,16 +24,6 @@ use test_kit::iaxmodem::{self, IaxPair};
 use test_kit::{efax, hylafax};
 use test_kit::{Postfix, Proc, Scratch};
 
-fn journal(data: &Path) -> Vec<serde_json::Value> {
-    let o = ums()
-        .args(["journal", "--json", "--data"])
-        .arg(data)
-        .output()
-        .expect("ums journal");
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    serde_json::from_slice(&o.stdout).expect("journal --json is JSON")
-}
-
 #[test]
 fn efax_faxes_the_gateway_through_a_modem_and_back() {
     if !iaxmodem::available() {

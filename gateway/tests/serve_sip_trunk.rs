@@ -13,7 +13,6 @@
 
 mod serve_harness;
 
-use std::path::Path;
 use std::time::Duration;
 
 use serve_harness::*;
@@ -45,16 +44,6 @@ fn config(
          [retry]\nintervals_secs = [5]\n",
         rtp + 7
     )
-}
-
-fn journal(data: &Path) -> Vec<serde_json::Value> {
-    let o = ums()
-        .args(["journal", "--json", "--data"])
-        .arg(data)
-        .output()
-        .expect("ums journal");
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    serde_json::from_slice(&o.stdout).expect("journal --json is JSON")
 }
 
 #[test]

@@ -11,7 +11,6 @@
 mod serve_harness;
 
 use std::net::UdpSocket;
-use std::path::Path;
 use std::time::Duration;
 
 use serve_harness::*;
@@ -74,16 +73,6 @@ fn ask(port: u16, method: &str, n: u32) -> Option<String> {
             return Some(status);
         }
     }
-}
-
-fn journal(data: &Path) -> Vec<serde_json::Value> {
-    let o = ums()
-        .args(["journal", "--json", "--data"])
-        .arg(data)
-        .output()
-        .expect("ums journal");
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    serde_json::from_slice(&o.stdout).expect("journal --json is JSON")
 }
 
 #[test]

@@ -125,6 +125,17 @@ pub fn swaks(port: u16, from: &str, to: &str, doc: &Path, extra: &[&str]) -> Out
         .expect("swaks")
 }
 
+/// `ums journal --json` of a data directory.
+pub fn journal(data: &Path) -> Vec<serde_json::Value> {
+    let o = ums()
+        .args(["journal", "--json", "--data"])
+        .arg(data)
+        .output()
+        .expect("ums journal");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    serde_json::from_slice(&o.stdout).expect("journal --json is JSON")
+}
+
 pub fn text(o: &Output) -> String {
     format!(
         "{}{}",
