@@ -148,16 +148,7 @@ pub(crate) fn bench_sip(args: SipBenchArgs) -> CliResult {
         lateness_limit: Duration::from_millis(2),
         work_dir: work_dir.clone(),
     };
-    outln!(
-        "loopback anchor: the same calls on loopback lines (ums bench channels), trials of {} s from the calls' start",
-        loopback_trial.as_secs()
-    );
-    let probe = bench::measure_raw(&lcfg, &doc, lcfg.probe_calls);
-    let start = (probe.calls_per_core() * 0.5).max(1.0) as usize;
-    let (anchor, _) = bench::search(&lcfg, &doc, start, |t| {
-        print_loopback_trial(t, lcfg.lateness_limit)
-    })?;
-    let raw = bench::measure_raw(&lcfg, &doc, anchor.max(lcfg.probe_calls));
+    let (anchor, raw) = loopback_anchor(&lcfg, &doc)?;
     // The CPU cost of SIP calls, from the largest step (most calls).
     let sip_cpu = trials
         .iter()
@@ -314,16 +305,7 @@ pub(crate) fn bench_capi(args: CapiBenchArgs) -> CliResult {
         lateness_limit: Duration::from_millis(2),
         work_dir: work_dir.clone(),
     };
-    outln!(
-        "loopback anchor: the same calls on loopback lines (ums bench channels), trials of {} s from the calls' start",
-        args.trial_secs
-    );
-    let probe = bench::measure_raw(&lcfg, &doc, lcfg.probe_calls);
-    let start = (probe.calls_per_core() * 0.5).max(1.0) as usize;
-    let (anchor, _) = bench::search(&lcfg, &doc, start, |t| {
-        print_loopback_trial(t, lcfg.lateness_limit)
-    })?;
-    let raw = bench::measure_raw(&lcfg, &doc, anchor.max(lcfg.probe_calls));
+    let (anchor, raw) = loopback_anchor(&lcfg, &doc)?;
     // The CPU cost of CAPI calls, from the largest step (most calls).
     let capi_cpu = trials
         .iter()
@@ -352,4 +334,25 @@ pub(crate) fn bench_capi(args: CapiBenchArgs) -> CliResult {
     );
     let _ = std::fs::remove_dir_all(&work_dir);
     Ok(ExitCode::SUCCESS)
+}
+
+/// The loopback fax engine's figure for the same calls, as the anchor of
+/// `bench sip` and `bench capi`: its real-time search (started at half of
+/// what a raw probe says one core bounds) and the raw bound at the calls
+/// it carried.
+fn loopback_anchor(
+    lcfg: &BenchConfig,
+    doc: &std::path::Path,
+) -> std::io::Result<(usize, bench::RawBound)> {
+    outln!(
+        "loopback anchor: the same calls on loopback lines (ums bench channels), trials of {} s from the calls' start",
+        lcfg.trial.as_secs()
+    );
+    let probe = bench::measure_raw(lcfg, doc, lcfg.probe_calls);
+    let start = (probe.calls_per_core() * 0.5).max(1.0) as usize;
+    let (anchor, _) = bench::search(lcfg, doc, start, |t| {
+        print_loopback_trial(t, lcfg.lateness_limit)
+    })?;
+    let raw = bench::measure_raw(lcfg, doc, anchor.max(lcfg.probe_calls));
+    Ok((anchor, raw))
 }
