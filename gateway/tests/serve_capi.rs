@@ -21,25 +21,15 @@
 //!
 //! Ports: SMTP 41240, 41241 and 41242, metrics 41243 (the simulator takes a free one).
 
+mod capi_kit;
 mod serve_harness;
-#[path = "../../line-drivers/tests/sip_common/mod.rs"]
-mod sip_common;
 
-use std::path::PathBuf;
-use std::sync::mpsc;
 use std::time::Duration;
 
-use fax_t30::page::{BilevelPage, PaperSize, Resolution};
-use fax_t30::{FaxOptions, PageSource};
-use line_drivers::capi::controller::ControllerConfig;
-use line_drivers::capi::line::CapiLine;
-use line_drivers::capi::session::RegisterLimits;
+use capi_kit::*;
+use fax_t30::page::BilevelPage;
 use line_drivers::capi::sim::tcp::SimServer;
-use line_drivers::capi::sim::SimConfig;
-use line_drivers::capi::transport::RcapiTcp;
-use line_drivers::{FaxRole, LineId};
 use serve_harness::*;
-use sip_common::FaxEnd;
 use test_kit::{Proc, Scratch};
 
 /// The line's `ums_capi_in_service` sample from the metrics on `port`.
@@ -56,126 +46,10 @@ fn capi_in_service(port: u16, line: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// What the far machine did with one call.
-#[derive(Debug)]
-struct FarCall {
-    success: bool,
-    pages: u32,
-    /// The number called (incoming) or dialled.
-    number: Option<String>,
-    /// The received pages (incoming).
-    received: Option<PathBuf>,
-}
-
-/// What the far machine reports.
-#[derive(Debug)]
-enum Far {
-    /// A page of the current call started.
-    Paging,
-    /// A call ended.
-    Ended(FarCall),
-}
-
-enum FarCommand {
-    Send(String, Vec<BilevelPage>),
-    Stop,
-}
-
-/// The far fax machine: a `CapiLine` on the simulator, answering every
-/// call and sending when told, ticked every 20 ms of real time (the
-/// gateway's media runs in real time) on its own thread.
-/// The next call's end (page reports skipped), waiting up to `secs`.
-fn ended(calls: &mpsc::Receiver<Far>, secs: u64) -> Option<FarCall> {
-    let until = test_kit::wall() + Duration::from_secs(secs);
-    loop {
-        let left = until.checked_duration_since(test_kit::wall())?;
-        match calls.recv_timeout(left).ok()? {
-            Far::Ended(c) => return Some(c),
-            Far::Paging => {}
-        }
-    }
-}
-
-fn far_machine(
-    addr: std::net::SocketAddr,
-    dir: PathBuf,
-) -> (mpsc::Sender<FarCommand>, mpsc::Receiver<Far>) {
-    let (cmd_tx, cmd_rx) = mpsc::channel();
-    let (out_tx, out_rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let limits = RegisterLimits {
-            max_logical: 1,
-            max_b_blocks: 7,
-            max_b_len: 2048,
-        };
-        let t = RcapiTcp::connect(addr, limits, 1, Duration::from_secs(5)).expect("rcapi");
-        let config = ControllerConfig {
-            calling_msn: Some("555001".into()),
-            ..ControllerConfig::default()
-        };
-        let line = CapiLine::new(LineId("far".into()), config, t);
-        let mut n = 0;
-        let rx_file = |n: u32| dir.join(format!("far-rx-{n}.tif"));
-        let mut far = FaxEnd::receiver(line, rx_file(n), FaxOptions::default());
-        let tick = Duration::from_millis(20);
-        let mut next = test_kit::wall();
-        let mut paging = false;
-        loop {
-            match cmd_rx.try_recv() {
-                Ok(FarCommand::Send(number, pages)) => {
-                    let source = PageSource::Pages {
-                        pages,
-                        spool: dir.join("far-tx.tif"),
-                    };
-                    far.dial(&number, FaxRole::Send(source), FaxOptions::default(), next);
-                }
-                Ok(FarCommand::Stop) | Err(mpsc::TryRecvError::Disconnected) => return,
-                Err(mpsc::TryRecvError::Empty) => {}
-            }
-            next += tick;
-            if let Some(wait) = next.checked_duration_since(test_kit::wall()) {
-                std::thread::sleep(wait);
-            }
-            far.line.tick(next);
-            far.step(next);
-            if !paging && far.page_started(1) {
-                paging = true;
-                let _ = out_tx.send(Far::Paging);
-            }
-            if let Some(end) = far.end.take() {
-                paging = false;
-                let o = match &end {
-                    line_drivers::CallEnd::Fax(o) => Some(o),
-                    _ => None,
-                };
-                let call = FarCall {
-                    success: o.is_some_and(|o| o.success),
-                    pages: o.map_or(0, |o| o.pages_confirmed.max(o.received_pages.len() as u32)),
-                    number: far.number.clone(),
-                    received: o.and_then(|o| o.file.clone()),
-                };
-                let _ = out_tx.send(Far::Ended(call));
-                far.fax = None;
-                n += 1;
-                far.answer_with =
-                    Some((FaxRole::Receive { file: rx_file(n) }, FaxOptions::default()));
-            }
-        }
-    });
-    (cmd_tx, out_rx)
-}
-
 #[test]
 fn the_gateway_faxes_over_capi_and_receives_a_fax() {
     let dir = Scratch::new("serve-capi");
-    let sim = SimServer::start(
-        SimConfig {
-            b_channels: 4,
-            refused: Vec::new(),
-        },
-        0,
-    )
-    .expect("simulator");
+    let sim = simulator();
     let smtp = 41240;
     let file = dir.join("ums.toml");
     std::fs::write(
@@ -266,16 +140,7 @@ fn the_gateway_faxes_over_capi_and_receives_a_fax() {
     assert_eq!(sent_rec[0]["pages_sent"], got.pages, "{:#}", sent_rec[0]);
 
     // In: the far machine calls the gateway's MSN with two pages.
-    let pages: Vec<BilevelPage> = (0..2)
-        .map(|i| {
-            BilevelPage::test_pattern(
-                PaperSize::A4.width(),
-                PaperSize::A4.rows(Resolution::Standard),
-                Resolution::Standard,
-                40 + i,
-            )
-        })
-        .collect();
+    let pages = pages(2, 40);
     far.send(FarCommand::Send("4930100".into(), pages.clone()))
         .unwrap();
     let got = ended(&calls, 180)
@@ -317,14 +182,7 @@ fn the_gateway_faxes_over_capi_and_receives_a_fax() {
 #[test]
 fn the_gateway_receives_a_fax_through_libcapi20() {
     let dir = Scratch::new("serve-capi-libcapi20");
-    let sim = SimServer::start(
-        SimConfig {
-            b_channels: 4,
-            refused: Vec::new(),
-        },
-        0,
-    )
-    .expect("simulator");
+    let sim = simulator();
     std::fs::write(
         dir.join(".capi20rc"),
         format!("REMOTE rcapi 127.0.0.1 {}\n", sim.addr().port()),
@@ -361,16 +219,7 @@ fn the_gateway_receives_a_fax_through_libcapi20() {
         read(&log)
     );
     let (far, calls) = far_machine(sim.addr(), dir.to_path_buf());
-    let pages: Vec<BilevelPage> = (0..2)
-        .map(|i| {
-            BilevelPage::test_pattern(
-                PaperSize::A4.width(),
-                PaperSize::A4.rows(Resolution::Standard),
-                Resolution::Standard,
-                60 + i,
-            )
-        })
-        .collect();
+    let pages = pages(2, 60);
     far.send(FarCommand::Send("4930100".into(), pages.clone()))
         .unwrap();
     let got = ended(&calls, 180)
@@ -409,11 +258,7 @@ fn the_gateway_receives_a_fax_through_libcapi20() {
 #[test]
 fn the_controller_going_away_mid_fax_and_the_job_retried_when_it_is_back() {
     let dir = Scratch::new("serve-capi-gone");
-    let config = || SimConfig {
-        b_channels: 4,
-        refused: Vec::new(),
-    };
-    let sim = SimServer::start(config(), 0).expect("simulator");
+    let sim = simulator();
     let addr = sim.addr();
     let smtp = 41242;
     let file = dir.join("ums.toml");
@@ -490,7 +335,7 @@ fn the_controller_going_away_mid_fax_and_the_job_retried_when_it_is_back() {
     // Back on the same port: the line connects again on its own and the
     // retry delivers the fax to a new far machine.
     let from = log_lines(&log);
-    let sim = SimServer::start(config(), addr.port()).expect("simulator again");
+    let sim = SimServer::start(simulator_config(), addr.port()).expect("simulator again");
     let (far, calls) = far_machine(sim.addr(), dir.to_path_buf());
     assert!(
         wait_log(&log, from, &["capi-in-service", "capi/isdn/1"], 60),

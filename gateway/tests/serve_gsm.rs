@@ -19,7 +19,7 @@ use gsm_kit::*;
 use gsm_sim::{stamp, Network};
 use line_drivers::gsm::{split, Address, Deliver, Reference};
 use serve_harness::*;
-use test_kit::{Proc, Scratch};
+use test_kit::Scratch;
 
 const SIM: &str = "+4930100";
 
@@ -56,16 +56,8 @@ fn sms_on_a_gsm_modem_arrive_in_the_journal() {
         ),
     )
     .unwrap();
-    let out = run(&["check-config", "--config", file.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let data = dir.join("data");
-    let log = dir.join("ums.log");
-    let _gw = Proc(serve_config(&file, &data, &log, smtp));
-    assert!(
-        wait_log(&log, 0, &["gsm-in-service", "gsm/a"], 30),
-        "{}",
-        read(&log)
-    );
+    let gw = checked_gateway(&file, smtp, &["gsm-in-service", "gsm/a"], 30);
+    let (data, log) = (gw.data.clone(), gw.log.clone());
     let scrape = metrics(41241);
     assert!(
         scrape.contains("ums_gsm_in_service{line=\"gsm/a\"} 1"),

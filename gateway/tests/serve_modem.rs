@@ -167,30 +167,6 @@ fn incoming_faxes(data: &Path, secs: u64) -> Vec<serde_json::Value> {
     incoming
 }
 
-/// The PDF attachments of the mail in `file` (Python's email package
-/// decodes the MIME), written to `dir`; their paths.
-fn pdf_attachments(file: &Path, dir: &Path) -> Vec<std::path::PathBuf> {
-    let script = "import email,sys,pathlib\n\
-        m=email.message_from_bytes(pathlib.Path(sys.argv[1]).read_bytes())\n\
-        for i,p in enumerate(m.walk()):\n\
-        \x20if p.get_content_type()=='application/pdf':\n\
-        \x20\x20o=pathlib.Path(sys.argv[2])/f'att-{i}.pdf'\n\
-        \x20\x20o.write_bytes(p.get_payload(decode=True))\n\
-        \x20\x20print(o)\n";
-    std::fs::create_dir_all(dir).unwrap();
-    let o = Command::new("python3")
-        .args(["-c", script])
-        .arg(file)
-        .arg(dir)
-        .output()
-        .expect("python3");
-    assert!(o.status.success(), "{}", text(&o));
-    String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .map(std::path::PathBuf::from)
-        .collect()
-}
-
 /// Pages of a PDF by poppler's pdfinfo.
 fn pdf_pages(pdf: &Path) -> u32 {
     let o = Command::new("pdfinfo").arg(pdf).output().expect("pdfinfo");
@@ -229,16 +205,8 @@ fn hylafax_faxes_the_gateway_in_mail_mode_and_the_fax_arrives_as_mail() {
         ),
     )
     .unwrap();
-    let out = run(&["check-config", "--config", file.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let data = dir.join("data");
-    let log = dir.join("ums.log");
-    let _gw = Proc(serve_config(&file, &data, &log, smtp));
-    assert!(
-        wait_log(&log, 0, &["modem-in-service", "modem/b"], 20),
-        "{}",
-        read(&log)
-    );
+    let gw = checked_gateway(&file, smtp, &["modem-in-service", "modem/b"], 20);
+    let (data, log) = (gw.data.clone(), gw.log.clone());
     let hf = hylafax::spool(&dir, &[&pair.devices[0]]);
     let _hylafax = hylafax::sender(&hf, &pair.devices[0], hfaxd);
     // Both modems were reset: each refuses calls for 5 s.
@@ -255,7 +223,7 @@ fn hylafax_faxes_the_gateway_in_mail_mode_and_the_fax_arrives_as_mail() {
     let mail = std::fs::read_to_string(&mails[0]).unwrap();
     assert!(mail.contains("Message-Context: fax-message"), "{mail}");
     assert!(mail.contains("HylaFAX-1"), "the sender's ident: {mail}");
-    let pdfs = pdf_attachments(&mails[0], &dir.join("pdfs"));
+    let pdfs = attachments(&mails[0], &dir.join("pdfs"), "application/pdf");
     assert_eq!(pdfs.len(), 1, "{mail}");
     assert_eq!(pdf_pages(&pdfs[0]), 2);
     let incoming = incoming_faxes(&data, 30);

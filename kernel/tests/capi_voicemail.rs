@@ -12,14 +12,13 @@
 use std::path::Path;
 use std::time::Duration;
 
-use fax_t30::media::{FRAME_DURATION, FRAME_SAMPLES, SILENCE};
+use fax_t30::media::FRAME_DURATION;
 use kernel::directory::Directory;
 use kernel::message::{MessageId, Service, Timestamp};
 use kernel::numbering::NumberingPlan;
 use kernel::routing::{AnswerMode, Router, Rule};
 use kernel::runner::{Handoff, InboundConfig, Runner, RunnerConfig};
 use kernel::store::Store;
-use kernel::voice::prompt::BEEP_HZ;
 use kernel::voice::wav::read_wav;
 use kernel::voice::VoiceSettings;
 use line_drivers::capi::controller::ControllerConfig;
@@ -30,7 +29,7 @@ use line_drivers::{DtmfDigit, Line, LineEvent, LineId, Media, MediaKind};
 use test_kit::{origin, Scratch};
 
 mod voice_kit;
-use voice_kit::{energy, speech, tone_share};
+use voice_kit::{energy, speech, Speaker};
 
 const T0: Timestamp = Timestamp(1_800_000_000_000);
 
@@ -96,10 +95,9 @@ fn a_caller_leaves_a_voice_message_over_capi_and_ends_it_with_hash() {
     let mut media = origin();
     let mut wall = T0;
     let mut call = None;
-    let (mut beep_frames, mut pos) = (0u32, None::<usize>);
+    let mut speaker = Speaker::new(&spoken);
     let mut cleared_by_gateway = false;
     let mut received: Vec<MessageId> = Vec::new();
-    let mut ticks_after_hash = None::<u32>;
     for t in 0..(60 * 50) {
         ours.with(|l| l.tick(media));
         caller.tick(media);
@@ -111,37 +109,18 @@ fn a_caller_leaves_a_voice_message_over_capi_and_ends_it_with_hash() {
                 LineEvent::Media {
                     media: Media::Audio(f),
                     ..
-                } if pos.is_none() => {
-                    if tone_share(&f, BEEP_HZ) > 0.6 {
-                        beep_frames += 1;
-                    } else if beep_frames >= 10 {
-                        pos = Some(0);
-                    }
-                }
+                } => speaker.hear(&f),
                 LineEvent::HungUp { .. } => cleared_by_gateway = true,
                 _ => {}
             }
         }
         if let (Some(c), false) = (call, cleared_by_gateway) {
-            let mut frame = SILENCE;
-            match pos {
-                Some(p) if p < spoken.len() => {
-                    let end = (p + FRAME_SAMPLES).min(spoken.len());
-                    frame[..end - p].copy_from_slice(&spoken[p..end]);
-                    pos = Some(end);
-                }
-                Some(p) if p == spoken.len() => {
-                    pos = Some(p + 1);
-                    let d = DtmfDigit::new('#', Duration::from_millis(100)).unwrap();
-                    caller.send(c, Media::Dtmf(d), media).unwrap();
-                    ticks_after_hash = Some(0);
-                }
-                _ => {}
+            let (frame, hash) = speaker.next_frame();
+            if hash {
+                let d = DtmfDigit::new('#', Duration::from_millis(100)).unwrap();
+                caller.send(c, Media::Dtmf(d), media).unwrap();
             }
             let _ = caller.send(c, Media::Audio(frame), media);
-        }
-        if let Some(n) = ticks_after_hash.as_mut() {
-            *n += 1;
         }
         gw.tick(media, wall).unwrap();
         received.extend(gw.take_handoffs().into_iter().filter_map(Handoff::received));
@@ -151,10 +130,10 @@ fn a_caller_leaves_a_voice_message_over_capi_and_ends_it_with_hash() {
         media += FRAME_DURATION;
         wall = Timestamp(wall.0 + 20);
     }
-    assert!(beep_frames >= 10, "the caller heard the beep");
+    assert!(speaker.beep_frames >= 10, "the caller heard the beep");
     assert!(cleared_by_gateway, "the gateway hung up on #");
     // Ended by the key (within a second), not by 5 s of silence.
-    let after = ticks_after_hash.expect("# pressed");
+    let after = speaker.after_hash.expect("# pressed");
     assert!(after < 50, "{after} ticks after #");
     assert_eq!(received.len(), 1, "one voice message");
     let rec = gw.store().get(received[0]).unwrap().unwrap();

@@ -263,3 +263,49 @@ fn session(
         }
     }
 }
+
+/// The parts of the mail in `file` whose type is `content_type` (e.g.
+/// `application/pdf`, `audio/wav`), decoded by Python's `email` package
+/// (not our MIME code) into files in `dir`; their paths, in mail order.
+pub fn attachments(file: &Path, dir: &Path, content_type: &str) -> Vec<PathBuf> {
+    let script = "import email,sys,pathlib\n\
+        m=email.message_from_bytes(pathlib.Path(sys.argv[1]).read_bytes())\n\
+        for i,p in enumerate(m.walk()):\n\
+        \x20if p.get_content_type()==sys.argv[3]:\n\
+        \x20\x20o=pathlib.Path(sys.argv[2])/f'att-{i}-{p.get_filename() or \"part\"}'\n\
+        \x20\x20o.write_bytes(p.get_payload(decode=True))\n\
+        \x20\x20print(o)\n";
+    std::fs::create_dir_all(dir).unwrap();
+    let o = Command::new("python3")
+        .args(["-c", script])
+        .arg(file)
+        .arg(dir)
+        .arg(content_type)
+        .output()
+        .expect("python3");
+    assert!(o.status.success(), "{}", text(&o));
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(PathBuf::from)
+        .collect()
+}
+
+/// A gateway started from the configuration in `file` after
+/// `ums check-config` accepted it: `ums serve` with its data in
+/// `<dir>/data` and its log in `<dir>/ums.log`, listening for SMTP on
+/// `smtp`, and once the log has a line with all of `ready` (within `secs`).
+pub struct Gateway {
+    pub proc: test_kit::Proc,
+    pub data: PathBuf,
+    pub log: PathBuf,
+}
+
+pub fn checked_gateway(file: &Path, smtp: u16, ready: &[&str], secs: u64) -> Gateway {
+    let out = run(&["check-config", "--config", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let dir = file.parent().expect("the file's directory");
+    let (data, log) = (dir.join("data"), dir.join("ums.log"));
+    let proc = test_kit::Proc(serve_config(file, &data, &log, smtp));
+    assert!(wait_log(&log, 0, ready, secs), "{}", read(&log));
+    Gateway { proc, data, log }
+}

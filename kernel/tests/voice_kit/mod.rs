@@ -1,5 +1,6 @@
 //! What the voicemail tests share: real speech to leave, and measures of
 //! what was recorded.
+#![allow(dead_code)] // each test file uses a part
 
 use std::path::Path;
 use std::process::Command;
@@ -49,5 +50,65 @@ pub fn tone_share(frame: &AudioFrame, freq: f32) -> f64 {
         0.0
     } else {
         p / (e * FRAME_SAMPLES as f64 / 2.0)
+    }
+}
+
+/// A caller who leaves a message: listens to the greeting until its beep
+/// (at least 10 frames of [`kernel::voice::prompt::BEEP_HZ`]) has ended,
+/// then speaks the samples frame by frame and presses `#` after them.
+pub struct Speaker<'a> {
+    spoken: &'a [i16],
+    /// 20 ms frames of the beep heard.
+    pub beep_frames: u32,
+    /// Where in `spoken` the next frame starts (None: still listening).
+    pos: Option<usize>,
+    /// Frames sent since `#` (None: not pressed yet).
+    pub after_hash: Option<u32>,
+}
+
+impl<'a> Speaker<'a> {
+    pub fn new(spoken: &'a [i16]) -> Speaker<'a> {
+        Speaker {
+            spoken,
+            beep_frames: 0,
+            pos: None,
+            after_hash: None,
+        }
+    }
+
+    /// A frame the caller heard.
+    pub fn hear(&mut self, frame: &AudioFrame) {
+        if self.pos.is_some() {
+            return;
+        }
+        if tone_share(frame, kernel::voice::prompt::BEEP_HZ) > 0.6 {
+            self.beep_frames += 1;
+        } else if self.beep_frames >= 10 {
+            self.pos = Some(0);
+        }
+    }
+
+    /// The caller's next 20 ms: the frame to send, and `true` when `#` is
+    /// to be pressed now (once, after the last of the speech).
+    pub fn next_frame(&mut self) -> (AudioFrame, bool) {
+        let mut frame = fax_t30::media::SILENCE;
+        let mut hash = false;
+        match self.pos {
+            Some(p) if p < self.spoken.len() => {
+                let end = (p + FRAME_SAMPLES).min(self.spoken.len());
+                frame[..end - p].copy_from_slice(&self.spoken[p..end]);
+                self.pos = Some(end);
+            }
+            Some(p) if p == self.spoken.len() => {
+                self.pos = Some(p + 1);
+                self.after_hash = Some(0);
+                hash = true;
+            }
+            _ => {}
+        }
+        if let Some(n) = self.after_hash.as_mut() {
+            *n += 1;
+        }
+        (frame, hash)
     }
 }
