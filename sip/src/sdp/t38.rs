@@ -308,8 +308,10 @@ impl T38Switch {
             491 if self.glare_retries < 2 => {
                 self.glare_retries += 1;
                 self.state = SwitchState::Audio;
-                // RFC 3261 §14.1: 2.1–4 s for the Call-ID owner; we use the
-                // wider range whatever our role, which is allowed.
+                // RFC 3261 §14.1's range for the Call-ID owner (2.1–4 s).
+                // The switch does not know the dialog's role: the SIP line
+                // retries a 491 itself with the delay of its role
+                // (`dialog::glare_retry_after`) and ignores this one.
                 SwitchAction::RetryAfter(Duration::from_millis(
                     2100 + (random.clamp(0.0, 0.999) * 1900.0) as u64,
                 ))
