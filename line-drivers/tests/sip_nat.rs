@@ -17,7 +17,8 @@
 //!   only at the learned Contact through the kept binding, and the tone it
 //!   streams to our SDP's public address arrives; its SDP names an address
 //!   nobody has, and symmetric RTP sends our media where its tone comes
-//!   from.
+//!   from. The From of our requests names the public address, as Contact
+//!   does.
 //! * `without_keepalives_the_nat_forgets_us`: the same without the CRLF
 //!   keep-alive: after the 12 s the binding is gone and the incoming call
 //!   does not reach us (the control that shows the keep-alive matters).
@@ -160,7 +161,7 @@ loadmodule "xlog.so"
 modparam("usrloc", "db_mode", 0)
 request_route {
     if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
-    xlog("L_INFO", "NATTEST $rm $ru from $si:$sp\n");
+    xlog("L_INFO", "NATTEST $rm $ru from $si:$sp fu $fu\n");
     if (is_method("REGISTER")) { save("location"); exit; }
     if (has_totag()) {
         if (is_method("ACK")) { forward(); exit; }
@@ -540,6 +541,16 @@ fn registration_calls_and_media_through_a_real_nat() {
         target,
         Some(format!("{OUTSIDE}:6000").parse().unwrap()),
         "media goes where SIPp's comes from"
+    );
+    // The INVITE's From names the learned public address, as its Contact
+    // does, never our private one.
+    let kamlog = std::fs::read_to_string(dir.join("kamailio.log")).unwrap_or_default();
+    let invite = (kamlog.lines())
+        .find(|l| l.contains("NATTEST INVITE sip:200@"))
+        .unwrap_or_else(|| panic!("no INVITE in Kamailio's log:\n{kamlog}"));
+    assert!(
+        invite.contains(&format!("fu sip:4930100@{PUBLIC}:")) && !invite.contains(INSIDE),
+        "{invite}"
     );
     // On hold (we send nothing for 3 s): the media keep-alives (RTP of an
     // unnegotiated payload type, RFC 6263) go out through the NAT, and

@@ -6,13 +6,14 @@
 //!
 //! Fax between two lines (G.711 with delay and jitter, T.38 with loss on
 //! the UDPTL path, T.38 refused and remembered, T.38 agreed but silent,
-//! T.38 on the calling tone), causes across the trunk, and glare (both
+//! T.38 on the calling tone, T.38 that reaches the peer only by latching
+//! to its source), causes across the trunk, and glare (both
 //! lines re-INVITE at once: 491, the RFC 3261 §14.1 retry windows). A
 //! trunk's logic is in `sip_sim_trunk.rs`.
 
 mod sip_common;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -281,6 +282,57 @@ fn t38_agreed_but_silent_falls_back_to_g711() {
     assert_eq!(o.b.kinds, switched);
     assert_eq!(o.a.kinds, switched);
     assert_eq!(o.b.line.first_choice("4930100"), FaxTransport::G711);
+}
+
+/// Symmetric media for T.38 (UDPTL latch): B's SDP names an address
+/// nobody has (a `public_address` that is wrong, as behind a NAT that
+/// does not forward), so A's media reaches B only where B's comes from.
+/// The fax goes through on T.38, and A's UDPTL went to B's real address,
+/// which no SDP named.
+#[test]
+fn t38_flows_only_by_latching_when_the_sdp_names_an_unreachable_address() {
+    let dir = Scratch::new("sim-t38-latch");
+    let nowhere: IpAddr = "192.0.2.99".parse().unwrap();
+    let (a, b) = configs(|a, b| {
+        a.symmetric_rtp = true;
+        b.public_address = Some(nowhere);
+    });
+    let mut w = World::new(NetImpairments::CLEAN);
+    w.net.capture();
+    let o = fax_call(&mut w, a, b, true, false, &dir);
+    assert_fax_ok(&o, true);
+    assert_eq!(o.a.kinds, vec![MediaKind::Audio, MediaKind::T38]);
+    assert_eq!(o.b.kinds, vec![MediaKind::Audio, MediaKind::T38]);
+    let sent = w.net.captured();
+    // Every SDP of B (the answer, its T.38 re-INVITE) named 192.0.2.99.
+    let b_sdps: Vec<String> = (sent.iter())
+        .filter(|(_, t)| t.from == addr(B_SIP))
+        .map(|(_, t)| String::from_utf8_lossy(&t.bytes).into_owned())
+        .filter(|m| m.contains("\r\nc=IN IP4 "))
+        .collect();
+    assert!(b_sdps.len() >= 2, "{b_sdps:?}");
+    assert!(
+        (b_sdps.iter()).all(|m| m.contains("c=IN IP4 192.0.2.99") && !m.contains("c=IN IP4 127.")),
+        "{b_sdps:?}"
+    );
+    // A's UDPTL went to B's UDPTL port at the address it latched to.
+    let udptl_to = |ip: IpAddr| {
+        (sent.iter())
+            .filter(|(_, t)| t.from == addr(20002) && t.to == SocketAddr::new(ip, 20012))
+            .count()
+    };
+    assert!(
+        udptl_to(LO) > 50,
+        "{} UDPTL datagrams reached B",
+        udptl_to(LO)
+    );
+    assert!(o.b.line.stats().udptl_in > 50, "{:?}", o.b.line.stats());
+    // Before B's first packet A's media went where the SDP said: lost.
+    assert!(
+        (sent.iter()).any(|(_, t)| t.from.ip() == LO && t.to.ip() == nowhere),
+        "nothing went to the SDP's address"
+    );
+    assert_eq!(o.a.line.stats().media_refused, 0);
 }
 
 /// B answers on G.711 and asks for T.38 only when it hears A's CNG.

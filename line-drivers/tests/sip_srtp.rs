@@ -4,7 +4,7 @@
 //! are not the G.711 bytes A encoded, and B still hears A's tone intact.
 //! The policy decides: `mandatory` against `off` is a 488 before B's owner
 //! hears of the call, never a plain call; `optional` against `off` is a
-//! plain call.
+//! plain call. Replayed SRTP packets are refused and logged, rate-limited.
 //!
 //! The same call with SIP over TLS (both lines with a certificate made by
 //! the test, each trusting it), in real time over real sockets (TLS is the
@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use fax_t30::g711::Law;
 use fax_t30::media::{AudioFrame, FRAME_SAMPLES};
-use line_drivers::sim_net::{exchange, NetImpairments, SimNet};
+use line_drivers::sim_net::{exchange, NetImpairments, SimNet, SimNode};
 use line_drivers::sip::{SipLine, SipLineConfig, SipTlsConfig, SipTransport, TrunkConfig};
 use line_drivers::{CallProgress, HangupCause, Line, LineEvent, Media, MediaKind, SimClock};
 use sip::sdp::crypto::SrtpPolicy;
@@ -76,20 +76,45 @@ struct Outcome {
 /// A (policy `a`) calls B (policy `b`) and sends [`TONE_FRAMES`] of tone.
 /// On the simulated network.
 fn call(a_policy: SrtpPolicy, b_policy: SrtpPolicy, base_sip: u16, base_rtp: u16) -> Outcome {
-    call_with(a_policy, b_policy, base_sip, base_rtp, false, |_, _| {})
+    call_with(
+        a_policy,
+        b_policy,
+        base_sip,
+        base_rtp,
+        Wire::Simulated,
+        |_, _| {},
+    )
 }
 
-/// [`call`] with the line configurations changed by `tweak` first; over
-/// real sockets in real time (a UDP relay on B's advertised RTP port keeps
-/// the wire) if `real`.
+/// Where [`call_with`]'s call goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wire {
+    /// The simulated network.
+    Simulated,
+    /// The simulated network, and every datagram A sends to B's RTP port
+    /// reaches B a second time (a replay B must refuse), for 12 s of tone.
+    Replayed,
+    /// Real sockets in real time (a UDP relay on B's advertised RTP port
+    /// keeps the wire).
+    Real,
+}
+
+/// [`call`] with the line configurations changed by `tweak` first, on
+/// `wire`.
 fn call_with(
     a_policy: SrtpPolicy,
     b_policy: SrtpPolicy,
     base_sip: u16,
     base_rtp: u16,
-    real: bool,
+    wire: Wire,
     tweak: impl FnOnce(&mut SipLineConfig, &mut SipLineConfig),
 ) -> Outcome {
+    let real = wire == Wire::Real;
+    let tone_frames = if wire == Wire::Replayed {
+        600
+    } else {
+        TONE_FRAMES
+    };
     let (a_sip, b_sip) = (base_sip, base_sip + 1);
     let (a_rtp, b_rtp, b_relay) = (base_rtp, base_rtp + 10, base_rtp + 20);
     let now = wall();
@@ -118,9 +143,9 @@ fn call_with(
 
     let call = a.dial("4930200", MediaKind::Audio, now).unwrap();
     let (mut a_events, mut b_rang, mut heard) = (Vec::new(), false, Vec::new());
-    let (mut up, mut sent, mut after) = (false, 0, 0);
+    let (mut up, mut sent, mut after, mut replayed) = (false, 0, 0, 0);
     let t0: Instant = wall();
-    for k in 0..400u64 {
+    for k in 0..300 + tone_frames as u64 {
         let now = if real {
             let now = t0 + Duration::from_millis(20 * k);
             if let Some(d) = now.checked_duration_since(wall()) {
@@ -161,10 +186,18 @@ fn call_with(
         if !real {
             exchange(&mut net, now, &mut [&mut a, &mut b]);
         }
+        if wire == Wire::Replayed {
+            let to_b = SocketAddr::new(LO, b_rtp);
+            let fresh: Vec<_> = net.captured()[replayed..].to_vec();
+            replayed += fresh.len();
+            for (_, t) in fresh.iter().filter(|(_, t)| t.to == to_b) {
+                b.handle_datagram(t.to, t.from, &t.bytes, now);
+            }
+        }
         if (a_events.iter()).any(|e| matches!(e, LineEvent::HungUp { .. })) {
             break;
         }
-        if up && sent < TONE_FRAMES {
+        if up && sent < tone_frames {
             a.send(call, Media::Audio(tone()), now).unwrap();
             sent += 1;
         } else if up {
@@ -268,6 +301,40 @@ fn srtp_call_hides_the_payload_and_carries_the_tone() {
     assert_eq!(payloads.len(), voice.len(), "each packet its own keystream");
     assert_tone_heard(&o);
     assert_eq!(o.srtp_refused, (0, 0));
+}
+
+/// Replayed SRTP packets are refused, counted, and logged: the first at
+/// once, then one line per 10 s of the call, with the reason.
+#[test]
+fn replayed_srtp_packets_are_refused_and_logged_rate_limited() {
+    let o = call_with(
+        SrtpPolicy::Mandatory,
+        SrtpPolicy::Mandatory,
+        5088,
+        20500,
+        Wire::Replayed,
+        |_, _| {},
+    );
+    assert_tone_heard(&o);
+    // Each of A's packets once more (voice and RTCP).
+    assert!(o.srtp_refused.1 >= 590, "{:?}", o.srtp_refused);
+    assert_eq!(o.srtp_refused.0, 0);
+    let lines: Vec<&String> = (o.b_refusals.iter())
+        .filter(|r| r.contains("SRTP packet refused"))
+        .collect();
+    assert_eq!(lines.len(), 2, "12 s of replays: {:?}", o.b_refusals);
+    assert!(
+        lines[0].starts_with("call with 4930100 (media from 127.0.0.1:20500): ")
+            && lines[0].contains("SRTP replay refused"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].contains("SRTP replay refused")
+            && lines[1].contains("refused since the last line"),
+        "{}",
+        lines[1]
+    );
 }
 
 #[test]
@@ -391,7 +458,7 @@ fn tls_signalling_and_srtp_media() {
         SrtpPolicy::Mandatory,
         base_sip,
         20400,
-        true,
+        Wire::Real,
         |a, b| {
             a.trunk = TrunkConfig::static_peer("to-b", "127.0.0.1", "4930100");
             for c in [a, b] {

@@ -7,8 +7,9 @@
 //!   address and port (the endpoint does that already).
 //! * [`PublicAddress`]: a client's half — the `received`/`rport` of the
 //!   responses to our requests tell us the address the NAT gave us; that
-//!   (or a configured public address) goes into Contact ([`rewrite_uri_host`])
-//!   and SDP, and a change asks for a new REGISTER.
+//!   (or a configured public address) goes into Contact ([`rewrite_uri_host`]),
+//!   From ([`PublicAddress::from_uri`]) and SDP, and a change asks for a
+//!   new REGISTER.
 //! * [`MediaLatch`]: symmetric RTP — after the first packet from the peer,
 //!   media goes where the peer's media comes from, with a rule against
 //!   hijacking (see the type).
@@ -176,6 +177,15 @@ impl PublicAddress {
             Some(ip) => SocketAddr::new(ip, self.local.port()),
             None => self.local,
         }
+    }
+
+    /// The From URI of our requests as `user`: at the [`contact`]
+    /// address, so that behind a NAT no header but Via's sent-by (which
+    /// RFC 3581 corrects) names the private address.
+    ///
+    /// [`contact`]: PublicAddress::contact
+    pub fn from_uri(&self, user: &str) -> String {
+        format!("<sip:{user}@{}>", self.contact())
     }
 
     /// The address for SDP (`c=`, `o=`): the configured public address;
@@ -413,6 +423,20 @@ mod tests {
         assert_eq!(off.observe(&response(nat)), None);
         assert_eq!(off.contact(), sa("198.51.100.7:5060"));
         assert_eq!(off.media(), "198.51.100.7".parse::<IpAddr>().unwrap());
+    }
+
+    /// Behind a NAT the From of our requests carried the private address
+    /// while Contact had the public one.
+    #[test]
+    fn from_names_the_public_address_not_the_private_one() {
+        let local = sa("10.0.0.5:5060");
+        let mut p = PublicAddress::new(local, None, true);
+        assert_eq!(p.from_uri("4930100"), "<sip:4930100@10.0.0.5:5060>");
+        let nat = "SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bK1;rport=40123;received=203.0.113.1";
+        p.observe(&response(nat));
+        assert_eq!(p.from_uri("4930100"), "<sip:4930100@203.0.113.1:40123>");
+        let fixed = PublicAddress::new(local, Some("198.51.100.7".parse().unwrap()), false);
+        assert_eq!(fixed.from_uri("4930100"), "<sip:4930100@198.51.100.7:5060>");
     }
 
     #[test]

@@ -767,7 +767,7 @@ pub struct TrunkConf {
     #[serde(default)]
     pub tls_key: Option<PathBuf>,
     /// NAT: our public address (a static NAT, the RTP ports forwarded to
-    /// us) for Contact and SDP (c=, o=).
+    /// us) for Contact, From and SDP (c=, o=).
     #[serde(default)]
     pub public_address: Option<std::net::IpAddr>,
     /// NAT: learn our public address and port from the `received`/`rport`

@@ -272,12 +272,16 @@ impl SipLine {
     }
 
     /// An RTP (or SRTP, RTCP) datagram arrived at the channel's RTP port
-    /// from `_from` (the socket's or the simulated network's source).
+    /// from `from` (the socket's or the simulated network's source). An
+    /// SRTP packet that does not unprotect is counted and logged
+    /// (rate-limited, see [`SipLine::poll_refusal`]).
     pub(super) fn receive_rtp(&mut self, from: SocketAddr, datagram: &[u8], now: Instant) {
         self.stats.rtp_in += 1;
         let Some(Call {
             id,
             media: MediaState::Audio(a),
+            srtp_log,
+            remote_number,
             ..
         }) = self.call.as_mut()
         else {
@@ -300,8 +304,14 @@ impl SipLine {
                         unprotected = p;
                         &unprotected[..]
                     }
-                    Err(_) => {
+                    Err(e) => {
                         self.stats.srtp_refused += 1;
+                        let line = srtp_log.refused(&e, now).map(|text| {
+                            format!("call with {remote_number} (media from {from}): {text}")
+                        });
+                        if let Some(line) = line {
+                            self.note_refusal(line);
+                        }
                         return;
                     }
                 }

@@ -85,6 +85,7 @@ use sip::call::OutgoingInvite;
 use sip::dialog::{new_request, Dialog, LocalParty};
 use sip::endpoint::{Endpoint, Output, TxId};
 use sip::media::jitter::{JitterConfig, JitterStats};
+use sip::media::srtp_log::RefusalLog;
 use sip::sdp::offer_answer::{self, LocalCaps, LocalMedia};
 use sip::sdp::t38::{SwitchAction, T38Switch};
 use sip::sdp::SessionDescription;
@@ -160,7 +161,7 @@ pub struct SipLineConfig {
     /// G.711 fallback) across restarts: read at `bind`, rewritten (to a
     /// temporary file, then renamed) when it changes. None: memory only.
     pub t38_memory_file: Option<std::path::PathBuf>,
-    /// NAT: our public address (a static NAT) for Contact and SDP (None:
+    /// NAT: our public address (a static NAT) for Contact, From and SDP (None:
     /// the bound address, or the one learned from the registrar).
     pub public_address: Option<std::net::IpAddr>,
     /// NAT: learn our public address from the `received`/`rport` of the
@@ -328,6 +329,8 @@ struct Call {
     glare_retry: Option<(Instant, ReinviteKind)>,
     /// Glares this call met.
     glares: u32,
+    /// The log lines of the SRTP packets this call refused.
+    srtp_log: RefusalLog,
 }
 
 /// One SIP line: one channel of a trunk (see [`SipTrunk`]), or a trunk
@@ -366,9 +369,9 @@ pub struct SipLine {
     /// Our SRTP master key for the current audio session (None: SRTP off);
     /// made anew for each call and each return to audio.
     srtp_key: Option<sip::media::srtp::MasterKey>,
-    /// Calls refused for their media (SRTP policy, no codec), not yet
-    /// taken by [`SipLine::poll_refusal`]; the oldest go past
-    /// [`MAX_REFUSALS`].
+    /// Calls refused for their media (SRTP policy, no codec) and SRTP
+    /// packets refused (rate-limited), not yet taken by
+    /// [`SipLine::poll_refusal`]; the oldest go past [`MAX_REFUSALS`].
     refusals: VecDeque<String>,
     /// Spreads glare retries (seeded: a simulated run repeats).
     glare_rng: rand::rngs::SmallRng,
@@ -470,7 +473,11 @@ impl SipLine {
 
     /// The next call refused for its media: a 488 we sent to an offer, or
     /// a call we hung up on an unacceptable answer (e.g. no SRTP under
-    /// `srtp = "mandatory"`), with the reason. One log line each.
+    /// `srtp = "mandatory"`), with the reason; or SRTP packets a call
+    /// refused (the first, then at most one line per
+    /// [`REFUSAL_LOG_INTERVAL`](sip::media::srtp_log::REFUSAL_LOG_INTERVAL)
+    /// a call, with the reason; all are counted in
+    /// [`SipLineStats::srtp_refused`]). One log line each.
     pub fn poll_refusal(&mut self) -> Option<String> {
         self.refusals.pop_front()
     }
@@ -823,7 +830,7 @@ impl Line for SipLine {
         let trunk = &self.cfg.trunk;
         let local = self.local_media();
         let offer = offer_answer::offer_audio(&local, &self.cfg.media, 1);
-        let from = format!("<sip:{}@{}>", trunk.user, self.cfg.sip_bind);
+        let from = self.trunk.borrow().nat.public.from_uri(&trunk.user);
         let to = format!("<{}>", trunk.request_uri(number));
         let invite = new_request(
             "INVITE",
@@ -864,6 +871,7 @@ impl Line for SipLine {
             offer_t38_when_up: false,
             glare_retry: None,
             glares: 0,
+            srtp_log: RefusalLog::default(),
         });
         self.events.push_back(LineEvent::Progress {
             call: id,

@@ -2,7 +2,8 @@
 //!
 //! * The trunk learns its public address from the `received`/`rport` of
 //!   the answers to its REGISTER and OPTIONS (RFC 3581), puts it (or the
-//!   configured [`SipLineConfig::public_address`]) into Contact, and
+//!   configured [`SipLineConfig::public_address`]) into Contact and the
+//!   From of its calls and OPTIONS, and
 //!   registers again when it changes (UDP only: over TCP/TLS the reflected
 //!   port is the connection's); its channels take the new Contact with the
 //!   next message or call.

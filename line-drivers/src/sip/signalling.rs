@@ -8,6 +8,7 @@ use rand::Rng as _;
 use sip::call::{called_number, caller_id, InviteOutcome};
 use sip::dialog::glare_retry_after;
 use sip::endpoint::{EndpointEvent, TxId};
+use sip::media::srtp_log::RefusalLog;
 use sip::sdp::offer_answer::{self, Negotiated};
 use sip::sdp::t38::{FaxTransport, SwitchAction, T38Switch};
 use sip::sdp::SessionDescription;
@@ -200,6 +201,7 @@ impl SipLine {
             offer_t38_when_up: t38_enabled && self.cfg.t38_policy == T38Policy::Immediately,
             glare_retry: None,
             glares: 0,
+            srtp_log: RefusalLog::default(),
         });
         let ringing = wire::response_to(&req, 180, "Ringing", Some(&local_tag));
         if let Ok(resp) = ringing.build_response() {

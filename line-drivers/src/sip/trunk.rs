@@ -474,7 +474,7 @@ impl TrunkShared {
             return;
         }
         let trunk = &self.cfg.trunk;
-        let from = format!("<sip:{}@{}>", trunk.user, self.cfg.sip_bind);
+        let from = self.nat.public.from_uri(&trunk.user);
         let to = format!("<{}>", trunk.aor());
         match new_request(
             "OPTIONS",

@@ -2,7 +2,9 @@
 //! certificate made by the test with openssl, Kamailio as TLS registrar
 //! and proxy (digest auth from its `auth` module, locations in memory, an
 //! INVITE without SRTP refused 488), baresip over TLS with SRTP (SDES),
-//! and tshark capturing loopback.
+//! and tshark capturing loopback; espeak-ng speech and how a recording
+//! compares with it. Shared with the gateway's test of the same voicemail
+//! (`gateway/tests/serve_sip_tls_voicemail.rs`, by `#[path]`).
 #![allow(dead_code)]
 
 use std::io::Read;
@@ -437,6 +439,66 @@ pub fn speech_wav(dir: &Path, text: &str) -> PathBuf {
         .args(["-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer"])
         .arg(&wav));
     wav
+}
+
+/// `wav` after `secs` of silence (sox): the speech starts after a
+/// greeting the UA does not wait for (it plays from the answer).
+pub fn delayed(dir: &Path, wav: &Path, secs: f64) -> PathBuf {
+    let out = dir.join("speech-delayed.wav");
+    run(Command::new("sox")
+        .arg(wav)
+        .arg(&out)
+        .args(["pad", &format!("{secs}"), "0"]));
+    out
+}
+
+/// How a recording compares with the speech it should carry.
+#[derive(Debug, Clone, Copy)]
+pub struct SpeechMatch {
+    /// Lengths of the source and the recording, seconds.
+    pub source_secs: f64,
+    pub heard_secs: f64,
+    /// Energy of the recording over that of the source.
+    pub energy_ratio: f64,
+    /// 20 ms frames of the recording with speech (RMS over 300) and with
+    /// next to nothing (under 100): speech has both.
+    pub voiced: usize,
+    pub quiet: usize,
+    /// Correlation of the two envelopes (RMS per 20 ms) at the best lag
+    /// where they overlap by 2 s or more, either starting first: about 0.8
+    /// for the speech sent, about 0 for noise or a tone.
+    pub envelope: f64,
+}
+
+/// Compares `heard` (8 kHz) with the `source` speech.
+pub fn compare_speech(source: &[i16], heard: &[i16]) -> SpeechMatch {
+    let energy = |s: &[i16]| s.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>();
+    let (src, rms) = (frame_rms(source), frame_rms(heard));
+    const OVERLAP: usize = 100;
+    let later = (0..rms.len().saturating_sub(OVERLAP)).map(|lag| correlation(&src, &rms[lag..]));
+    let earlier = (1..src.len().saturating_sub(OVERLAP)).map(|lag| correlation(&src[lag..], &rms));
+    SpeechMatch {
+        source_secs: source.len() as f64 / 8000.0,
+        heard_secs: heard.len() as f64 / 8000.0,
+        energy_ratio: energy(heard) / energy(source).max(1.0),
+        voiced: rms.iter().filter(|r| **r > 300.0).count(),
+        quiet: rms.iter().filter(|r| **r < 100.0).count(),
+        envelope: later.chain(earlier).fold(f64::MIN, f64::max),
+    }
+}
+
+/// Pearson correlation of `a` and `b` over their common length.
+fn correlation(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let (ma, mb) = (
+        a.iter().sum::<f64>() / n as f64,
+        b.iter().sum::<f64>() / n as f64,
+    );
+    let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
+    let va: f64 = a.iter().map(|x| (x - ma).powi(2)).sum();
+    let vb: f64 = b.iter().map(|y| (y - mb).powi(2)).sum();
+    cov / (va * vb).sqrt().max(1e-9)
 }
 
 /// Writes 8 kHz mono 16-bit samples as a WAV.

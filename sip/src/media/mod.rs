@@ -13,6 +13,7 @@
 //! * [`udptl`]: UDPTL with redundancy and parity FEC, in-order IFP delivery.
 //! * [`ifp`]: T.38 IFP packets, for looking inside them.
 //! * [`srtp`]: SRTP and SRTCP (RFC 3711) with the SDES suites of RFC 4568.
+//! * [`srtp_log`]: rate-limited log lines for the SRTP packets a call refuses.
 
 pub mod dtmf;
 pub mod ifp;
@@ -20,6 +21,7 @@ pub mod jitter;
 pub mod rtcp;
 pub mod rtp;
 pub mod srtp;
+pub mod srtp_log;
 pub mod udptl;
 
 /// Errors of the media engines: input that is not what it claims to be, or
