@@ -16,55 +16,25 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use fax_t30::page::{BilevelPage, PaperSize, Resolution};
+use fax_t30::page::BilevelPage;
 use fax_t30::{FaxOptions, PageSource};
 use line_drivers::loopback::Impairments;
 use line_drivers::sim_net::{exchange, NetImpairments, Transmit};
 use line_drivers::sip::{SipLine, SipLineConfig, T38Policy};
 use line_drivers::{CallProgress, FaxRole, HangupCause, Line, LineEvent, MediaKind};
 use sip::sdp::t38::FaxTransport;
-use sip_common::{addr, header, trunk, FaxEnd, World, LO};
-use test_kit::{origin, Scratch};
+use sip_common::{addr, header, pages, FaxEnd, World};
+use test_kit::Scratch;
 
-/// Line A (4930100) at 127.0.0.1:5060, line B (4930200) at :5062; RTP on
-/// 20000 and 20010 (UDPTL two above). No port is bound: the addresses are
-/// the simulated network's.
 const A_SIP: u16 = 5060;
 const B_SIP: u16 = 5062;
 
 fn configs(tweak: impl FnOnce(&mut SipLineConfig, &mut SipLineConfig)) -> (SipLine, SipLine) {
-    let mut a = SipLineConfig::new("sip/a", trunk("to-b", "4930100", B_SIP), LO, A_SIP, 20000);
-    let mut b = SipLineConfig::new("sip/b", trunk("to-a", "4930200", A_SIP), LO, B_SIP, 20010);
-    b.t38_policy = T38Policy::Immediately;
-    tweak(&mut a, &mut b);
-    let t0 = origin();
-    (
-        SipLine::engine(a, t0).expect("line A"),
-        SipLine::engine(b, t0).expect("line B"),
-    )
-}
-
-fn pages(seed: u64) -> Vec<BilevelPage> {
-    let res = Resolution::Standard;
-    (0..2)
-        .map(|i| {
-            BilevelPage::test_pattern(
-                PaperSize::A4.width(),
-                PaperSize::A4.rows(res),
-                res,
-                seed + i,
-            )
-        })
-        .collect()
+    sip_common::line_pair(tweak)
 }
 
 fn options(ecm: bool, sender: bool) -> FaxOptions {
-    FaxOptions {
-        ecm,
-        calling_party: sender,
-        ident: if sender { "SIM A" } else { "SIM B" }.into(),
-        ..Default::default()
-    }
+    sip_common::fax_options(ecm, sender, "SIM")
 }
 
 struct Outcome {
@@ -148,14 +118,7 @@ fn assert_fax_ok(o: &Outcome, ecm: bool) {
 /// Three frames of delay and 15 ms of jitter each way: the jitter buffer
 /// and the SIP timers see a real path.
 fn jittery() -> NetImpairments {
-    NetImpairments {
-        line: Impairments {
-            latency_frames: 3,
-            seed: 11,
-            ..Impairments::CLEAN
-        },
-        jitter: Duration::from_millis(15),
-    }
+    sip_common::delayed(3, 15, 11)
 }
 
 fn g711(ecm: bool, name: &str) {

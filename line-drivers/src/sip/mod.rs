@@ -49,6 +49,7 @@ mod readiness;
 mod shared;
 mod signalling;
 pub mod sockets;
+pub(crate) mod stream;
 pub mod tls;
 pub mod transport;
 pub mod trunk;
