@@ -2,6 +2,8 @@
 //! trunk on it (the clock and scratch directories come from `test_kit`).
 #![allow(dead_code)] // each test file uses part of it
 
+pub mod sim_fax;
+
 use std::net::{IpAddr, Ipv4Addr};
 
 use line_drivers::sip::TrunkConfig;
