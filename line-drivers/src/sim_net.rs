@@ -13,6 +13,12 @@
 //! hands out what is due with [`SimNet::poll_delivery`]; [`exchange`]
 //! does both for a set of [`SimNode`]s and returns what was due at
 //! addresses no node owns (the scripted far end's).
+//!
+//! Stream connections (TCP, see [`streams`]) go alongside: a node's
+//! [`StreamOut`]s in, [`StreamEvent`]s out, in order per connection, cut
+//! into [`Segments`] and coalesced as [`SimNet::set_segments`] and
+//! [`SimNet::set_coalesce`] say, with the path's delay and jitter;
+//! [`SimNet::reset`] breaks one.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -24,6 +30,9 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
 use crate::loopback::{Impairments, PacketDice};
+
+pub mod streams;
+pub use streams::{Segments, StreamEvent, StreamId, StreamOut};
 
 /// One datagram on the simulated wire.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,6 +121,8 @@ pub struct SimNet {
     stats: NetStats,
     /// Every datagram handed out, with its arrival time (when kept).
     capture: Option<Vec<(Instant, Transmit)>>,
+    /// The stream connections.
+    streams: streams::Streams,
 }
 
 impl SimNet {
@@ -126,7 +137,60 @@ impl SimNet {
             seq: 0,
             stats: NetStats::default(),
             capture: None,
+            streams: streams::Streams::default(),
         }
+    }
+
+    /// How stream bytes are cut into segments from now on.
+    pub fn set_segments(&mut self, s: Segments) {
+        self.streams.segments = s;
+    }
+
+    /// Whether a read takes every segment of a connection that has arrived
+    /// (true), or one segment at a time (false, the default).
+    pub fn set_coalesce(&mut self, on: bool) {
+        self.streams.coalesce = on;
+    }
+
+    /// When something sent to `to` at `now` arrives (no loss: a stream's).
+    fn arrival(&mut self, to: SocketAddr, now: Instant) -> Instant {
+        let imp = self.to.get(&to).copied().unwrap_or(self.default);
+        let jitter = if imp.jitter.is_zero() {
+            Duration::ZERO
+        } else {
+            imp.jitter.mul_f64(self.rng.gen::<f64>())
+        };
+        now + imp.delay() + jitter
+    }
+
+    /// A node's action on its connections at `now`.
+    pub fn stream_send(&mut self, out: StreamOut, now: Instant) {
+        let to = match &out {
+            StreamOut::Connect(id) | StreamOut::Data(id, _) | StreamOut::Close(id) => id.remote,
+        };
+        let at = self.arrival(to, now);
+        self.streams.send(out, at, &mut self.rng);
+    }
+
+    /// Breaks connection `id` at `now` (a reset, a middlebox that forgot
+    /// it): both ends learn it at once, what was in flight is lost.
+    pub fn reset(&mut self, id: StreamId, now: Instant) {
+        self.streams.reset(id, now);
+    }
+
+    /// The open connections, as (lower address, higher address).
+    pub fn open_streams(&self) -> Vec<(SocketAddr, SocketAddr)> {
+        self.streams.open()
+    }
+
+    /// What has arrived on the connections by `now`.
+    pub fn poll_stream_events(&mut self, now: Instant) -> Vec<StreamEvent> {
+        self.streams.poll(now)
+    }
+
+    /// Stream events in flight.
+    pub fn streams_in_flight(&self) -> usize {
+        self.streams.in_flight()
     }
 
     /// Datagrams to `to` behave as `imp` from now on (e.g. a lossy UDPTL
@@ -254,9 +318,11 @@ impl SimNet {
         Some(t)
     }
 
-    /// When the next datagram arrives (None: nothing in flight).
+    /// When the next datagram or stream event arrives (None: nothing in
+    /// flight).
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.queue.peek().map(|Reverse(f)| f.at)
+        let d = self.queue.peek().map(|Reverse(f)| f.at);
+        [d, self.streams.poll_timeout()].into_iter().flatten().min()
     }
 }
 
@@ -269,15 +335,49 @@ pub trait SimNode {
     fn handle_datagram(&mut self, to: SocketAddr, from: SocketAddr, bytes: &[u8], now: Instant);
     /// The next datagram this node sends.
     fn poll_transmit(&mut self) -> Option<Transmit>;
+    /// Something happened on one of its connections (`ev.id().local` is
+    /// one of its addresses); a node without streams ignores it.
+    fn handle_stream(&mut self, ev: StreamEvent, now: Instant) {
+        let _ = (ev, now);
+    }
+    /// The next thing it does to its connections.
+    fn poll_stream(&mut self) -> Option<StreamOut> {
+        None
+    }
 }
 
 /// Moves what each node sent into the network, then hands each node what
 /// arrived for it by `now`. Returns what arrived at addresses no node owns
 /// (a scripted far end answers those with [`SimNet::send`]).
+///
+/// Connections: a node's stream actions go in, and what arrived on them is
+/// handed to the node owning the receiving end; a connection to an address
+/// no node owns is refused.
 pub fn exchange(net: &mut SimNet, now: Instant, nodes: &mut [&mut dyn SimNode]) -> Vec<Transmit> {
     for n in nodes.iter_mut() {
         while let Some(t) = n.poll_transmit() {
             net.send(t, now);
+        }
+        while let Some(s) = n.poll_stream() {
+            net.stream_send(s, now);
+        }
+    }
+    for ev in net.poll_stream_events(now) {
+        let id = ev.id();
+        match nodes.iter_mut().find(|n| n.owns(id.local)) {
+            Some(n) => {
+                let accepted = matches!(ev, StreamEvent::Opened(_));
+                n.handle_stream(ev, now);
+                if accepted {
+                    let at = net.arrival(id.remote, now);
+                    net.streams.established(id, at);
+                }
+            }
+            None if matches!(ev, StreamEvent::Opened(_)) => {
+                let at = net.arrival(id.remote, now);
+                net.streams.refuse(id.flip(), at);
+            }
+            None => {}
         }
     }
     let mut stray = Vec::new();

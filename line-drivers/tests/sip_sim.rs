@@ -14,149 +14,28 @@
 mod sip_common;
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use fax_t30::page::{BilevelPage, PaperSize, Resolution};
-use fax_t30::{FaxOptions, PageSource};
 use line_drivers::loopback::Impairments;
 use line_drivers::sim_net::{exchange, NetImpairments, Transmit};
 use line_drivers::sip::{SipLine, SipLineConfig, T38Policy};
-use line_drivers::{CallProgress, FaxRole, HangupCause, Line, LineEvent, MediaKind};
+use line_drivers::{CallProgress, HangupCause, Line, LineEvent, MediaKind};
 use sip::sdp::t38::FaxTransport;
-use sip_common::{addr, header, trunk, FaxEnd, World, LO};
-use test_kit::{origin, Scratch};
+use sip_common::sim_fax::{assert_fax_ok, fax_call, Outcome};
+use sip_common::{addr, header, World, LO};
+use test_kit::Scratch;
 
-/// Line A (4930100) at 127.0.0.1:5060, line B (4930200) at :5062; RTP on
-/// 20000 and 20010 (UDPTL two above). No port is bound: the addresses are
-/// the simulated network's.
 const A_SIP: u16 = 5060;
 const B_SIP: u16 = 5062;
 
 fn configs(tweak: impl FnOnce(&mut SipLineConfig, &mut SipLineConfig)) -> (SipLine, SipLine) {
-    let mut a = SipLineConfig::new("sip/a", trunk("to-b", "4930100", B_SIP), LO, A_SIP, 20000);
-    let mut b = SipLineConfig::new("sip/b", trunk("to-a", "4930200", A_SIP), LO, B_SIP, 20010);
-    b.t38_policy = T38Policy::Immediately;
-    tweak(&mut a, &mut b);
-    let t0 = origin();
-    (
-        SipLine::engine(a, t0).expect("line A"),
-        SipLine::engine(b, t0).expect("line B"),
-    )
-}
-
-fn pages(seed: u64) -> Vec<BilevelPage> {
-    let res = Resolution::Standard;
-    (0..2)
-        .map(|i| {
-            BilevelPage::test_pattern(
-                PaperSize::A4.width(),
-                PaperSize::A4.rows(res),
-                res,
-                seed + i,
-            )
-        })
-        .collect()
-}
-
-fn options(ecm: bool, sender: bool) -> FaxOptions {
-    FaxOptions {
-        ecm,
-        calling_party: sender,
-        ident: if sender { "SIM A" } else { "SIM B" }.into(),
-        ..Default::default()
-    }
-}
-
-struct Outcome {
-    a: FaxEnd<SipLine>,
-    b: FaxEnd<SipLine>,
-    src: Vec<BilevelPage>,
-    rx: PathBuf,
-}
-
-/// A faxes two pages to B on the simulated network, each end's one pump
-/// ([`FaxEnd`] → `FaxCall`), until both lines are idle.
-fn fax_call(
-    w: &mut World,
-    a: SipLine,
-    b: SipLine,
-    ecm: bool,
-    mute_a_t38: bool,
-    dir: &Path,
-) -> Outcome {
-    let src = pages(500);
-    let rx = dir.join("rx.tif");
-    let mut a = FaxEnd::new(a);
-    a.mute_t38 = mute_a_t38;
-    let mut b = FaxEnd::receiver(b, rx.clone(), options(ecm, false));
-    let document = PageSource::Pages {
-        pages: src.clone(),
-        spool: dir.join("tx.tif"),
-    };
-    a.dial(
-        "4930200",
-        FaxRole::Send(document),
-        options(ecm, true),
-        w.clock.now(),
-    );
-    let t0 = w.clock.now();
-    loop {
-        let now = w.clock.tick();
-        assert!(
-            now - t0 < Duration::from_secs(300),
-            "no end in 300 s of line time"
-        );
-        a.line.tick(now);
-        b.line.tick(now);
-        a.step(now);
-        b.step(now);
-        exchange(&mut w.net, now, &mut [&mut a.line, &mut b.line]);
-        if a.end.is_some() && b.end.is_some() && a.line.is_idle() && b.line.is_idle() {
-            break;
-        }
-    }
-    assert_eq!(b.number.as_deref(), Some("4930200"), "B's called number");
-    assert_eq!(b.caller.as_deref(), Some("4930100"), "A's number at B");
-    Outcome { a, b, src, rx }
-}
-
-fn assert_fax_ok(o: &Outcome, ecm: bool) {
-    let tx = o.a.outcome().expect("the sender's outcome");
-    let rx = o.b.outcome().expect("the receiver's outcome");
-    assert!(tx.success, "sender: {tx:?}");
-    assert!(rx.success, "receiver: {rx:?}");
-    assert_eq!(tx.pages_confirmed, 2);
-    assert_eq!(tx.ecm, ecm, "ECM as asked");
-    let got = fax_t30::tiff::read_tiff_file(&o.rx).unwrap();
-    assert_eq!(got.len(), 2, "pages received");
-    for (i, (g, s)) in got.iter().zip(&o.src).enumerate() {
-        assert_eq!(
-            g.decode().unwrap().data(),
-            s.data(),
-            "page {} differs",
-            i + 1
-        );
-    }
-    assert!(
-        [o.a.remote_cause, o.b.remote_cause].contains(&Some(HangupCause::NormalClearing)),
-        "a BYE was heard: {:?} / {:?}",
-        o.a.remote_cause,
-        o.b.remote_cause
-    );
+    sip_common::line_pair(tweak)
 }
 
 /// Three frames of delay and 15 ms of jitter each way: the jitter buffer
 /// and the SIP timers see a real path.
 fn jittery() -> NetImpairments {
-    NetImpairments {
-        line: Impairments {
-            latency_frames: 3,
-            seed: 11,
-            ..Impairments::CLEAN
-        },
-        jitter: Duration::from_millis(15),
-    }
+    sip_common::delayed(3, 15, 11)
 }
 
 fn g711(ecm: bool, name: &str) {
@@ -166,7 +45,7 @@ fn g711(ecm: bool, name: &str) {
         b.media.t38 = None;
     });
     let mut w = World::new(jittery());
-    let o = fax_call(&mut w, a, b, ecm, false, &dir);
+    let o = fax_call(&mut w, a, b, ecm, false, &dir, |_, _, _| {});
     assert_fax_ok(&o, ecm);
     assert_eq!(o.a.kinds, vec![MediaKind::Audio]);
     assert_eq!(o.b.kinds, vec![MediaKind::Audio]);
@@ -188,7 +67,7 @@ fn t38(ecm: bool, name: &str) -> Outcome {
     let dir = Scratch::new(name);
     let (a, b) = configs(|_, _| {});
     let mut w = World::new(jittery());
-    let o = fax_call(&mut w, a, b, ecm, false, &dir);
+    let o = fax_call(&mut w, a, b, ecm, false, &dir, |_, _, _| {});
     assert_fax_ok(&o, ecm);
     assert_eq!(o.a.kinds, vec![MediaKind::Audio, MediaKind::T38]);
     assert_eq!(o.b.kinds, vec![MediaKind::Audio, MediaKind::T38]);
@@ -227,7 +106,7 @@ fn t38_with_packet_loss() {
         jitter: Duration::from_millis(10),
     };
     w.net.set_path(addr(20012), lossy);
-    let o = fax_call(&mut w, a, b, true, false, &dir);
+    let o = fax_call(&mut w, a, b, true, false, &dir, |_, _, _| {});
     assert_fax_ok(&o, true);
     assert_eq!(o.b.kinds, vec![MediaKind::Audio, MediaKind::T38]);
     let s = w.net.stats();
@@ -239,7 +118,7 @@ fn t38_refused_falls_back_to_g711_and_is_remembered() {
     let dir = Scratch::new("sim-refused");
     let (a, b) = configs(|a, _| a.media.t38 = None);
     let mut w = World::new(jittery());
-    let o = fax_call(&mut w, a, b, true, false, &dir);
+    let o = fax_call(&mut w, a, b, true, false, &dir, |_, _, _| {});
     assert_fax_ok(&o, true);
     assert_eq!(o.b.line.stats().t38_offers_sent, 1);
     assert_eq!(o.b.line.stats().t38_refused, 1);
@@ -275,7 +154,7 @@ fn t38_agreed_but_silent_falls_back_to_g711() {
     let dir = Scratch::new("sim-silent");
     let (a, b) = configs(|_, _| {});
     let mut w = World::new(NetImpairments::CLEAN);
-    let o = fax_call(&mut w, a, b, true, true, &dir);
+    let o = fax_call(&mut w, a, b, true, true, &dir, |_, _, _| {});
     assert_fax_ok(&o, true);
     assert_eq!(o.b.line.stats().t38_timeouts, 1, "{:?}", o.b.line.stats());
     let switched = vec![MediaKind::Audio, MediaKind::T38, MediaKind::Audio];
@@ -299,7 +178,7 @@ fn t38_flows_only_by_latching_when_the_sdp_names_an_unreachable_address() {
     });
     let mut w = World::new(NetImpairments::CLEAN);
     w.net.capture();
-    let o = fax_call(&mut w, a, b, true, false, &dir);
+    let o = fax_call(&mut w, a, b, true, false, &dir, |_, _, _| {});
     assert_fax_ok(&o, true);
     assert_eq!(o.a.kinds, vec![MediaKind::Audio, MediaKind::T38]);
     assert_eq!(o.b.kinds, vec![MediaKind::Audio, MediaKind::T38]);
@@ -341,7 +220,7 @@ fn t38_after_the_calling_tone() {
     let dir = Scratch::new("sim-cng");
     let (a, b) = configs(|_, b| b.t38_policy = T38Policy::OnFaxTone);
     let mut w = World::new(jittery());
-    let o = fax_call(&mut w, a, b, true, false, &dir);
+    let o = fax_call(&mut w, a, b, true, false, &dir, |_, _, _| {});
     assert_fax_ok(&o, true);
     assert_eq!(o.b.line.stats().cng_heard, 1);
     assert_eq!(o.b.line.stats().t38_offers_sent, 1);

@@ -9,51 +9,24 @@ mod sip_common;
 
 use std::time::Duration;
 
-use fax_t30::page::{BilevelPage, PaperSize, Resolution};
+use fax_t30::page::BilevelPage;
 use fax_t30::{FaxOptions, PageSource};
-use line_drivers::loopback::Impairments;
 use line_drivers::sim_net::{exchange, NetImpairments, Transmit};
 use line_drivers::sip::{SharedSipLine, SipLineConfig, SipTrunk, T38Policy};
 use line_drivers::{CallEnd, FaxRole, HangupCause, Line, LineEvent, MediaKind};
-use sip_common::{addr, answer, header, trunk, FaxEnd, World, LO};
+use sip_common::{addr, answer, header, pages, register_ok, trunk, FaxEnd, World, LO};
 use test_kit::{origin, Scratch};
 
 const A_SIP: u16 = 5060;
 const B_SIP: u16 = 5062;
 
-fn pages(seed: u64) -> Vec<BilevelPage> {
-    let res = Resolution::Standard;
-    (0..2)
-        .map(|i| {
-            BilevelPage::test_pattern(
-                PaperSize::A4.width(),
-                PaperSize::A4.rows(res),
-                res,
-                seed + i,
-            )
-        })
-        .collect()
-}
-
 fn options(sender: bool) -> FaxOptions {
-    FaxOptions {
-        ecm: true,
-        calling_party: sender,
-        ident: if sender { "TRUNK A" } else { "TRUNK B" }.into(),
-        ..Default::default()
-    }
+    sip_common::fax_options(true, sender, "TRUNK")
 }
 
 /// Two frames of delay and 10 ms of jitter each way.
 fn jittery() -> NetImpairments {
-    NetImpairments {
-        line: Impairments {
-            latency_frames: 2,
-            seed: 13,
-            ..Impairments::CLEAN
-        },
-        jitter: Duration::from_millis(10),
-    }
+    sip_common::delayed(2, 10, 13)
 }
 
 /// One trunk of ours with three channels dials two faxes at once to a
@@ -294,17 +267,7 @@ fn a_trunk_of_three_channels_registers_once_and_its_channels_follow_it() {
             if k < 100 || answered {
                 continue;
             }
-            let h = |k: &str| header(&text, k).unwrap_or_default().to_string();
-            let ok = format!(
-                "SIP/2.0 200 OK\r\nVia: {}\r\nFrom: {}\r\nTo: {};tag=reg1\r\nCall-ID: {}\r\n\
-                 CSeq: {}\r\nContact: {};expires=600\r\nContent-Length: 0\r\n\r\n",
-                h("Via"),
-                h("From"),
-                h("To"),
-                h("Call-ID"),
-                h("CSeq"),
-                h("Contact"),
-            );
+            let ok = register_ok(&text);
             let back = Transmit {
                 from: registrar,
                 to: m.from,
@@ -363,17 +326,7 @@ fn an_engine_driven_at_its_deadlines_keeps_its_registration() {
             let text = String::from_utf8_lossy(&m.bytes).to_string();
             assert!(text.starts_with("REGISTER "), "{text}");
             registers += 1;
-            let h = |k: &str| header(&text, k).unwrap_or_default().to_string();
-            let ok = format!(
-                "SIP/2.0 200 OK\r\nVia: {}\r\nFrom: {}\r\nTo: {};tag=reg1\r\nCall-ID: {}\r\n\
-                 CSeq: {}\r\nContact: {};expires=600\r\nContent-Length: 0\r\n\r\n",
-                h("Via"),
-                h("From"),
-                h("To"),
-                h("Call-ID"),
-                h("CSeq"),
-                h("Contact"),
-            );
+            let ok = register_ok(&text);
             let back = Transmit {
                 from: registrar,
                 to: m.from,

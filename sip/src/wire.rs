@@ -209,10 +209,41 @@ pub fn parse(text: impl AsRef<[u8]>) -> Result<SipMessage, SipError> {
     parse_datagram(text.as_ref())?.ok_or(SipError::Malformed("empty".into()))
 }
 
-/// Reassembles messages from a byte stream (TCP, RFC 3261 §18.3).
+/// What a stream carries between messages: a message, or a CRLF
+/// keep-alive (RFC 5626 §4.4.1: a double CRLF is a ping, a single CRLF
+/// the pong that answers it).
+// Each item is taken apart at once; boxing the message would only add an
+// allocation per message.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum StreamItem {
+    /// One whole message.
+    Message(SipMessage),
+    /// A double CRLF: answer it with a single CRLF ([`CRLF_PONG`]).
+    Ping,
+    /// A single CRLF.
+    Pong,
+}
+
+pub use crate::nat::CRLF_PING;
+/// The answer to a ping ([`CRLF_PING`]) on a stream.
+pub const CRLF_PONG: &[u8] = b"\r\n";
+
+/// Reassembles messages from a byte stream (TCP, RFC 3261 §18.3), and the
+/// CRLF keep-alives between them, whatever the bytes' segmentation: the
+/// same items come out whether the stream arrives a byte at a time or
+/// many messages in one read.
+///
+/// A CRLF at a message boundary with nothing after it yet is ambiguous (a
+/// pong, or the first half of a ping): it waits for the next bytes,
+/// unless [`StreamFramer::expect_pong`] said we pinged, in which case it
+/// is the pong. (A ping from the peer cut in two while we wait for our
+/// pong is then taken for the pong and its second half skipped; either
+/// way the peer's bytes show the connection is alive.)
 #[derive(Debug, Default)]
 pub struct StreamFramer {
     buf: Vec<u8>,
+    pong_expected: bool,
 }
 
 impl StreamFramer {
@@ -231,23 +262,61 @@ impl StreamFramer {
         self.buf.len()
     }
 
-    /// The next whole message, `Ok(None)` when more bytes are needed. On an
-    /// error the stream cannot be resynchronised: close the connection.
+    /// We sent a ping: a lone CRLF at a boundary is its pong.
+    pub fn expect_pong(&mut self) {
+        self.pong_expected = true;
+    }
+
+    /// The next whole message, `Ok(None)` when more bytes are needed;
+    /// keep-alives are skipped. On an error the stream cannot be
+    /// resynchronised: close the connection.
     pub fn next_message(&mut self) -> Result<Option<SipMessage>, SipError> {
-        // CRLF keep-alives between messages.
-        let skip = self
-            .buf
-            .iter()
-            .take_while(|b| **b == b'\r' || **b == b'\n')
-            .count();
-        self.buf.drain(..skip);
+        loop {
+            match self.next_item()? {
+                Some(StreamItem::Message(m)) => return Ok(Some(m)),
+                Some(StreamItem::Ping | StreamItem::Pong) => {}
+                None => return Ok(None),
+            }
+        }
+    }
+
+    /// The next message or keep-alive, `Ok(None)` when more bytes are
+    /// needed. On an error the stream cannot be resynchronised: close the
+    /// connection.
+    pub fn next_item(&mut self) -> Result<Option<StreamItem>, SipError> {
+        loop {
+            let run = self
+                .buf
+                .iter()
+                .take_while(|b| **b == b'\r' || **b == b'\n')
+                .count();
+            if run == 0 {
+                break;
+            }
+            if self.buf.starts_with(CRLF_PING) {
+                self.buf.drain(..CRLF_PING.len());
+                return Ok(Some(StreamItem::Ping));
+            }
+            // Could still become a ping: wait for more (see above).
+            let maybe_ping = run == self.buf.len() && CRLF_PING.starts_with(&self.buf);
+            if self.buf.starts_with(CRLF_PONG) && (self.pong_expected || !maybe_ping) {
+                self.buf.drain(..CRLF_PONG.len());
+                self.pong_expected = false;
+                return Ok(Some(StreamItem::Pong));
+            }
+            if maybe_ping {
+                return Ok(None);
+            }
+            // Stray line ends between messages: skipped.
+            self.buf.drain(..run);
+        }
         if self.buf.is_empty() {
             return Ok(None);
         }
         match frame(&self.buf, true) {
             Ok(framed) => {
                 self.buf.drain(..framed.used);
-                tokenize(&framed.text).map(Some)
+                tokenize(&framed.text).map(|m| Some(StreamItem::Message(m)))
             }
             Err(SipError::Incomplete) => Ok(None),
             Err(e) => Err(e),

@@ -84,6 +84,27 @@ fn stream_framer_splits_messages_at_content_length() {
     assert_eq!(f.pending(), 0);
 }
 
+/// RFC 5626 §4.4.1 on a stream: a double CRLF is a ping, a single one a
+/// pong. A lone CRLF with nothing after it is a pong only when we pinged
+/// (else it may be half a ping); followed by a message it is a pong.
+#[test]
+fn stream_framer_tells_pings_from_pongs() {
+    use sip::wire::StreamItem;
+    let mut f = StreamFramer::new();
+    f.push(b"\r\n");
+    assert_eq!(f.next_item().unwrap(), None, "half a ping, or a pong");
+    f.push(b"\r\n");
+    assert_eq!(f.next_item().unwrap(), Some(StreamItem::Ping));
+    f.push(b"\r\n");
+    f.expect_pong();
+    assert_eq!(f.next_item().unwrap(), Some(StreamItem::Pong));
+    assert_eq!(f.next_item().unwrap(), None);
+    f.push(b"\r\nOPTIONS sip:x SIP/2.0\r\n");
+    assert_eq!(f.next_item().unwrap(), Some(StreamItem::Pong));
+    assert_eq!(f.next_item().unwrap(), None, "the message is not whole yet");
+    assert_eq!(f.pending(), 23);
+}
+
 #[test]
 fn stream_without_content_length_is_an_error() {
     let mut f = StreamFramer::new();

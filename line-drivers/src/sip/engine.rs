@@ -1,14 +1,18 @@
-//! The SIP line as an engine without sockets: datagrams and `now` in,
-//! datagrams out, and when it next wants to run.
+//! The SIP line as an engine without sockets: datagrams, stream bytes
+//! and `now` in, datagrams and stream bytes out, and when it next wants to
+//! run.
 //!
 //! [`SipLine::engine`] and [`SipTrunk::engine`] make a line or trunk whose
 //! signalling and media go through this interface instead of sockets (the
 //! shell: [`super::transport`] and [`super::sockets`] in a real run). The
 //! protocol code is the same in both: a message that came off a socket and
-//! one that came through [`SimNode::handle_datagram`] meet in the trunk's
-//! inbox (routed by Call-ID at the next tick) or in the channel's RTP and
-//! UDPTL receivers. The simulated network ([`crate::sim_net`]) carries
-//! them between engines on simulated time.
+//! one that came through [`SimNode::handle_datagram`] or
+//! [`SimNode::handle_stream`] meet in the trunk's inbox (routed by Call-ID
+//! at the next tick) or in the channel's RTP and UDPTL receivers. Over TCP
+//! (and TLS, as its plaintext) the connections are the shell's table
+//! ([`super::stream::Conns`]: framing, CRLF keep-alive, write queues) with
+//! [`streams::SimStreams`] moving the bytes. The simulated network
+//! ([`crate::sim_net`]) carries them between engines on simulated time.
 
 use std::cell::RefCell;
 use std::net::SocketAddr;
@@ -22,7 +26,10 @@ use super::sockets::MediaIo;
 use super::trunk::TrunkShared;
 use super::{driver_err, SipLine, SipLineConfig, SipTrunk};
 use crate::error::LineError;
-use crate::sim_net::{SimNode, Transmit};
+use crate::sim_net::{SimNode, StreamEvent, StreamOut, Transmit};
+
+mod streams;
+pub(crate) use streams::SimStreams;
 
 /// Which of a channel's ports a datagram came to.
 enum Port {
@@ -35,7 +42,8 @@ impl SipLine {
     /// network ([`crate::sim_net`]). What it sends waits in its outbox
     /// ([`SimNode::poll_transmit`]); what arrives for its addresses
     /// (`sip_bind`, and the RTP and UDPTL ports on its IP) goes in through
-    /// [`SimNode::handle_datagram`]. UDP only.
+    /// [`SimNode::handle_datagram`]; over TCP or TLS its signalling goes
+    /// through [`SimNode::handle_stream`] and [`SimNode::poll_stream`].
     pub fn engine(cfg: SipLineConfig, now: Instant) -> Result<SipLine, LineError> {
         let shared = Rc::new(RefCell::new(TrunkShared::engine(&cfg, now)?));
         let io = shared.borrow().media_engine(&cfg);
@@ -97,7 +105,8 @@ impl SipLine {
 
 impl SimNode for SipLine {
     fn owns(&self, addr: SocketAddr) -> bool {
-        (self.drives_trunk && addr == self.cfg.sip_bind) || self.media_port(addr).is_some()
+        (self.drives_trunk && (addr == self.cfg.sip_bind || self.trunk.borrow().owns_stream(addr)))
+            || self.media_port(addr).is_some()
     }
 
     fn handle_datagram(&mut self, to: SocketAddr, from: SocketAddr, bytes: &[u8], now: Instant) {
@@ -111,12 +120,26 @@ impl SimNode for SipLine {
     fn poll_transmit(&mut self) -> Option<Transmit> {
         self.trunk.borrow().poll_transmit()
     }
+
+    fn handle_stream(&mut self, ev: StreamEvent, _now: Instant) {
+        if self.drives_trunk {
+            self.trunk.borrow_mut().handle_stream(ev);
+        }
+    }
+
+    fn poll_stream(&mut self) -> Option<StreamOut> {
+        if !self.drives_trunk {
+            return None;
+        }
+        self.trunk.borrow_mut().poll_stream()
+    }
 }
 
 impl SipTrunk {
     /// A trunk without sockets: the engine alone, for the simulated
-    /// network ([`crate::sim_net`]; UDP only). Channel `i`'s media
-    /// addresses are the ports [`SipTrunk::bind`] would bind.
+    /// network ([`crate::sim_net`]; signalling over UDP, TCP or TLS's
+    /// plaintext). Channel `i`'s media addresses are the ports
+    /// [`SipTrunk::bind`] would bind.
     pub fn engine(
         cfg: SipLineConfig,
         channels: usize,
@@ -151,6 +174,7 @@ impl SipTrunk {
 impl SimNode for SipTrunk {
     fn owns(&self, addr: SocketAddr) -> bool {
         addr == self.shared.borrow().cfg.sip_bind
+            || self.shared.borrow().owns_stream(addr)
             || self
                 .channels
                 .iter()
@@ -179,6 +203,14 @@ impl SimNode for SipTrunk {
     fn poll_transmit(&mut self) -> Option<Transmit> {
         self.shared.borrow().poll_transmit()
     }
+
+    fn handle_stream(&mut self, ev: StreamEvent, _now: Instant) {
+        self.shared.borrow_mut().handle_stream(ev);
+    }
+
+    fn poll_stream(&mut self) -> Option<StreamOut> {
+        self.shared.borrow_mut().poll_stream()
+    }
 }
 
 impl SimNode for super::SharedSipLine {
@@ -192,5 +224,13 @@ impl SimNode for super::SharedSipLine {
 
     fn poll_transmit(&mut self) -> Option<Transmit> {
         self.with(|l| l.poll_transmit())
+    }
+
+    fn handle_stream(&mut self, ev: StreamEvent, now: Instant) {
+        self.with(|l| l.handle_stream(ev, now))
+    }
+
+    fn poll_stream(&mut self) -> Option<StreamOut> {
+        self.with(|l| l.poll_stream())
     }
 }

@@ -145,7 +145,6 @@ impl Flow {
     }
 
     /// The next instant [`Flow::poll`] has something to do.
-    #[cfg(test)]
     pub(crate) fn poll_timeout(&self) -> Option<Instant> {
         match self.state {
             State::Up {

@@ -49,6 +49,7 @@ mod readiness;
 mod shared;
 mod signalling;
 pub mod sockets;
+pub(crate) mod stream;
 pub mod tls;
 pub mod transport;
 pub mod trunk;
@@ -669,6 +670,16 @@ impl SipLine {
         let lost = self.trunk.borrow().lost_now().to_vec();
         for (peer, cause) in lost {
             self.endpoint.transport_error(peer, &cause);
+            // The call came in on a connection the peer opened, and that
+            // is gone: the port it came from listens to nothing, so the
+            // call's requests (BYE) go to the trunk's next hop, on a new
+            // connection there.
+            let peer_of_trunk = self.peer;
+            if let Some(c) =
+                (self.call.as_mut()).filter(|c| c.remote_sip == peer && peer != peer_of_trunk)
+            {
+                c.remote_sip = peer_of_trunk;
+            }
         }
         if self.endpoint.poll_timeout().is_some_and(|t| t <= now) {
             self.endpoint.handle_timeout(now);

@@ -1,26 +1,26 @@
 //! SIP's transport for the line (RFC 3261 §18): one UDP socket, or TCP.
 //!
-//! TCP is a listener for the connections peers open plus the connections
-//! we open to the trunk, each with a stream framer (`Content-Length`,
-//! [`sip::wire::StreamFramer`]) and a write queue. Everything is
-//! non-blocking and driven from the line's 20 ms tick: a connection to a
-//! slow or dead peer never holds up the media. A message goes back on a
-//! connection to its destination if one is open (responses ride the
-//! connection their request came on), else a new connection is opened
-//! (§18.2.2). A stream that stops making sense (a framing error) is closed:
-//! it cannot be resynchronised.
+//! TCP is the shell around [`super::stream::Conns`], which does the
+//! framing, CRLF keep-alive answers, write queues and the choice of
+//! connection (sans-IO, shared with the engine alone on the simulated
+//! network): here are only the listener for the connections peers open,
+//! the sockets of the connections the table asks for, and the bytes moved
+//! between them. Everything is non-blocking and driven from the line's
+//! 20 ms tick: a connection to a slow or dead peer never holds up the
+//! media.
 //!
 //! TLS is TCP with a `rustls::Connection` between the socket and the
-//! framer ([`super::tls`]): bytes read go through `read_tls` and come out
-//! of its reader; messages go into its writer and out through `write_tls`.
+//! table ([`super::tls`]): bytes read go through `read_tls` and come out
+//! of its reader as plaintext; queued plaintext goes into its writer and
+//! out through `write_tls`.
 
-use std::collections::VecDeque;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 
-use sip::wire::StreamFramer;
 use sip::SipMessage;
 
+use super::engine::SimStreams;
+use super::stream::{ConnEvent, ConnId, Conns};
 use super::tls::TlsContext;
 
 /// Which transport a line's SIP runs on.
@@ -61,47 +61,13 @@ pub(crate) enum Arrived {
     Garbage,
 }
 
-/// What happened to a connection (TCP/TLS), for the flow to the trunk
-/// ([`super::flow`]) and the transaction layer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum ConnEvent {
-    /// The connection to `peer` is gone: refused, reset, closed by the
-    /// peer, a TLS handshake that failed, or closed by us (`cause`).
-    /// `ours`: we opened it; `worked`: it had carried something (TLS: the
-    /// handshake had completed).
-    Lost {
-        peer: SocketAddr,
-        cause: String,
-        ours: bool,
-        worked: bool,
-    },
-    /// A CRLF pong (RFC 5626 §4.4.1) from `peer`.
-    Pong(SocketAddr),
-}
-
-/// At most this many TCP connections at once: a flood of connections is
-/// refused rather than running the process out of file descriptors.
-const MAX_CONNECTIONS: usize = 64;
-/// At most this many bytes waiting in a connection's framer or write queue:
-/// a peer that sends an endless header, or never reads, is cut off.
-const MAX_BUFFERED: usize = 256 * 1024;
-
-pub(crate) struct Conn {
+/// A connection's socket in the shell: the bytes of [`Conns`]'s
+/// connection `id` go through it (and through TLS when set).
+pub(crate) struct Sock {
+    id: ConnId,
     stream: TcpStream,
-    peer: SocketAddr,
-    framer: StreamFramer,
-    out: VecDeque<u8>,
     /// TLS between socket and framer (None: plain TCP).
     tls: Option<rustls::Connection>,
-    dead: bool,
-    /// Why it died (the first reason).
-    cause: Option<String>,
-    /// We opened it.
-    ours: bool,
-    /// It carried bytes (TLS: the handshake completed).
-    worked: bool,
-    /// A CRLF pong arrived since the last look.
-    pong: bool,
 }
 
 /// The SIP socket(s) of one line.
@@ -109,12 +75,15 @@ pub(crate) enum SipSocket {
     Udp(UdpSocket),
     Tcp {
         listener: TcpListener,
-        conns: Vec<Conn>,
+        socks: Vec<Sock>,
+        /// The connections' framing, write queues and events (sans-IO).
+        conns: Conns,
         /// Set for TLS: every connection speaks it.
         tls: Option<Box<TlsContext>>,
-        /// What happened to connections since the last look.
-        events: Vec<ConnEvent>,
     },
+    /// The engine alone on TCP/TLS: the same connections, their bytes
+    /// carried by the simulated network ([`super::engine`]).
+    Streams(Box<SimStreams>),
 }
 
 impl SipSocket {
@@ -142,9 +111,9 @@ impl SipSocket {
                 };
                 SipSocket::Tcp {
                     listener,
-                    conns: Vec::new(),
+                    socks: Vec::new(),
+                    conns: Conns::new(),
                     tls,
-                    events: Vec::new(),
                 }
             }
         })
@@ -154,7 +123,15 @@ impl SipSocket {
     pub fn udp(&self) -> Option<&UdpSocket> {
         match self {
             SipSocket::Udp(s) => Some(s),
-            SipSocket::Tcp { .. } => None,
+            _ => None,
+        }
+    }
+
+    fn conns(&mut self) -> Option<&mut Conns> {
+        match self {
+            SipSocket::Udp(_) => None,
+            SipSocket::Tcp { conns, .. } => Some(conns),
+            SipSocket::Streams(s) => Some(&mut s.conns),
         }
     }
 
@@ -163,10 +140,12 @@ impl SipSocket {
         match self {
             SipSocket::Udp(_) => 0,
             SipSocket::Tcp { conns, .. } => conns.len(),
+            SipSocket::Streams(s) => s.conns.len(),
         }
     }
 
-    /// Everything that arrived since the last call, in order per peer.
+    /// Everything that arrived since the last call, in order per peer
+    /// (the engine alone: its arrivals are in the trunk's inbox already).
     pub fn receive(&mut self, buf: &mut [u8]) -> Vec<Arrived> {
         let mut got = Vec::new();
         match self {
@@ -177,12 +156,12 @@ impl SipSocket {
             }
             SipSocket::Tcp {
                 listener,
+                socks,
                 conns,
                 tls,
-                events,
             } => {
                 while let Ok((stream, peer)) = listener.accept() {
-                    if conns.len() >= MAX_CONNECTIONS || stream.set_nonblocking(true).is_err() {
+                    if stream.set_nonblocking(true).is_err() {
                         continue; // dropped: closes the connection
                     }
                     let session = match tls {
@@ -192,18 +171,23 @@ impl SipSocket {
                         },
                         None => None,
                     };
+                    let Some(id) = conns.accept(peer) else {
+                        continue; // too many open
+                    };
                     let _ = stream.set_nodelay(true);
-                    conns.push(Conn::new(stream, peer, session, false));
+                    socks.push(Sock {
+                        id,
+                        stream,
+                        tls: session,
+                    });
                 }
-                for c in conns.iter_mut() {
-                    c.read(buf, &mut got);
-                    if std::mem::take(&mut c.pong) {
-                        events.push(ConnEvent::Pong(c.peer));
-                    }
+                for s in socks.iter_mut() {
+                    s.read(buf, conns, &mut got);
                 }
-                reap(conns, events);
             }
+            SipSocket::Streams(_) => {}
         }
+        self.settle();
         got
     }
 
@@ -217,52 +201,11 @@ impl SipSocket {
             SipSocket::Udp(s) => {
                 let _ = s.send_to(bytes, to);
             }
-            SipSocket::Tcp {
-                conns, tls, events, ..
-            } => {
-                let i = match conns.iter().position(|c| c.peer == to && !c.dead) {
-                    Some(i) => i,
-                    None => {
-                        let lost = |cause: String| ConnEvent::Lost {
-                            peer: to,
-                            cause,
-                            ours: true,
-                            worked: false,
-                        };
-                        if conns.len() >= MAX_CONNECTIONS {
-                            events.push(lost("too many connections open".into()));
-                            return;
-                        }
-                        let session = match tls {
-                            Some(t) => match t.connect() {
-                                Some(s) => Some(s),
-                                None => {
-                                    events.push(lost("TLS: no client session".into()));
-                                    return;
-                                }
-                            },
-                            None => None,
-                        };
-                        match connect(to) {
-                            Ok(stream) => {
-                                conns.push(Conn::new(stream, to, session, true));
-                                conns.len() - 1
-                            }
-                            Err(e) => {
-                                events.push(lost(format!("connect: {e}")));
-                                return;
-                            }
-                        }
-                    }
-                };
-                let c = &mut conns[i];
-                if c.out.len() + bytes.len() > MAX_BUFFERED {
-                    c.kill("the peer does not read (write queue full)");
-                } else {
-                    c.out.extend(bytes);
-                    c.write();
+            _ => {
+                if let Some(c) = self.conns() {
+                    c.send(to, bytes);
                 }
-                reap(conns, events);
+                self.settle();
             }
         }
     }
@@ -270,8 +213,9 @@ impl SipSocket {
     /// A CRLF ping (RFC 5626 §4.4.1) to `to`, opening a connection if
     /// none is open (a reconnect).
     pub fn ping(&mut self, to: SocketAddr) {
-        if !matches!(self, SipSocket::Udp(_)) {
-            self.send(to, b"\r\n\r\n");
+        if let Some(c) = self.conns() {
+            c.ping(to);
+            self.settle();
         }
     }
 
@@ -285,44 +229,60 @@ impl SipSocket {
 
     /// What happened to connections since the last call (empty on UDP).
     pub fn conn_events(&mut self) -> Vec<ConnEvent> {
-        match self {
-            SipSocket::Udp(_) => Vec::new(),
-            SipSocket::Tcp { events, .. } => std::mem::take(events),
-        }
+        self.conns().map(Conns::events).unwrap_or_default()
     }
 
     /// Closes the connection to `to`; it is reported lost with `cause`.
     pub fn close(&mut self, to: SocketAddr, cause: &str) {
-        if let SipSocket::Tcp { conns, events, .. } = self {
-            for c in conns.iter_mut().filter(|c| c.peer == to) {
-                c.kill(cause);
-            }
-            reap(conns, events);
+        if let Some(c) = self.conns() {
+            c.close(to, cause);
+            self.settle();
         }
     }
 
     /// Writes what the TCP connections still have queued.
     pub fn flush(&mut self) {
-        if let SipSocket::Tcp { conns, events, .. } = self {
-            for c in conns.iter_mut() {
-                c.write();
+        self.settle();
+    }
+
+    /// Opens the connections asked for, writes what is queued, and drops
+    /// the connections that are over (reported lost). The engine alone:
+    /// the simulated network takes them ([`SimStreams::settle`]).
+    fn settle(&mut self) {
+        match self {
+            SipSocket::Udp(_) => {}
+            SipSocket::Streams(s) => s.settle(),
+            SipSocket::Tcp {
+                socks, conns, tls, ..
+            } => {
+                while let Some((id, to)) = conns.poll_connect() {
+                    let session = match tls {
+                        Some(t) => match t.connect() {
+                            Some(s) => Some(s),
+                            None => {
+                                conns.closed(id, "TLS: no client session");
+                                continue;
+                            }
+                        },
+                        None => None,
+                    };
+                    match connect(to) {
+                        Ok(stream) => socks.push(Sock {
+                            id,
+                            stream,
+                            tls: session,
+                        }),
+                        Err(e) => conns.closed(id, format!("connect: {e}")),
+                    }
+                }
+                for s in socks.iter_mut() {
+                    s.write(conns);
+                }
+                let gone = conns.reap();
+                socks.retain(|s| !gone.contains(&s.id));
             }
-            reap(conns, events);
         }
     }
-}
-
-/// Drops the dead connections, reporting each.
-fn reap(conns: &mut Vec<Conn>, events: &mut Vec<ConnEvent>) {
-    for c in conns.iter().filter(|c| c.dead) {
-        events.push(ConnEvent::Lost {
-            peer: c.peer,
-            cause: c.cause.clone().unwrap_or_else(|| "closed".into()),
-            ours: c.ours,
-            worked: c.worked,
-        });
-    }
-    conns.retain(|c| !c.dead);
 }
 
 /// Opens a non-blocking connection: the handshake completes while the line
@@ -343,74 +303,26 @@ fn connect(to: SocketAddr) -> std::io::Result<TcpStream> {
     Ok(socket.into())
 }
 
-impl Conn {
-    fn new(
-        stream: TcpStream,
-        peer: SocketAddr,
-        tls: Option<rustls::Connection>,
-        ours: bool,
-    ) -> Conn {
-        Conn {
-            stream,
-            peer,
-            framer: StreamFramer::new(),
-            out: VecDeque::new(),
-            tls,
-            dead: false,
-            cause: None,
-            ours,
-            worked: false,
-            pong: false,
-        }
-    }
-
-    /// The connection is over; the first cause given is kept.
-    fn kill(&mut self, cause: impl Into<String>) {
-        self.dead = true;
-        self.cause.get_or_insert_with(|| cause.into());
-    }
-
-    /// Received plaintext into the framer. At a message boundary a lone
-    /// CRLF is a pong and a double CRLF a ping, answered with a pong
-    /// (RFC 5626 §4.4.1).
-    fn take(&mut self, bytes: &[u8]) {
-        if self.framer.pending() == 0 {
-            if bytes.starts_with(b"\r\n\r\n") {
-                self.out.extend(b"\r\n");
-            } else if bytes.starts_with(b"\r\n") {
-                self.pong = true;
-            }
-        }
-        self.framer.push(bytes);
-    }
-
-    fn read(&mut self, buf: &mut [u8], got: &mut Vec<Arrived>) {
+impl Sock {
+    /// Reads what the socket has into the connection's framer.
+    fn read(&mut self, buf: &mut [u8], conns: &mut Conns, got: &mut Vec<Arrived>) {
         if self.tls.is_some() {
-            self.read_tls(buf);
+            self.read_tls(buf, conns, got);
             // The handshake's answers, and what waited for it.
-            self.write();
-        } else {
-            self.read_plain(buf);
+            self.write(conns);
+            return;
         }
-        self.frame(got);
-    }
-
-    fn read_plain(&mut self, buf: &mut [u8]) {
         loop {
             match self.stream.read(buf) {
                 Ok(0) => {
-                    self.kill("closed by the peer");
+                    conns.closed(self.id, "closed by the peer");
                     break;
                 }
-                Ok(n) => {
-                    self.worked = true;
-                    let chunk = buf[..n].to_vec();
-                    self.take(&chunk);
-                }
+                Ok(n) => conns.receive(self.id, &buf[..n], got),
                 Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    self.kill(e.to_string());
+                    conns.closed(self.id, e.to_string());
                     break;
                 }
             }
@@ -418,7 +330,7 @@ impl Conn {
     }
 
     /// Reads TLS records and moves the plaintext into the framer.
-    fn read_tls(&mut self, buf: &mut [u8]) {
+    fn read_tls(&mut self, buf: &mut [u8], conns: &mut Conns, got: &mut Vec<Arrived>) {
         let Some(tls) = self.tls.as_mut() else { return };
         let mut plain = Vec::new();
         let mut cause = None;
@@ -432,7 +344,7 @@ impl Conn {
                     if let Err(e) = tls.process_new_packets() {
                         // Send the alert rustls queued, then give up.
                         let _ = tls.write_tls(&mut self.stream);
-                        self.kill(format!("TLS: {e}"));
+                        conns.closed(self.id, format!("TLS: {e}"));
                         return;
                     }
                 }
@@ -445,7 +357,7 @@ impl Conn {
             }
         }
         if !tls.is_handshaking() {
-            self.worked = true;
+            conns.worked(self.id);
         }
         loop {
             match tls.reader().read(buf) {
@@ -462,66 +374,50 @@ impl Conn {
             }
         }
         if !plain.is_empty() {
-            self.take(&plain);
+            conns.receive(self.id, &plain, got);
         }
         if let Some(c) = cause {
-            self.kill(c);
+            conns.closed(self.id, c);
         }
     }
 
-    /// Whole messages out of the framer.
-    fn frame(&mut self, got: &mut Vec<Arrived>) {
-        loop {
-            match self.framer.next_message() {
-                Ok(Some(msg)) => got.push(Arrived::Message(self.peer, msg)),
-                Ok(None) => break,
-                Err(_) => {
-                    got.push(Arrived::Garbage);
-                    self.kill("a message that breaks framing");
-                    break;
-                }
-            }
-        }
-        if self.framer.pending() > MAX_BUFFERED {
-            got.push(Arrived::Garbage);
-            self.kill("a message too long");
-        }
-    }
-
-    fn write(&mut self) {
+    /// Writes what the connection has queued, as far as the socket takes it.
+    fn write(&mut self, conns: &mut Conns) {
         if self.tls.is_some() {
-            self.write_tls();
+            self.write_tls(conns);
             return;
         }
-        while !self.out.is_empty() && !self.dead {
-            let (head, _) = self.out.as_slices();
+        loop {
+            let head = conns.pending_out(self.id);
+            if head.is_empty() {
+                break;
+            }
             match self.stream.write(head) {
-                Ok(0) => self.kill("the connection takes no more bytes"),
+                Ok(0) => conns.closed(self.id, "the connection takes no more bytes"),
                 Ok(n) => {
-                    self.worked = true;
-                    self.out.drain(..n);
+                    conns.worked(self.id);
+                    conns.wrote(self.id, n);
                 }
                 // Still connecting, or the peer's window is full.
                 Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == ErrorKind::NotConnected => break,
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                Err(e) => self.kill(e.to_string()),
+                Err(e) => conns.closed(self.id, e.to_string()),
             }
         }
     }
-}
 
-impl Conn {
     /// Moves queued messages into the TLS session (as far as its buffer
     /// takes them) and writes the records it has for the socket.
-    fn write_tls(&mut self) {
+    fn write_tls(&mut self, conns: &mut Conns) {
         let Some(tls) = self.tls.as_mut() else { return };
-        while !self.out.is_empty() {
-            let (head, _) = self.out.as_slices();
+        loop {
+            let head = conns.pending_out(self.id);
+            if head.is_empty() {
+                break;
+            }
             match tls.writer().write(head) {
-                Ok(n) if n > 0 => {
-                    self.out.drain(..n);
-                }
+                Ok(n) if n > 0 => conns.wrote(self.id, n),
                 _ => break,
             }
         }
@@ -537,7 +433,7 @@ impl Conn {
             }
         }
         if let Some(c) = cause {
-            self.kill(c);
+            conns.closed(self.id, c);
         }
     }
 }

@@ -51,6 +51,7 @@ use crate::error::LineError;
 use crate::line::LineId;
 
 mod link;
+mod sim;
 
 /// Keep-alives missed in a row that take a trunk out of service.
 pub(crate) const KEEPALIVE_MISSES: u32 = 3;
@@ -158,39 +159,6 @@ impl TrunkShared {
         let sock = SipSocket::bind(cfg.transport, cfg.sip_bind, tls)
             .map_err(|e| io_err("SIP socket", e))?;
         TrunkShared::new(cfg, now, Some(sock))
-    }
-
-    /// The trunk's engine alone: no socket, datagrams in through
-    /// [`TrunkShared::handle_sip_datagram`], out to the outbox. UDP only
-    /// (the simulated network carries datagrams).
-    pub(crate) fn engine(cfg: &SipLineConfig, now: Instant) -> Result<TrunkShared, LineError> {
-        if cfg.transport != SipTransport::Udp {
-            return Err(driver_err(
-                "a SIP engine without sockets runs on UDP only (the simulated network)",
-            ));
-        }
-        TrunkShared::new(cfg, now, None)
-    }
-
-    /// Channel media without sockets: to the outbox, from `handle_datagram`.
-    pub(crate) fn media_engine(&self, cfg: &SipLineConfig) -> MediaIo {
-        let ip = cfg.sip_bind.ip();
-        MediaIo::Engine {
-            rtp: SocketAddr::new(ip, cfg.rtp_port),
-            t38: SocketAddr::new(ip, cfg.t38_port),
-            out: Rc::clone(&self.outbox),
-        }
-    }
-
-    /// A SIP datagram arrived (the engine alone): routed at the next tick.
-    pub(crate) fn handle_sip_datagram(&mut self, from: SocketAddr, bytes: &[u8]) {
-        self.inbox
-            .push_back(Arrived::Datagram(from, bytes.to_vec()));
-    }
-
-    /// The next datagram the engine alone sent.
-    pub(crate) fn poll_transmit(&self) -> Option<crate::sim_net::Transmit> {
-        self.outbox.borrow_mut().pop_front()
     }
 
     fn new(
@@ -453,7 +421,8 @@ impl TrunkShared {
         let ka = (self.ka_tx.is_none())
             .then(|| self.keepalive.as_ref().and_then(KeepAlive::poll_timeout))
             .flatten();
-        [self.endpoint.poll_timeout(), reg, ka, self.down_until]
+        let link = self.link.poll_timeout();
+        [self.endpoint.poll_timeout(), reg, ka, self.down_until, link]
             .into_iter()
             .flatten()
             .min()

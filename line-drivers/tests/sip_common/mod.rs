@@ -2,6 +2,8 @@
 //! trunk on it (the clock and scratch directories come from `test_kit`).
 #![allow(dead_code)] // each test file uses part of it
 
+pub mod sim_fax;
+
 use std::net::{IpAddr, Ipv4Addr};
 
 use line_drivers::sip::TrunkConfig;
@@ -243,6 +245,21 @@ pub fn header<'a>(msg: &'a str, name: &str) -> Option<&'a str> {
     })
 }
 
+/// A registrar's 200 to a REGISTER text: the binding for 600 s.
+pub fn register_ok(m: &str) -> String {
+    let h = |k: &str| header(m, k).unwrap_or_default().to_string();
+    format!(
+        "SIP/2.0 200 OK\r\nVia: {}\r\nFrom: {}\r\nTo: {};tag=reg1\r\nCall-ID: {}\r\n\
+         CSeq: {}\r\nContact: {};expires=600\r\nContent-Length: 0\r\n\r\n",
+        h("Via"),
+        h("From"),
+        h("To"),
+        h("Call-ID"),
+        h("CSeq"),
+        h("Contact"),
+    )
+}
+
 /// A final answer to a request text, as a scripted far end writes it.
 pub fn answer(m: &str, code: &str) -> String {
     let h = |k: &str| header(m, k).unwrap_or_default().to_string();
@@ -255,4 +272,59 @@ pub fn answer(m: &str, code: &str) -> String {
         h("Call-ID"),
         h("CSeq"),
     )
+}
+
+/// `frames` 20 ms frames of delay and up to `jitter_ms` of jitter each
+/// way, the dice seeded by `seed`.
+pub fn delayed(frames: u32, jitter_ms: u64, seed: u64) -> NetImpairments {
+    NetImpairments {
+        line: line_drivers::loopback::Impairments {
+            latency_frames: frames,
+            seed,
+            ..line_drivers::loopback::Impairments::CLEAN
+        },
+        jitter: std::time::Duration::from_millis(jitter_ms),
+    }
+}
+
+/// Two A4 test pages (standard resolution) drawn from `seed`.
+pub fn pages(seed: u64) -> Vec<fax_t30::page::BilevelPage> {
+    use fax_t30::page::{BilevelPage, PaperSize, Resolution};
+    let res = Resolution::Standard;
+    (0..2)
+        .map(|i| {
+            let (w, rows) = (PaperSize::A4.width(), PaperSize::A4.rows(res));
+            BilevelPage::test_pattern(w, rows, res, seed + i)
+        })
+        .collect()
+}
+
+/// Line A (4930100) at 127.0.0.1:5060 and line B (4930200) at :5062,
+/// each the other's trunk, RTP on 20000 and 20010 (UDPTL two above), B
+/// switching to T.38 at once; `tweak` changes either. Engines without
+/// sockets: the addresses are the simulated network's.
+pub fn line_pair(
+    tweak: impl FnOnce(&mut line_drivers::sip::SipLineConfig, &mut line_drivers::sip::SipLineConfig),
+) -> (line_drivers::sip::SipLine, line_drivers::sip::SipLine) {
+    use line_drivers::sip::{SipLine, SipLineConfig, T38Policy};
+    let mut a = SipLineConfig::new("sip/a", trunk("to-b", "4930100", 5062), LO, 5060, 20000);
+    let mut b = SipLineConfig::new("sip/b", trunk("to-a", "4930200", 5060), LO, 5062, 20010);
+    b.t38_policy = T38Policy::Immediately;
+    tweak(&mut a, &mut b);
+    let t0 = test_kit::origin();
+    (
+        SipLine::engine(a, t0).expect("line A"),
+        SipLine::engine(b, t0).expect("line B"),
+    )
+}
+
+/// Fax options of a test call: ECM as given, the sender calling, the
+/// ident `"<who> A"` for the sender and `"<who> B"` for the receiver.
+pub fn fax_options(ecm: bool, sender: bool, who: &str) -> FaxOptions {
+    FaxOptions {
+        ecm,
+        calling_party: sender,
+        ident: format!("{who} {}", if sender { "A" } else { "B" }),
+        ..Default::default()
+    }
 }

@@ -16,7 +16,7 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use super::super::flow::{CrlfKeepAlive, Flow, FlowAction};
-use super::super::transport::ConnEvent;
+use super::super::stream::ConnEvent;
 use super::TrunkShared;
 
 /// Most log lines kept for the owner to collect.
@@ -46,6 +46,12 @@ impl Link {
             self.notices.pop_front();
         }
         self.notices.push_back(text);
+    }
+
+    /// When the flow next has something to do (a ping, a pong's
+    /// deadline, a reconnect).
+    pub(crate) fn poll_timeout(&self) -> Option<std::time::Instant> {
+        self.flow.as_ref().and_then(Flow::poll_timeout)
     }
 
     /// (reconnects, pongs) of the flow to the trunk.
