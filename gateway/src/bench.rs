@@ -164,6 +164,11 @@ pub struct Trial {
     pub report: TickerReport,
     pub completed: u64,
     pub failed: u64,
+    /// CPU time of the media thread over the trial, sleeping between
+    /// ticks as the real-time CAPI and SIP steps do (not back to back as
+    /// the raw bound), and the media time it covered.
+    pub cpu_secs: f64,
+    pub media_secs: f64,
 }
 
 impl Trial {
@@ -173,6 +178,11 @@ impl Trial {
     /// figure; a thread that cannot keep up misses the p99 or skips.
     pub fn passed(&self, limit: Duration) -> bool {
         self.report.lateness.p99() < limit && self.report.overruns == 0
+    }
+
+    /// Calls one core could carry at this trial's CPU cost in real time.
+    pub fn cpu_bound_calls_per_core(&self) -> f64 {
+        self.calls as f64 * self.media_secs / self.cpu_secs.max(1e-9)
     }
 }
 
@@ -249,20 +259,23 @@ pub fn run_trial(cfg: &BenchConfig, document: &Path, calls: usize) -> std::io::R
     let ticks = ticks_in(cfg.trial);
     let (done_tx, done_rx) = std::sync::mpsc::channel();
     let mut n = 0u64;
+    let mut cpu0 = Duration::ZERO;
     let ticker = MediaTicker::spawn(FRAME_DURATION, move |_now| {
         if n == 0 {
             pin_to_last_cpu();
+            cpu0 = thread_cpu_time();
         }
         w.tick();
         n += 1;
         if n >= ticks {
-            let _ = done_tx.send((w.calls_completed - c0, w.calls_failed - f0));
+            let cpu = (thread_cpu_time() - cpu0).as_secs_f64();
+            let _ = done_tx.send((w.calls_completed - c0, w.calls_failed - f0, cpu));
             ControlFlow::Break(())
         } else {
             ControlFlow::Continue(())
         }
     })?;
-    let (completed, failed) = done_rx.recv().unwrap_or((0, 0));
+    let (completed, failed, cpu_secs) = done_rx.recv().unwrap_or((0, 0, 0.0));
     let report = ticker.join();
     let _ = std::fs::remove_dir_all(&dir);
     Ok(Trial {
@@ -270,6 +283,8 @@ pub fn run_trial(cfg: &BenchConfig, document: &Path, calls: usize) -> std::io::R
         report,
         completed,
         failed,
+        cpu_secs,
+        media_secs: ticks as f64 * FRAME_DURATION.as_secs_f64(),
     })
 }
 

@@ -3,26 +3,31 @@
 //! core, against the loopback fax engine's figure (`ums bench channels`'s
 //! search) measured in the same run.
 //!
-//! Each call: a `CapiLine` on our native remote-CAPI client (its own TCP
-//! connection to the simulator, as an application of the router) dials
-//! the MSN of another `CapiLine`, which answers; both run the workspace's
-//! fax pump ([`FaxCall`]) on the B-channel's A-law audio, 2 fine A4 pages
-//! (the loopback bench's document), hang-up, and the caller dials again.
-//! A call takes two of the simulator's B-channels. The simulator runs on
-//! its own threads (the router's side); the media thread, pinned to one
-//! core by the ticker, carries every line, its CAPI messages, its A-law
-//! and both fax sessions of each call. A step of N calls passes when that
-//! thread keeps up as the loopback engine's rule has it (p99 tick
-//! lateness under 2 ms, no deadline skipped) and no fax failed.
+//! Two CAPI applications on our native remote-CAPI client, each one TCP
+//! connection to the simulator with N B-channels (`max_logical` = N), as
+//! the gateway runs a `[[capi]]` section: each channel of the callers'
+//! application dials the MSN of the called one, whose next idle channel
+//! answers; both ends run the workspace's fax pump ([`FaxCall`]) on the
+//! B-channel's A-law audio, 2 fine A4 pages (the loopback bench's
+//! document), hang-up, and the caller dials again. A call takes two of
+//! the simulator's B-channels. The simulator runs on its own threads (the
+//! router's side); the media thread, pinned to one core by the ticker,
+//! carries both applications, their CAPI messages, the A-law and both fax
+//! sessions of each call. A step of N calls passes when that thread keeps
+//! up as the loopback engine's rule has it (p99 tick lateness under 2 ms,
+//! no deadline skipped), no fax failed and every call completed faxes at
+//! the pace of the step's fastest (`bench sip`'s rule).
 
+use std::cell::RefCell;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use fax_t30::media::FRAME_DURATION;
 use fax_t30::{FaxOptions, PageSource};
+use line_drivers::capi::app::{CapiApp, CapiChannel, CapiChannels};
 use line_drivers::capi::controller::ControllerConfig;
-use line_drivers::capi::line::CapiLine;
 use line_drivers::capi::session::RegisterLimits;
 use line_drivers::capi::sim::tcp::SimServer;
 use line_drivers::capi::sim::SimConfig;
@@ -51,8 +56,13 @@ pub struct CapiTrial {
     pub report: TickerReport,
     pub faxes_ok: u64,
     pub faxes_failed: u64,
-    /// Lines that could not reach the simulator (left out of the step).
-    pub out_of_service: usize,
+    /// Faxes the N calls had to complete in the step (per calling
+    /// channel, one per cycle of the step's fastest call after its first
+    /// dial, and at least one), and the channels that completed fewer.
+    pub faxes_required: u64,
+    pub stalled: u64,
+    /// The applications could not reach the simulator (no step ran).
+    pub out_of_service: bool,
     /// CPU time of the media thread, and the media time it covered: the
     /// load-independent cost of the calls.
     pub cpu_secs: f64,
@@ -70,16 +80,41 @@ impl CapiTrial {
     }
 
     /// The thread kept up (p99 tick lateness under 2 ms, no deadline
-    /// skipped), no fax failed, every line was there.
+    /// skipped), no fax failed, and every call moved: at least one fax
+    /// completed and no calling channel completed fewer than the fastest
+    /// call's pace allows (`bench sip`'s rule). A step shorter than one
+    /// call cannot show this and fails.
     pub fn passed(&self) -> bool {
         self.report.overruns == 0
             && self.report.lateness.p99() < LATENESS_LIMIT
             && self.faxes_failed == 0
-            && self.out_of_service == 0
+            && self.faxes_ok > 0
+            && self.stalled == 0
+            && !self.out_of_service
+    }
+
+    fn without_lines(calls: usize) -> CapiTrial {
+        CapiTrial {
+            calls,
+            report: TickerReport {
+                ticks: 0,
+                overruns: 0,
+                caught_up: 0,
+                lateness: Default::default(),
+            },
+            faxes_ok: 0,
+            faxes_failed: 0,
+            faxes_required: 0,
+            stalled: 0,
+            out_of_service: true,
+            cpu_secs: 0.0,
+            media_secs: 0.0,
+        }
     }
 }
 
-type Capi = CapiLine<RcapiTcp>;
+/// A B-channel of one of the bench's two applications.
+type Capi = CapiChannel<CapiApp<RcapiTcp>>;
 
 struct End {
     line: Capi,
@@ -96,8 +131,8 @@ impl End {
         }
     }
 
-    /// One tick after the line's: the pump, and (receivers) an incoming
-    /// call answered into `rx`.
+    /// One tick after the application's: the pump, and (receivers) an
+    /// incoming call answered into `rx`.
     fn step(&mut self, rx: Option<&Path>, now: Instant) {
         let mut others = Vec::new();
         match self.fax.as_mut() {
@@ -140,102 +175,160 @@ fn options() -> FaxOptions {
     }
 }
 
-struct Pair {
-    a: End,
-    b: End,
-    b_number: String,
-    rx: PathBuf,
+/// A calling channel: its end, when it dials next, when its fax ended.
+struct Sender {
+    end: End,
     start_tick: u64,
     done_at: Option<u64>,
+    /// The tick of its first dial, of the call's dial, and the faxes it
+    /// completed.
+    first_start: Option<u64>,
+    began: u64,
+    completed: u64,
 }
 
+/// A called channel: its end and the file it receives into.
+struct Receiver {
+    end: End,
+    rx: PathBuf,
+}
+
+/// The number the called application answers (its channels share it, as
+/// a `[[capi]]` section's lines share its MSNs).
+const CALLED: &str = "200000";
+
 struct Workload {
-    pairs: Vec<Pair>,
+    apps: [Rc<RefCell<CapiApp<RcapiTcp>>>; 2],
+    senders: Vec<Sender>,
+    receivers: Vec<Receiver>,
     doc: PathBuf,
     tick: u64,
     ok: u64,
     failed: u64,
+    /// Ticks from dial to the caller's end, fastest so far.
+    fastest: Option<u64>,
 }
 
-fn connect(server: &SimServer, name: String, msn: &str) -> Option<Capi> {
+/// The connection of one application of `calls` B-channels to the
+/// simulator (`max_logical` = the channels), as a `[[capi]]` section's.
+fn connect(server: &SimServer, calls: usize) -> std::io::Result<RcapiTcp> {
     let limits = RegisterLimits {
-        max_logical: 1,
+        max_logical: u16::try_from(calls).unwrap_or(u16::MAX),
         max_b_blocks: 7,
         max_b_len: 2048,
     };
-    let t = RcapiTcp::connect(server.addr(), limits, 1, Duration::from_secs(5)).ok()?;
-    let config = ControllerConfig {
-        msns: vec![msn.into()],
-        calling_msn: Some(msn.into()),
-        ..ControllerConfig::default()
-    };
-    Some(CapiLine::new(LineId(name), config, t))
+    RcapiTcp::connect(server.addr(), limits, 1, Duration::from_secs(5))
+}
+
+fn app(
+    side: &str,
+    calls: usize,
+    config: ControllerConfig,
+    t: RcapiTcp,
+) -> Rc<RefCell<CapiApp<RcapiTcp>>> {
+    let ids = (1..=calls)
+        .map(|n| LineId(format!("capi/{side}/{n}")))
+        .collect();
+    Rc::new(RefCell::new(CapiApp::new(ids, config, t)))
 }
 
 impl Workload {
-    fn new(server: &SimServer, calls: usize, doc: &Path, dir: &Path) -> (Workload, usize) {
-        let mut pairs = Vec::with_capacity(calls);
-        let mut missing = 0;
-        for i in 0..calls {
-            let (an, bn) = (format!("1{i:05}"), format!("2{i:05}"));
-            let a = connect(server, format!("capi/a{i}"), &an);
-            let b = connect(server, format!("capi/b{i}"), &bn);
-            let (Some(a), Some(b)) = (a, b) else {
-                missing += 1;
-                continue;
-            };
-            pairs.push(Pair {
-                a: End::new(a),
-                b: End::new(b),
-                b_number: bn,
-                rx: dir.join(format!("rx-{i}.tif")),
+    /// The callers' application (not listening) on `a`, the called one
+    /// on `b`, `calls` channels each.
+    fn new([a, b]: [RcapiTcp; 2], calls: usize, doc: &Path, dir: &Path) -> Workload {
+        let callers = ControllerConfig {
+            cip_mask: 0,
+            calling_msn: Some("100000".into()),
+            ..ControllerConfig::default()
+        };
+        let called = ControllerConfig {
+            msns: vec![CALLED.into()],
+            ..ControllerConfig::default()
+        };
+        let a = app("a", calls, callers, a);
+        let b = app("b", calls, called, b);
+        let senders = (CapiChannel::all(&a, calls).into_iter().enumerate())
+            .map(|(i, line)| Sender {
+                end: End::new(line),
                 // Spread the starts over 10 s so the T.30 phases interleave.
                 start_tick: 5 + (i as u64 * 37) % 500,
                 done_at: None,
-            });
-        }
-        let w = Workload {
-            pairs,
+                first_start: None,
+                began: 0,
+                completed: 0,
+            })
+            .collect();
+        let receivers = (CapiChannel::all(&b, calls).into_iter().enumerate())
+            .map(|(i, line)| Receiver {
+                end: End::new(line),
+                rx: dir.join(format!("rx-{i}.tif")),
+            })
+            .collect();
+        Workload {
+            apps: [a, b],
+            senders,
+            receivers,
             doc: doc.to_path_buf(),
             tick: 0,
             ok: 0,
             failed: 0,
-        };
-        (w, missing)
+            fastest: None,
+        }
+    }
+
+    /// (faxes required, calling channels that completed fewer) after
+    /// `ticks`, by `bench sip`'s rule.
+    fn shortfall(&self, ticks: u64) -> (u64, u64) {
+        let senders: Vec<(u64, u64)> = (self.senders.iter())
+            .map(|s| (s.first_start.unwrap_or(ticks), s.completed))
+            .collect();
+        crate::bench_sip::shortfall(self.fastest, &senders, ticks)
     }
 
     fn tick(&mut self, now: Instant) {
         let t = self.tick;
-        for p in &mut self.pairs {
-            p.a.line.tick(now);
-            p.b.line.tick(now);
-            if p.a.fax.is_none() && p.done_at.is_none() && t >= p.start_tick {
+        for app in &self.apps {
+            app.borrow_mut().tick(now);
+        }
+        for s in &mut self.senders {
+            if s.end.fax.is_none() && s.done_at.is_none() && t >= s.start_tick {
                 let role = FaxRole::Send(PageSource::Tiff(self.doc.clone()));
-                if let Ok(f) = FaxCall::dial(&mut p.a.line, &p.b_number, role, options(), now) {
-                    p.a.fax = Some(f);
-                    p.a.end = None;
+                if let Ok(f) = FaxCall::dial(&mut s.end.line, CALLED, role, options(), now) {
+                    s.end.fax = Some(f);
+                    s.end.end = None;
+                    s.began = t;
+                    s.first_start.get_or_insert(t);
                 }
             }
-            p.a.step(None, now);
-            p.b.step(Some(&p.rx), now);
-            if p.b.end.is_some() {
-                p.b.fax = None;
-                p.b.end = None;
-            }
-            if p.a.fax.is_some() && p.a.end.is_some() && p.done_at.is_none() {
-                p.done_at = Some(t);
-                if matches!(&p.a.end, Some(CallEnd::Fax(o)) if o.success) {
+            s.end.step(None, now);
+            if s.end.fax.is_some() && s.end.end.is_some() && s.done_at.is_none() {
+                s.done_at = Some(t);
+                if matches!(&s.end.end, Some(CallEnd::Fax(o)) if o.success) {
                     self.ok += 1;
+                    s.completed += 1;
+                    let took = t - s.began;
+                    self.fastest = Some(self.fastest.map_or(took, |f| f.min(took)));
                 } else {
                     self.failed += 1;
                 }
             }
             // Dial again 0.7 s after the end, once the line is idle.
-            if p.done_at.is_some_and(|d| t >= d + 35) && p.a.line.is_idle() {
-                p.a.fax = None;
-                p.done_at = None;
-                p.start_tick = t;
+            if s.done_at.is_some_and(|d| t >= d + 35) && s.end.line.is_idle() {
+                s.end.fax = None;
+                s.done_at = None;
+                s.start_tick = t;
             }
+        }
+        for r in &mut self.receivers {
+            r.end.step(Some(&r.rx), now);
+            if r.end.end.is_some() {
+                r.end.fax = None;
+                r.end.end = None;
+            }
+        }
+        // The tick's audio of every channel: one write per application.
+        for app in &self.apps {
+            app.borrow_mut().flush();
         }
         self.tick += 1;
     }
@@ -253,27 +346,39 @@ pub fn run_trial(cfg: &CapiBench, document: &Path, calls: usize) -> std::io::Res
         },
         0,
     )?;
-    let (mut w, out_of_service) = Workload::new(&server, calls, document, &dir);
+    // Both applications or none: a step without its lines fails.
+    let transports = match (connect(&server, calls), connect(&server, calls)) {
+        (Ok(a), Ok(b)) => [a, b],
+        _ => return Ok(CapiTrial::without_lines(calls)),
+    };
     let ticks = (cfg.trial.as_millis() / FRAME_DURATION.as_millis()) as u64;
     let (done_tx, done_rx) = std::sync::mpsc::channel();
-    let mut n = 0u64;
-    let mut cpu0 = Duration::ZERO;
-    let ticker = MediaTicker::spawn(FRAME_DURATION, move |now| {
-        if n == 0 {
-            pin_to_last_cpu();
-            cpu0 = thread_cpu_time();
-        }
-        w.tick(now);
-        n += 1;
-        if n >= ticks {
-            let cpu = (thread_cpu_time() - cpu0).as_secs_f64();
-            let _ = done_tx.send((w.ok, w.failed, cpu));
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
+    let (doc, wdir) = (document.to_path_buf(), dir.clone());
+    // The applications share their connections through `Rc`: made on the
+    // ticker's thread.
+    let ticker = MediaTicker::spawn_with(FRAME_DURATION, move || {
+        let mut w = Workload::new(transports, calls, &doc, &wdir);
+        let mut n = 0u64;
+        let mut cpu0 = Duration::ZERO;
+        move |now| {
+            if n == 0 {
+                pin_to_last_cpu();
+                cpu0 = thread_cpu_time();
+            }
+            w.tick(now);
+            n += 1;
+            if n >= ticks {
+                let cpu = (thread_cpu_time() - cpu0).as_secs_f64();
+                let (required, stalled) = w.shortfall(n);
+                let _ = done_tx.send((w.ok, w.failed, required, stalled, cpu));
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
         }
     })?;
-    let (faxes_ok, faxes_failed, cpu_secs) = done_rx.recv().unwrap_or((0, 0, 0.0));
+    let (faxes_ok, faxes_failed, faxes_required, stalled, cpu_secs) =
+        done_rx.recv().unwrap_or((0, 0, 0, 0, 0.0));
     let report = ticker.join();
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
@@ -282,7 +387,9 @@ pub fn run_trial(cfg: &CapiBench, document: &Path, calls: usize) -> std::io::Res
         report,
         faxes_ok,
         faxes_failed,
-        out_of_service,
+        faxes_required,
+        stalled,
+        out_of_service: false,
         cpu_secs,
         media_secs: ticks as f64 * FRAME_DURATION.as_secs_f64(),
     })

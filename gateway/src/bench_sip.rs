@@ -418,7 +418,7 @@ impl Workload {
 /// load slow the fastest cycle too. A step too short for a pair's first
 /// call to end cannot show that it moves, so that pair falls short too
 /// (a call of 2 fine pages takes some 80 s: steps need 90 s and more).
-fn shortfall(fastest: Option<u64>, pairs: &[(u64, u64)], ticks: u64) -> (u64, u64) {
+pub(crate) fn shortfall(fastest: Option<u64>, pairs: &[(u64, u64)], ticks: u64) -> (u64, u64) {
     let Some(fastest) = fastest else {
         return (pairs.len() as u64, pairs.len() as u64);
     };

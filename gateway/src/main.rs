@@ -241,7 +241,10 @@ struct MediaBenchArgs {
 #[derive(Args)]
 struct CapiBenchArgs {
     /// Seconds per real-time step (and per trial of the loopback anchor).
-    #[arg(long, default_value_t = 30)]
+    /// A call of 2 fine pages takes about 80 s and starts are spread over
+    /// 10 s: a step fails unless every call completed a fax, so steps
+    /// under some 95 s fail.
+    #[arg(long, default_value_t = 120)]
     trial_secs: u64,
     /// Largest number of concurrent calls to try (two B-channels each).
     #[arg(long, default_value_t = 1024)]

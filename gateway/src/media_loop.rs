@@ -31,7 +31,7 @@ use kernel::numbering::NumberingPlan;
 use kernel::routing::Router;
 use kernel::runner::{InboundConfig, LineSpec, Runner, RunnerConfig};
 use kernel::store::{Store, StoreError};
-use line_drivers::capi::supervised::{CapiLineState, CapiSpec, SharedCapiLine};
+use line_drivers::capi::supervised::{CapiLineState, CapiSection, CapiSpec};
 use line_drivers::modem::{ModemLineState, ModemSpec, SharedModemLine};
 use line_drivers::sip::{SipTrunk, SipTrunkConfig};
 use line_drivers::Line;
@@ -67,8 +67,9 @@ pub struct MediaConfig {
     pub gsm: Vec<line_drivers::gsm::GsmSpec>,
     /// How long a sent SMS waits for its status reports.
     pub sms_report_wait: std::time::Duration,
-    /// ISDN controllers through CAPI (`[[capi]]`): each B-channel used a
-    /// line that connects (and reconnects) on its own.
+    /// ISDN controllers through CAPI (`[[capi]]`): each section one
+    /// application that connects (and reconnects) on its own, each
+    /// B-channel used a line of it.
     pub capis: Vec<CapiSpec>,
     pub runtime: Option<tokio::runtime::Handle>,
     /// Where trunks keep their T.38 memory.
@@ -116,8 +117,9 @@ pub struct MediaLoop {
     modems: Vec<(SharedModemLine, ModemLineState)>,
     /// The GSM lines, ticked before the runner.
     gsm: Vec<crate::gsm_lines::GsmLine>,
-    /// The CAPI lines, likewise.
-    capi: Vec<(SharedCapiLine, CapiLineState)>,
+    /// The CAPI sections (one application each, ticked once for all
+    /// its lines), likewise.
+    capi: Vec<(CapiSection, CapiLineState)>,
     data_dir: PathBuf,
     /// The forms of the site's base number (the simulated caller's
     /// `--to`).
@@ -189,13 +191,14 @@ impl MediaLoop {
         };
         let mut capi = Vec::new();
         for spec in &c.capis {
-            for line in spec.open() {
-                capi.push((line.clone(), CapiLineState::Connecting));
+            let section = spec.open();
+            for line in section.lines() {
                 lines.push(LineSpec {
-                    line: Box::new(line),
+                    line: Box::new(line.clone()),
                     group: spec.group.clone(),
                 });
             }
+            capi.push((section, CapiLineState::Connecting));
         }
         let config = RunnerConfig {
             policy: c.retry.clone(),
@@ -304,15 +307,19 @@ impl MediaLoop {
         for g in &mut self.gsm {
             g.tick(&mut self.runner, now, wall);
         }
-        for (l, seen) in &mut self.capi {
-            l.tick(now);
-            let state = l.state();
+        for (section, seen) in &mut self.capi {
+            section.tick(now);
+            let state = section.state();
             if state != *seen {
-                log_capi(l, &state);
+                log_capi(section, &state);
                 *seen = state;
             }
         }
         let r = self.runner.tick(now, wall);
+        // The audio the runner gave the CAPI lines: one write per section.
+        for (section, _) in &self.capi {
+            section.flush();
+        }
         self.hand_over();
         r
     }
@@ -335,7 +342,11 @@ impl MediaLoop {
 
     /// Whether each CAPI line is in service, in `[[capi]]` order (metrics).
     pub fn capi_in_service(&self) -> impl Iterator<Item = bool> + '_ {
-        (self.capi.iter()).map(|(_, s)| *s == CapiLineState::InService)
+        (self.capi.iter()).flat_map(|(c, s)| {
+            c.lines()
+                .iter()
+                .map(move |_| *s == CapiLineState::InService)
+        })
     }
 
     /// Calls in progress on our lines.
@@ -504,19 +515,22 @@ fn log_modem(m: &SharedModemLine, state: &ModemLineState) {
     }
 }
 
-/// A CAPI line came into service or went out of it.
-fn log_capi(l: &SharedCapiLine, state: &CapiLineState) {
-    match state {
-        CapiLineState::InService => {
-            crate::ulog!(Notice, "capi-in-service", "line {} in service", l.id())
+/// A CAPI section's application (each of its lines) came into service
+/// or went out of it.
+fn log_capi(section: &CapiSection, state: &CapiLineState) {
+    for l in section.lines() {
+        match state {
+            CapiLineState::InService => {
+                crate::ulog!(Notice, "capi-in-service", "line {} in service", l.id())
+            }
+            CapiLineState::OutOfService { reason } => crate::ulog!(
+                Warning,
+                "capi-out-of-service",
+                "line {} out of service: {reason} (connecting again, at most every {} s)",
+                l.id(),
+                line_drivers::capi::supervised::RECONNECT_MAX.as_secs()
+            ),
+            CapiLineState::Connecting => {}
         }
-        CapiLineState::OutOfService { reason } => crate::ulog!(
-            Warning,
-            "capi-out-of-service",
-            "line {} out of service: {reason} (connecting again, at most every {} s)",
-            l.id(),
-            line_drivers::capi::supervised::RECONNECT_MAX.as_secs()
-        ),
-        CapiLineState::Connecting => {}
     }
 }

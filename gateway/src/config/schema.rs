@@ -884,7 +884,8 @@ impl Default for SmsConf {
 }
 
 /// One ISDN controller through CAPI 2.0 (`[[capi]]`): a card or a
-/// remote-CAPI router, one line per B-channel used.
+/// remote-CAPI router; one CAPI application (one connection) for the
+/// section, one line per B-channel used.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CapiConf {

@@ -9,12 +9,15 @@
 //!   session.rs  the native remote-CAPI client: register, profile, messages   engine
 //!   controller.rs  one controller's calls: listen, dial, answer, B3, data,   engine
 //!               hang-up, causes (cause.rs), audio (media.rs: bit-reversed A-law)
-//!   line.rs     a B-channel as a `Line` (CapiLine), ticked every 20 ms       driver
+//!   app.rs      one application for a controller's B-channels (CapiApp:    driver
+//!               one engine, one transport), each B-channel a `Line`
+//!               (CapiChannel); ticked once every 20 ms
+//!   line.rs     an application of one B-channel as a `Line` (CapiLine)      driver
 //!   transport.rs  what carries the messages: remote CAPI over TCP (RcapiTcp)  driver
 //!   libcapi20.rs  ... or Debian's libcapi20 (Libcapi20), through ffi.rs:     driver
 //!               the crate's only `unsafe` (dlopen at run time)
-//!   supervised.rs  a `[[capi]]` section's lines, each reconnecting on its   driver
-//!               own with backoff (SharedCapiLine: the runner's and the loop's)
+//!   supervised.rs  a `[[capi]]` section: its application, reconnecting on   driver
+//!               its own with backoff, and its lines (SharedCapiLine)
 //!   sim.rs      the remote-CAPI controller simulator (test peer; sim/tcp.rs   engine
 //!               serves it on a port, sim/exchange.rs takes its calls to the
 //!               loopback exchange's virtual fax machines)
@@ -27,6 +30,7 @@
 //! panic (fuzz target `capi_message`, seeds replayed by
 //! `line-drivers/tests/capi_fuzz_seeds.rs`).
 
+pub mod app;
 pub mod cause;
 pub mod controller;
 #[allow(unsafe_code)]

@@ -327,6 +327,9 @@ impl Frame {
 #[derive(Debug, Default)]
 pub struct FrameReader {
     buf: Vec<u8>,
+    /// Where the next frame starts in `buf`: frames cut from a read are
+    /// not moved out one by one (a read holds hundreds of them).
+    start: usize,
     failed: bool,
 }
 
@@ -339,13 +342,15 @@ impl FrameReader {
     /// Appends octets from the socket.
     pub fn push(&mut self, octets: &[u8]) {
         if !self.failed {
+            self.buf.drain(..self.start);
+            self.start = 0;
             self.buf.extend_from_slice(octets);
         }
     }
 
     /// Octets held.
     pub fn buffered(&self) -> usize {
-        self.buf.len()
+        self.buf.len() - self.start
     }
 
     /// The next whole frame; `None` until one is there. After an error
@@ -356,20 +361,26 @@ impl FrameReader {
         if self.failed {
             return None;
         }
-        if self.buf.len() < 2 {
+        let held = &self.buf[self.start..];
+        if held.len() < 2 {
             return None;
         }
-        let len = usize::from(u16::from_be_bytes([self.buf[0], self.buf[1]]));
+        let len = usize::from(u16::from_be_bytes([held[0], held[1]]));
         if !(2 + HEADER_LEN..=MAX_FRAME).contains(&len) {
             self.failed = true;
             self.buf = Vec::new();
+            self.start = 0;
             return Some(Err(WireError::BadLength(len as u16)));
         }
-        if self.buf.len() < len {
+        if held.len() < len {
             return None;
         }
-        let frame = Frame::decode(&self.buf[2..len]);
-        self.buf.drain(..len);
+        let frame = Frame::decode(&held[2..len]);
+        self.start += len;
+        if self.start == self.buf.len() {
+            self.buf.clear();
+            self.start = 0;
+        }
         Some(frame)
     }
 

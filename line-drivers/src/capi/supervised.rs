@@ -1,27 +1,32 @@
 //! The B-channel lines of one CAPI controller as the gateway runs them
-//! (`[[capi]]`): one [`CapiLine`] per B-channel used, each its own
-//! application (a call ringing at a busy one goes to its sisters), each
-//! kept connected. A line connects in a thread of its own (libcapi20 and
-//! the TCP connect block), so the media thread never waits; a transport
-//! that fails puts the line out of service (its call ends "network out
-//! of order", temporary, so the job is retried) and the line connects
-//! again on its own, after 1 s, then 2, 4, ... up to
-//! [`RECONNECT_MAX`], measured on the `now` passed to [`SupervisedCapiLine::tick`].
+//! (`[[capi]]`): one application for the section ([`SupervisedCapiApp`],
+//! registered with `max_logical` = the B-channels used, one connection to
+//! a remote-CAPI router), one line per B-channel ([`SharedCapiLine`]; a
+//! call ringing in goes to the first idle one), kept connected. The
+//! application connects in a thread of its own (libcapi20 and the TCP
+//! connect block), so the media thread never waits; a transport that
+//! fails puts every line out of service (their calls end "network out of
+//! order", temporary, so the jobs are retried) and the application
+//! connects again on its own, after 1 s, then 2, 4, ... up to
+//! [`RECONNECT_MAX`], measured on the `now` passed to
+//! [`SupervisedCapiApp::tick`].
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io;
 use std::net::ToSocketAddrs;
+use std::rc::Rc;
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::time::{Duration, Instant};
 
+use super::app::{CapiApp, CapiChannel, CapiChannels, OneChannel};
 use super::controller::ControllerConfig;
 use super::libcapi20::Libcapi20;
-use super::line::{CapiLine, CAPI_CAPS};
 use super::session::RegisterLimits;
 use super::transport::{CapiTransport, RcapiTcp};
 use crate::cause::HangupCause;
 use crate::error::LineError;
-use crate::line::{CallId, Line, LineCaps, LineEvent, LineId, Media, MediaKind};
+use crate::line::{CallId, LineEvent, LineId, Media, MediaKind};
 
 /// The longest wait between two attempts to connect.
 pub const RECONNECT_MAX: Duration = Duration::from_secs(30);
@@ -66,24 +71,27 @@ impl CapiSpec {
             .collect()
     }
 
-    /// The lines, each starting to connect at its first tick.
-    pub fn open(&self) -> Vec<SharedCapiLine> {
-        self.line_ids()
-            .into_iter()
-            .map(|id| {
-                let config = ControllerConfig {
-                    controller: self.controller,
-                    msns: self.msns.clone(),
-                    calling_msn: self.calling_msn.clone(),
-                    ..ControllerConfig::default()
-                };
-                SharedCapiLine::new(SupervisedCapiLine::new(id, self.transport.clone(), config))
-            })
-            .collect()
+    /// The section's application, starting to connect at its first
+    /// tick, and its lines.
+    pub fn open(&self) -> CapiSection {
+        let config = ControllerConfig {
+            controller: self.controller,
+            msns: self.msns.clone(),
+            calling_msn: self.calling_msn.clone(),
+            ..ControllerConfig::default()
+        };
+        let ids = self.line_ids();
+        let n = ids.len();
+        let app = SupervisedCapiApp::new(ids, self.transport.clone(), config);
+        let app = Rc::new(RefCell::new(app));
+        CapiSection {
+            lines: CapiChannel::all(&app, n),
+            app,
+        }
     }
 }
 
-/// A line's state, for logs and `ums status`.
+/// An application's state (its lines'), for logs and `ums status`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CapiLineState {
     /// Connecting (the first time, or again).
@@ -99,9 +107,9 @@ pub enum CapiLineState {
 
 type BoxedTransport = Box<dyn CapiTransport + Send>;
 
-fn connect(spec: &CapiTransportSpec, controller: u32) -> io::Result<BoxedTransport> {
+fn connect(spec: &CapiTransportSpec, controller: u32, channels: u16) -> io::Result<BoxedTransport> {
     let limits = RegisterLimits {
-        max_logical: 1,
+        max_logical: channels.max(1),
         max_b_blocks: 7,
         max_b_len: 2048,
     };
@@ -121,57 +129,63 @@ fn connect(spec: &CapiTransportSpec, controller: u32) -> io::Result<BoxedTranspo
     }
 }
 
-/// One B-channel line that keeps itself connected (see the module docs).
-pub struct SupervisedCapiLine {
-    id: LineId,
+/// The application of a `[[capi]]` section, kept connected (see the
+/// module docs).
+pub struct SupervisedCapiApp {
+    ids: Vec<LineId>,
     transport: CapiTransportSpec,
     config: ControllerConfig,
-    line: Option<CapiLine<BoxedTransport>>,
+    app: Option<CapiApp<BoxedTransport>>,
     connecting: Option<Receiver<io::Result<BoxedTransport>>>,
     /// When to try again (none: at the next tick).
     retry_at: Option<Instant>,
     backoff: Duration,
     state: CapiLineState,
-    /// Events of a line that failed, passed on after it is gone.
-    events: VecDeque<LineEvent>,
-    /// Times the line came into service.
+    /// Events of an application that failed, per channel, passed on
+    /// after it is gone.
+    events: Vec<VecDeque<LineEvent>>,
+    /// Times the application came into service.
     connects: u32,
 }
 
-impl SupervisedCapiLine {
-    /// A line that connects at its first tick.
-    pub fn new(id: LineId, transport: CapiTransportSpec, config: ControllerConfig) -> Self {
-        SupervisedCapiLine {
-            id,
+impl SupervisedCapiApp {
+    /// An application of one channel per id, connecting at its first
+    /// tick.
+    pub fn new(ids: Vec<LineId>, transport: CapiTransportSpec, config: ControllerConfig) -> Self {
+        SupervisedCapiApp {
+            events: ids.iter().map(|_| VecDeque::new()).collect(),
+            ids,
             transport,
             config,
-            line: None,
+            app: None,
             connecting: None,
             retry_at: None,
             backoff: RECONNECT_FIRST,
             state: CapiLineState::Connecting,
-            events: VecDeque::new(),
             connects: 0,
         }
     }
 
-    /// Where the line is.
+    /// Where the application is.
     pub fn state(&self) -> &CapiLineState {
         &self.state
     }
 
-    /// Times the line came into service (1 after the first connect).
+    /// Times the application came into service (1 after the first
+    /// connect).
     pub fn connects(&self) -> u32 {
         self.connects
     }
 
-    /// Runs the line: its media tick, or the connecting.
+    /// Runs the application: its media tick, or the connecting.
     pub fn tick(&mut self, now: Instant) {
-        if let Some(line) = &mut self.line {
-            line.tick(now);
-            if let Some(why) = line.fault().map(str::to_string) {
-                self.events.extend(std::iter::from_fn(|| line.poll_event()));
-                self.line = None;
+        if let Some(app) = &mut self.app {
+            app.tick(now);
+            if let Some(why) = app.fault().map(str::to_string) {
+                for (ch, events) in self.events.iter_mut().enumerate() {
+                    events.extend(std::iter::from_fn(|| app.poll_event(ch)));
+                }
+                self.app = None;
                 self.out_of_service(why, now);
             }
             return;
@@ -181,7 +195,8 @@ impl SupervisedCapiLine {
                 Err(TryRecvError::Empty) => {}
                 Ok(Ok(t)) => {
                     self.connecting = None;
-                    self.line = Some(CapiLine::new(self.id.clone(), self.config.clone(), t));
+                    let app = CapiApp::new(self.ids.clone(), self.config.clone(), t);
+                    self.app = Some(app);
                     self.state = CapiLineState::InService;
                     self.backoff = RECONNECT_FIRST;
                     self.connects += 1;
@@ -201,10 +216,12 @@ impl SupervisedCapiLine {
             let (tx, rx) = mpsc::channel();
             let spec = self.transport.clone();
             let controller = self.config.controller;
+            let channels = u16::try_from(self.ids.len()).unwrap_or(u16::MAX);
+            let name = self.ids.first().map_or("capi".into(), |id| id.to_string());
             let spawned = std::thread::Builder::new()
-                .name(format!("capi-connect {}", self.id))
+                .name(format!("capi-connect {name}"))
                 .spawn(move || {
-                    let _ = tx.send(connect(&spec, controller));
+                    let _ = tx.send(connect(&spec, controller, channels));
                 });
             match spawned {
                 Ok(_) => self.connecting = Some(rx),
@@ -220,18 +237,20 @@ impl SupervisedCapiLine {
     }
 }
 
-impl Line for SupervisedCapiLine {
-    fn id(&self) -> &LineId {
-        &self.id
+impl CapiChannels for SupervisedCapiApp {
+    fn channel_id(&self, ch: usize) -> &LineId {
+        &self.ids[ch]
     }
 
-    fn caps(&self) -> LineCaps {
-        CAPI_CAPS
-    }
-
-    fn dial(&mut self, number: &str, media: MediaKind, now: Instant) -> Result<CallId, LineError> {
-        match &mut self.line {
-            Some(l) => l.dial(number, media, now),
+    fn dial(
+        &mut self,
+        ch: usize,
+        number: &str,
+        media: MediaKind,
+        now: Instant,
+    ) -> Result<CallId, LineError> {
+        match &mut self.app {
+            Some(a) => a.dial(ch, number, media, now),
             None => Err(LineError::OutOfService(match &self.state {
                 CapiLineState::OutOfService { reason } => reason.clone(),
                 _ => "connecting to the CAPI controller".into(),
@@ -239,55 +258,111 @@ impl Line for SupervisedCapiLine {
         }
     }
 
-    fn answer(&mut self, call: CallId, now: Instant) -> Result<(), LineError> {
-        match &mut self.line {
-            Some(l) => l.answer(call, now),
+    fn answer(&mut self, ch: usize, call: CallId, now: Instant) -> Result<(), LineError> {
+        match &mut self.app {
+            Some(a) => a.answer(ch, call, now),
             None => Err(LineError::NotRinging(call)),
         }
     }
 
-    fn hangup(&mut self, call: CallId, cause: HangupCause, now: Instant) {
-        if let Some(l) = &mut self.line {
-            l.hangup(call, cause, now);
+    fn hangup(&mut self, ch: usize, call: CallId, cause: HangupCause, now: Instant) {
+        if let Some(a) = &mut self.app {
+            a.hangup(ch, call, cause, now);
         }
     }
 
-    fn send(&mut self, call: CallId, media: Media, now: Instant) -> Result<(), LineError> {
-        match &mut self.line {
-            Some(l) => l.send(call, media, now),
+    fn send(
+        &mut self,
+        ch: usize,
+        call: CallId,
+        media: Media,
+        now: Instant,
+    ) -> Result<(), LineError> {
+        match &mut self.app {
+            Some(a) => a.send(ch, call, media, now),
             None => Err(LineError::NoSuchCall(call)),
         }
     }
 
-    fn poll_event(&mut self) -> Option<LineEvent> {
-        if let Some(e) = self.events.pop_front() {
+    fn poll_event(&mut self, ch: usize) -> Option<LineEvent> {
+        if let Some(e) = self.events[ch].pop_front() {
             return Some(e);
         }
-        self.line.as_mut()?.poll_event()
+        self.app.as_mut()?.poll_event(ch)
     }
 
-    fn is_idle(&self) -> bool {
-        self.events.is_empty() && self.line.as_ref().is_none_or(|l| l.is_idle())
+    fn is_idle(&self, ch: usize) -> bool {
+        self.events[ch].is_empty() && self.app.as_ref().is_none_or(|a| a.is_idle(ch))
     }
 
     fn is_available(&self) -> bool {
-        self.line.as_ref().is_some_and(|l| l.is_available())
+        self.app.as_ref().is_some_and(|a| a.is_available())
+    }
+
+    fn flush(&mut self) {
+        if let Some(a) = &mut self.app {
+            a.flush();
+        }
     }
 }
 
-/// A supervised line shared between the runner (which drives it as a
-/// [`Line`]) and the media loop (which ticks it), like a modem line: both
-/// on the media thread.
-pub type SharedCapiLine = crate::Shared<SupervisedCapiLine>;
+/// One B-channel line that keeps itself connected: an application of
+/// its own (tests, and what each `[[capi]]` line was before the section
+/// shared one application).
+pub type SupervisedCapiLine = OneChannel<SupervisedCapiApp>;
 
-impl SharedCapiLine {
-    /// Run the line (see [`SupervisedCapiLine::tick`]).
-    pub fn tick(&self, now: Instant) {
-        self.with(|l| l.tick(now));
+impl SupervisedCapiLine {
+    /// A line that connects at its first tick.
+    pub fn new(id: LineId, transport: CapiTransportSpec, config: ControllerConfig) -> Self {
+        OneChannel::of(SupervisedCapiApp::new(vec![id], transport, config))
     }
 
-    /// The line's state.
+    /// Where the line is.
+    pub fn state(&self) -> &CapiLineState {
+        self.app().state()
+    }
+
+    /// Times the line came into service (1 after the first connect).
+    pub fn connects(&self) -> u32 {
+        self.app().connects()
+    }
+
+    /// Runs the line: its media tick (the answers written at once), or
+    /// the connecting.
+    pub fn tick(&mut self, now: Instant) {
+        self.app_mut().tick(now);
+        self.app_mut().flush();
+    }
+}
+
+/// A B-channel line of a `[[capi]]` section, as the runner drives it.
+pub type SharedCapiLine = CapiChannel<SupervisedCapiApp>;
+
+/// A `[[capi]]` section as the media loop runs it: the application
+/// (ticked once per 20 ms) and its lines (given to the runner).
+pub struct CapiSection {
+    app: Rc<RefCell<SupervisedCapiApp>>,
+    lines: Vec<SharedCapiLine>,
+}
+
+impl CapiSection {
+    /// The lines, one per B-channel.
+    pub fn lines(&self) -> &[SharedCapiLine] {
+        &self.lines
+    }
+
+    /// Runs the application (see [`SupervisedCapiApp::tick`]).
+    pub fn tick(&self, now: Instant) {
+        self.app.borrow_mut().tick(now);
+    }
+
+    /// Writes what the lines queued since the tick (after the runner's).
+    pub fn flush(&self) {
+        self.app.borrow_mut().flush();
+    }
+
+    /// The application's state, which is each of its lines'.
     pub fn state(&self) -> CapiLineState {
-        self.with(|l| l.state.clone())
+        self.app.borrow().state().clone()
     }
 }

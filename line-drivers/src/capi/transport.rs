@@ -47,7 +47,13 @@ pub struct RcapiTcp {
     client: RcapiClient,
     profile: Profile,
     pending: Vec<u8>,
+    /// Where reads land: one read takes a tick's messages of many calls.
+    buf: Vec<u8>,
 }
+
+/// Octets read at once: a tick's DATA_B3 blocks, confirmations and
+/// responses of some 100 calls.
+const READ_BUFFER: usize = 64 * 1024;
 
 fn broken(what: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, what)
@@ -92,6 +98,7 @@ impl RcapiTcp {
             client,
             profile: profile.expect("profile"),
             pending: Vec::new(),
+            buf: vec![0; READ_BUFFER],
         })
     }
 
@@ -140,15 +147,14 @@ impl CapiTransport for RcapiTcp {
 
     fn receive(&mut self, into: &mut Vec<(Message, Vec<u8>)>) -> io::Result<()> {
         self.write_out()?;
-        let mut buf = [0; 8192];
         loop {
-            match self.stream.read(&mut buf) {
+            match self.stream.read(&mut self.buf) {
                 Ok(0) => return Err(broken("the router closed the connection".into())),
                 Ok(n) => {
-                    self.client.handle_bytes(&buf[..n]);
+                    self.client.handle_bytes(&self.buf[..n]);
                     // Less than asked: nothing more queued now (what comes
                     // meanwhile waits for the next tick).
-                    if n < buf.len() {
+                    if n < self.buf.len() {
                         break;
                     }
                 }

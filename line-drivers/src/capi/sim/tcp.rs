@@ -26,10 +26,16 @@ struct Shared {
 impl Shared {
     /// Writes what the simulator queued. A connection whose write fails is
     /// shut down; its reader thread reports the close.
+    /// Writes what the simulator queued: one write per connection (a
+    /// read of many calls' blocks answers with many frames).
     fn flush(&mut self) {
+        let mut out: BTreeMap<ConnId, Vec<u8>> = BTreeMap::new();
         while let Some((conn, frame)) = self.sim.poll_transmit() {
+            out.entry(conn).or_default().extend(frame.encode());
+        }
+        for (conn, octets) in out {
             if let Some(w) = self.writers.get_mut(&conn) {
-                if w.write_all(&frame.encode()).is_err() {
+                if w.write_all(&octets).is_err() {
                     let _ = w.shutdown(Shutdown::Both);
                 }
             }
@@ -170,7 +176,7 @@ fn accept_loop(listener: TcpListener, shared: Arc<Mutex<Shared>>, stop: Arc<Atom
 
 fn serve(conn: ConnId, mut stream: TcpStream, shared: Arc<Mutex<Shared>>) {
     let mut reader = FrameReader::new();
-    let mut buf = [0u8; 4096];
+    let mut buf = vec![0u8; 64 * 1024];
     loop {
         let n = match stream.read(&mut buf) {
             Ok(0) | Err(_) => break,
