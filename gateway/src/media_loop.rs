@@ -112,8 +112,8 @@ pub struct MediaLoop {
     sip: Vec<RunningTrunk>,
     /// Trunks of a reload waiting for the trunk of the same name to end.
     sip_pending: Vec<SipTrunkConfig>,
-    /// The modem lines (the runner drives them), with the state each had
-    /// at the last tick (a change is logged).
+    /// The modem lines, ticked before the runner, with the state each
+    /// had at the last tick (a change is logged).
     modems: Vec<(SharedModemLine, ModemLineState)>,
     /// The GSM lines, ticked before the runner.
     gsm: Vec<crate::gsm_lines::GsmLine>,
@@ -295,11 +295,10 @@ impl MediaLoop {
                 );
             }
         }
-        // The modem lines are driven by the runner (`Line::drive`, skipped
-        // while they doze); here only their changes of state are logged.
         for (m, seen) in &mut self.modems {
-            if m.with(|l| l.state() != seen) {
-                let state = m.with(|l| l.state().clone());
+            m.tick(now);
+            let state = m.with(|l| l.state().clone());
+            if state != *seen {
                 log_modem(m, &state);
                 *seen = state;
             }

@@ -126,10 +126,6 @@ pub struct FaxCall {
 /// is mostly ticks with nothing else to do.
 const MODEM_TIMERS_EVERY: Duration = Duration::from_millis(100);
 
-/// A call not yet answered has nothing of its own to do (no session):
-/// its step waits for the line's news, looked at least this often.
-const UNANSWERED_QUIET: Duration = Duration::from_secs(1);
-
 fn transport_of(kind: MediaKind) -> Transport {
     match kind {
         MediaKind::Audio => Transport::Audio,
@@ -319,24 +315,7 @@ impl FaxCall {
         }
         self.pump_out(line, now);
         self.collect(line, now);
-        self.quiet_until = if self.is_unanswered() {
-            Some(now + UNANSWERED_QUIET)
-        } else {
-            self.timers_due.filter(|_| self.is_quiet())
-        };
-    }
-
-    /// Until when the call has nothing to do unless its line has news
-    /// (`None`: it wants the next step). Only modem calls are ever quiet
-    /// (their lines have news a few times a second): the pump's
-    /// [`Gate`](crate::doze::Gate) takes it with the line's own deadline.
-    pub fn quiet_until(&self) -> Option<Instant> {
-        self.quiet_until
-    }
-
-    /// An outgoing call not answered yet: only the line's events move it.
-    fn is_unanswered(&self) -> bool {
-        self.session.is_none() && !self.line_done && !self.pending_hangup && !self.ended
+        self.quiet_until = self.timers_due.filter(|_| self.is_quiet());
     }
 
     /// A modem call in progress with nothing of T.30's waiting to go out.

@@ -70,7 +70,6 @@
 pub mod capi;
 pub mod cause;
 pub mod clock;
-pub mod doze;
 mod error;
 pub mod fax_call;
 pub mod fax_machine;

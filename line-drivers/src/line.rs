@@ -323,21 +323,6 @@ pub trait Line {
     fn has_news(&self) -> bool {
         true
     }
-
-    /// Run a line that drives its own device (a modem on a serial port):
-    /// read it, run its timers, write. The pump calls it at each tick the
-    /// line's [`Gate`](crate::doze::Gate) is open, before the call's step.
-    /// Lines driven by their trunk or exchange keep the default.
-    fn drive(&mut self, now: std::time::Instant) {
-        let _ = now;
-    }
-
-    /// Nothing to do before an instant unless woken (see [`crate::doze`]):
-    /// the pump may skip the line and its call until then. Lines that
-    /// want every tick (audio every 20 ms) keep the default.
-    fn doze(&self) -> Option<crate::doze::Doze> {
-        None
-    }
 }
 
 /// Validate a dial string: 1..=[`MAX_NUMBER_LEN`] characters of `0-9`, `*`,

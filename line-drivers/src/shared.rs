@@ -85,12 +85,4 @@ impl<L: Line> Line for Shared<L> {
     fn has_news(&self) -> bool {
         self.inner.borrow().has_news()
     }
-
-    fn drive(&mut self, now: Instant) {
-        self.inner.borrow_mut().drive(now)
-    }
-
-    fn doze(&self) -> Option<crate::doze::Doze> {
-        self.inner.borrow().doze()
-    }
 }

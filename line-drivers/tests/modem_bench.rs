@@ -96,7 +96,6 @@ fn reset_sums() {
     PUMP_TIME.set(Duration::ZERO);
     LINE_TIME.set(Duration::ZERO);
     LINE_CALLS.set(0);
-    LINE_DRIVES.set(0);
     TICK_NS.with_borrow_mut(Vec::clear);
 }
 
@@ -197,11 +196,6 @@ fn bench_against_hylafax() {
             LINE_CALLS.get()
         );
         eprintln!("{}", tick_spread());
-        eprintln!(
-            "the line was driven at {} of {} ticks (the others found it dozing)",
-            LINE_DRIVES.get(),
-            TICK_NS.with_borrow(Vec::len)
-        );
         let (cpu, iax) = (
             own_cpu() - cpu0,
             (sched_cpu(iax_a, "") - iax0).as_secs_f64(),

@@ -69,6 +69,7 @@ impl Bench {
     fn tick(&mut self) {
         let now = self.clock.tick();
         self.pstn.borrow_mut().tick(now);
+        self.end.line.tick(now);
         self.end.step(now);
         if let Some(f) = self.end.fax.as_mut() {
             for l in f.take_log() {
@@ -114,7 +115,6 @@ fn send(n: u32, res: Resolution, ecm: bool) {
         ..Default::default()
     };
     let now = b.clock.now();
-    let r0 = reads(&b);
     b.end.dial(
         "4930200",
         FaxRole::Send(pages(dir.path(), n, res)),
@@ -136,8 +136,6 @@ fn send(n: u32, res: Resolution, ecm: bool) {
         b.end.end.is_some() && b.end.line.is_idle()
     });
     assert!(ended, "the call did not end: {:?}", b.end.events);
-    let ticks = (b.clock.now() - now).as_millis() / 20;
-    eprintln!("the line was driven at {} of {ticks} ticks", reads(&b) - r0);
     // After our DCN the line hangs up at once (no silence waited for on a
     // modem that no longer answers: that took 10 s).
     let far_done = far_done.expect("the far machine finished");
@@ -265,53 +263,6 @@ fn no_answer_is_no_answer() {
         b.end.end
     );
     assert!(b.run_until(Duration::from_secs(5), |b| b.end.line.is_available()));
-}
-
-/// How often the line read its port (it reads each time it is driven).
-fn reads(b: &Bench) -> u32 {
-    b.pstn.borrow().reads
-}
-
-/// The pump leaves a quiet modem line alone (its gate shut): driven only
-/// when its deadline comes (at most every 500 ms idle) or when the modem
-/// says something (the port's wake), then at once.
-#[test]
-fn a_quiet_modem_line_is_driven_only_for_octets_or_its_deadline() {
-    let dir = test_kit::Scratch::new("modem-t31-doze");
-    let mut b = Bench::new(Far::Sender(pages(dir.path(), 1, Resolution::Standard)));
-    b.end.answer_with = Some((
-        FaxRole::Receive {
-            file: dir.path().join("rx.tif"),
-        },
-        FaxOptions::default(),
-    ));
-    b.run_until(Duration::from_secs(1), |_| false);
-    // 10 s idle: 500 ticks.
-    let r0 = reads(&b);
-    b.run_until(Duration::from_secs(10), |_| false);
-    let quiet = reads(&b) - r0;
-    assert!(
-        (10..=50).contains(&quiet),
-        "driven {quiet} times in 500 quiet ticks"
-    );
-    // A tick only a wake can open (no deadline due): not driven without
-    // octets, driven by the RING.
-    let frame = Duration::from_millis(20);
-    let shut_next = |b: &mut Bench| b.end.gate.is_shut(b.clock.now() + frame);
-    assert!(b.run_until(Duration::from_secs(1), shut_next));
-    let before = reads(&b);
-    b.tick();
-    assert_eq!(reads(&b), before, "a quiet tick drove the line");
-    assert!(b.run_until(Duration::from_secs(1), shut_next));
-    let before = reads(&b);
-    let now = b.clock.now();
-    b.pstn.borrow_mut().ring(now + frame, "4930200");
-    b.tick();
-    assert_eq!(reads(&b), before + 1, "the RING did not wake the line");
-    // The call is answered (after two rings) and runs to its end.
-    assert!(b.run_until(Duration::from_secs(90), |b| b.end.end.is_some()));
-    let out = b.end.outcome().unwrap_or_else(|| panic!("{:?}", b.end.end));
-    assert!(out.success, "{out:?}");
 }
 
 fn out_of_service(b: &mut Bench) -> bool {

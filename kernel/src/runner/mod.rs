@@ -4,9 +4,7 @@
 //!
 //! It is a sans-IO engine over [`Line`]s: the owner calls
 //! [`Runner::tick`] every 20 ms with the media time and the wall time (both
-//! simulated in tests), after the lines' driver has ticked; a line that
-//! drives its own device (a modem) is driven here, before its call's step,
-//! and left alone while it dozes ([`line_drivers::doze`]). Each line's
+//! simulated in tests), after the lines' driver has ticked. Each line's
 //! slot is in one [`CallState`]; a fax call in either direction is a
 //! [`FaxCall`](line_drivers::FaxCall), the one media pump of the workspace.
 //!
@@ -30,7 +28,6 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use fax_t30::MaxRate;
-use line_drivers::doze::Gate;
 use line_drivers::{FaxCall, HangupCause, Line, LineEvent, MediaKind};
 
 use crate::job::{step, Effect, Final, JobEvent, JobState, RetryPolicy};
@@ -98,9 +95,6 @@ struct Slot {
     line: Box<dyn Line>,
     group: String,
     state: CallState,
-    /// Shut while the line dozes and its call is quiet (a modem line
-    /// between octets): neither is touched then.
-    gate: Gate,
 }
 
 impl Slot {
@@ -109,7 +103,6 @@ impl Slot {
             line: spec.line,
             group: spec.group,
             state: CallState::Idle,
-            gate: Gate::default(),
         }
     }
 
@@ -471,12 +464,11 @@ impl Runner {
         media_now: Instant,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        // The line runs (if it drives a device of its own), the call on it
-        // takes its events; the rest (a new call ringing in) is the
-        // runner's. A dozing line with a quiet call is left alone.
+        // The call on the line takes its events; the rest (a new call
+        // ringing in) is the runner's.
         let mut others = Vec::new();
-        let slot = &mut self.slots[i];
-        if slot.gate.pass(slot.line.as_mut(), media_now) {
+        {
+            let slot = &mut self.slots[i];
             let line = slot.line.as_mut();
             match &mut slot.state {
                 CallState::Sending(s) => s.fax.step(line, media_now, |ev| others.push(ev)),
@@ -495,12 +487,6 @@ impl Runner {
                     while line.poll_media_change().is_some() {}
                     others.extend(std::iter::from_fn(|| line.poll_event()));
                 }
-            }
-            match &slot.state {
-                CallState::Sending(s) => slot.gate.settle(line, Some(&s.fax)),
-                CallState::Receiving(r) => slot.gate.settle(line, Some(&r.fax)),
-                CallState::Idle => slot.gate.settle(line, None),
-                CallState::Voice(_) => slot.gate.open(),
             }
         }
         for ev in others {

@@ -12,10 +12,8 @@
 //! ```
 //!
 //! Our T.30 (spandsp's, in `fax_t30`) runs the fax; the modem only
-//! modulates. The line's pump drives it ([`Line::drive`], i.e.
-//! [`ModemLine::tick`]) at the 20 ms ticks it does not doze through
-//! ([`Line::doze`], [`crate::doze`]: until its next deadline unless the
-//! port's task or its owner wakes it); the port under it is a byte pipe: [`serial::SerialPort`]
+//! modulates. The line's owner calls [`ModemLine::tick`] every 20 ms, as
+//! for a SIP line; the port under it is a byte pipe: [`serial::SerialPort`]
 //! (tokio-serial, one task per device) in the daemon, anything else in
 //! tests. A modem that fails (garbage, silence, the device gone) takes its
 //! line out of service ([`ModemLine::out_of_service`]); the line reopens
@@ -37,7 +35,6 @@ use std::io;
 use std::time::{Duration, Instant};
 
 use crate::cause::HangupCause;
-use crate::doze::{Doze, Wake};
 use crate::error::LineError;
 use crate::line::{
     check_number, CallId, CallProgress, Line, LineCaps, LineEvent, LineId, Media, MediaKind,
@@ -58,13 +55,6 @@ pub trait ModemPort {
     fn read_available(&mut self, into: &mut Vec<u8>) -> io::Result<()>;
     /// Queue octets for the device.
     fn write_all(&mut self, bytes: &[u8]) -> io::Result<()>;
-    /// The flag this port raises when octets come (or the device fails),
-    /// if it can tell: its line may then doze between them
-    /// ([`Line::doze`]). Ports that cannot keep the default and their
-    /// line is driven at every tick.
-    fn wake(&self) -> Option<Wake> {
-        None
-    }
 }
 
 /// Opens (and reopens) the port of a line.
@@ -120,10 +110,6 @@ pub struct ModemLine {
     /// modem speaks or the line is asked something (`None`: run them at
     /// the next tick).
     wake_at: Option<Instant>,
-    /// The port's flag (see [`ModemPort::wake`]), raised too when the
-    /// owner asks the line something; `None`: the port cannot tell, the
-    /// line never dozes.
-    wake: Option<Wake>,
     /// Times the line went out of service.
     pub outages: u32,
 }
@@ -146,12 +132,10 @@ impl ModemLine {
             events: VecDeque::new(),
             buf: Vec::new(),
             wake_at: None,
-            wake: None,
             outages: 0,
         };
         match port {
             Ok(p) => {
-                line.wake = p.wake();
                 line.port = Some(p);
                 line.flush(now);
             }
@@ -180,17 +164,12 @@ impl ModemLine {
         &self.cfg.number
     }
 
-    /// Run the line: read the device, the timers, write ([`Line::drive`]).
-    /// A tick with nothing from the modem and no deadline due only looks
-    /// at the port (most ticks of a call: a page is seconds of data
-    /// written in 400 ms batches, T.30's timers are seconds long); a pump
-    /// with a [`Gate`](crate::doze::Gate) does not even call it then.
+    /// Run the line: read the device, the timers, write. Every 20 ms; a
+    /// tick with nothing from the modem and no deadline due only looks at
+    /// the port (most ticks of a call: a page is seconds of data written
+    /// in 400 ms batches, T.30's timers are seconds long).
     pub fn tick(&mut self, now: Instant) {
         if self.port.is_none() {
-            // The old port's last word (its end), or a request: seen.
-            if let Some(w) = &self.wake {
-                w.take();
-            }
             if self.reprobe_at.is_some_and(|t| t <= now) {
                 self.reopen(now);
             }
@@ -222,7 +201,6 @@ impl ModemLine {
         self.reprobe_at = Some(now + REPROBE_EVERY);
         match (self.opener)() {
             Ok(p) => {
-                self.wake = p.wake();
                 self.port = Some(p);
                 self.state = ModemLineState::Probing;
                 self.device.probe(now);
@@ -306,14 +284,6 @@ impl ModemLine {
         }
     }
 
-    /// The owner asked something: the line must be driven at the next
-    /// tick, whatever its doze said.
-    fn asked(&self) {
-        if let Some(w) = &self.wake {
-            w.raise();
-        }
-    }
-
     fn new_call(&mut self) -> CallId {
         let id = CallId(self.next_call);
         self.next_call += 1;
@@ -340,7 +310,6 @@ impl Line for ModemLine {
             .filter(|c| !matches!(c, ',' | 'W' | 'w'))
             .collect();
         check_number(&digits)?;
-        self.asked();
         if self.call.is_some() || !self.device.is_idle() {
             return Err(LineError::LineBusy);
         }
@@ -360,7 +329,6 @@ impl Line for ModemLine {
     fn answer(&mut self, call: CallId, now: Instant) -> Result<(), LineError> {
         match self.call {
             Some((c, CallSide::Offered)) if c == call => {
-                self.asked();
                 if !self.device.answer(now) {
                     return Err(LineError::NotRinging(call));
                 }
@@ -374,7 +342,6 @@ impl Line for ModemLine {
 
     fn hangup(&mut self, call: CallId, _cause: HangupCause, now: Instant) {
         if self.call.is_some_and(|(c, _)| c == call) {
-            self.asked();
             self.call = None;
             self.device.hang_up(now);
             self.flush(now);
@@ -387,7 +354,6 @@ impl Line for ModemLine {
         }
         match media {
             Media::ModemRequest(r) => {
-                self.asked();
                 self.device.handle_request(r, now);
                 self.flush(now);
                 Ok(())
@@ -414,31 +380,19 @@ impl Line for ModemLine {
     fn has_news(&self) -> bool {
         !self.events.is_empty()
     }
-
-    fn drive(&mut self, now: Instant) {
-        self.tick(now);
-    }
-
-    /// Until the device's next deadline (its command and Class 1 timers,
-    /// at most [`TIMERS_AT_LEAST_EVERY`] ahead) or, out of service, the
-    /// next re-probe; unless octets come or the owner asks something.
-    fn doze(&self) -> Option<Doze> {
-        if !self.events.is_empty() {
-            return None;
-        }
-        let wake = self.wake.clone()?;
-        let until = match self.port {
-            Some(_) => self.wake_at?,
-            None => self.reprobe_at?,
-        };
-        Some(Doze { until, wake })
-    }
 }
 
 /// A modem line shared between the runner (which drives it as a
 /// [`Line`]) and the media loop (which ticks it), like a SIP trunk's
 /// channels: both on the media thread.
 pub type SharedModemLine = crate::Shared<ModemLine>;
+
+impl SharedModemLine {
+    /// Run the line (see [`ModemLine::tick`]).
+    pub fn tick(&self, now: Instant) {
+        self.with(|l| l.tick(now));
+    }
+}
 
 /// One `[[modem]]` of the configuration: the line, its device and group.
 #[derive(Debug, Clone)]

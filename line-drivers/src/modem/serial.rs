@@ -20,7 +20,7 @@
 
 use std::io;
 use std::os::unix::fs::OpenOptionsExt;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc as std_mpsc;
 use std::sync::Arc;
 
@@ -38,7 +38,6 @@ use tokio_serial::FlowControl;
 const BACKLOG_POLL: Duration = Duration::from_millis(5);
 
 use super::ModemPort;
-use crate::doze::Wake;
 
 /// How the port is opened (`[[modem]]`: `speed`, `flow_control`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,9 +60,8 @@ pub struct SerialPort {
     /// Octets handed to the task and not yet written by it.
     queued: Arc<AtomicUsize>,
     /// The task passed something on since the line last looked: a quiet
-    /// tick reads this flag, not the channel; a pump's gate too
-    /// ([`ModemPort::wake`]).
-    news: Wake,
+    /// tick reads this flag, not the channel.
+    news: Arc<AtomicBool>,
     failed: Option<io::Error>,
 }
 
@@ -95,12 +93,12 @@ impl SerialPort {
         let (tx, mut out_rx) = mpsc::unbounded_channel::<Vec<u8>>();
         let queued = Arc::new(AtomicUsize::new(0));
         let written = queued.clone();
-        let news = Wake::new();
+        let news = Arc::new(AtomicBool::new(false));
         let told = news.clone();
         let told_end = news.clone();
         let tell = move |m: io::Result<Vec<u8>>| {
             let sent = in_tx.send(m).is_ok();
-            told.raise();
+            told.store(true, Ordering::Release);
             sent
         };
         runtime.spawn(async move {
@@ -136,7 +134,7 @@ impl SerialPort {
                 }
             }
             // The channel's end (the task gone) is news too.
-            told_end.raise();
+            told_end.store(true, Ordering::Release);
         });
         Ok(SerialPort {
             rx,
@@ -185,11 +183,12 @@ impl ModemPort for SerialPort {
         if let Some(e) = &self.failed {
             return Err(io::Error::new(e.kind(), e.to_string()));
         }
-        // Lowered before the channel is read: what comes meanwhile raises
-        // it again.
-        if !self.news.take() {
+        if !self.news.load(Ordering::Acquire) {
             return Ok(());
         }
+        // Cleared before the channel is read: what comes meanwhile sets it
+        // again.
+        self.news.store(false, Ordering::Release);
         loop {
             match self.rx.try_recv() {
                 Ok(Ok(bytes)) => into.extend_from_slice(&bytes),
@@ -204,10 +203,6 @@ impl ModemPort for SerialPort {
                 }
             }
         }
-    }
-
-    fn wake(&self) -> Option<Wake> {
-        Some(self.news.clone())
     }
 
     fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {

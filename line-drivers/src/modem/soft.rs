@@ -16,7 +16,6 @@ use fax_t30::soft_modem::{CallEvent, ModemControl, SoftModem};
 use fax_t30::{Document, FaxEvent, FaxOptions, FaxSession, PageSource, Transport};
 
 use super::{ModemLine, ModemLineConfig, ModemPort};
-use crate::doze::Wake;
 
 /// What the far end of the phone line is.
 pub enum Far {
@@ -61,13 +60,6 @@ pub struct Pstn {
     pub far_hangup_at: Option<Instant>,
     /// Print what passes the port.
     pub trace: bool,
-    /// What the modem said at the last tick, for the line to read.
-    from_modem: Vec<u8>,
-    /// Raised when there is something to read (the port's flag, as a
-    /// serial port's task raises it).
-    wake: Wake,
-    /// Times the line read the port (it reads at each tick it runs).
-    pub reads: u32,
 }
 
 /// How long a far fax machine takes to hang up after its T.30 ended (a
@@ -95,9 +87,6 @@ impl Pstn {
             cut_at: None,
             far_hangup_at: None,
             trace: false,
-            from_modem: Vec::new(),
-            wake: Wake::new(),
-            reads: 0,
         }))
     }
 
@@ -116,20 +105,8 @@ impl Pstn {
         FaxSession::new(&options, Transport::Audio, document).expect("far session")
     }
 
-    /// 20 ms: the modem takes what the DTE wrote, the line's events, audio;
-    /// what it says is kept for the line, whose port is woken.
+    /// 20 ms: the modem takes what the DTE wrote, the line's events, audio.
     pub fn tick(&mut self, now: Instant) {
-        self.run(now);
-        if !self.dead {
-            let out = self.modem.take_output();
-            self.from_modem.extend(out);
-        }
-        if self.garbage || self.unplugged || !self.from_modem.is_empty() {
-            self.wake.raise();
-        }
-    }
-
-    fn run(&mut self, now: Instant) {
         if self.dead {
             self.to_modem.clear();
             return;
@@ -262,22 +239,18 @@ pub struct SoftPort(pub Rc<RefCell<Pstn>>);
 impl ModemPort for SoftPort {
     fn read_available(&mut self, into: &mut Vec<u8>) -> io::Result<()> {
         let mut p = self.0.borrow_mut();
-        p.reads += 1;
-        p.wake.take();
         if p.unplugged {
             return Err(io::Error::from(io::ErrorKind::BrokenPipe));
         }
         if p.garbage {
             let _ = p.modem.take_output();
-            p.from_modem.clear();
             into.extend((0..40u8).map(|i| i.wrapping_mul(37) | 0x80));
             return Ok(());
         }
         if p.dead {
             return Ok(());
         }
-        let mut got = std::mem::take(&mut p.from_modem);
-        got.extend(p.modem.take_output());
+        let got = p.modem.take_output();
         trace(&p, "<-", &got);
         into.extend(got);
         Ok(())
@@ -288,10 +261,6 @@ impl ModemPort for SoftPort {
         trace(&p, "->", bytes);
         p.to_modem.extend(bytes);
         Ok(())
-    }
-
-    fn wake(&self) -> Option<Wake> {
-        Some(self.0.borrow().wake.clone())
     }
 }
 

@@ -109,13 +109,6 @@ impl Line for Timed {
     fn has_news(&self) -> bool {
         timed(|| self.0.has_news())
     }
-    fn drive(&mut self, now: Instant) {
-        LINE_DRIVES.set(LINE_DRIVES.get() + 1);
-        timed(|| self.0.drive(now))
-    }
-    fn doze(&self) -> Option<line_drivers::doze::Doze> {
-        timed(|| self.0.doze())
-    }
 }
 
 /// Our line on `device`, its port driven by a task on `rt`.
@@ -181,10 +174,6 @@ impl<P: ModemPort> ModemPort for Traced<P> {
         self.show("->", bytes);
         self.0.write_all(bytes)
     }
-
-    fn wake(&self) -> Option<line_drivers::doze::Wake> {
-        self.0.wake()
-    }
 }
 
 /// The port task's runtime: one worker, named [`PORT_THREAD`].
@@ -213,16 +202,13 @@ thread_local! {
     pub static LINE_TIME: std::cell::Cell<Duration> = const { std::cell::Cell::new(Duration::ZERO) };
     /// How many [`timed`] calls that is.
     pub static LINE_CALLS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
-    /// Ticks that drove the line (the others found it dozing).
-    pub static LINE_DRIVES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
     /// Sum the thread's CPU time instead of wall time (see [`clock`]).
     pub static THREAD_CPU: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// The same, tick by tick (nanoseconds), for the bench's distribution.
     pub static TICK_NS: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Drive `end` in real time (20 ms ticks) until `done` or `limit`: its
-/// step drives the line unless it dozes.
+/// Drive `end` in real time (20 ms ticks) until `done` or `limit`.
 pub fn run(
     end: &mut FaxEnd<Timed>,
     limit: Duration,
@@ -242,6 +228,7 @@ pub fn run(
             return false;
         }
         let c0 = clock();
+        timed(|| end.line.tick(now));
         end.step(now);
         let spent = clock() - c0;
         PUMP_TIME.set(PUMP_TIME.get() + spent);

@@ -19,7 +19,6 @@ pub fn trunk(name: &str, user: &str, peer_port: u16) -> TrunkConfig {
 use std::time::Instant;
 
 use fax_t30::{FaxEvent, FaxOptions, FaxOutcome};
-use line_drivers::doze::Gate;
 use line_drivers::{
     CallEnd, CallId, FaxCall, FaxCallEvent, FaxRole, HangupCause, Line, LineCaps, LineError,
     LineEvent, LineId, Media, MediaKind,
@@ -49,8 +48,6 @@ pub struct FaxEnd<L> {
     pub mute_t38: bool,
     /// Calls that rang while this end had one (refused busy).
     pub refused: u32,
-    /// Shut while the line dozes and the call is quiet (a modem line).
-    pub gate: Gate,
 }
 
 impl<L: Line> FaxEnd<L> {
@@ -67,7 +64,6 @@ impl<L: Line> FaxEnd<L> {
             caller: None,
             mute_t38: false,
             refused: 0,
-            gate: Gate::default(),
         }
     }
 
@@ -102,19 +98,9 @@ impl<L: Line> FaxEnd<L> {
         self.fax.as_ref().map(FaxCall::call)
     }
 
-    /// One tick (after the line's trunk or exchange ticked): the line
-    /// driven if it drives a device of its own, the pump, an incoming call
-    /// answered or refused, and what the fax did; nothing while the line
-    /// dozes and the call is quiet.
+    /// One tick (after the line's driver ticked): the pump, an incoming
+    /// call answered or refused, and what the fax did.
     pub fn step(&mut self, now: Instant) {
-        if !self.gate.pass(&mut self.line, now) {
-            return;
-        }
-        self.pump(now);
-        self.gate.settle(&self.line, self.fax.as_ref());
-    }
-
-    fn pump(&mut self, now: Instant) {
         let mut others = Vec::new();
         match self.fax.as_mut() {
             Some(fax) if self.mute_t38 => {
