@@ -164,48 +164,69 @@ fn row_at_octet(page: &BilevelPage, code: fax_t30::codec::Compression, octet: u6
 /// (K up to 4) carries an error on to the next 1-D row.
 const DAMAGE_MAX: u32 = 64;
 
-/// How far back a received row may match (rows split by noise).
-const BEHIND_MAX: u32 = 8;
-
 /// The stretches of `sent` that `got` lost or garbled, as (first row of
-/// `sent`, rows): `got` is walked against `sent`, a row that matches a
-/// row a little ahead resynchronises (the rows between were lost).
+/// `sent`, rows), from the alignment of the two pages' rows with the
+/// fewest edits (a row of ours garbled, a row of ours lost, a row that is
+/// not ours, as a false EOL splits a row in two): the rows of ours not
+/// matched by an equal row of `got`. A greedy walk that took the nearest
+/// equal row went astray on this page's tables (a rule every 16 rows,
+/// blank rows between): after 7 rows lost it matched blank rows to blank
+/// rows 7 rows off and called the next lines of text damaged. Where the
+/// fewest edits can be placed in several ways (lost rows in a blank
+/// stretch), they go as late as they can: into the wake of the burst
+/// that caused them, not ahead of it.
 fn damage(sent: &BilevelPage, got: &BilevelPage) -> Vec<(u32, u32)> {
+    let (n, m) = (sent.rows as usize, got.rows as usize);
+    // The pages' rows drift apart by at most this many rows.
+    let band = 4 * DAMAGE_MAX as usize + n.abs_diff(m);
+    let inside = |i: usize, j: usize| i.abs_diff(j) <= band;
+    const FAR: u32 = u32::MAX / 2;
+    // cost[i][j]: fewest edits turning our first i rows into its first j.
+    let mut cost = vec![vec![FAR; m + 1]; n + 1];
+    for i in 0..=n {
+        for j in 0..=m {
+            if !inside(i, j) {
+                continue;
+            }
+            cost[i][j] = if i == 0 || j == 0 {
+                (i + j) as u32
+            } else {
+                let diag =
+                    cost[i - 1][j - 1] + u32::from(sent.row(i as u32 - 1) != got.row(j as u32 - 1));
+                diag.min(cost[i - 1][j] + 1).min(cost[i][j - 1] + 1)
+            };
+        }
+    }
+    // Back from the end; a tie takes an edit first, which leaves the
+    // edit's place as late in the page as it can be.
+    let mut bad = vec![false; n];
+    let (mut i, mut j) = (n, m);
+    while i > 0 || j > 0 {
+        let here = cost[i][j];
+        if i > 0 && cost[i - 1][j] + 1 == here {
+            // Our row i-1 lost.
+            bad[i - 1] = true;
+            i -= 1;
+        } else if j > 0 && cost[i][j - 1] + 1 == here {
+            // A row of its that is not ours: damage at our next row.
+            if i < n {
+                bad[i] = true;
+            }
+            j -= 1;
+        } else {
+            // Our row i-1 arrived as its row j-1, equal or garbled.
+            bad[i - 1] |= sent.row(i as u32 - 1) != got.row(j as u32 - 1);
+            i -= 1;
+            j -= 1;
+        }
+    }
     let mut out: Vec<(u32, u32)> = Vec::new();
-    let mut open = false;
-    fn mark(out: &mut Vec<(u32, u32)>, open: &mut bool, at: u32, n: u32) {
+    for (r, _) in bad.iter().enumerate().filter(|(_, b)| **b) {
+        let r = r as u32;
         match out.last_mut() {
-            Some(last) if *open => last.1 += n,
-            _ => out.push((at, n)),
+            Some(last) if last.0 + last.1 == r => last.1 += 1,
+            _ => out.push((r, 1)),
         }
-        *open = true;
-    }
-    let mut s = 0;
-    for g in 0..got.rows {
-        let row = got.row(g);
-        let ahead = (0..=DAMAGE_MAX)
-            .take_while(|k| s + k < sent.rows)
-            .find(|&k| sent.row(s + k) == row);
-        // A false EOL splits a row in two: we may be a row or two ahead.
-        let behind = || (1..=BEHIND_MAX.min(s)).find(|&k| sent.row(s - k) == row);
-        match (ahead, ahead.is_none().then(behind).flatten()) {
-            (Some(0), _) => open = false,
-            (Some(k), _) => {
-                mark(&mut out, &mut open, s, k);
-                s += k;
-                open = false;
-            }
-            (None, Some(k)) => {
-                s -= k;
-                open = false;
-            }
-            // Garbled: it stands for the next row of ours.
-            (None, None) => mark(&mut out, &mut open, s, 1),
-        }
-        s += 1;
-    }
-    if s < sent.rows {
-        mark(&mut out, &mut open, s, sent.rows - s);
     }
     out
 }
