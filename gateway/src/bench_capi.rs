@@ -3,11 +3,12 @@
 //! core, against the loopback fax engine's figure (`ums bench channels`'s
 //! search) measured in the same run.
 //!
-//! Two CAPI applications on our native remote-CAPI client, each one TCP
-//! connection to the simulator with N B-channels (`max_logical` = N), as
-//! the gateway runs a `[[capi]]` section: each channel of the callers'
-//! application dials the MSN of the called one, whose next idle channel
-//! answers; both ends run the workspace's fax pump ([`FaxCall`]) on the
+//! On each simulated router (up to [`CALLS_PER_ROUTER`] calls; more calls
+//! take more routers, each a simulator on its own threads and port), two
+//! CAPI applications on our native remote-CAPI client, each one TCP
+//! connection with n B-channels (`max_logical` = n), as the gateway runs
+//! a `[[capi]]` section: each channel of the callers' application dials
+//! the MSN of the called one, whose next idle channel answers; both ends run the workspace's fax pump ([`FaxCall`]) on the
 //! B-channel's A-law audio, 2 fine A4 pages (the loopback bench's
 //! document), hang-up, and the caller dials again. A call takes two of
 //! the simulator's B-channels. The simulator runs on its own threads (the
@@ -197,8 +198,23 @@ struct Receiver {
 /// a `[[capi]]` section's lines share its MSNs).
 const CALLED: &str = "200000";
 
+/// Calls on one simulated router at most: 120 B-channels (four E1
+/// primary-rate interfaces' worth), well inside the 255 PLCIs of its one
+/// controller. More calls take more routers, as an appliance with more
+/// lines has more `[[capi]]` sections.
+pub const CALLS_PER_ROUTER: usize = 60;
+
+/// How `calls` calls are spread over routers: as evenly as can be.
+fn per_router(calls: usize) -> Vec<usize> {
+    let routers = calls.div_ceil(CALLS_PER_ROUTER).max(1);
+    (0..routers)
+        .map(|r| calls / routers + usize::from(r < calls % routers))
+        .collect()
+}
+
 struct Workload {
-    apps: [Rc<RefCell<CapiApp<RcapiTcp>>>; 2],
+    /// Each router's callers' and called application.
+    apps: Vec<Rc<RefCell<CapiApp<RcapiTcp>>>>,
     senders: Vec<Sender>,
     receivers: Vec<Receiver>,
     doc: PathBuf,
@@ -222,20 +238,22 @@ fn connect(server: &SimServer, calls: usize) -> std::io::Result<RcapiTcp> {
 
 fn app(
     side: &str,
+    router: usize,
     calls: usize,
     config: ControllerConfig,
     t: RcapiTcp,
 ) -> Rc<RefCell<CapiApp<RcapiTcp>>> {
     let ids = (1..=calls)
-        .map(|n| LineId(format!("capi/{side}/{n}")))
+        .map(|n| LineId(format!("capi/{router}/{side}/{n}")))
         .collect();
     Rc::new(RefCell::new(CapiApp::new(ids, config, t)))
 }
 
 impl Workload {
-    /// The callers' application (not listening) on `a`, the called one
-    /// on `b`, `calls` channels each.
-    fn new([a, b]: [RcapiTcp; 2], calls: usize, doc: &Path, dir: &Path) -> Workload {
+    /// On each router: the callers' application (not listening) on its
+    /// first connection, the called one on its second, as many channels
+    /// each as the router has calls.
+    fn new(routers: Vec<([RcapiTcp; 2], usize)>, doc: &Path, dir: &Path) -> Workload {
         let callers = ControllerConfig {
             cip_mask: 0,
             calling_msn: Some("100000".into()),
@@ -245,27 +263,34 @@ impl Workload {
             msns: vec![CALLED.into()],
             ..ControllerConfig::default()
         };
-        let a = app("a", calls, callers, a);
-        let b = app("b", calls, called, b);
-        let senders = (CapiChannel::all(&a, calls).into_iter().enumerate())
-            .map(|(i, line)| Sender {
-                end: End::new(line),
-                // Spread the starts over 10 s so the T.30 phases interleave.
-                start_tick: 5 + (i as u64 * 37) % 500,
-                done_at: None,
-                first_start: None,
-                began: 0,
-                completed: 0,
-            })
-            .collect();
-        let receivers = (CapiChannel::all(&b, calls).into_iter().enumerate())
-            .map(|(i, line)| Receiver {
-                end: End::new(line),
-                rx: dir.join(format!("rx-{i}.tif")),
-            })
-            .collect();
+        let (mut apps, mut senders, mut receivers) = (Vec::new(), Vec::new(), Vec::new());
+        for (r, ([a, b], calls)) in routers.into_iter().enumerate() {
+            let a = app("a", r, calls, callers.clone(), a);
+            let b = app("b", r, calls, called.clone(), b);
+            for line in CapiChannel::all(&a, calls) {
+                let i = senders.len() as u64;
+                senders.push(Sender {
+                    end: End::new(line),
+                    // Spread the starts over 10 s so the T.30 phases
+                    // interleave.
+                    start_tick: 5 + (i * 37) % 500,
+                    done_at: None,
+                    first_start: None,
+                    began: 0,
+                    completed: 0,
+                });
+            }
+            for line in CapiChannel::all(&b, calls) {
+                let i = receivers.len();
+                receivers.push(Receiver {
+                    end: End::new(line),
+                    rx: dir.join(format!("rx-{i}.tif")),
+                });
+            }
+            apps.extend([a, b]);
+        }
         Workload {
-            apps: [a, b],
+            apps,
             senders,
             receivers,
             doc: doc.to_path_buf(),
@@ -334,30 +359,35 @@ impl Workload {
     }
 }
 
-/// One step of `calls` calls on the real-time ticker, on a simulator of
-/// its own.
+/// One step of `calls` calls on the real-time ticker, on simulated
+/// routers of its own ([`CALLS_PER_ROUTER`] calls each at most).
 pub fn run_trial(cfg: &CapiBench, document: &Path, calls: usize) -> std::io::Result<CapiTrial> {
     let dir = cfg.work_dir.join(format!("capi-{calls}"));
     std::fs::create_dir_all(&dir)?;
-    let server = SimServer::start(
-        SimConfig {
-            b_channels: u16::try_from(2 * calls).unwrap_or(u16::MAX),
-            refused: Vec::new(),
-        },
-        0,
-    )?;
-    // Both applications or none: a step without its lines fails.
-    let transports = match (connect(&server, calls), connect(&server, calls)) {
-        (Ok(a), Ok(b)) => [a, b],
-        _ => return Ok(CapiTrial::without_lines(calls)),
-    };
+    let mut servers = Vec::new();
+    let mut routers = Vec::new();
+    for n in per_router(calls) {
+        let server = SimServer::start(
+            SimConfig {
+                b_channels: u16::try_from(2 * n).unwrap_or(u16::MAX),
+                refused: Vec::new(),
+            },
+            0,
+        )?;
+        // Both applications or none: a step without its lines fails.
+        match (connect(&server, n), connect(&server, n)) {
+            (Ok(a), Ok(b)) => routers.push(([a, b], n)),
+            _ => return Ok(CapiTrial::without_lines(calls)),
+        }
+        servers.push(server);
+    }
     let ticks = (cfg.trial.as_millis() / FRAME_DURATION.as_millis()) as u64;
     let (done_tx, done_rx) = std::sync::mpsc::channel();
     let (doc, wdir) = (document.to_path_buf(), dir.clone());
     // The applications share their connections through `Rc`: made on the
     // ticker's thread.
     let ticker = MediaTicker::spawn_with(FRAME_DURATION, move || {
-        let mut w = Workload::new(transports, calls, &doc, &wdir);
+        let mut w = Workload::new(routers, &doc, &wdir);
         let mut n = 0u64;
         let mut cpu0 = Duration::ZERO;
         move |now| {
@@ -380,7 +410,7 @@ pub fn run_trial(cfg: &CapiBench, document: &Path, calls: usize) -> std::io::Res
     let (faxes_ok, faxes_failed, faxes_required, stalled, cpu_secs) =
         done_rx.recv().unwrap_or((0, 0, 0, 0, 0.0));
     let report = ticker.join();
-    drop(server);
+    drop(servers);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(CapiTrial {
         calls,
@@ -407,4 +437,23 @@ pub fn search(
         let ok = t.passed();
         Ok((t, ok))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calls_are_spread_evenly_over_routers_of_at_most_sixty() {
+        assert_eq!(per_router(1), [1]);
+        assert_eq!(per_router(60), [60]);
+        assert_eq!(per_router(61), [31, 30]);
+        assert_eq!(per_router(128), [43, 43, 42]);
+        for calls in 1..1000 {
+            let r = per_router(calls);
+            assert_eq!(r.iter().sum::<usize>(), calls);
+            assert!(r.iter().all(|&n| (1..=CALLS_PER_ROUTER).contains(&n)));
+            assert!(r.iter().max().unwrap() - r.iter().min().unwrap() <= 1);
+        }
+    }
 }

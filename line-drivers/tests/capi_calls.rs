@@ -290,6 +290,45 @@ fn with_two_b_channels_busy_the_third_call_hears_user_busy() {
     assert!(p.a.send_audio(ca, &tone(1)));
 }
 
+/// A simulator set up with more B-channels than a controller has PLCIs
+/// (255, one per call leg): the calls beyond them are refused — the
+/// called leg that finds no PLCI with "no circuit" (#34), a CONNECT_REQ
+/// that finds none with "out of PLCIs" — and nothing hangs (the
+/// simulator looked for a free PLCI for ever: `ums bench capi` stuck at
+/// 128 calls).
+#[test]
+fn calls_beyond_the_controllers_plcis_are_refused_not_hung() {
+    let many = ControllerConfig {
+        b_channels: 400,
+        ..cfg(&[], None)
+    };
+    let mut p = Pair::new(sim(400), many.clone(), many);
+    let (mut connected, mut refused) = (0, Vec::new());
+    for _ in 0..130 {
+        let c = p.a.dial("100", CIP_AUDIO_3K1, p.now).unwrap();
+        p.pump();
+        match p.take_b().as_slice() {
+            [Ev::Incoming { call, .. }] => {
+                p.b.answer(*call, p.now);
+                p.pump();
+                assert_eq!(p.take_a(), [Ev::Connected(c)]);
+                connected += 1;
+            }
+            [] => match p.take_a().as_slice() {
+                [Ev::HungUp(x, cause)] if *x == c => refused.push(*cause),
+                other => panic!("A: {other:?}"),
+            },
+            other => panic!("B: {other:?}"),
+        }
+        p.take_b();
+    }
+    // 127 calls hold 254 PLCIs; each further caller gets the last one
+    // (or none) and its called leg none: Q.850 #34 or info 0x2003, both
+    // congestion to us.
+    assert_eq!(connected, 127);
+    assert_eq!(refused, [HangupCause::Congestion; 3]);
+}
+
 #[test]
 fn numbers_not_ours_are_left_to_other_applications() {
     let mut p = Pair::new(sim(2), cfg(&[], None), cfg(&["100"], None));

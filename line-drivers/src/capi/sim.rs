@@ -68,13 +68,17 @@ pub fn q850_of_reject(reject: u16) -> u8 {
 
 /// CAPI info: illegal controller/PLCI/NCCI.
 pub const INFO_ILLEGAL_ID: u16 = 0x2002;
+/// CAPI info: out of PLCI.
+pub const INFO_NO_PLCI: u16 = 0x2003;
 /// CAPI info: message not supported in the current state.
 pub const INFO_WRONG_STATE: u16 = 0x2001;
 
 /// The simulator's settings.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
-    /// B-channels of the controller.
+    /// B-channels of the controller. A controller has 255 PLCIs, one per
+    /// call leg: past 254 channels the PLCIs run out first (calls are
+    /// refused with #34 or info 0x2003), as on a real controller.
     pub b_channels: u16,
     /// Numbers that do not connect, and the Q.850 cause they give.
     pub refused: Vec<(String, u8)>,
@@ -307,15 +311,18 @@ impl Simulator {
         usize::from(self.config.b_channels).saturating_sub(self.legs.len())
     }
 
-    fn new_plci(&mut self) -> u32 {
-        loop {
+    /// A PLCI not in use (`None`: all 255 of the controller's are, as
+    /// when more B-channels are configured than one controller has).
+    fn new_plci(&mut self) -> Option<u32> {
+        for _ in 0..0xff {
             let n = self.next_plci;
             self.next_plci = if n >= 0xff { 1 } else { n + 1 };
             let plci = (n << 8) | 1;
             if !self.legs.contains_key(&plci) {
-                return plci;
+                return Some(plci);
             }
         }
+        None
     }
 
     /// A frame from the application on `conn`.
@@ -412,7 +419,10 @@ impl Simulator {
                     );
                     return;
                 }
-                let plci = self.new_plci();
+                let Some(plci) = self.new_plci() else {
+                    self.send(conn, n, m.address, ConnectConf { info: INFO_NO_PLCI });
+                    return;
+                };
                 self.send(conn, n, plci, ConnectConf { info: 0 });
                 if self.free_channels() == 0 {
                     // Not even a channel for the caller: its own CONF'd
@@ -464,7 +474,10 @@ impl Simulator {
                     self.clear(plci, reason_for_q850(17));
                     return;
                 }
-                let callee = self.new_plci();
+                let Some(callee) = self.new_plci() else {
+                    self.clear(plci, reason_for_q850(34));
+                    return;
+                };
                 self.legs.insert(
                     callee,
                     Leg {
