@@ -152,6 +152,7 @@ fn ums_sends_to_efax() {
     if skip() {
         return;
     }
+    let _traffic = TrafficOnPanic::watch();
     let mut t = ToEfax::start("modem-efax-tx", [4571, 4572]);
     assert_eq!(t.end.line.quirks().name, "iaxmodem / spandsp t31");
     let n = 2;
@@ -187,6 +188,7 @@ fn a_far_end_that_hangs_up_in_page_3_of_5_leaves_2_confirmed() {
     if skip() {
         return;
     }
+    let _traffic = TrafficOnPanic::watch();
     let mut t = ToEfax::start("modem-efax-cut", [4597, 4598]);
     t.send(5, Resolution::Standard, false);
     let in_page_3 = run(&mut t.end, Duration::from_secs(240), in_page_3_or_ended);
@@ -210,6 +212,7 @@ fn efax_sends_to_ums() {
     if skip() {
         return;
     }
+    let _traffic = TrafficOnPanic::watch();
     let mut t = FromEfax::start("modem-efax-rx", [4573, 4574], 2, "efax to ums");
     let ended = run(&mut t.end, Duration::from_secs(180), |e| e.end.is_some());
     assert!(ended, "no call ended: {:?}", t.end.events);
@@ -240,6 +243,7 @@ fn a_far_sender_that_hangs_up_in_page_3_of_5_leaves_us_2_pages() {
     if skip() {
         return;
     }
+    let _traffic = TrafficOnPanic::watch();
     let mut t = FromEfax::start("modem-efax-rx-cut", [4587, 4588], 5, "cut in page 3");
     let in_page_3 = run(&mut t.end, Duration::from_secs(240), in_page_3_or_ended);
     assert!(

@@ -73,6 +73,7 @@ fn ums_sends_to_hylafax(
     if skip() {
         return;
     }
+    let _traffic = TrafficOnPanic::watch();
     let dir = Scratch::new("modem-hylafax-rx");
     let noisy = matches!(line, Wire::Noisy(_));
     let pair = match line {
@@ -221,6 +222,7 @@ fn hylafax_sends_to_ums_with_ecm() {
     if skip() {
         return;
     }
+    let _traffic = TrafficOnPanic::watch();
     let dir = Scratch::new("modem-hylafax-tx");
     let pair = IaxPair::start([4585, 4586], "uucp:uucp");
     let hf = hylafax::spool(dir.path(), &[&pair.devices[0]]);

@@ -4,8 +4,11 @@
 //! workspace's one fax pump ([`FaxEnd`]); the test documents.
 #![allow(dead_code)] // each test file uses part of it
 
+use std::collections::VecDeque;
 use std::path::Path;
 use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use fax_t30::page::{BilevelPage, PaperSize, Resolution};
@@ -126,10 +129,11 @@ pub fn our_line(rt: &tokio::runtime::Runtime, device: &Path) -> Timed {
         quirks: None,
     };
     let trace = std::env::var_os("UMS_MODEM_TRACE").is_some();
+    let record = RECORD_TRAFFIC.load(Ordering::Relaxed);
     let opener = Box::new(move || {
         SerialPort::open(&handle, &settings).map(|p| {
-            if trace {
-                Box::new(Traced(p, wall())) as Box<dyn ModemPort>
+            if trace || record {
+                Box::new(Traced(p, wall(), trace)) as Box<dyn ModemPort>
             } else {
                 Box::new(p) as Box<dyn ModemPort>
             }
@@ -138,27 +142,77 @@ pub fn our_line(rt: &tokio::runtime::Runtime, device: &Path) -> Timed {
     Timed(ModemLine::open(cfg, opener, wall()))
 }
 
-/// A port that prints what passes (`UMS_MODEM_TRACE`), with the time.
-struct Traced<P>(P, Instant);
+/// Keep the last [`TRAFFIC_KEPT`] reads and writes of our port for
+/// [`TrafficOnPanic`] (the bench turns it off: it measures the line as it
+/// runs in the daemon).
+pub static RECORD_TRAFFIC: AtomicBool = AtomicBool::new(true);
+
+/// How many reads and writes [`TrafficOnPanic`] prints.
+const TRAFFIC_KEPT: usize = 200;
+
+/// One read or write of our port: seconds since open, direction, the
+/// first octets, how many.
+type Passed = (f64, &'static str, Vec<u8>, usize);
+
+/// The last reads and writes of our port.
+static TRAFFIC: Mutex<VecDeque<Passed>> = Mutex::new(VecDeque::new());
+
+/// Prints what passed our port lately if the test fails while it lives:
+/// a call that goes wrong once in many runs (CI) shows what the modem and
+/// we said, without `UMS_MODEM_TRACE`.
+pub struct TrafficOnPanic;
+
+impl TrafficOnPanic {
+    /// Watch from now (earlier calls' traffic forgotten).
+    pub fn watch() -> TrafficOnPanic {
+        TRAFFIC.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        TrafficOnPanic
+    }
+}
+
+impl Drop for TrafficOnPanic {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            return;
+        }
+        let kept = TRAFFIC.lock().unwrap_or_else(|e| e.into_inner());
+        eprintln!("our modem port, the last {} reads and writes:", kept.len());
+        for (at, dir, bytes, n) in kept.iter() {
+            eprintln!("{}", traffic_line(*at, dir, bytes, *n));
+        }
+    }
+}
+
+fn traffic_line(at: f64, dir: &str, bytes: &[u8], n: usize) -> String {
+    let shown: String = bytes
+        .iter()
+        .map(|&b| match b {
+            b' '..=b'~' => (b as char).to_string(),
+            _ => format!("<{b:02x}>"),
+        })
+        .collect();
+    format!("{at:8.3} {dir} {shown} ({n})")
+}
+
+/// A port that keeps what passes (see [`TrafficOnPanic`]) and prints it
+/// as it goes with `UMS_MODEM_TRACE`, with the time.
+struct Traced<P>(P, Instant, bool);
 
 impl<P: ModemPort> Traced<P> {
-    fn show(&self, dir: &str, bytes: &[u8]) {
+    fn show(&self, dir: &'static str, bytes: &[u8]) {
         if bytes.is_empty() {
             return;
         }
-        let shown: String = bytes
-            .iter()
-            .take(40)
-            .map(|&b| match b {
-                b' '..=b'~' => (b as char).to_string(),
-                _ => format!("<{b:02x}>"),
-            })
-            .collect();
-        eprintln!(
-            "{:8.3} {dir} {shown} ({})",
-            (wall() - self.1).as_secs_f64(),
-            bytes.len()
-        );
+        let at = (wall() - self.1).as_secs_f64();
+        let head = &bytes[..bytes.len().min(40)];
+        if self.2 {
+            eprintln!("{}", traffic_line(at, dir, head, bytes.len()));
+        }
+        let mut kept = TRAFFIC.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.len() == TRAFFIC_KEPT {
+            kept.pop_front();
+        }
+        kept.push_back((at, dir, head.to_vec(), bytes.len()));
     }
 }
 
