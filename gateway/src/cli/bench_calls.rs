@@ -276,7 +276,8 @@ pub(crate) fn bench_capi(args: CapiBenchArgs) -> CliResult {
     };
     outln!("bench capi: audio fax calls over B-channels of the remote-CAPI controller simulator, one pinned core");
     outln!(
-        "  each call: 2 fine A4 pages between B-channels of two CAPI applications (native remote-CAPI client, one TCP connection each on loopback; the simulator on its own threads), redialled; steps of {} s; a step passes with p99 tick lateness under 2 ms, no deadline skipped, no fax failed, every call completed faxes",
+        "  each call: 2 fine A4 pages between B-channels of two CAPI applications (native remote-CAPI client, one TCP connection each on loopback) on a simulated router (its own threads; {} calls each at most, more calls take more routers), redialled; steps of {} s; a step passes with p99 tick lateness under 2 ms, no deadline skipped, no fax failed, every call completed faxes",
+        gateway::bench_capi::CALLS_PER_ROUTER,
         args.trial_secs
     );
     let (best, trials) = gateway::bench_capi::search(&cfg, &doc, |t| {
