@@ -8,13 +8,13 @@
 //! CAPI applications on our native remote-CAPI client, each one TCP
 //! connection with n B-channels (`max_logical` = n), as the gateway runs
 //! a `[[capi]]` section: each channel of the callers' application dials
-//! the MSN of the called one, whose next idle channel answers; both ends run the workspace's fax pump ([`FaxCall`]) on the
-//! B-channel's A-law audio, 2 fine A4 pages (the loopback bench's
-//! document), hang-up, and the caller dials again. A call takes two of
-//! the simulator's B-channels. The simulator runs on its own threads (the
-//! router's side); the media thread, pinned to one core by the ticker,
-//! carries both applications, their CAPI messages, the A-law and both fax
-//! sessions of each call. A step of N calls passes when that thread keeps
+//! the MSN of the called one, whose next idle channel answers; both ends
+//! run the workspace's fax pump ([`FaxCall`]) on the B-channel's A-law
+//! audio, 2 fine A4 pages (the loopback bench's document), hang-up, and
+//! the caller dials again. A call takes two of its router's B-channels.
+//! The simulators run on their own threads (the routers' side); the media
+//! thread, pinned to one core by the ticker, carries every application,
+//! their CAPI messages, the A-law and both fax sessions of each call. A step of N calls passes when that thread keeps
 //! up as the loopback engine's rule has it (p99 tick lateness under 2 ms,
 //! no deadline skipped), no fax failed and every call completed faxes at
 //! the pace of the step's fastest (`bench sip`'s rule).
